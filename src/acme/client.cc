@@ -1,0 +1,259 @@
+#include "acme/client.h"
+
+#include <utility>
+
+#include "acme/json.h"
+#include "util/base64url.h"
+#include "util/strings.h"
+
+namespace certpilot::acme {
+namespace {
+
+constexpr char kJoseJson[] = "application/jose+json";
+
+bool IsTransientStatus(int status) { return status >= 500 && status <= 599; }
+
+// Link: <https://...>;rel="alternate", <...>;rel="index" (RFC 8288).
+std::vector<std::string> LinksWithRel(const http::Response& r,
+                                      std::string_view rel) {
+  std::vector<std::string> out;
+  for (const std::string& header : r.AllHeaders("Link")) {
+    for (const std::string& part : Split(header, ',')) {
+      std::string_view p = Trim(part);
+      size_t lt = p.find('<'), gt = p.find('>');
+      if (lt != 0 || gt == std::string_view::npos) continue;
+      std::string_view params = p.substr(gt + 1);
+      std::string want1 = "rel=\"" + std::string(rel) + "\"";
+      std::string want2 = "rel=" + std::string(rel);
+      bool match = false;
+      for (const std::string& param : Split(params, ';')) {
+        std::string_view t = Trim(param);
+        if (t == want1 || t == want2) match = true;
+      }
+      if (match) out.emplace_back(p.substr(1, gt - 1));
+    }
+  }
+  return out;
+}
+
+void RequireHttps(const std::string& url, const std::string& field) {
+  if (!json::IsHttpsUrl(url))
+    throw ProtocolError(field, field + " is not an https URL: " +
+                                   StripControl(url.substr(0, 200)));
+}
+
+}  // namespace
+
+Client::Client(http::HttpClient& http, Clock& clock, std::string directory_url,
+               RetryPolicy policy)
+    : http_(http),
+      clock_(clock),
+      directory_url_(std::move(directory_url)),
+      policy_(policy) {
+  RequireHttps(directory_url_, "directory URL");
+}
+
+http::Response Client::Get(const std::string& url, const std::string& method) {
+  RequireHttps(url, "URL");
+  http::Request req;
+  req.method = method;
+  req.url = url;
+  for (int attempt = 0;; ++attempt) {
+    http::Response r = http_.Do(req);
+    CollectNonce(r);
+    if (IsTransientStatus(r.status) && attempt < policy_.max_transient_retries) {
+      clock_.Sleep(policy_.transient_backoff * (attempt + 1));
+      continue;
+    }
+    return r;
+  }
+}
+
+const Directory& Client::GetDirectory() {
+  if (directory_) return *directory_;
+  http::Response r = Get(directory_url_, "GET");
+  if (r.status != 200)
+    throw ProblemError(json::ParseProblem(r.body, r.status), "GET",
+                       directory_url_, std::nullopt);
+  directory_ = json::ParseDirectory(r.body);
+  return *directory_;
+}
+
+void Client::SetAccountKey(crypto::PrivateKey key, std::string kid) {
+  jwk_ = key.PublicJwk();
+  key_ = std::move(key);
+  if (!kid.empty()) RequireHttps(kid, "account URL");
+  kid_ = std::move(kid);
+}
+
+void Client::CollectNonce(const http::Response& response) {
+  if (auto n = response.Header("Replay-Nonce")) nonces_.Add(*n);
+}
+
+std::string Client::TakeNonce() {
+  if (auto n = nonces_.Take()) return *n;
+  const Directory& dir = GetDirectory();
+  // §7.2: HEAD newNonce; the nonce comes back in Replay-Nonce.
+  http::Response r = Get(dir.new_nonce, "HEAD");
+  auto header = r.Header("Replay-Nonce");
+  if (!header)
+    throw ProtocolError("Replay-Nonce", "newNonce response has no Replay-Nonce");
+  if (!NoncePool::IsWellFormed(*header))
+    throw ProtocolError("Replay-Nonce", "newNonce returned a malformed nonce");
+  // CollectNonce already pooled it.
+  if (auto n = nonces_.Take()) return *n;
+  return *header;
+}
+
+Reply Client::Post(const std::string& url, const std::string& payload,
+                   bool use_jwk, const http::Headers& extra_headers,
+                   size_t max_body_bytes) {
+  if (!key_) throw Error("internal: ACME request without an account key");
+  if (!use_jwk && kid_.empty())
+    throw Error("internal: kid-signed ACME request before the account is known");
+  RequireHttps(url, "URL");
+  const bool post_as_get = payload.empty();
+  int bad_nonces = 0, transients = 0;
+  while (true) {
+    std::string nonce = TakeNonce();
+    std::string header = json::ProtectedHeader(
+        key_->JwsAlgorithm(), use_jwk ? jwk_ : "", use_jwk ? "" : kid_, nonce, url);
+    std::string protected_b64 = Base64UrlEncode(header);
+    // §6.3: POST-as-GET has the empty string as payload.
+    std::string payload_b64 = Base64UrlEncode(payload);
+    std::string sig = key_->SignJws(protected_b64 + "." + payload_b64);
+
+    http::Request req;
+    req.method = "POST";
+    req.url = url;
+    req.headers = {{"Content-Type", kJoseJson}};
+    req.headers.insert(req.headers.end(), extra_headers.begin(), extra_headers.end());
+    req.body = json::JwsJson(protected_b64, payload_b64, Base64UrlEncode(sig));
+    req.max_body_bytes = max_body_bytes;
+
+    http::Response r = http_.Do(req);
+    CollectNonce(r);
+    std::optional<std::chrono::seconds> retry_after;
+    if (auto ra = r.Header("Retry-After"))
+      retry_after = ParseRetryAfter(*ra, clock_.Now());
+    if (r.status < 400) {
+      Reply reply{std::move(r), "", retry_after};
+      if (auto loc = reply.response.Header("Location")) {
+        RequireHttps(*loc, "Location header");
+        reply.location = *loc;
+      }
+      return reply;
+    }
+    Problem problem = json::ParseProblem(r.body, r.status);
+    // §6.5: a badNonce response carries a fresh nonce; use it and try again.
+    if (problem.type == ProblemType::kBadNonce &&
+        bad_nonces++ < policy_.max_bad_nonce_retries)
+      continue;
+    if (post_as_get && IsTransientStatus(r.status) &&
+        transients++ < policy_.max_transient_retries) {
+      clock_.Sleep(policy_.transient_backoff * transients);
+      continue;
+    }
+    throw ProblemError(std::move(problem), "POST", url, retry_after);
+  }
+}
+
+std::string Client::KeyAuthorization(const std::string& token) const {
+  if (!key_) throw Error("internal: key authorization without an account key");
+  return token + "." + key_->Thumbprint();
+}
+
+Account Client::NewAccount(const NewAccountOptions& options) {
+  const Directory& dir = GetDirectory();
+  std::string eab;
+  if (!options.eab_kid.empty()) {
+    // §7.3.4: a JWS over the account's public JWK, MACed with the CA-issued
+    // key, with the newAccount URL and no nonce.
+    std::string header = json::ProtectedHeader(options.eab_algorithm, "",
+                                               options.eab_kid, "", dir.new_account);
+    std::string p64 = Base64UrlEncode(header);
+    std::string pl64 = Base64UrlEncode(jwk_);
+    std::string mac = crypto::Hmac(options.eab_algorithm, options.eab_hmac_key,
+                                   p64 + "." + pl64);
+    eab = json::JwsJson(p64, pl64, Base64UrlEncode(mac));
+  }
+  Reply reply = Post(dir.new_account,
+                     json::NewAccountPayload(options.contact,
+                                             options.terms_of_service_agreed,
+                                             false, eab),
+                     /*use_jwk=*/true);
+  if (reply.location.empty())
+    throw ProtocolError("Location", "newAccount response has no Location header");
+  Account account = json::ParseAccount(reply.response.body, reply.location);
+  kid_ = account.url;
+  return account;
+}
+
+std::optional<Account> Client::FindAccount() {
+  const Directory& dir = GetDirectory();
+  try {
+    Reply reply = Post(dir.new_account, json::NewAccountPayload({}, false, true, ""),
+                       /*use_jwk=*/true);
+    if (reply.location.empty())
+      throw ProtocolError("Location", "account lookup response has no Location header");
+    Account account = json::ParseAccount(reply.response.body, reply.location);
+    kid_ = account.url;
+    return account;
+  } catch (const ProblemError& e) {
+    if (e.problem().type == ProblemType::kAccountDoesNotExist) return std::nullopt;
+    throw;
+  }
+}
+
+Account Client::GetAccount() {
+  Reply reply = Post(kid_, "");
+  return json::ParseAccount(reply.response.body, kid_);
+}
+
+Order Client::NewOrder(const std::vector<Identifier>& identifiers,
+                       const std::string& replaces, const std::string& profile) {
+  const Directory& dir = GetDirectory();
+  Reply reply = Post(dir.new_order,
+                     json::NewOrderPayload(identifiers, replaces, profile));
+  if (reply.location.empty())
+    throw ProtocolError("Location", "newOrder response has no Location header");
+  return json::ParseOrder(reply.response.body, reply.location);
+}
+
+Order Client::GetOrder(const std::string& url,
+                       std::optional<std::chrono::seconds>* retry_after) {
+  Reply reply = Post(url, "");
+  if (retry_after) *retry_after = reply.retry_after;
+  return json::ParseOrder(reply.response.body, url);
+}
+
+Authorization Client::GetAuthorization(
+    const std::string& url, std::optional<std::chrono::seconds>* retry_after) {
+  Reply reply = Post(url, "");
+  if (retry_after) *retry_after = reply.retry_after;
+  return json::ParseAuthorization(reply.response.body, url);
+}
+
+Challenge Client::RespondToChallenge(const std::string& url) {
+  Reply reply = Post(url, json::EmptyObjectPayload());
+  return json::ParseChallenge(reply.response.body);
+}
+
+Order Client::Finalize(const Order& order, std::string_view csr_der) {
+  Reply reply = Post(order.finalize, json::FinalizePayload(csr_der));
+  return json::ParseOrder(reply.response.body, order.url);
+}
+
+CertificateChain Client::DownloadCertificate(const std::string& url) {
+  Reply reply = Post(url, "", false,
+                     {{"Accept", "application/pem-certificate-chain"}});
+  CertificateChain chain;
+  chain.pem = std::move(reply.response.body);
+  for (std::string& alt : LinksWithRel(reply.response, "alternate")) {
+    RequireHttps(alt, "Link rel=\"alternate\"");
+    chain.alternates.push_back(std::move(alt));
+  }
+  return chain;
+}
+
+}  // namespace certpilot::acme

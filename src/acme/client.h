@@ -1,0 +1,115 @@
+// The ACME "plumbing": one method per RFC 8555 operation, nothing more. The
+// order flow (which calls, in which order, with which waits) lives in
+// issuance/obtain.h.
+//
+// Client signs every POST as a flattened JWS (§6.2): with `jwk` for
+// newAccount (and account lookup), with `kid` (the account URL) otherwise.
+// It keeps a NoncePool fed by every Replay-Nonce (§6.5) and fetches a nonce
+// with HEAD newNonce only when the pool is empty. Authenticated fetches are
+// POST-as-GET (§6.3). Every URL it follows or posts to is checked to be
+// https first (§6.1).
+//
+// Retries happen here and only here: badNonce (with the nonce from the error
+// response, up to RetryPolicy::max_bad_nonce_retries), and transient 5xx on
+// GETs. Everything else throws ProblemError / ProtocolError /
+// http::TransportError.
+//
+// Not thread-safe: one Client per thread (it uses one HttpClient, which keeps
+// one connection). Waiting goes through the injected Clock.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "acme/nonce_pool.h"
+#include "acme/problem.h"
+#include "acme/retry_policy.h"
+#include "acme/types.h"
+#include "crypto/private_key.h"
+#include "http/http_client.h"
+#include "util/clock.h"
+
+namespace certpilot::acme {
+
+struct NewAccountOptions {
+  std::vector<std::string> contact;  // "mailto:..."
+  bool terms_of_service_agreed = false;
+  // External account binding (§7.3.4): key id and the MAC key (raw bytes).
+  std::string eab_kid;
+  std::string eab_hmac_key;
+  std::string eab_algorithm = "HS256";
+};
+
+// Result of a POST/GET with its Location header and Retry-After, if any.
+struct Reply {
+  http::Response response;
+  std::string location;
+  std::optional<std::chrono::seconds> retry_after;
+};
+
+class Client {
+ public:
+  // REQUIRES: directory_url is https (throws ProtocolError otherwise).
+  // `http` and `clock` must outlive the client. No I/O here.
+  Client(http::HttpClient& http, Clock& clock, std::string directory_url,
+         RetryPolicy policy = {});
+
+  // §7.1.1. Fetched on first use and cached.
+  const Directory& GetDirectory();
+
+  // The account key and, once known, its URL (kid). Set before any
+  // kid-signed call.
+  void SetAccountKey(crypto::PrivateKey key, std::string kid = "");
+  const std::string& kid() const { return kid_; }
+  const std::optional<crypto::PrivateKey>& account_key() const { return key_; }
+
+  // §7.3: creates the account (or returns the existing one for this key —
+  // the CA answers 200). Sets kid.
+  Account NewAccount(const NewAccountOptions& options);
+  // §7.3.1 onlyReturnExisting: nullopt if the CA has no account for the key.
+  std::optional<Account> FindAccount();
+  Account GetAccount();
+
+  // §7.4. replaces: RFC 9773 certificate ID; profile: draft profiles.
+  Order NewOrder(const std::vector<Identifier>& identifiers,
+                 const std::string& replaces = "",
+                 const std::string& profile = "");
+  Order GetOrder(const std::string& url, std::optional<std::chrono::seconds>* retry_after = nullptr);
+  Authorization GetAuthorization(const std::string& url,
+                                 std::optional<std::chrono::seconds>* retry_after = nullptr);
+  // §7.5.1: tells the CA the challenge is ready to be validated.
+  Challenge RespondToChallenge(const std::string& url);
+  // §7.4: submits the CSR (DER).
+  Order Finalize(const Order& order, std::string_view csr_der);
+  // §7.4.2: Accept: application/pem-certificate-chain. The PEM is checked
+  // to hold only CERTIFICATE blocks (§11.4) by the caller's crypto layer.
+  CertificateChain DownloadCertificate(const std::string& url);
+
+  // The key authorization for `token` (§8.1): token "." thumbprint.
+  std::string KeyAuthorization(const std::string& token) const;
+
+  // A signed POST with `payload` ("" = POST-as-GET). Public for the
+  // operations later issues add (revoke, keyChange, ...).
+  Reply Post(const std::string& url, const std::string& payload,
+             bool use_jwk = false,
+             const std::vector<std::pair<std::string, std::string>>& extra_headers = {},
+             size_t max_body_bytes = 1 << 20);
+
+ private:
+  std::string TakeNonce();
+  void CollectNonce(const http::Response& response);
+  http::Response Get(const std::string& url, const std::string& method);
+
+  http::HttpClient& http_;
+  Clock& clock_;
+  std::string directory_url_;
+  RetryPolicy policy_;
+  std::optional<Directory> directory_;
+  std::optional<crypto::PrivateKey> key_;
+  std::string kid_;
+  std::string jwk_;  // cached canonical public JWK of key_
+  NoncePool nonces_;
+};
+
+}  // namespace certpilot::acme

@@ -1,0 +1,40 @@
+// When and how long the ACME client waits before asking again — all of the
+// retry policy in one place (../shared/DESIGN.md, after acmez and uacme).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+#include "acme/types.h"
+
+namespace certpilot::acme {
+
+struct RetryPolicy {
+  // badNonce (§6.5): retry with the nonce the error response carried.
+  int max_bad_nonce_retries = 10;
+  // 5xx / serverInternal and transport failures on idempotent requests.
+  int max_transient_retries = 3;
+  std::chrono::milliseconds transient_backoff{250};
+  // Polling (§7.5.1, §7.4): start fast, grow, never exceed the cap; a CA's
+  // Retry-After is honoured but clamped to [poll_initial, retry_after_cap].
+  std::chrono::milliseconds poll_initial{50};
+  double poll_growth = 1.6;
+  std::chrono::milliseconds poll_max{3000};
+  std::chrono::seconds retry_after_cap{60};
+  // Overall deadline for one wait (authorization or order).
+  std::chrono::seconds poll_deadline{300};
+};
+
+// Parses a Retry-After value (RFC 9110 §10.2.3): delta-seconds or an
+// HTTP-date relative to `now`. Negative, past, empty or garbage values give
+// nullopt; the result is not clamped.
+std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value,
+                                                    TimePoint now);
+
+// The next poll interval after `current`, honouring a Retry-After hint.
+std::chrono::milliseconds NextPollDelay(
+    const RetryPolicy& policy, std::chrono::milliseconds current,
+    std::optional<std::chrono::seconds> retry_after);
+
+}  // namespace certpilot::acme

@@ -1,0 +1,32 @@
+// Finding or creating the ACME account a run acts for.
+#pragma once
+
+#include "acme/client.h"
+#include "app/options.h"
+#include "app/prompter.h"
+#include "storage/account_store.h"
+
+namespace certpilot::app {
+
+// What registering a new account needs, settled before any network work:
+// the contact and the agreement to the CA's terms (asked for on a terminal,
+// else required as -m / --agree-tos). Returns nullopt when an account for
+// `server` is already stored (nothing to ask).
+struct Registration {
+  std::vector<std::string> contact;  // "mailto:..."
+};
+std::optional<Registration> PrepareRegistration(const CommonOptions& options,
+                                                storage::AccountStore& store,
+                                                Prompter& prompter);
+
+// Points `client` at the stored account, or registers a new one (a fresh
+// ECDSA P-256 key — never a certificate key, RFC 8555 §11.1) and stores it.
+void UseAccount(acme::Client& client, const CommonOptions& options,
+                storage::AccountStore& store,
+                const std::optional<Registration>& registration);
+
+// Throws UsageError unless `email` looks like one address (no spaces,
+// commas or control characters, one '@').
+void ValidateEmail(const std::string& email);
+
+}  // namespace certpilot::app

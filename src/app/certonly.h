@@ -1,0 +1,16 @@
+// `certonly`: obtain a certificate and store it as a lineage
+// (live/archive/renewal), without installing it anywhere.
+#pragma once
+
+#include "app/options.h"
+#include "app/services.h"
+
+namespace certpilot::app {
+
+// Validates every input first (UsageError), then takes the config-dir lock,
+// finds or registers the account, proves control of the names, and saves a
+// new version of the lineage crash-safely. Returns the exit code (0).
+// Throws Error on failure; the existing lineage, if any, is left untouched.
+int Certonly(const CertonlyOptions& options, Services& services);
+
+}  // namespace certpilot::app

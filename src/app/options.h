@@ -1,0 +1,54 @@
+// What the command line (and later cli.ini) asks of each use case. Filled by
+// src/cli/, validated by the use case before any network or file work.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace certpilot::app {
+
+inline constexpr char kLetsEncryptProduction[] =
+    "https://acme-v02.api.letsencrypt.org/directory";
+inline constexpr char kLetsEncryptStaging[] =
+    "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+// Accepted by every subcommand, as certbot does.
+struct CommonOptions {
+  std::string config_dir = "/etc/certpilot";
+  std::string work_dir = "/var/lib/certpilot";
+  std::string logs_dir = "/var/log/certpilot";
+  std::string server;  // empty: Let's Encrypt production (or staging)
+  bool staging = false;
+  std::string ca_bundle;  // empty: $CERTPILOT_CA_BUNDLE, else the system store
+  bool non_interactive = false;
+  bool agree_tos = false;
+  std::string email;
+  bool register_unsafely_without_email = false;
+  int verbosity = 0;  // -v count
+  bool quiet = false;
+
+  // The directory URL this run talks to.
+  std::string ServerUrl() const;
+};
+
+struct CertonlyOptions {
+  CommonOptions common;
+  std::vector<std::string> domains;  // -d values, comma lists already split
+  std::string cert_name;
+  std::string authenticator = "standalone";
+  int http01_port = 80;
+  std::string http01_address;  // "" = all addresses, IPv4 and IPv6
+  std::string key_type = "ecdsa";
+  int rsa_key_size = 2048;
+  std::string elliptic_curve = "secp256r1";
+  bool force_renewal = false;
+};
+
+struct CertificatesOptions {
+  CommonOptions common;
+  std::string cert_name;
+  std::vector<std::string> domains;
+  bool json = false;
+};
+
+}  // namespace certpilot::app

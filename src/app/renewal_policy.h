@@ -1,0 +1,24 @@
+// When a certificate is due for renewal (shown as renew_after by
+// `certificates`, acted on by `renew`).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+#include "util/clock.h"
+
+namespace certpilot::app {
+
+// The default rule: renew when less than the smaller of 20 days and a third
+// of the certificate's lifetime remains — so a 90-day certificate renews 20
+// days before expiry and a 6-day one 2 days before, not on every run. An
+// explicit `renew_before_expiry` replaces the rule.
+TimePoint RenewAfter(TimePoint not_before, TimePoint not_after,
+                     std::optional<std::chrono::seconds> renew_before_expiry);
+
+// certbot's renew_before_expiry syntax: "30 days", "8 hours", "2 weeks",
+// "1 day", a bare number = days. Throws UsageError naming the value.
+std::chrono::seconds ParseRenewBeforeExpiry(std::string_view text);
+
+}  // namespace certpilot::app

@@ -1,0 +1,32 @@
+// The settings a lineage is renewed with, as stored in renewal/NAME.conf in
+// certbot's key names (so certbot's confs read back, and ours read in
+// certbot).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "app/run_context.h"
+#include "crypto/private_key.h"
+
+namespace certpilot::app {
+
+struct RenewalSettings {
+  std::string server;
+  std::string account_id;
+  std::string authenticator;  // "standalone", ...
+  crypto::KeySpec key_spec;
+  int http01_port = 80;
+  std::string http01_address;
+  std::optional<std::string> renew_before_expiry;  // top-level, certbot syntax
+};
+
+// Writes CONFIG/renewal/NAME.conf atomically; keeps comments and keys we do
+// not know from an existing file.
+void WriteRenewalConf(RunContext& ctx, const std::string& name,
+                      const RenewalSettings& settings);
+
+// Reads it back. Throws storage::StorageError / UsageError on a damaged conf.
+RenewalSettings ReadRenewalConf(RunContext& ctx, const std::string& name);
+
+}  // namespace certpilot::app

@@ -1,0 +1,44 @@
+// The seams a use case runs on: the real ones in main, fakes in tests.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+
+#include "app/options.h"
+#include "app/prompter.h"
+#include "http/http_client.h"
+#include "sys/filesystem.h"
+#include "util/clock.h"
+
+namespace certpilot::app {
+
+struct Services {
+  sys::Filesystem& fs;
+  Clock& clock;
+  Prompter& prompter;
+  // One HttpClient per thread that talks to the CA.
+  std::function<std::unique_ptr<http::HttpClient>(const CommonOptions&)> make_http;
+  // Where results go (stdout); progress and errors go to the log (stderr).
+  std::ostream& out;
+};
+
+// The real seams for one run of the command: POSIX filesystem, system
+// clock, the terminal, libcurl, stdout.
+class ProductionServices {
+ public:
+  explicit ProductionServices(const CommonOptions& options);
+  Services& services() { return services_; }
+
+ private:
+  sys::PosixFilesystem fs_;
+  SystemClock clock_;
+  TerminalPrompter prompter_;
+  Services services_;
+};
+
+// The production HttpClient: libcurl, TLS verified against --ca-bundle,
+// $CERTPILOT_CA_BUNDLE or the system store.
+std::unique_ptr<http::HttpClient> MakeCurlHttpClient(const CommonOptions& options);
+
+}  // namespace certpilot::app

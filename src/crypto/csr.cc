@@ -1,0 +1,158 @@
+#include "crypto/csr.h"
+
+#include <arpa/inet.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <string>
+#include <vector>
+
+#include "crypto/crypto_error.h"
+#include "crypto/openssl_ptr.h"
+
+namespace certpilot::crypto {
+namespace {
+
+using internal::GeneralNamesPtr;
+using internal::OsslPtr;
+using internal::X509ExtensionPtr;
+using internal::X509ReqPtr;
+
+void FreeExtensionStack(STACK_OF(X509_EXTENSION) * stack) {
+  sk_X509_EXTENSION_pop_free(stack, X509_EXTENSION_free);
+}
+using ExtensionStackPtr = OsslPtr<STACK_OF(X509_EXTENSION), FreeExtensionStack>;
+using Asn1OctetStringPtr = OsslPtr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>;
+using GeneralNamePtr = OsslPtr<GENERAL_NAME, GENERAL_NAME_free>;
+
+// RFC 5280 §4.2.1.6: a CN longer than ub-common-name (64) cannot be encoded,
+// so such a name appears only in the SAN (certbot does the same).
+constexpr size_t kMaxCommonNameLength = 64;
+
+// DER of TLSFeature ::= SEQUENCE OF INTEGER with the single value 5,
+// status_request: the OCSP Must-Staple extension (RFC 7633 §4, §6).
+constexpr unsigned char kMustStapleValue[] = {0x30, 0x03, 0x02, 0x01, 0x05};
+
+bool IsPrintableAscii(const std::string& name) {
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) return false;
+  }
+  return true;
+}
+
+// One subjectAltName entry: iPAddress for a literal IPv4/IPv6 address (RFC
+// 8738 IP identifiers), dNSName otherwise. Sets `is_dns`.
+GeneralNamePtr MakeGeneralName(const std::string& name, bool* is_dns) {
+  const std::string what = "making CSR: subjectAltName " + name;
+  unsigned char ip[16];
+  int ip_len = 0;
+  if (inet_pton(AF_INET, name.c_str(), ip) == 1) {
+    ip_len = 4;
+  } else if (inet_pton(AF_INET6, name.c_str(), ip) == 1) {
+    ip_len = 16;
+  }
+  *is_dns = ip_len == 0;
+  GeneralNamePtr general(GENERAL_NAME_new());
+  if (!general) ThrowOpenSslError(what);
+  if (ip_len != 0) {
+    Asn1OctetStringPtr value(ASN1_OCTET_STRING_new());
+    if (!value || ASN1_OCTET_STRING_set(value.get(), ip, ip_len) != 1) {
+      ThrowOpenSslError(what);
+    }
+    GENERAL_NAME_set0_value(general.get(), GEN_IPADD, value.release());
+  } else {
+    OsslPtr<ASN1_IA5STRING, ASN1_IA5STRING_free> value(ASN1_IA5STRING_new());
+    if (!value || ASN1_STRING_set(value.get(), name.data(),
+                                  static_cast<int>(name.size())) != 1) {
+      ThrowOpenSslError(what);
+    }
+    GENERAL_NAME_set0_value(general.get(), GEN_DNS, value.release());
+  }
+  return general;
+}
+
+}  // namespace
+
+std::string MakeCsrDer(const PrivateKey& key,
+                       const std::vector<std::string>& names,
+                       bool must_staple) {
+  const std::string what = "making CSR";
+  if (names.empty()) throw CryptoError(what + ": no names");
+
+  GeneralNamesPtr sans(sk_GENERAL_NAME_new_null());
+  if (!sans) ThrowOpenSslError(what);
+  std::string common_name;
+  for (const std::string& name : names) {
+    // IA5String only holds ASCII, and a space or control character in a
+    // name is never valid; callers validate first, this is the backstop.
+    if (name.empty() || !IsPrintableAscii(name)) {
+      throw CryptoError(what + ": invalid name \"" + name + "\"");
+    }
+    bool is_dns = false;
+    GeneralNamePtr general = MakeGeneralName(name, &is_dns);
+    if (sk_GENERAL_NAME_push(sans.get(), general.get()) <= 0) {
+      ThrowOpenSslError(what);
+    }
+    general.release();  // now owned by `sans`
+    if (is_dns && common_name.empty()) common_name = name;
+  }
+
+  X509ReqPtr req(X509_REQ_new());
+  // RFC 2986 §4.1: version is 0 (v1), the only defined value.
+  if (!req || X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) != 1) {
+    ThrowOpenSslError(what);
+  }
+  const bool has_subject =
+      !common_name.empty() && common_name.size() <= kMaxCommonNameLength;
+  if (has_subject &&
+      X509_NAME_add_entry_by_NID(
+          X509_REQ_get_subject_name(req.get()), NID_commonName, MBSTRING_UTF8,
+          reinterpret_cast<const unsigned char*>(common_name.data()),
+          static_cast<int>(common_name.size()), -1, 0) != 1) {
+    ThrowOpenSslError(what + ": subject");
+  }
+  if (X509_REQ_set_pubkey(req.get(), key.get()) != 1) {
+    ThrowOpenSslError(what + ": public key");
+  }
+
+  ExtensionStackPtr extensions(sk_X509_EXTENSION_new_null());
+  if (!extensions) ThrowOpenSslError(what);
+  // RFC 5280 §4.2.1.6: with an empty subject the SAN must be critical.
+  X509ExtensionPtr san(
+      X509V3_EXT_i2d(NID_subject_alt_name, has_subject ? 0 : 1, sans.get()));
+  if (!san || sk_X509_EXTENSION_push(extensions.get(), san.get()) <= 0) {
+    ThrowOpenSslError(what + ": subjectAltName");
+  }
+  san.release();
+  if (must_staple) {
+    Asn1OctetStringPtr value(ASN1_OCTET_STRING_new());
+    if (!value || ASN1_OCTET_STRING_set(value.get(), kMustStapleValue,
+                                        sizeof(kMustStapleValue)) != 1) {
+      ThrowOpenSslError(what + ": TLS feature");
+    }
+    X509ExtensionPtr staple(
+        X509_EXTENSION_create_by_NID(nullptr, NID_tlsfeature, 0, value.get()));
+    if (!staple ||
+        sk_X509_EXTENSION_push(extensions.get(), staple.get()) <= 0) {
+      ThrowOpenSslError(what + ": TLS feature");
+    }
+    staple.release();
+  }
+  if (X509_REQ_add_extensions(req.get(), extensions.get()) != 1) {
+    ThrowOpenSslError(what + ": extensions");
+  }
+
+  if (X509_REQ_sign(req.get(), key.get(), EVP_sha256()) <= 0) {
+    ThrowOpenSslError(what + ": signing");
+  }
+  unsigned char* der = nullptr;
+  int len = i2d_X509_REQ(req.get(), &der);
+  if (len <= 0) ThrowOpenSslError(what + ": encoding");
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+}  // namespace certpilot::crypto

@@ -1,0 +1,56 @@
+// Internal to src/crypto/: RAII owners for OpenSSL handles and small helpers
+// shared by the crypto translation units. Not part of the layer's API; other
+// layers must not include it (they never see OpenSSL types beyond the opaque
+// EVP_PKEY / X509 pointers of the public headers).
+#pragma once
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+#include <string>
+
+#include "crypto/private_key.h"
+
+namespace certpilot::crypto::internal {
+
+// unique_ptr whose deleter is an OpenSSL free function, e.g.
+// OsslPtr<BIO, BIO_free_all>. The function is a template argument so the
+// pointer stays one word and no deleter object is stored.
+template <typename T, auto Free>
+struct OsslDeleter {
+  void operator()(T* p) const { Free(p); }
+};
+template <typename T, auto Free>
+using OsslPtr = std::unique_ptr<T, OsslDeleter<T, Free>>;
+
+using BioPtr = OsslPtr<BIO, BIO_free_all>;
+using BignumPtr = OsslPtr<BIGNUM, BN_free>;
+// For private key components: wipes the limbs before freeing.
+using SecretBignumPtr = OsslPtr<BIGNUM, BN_clear_free>;
+using EcdsaSigPtr = OsslPtr<ECDSA_SIG, ECDSA_SIG_free>;
+using EvpMdCtxPtr = OsslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using EvpPkeyCtxPtr = OsslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using EvpPkeyPtr = OsslPtr<EVP_PKEY, EVP_PKEY_free>;
+using GeneralNamesPtr = OsslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
+using X509Ptr = OsslPtr<X509, X509_free>;
+using X509ReqPtr = OsslPtr<X509_REQ, X509_REQ_free>;
+using X509ExtensionPtr = OsslPtr<X509_EXTENSION, X509_EXTENSION_free>;
+
+// A fresh memory BIO; throws CryptoError if allocation fails.
+BioPtr NewMemBio();
+// A read-only memory BIO over `data` (which must outlive the BIO).
+BioPtr MemBioOver(const void* data, size_t size);
+// Everything written to a memory BIO so far.
+std::string BioContents(BIO* bio);
+
+// The KeySpec of a public or private RSA / EC key. Throws CryptoError for
+// other key types and for EC curves other than P-256 / P-384.
+KeySpec SpecOfKey(const EVP_PKEY* key);
+
+}  // namespace certpilot::crypto::internal

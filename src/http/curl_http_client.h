@@ -1,0 +1,59 @@
+// HttpClient over libcurl — the only translation unit that includes curl.
+//
+// TLS peer and host verification are always on. Redirects are never
+// followed (a 3xx is returned as a Response). One CurlHttpClient owns one curl
+// easy handle and so one connection cache: consecutive requests to the same
+// origin reuse the connection (keep-alive). It is NOT thread-safe: give each
+// thread its own instance. Construction does no I/O.
+//
+// Do() throws TransportError, with a message of the form
+// "GET https://host/path: <cause>" (control characters replaced), when:
+//   - the URL is not https:// and https_only is set (nothing is connected);
+//   - the method is not GET, HEAD or POST, or a request header contains
+//     CR, LF or NUL;
+//   - DNS, connect, TLS (including an untrusted or mismatched certificate)
+//     or a timeout fails;
+//   - the response body would exceed Request::max_body_bytes: refused from
+//     Content-Length before the body is read, else counted as it streams, so
+//     memory stays bounded by the cap.
+// An empty user_agent sends "certpilot/<version>" (RFC 8555 §6.1). No
+// Content-Type or Expect header is added to a POST unless the caller sets it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "http/http_client.h"
+
+namespace certpilot::http {
+
+struct CurlOptions {
+  // PEM bundle of trust anchors; empty = the system store.
+  std::string ca_bundle;
+  std::chrono::milliseconds connect_timeout{10'000};
+  // The whole request: connect, send, receive.
+  std::chrono::milliseconds total_timeout{60'000};
+  std::string user_agent;  // e.g. "certpilot/0.1.0"
+  // When true (the default) any URL that is not https:// is refused with
+  // TransportError before a connection is made, and libcurl is restricted to
+  // the https protocol. When false, http:// is allowed too (tests, and
+  // fetching over plain HTTP where the caller has decided that is fine).
+  bool https_only = true;
+};
+
+class CurlHttpClient : public HttpClient {
+ public:
+  explicit CurlHttpClient(CurlOptions options);
+  ~CurlHttpClient() override;
+  CurlHttpClient(const CurlHttpClient&) = delete;
+  CurlHttpClient& operator=(const CurlHttpClient&) = delete;
+
+  Response Do(const Request& request) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace certpilot::http

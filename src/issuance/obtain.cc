@@ -1,0 +1,263 @@
+#include "issuance/obtain.h"
+
+#include <algorithm>
+#include <set>
+
+#include "acme/problem.h"
+#include "crypto/certificate.h"
+#include "crypto/csr.h"
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace certpilot::issuance {
+namespace {
+
+using acme::Authorization;
+using acme::Identifier;
+using acme::Order;
+using acme::Status;
+
+std::string Display(const Identifier& id, bool wildcard) {
+  return StripControl((wildcard ? "*." : "") + id.value);
+}
+
+// What the order asked for, as "dns:name" / "ip:addr" strings.
+std::set<std::string> Keys(const std::vector<Identifier>& ids) {
+  std::set<std::string> out;
+  for (const Identifier& id : ids) out.insert(id.type + ":" + ToLower(id.value));
+  return out;
+}
+
+struct Presented {
+  ChallengeSolver* solver;
+  ChallengeTask task;
+  std::string authorization_url;
+};
+
+// Cleans up every presented challenge when the flow leaves, however it leaves
+// (RFC 8555 §8.3).
+class CleanupGuard {
+ public:
+  explicit CleanupGuard(std::vector<Presented>& presented) : p_(presented) {}
+  ~CleanupGuard() {
+    for (Presented& p : p_) p.solver->CleanUp(p.task);
+  }
+
+ private:
+  std::vector<Presented>& p_;
+};
+
+class Poller {
+ public:
+  Poller(Clock& clock, const acme::RetryPolicy& policy, std::string what)
+      : clock_(clock),
+        policy_(policy),
+        what_(std::move(what)),
+        deadline_(clock.Now() + policy.poll_deadline),
+        delay_(policy.poll_initial) {}
+
+  // Sleeps before the next poll; throws when the deadline has passed.
+  // A Retry-After from the CA decides this wait (clamped); otherwise the
+  // backoff does, growing from RetryPolicy::poll_initial.
+  void Wait(std::optional<std::chrono::seconds> retry_after) {
+    std::chrono::milliseconds now =
+        retry_after ? acme::NextPollDelay(policy_, delay_, retry_after) : delay_;
+    if (clock_.Now() + now > deadline_)
+      throw Error("timed out waiting for the CA: " + what_);
+    clock_.Sleep(now);
+    delay_ = acme::NextPollDelay(policy_, delay_, std::nullopt);
+  }
+
+ private:
+  Clock& clock_;
+  const acme::RetryPolicy& policy_;
+  std::string what_;
+  TimePoint deadline_;
+  std::chrono::milliseconds delay_;
+};
+
+ChallengeSolver* PickSolver(const ObtainRequest& req, const Authorization& authz,
+                            const acme::Challenge** chosen) {
+  for (ChallengeSolver* solver : req.solvers)
+    for (const acme::Challenge& c : authz.challenges)
+      if (c.type == solver->Type() && !c.token.empty()) {
+        *chosen = &c;
+        return solver;
+      }
+  return nullptr;
+}
+
+std::string OfferedTypes(const Authorization& authz) {
+  std::vector<std::string> types;
+  for (const acme::Challenge& c : authz.challenges) types.push_back(StripControl(c.type));
+  return types.empty() ? "none" : Join(types, ", ");
+}
+
+std::string SolverTypes(const ObtainRequest& req) {
+  std::vector<std::string> types;
+  for (ChallengeSolver* s : req.solvers) types.push_back(s->Type());
+  return Join(types, ", ");
+}
+
+std::string ValidationFailure(const Authorization& authz) {
+  std::string why;
+  for (const acme::Challenge& c : authz.challenges)
+    if (!c.error_text.empty()) why = c.error_text;
+  if (why.empty()) why = std::string("authorization is ") + acme::StatusName(authz.status);
+  return "validation of " + Display(authz.identifier, authz.wildcard) +
+         " failed: " + why;
+}
+
+// Waits until every authorization has left "pending" and checks it is valid.
+void AwaitAuthorizations(acme::Client& client, Clock& clock,
+                         const acme::RetryPolicy& policy,
+                         const std::vector<Presented>& presented) {
+  for (const Presented& p : presented) {
+    log::Info("Waiting for the CA to validate " +
+              Display(p.task.identifier, p.task.wildcard) + "...");
+    Poller poller(clock, policy,
+                  "validation of " + Display(p.task.identifier, p.task.wildcard));
+    while (true) {
+      std::optional<std::chrono::seconds> retry_after;
+      Authorization authz = client.GetAuthorization(p.authorization_url, &retry_after);
+      if (authz.status == Status::kValid) break;
+      if (authz.status != Status::kPending) throw ValidationError(ValidationFailure(authz));
+      poller.Wait(retry_after);
+    }
+  }
+}
+
+Order AwaitOrder(acme::Client& client, Clock& clock, const acme::RetryPolicy& policy,
+                 Order order, Status want, std::optional<std::chrono::seconds> retry_after) {
+  Poller poller(clock, policy, std::string("order to become ") + acme::StatusName(want));
+  while (order.status != want) {
+    bool waiting = order.status == Status::kPending || order.status == Status::kProcessing ||
+                   (want == Status::kValid && order.status == Status::kReady);
+    if (!waiting) {
+      std::string why = order.error_text.empty() ? "" : ": " + order.error_text;
+      throw Error(std::string("the order is ") + acme::StatusName(order.status) +
+                  " (expected " + acme::StatusName(want) + ")" + why);
+    }
+    poller.Wait(retry_after);
+    order = client.GetOrder(order.url, &retry_after);
+  }
+  return order;
+}
+
+struct SplitChain {
+  std::string cert, chain;
+};
+
+SplitChain Split(const std::string& pem) {
+  std::vector<std::string> blocks = crypto::SplitPemChain(pem);  // §11.4
+  SplitChain out{blocks.front(), ""};
+  for (size_t i = 1; i < blocks.size(); ++i) out.chain += blocks[i];
+  return out;
+}
+
+// The issuer CN of the top certificate of a chain (certbot's
+// --preferred-chain rule).
+std::string TopIssuer(const std::string& pem) {
+  std::vector<std::string> blocks = crypto::SplitPemChain(pem);
+  return crypto::Certificate::FromPem(blocks.back()).IssuerCommonName();
+}
+
+std::string ChooseChain(acme::Client& client, const ObtainRequest& req,
+                        const acme::CertificateChain& def) {
+  if (req.preferred_chain.empty()) return def.pem;
+  if (TopIssuer(def.pem) == req.preferred_chain) return def.pem;
+  for (const std::string& url : def.alternates) {
+    acme::CertificateChain alt = client.DownloadCertificate(url);
+    if (TopIssuer(alt.pem) == req.preferred_chain) return alt.pem;
+  }
+  log::Info("No chain issued by \"" + req.preferred_chain +
+            "\" was offered; using the default chain");
+  return def.pem;
+}
+
+void VerifyCertificate(const ObtainRequest& req, const std::string& cert_pem) {
+  crypto::Certificate cert = crypto::Certificate::FromPem(cert_pem);
+  if (!cert.MatchesKey(req.certificate_key))
+    throw acme::ProtocolError("certificate",
+                              "the issued certificate is not for the key in the CSR");
+  std::vector<Identifier> got;
+  for (const std::string& n : cert.DnsNames()) got.push_back({"dns", n});
+  for (const std::string& n : cert.IpAddresses()) got.push_back({"ip", n});
+  if (Keys(got) != Keys(req.identifiers))
+    throw acme::ProtocolError("certificate",
+                              "the issued certificate's names differ from the order's");
+}
+
+}  // namespace
+
+ObtainResult Obtain(acme::Client& client, Clock& clock, const ObtainRequest& req,
+                    const acme::RetryPolicy& policy) {
+  Order order = client.NewOrder(req.identifiers, req.replaces, req.profile);
+  if (Keys(order.identifiers) != Keys(req.identifiers))
+    throw acme::ProtocolError("identifiers",
+                              "the order's identifiers differ from those requested");
+
+  std::vector<Presented> presented;
+  {
+    CleanupGuard cleanup(presented);
+    std::set<std::string> wanted = Keys(req.identifiers);
+    std::vector<std::pair<Presented*, std::string>> to_answer;
+    for (const std::string& url : order.authorizations) {
+      Authorization authz = client.GetAuthorization(url);
+      Identifier id = authz.identifier;
+      if (authz.wildcard) id.value = "*." + id.value;
+      if (!wanted.count(id.type + ":" + ToLower(id.value)))
+        throw acme::ProtocolError("identifier", "authorization for " +
+                                                    StripControl(id.value) +
+                                                    ", which was not ordered");
+      if (authz.status == Status::kValid) continue;  // reused authorization
+      if (authz.status != Status::kPending) throw ValidationError(ValidationFailure(authz));
+      const acme::Challenge* chosen = nullptr;
+      ChallengeSolver* solver = PickSolver(req, authz, &chosen);
+      if (!solver)
+        throw Error("the CA offers no challenge we can answer for " +
+                    Display(authz.identifier, authz.wildcard) + " (offered: " +
+                    OfferedTypes(authz) + "; configured: " + SolverTypes(req) + ")");
+      ChallengeTask task{authz.identifier, authz.wildcard, *chosen,
+                         client.KeyAuthorization(chosen->token)};
+      presented.push_back({solver, task, url});
+      solver->Present(presented.back().task);
+    }
+    // §8.2: only once every response is in place do we tell the CA to look.
+    std::set<ChallengeSolver*> waited;
+    for (Presented& p : presented)
+      if (waited.insert(p.solver).second) p.solver->Wait();
+    for (Presented& p : presented) {
+      acme::Challenge c = client.RespondToChallenge(p.task.challenge.url);
+      if (c.status == Status::kInvalid)
+        throw ValidationError("validation of " +
+                              Display(p.task.identifier, p.task.wildcard) +
+                              " failed: " + c.error_text);
+    }
+    AwaitAuthorizations(client, clock, policy, presented);
+  }
+
+  if (order.status != Status::kReady)
+    order = AwaitOrder(client, clock, policy, client.GetOrder(order.url), Status::kReady,
+                       std::nullopt);
+
+  std::vector<std::string> names;
+  for (const Identifier& id : req.identifiers) names.push_back(id.value);
+  std::string csr = crypto::MakeCsrDer(req.certificate_key, names, req.must_staple);
+  log::Debug("Finalizing order " + order.url);
+  std::optional<std::chrono::seconds> retry_after;
+  Order finalized = client.Finalize(order, csr);
+  finalized = AwaitOrder(client, clock, policy, finalized, Status::kValid, retry_after);
+  if (finalized.certificate.empty())
+    throw acme::ProtocolError("certificate", "valid order has no certificate URL");
+
+  acme::CertificateChain chain = client.DownloadCertificate(finalized.certificate);
+  std::string pem = ChooseChain(client, req, chain);
+  SplitChain parts = Split(pem);
+  VerifyCertificate(req, parts.cert);
+  if (parts.chain.empty())
+    throw acme::ProtocolError("certificate", "the CA sent a certificate without its chain");
+  return {parts.cert, parts.chain, parts.cert + parts.chain, finalized};
+}
+
+}  // namespace certpilot::issuance

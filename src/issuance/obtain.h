@@ -1,0 +1,52 @@
+// The ACME order flow ("porcelain", RFC 8555 §7.4): new order → authorizations
+// → present and answer challenges → wait for validation → finalize with a
+// CSR → wait for the certificate → download → verify.
+//
+// Values in, values out: no storage, no printing beyond log lines. The caller
+// owns the Client (already holding the account key and kid) and the solvers.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "acme/client.h"
+#include "acme/types.h"
+#include "crypto/private_key.h"
+#include "issuance/challenge_solver.h"
+
+namespace certpilot::issuance {
+
+struct ObtainRequest {
+  std::vector<acme::Identifier> identifiers;
+  crypto::PrivateKey certificate_key;
+  // Solvers by challenge type, in order of preference (first offered wins).
+  std::vector<ChallengeSolver*> solvers;
+  std::string replaces;         // RFC 9773 ARI certificate ID
+  std::string profile;
+  std::string preferred_chain;  // issuer CN of the chain's top certificate
+  bool must_staple = false;
+};
+
+struct ObtainResult {
+  std::string cert_pem;       // the leaf
+  std::string chain_pem;      // intermediates, no leaf
+  std::string fullchain_pem;  // cert_pem + chain_pem
+  acme::Order order;
+};
+
+// Throws acme::ProblemError / acme::ProtocolError / http::TransportError /
+// crypto::CryptoError, or ValidationError when the CA could not validate a
+// name. Always cleans up every presented challenge.
+ObtainResult Obtain(acme::Client& client, Clock& clock,
+                    const ObtainRequest& request,
+                    const acme::RetryPolicy& policy = {});
+
+// The CA tried and failed to validate `identifier`.
+class ValidationError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace certpilot::issuance

@@ -1,0 +1,336 @@
+// certonly and certificates end to end: the built binary against the real
+// Pebble CA (Debian's `pebble`), with the standalone HTTP-01 responder.
+#include <fcntl.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/pebble_fixture.h"
+#include "support/run_binary.h"
+#include "support/temp_dir.h"
+
+namespace certpilot::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<X509*> LoadPems(const std::string& pem) {
+  std::vector<X509*> out;
+  BIO* bio = BIO_new_mem_buf(pem.data(), int(pem.size()));
+  while (X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) out.push_back(x);
+  BIO_free(bio);
+  return out;
+}
+
+// True if `cert_pem` chains through `chain_pem` to `root_pem`.
+bool Verifies(const std::string& cert_pem, const std::string& chain_pem,
+              const std::string& root_pem) {
+  auto leaf = LoadPems(cert_pem), chain = LoadPems(chain_pem), roots = LoadPems(root_pem);
+  if (leaf.size() != 1 || chain.empty() || roots.empty()) return false;
+  X509_STORE* store = X509_STORE_new();
+  for (X509* r : roots) X509_STORE_add_cert(store, r);
+  STACK_OF(X509)* untrusted = sk_X509_new_null();
+  for (X509* c : chain) sk_X509_push(untrusted, c);
+  X509_STORE_CTX* ctx = X509_STORE_CTX_new();
+  X509_STORE_CTX_init(ctx, store, leaf[0], untrusted);
+  bool ok = X509_verify_cert(ctx) == 1;
+  X509_STORE_CTX_free(ctx);
+  sk_X509_free(untrusted);
+  X509_STORE_free(store);
+  for (auto* v : {&leaf, &chain, &roots})
+    for (X509* x : *v) X509_free(x);
+  return ok;
+}
+
+// A loopback port nobody listens on (bound, read, released).
+int FreePort() {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(s);
+  return ntohs(addr.sin_port);
+}
+
+class CertonlyTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { pebble_ = new PebbleFixture(); }
+  static void TearDownTestSuite() {
+    delete pebble_;
+    pebble_ = nullptr;
+  }
+
+  std::string config() const { return dir_ / "config"; }
+
+  // Common flags pointing at the test CA and the temp dirs.
+  std::vector<std::string> Common(const PebbleFixture& ca) const {
+    return {"--config-dir", dir_ / "config", "--work-dir", dir_ / "work",
+            "--logs-dir", dir_ / "logs", "--server", ca.directory_url(),
+            "--ca-bundle", ca.ca_bundle_path(), "-n"};
+  }
+
+  RunResult Certonly(std::vector<std::string> extra, const PebbleFixture* ca = nullptr) {
+    if (!ca) ca = pebble_;
+    std::vector<std::string> args{"certonly", "--standalone", "--agree-tos",
+                                  "-m", "admin@example.com", "--http-01-address",
+                                  "127.0.0.1", "--http-01-port",
+                                  std::to_string(ca->http_port())};
+    for (auto& a : Common(*ca)) args.push_back(a);
+    for (auto& a : extra) args.push_back(a);
+    return RunCertpilot(args);
+  }
+
+  nlohmann::json CertificatesJson(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"certificates", "--json"};
+    for (auto& a : Common(*pebble_)) args.push_back(a);
+    for (auto& a : extra) args.push_back(a);
+    RunResult r = RunCertpilot(args);
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    return nlohmann::json::parse(r.out);
+  }
+
+  void ExpectValidLineage(const std::string& name, const std::vector<std::string>& domains,
+                          const std::string& key_type) {
+    std::string live = config() + "/live/" + name;
+    for (const char* f : {"cert.pem", "chain.pem", "fullchain.pem", "privkey.pem"}) {
+      std::string p = live + "/" + f;
+      ASSERT_TRUE(fs::is_symlink(p)) << p;
+      EXPECT_EQ(fs::read_symlink(p).string().rfind("../../archive/" + name + "/", 0), 0u)
+          << fs::read_symlink(p);
+    }
+    struct stat st;
+    ASSERT_EQ(stat((live + "/privkey.pem").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    ASSERT_EQ(stat((config() + "/archive").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u);
+    ASSERT_EQ(stat((config() + "/live").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u);
+
+    std::string cert = ReadFileOrEmpty(live + "/cert.pem");
+    std::string chain = ReadFileOrEmpty(live + "/chain.pem");
+    EXPECT_EQ(ReadFileOrEmpty(live + "/fullchain.pem"), cert + chain);
+    EXPECT_TRUE(Verifies(cert, chain, pebble_->RootsPem()));
+    EXPECT_TRUE(fs::exists(config() + "/renewal/" + name + ".conf"));
+
+    nlohmann::json all = CertificatesJson({"--cert-name", name});
+    ASSERT_EQ(all.size(), 1u) << all.dump();
+    const nlohmann::json& j = all[0];
+    std::set<std::string> keys;
+    for (auto& [k, v] : j.items()) keys.insert(k);
+    EXPECT_EQ(keys, (std::set<std::string>{"name", "domains", "serial", "key_type",
+                                           "not_before", "not_after", "renew_after",
+                                           "cert_path", "chain_path", "fullchain_path",
+                                           "privkey_path", "server", "valid"}));
+    EXPECT_EQ(j["name"], name);
+    std::vector<std::string> got = j["domains"];
+    std::sort(got.begin(), got.end());
+    std::vector<std::string> want = domains;
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(j["key_type"], key_type);
+    EXPECT_EQ(j["valid"], true);
+    EXPECT_EQ(j["server"], pebble_->directory_url());
+    EXPECT_EQ(j["privkey_path"], live + "/privkey.pem");
+  }
+
+  static PebbleFixture* pebble_;
+  TempDir dir_;
+};
+
+PebbleFixture* CertonlyTest::pebble_ = nullptr;
+
+TEST_F(CertonlyTest, IssuesSingleNameEcdsa) {
+  RunResult r = Certonly({"-d", "single.example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out.find("Successfully received certificate"), std::string::npos);
+  ExpectValidLineage("single.example.com", {"single.example.com"}, "ecdsa-p256");
+}
+
+TEST_F(CertonlyTest, IssuesMultiNameRsaWithCommaListsAndCertName) {
+  RunResult r = Certonly({"-d", "multi.example.com,www.multi.example.com", "-d",
+                          "API.multi.example.com.", "--key-type", "rsa", "--rsa-key-size",
+                          "3072", "--cert-name", "multi"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  ExpectValidLineage("multi",
+                     {"multi.example.com", "www.multi.example.com", "api.multi.example.com"},
+                     "rsa-3072");
+}
+
+TEST_F(CertonlyTest, IssuesP384) {
+  RunResult r = Certonly({"-d", "p384.example.com", "--elliptic-curve", "secp384r1"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  ExpectValidLineage("p384.example.com", {"p384.example.com"}, "ecdsa-p384");
+}
+
+TEST_F(CertonlyTest, IssuesForAnIpAddress) {
+  RunResult r = Certonly({"-d", "127.0.0.1"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  ExpectValidLineage("127.0.0.1", {"127.0.0.1"}, "ecdsa-p256");
+}
+
+TEST_F(CertonlyTest, SecondRunKeepsACertificateThatIsNotDue) {
+  ASSERT_EQ(Certonly({"-d", "again.example.com"}).exit_code, 0);
+  RunResult r = Certonly({"-d", "again.example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out.find("not yet due"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(config() + "/archive/again.example.com/cert1.pem"));
+  EXPECT_FALSE(fs::exists(config() + "/archive/again.example.com/cert2.pem"));
+  // The same account is reused: one account directory.
+  int accounts = 0;
+  for (auto& e : fs::recursive_directory_iterator(config() + "/accounts"))
+    if (e.path().filename() == "regr.json") ++accounts;
+  EXPECT_EQ(accounts, 1);
+
+  r = Certonly({"-d", "again.example.com", "--force-renewal"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(fs::read_symlink(config() + "/live/again.example.com/cert.pem"),
+            "../../archive/again.example.com/cert2.pem");
+  ExpectValidLineage("again.example.com", {"again.example.com"}, "ecdsa-p256");
+}
+
+TEST_F(CertonlyTest, NameClashGetsSuffix) {
+  ASSERT_EQ(Certonly({"-d", "clash.example.com"}).exit_code, 0);
+  RunResult r = Certonly({"-d", "clash.example.com", "-d", "www.clash.example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  ExpectValidLineage("clash.example.com-0001", {"clash.example.com", "www.clash.example.com"},
+                     "ecdsa-p256");
+}
+
+TEST_F(CertonlyTest, FailedValidationNamesTheNameAndCreatesNoLineage) {
+  // Our responder listens on another port than the one Pebble checks.
+  std::vector<std::string> args{"certonly", "--standalone", "--agree-tos", "-m",
+                                "admin@example.com", "--http-01-address", "127.0.0.1",
+                                "--http-01-port", "0", "-d", "fail.example.com"};
+  for (auto& a : Common(*pebble_)) args.push_back(a);
+  RunResult r = RunCertpilot(args);
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();  // port 0 is not a port a CA can reach
+
+  args[8] = std::to_string(FreePort());
+  r = RunCertpilot(args);
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_NE(r.err.find("validation of fail.example.com failed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("urn:ietf:params:acme:error:"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(config() + "/live/fail.example.com"));
+  EXPECT_FALSE(fs::exists(config() + "/renewal/fail.example.com.conf"));
+}
+
+TEST_F(CertonlyTest, PortInUseIsExplained) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(s, 1), 0);
+  socklen_t len = sizeof addr;
+  getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  std::vector<std::string> args{"certonly", "--standalone", "--agree-tos", "-m",
+                                "admin@example.com", "--http-01-address", "127.0.0.1",
+                                "--http-01-port", std::to_string(port), "-d", "busy.example.com"};
+  for (auto& a : Common(*pebble_)) args.push_back(a);
+  RunResult r = RunCertpilot(args);
+  close(s);
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_NE(r.err.find(std::to_string(port)), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("webroot"), std::string::npos) << r.err;
+}
+
+TEST_F(CertonlyTest, SecondConcurrentRunIsRefusedByTheLock) {
+  fs::create_directories(config());
+  int fd = open((config() + "/.certpilot.lock").c_str(), O_CREAT | O_RDWR, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
+  RunResult r = Certonly({"-d", "locked.example.com"});
+  close(fd);
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_NE(r.err.find("another certpilot"), std::string::npos) << r.err;
+}
+
+TEST_F(CertonlyTest, BadInputExitsTwoBeforeAnyNetworkOrFileWork) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string fragment;
+  };
+  std::vector<Case> cases = {
+      {{"-d", "a;b.example.com"}, "a;b.example.com"},
+      {{"-d", "*.*.example.com"}, "*.*.example.com"},
+      {{"-d", "ok.example.com", "--cert-name", "../x"}, "../x"},
+      {{"-d", "ok.example.com", "--key-type", "dsa"}, "dsa"},
+      {{"-d", "ok.example.com", "--rsa-key-size", "1024", "--key-type", "rsa"}, "1024"},
+      {{"-d", "ok.example.com", "--elliptic-curve", "secp521r1"}, "secp521r1"},
+      {{}, "-d"},
+  };
+  for (const Case& c : cases) {
+    // An unreachable server proves no network work was attempted.
+    std::vector<std::string> args{"certonly", "--standalone", "-n", "--agree-tos", "-m",
+                                  "a@example.com", "--config-dir", dir_ / "bad",
+                                  "--server", "https://127.0.0.1:1/dir"};
+    for (auto& a : c.args) args.push_back(a);
+    RunResult r = RunCertpilot(args);
+    EXPECT_EQ(r.exit_code, 2) << r.Describe();
+    EXPECT_NE(r.err.find(c.fragment), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "bad")) << "created files for bad input";
+  }
+  RunResult r = RunCertpilot({"certonly", "--server", "http://127.0.0.1:1/dir", "-d",
+                              "ok.example.com", "--config-dir", dir_ / "bad"});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_NE(r.err.find("https"), std::string::npos) << r.err;
+  r = RunCertpilot({"certonly", "--no-such-option"});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+}
+
+TEST_F(CertonlyTest, NonInteractiveWithoutEmailOrTosIsAUsageError) {
+  std::vector<std::string> base{"certonly", "--standalone", "-d", "x.example.com"};
+  for (auto& a : Common(*pebble_)) base.push_back(a);
+  RunResult r = RunCertpilot(base);  // no -m
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_NE(r.err.find("-m"), std::string::npos) << r.err;
+  std::vector<std::string> with_mail = base;
+  with_mail.insert(with_mail.end(), {"-m", "a@example.com"});
+  r = RunCertpilot(with_mail);  // no --agree-tos
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_NE(r.err.find("--agree-tos"), std::string::npos) << r.err;
+}
+
+TEST_F(CertonlyTest, CommonOptionsAreAcceptedBeforeTheSubcommand) {
+  std::vector<std::string> args = Common(*pebble_);
+  args.insert(args.end(), {"certonly", "--standalone", "--agree-tos", "-m", "a@example.com",
+                           "--http-01-address", "127.0.0.1", "--http-01-port",
+                           std::to_string(pebble_->http_port()), "-d", "before.example.com"});
+  RunResult r = RunCertpilot(args);
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  ExpectValidLineage("before.example.com", {"before.example.com"}, "ecdsa-p256");
+}
+
+TEST(CertonlyNonceStorm, FiveIssuancesSurviveHalfTheNoncesRejected) {
+  PebbleOptions o;
+  o.nonce_reject_percent = 50;
+  PebbleFixture ca(o);
+  TempDir dir;
+  for (int i = 0; i < 5; ++i) {
+    std::string name = "storm" + std::to_string(i) + ".example.com";
+    RunResult r = RunCertpilot({"certonly", "--standalone", "--agree-tos", "-m", "a@example.com",
+                                "-n", "--http-01-address", "127.0.0.1", "--http-01-port",
+                                std::to_string(ca.http_port()), "-d", name, "--config-dir",
+                                dir / "config", "--work-dir", dir / "work", "--logs-dir",
+                                dir / "logs", "--server", ca.directory_url(), "--ca-bundle",
+                                ca.ca_bundle_path()});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    EXPECT_TRUE(fs::exists(dir / ("config/live/" + name + "/fullchain.pem")));
+  }
+}
+
+}  // namespace
+}  // namespace certpilot::testing

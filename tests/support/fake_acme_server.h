@@ -1,0 +1,77 @@
+// An in-process ACME CA behind the HttpClient seam, for unit tests of the
+// ACME client, the order flow and the use cases.
+//
+// It verifies what a strict CA verifies — every JWS signature (against the
+// jwk or the registered account key), that the nonce is one it issued and
+// has not seen, that the protected `url` equals the request URL, that exactly
+// one of jwk/kid is present, the Content-Type, and that POST-as-GET payloads
+// are empty — and records each violation in violations() instead of
+// throwing, so a test can assert that there were none. It issues real X.509
+// certificates (a throwaway ECDSA CA) for the CSR's names.
+//
+// Faults are scripted through the public knobs. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "http/http_client.h"
+
+namespace certpilot::testing {
+
+struct RecordedRequest {
+  std::string method, url;
+  std::string protected_header;  // decoded JSON ("" for GET/HEAD)
+  std::string payload;           // decoded
+};
+
+class FakeAcmeServer : public http::HttpClient {
+ public:
+  FakeAcmeServer();
+  ~FakeAcmeServer() override;
+
+  http::Response Do(const http::Request& request) override;
+
+  static constexpr const char* kBase = "https://ca.test";
+  std::string directory_url() const { return std::string(kBase) + "/directory"; }
+
+  // --- knobs (set before or between requests) ---
+  // Answer the next N signed requests with badNonce (a fresh nonce attached).
+  int bad_nonce_next = 0;
+  // Number of authorization polls that still say "pending" after a challenge
+  // was answered.
+  int pending_polls = 1;
+  // Retry-After sent with pending polls, if set.
+  std::optional<std::string> retry_after;
+  // Names whose validation fails (authorization becomes invalid).
+  std::set<std::string> failing_names;
+  // Make new authorizations already valid (authorization reuse).
+  bool authz_already_valid = false;
+  // Certificate lifetime and start offset (negative = in the past).
+  std::chrono::seconds validity{90 * 24 * 3600};
+  std::chrono::seconds not_before_offset{0};
+  // Extra fields merged into the directory JSON (e.g. "renewalInfo").
+  std::map<std::string, std::string> directory_extra;
+  // Full override: return a response for a request before normal handling.
+  std::function<std::optional<http::Response>(const http::Request&)> intercept;
+
+  // --- observations ---
+  std::vector<RecordedRequest> requests() const;
+  std::vector<std::string> violations() const;
+  int CountRequests(const std::string& path_prefix) const;
+  size_t accounts() const;
+  std::string CaCertificatePem() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  mutable std::mutex mu_;
+};
+
+}  // namespace certpilot::testing

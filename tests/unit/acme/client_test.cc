@@ -1,0 +1,174 @@
+#include "acme/client.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/fake_acme_server.h"
+#include "support/fake_clock.h"
+#include "util/base64url.h"
+
+namespace certpilot::acme {
+namespace {
+
+using testing::FakeAcmeServer;
+using testing::FakeClock;
+
+class ClientTest : public ::testing::Test {
+ protected:
+  ClientTest() : client_(ca_, clock_, ca_.directory_url()) {
+    client_.SetAccountKey(crypto::PrivateKey::Generate({}));
+  }
+  void TearDown() override {
+    EXPECT_TRUE(ca_.violations().empty()) << ::testing::PrintToString(ca_.violations());
+  }
+  Account Register() {
+    NewAccountOptions o;
+    o.contact = {"mailto:admin@example.com"};
+    o.terms_of_service_agreed = true;
+    return client_.NewAccount(o);
+  }
+  http::Response JsonResponse(int status, const std::string& body,
+                              http::Headers headers = {}) {
+    http::Response r;
+    r.status = status;
+    r.body = body;
+    r.headers = std::move(headers);
+    return r;
+  }
+
+  FakeAcmeServer ca_;
+  FakeClock clock_;
+  Client client_;
+};
+
+TEST_F(ClientTest, RegistersWithJwkThenUsesKid) {
+  Account a = Register();
+  EXPECT_EQ(a.status, Status::kValid);
+  EXPECT_EQ(client_.kid(), a.url);
+  client_.NewOrder({{"dns", "a.example"}});
+  auto reqs = ca_.requests();
+  ASSERT_GE(reqs.size(), 4u);
+  auto header = [](const testing::RecordedRequest& r) {
+    return nlohmann::json::parse(r.protected_header);
+  };
+  EXPECT_TRUE(header(reqs[2]).contains("jwk"));   // newAccount
+  EXPECT_FALSE(header(reqs[2]).contains("kid"));
+  EXPECT_EQ(header(reqs[3])["kid"], a.url);       // newOrder
+  EXPECT_FALSE(header(reqs[3]).contains("jwk"));
+}
+
+TEST_F(ClientTest, FetchesOneNonceThenLivesOnReplayNonce) {
+  Register();
+  for (int i = 0; i < 5; ++i) client_.NewOrder({{"dns", "a.example"}});
+  EXPECT_EQ(ca_.CountRequests("/new-nonce"), 1);
+  EXPECT_EQ(ca_.CountRequests("/directory"), 1);
+}
+
+TEST_F(ClientTest, FindsExistingAccountOrNone) {
+  EXPECT_FALSE(client_.FindAccount());
+  Account a = Register();
+  Client other(ca_, clock_, ca_.directory_url());
+  other.SetAccountKey(*client_.account_key());
+  auto found = other.FindAccount();
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->url, a.url);
+  EXPECT_EQ(ca_.accounts(), 1u);
+}
+
+TEST_F(ClientTest, RetriesBadNonceUpToTenTimes) {
+  Register();
+  ca_.bad_nonce_next = 10;
+  EXPECT_NO_THROW(client_.NewOrder({{"dns", "a.example"}}));
+  ca_.bad_nonce_next = 11;
+  try {
+    client_.NewOrder({{"dns", "a.example"}});
+    FAIL() << "expected badNonce";
+  } catch (const ProblemError& e) {
+    EXPECT_EQ(e.problem().type, ProblemType::kBadNonce);
+    EXPECT_EQ(e.method(), "POST");
+  }
+}
+
+TEST_F(ClientTest, RefusesPlainHttpDirectoryUrl) {
+  EXPECT_THROW(Client(ca_, clock_, "http://ca.test/directory"), ProtocolError);
+}
+
+TEST_F(ClientTest, RefusesHttpEntriesInDirectoryBeforeSendingAnything) {
+  ca_.directory_extra["newAccount"] = "http://ca.test/new-account";
+  EXPECT_THROW(Register(), ProtocolError);
+  EXPECT_EQ(ca_.CountRequests("/new-account"), 0);
+}
+
+TEST_F(ClientTest, RefusesHttpLocation) {
+  ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
+    if (r.url.find("/new-account") == std::string::npos) return std::nullopt;
+    return JsonResponse(201, R"({"status":"valid"})",
+                        {{"Location", "http://ca.test/acct/1"}, {"Replay-Nonce", "abc"}});
+  };
+  EXPECT_THROW(Register(), ProtocolError);
+}
+
+TEST_F(ClientTest, MalformedResponsesAreProtocolErrors) {
+  Register();
+  for (const char* body : {"not json", R"({"status":"pending"})", R"({"status":1})", "[]"}) {
+    ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
+      if (r.url.find("/new-order") == std::string::npos) return std::nullopt;
+      return JsonResponse(201, body, {{"Location", "https://ca.test/order/99"}});
+    };
+    EXPECT_THROW(client_.NewOrder({{"dns", "a.example"}}), ProtocolError) << body;
+  }
+}
+
+TEST_F(ClientTest, RateLimitCarriesRetryAfter) {
+  Register();
+  ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
+    if (r.url.find("/new-order") == std::string::npos) return std::nullopt;
+    return JsonResponse(429,
+                        R"({"type":"urn:ietf:params:acme:error:rateLimited","detail":"too many"})",
+                        {{"Retry-After", "3600"}});
+  };
+  try {
+    client_.NewOrder({{"dns", "a.example"}});
+    FAIL();
+  } catch (const ProblemError& e) {
+    EXPECT_EQ(e.problem().type, ProblemType::kRateLimited);
+    EXPECT_EQ(e.retry_after(), std::chrono::seconds(3600));
+    EXPECT_NE(std::string(e.what()).find("too many"), std::string::npos);
+  }
+}
+
+TEST_F(ClientTest, TransientServerErrorsOnFetchesAreRetried) {
+  Register();
+  Order o = client_.NewOrder({{"dns", "a.example"}});
+  int failures = 2;
+  ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
+    if (r.url != o.url || failures == 0) return std::nullopt;
+    --failures;
+    return JsonResponse(503, R"({"type":"urn:ietf:params:acme:error:serverInternal"})");
+  };
+  EXPECT_EQ(client_.GetOrder(o.url).status, Status::kPending);
+  EXPECT_EQ(failures, 0);
+}
+
+TEST_F(ClientTest, ParsesAlternateLinks) {
+  Register();
+  ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
+    if (r.url != "https://ca.test/cert/1") return std::nullopt;
+    return JsonResponse(200, "PEM",
+                        {{"Link", "<https://ca.test/cert/1/1>;rel=\"alternate\", "
+                                  "<https://ca.test/dir>;rel=\"index\""},
+                         {"link", "<https://ca.test/cert/1/2>; rel=alternate"}});
+  };
+  CertificateChain c = client_.DownloadCertificate("https://ca.test/cert/1");
+  EXPECT_EQ(c.alternates, (std::vector<std::string>{"https://ca.test/cert/1/1",
+                                                     "https://ca.test/cert/1/2"}));
+}
+
+TEST_F(ClientTest, KeyAuthorizationIsTokenDotThumbprint) {
+  EXPECT_EQ(client_.KeyAuthorization("tok"),
+            "tok." + client_.account_key()->Thumbprint());
+}
+
+}  // namespace
+}  // namespace certpilot::acme

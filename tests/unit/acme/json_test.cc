@@ -1,0 +1,116 @@
+#include "acme/json.h"
+
+#include <gtest/gtest.h>
+
+namespace certpilot::acme::json {
+namespace {
+
+std::string FieldOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ProtocolError& e) {
+    return e.field();
+  }
+  return "<no error>";
+}
+
+TEST(Json, ParsesDirectory) {
+  Directory d = ParseDirectory(R"({"newNonce":"https://ca/nonce","newAccount":"https://ca/acct",
+    "newOrder":"https://ca/order","revokeCert":"https://ca/revoke","keyChange":"https://ca/kc",
+    "renewalInfo":"https://ca/ari",
+    "meta":{"termsOfService":"https://ca/tos","externalAccountRequired":true,
+            "profiles":{"classic":"the default"}}})");
+  EXPECT_EQ(d.new_nonce, "https://ca/nonce");
+  EXPECT_EQ(d.renewal_info, "https://ca/ari");
+  EXPECT_TRUE(d.meta.external_account_required);
+  EXPECT_EQ(d.meta.profiles.at("classic"), "the default");
+}
+
+TEST(Json, RefusesPlainHttpUrlsAnywhere) {
+  EXPECT_EQ(FieldOf([] {
+              ParseDirectory(R"({"newNonce":"http://ca/n","newAccount":"https://ca/a","newOrder":"https://ca/o"})");
+            }),
+            "newNonce");
+  EXPECT_EQ(FieldOf([] {
+              ParseDirectory(R"({"newNonce":"https://ca/n","newAccount":"file:///etc/passwd","newOrder":"https://ca/o"})");
+            }),
+            "newAccount");
+  EXPECT_EQ(FieldOf([] {
+              ParseOrder(R"({"status":"pending","identifiers":[],"authorizations":["http://x/a"],"finalize":"https://ca/f"})",
+                         "https://ca/o");
+            }),
+            "authorizations");
+}
+
+TEST(Json, NamesMissingAndMistypedFields) {
+  EXPECT_EQ(FieldOf([] { ParseDirectory(R"({"newNonce":"https://ca/n"})"); }), "newAccount");
+  EXPECT_EQ(FieldOf([] { ParseDirectory(R"({"newNonce":5})"); }), "newNonce");
+  EXPECT_EQ(FieldOf([] { ParseDirectory("[1,2]"); }), "directory");
+  EXPECT_EQ(FieldOf([] { ParseDirectory("{not json"); }), "directory");
+  EXPECT_EQ(FieldOf([] { ParseDirectory("{\"a\":\"\xff\xfe\"}"); }), "directory");  // bad UTF-8
+  EXPECT_EQ(FieldOf([] {
+              ParseAuthorization(R"({"identifier":{"type":"dns","value":"a"},"status":"pending","challenges":{}})",
+                                 "https://ca/z");
+            }),
+            "challenges");
+  EXPECT_EQ(FieldOf([] { ParseOrder(R"({"status":7})", "https://ca/o"); }), "status");
+}
+
+TEST(Json, RefusesDeepNesting) {
+  std::string deep(1000, '[');
+  EXPECT_THROW(ParseDirectory(deep), ProtocolError);
+}
+
+TEST(Json, ChecksChallengeTokens) {
+  auto chal = [](const std::string& token) {
+    return R"({"type":"http-01","url":"https://ca/c","status":"pending","token":")" + token + R"("})";
+  };
+  EXPECT_NO_THROW(ParseChallenge(chal("abcdefghijklmnopqrstuvwxyz_-0123")));
+  EXPECT_EQ(FieldOf([&] { ParseChallenge(chal("short")); }), "token");
+  EXPECT_EQ(FieldOf([&] { ParseChallenge(chal("../../../../etc/passwd/aaaaaaaaaaa")); }), "token");
+  EXPECT_EQ(FieldOf([&] { ParseChallenge(chal("abcdefghijklmnopqrstuvwxyz$(reboot)")); }), "token");
+  EXPECT_EQ(FieldOf([&] { ParseChallenge(chal(std::string(300, 'a'))); }), "token");
+}
+
+TEST(Json, ParsesProblemsWithSubproblems) {
+  Problem p = ParseProblem(R"({"type":"urn:ietf:params:acme:error:rejectedIdentifier",
+    "detail":"Some names were rejected\u001b[2J","status":400,
+    "subproblems":[{"type":"urn:ietf:params:acme:error:malformed","detail":"bad name",
+                    "identifier":{"type":"dns","value":"x.example"}}]})", 400);
+  EXPECT_EQ(p.type, ProblemType::kRejectedIdentifier);
+  ASSERT_EQ(p.subproblems.size(), 1u);
+  EXPECT_EQ(p.subproblems[0].type, ProblemType::kMalformed);
+  EXPECT_EQ(p.subproblems[0].identifier->value, "x.example");
+  std::string text = p.ToString();
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_NE(text.find("x.example: urn:ietf:params:acme:error:malformed: bad name"), std::string::npos);
+}
+
+TEST(Json, ProblemFromGarbageKeepsText) {
+  Problem p = ParseProblem("<html>Bad Gateway</html>", 502);
+  EXPECT_EQ(p.type, ProblemType::kUnknown);
+  EXPECT_EQ(p.status, 502);
+  EXPECT_NE(p.ToString().find("Bad Gateway"), std::string::npos);
+}
+
+TEST(Json, Payloads) {
+  EXPECT_EQ(NewOrderPayload({{"dns", "a.example"}, {"ip", "127.0.0.1"}}, "", ""),
+            R"({"identifiers":[{"type":"dns","value":"a.example"},{"type":"ip","value":"127.0.0.1"}]})");
+  EXPECT_EQ(NewAccountPayload({}, false, true, ""), R"({"onlyReturnExisting":true})");
+  EXPECT_EQ(NewAccountPayload({"mailto:a@b"}, true, false, ""),
+            R"({"contact":["mailto:a@b"],"termsOfServiceAgreed":true})");
+  EXPECT_EQ(ProtectedHeader("ES256", "", "https://ca/acct/1", "n1", "https://ca/o"),
+            R"({"alg":"ES256","kid":"https://ca/acct/1","nonce":"n1","url":"https://ca/o"})");
+}
+
+TEST(Json, IsHttpsUrl) {
+  EXPECT_TRUE(IsHttpsUrl("https://ca.example/dir"));
+  EXPECT_FALSE(IsHttpsUrl("http://ca.example/dir"));
+  EXPECT_FALSE(IsHttpsUrl("HTTPS://ca.example/dir"));
+  EXPECT_FALSE(IsHttpsUrl("https://"));
+  EXPECT_FALSE(IsHttpsUrl("https:///path"));
+  EXPECT_FALSE(IsHttpsUrl("https://ca.example/a b"));
+}
+
+}  // namespace
+}  // namespace certpilot::acme::json
