@@ -2,9 +2,8 @@
 
 #include <cerrno>
 #include <map>
-#include <utility>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "crypto/crypto_error.h"
 #include "util/error.h"
@@ -50,7 +49,8 @@ StoredAccount AccountStore::Load(const std::string& dir,
   try {
     file = JoinPath(dir, kKeyFile);
     json jwk = json::parse(fs_.ReadFile(file));
-    if (!jwk.is_object()) throw StorageError(file + ": not a JSON object", file, 0);
+    if (!jwk.is_object())
+      throw StorageError(file + ": not a JSON object", file, 0);
     std::map<std::string, std::string> fields;
     for (const auto& [name, value] : jwk.items()) {
       if (value.is_string()) fields[name] = value.get<std::string>();
@@ -72,12 +72,10 @@ StoredAccount AccountStore::Load(const std::string& dir,
     throw StorageError("reading account " + id + ": " + e.what(), e.path(),
                        e.error_code());
   } catch (const json::exception& e) {
-    throw StorageError("reading account " + id + ": " + file + ": " +
-                           e.what(),
+    throw StorageError("reading account " + id + ": " + file + ": " + e.what(),
                        file, 0);
   } catch (const crypto::CryptoError& e) {
-    throw StorageError("reading account " + id + ": " + file + ": " +
-                           e.what(),
+    throw StorageError("reading account " + id + ": " + file + ": " + e.what(),
                        file, 0);
   }
 }
@@ -133,15 +131,15 @@ void AccountStore::Save(const std::string& server_url,
     try {
       body = json::parse(account.body_json);
     } catch (const json::exception& e) {
-      throw StorageError("saving account " + account.id + ": " + e.what(),
-                         root, EINVAL);
+      throw StorageError("saving account " + account.id + ": " + e.what(), root,
+                         EINVAL);
     }
   }
   if (!body.is_object()) {
-    throw StorageError(
-        "saving account " + account.id + ": the account body is not a JSON "
-        "object",
-        root, EINVAL);
+    throw StorageError("saving account " + account.id +
+                           ": the account body is not a JSON "
+                           "object",
+                       root, EINVAL);
   }
   const std::string regr =
       json{{"body", std::move(body)}, {"uri", account.url}}.dump();

@@ -3,8 +3,8 @@
 //   CONFIG/accounts/<ServerPath(server)>/<id>/        0700
 //     private_key.json  the private JWK as JSON        0400
 //     regr.json         {"body": {account object}, "uri": "<account URL>"}
-//     meta.json         {"creation_dt": "<RFC 3339>", "creation_host": "<host>",
-//                        "register_to_eff": null}
+//     meta.json         {"creation_dt": "<RFC 3339>",
+//                        "creation_host": "<host>", "register_to_eff": null}
 // where id = MD5 hex of the key's DER SubjectPublicKeyInfo (certbot's).
 //
 // A new account directory is written completely under a hidden temporary

@@ -22,15 +22,16 @@ struct Layout {
   std::string work_dir;    // certbot: /var/lib/letsencrypt
   std::string logs_dir;    // certbot: /var/log/letsencrypt
 
-  std::string live_root() const;      // CONFIG/live
-  std::string archive_root() const;   // CONFIG/archive
-  std::string renewal_root() const;   // CONFIG/renewal
-  std::string accounts_root() const;  // CONFIG/accounts
+  std::string live_root() const;          // CONFIG/live
+  std::string archive_root() const;       // CONFIG/archive
+  std::string renewal_root() const;       // CONFIG/renewal
+  std::string accounts_root() const;      // CONFIG/accounts
   std::string renewal_hooks_dir() const;  // CONFIG/renewal-hooks
 
-  std::string live_dir(std::string_view name) const;      // CONFIG/live/NAME
-  std::string archive_dir(std::string_view name) const;   // CONFIG/archive/NAME
-  std::string renewal_conf(std::string_view name) const;  // CONFIG/renewal/NAME.conf
+  // CONFIG/live/NAME, CONFIG/archive/NAME, CONFIG/renewal/NAME.conf
+  std::string live_dir(std::string_view name) const;
+  std::string archive_dir(std::string_view name) const;
+  std::string renewal_conf(std::string_view name) const;
   // CONFIG/accounts/<ServerPath(server_url)>. Throws UsageError (see
   // ServerPath).
   std::string accounts_dir(std::string_view server_url) const;

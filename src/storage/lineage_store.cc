@@ -83,10 +83,10 @@ std::optional<int> ParseVersion(std::string_view file, std::string_view kind,
     if (c < '0' || c > '9') return std::nullopt;
   }
   int n = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  auto [end, ec] =
+      std::from_chars(digits.data(), digits.data() + digits.size(), n);
   if (ec != std::errc() || n > 999999999) {
-    throw StorageError("version number out of range: " +
-                           JoinPath(dir, file),
+    throw StorageError("version number out of range: " + JoinPath(dir, file),
                        JoinPath(dir, file), ERANGE);
   }
   return n;
@@ -105,9 +105,8 @@ auto Wrap(const std::string& step, F&& f) -> decltype(f()) {
 // The checks DESIGN.md requires before a version may be promoted.
 void Verify(const std::string& name, const CertificateFiles& files) {
   auto refuse = [&](const std::string& why) {
-    return StorageError("refusing to save a new version of " + name + ": " +
-                            why,
-                        "", 0);
+    return StorageError(
+        "refusing to save a new version of " + name + ": " + why, "", 0);
   };
   auto split = [&](const std::string& pem, const char* what) {
     try {
@@ -178,9 +177,9 @@ std::string LineageStore::AvailableName(const std::string& desired) {
       ValidateName(candidate);
       if (!Taken(candidate)) return candidate;
     }
-    throw StorageError("no free certificate name: " + desired +
-                           "-0001 to -9999 are all taken",
-                       layout_.renewal_root(), EEXIST);
+    throw StorageError(
+        "no free certificate name: " + desired + "-0001 to -9999 are all taken",
+        layout_.renewal_root(), EEXIST);
   });
 }
 
@@ -244,6 +243,9 @@ int LineageStore::SaveVersion(const std::string& name,
     }
     std::string what = version > 0 ? "version " + std::to_string(version)
                                    : std::string("a new version");
+    // After the commit the new version is what live/ shows, even though
+    // the call failed (e.g. the directory fsync): say so.
+    if (committed) what += " (now live, but maybe not durable)";
     throw StorageError("saving " + what + " of " + name + ": " + e.what(),
                        e.path(), e.error_code());
   }
@@ -402,61 +404,61 @@ std::optional<int> LineageStore::CurrentVersion(const std::string& name) {
   ValidateName(name);
   const std::string live_dir = layout_.live_dir(name);
   const std::string archive_dir = layout_.archive_dir(name);
-  return Wrap("reading the current version of " + name,
-              [&]() -> std::optional<int> {
-    if (!fs_.IsDir(live_dir)) return std::nullopt;
-    const std::string relative = "../../archive/" + name + "/";
-    const std::string absolute = archive_dir + "/";
-    std::vector<std::string> missing;
-    std::vector<std::pair<std::string, int>> found;
-    for (const char* kind : kKinds) {
-      std::string file = std::string(kind) + ".pem";
-      std::string link = JoinPath(live_dir, file);
-      if (!fs_.Exists(link)) {
-        missing.push_back(file);
-        continue;
-      }
-      if (!fs_.IsSymlink(link)) {
-        throw StorageError(link + " is not a symlink", link, EINVAL);
-      }
-      std::string target = fs_.ReadLink(link);
-      std::string_view base;
-      if (StartsWith(target, relative)) {
-        base = std::string_view(target).substr(relative.size());
-      } else if (StartsWith(target, absolute)) {
-        base = std::string_view(target).substr(absolute.size());
-      }
-      std::optional<int> n;
-      if (!base.empty() && base.find('/') == std::string_view::npos) {
-        n = ParseVersion(base, kind, archive_dir);
-      }
-      if (!n) {
-        throw StorageError(link + " points at " + StripControl(target) +
-                               ", not at " + archive_dir + "/" + kind +
-                               "N.pem",
-                           link, EINVAL);
-      }
-      found.emplace_back(file, *n);
-    }
-    if (found.empty()) return std::nullopt;
-    if (!missing.empty()) {
-      throw StorageError(live_dir + " lacks " + Join(missing, ", "), live_dir,
-                         ENOENT);
-    }
-    for (const auto& [file, n] : found) {
-      if (n != found[0].second) {
-        std::vector<std::string> parts;
-        for (const auto& [f, m] : found) {
-          parts.push_back(f + " → " + std::to_string(m));
+  return Wrap(
+      "reading the current version of " + name, [&]() -> std::optional<int> {
+        if (!fs_.IsDir(live_dir)) return std::nullopt;
+        const std::string relative = "../../archive/" + name + "/";
+        const std::string absolute = archive_dir + "/";
+        std::vector<std::string> missing;
+        std::vector<std::pair<std::string, int>> found;
+        for (const char* kind : kKinds) {
+          std::string file = std::string(kind) + ".pem";
+          std::string link = JoinPath(live_dir, file);
+          if (!fs_.Exists(link)) {
+            missing.push_back(file);
+            continue;
+          }
+          if (!fs_.IsSymlink(link)) {
+            throw StorageError(link + " is not a symlink", link, EINVAL);
+          }
+          std::string target = fs_.ReadLink(link);
+          std::string_view base;
+          if (StartsWith(target, relative)) {
+            base = std::string_view(target).substr(relative.size());
+          } else if (StartsWith(target, absolute)) {
+            base = std::string_view(target).substr(absolute.size());
+          }
+          std::optional<int> n;
+          if (!base.empty() && base.find('/') == std::string_view::npos) {
+            n = ParseVersion(base, kind, archive_dir);
+          }
+          if (!n) {
+            throw StorageError(link + " points at " + StripControl(target) +
+                                   ", not at " + archive_dir + "/" + kind +
+                                   "N.pem",
+                               link, EINVAL);
+          }
+          found.emplace_back(file, *n);
         }
-        throw StorageError("the links in " + live_dir +
-                               " point at different versions (" +
-                               Join(parts, ", ") + ")",
-                           live_dir, EINVAL);
-      }
-    }
-    return found[0].second;
-  });
+        if (found.empty()) return std::nullopt;
+        if (!missing.empty()) {
+          throw StorageError(live_dir + " lacks " + Join(missing, ", "),
+                             live_dir, ENOENT);
+        }
+        for (const auto& [file, n] : found) {
+          if (n != found[0].second) {
+            std::vector<std::string> parts;
+            for (const auto& [f, m] : found) {
+              parts.push_back(f + " → " + std::to_string(m));
+            }
+            throw StorageError("the links in " + live_dir +
+                                   " point at different versions (" +
+                                   Join(parts, ", ") + ")",
+                               live_dir, EINVAL);
+          }
+        }
+        return found[0].second;
+      });
 }
 
 std::vector<std::string> LineageStore::ListNames() {
@@ -489,15 +491,16 @@ LivePaths LineageStore::Paths(const std::string& name) const {
 CertificateFiles LineageStore::ReadCurrent(const std::string& name) {
   std::optional<int> version = CurrentVersion(name);
   if (!version) {
-    throw StorageError("no certificate named " + name + " in " +
-                           layout_.live_root(),
-                       layout_.live_dir(name), ENOENT);
+    throw StorageError(
+        "no certificate named " + name + " in " + layout_.live_root(),
+        layout_.live_dir(name), ENOENT);
   }
   const std::string dir = layout_.live_dir(name);
   return Wrap("reading the current version of " + name, [&] {
     CertificateFiles files;
     for (const char* kind : kKinds) {
-      Member(files, kind) = fs_.ReadFile(JoinPath(dir, std::string(kind) + ".pem"));
+      Member(files, kind) =
+          fs_.ReadFile(JoinPath(dir, std::string(kind) + ".pem"));
     }
     return files;
   });

@@ -2,7 +2,8 @@
 //
 // A lineage NAME is CONFIG/renewal/NAME.conf (see renewal_conf.h) plus
 //   archive/NAME/{cert,chain,fullchain}N.pem (0644), privkeyN.pem (0600)
-//   live/NAME/{cert,chain,fullchain,privkey}.pem → ../../archive/NAME/<kind>N.pem
+//   live/NAME/{cert,chain,fullchain,privkey}.pem
+//       → ../../archive/NAME/<kind>N.pem
 // with relative symlinks and file names exactly as certbot makes them, so
 // certbot and every web server config written for certbot keep working.
 //
@@ -117,8 +118,7 @@ class LineageStore {
  private:
   int SaveVersionUnlocked(const std::string& name,
                           const CertificateFiles& files, int* version,
-                          bool* committed,
-                          std::vector<std::string>* created);
+                          bool* committed, std::vector<std::string>* created);
   void ClearWorkDir(const std::string& name);
   bool Taken(const std::string& name);
 

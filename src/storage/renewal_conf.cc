@@ -50,7 +50,8 @@ bool RestIsComment(std::string_view text, size_t pos, std::string* comment) {
 
 // ConfigObj's _unquote: strips one pair of matching outer quotes.
 std::string Unquote(std::string_view text) {
-  if (text.size() >= 2 && IsQuote(text.front()) && text.front() == text.back()) {
+  if (text.size() >= 2 && IsQuote(text.front()) &&
+      text.front() == text.back()) {
     text = text.substr(1, text.size() - 2);
   }
   return std::string(text);
@@ -322,9 +323,9 @@ RenewalConf RenewalConf::Parse(std::string_view text,
     line.raw = std::move(raws[i]);
     line.number = static_cast<int>(i + 1);
     auto fail = [&](const std::string& why) {
-      return StorageError(path_for_errors + ":" + std::to_string(line.number) +
-                              ": " + why,
-                          path_for_errors, 0);
+      return StorageError(
+          path_for_errors + ":" + std::to_string(line.number) + ": " + why,
+          path_for_errors, 0);
     };
     std::string_view body = line.raw;
     if (EndsWith(body, "\r")) body.remove_suffix(1);
@@ -352,8 +353,8 @@ RenewalConf RenewalConf::Parse(std::string_view text,
       } else if (depth == conf.sections_[current].depth + 1) {
         parent = current;
       } else {
-        throw fail("section nested too deeply (\"" +
-                   StripControl(sect->name) + "\")");
+        throw fail("section nested too deeply (\"" + StripControl(sect->name) +
+                   "\")");
       }
       if (conf.FindEntry(parent, sect->name) >= 0 ||
           conf.FindSection(conf.sections_[parent].path.empty()
@@ -391,8 +392,8 @@ RenewalConf RenewalConf::Parse(std::string_view text,
       line.items = std::move(value->items);
       const std::string& path = conf.sections_[current].path;
       if (conf.FindEntry(current, line.key) >= 0 ||
-          conf.FindSection(path.empty() ? line.key
-                                        : path + "/" + line.key) >= 0) {
+          conf.FindSection(path.empty() ? line.key : path + "/" + line.key) >=
+              0) {
         throw fail("duplicate key \"" + StripControl(line.key) + "\"");
       }
     } else {
@@ -490,6 +491,24 @@ std::vector<std::string> RenewalConf::Keys(std::string_view section) const {
   return keys;
 }
 
+// Inserts before lines_[pos] (pos == size: appends), keeping section header
+// indexes right. Appending to a file whose last line had no line break gives
+// that line one (in the file's style); the new last line gets one too.
+void RenewalConf::InsertLine(size_t pos, Line line) {
+  if (pos == lines_.size()) {
+    if (!lines_.empty() && !trailing_newline_ && crlf_ &&
+        !EndsWith(lines_.back().raw, "\r")) {
+      lines_.back().raw += '\r';
+    }
+    trailing_newline_ = true;
+  }
+  for (Section& other : sections_) {
+    if (other.header >= static_cast<int>(pos)) ++other.header;
+  }
+  lines_.insert(lines_.begin() + static_cast<std::ptrdiff_t>(pos),
+                std::move(line));
+}
+
 // Adds missing sections (parents first), each header at the end of its
 // parent's block but before a trailing run of comments and blank lines
 // (which, in ConfigObj's model, belong to whatever follows).
@@ -541,12 +560,8 @@ int RenewalConf::EnsureSection(std::string_view path) {
   header.raw = std::string(depth, '[') + std::string(name) +
                std::string(depth, ']') + (crlf_ ? "\r" : "");
   header.section = static_cast<int>(sections_.size());
-  for (Section& other : sections_) {
-    if (other.header >= static_cast<int>(end)) ++other.header;
-  }
+  InsertLine(end, std::move(header));  // before s exists: shifts the others
   sections_.push_back(std::move(s));
-  lines_.insert(lines_.begin() + static_cast<std::ptrdiff_t>(end),
-                std::move(header));
   return static_cast<int>(sections_.size() - 1);
 }
 
@@ -610,13 +625,7 @@ void RenewalConf::SetEncoded(std::string_view section, std::string_view key,
   l.is_list = is_list;
   l.items = std::move(items);
   l.raw = l.indent + l.raw_key + " = " + encoded + cr;
-  if (pos == lines_.size() && !lines_.empty()) trailing_newline_ = true;
-  if (lines_.empty()) trailing_newline_ = true;
-  for (Section& other : sections_) {
-    if (other.header >= static_cast<int>(pos)) ++other.header;
-  }
-  lines_.insert(lines_.begin() + static_cast<std::ptrdiff_t>(pos),
-                std::move(l));
+  InsertLine(pos, std::move(l));
 }
 
 void RenewalConf::Set(std::string_view section, std::string_view key,

@@ -101,9 +101,9 @@ class RenewalConf {
   int FindSection(std::string_view path) const;
   int FindEntry(int section, std::string_view key) const;
   int EnsureSection(std::string_view path);
-  void SetEncoded(std::string_view section, std::string_view key,
-                  bool is_list, std::vector<std::string> items,
-                  const std::string& encoded);
+  void InsertLine(size_t pos, Line line);
+  void SetEncoded(std::string_view section, std::string_view key, bool is_list,
+                  std::vector<std::string> items, const std::string& encoded);
 
   std::string path_;
   std::vector<Line> lines_;

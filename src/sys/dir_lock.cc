@@ -66,9 +66,8 @@ DirLock::DirLock(const std::string& dir)
     throw SysError("locking", path_, err);
   }
   std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd_, 0) != 0 ||
-      ::pwrite(fd_, pid.data(), pid.size(), 0) !=
-          static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) !=
+                                      static_cast<ssize_t>(pid.size())) {
     int err = errno;
     ::close(fd_);
     fd_ = -1;

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/free_port.h"
 #include "support/pebble_fixture.h"
 #include "support/run_binary.h"
 #include "support/temp_dir.h"
@@ -49,19 +50,6 @@ bool Verifies(const std::string& cert_pem, const std::string& chain_pem,
   for (auto* v : {&leaf, &chain, &roots})
     for (X509* x : *v) X509_free(x);
   return ok;
-}
-
-// A loopback port nobody listens on (bound, read, released).
-int FreePort() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(s);
-  return ntohs(addr.sin_port);
 }
 
 class CertonlyTest : public ::testing::Test {
@@ -217,7 +205,7 @@ TEST_F(CertonlyTest, FailedValidationNamesTheNameAndCreatesNoLineage) {
   RunResult r = RunCertpilot(args);
   EXPECT_EQ(r.exit_code, 2) << r.Describe();  // port 0 is not a port a CA can reach
 
-  args[8] = std::to_string(FreePort());
+  args[8] = std::to_string(FreeLoopbackPort());
   r = RunCertpilot(args);
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_NE(r.err.find("validation of fail.example.com failed"), std::string::npos) << r.err;

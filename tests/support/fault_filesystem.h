@@ -29,7 +29,10 @@ class FaultFilesystem : public sys::Filesystem {
   // fail_at: 1-based index of the mutating call to fail; 0 = never.
   FaultFilesystem(sys::Filesystem& inner, int fail_at, Mode mode = Mode::kCrash,
                   int error_code = EIO)
-      : inner_(inner), fail_at_(fail_at), mode_(mode), error_code_(error_code) {}
+      : inner_(inner),
+        fail_at_(fail_at),
+        mode_(mode),
+        error_code_(error_code) {}
 
   // Mutating calls seen so far (failed ones included).
   int mutations() const { return mutations_; }
@@ -38,27 +41,38 @@ class FaultFilesystem : public sys::Filesystem {
   const std::vector<std::string>& log() const { return log_; }
   // When false, Exchange returns false like a filesystem without
   // RENAME_EXCHANGE (it still counts as a mutating call).
-  void set_exchange_supported(bool supported) { exchange_supported_ = supported; }
+  void set_exchange_supported(bool supported) {
+    exchange_supported_ = supported;
+  }
 
-  std::string ReadFile(const std::string& path) override { return inner_.ReadFile(path); }
+  std::string ReadFile(const std::string& path) override {
+    return inner_.ReadFile(path);
+  }
   bool Exists(const std::string& path) override { return inner_.Exists(path); }
   bool IsDir(const std::string& path) override { return inner_.IsDir(path); }
-  bool IsSymlink(const std::string& path) override { return inner_.IsSymlink(path); }
-  std::string ReadLink(const std::string& path) override { return inner_.ReadLink(path); }
+  bool IsSymlink(const std::string& path) override {
+    return inner_.IsSymlink(path);
+  }
+  std::string ReadLink(const std::string& path) override {
+    return inner_.ReadLink(path);
+  }
   std::vector<std::string> ListDir(const std::string& path) override {
     return inner_.ListDir(path);
   }
-  sys::FileInfo Stat(const std::string& path) override { return inner_.Stat(path); }
+  sys::FileInfo Stat(const std::string& path) override {
+    return inner_.Stat(path);
+  }
 
   void MakeDirs(const std::string& path, mode_t mode) override {
     Check("MakeDirs", path);
     inner_.MakeDirs(path, mode);
   }
-  void CreateFileExclusive(const std::string& path, std::string_view data, mode_t mode,
-                           std::optional<gid_t> group) override {
+  void CreateFileExclusive(const std::string& path, std::string_view data,
+                           mode_t mode, std::optional<gid_t> group) override {
     if (Fails("CreateFileExclusive", path)) {
       if (mode_ == Mode::kCrash) {
-        inner_.CreateFileExclusive(path, data.substr(0, data.size() / 2), mode, group);
+        inner_.CreateFileExclusive(path, data.substr(0, data.size() / 2), mode,
+                                   group);
       }
       Throw("writing", path);
     }
@@ -73,7 +87,8 @@ class FaultFilesystem : public sys::Filesystem {
     if (!exchange_supported_) return false;
     return inner_.Exchange(a, b);
   }
-  void Symlink(const std::string& target, const std::string& link_path) override {
+  void Symlink(const std::string& target,
+               const std::string& link_path) override {
     Check("Symlink", target + " " + link_path);
     inner_.Symlink(target, link_path);
   }
@@ -103,8 +118,9 @@ class FaultFilesystem : public sys::Filesystem {
   bool Fails(const char* op, const std::string& args) {
     ++mutations_;
     log_.push_back(std::string(op) + " " + args);
-    bool fail = (mode_ == Mode::kCrash && fail_at_ > 0 && mutations_ >= fail_at_) ||
-                (mode_ == Mode::kFailOnce && mutations_ == fail_at_);
+    bool fail =
+        (mode_ == Mode::kCrash && fail_at_ > 0 && mutations_ >= fail_at_) ||
+        (mode_ == Mode::kFailOnce && mutations_ == fail_at_);
     if (fail) faulted_ = true;
     return fail;
   }
@@ -112,7 +128,8 @@ class FaultFilesystem : public sys::Filesystem {
     if (Fails(op, args)) Throw(op, args);
   }
   [[noreturn]] void Throw(const std::string& op, const std::string& path) {
-    throw sys::SysError(std::string("injected fault: ") + op, path, error_code_);
+    throw sys::SysError(std::string("injected fault: ") + op, path,
+                        error_code_);
   }
 
   sys::Filesystem& inner_;

@@ -76,10 +76,9 @@ Layout LayoutIn(const TempDir& tmp) {
 
 // One link of live/NAME: a relative symlink to archive/NAME/<kind>N.pem whose
 // content is that of a known version N. Sets *version.
-::testing::AssertionResult LinkIsKnown(const Layout& layout,
-                                       const std::string& kind,
-                                       const std::map<int, CertificateFiles>& known,
-                                       int* version) {
+::testing::AssertionResult LinkIsKnown(
+    const Layout& layout, const std::string& kind,
+    const std::map<int, CertificateFiles>& known, int* version) {
   std::string link = layout.live_dir(kName) + "/" + kind + ".pem";
   std::error_code ec;
   if (!std::filesystem::is_symlink(link, ec)) {
@@ -96,7 +95,8 @@ Layout LayoutIn(const TempDir& tmp) {
   }
   auto it = known.find(n);
   if (it == known.end()) {
-    return ::testing::AssertionFailure() << link << " → unexpected version " << n;
+    return ::testing::AssertionFailure()
+           << link << " → unexpected version " << n;
   }
   if (Slurp(link) != Member(it->second, kind)) {
     return ::testing::AssertionFailure()
@@ -107,16 +107,17 @@ Layout LayoutIn(const TempDir& tmp) {
 }
 
 // live/NAME resolves to ONE complete, verified version out of `known`.
-::testing::AssertionResult LiveIsComplete(const Layout& layout,
-                                          const std::map<int, CertificateFiles>& known,
-                                          int* version) {
+::testing::AssertionResult LiveIsComplete(
+    const Layout& layout, const std::map<int, CertificateFiles>& known,
+    int* version) {
   int first = -1;
   for (const char* kind : kKinds) {
     int n = 0;
     if (auto r = LinkIsKnown(layout, kind, known, &n); !r) return r;
     if (first >= 0 && n != first) {
       return ::testing::AssertionFailure()
-             << "mixed versions: " << kind << ".pem is " << n << ", cert.pem " << first;
+             << "mixed versions: " << kind << ".pem is " << n << ", cert.pem "
+             << first;
     }
     first = n;
   }
@@ -149,9 +150,9 @@ class LineageStoreTest : public ::testing::Test {
 
 TEST(LineageNameTest, ValidateNameTable) {
   for (const std::string& good :
-       {std::string("example.com"), std::string("a"), std::string("*.example.com"),
-        std::string("name with space"), std::string("x-0001"),
-        std::string("a..b"), std::string(250, 'n')}) {
+       {std::string("example.com"), std::string("a"),
+        std::string("*.example.com"), std::string("name with space"),
+        std::string("x-0001"), std::string("a..b"), std::string(250, 'n')}) {
     EXPECT_NO_THROW(LineageStore::ValidateName(good)) << good;
   }
   for (const std::string& bad :
@@ -167,7 +168,8 @@ TEST_F(LineageStoreTest, AvailableNameSkipsNamesUsedAnywhere) {
   EXPECT_EQ(store_.AvailableName(kName), kName);
   std::filesystem::create_directories(layout_.live_dir(kName));
   EXPECT_EQ(store_.AvailableName(kName), std::string(kName) + "-0001");
-  std::filesystem::create_directories(layout_.archive_dir(std::string(kName) + "-0001"));
+  std::filesystem::create_directories(
+      layout_.archive_dir(std::string(kName) + "-0001"));
   EXPECT_EQ(store_.AvailableName(kName), std::string(kName) + "-0002");
   std::filesystem::create_directories(layout_.renewal_root());
   Spit(layout_.renewal_conf(std::string(kName) + "-0002"), "");
@@ -186,7 +188,8 @@ TEST_F(LineageStoreTest, FirstVersionLayoutModesAndRelativeLinks) {
   EXPECT_EQ(ModeOf(layout_.archive_dir(kName)), 0755u);
   for (const char* kind : kKinds) {
     std::string file = layout_.archive_dir(kName) + "/" + kind + "1.pem";
-    EXPECT_EQ(ModeOf(file), std::string(kind) == "privkey" ? 0600u : 0644u) << file;
+    EXPECT_EQ(ModeOf(file), std::string(kind) == "privkey" ? 0600u : 0644u)
+        << file;
     EXPECT_EQ(Slurp(file), Member(v1, kind));
     std::string link = layout_.live_dir(kName) + "/" + kind + ".pem";
     EXPECT_EQ(std::filesystem::read_symlink(link).string(),
@@ -252,7 +255,8 @@ TEST_F(LineageStoreTest, DeployHookFilesInTheLiveDirectorySurvive) {
   EXPECT_EQ(after.st_ino, before.st_ino) << "same file, not a copy";
   EXPECT_EQ(after.st_nlink, 1u) << "the old directory's name is gone";
   EXPECT_EQ(Slurp(dir + "/haproxy.pem"), "combined");
-  EXPECT_EQ(std::filesystem::read_symlink(dir + "/custom").string(), "/somewhere/else");
+  EXPECT_EQ(std::filesystem::read_symlink(dir + "/custom").string(),
+            "/somewhere/else");
 }
 
 TEST_F(LineageStoreTest, PreviousKeyGroupAndGroupBitsAreKept) {
@@ -306,7 +310,8 @@ TEST_F(LineageStoreTest, UnverifiedFilesAreRefusedBeforeAnythingIsWritten) {
   f.fullchain_pem = f.cert_pem + f.chain_pem;
   cases.push_back({"two certificates in cert.pem", f});
   f = good;
-  f.privkey_pem = "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n";
+  f.privkey_pem =
+      "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n";
   cases.push_back({"garbage key", f});
   f = good;
   f.privkey_pem = "";
@@ -314,7 +319,9 @@ TEST_F(LineageStoreTest, UnverifiedFilesAreRefusedBeforeAnythingIsWritten) {
 
   // On a fresh tree and on an existing lineage alike.
   for (bool existing : {false, true}) {
-    if (existing) ASSERT_EQ(store_.SaveVersion(kName, good), 1);
+    if (existing) {
+      ASSERT_EQ(store_.SaveVersion(kName, good), 1);
+    }
     auto before = Snapshot(tmp_.path());
     for (const auto& [what, files] : cases) {
       try {
@@ -359,13 +366,14 @@ TEST_F(LineageStoreTest, CurrentVersionReportsBrokenLinks) {
   ASSERT_EQ(store_.SaveVersion(kName, Certs().Make(kName)), 2);
   std::string link = layout_.live_dir(kName) + "/privkey.pem";
   std::filesystem::remove(link);
-  std::filesystem::create_symlink(std::string("../../archive/") + kName + "/privkey1.pem",
-                                  link);
+  std::filesystem::create_symlink(
+      std::string("../../archive/") + kName + "/privkey1.pem", link);
   try {
     store_.CurrentVersion(kName);
     FAIL();
   } catch (const StorageError& e) {
-    EXPECT_NE(std::string(e.what()).find("different versions"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("different versions"),
+              std::string::npos)
         << e.what();
   }
   std::filesystem::remove(link);
@@ -374,17 +382,19 @@ TEST_F(LineageStoreTest, CurrentVersionReportsBrokenLinks) {
   std::filesystem::remove(link);
   EXPECT_THROW(store_.CurrentVersion(kName), StorageError);  // one missing
   // certbot's older absolute links are understood.
-  std::filesystem::create_symlink(layout_.archive_dir(kName) + "/privkey2.pem", link);
+  std::filesystem::create_symlink(layout_.archive_dir(kName) + "/privkey2.pem",
+                                  link);
   EXPECT_EQ(store_.CurrentVersion(kName), 2);
 }
 
 TEST_F(LineageStoreTest, ListNamesPathsAndDelete) {
   std::filesystem::create_directories(layout_.renewal_root());
-  for (const char* f : {"b.conf", "a.example.com.conf", ".hidden.conf", "notes.txt",
-                        "-bad.conf"}) {
+  for (const char* f : {"b.conf", "a.example.com.conf", ".hidden.conf",
+                        "notes.txt", "-bad.conf"}) {
     Spit(layout_.renewal_root() + "/" + f, "");
   }
-  EXPECT_EQ(store_.ListNames(), (std::vector<std::string>{"a.example.com", "b"}));
+  EXPECT_EQ(store_.ListNames(),
+            (std::vector<std::string>{"a.example.com", "b"}));
 
   LivePaths paths = store_.Paths(kName);
   EXPECT_EQ(paths.cert, tmp_ / "etc/live/a.example.com/cert.pem");
@@ -398,7 +408,8 @@ TEST_F(LineageStoreTest, ListNamesPathsAndDelete) {
   EXPECT_FALSE(PathExists(layout_.live_dir(kName)));
   EXPECT_FALSE(PathExists(layout_.archive_dir(kName)));
   EXPECT_FALSE(PathExists(layout_.renewal_conf(kName)));
-  EXPECT_EQ(fs_.ListDir(layout_.live_root()), std::vector<std::string>{"README"});
+  EXPECT_EQ(fs_.ListDir(layout_.live_root()),
+            std::vector<std::string>{"README"});
   EXPECT_EQ(fs_.ListDir(layout_.archive_root()), std::vector<std::string>{});
   EXPECT_EQ(store_.ListNames(), std::vector<std::string>{"b"});
   try {
@@ -407,7 +418,8 @@ TEST_F(LineageStoreTest, ListNamesPathsAndDelete) {
   } catch (const StorageError& e) {
     EXPECT_EQ(e.error_code(), ENOENT);
   }
-  EXPECT_TRUE(PathExists(layout_.renewal_conf("b"))) << "other lineages untouched";
+  EXPECT_TRUE(PathExists(layout_.renewal_conf("b")))
+      << "other lineages untouched";
 }
 
 TEST_F(LineageStoreTest, StaleWorkDirectoryIsClearedAndOrphansReturned) {
@@ -416,7 +428,8 @@ TEST_F(LineageStoreTest, StaleWorkDirectoryIsClearedAndOrphansReturned) {
   // file that a hook wrote there in the meantime, sits at the work name.
   std::string work = layout_.live_root() + "/." + kName + ".new";
   std::filesystem::create_directory(work);
-  std::filesystem::create_symlink("../../archive/x/cert1.pem", work + "/cert.pem");
+  std::filesystem::create_symlink("../../archive/x/cert1.pem",
+                                  work + "/cert.pem");
   Spit(work + "/orphan.pem", "only here");
   Spit(work + "/README", "old readme");
   ASSERT_EQ(store_.SaveVersion(kName, Certs().Make(kName)), 2);
@@ -469,7 +482,9 @@ class LineageCrashTest : public LineageStoreTest {
       EXPECT_TRUE(faulty.faulted()) << e.what();
       EXPECT_EQ(e.error_code(), ENOSPC) << e.what();
     }
-    if (k > 0) EXPECT_TRUE(faulty.faulted());
+    if (k > 0) {
+      EXPECT_TRUE(faulty.faulted());
+    }
     int v = 0;
     if (exchange) {
       EXPECT_TRUE(LiveIsComplete(layout, {{1, v1_}, {2, v2_}}, &v));
@@ -489,7 +504,8 @@ class LineageCrashTest : public LineageStoreTest {
     if (mode == FaultFilesystem::Mode::kFailOnce && v == 1) {
       // An error (not a crash) before the commit is cleaned up.
       for (const char* kind : kKinds) {
-        EXPECT_FALSE(PathExists(layout.archive_dir(kName) + "/" + kind + "2.pem"));
+        EXPECT_FALSE(
+            PathExists(layout.archive_dir(kName) + "/" + kind + "2.pem"));
       }
       EXPECT_FALSE(PathExists(layout.live_root() + "/." + kName + ".new"));
     }
@@ -497,7 +513,8 @@ class LineageCrashTest : public LineageStoreTest {
     // Recovery: the next save works, is complete, and skips used numbers.
     bool number2_used = false;
     for (const char* kind : kKinds) {
-      number2_used |= PathExists(layout.archive_dir(kName) + "/" + kind + "2.pem");
+      number2_used |=
+          PathExists(layout.archive_dir(kName) + "/" + kind + "2.pem");
     }
     int next = store.SaveVersion(kName, v3_);
     EXPECT_EQ(next, number2_used ? 3 : 2);
@@ -512,7 +529,8 @@ class LineageCrashTest : public LineageStoreTest {
   CertificateFiles v1_, v2_, v3_;
 };
 
-TEST_F(LineageCrashTest, EveryCrashPointOfASecondVersionLeavesOneCompleteVersion) {
+TEST_F(LineageCrashTest,
+       EveryCrashPointOfASecondVersionLeavesOneCompleteVersion) {
   const int total = CountMutations(/*first=*/false, /*exchange=*/true);
   ASSERT_GE(total, 15);
   int old_version = 0, new_version = 0;
@@ -538,7 +556,8 @@ TEST_F(LineageCrashTest, EveryFailingCallOfASecondVersionIsSafeAndCleanedUp) {
 TEST_F(LineageCrashTest, WithoutExchangeEveryLinkStillNamesACompleteFile) {
   const int total = CountMutations(false, /*exchange=*/false);
   for (int k = 1; k <= total; ++k) {
-    SCOPED_TRACE("crash at mutating call " + std::to_string(k) + " (no exchange)");
+    SCOPED_TRACE("crash at mutating call " + std::to_string(k) +
+                 " (no exchange)");
     RunFault(k, FaultFilesystem::Mode::kCrash, false);
   }
   // And undisturbed, the fallback ends complete and tidy.

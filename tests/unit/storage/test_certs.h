@@ -24,7 +24,8 @@ inline EvpKeyPtr NewEcKey() {
 
 inline std::string KeyToPem(EVP_PKEY* key) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
-  PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
+  PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr,
+                           nullptr);
   char* data = nullptr;
   long n = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<size_t>(n));
@@ -33,8 +34,8 @@ inline std::string KeyToPem(EVP_PKEY* key) {
 // A certificate for `subject_key` named `cn`, signed by `issuer_key` under
 // the name `issuer_cn`.
 inline std::string MakeCertPem(EVP_PKEY* subject_key, const std::string& cn,
-                               EVP_PKEY* issuer_key, const std::string& issuer_cn,
-                               long serial) {
+                               EVP_PKEY* issuer_key,
+                               const std::string& issuer_cn, long serial) {
   std::unique_ptr<X509, decltype(&X509_free)> x(X509_new(), X509_free);
   X509_set_version(x.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(x.get()), serial);
@@ -43,9 +44,9 @@ inline std::string MakeCertPem(EVP_PKEY* subject_key, const std::string& cn,
   X509_set_pubkey(x.get(), subject_key);
   auto name = [](const std::string& text) {
     X509_NAME* n = X509_NAME_new();
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>(text.c_str()),
-                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(
+        n, "CN", MBSTRING_ASC,
+        reinterpret_cast<const unsigned char*>(text.c_str()), -1, -1, 0);
     return n;
   };
   X509_NAME* subject = name(cn);
@@ -68,16 +69,16 @@ inline std::string MakeCertPem(EVP_PKEY* subject_key, const std::string& cn,
 class CertFactory {
  public:
   CertFactory() : issuer_key_(NewEcKey()) {
-    issuer_pem_ = MakeCertPem(issuer_key_.get(), "Test Issuer", issuer_key_.get(),
-                              "Test Issuer", 1);
+    issuer_pem_ = MakeCertPem(issuer_key_.get(), "Test Issuer",
+                              issuer_key_.get(), "Test Issuer", 1);
   }
 
   storage::CertificateFiles Make(const std::string& cn) {
     EvpKeyPtr key = NewEcKey();
     storage::CertificateFiles files;
     files.privkey_pem = KeyToPem(key.get());
-    files.cert_pem = MakeCertPem(key.get(), cn, issuer_key_.get(), "Test Issuer",
-                                 ++serial_);
+    files.cert_pem =
+        MakeCertPem(key.get(), cn, issuer_key_.get(), "Test Issuer", ++serial_);
     files.chain_pem = issuer_pem_;
     files.fullchain_pem = files.cert_pem + files.chain_pem;
     return files;

@@ -35,7 +35,8 @@ class FilesystemTest : public ::testing::Test {
   PosixFilesystem fs_;
 };
 
-TEST_F(FilesystemTest, CreateFileExclusiveWritesDataWithExactModeUnderAnyUmask) {
+TEST_F(FilesystemTest,
+       CreateFileExclusiveWritesDataWithExactModeUnderAnyUmask) {
   for (mode_t mask : {mode_t{0}, mode_t{077}, mode_t{0277}}) {
     ScopedUmask umask(mask);
     std::string key = tmp_ / ("key" + std::to_string(mask));
@@ -79,7 +80,8 @@ TEST_F(FilesystemTest, CreateFileExclusiveRefusesSymlinksEvenDangling) {
   Spit(target, "victim");
   std::string link = tmp_ / "link";
   ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
-  EXPECT_THROW(fs_.CreateFileExclusive(link, "x", 0600, std::nullopt), SysError);
+  EXPECT_THROW(fs_.CreateFileExclusive(link, "x", 0600, std::nullopt),
+               SysError);
   EXPECT_EQ(Slurp(target), "victim");
 
   std::string absent = tmp_ / "absent";

@@ -16,8 +16,8 @@ class TempDir {
  public:
   TempDir() {
     const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") +
-                       "/certpilot-test-XXXXXX";
+    std::string tmpl =
+        std::string(base && *base ? base : "/tmp") + "/certpilot-test-XXXXXX";
     if (::mkdtemp(tmpl.data()) == nullptr) {
       throw std::runtime_error("mkdtemp failed");
     }

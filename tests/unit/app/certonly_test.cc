@@ -1,0 +1,207 @@
+// The certonly and certificates use cases against the fake CA, on a real
+// temp dir: what is stored, what renewal will read back, what a failed run
+// leaves behind, and what is asked of the person at the terminal.
+#include "app/certonly.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "app/account_setup.h"
+#include "app/certificates.h"
+#include "app/renewal_settings.h"
+#include "storage/renewal_conf.h"
+#include "support/fake_acme_server.h"
+#include "support/fake_clock.h"
+#include "support/free_port.h"
+#include "support/temp_dir.h"
+#include "sys/filesystem.h"
+#include "util/error.h"
+
+namespace certpilot::app {
+namespace {
+
+using testing::FakeAcmeServer;
+using testing::FakeClock;
+using testing::TempDir;
+
+// Answers from a script; records the questions.
+class ScriptedPrompter : public Prompter {
+ public:
+  bool interactive() const override { return interactive_; }
+  std::optional<std::string> Ask(const std::string& q) override {
+    questions.push_back(q);
+    if (answers.empty()) return std::nullopt;
+    std::string a = answers.front();
+    answers.erase(answers.begin());
+    return a;
+  }
+  bool interactive_ = false;
+  std::vector<std::string> answers, questions;
+};
+
+// Hands out the shared fake CA to the use case.
+class Borrowed : public http::HttpClient {
+ public:
+  explicit Borrowed(http::HttpClient& c) : c_(c) {}
+  http::Response Do(const http::Request& r) override { return c_.Do(r); }
+
+ private:
+  http::HttpClient& c_;
+};
+
+class CertonlyUseCase : public ::testing::Test {
+ protected:
+  CertonlyUseCase()
+      : services_{fs_, clock_, prompter_,
+                  [this](const CommonOptions&) { return std::make_unique<Borrowed>(ca_); },
+                  out_} {
+    options_.common.config_dir = dir_ / "config";
+    options_.common.server = ca_.directory_url();
+    options_.common.email = "admin@example.com";
+    options_.common.agree_tos = true;
+    options_.common.non_interactive = true;
+    options_.http01_address = "127.0.0.1";
+    options_.http01_port = testing::FreeLoopbackPort();  // the fake CA never connects
+  }
+  void TearDown() override {
+    EXPECT_TRUE(ca_.violations().empty()) << ::testing::PrintToString(ca_.violations());
+  }
+  nlohmann::json ListJson() {
+    CertificatesOptions o;
+    o.common = options_.common;
+    o.json = true;
+    out_.str("");
+    EXPECT_EQ(Certificates(o, services_), 0);
+    return nlohmann::json::parse(out_.str());
+  }
+
+  TempDir dir_;
+  FakeAcmeServer ca_;
+  FakeClock clock_;
+  sys::PosixFilesystem fs_;
+  ScriptedPrompter prompter_;
+  std::ostringstream out_;
+  Services services_;
+  CertonlyOptions options_;
+};
+
+TEST_F(CertonlyUseCase, StoresLineageAndWhatRenewalNeeds) {
+  options_.domains = {"a.example", "www.a.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  std::string conf = testing::ReadFileOrEmpty(dir_ / "config/renewal/a.example.conf");
+  EXPECT_NE(conf.find("[renewalparams]"), std::string::npos) << conf;
+  EXPECT_NE(conf.find("authenticator = standalone"), std::string::npos) << conf;
+  EXPECT_NE(conf.find("server = " + ca_.directory_url()), std::string::npos) << conf;
+  EXPECT_NE(conf.find("key_type = ecdsa"), std::string::npos) << conf;
+  EXPECT_NE(conf.find("archive_dir = " + dir_ / "config/archive/a.example"), std::string::npos)
+      << conf;
+
+  nlohmann::json list = ListJson();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["domains"], (std::vector<std::string>{"a.example", "www.a.example"}));
+  EXPECT_EQ(list[0]["valid"], true);
+  // 90-day certificate: renews 20 days before expiry.
+  EXPECT_EQ(list[0]["renew_after"].get<std::string>().substr(0, 10),
+            FormatRfc3339(clock_.Now() + std::chrono::hours(24 * 70)).substr(0, 10));
+}
+
+TEST_F(CertonlyUseCase, ReusesTheStoredAccount) {
+  options_.domains = {"a.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  options_.domains = {"b.example"};
+  options_.common.email.clear();  // not needed any more
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  EXPECT_EQ(ca_.accounts(), 1u);
+  EXPECT_EQ(ca_.CountRequests("/new-account"), 1);
+}
+
+TEST_F(CertonlyUseCase, FailedRenewalLeavesTheWorkingCertificateAlone) {
+  options_.domains = {"a.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  std::string before = testing::ReadFileOrEmpty(dir_ / "config/live/a.example/fullchain.pem");
+  ca_.failing_names = {"a.example"};
+  options_.force_renewal = true;
+  EXPECT_THROW(Certonly(options_, services_), Error);
+  EXPECT_EQ(testing::ReadFileOrEmpty(dir_ / "config/live/a.example/fullchain.pem"), before);
+  EXPECT_EQ(ListJson()[0]["valid"], true);
+}
+
+TEST_F(CertonlyUseCase, RsaSettingsAreStored) {
+  options_.domains = {"rsa.example"};
+  options_.key_type = "rsa";
+  options_.rsa_key_size = 3072;
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  EXPECT_EQ(ListJson()[0]["key_type"], "rsa-3072");
+  std::string conf = testing::ReadFileOrEmpty(dir_ / "config/renewal/rsa.example.conf");
+  EXPECT_NE(conf.find("rsa_key_size = 3072"), std::string::npos) << conf;
+}
+
+TEST_F(CertonlyUseCase, FiltersByNameAndDomain) {
+  options_.domains = {"a.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  options_.domains = {"b.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  CertificatesOptions o;
+  o.common = options_.common;
+  o.json = true;
+  o.domains = {"B.EXAMPLE"};
+  out_.str("");
+  ASSERT_EQ(Certificates(o, services_), 0);
+  nlohmann::json j = nlohmann::json::parse(out_.str());
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["name"], "b.example");
+}
+
+TEST_F(CertonlyUseCase, DamagedLineageIsListedAsInvalid) {
+  options_.domains = {"a.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  fs_.Unlink(dir_ / "config/live/a.example/privkey.pem");
+  nlohmann::json j = ListJson();
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["valid"], false);
+  out_.str("");
+  CertificatesOptions o;
+  o.common = options_.common;
+  ASSERT_EQ(Certificates(o, services_), 0);
+  EXPECT_NE(out_.str().find("INVALID"), std::string::npos) << out_.str();
+}
+
+TEST_F(CertonlyUseCase, AsksForEmailAndTermsOnATerminal) {
+  options_.common.non_interactive = false;
+  options_.common.email.clear();
+  options_.common.agree_tos = false;
+  prompter_.interactive_ = true;
+  prompter_.answers = {"me@example.com", "y"};
+  options_.domains = {"a.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  ASSERT_EQ(prompter_.questions.size(), 2u);
+  EXPECT_NE(prompter_.questions[0].find("email"), std::string::npos);
+  EXPECT_NE(prompter_.questions[1].find("terms of service"), std::string::npos);
+  auto reqs = ca_.requests();
+  bool saw_contact = false;
+  for (auto& r : reqs)
+    if (r.payload.find("mailto:me@example.com") != std::string::npos) saw_contact = true;
+  EXPECT_TRUE(saw_contact);
+}
+
+TEST_F(CertonlyUseCase, DecliningTheTermsRegistersNothing) {
+  options_.common.agree_tos = false;
+  options_.common.non_interactive = false;
+  prompter_.interactive_ = true;
+  prompter_.answers = {"n"};
+  options_.domains = {"a.example"};
+  EXPECT_THROW(Certonly(options_, services_), UsageError);
+  EXPECT_EQ(ca_.accounts(), 0u);
+}
+
+TEST(ValidateEmail, Table) {
+  EXPECT_NO_THROW(ValidateEmail("a@example.com"));
+  for (const char* bad : {"", "a", "@example.com", "a@", "a@b@c", "a b@c.d", "a@c.d\n",
+                          "a,b@c.d", "<a@c.d>"})
+    EXPECT_THROW(ValidateEmail(bad), UsageError) << bad;
+}
+
+}  // namespace
+}  // namespace certpilot::app
