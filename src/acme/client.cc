@@ -158,6 +158,23 @@ Reply Client::Post(const std::string& url, const std::string& payload,
   }
 }
 
+RenewalInfo Client::GetRenewalInfo(const std::string& cert_id,
+                                   std::optional<std::chrono::seconds>* retry_after) {
+  const Directory& dir = GetDirectory();
+  if (dir.renewal_info.empty()) throw Error("internal: the CA does not offer renewalInfo");
+  std::string url = dir.renewal_info;
+  if (url.back() != '/') url += '/';
+  url += cert_id;
+  http::Response r = Get(url, "GET");
+  if (retry_after) {
+    *retry_after = std::nullopt;
+    if (auto ra = r.Header("Retry-After")) *retry_after = ParseRetryAfter(*ra, clock_.Now());
+  }
+  if (r.status != 200)
+    throw ProblemError(json::ParseProblem(r.body, r.status), "GET", url, std::nullopt);
+  return json::ParseRenewalInfo(r.body);
+}
+
 std::string Client::KeyAuthorization(const std::string& token) const {
   if (!key_) throw Error("internal: key authorization without an account key");
   return token + "." + key_->Thumbprint();

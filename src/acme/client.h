@@ -86,6 +86,11 @@ class Client {
   // to hold only CERTIFICATE blocks (§11.4) by the caller's crypto layer.
   CertificateChain DownloadCertificate(const std::string& url);
 
+  // RFC 9773 §4.2: GET renewalInfo/<cert_id> (unauthenticated). REQUIRES:
+  // the directory has renewalInfo. Sets *retry_after from the response.
+  RenewalInfo GetRenewalInfo(const std::string& cert_id,
+                             std::optional<std::chrono::seconds>* retry_after = nullptr);
+
   // The key authorization for `token` (§8.1): token "." thumbprint.
   std::string KeyAuthorization(const std::string& token) const;
 

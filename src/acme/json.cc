@@ -250,6 +250,21 @@ Authorization ParseAuthorization(std::string_view body, const std::string& url) 
   return a;
 }
 
+RenewalInfo ParseRenewalInfo(std::string_view body) {
+  constexpr std::string_view kWhat = "renewalInfo";
+  json j = Parse(body, kWhat);
+  const json& window = Member(j, kWhat, "suggestedWindow");
+  RenewalInfo info;
+  auto start = OptTime(window, "suggestedWindow", "start");
+  auto end = OptTime(window, "suggestedWindow", "end");
+  if (!start || !end) throw ProtocolError("suggestedWindow", "renewalInfo: window needs start and end");
+  if (*end <= *start) throw ProtocolError("suggestedWindow", "renewalInfo: window ends before it starts");
+  info.window_start = *start;
+  info.window_end = *end;
+  info.explanation_url = OptString(j, kWhat, "explanationURL");
+  return info;
+}
+
 Problem ParseProblem(std::string_view body, int status) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {

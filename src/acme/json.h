@@ -18,6 +18,8 @@ Account ParseAccount(std::string_view body, const std::string& url);
 Order ParseOrder(std::string_view body, const std::string& url);
 Authorization ParseAuthorization(std::string_view body, const std::string& url);
 Challenge ParseChallenge(std::string_view body);
+// RFC 9773 §4.2; the window's end must be after its start.
+RenewalInfo ParseRenewalInfo(std::string_view body);
 // Never throws: an unparseable body yields a Problem with the raw text as
 // detail (a CA error page is still worth showing).
 Problem ParseProblem(std::string_view body, int status);

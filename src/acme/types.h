@@ -94,6 +94,12 @@ struct Order {
   std::optional<TimePoint> expires;
 };
 
+// RFC 9773 §4.2: when the CA would like a certificate renewed.
+struct RenewalInfo {
+  TimePoint window_start{}, window_end{};
+  std::string explanation_url;
+};
+
 // A downloaded certificate chain (§7.4.2): PEM, leaf first, plus the URLs of
 // alternate chains the CA offered with Link: rel="alternate".
 struct CertificateChain {

@@ -6,41 +6,20 @@
 #include "acme/client.h"
 #include "acme/identifier.h"
 #include "app/account_setup.h"
+#include "app/hooks.h"
+#include "app/issue.h"
+#include "app/key_options.h"
 #include "app/lineage_info.h"
 #include "app/renewal_settings.h"
 #include "app/run_context.h"
-#include "crypto/certificate.h"
-#include "issuance/obtain.h"
-#include "solvers/http01_responder.h"
-#include "solvers/standalone_solver.h"
+#include "app/solver_set.h"
 #include "storage/lineage_store.h"
-#include "storage/renewal_conf.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strings.h"
 
 namespace certpilot::app {
 namespace {
-
-crypto::KeySpec ParseKeySpec(const CertonlyOptions& o) {
-  crypto::KeySpec spec;
-  if (o.key_type == "ecdsa") {
-    spec.type = crypto::KeyType::kEcdsa;
-    if (o.elliptic_curve != "secp256r1" && o.elliptic_curve != "secp384r1")
-      throw UsageError("--elliptic-curve must be secp256r1 or secp384r1, not \"" +
-                       StripControl(o.elliptic_curve) + "\"");
-    spec.curve = o.elliptic_curve;
-  } else if (o.key_type == "rsa") {
-    spec.type = crypto::KeyType::kRsa;
-    if (o.rsa_key_size != 2048 && o.rsa_key_size != 3072 && o.rsa_key_size != 4096)
-      throw UsageError("--rsa-key-size must be 2048, 3072 or 4096, not " +
-                       std::to_string(o.rsa_key_size));
-    spec.rsa_bits = o.rsa_key_size;
-  } else {
-    throw UsageError("--key-type must be rsa or ecdsa, not \"" + StripControl(o.key_type) + "\"");
-  }
-  return spec;
-}
 
 // certbot names a lineage after the first name, without a wildcard's "*.".
 std::string DefaultLineageName(const std::vector<acme::Identifier>& ids) {
@@ -49,15 +28,29 @@ std::string DefaultLineageName(const std::vector<acme::Identifier>& ids) {
   return name;
 }
 
-std::vector<std::string> Names(const std::vector<acme::Identifier>& ids) {
+std::vector<std::string> SortedNames(const std::vector<acme::Identifier>& ids) {
   std::vector<std::string> out;
   for (const auto& id : ids) out.push_back(id.value);
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 std::vector<std::string> Sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   return v;
+}
+
+// The lineage to write: the named one, an existing one with exactly these
+// names (certbot's behaviour), or a new one.
+std::string ChooseLineage(const CertonlyOptions& o, RunContext& ctx,
+                          const std::vector<acme::Identifier>& ids) {
+  if (!o.cert_name.empty()) return o.cert_name;
+  std::vector<std::string> want = SortedNames(ids);
+  for (const std::string& existing : ctx.lineages().ListNames()) {
+    LineageInfo info = InspectLineage(ctx, existing, InspectDepth::kCertificate);
+    if (info.problem.empty() && Sorted(info.domains) == want) return existing;
+  }
+  return ctx.lineages().AvailableName(DefaultLineageName(ids));
 }
 
 }  // namespace
@@ -68,36 +61,28 @@ int Certonly(const CertonlyOptions& o, Services& services) {
     throw UsageError("no domain names given: pass -d example.com (repeatable)");
   std::vector<acme::Identifier> ids = acme::ParseIdentifierInputs(o.domains);
   if (!o.cert_name.empty()) storage::LineageStore::ValidateName(o.cert_name);
-  crypto::KeySpec key_spec = ParseKeySpec(o);
-  if (o.authenticator != "standalone")
-    throw UsageError("unsupported authenticator \"" + o.authenticator + "\"");
+  RenewalSettings settings;
+  settings.key_spec = ParseKeySpec(o.key_type, o.rsa_key_size, o.elliptic_curve);
+  ValidateAuthenticator(o.authenticator);
   if (o.http01_port < 1 || o.http01_port > 65535)
     throw UsageError("--http-01-port must be between 1 and 65535");
-  RunContext ctx(o.common, services);  // validates server URL, takes the lock
+  settings.server = o.common.ServerUrl();
+  settings.authenticator = o.authenticator;
+  settings.http01_port = o.http01_port;
+  settings.http01_address = o.http01_address;
+  settings.reuse_key = o.reuse_key;
+  settings.pre_hook = o.pre_hook;
+  settings.post_hook = o.post_hook;
+  settings.deploy_hook = o.deploy_hook;
+  RunContext ctx(o.common, services);  // validates the server URL, takes the lock
 
   std::optional<Registration> registration =
       PrepareRegistration(o.common, ctx.accounts(), services.prompter);
 
-  // Which lineage: the named one, an existing one with exactly these names,
-  // or a new one.
-  storage::LineageStore& lineages = ctx.lineages();
-  std::string name;
-  std::vector<std::string> want = Sorted(Names(ids));
-  if (!o.cert_name.empty()) {
-    name = o.cert_name;
-  } else {
-    for (const std::string& existing : lineages.ListNames()) {
-      auto info = InspectLineage(ctx, existing);
-      if (info.problem.empty() && Sorted(info.domains) == want) {
-        name = existing;
-        break;
-      }
-    }
-    if (name.empty()) name = lineages.AvailableName(DefaultLineageName(ids));
-  }
-  if (lineages.CurrentVersion(name) && !o.force_renewal) {
+  std::string name = ChooseLineage(o, ctx, ids);
+  if (ctx.lineages().CurrentVersion(name) && !o.force_renewal) {
     LineageInfo info = InspectLineage(ctx, name);
-    if (info.problem.empty() && Sorted(info.domains) == want &&
+    if (info.problem.empty() && Sorted(info.domains) == SortedNames(ids) &&
         services.clock.Now() < info.renew_after) {
       services.out << "Certificate " << name << " is not yet due for renewal (renews after "
                    << FormatRfc3339(info.renew_after) << "); nothing to do.\n"
@@ -107,41 +92,44 @@ int Certonly(const CertonlyOptions& o, Services& services) {
   }
 
   std::unique_ptr<http::HttpClient> http = services.make_http(o.common);
-  acme::Client client(*http, services.clock, o.common.ServerUrl());
+  acme::Client client(*http, services.clock, settings.server);
   UseAccount(client, o.common, ctx.accounts(), registration);
-
-  solvers::Http01ResponderOptions ropts;
-  ropts.address = o.http01_address;
-  ropts.port = o.http01_port;
-  solvers::Http01Responder responder(ropts);
-  responder.Start();
-  solvers::StandaloneSolver solver(responder);
-
-  log::Info("Requesting a certificate for " + Join(Names(ids), ", "));
-  issuance::ObtainRequest req{ids, crypto::PrivateKey::Generate(key_spec), {&solver}, "", "", "", false};
-  issuance::ObtainResult result = issuance::Obtain(client, services.clock, req);
-  responder.Stop();
-
-  storage::CertificateFiles files{req.certificate_key.ToPem(), result.cert_pem,
-                                  result.chain_pem, result.fullchain_pem};
-  lineages.SaveVersion(name, files);
-
-  // What renewal needs, in certbot's key names.
-  RenewalSettings settings;
-  settings.server = o.common.ServerUrl();
   settings.account_id = storage::AccountStore::AccountId(*client.account_key());
-  settings.authenticator = o.authenticator;
-  settings.key_spec = key_spec;
-  settings.http01_port = o.http01_port;
-  settings.http01_address = o.http01_address;
-  WriteRenewalConf(ctx, name, settings);
 
-  crypto::Certificate cert = crypto::Certificate::FromPem(result.cert_pem);
-  storage::LivePaths paths = lineages.Paths(name);
+  Hooks hooks(services.runner, ctx.fs(), ctx.layout());
+  std::vector<std::string> pre, post, deploy;
+  AddHook(pre, o.pre_hook);
+  AddHook(post, o.post_hook);
+  AddHook(deploy, o.deploy_hook);
+  int hook_failures = hooks.RunPre(pre);
+
+  std::optional<IssueResult> result;
+  std::string error;
+  try {
+    SolverSet solvers;
+    solvers.Prepare(settings);
+    std::vector<std::string> names;
+    for (const auto& id : ids) names.push_back(id.value);
+    log::Info("Requesting a certificate for " + Join(names, ", "));
+    result = IssueIntoLineage(ctx, client, solvers, {name, ids, settings, false, ""});
+    hook_failures += hooks.RunDeploy(deploy, ctx.layout().live_dir(name), names);
+    hook_failures += hooks.RunPost(post, names, {});
+  } catch (const Error&) {
+    std::vector<std::string> names;
+    for (const auto& id : ids) names.push_back(id.value);
+    hooks.RunPost(post, {}, names);
+    throw;
+  }
+
   services.out << "Successfully received certificate.\n"
-               << "Certificate is saved at: " << paths.fullchain << "\n"
-               << "Key is saved at:         " << paths.privkey << "\n"
-               << "This certificate expires on " << FormatRfc3339(cert.NotAfter()) << ".\n";
+               << "Certificate is saved at: " << result->paths.fullchain << "\n"
+               << "Key is saved at:         " << result->paths.privkey << "\n"
+               << "This certificate expires on "
+               << FormatRfc3339(result->certificate.NotAfter()) << ".\n";
+  if (hook_failures) {
+    log::Error(std::to_string(hook_failures) + " hook(s) failed; the certificate is installed");
+    return 1;
+  }
   return 0;
 }
 

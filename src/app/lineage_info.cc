@@ -7,8 +7,20 @@
 #include "util/error.h"
 
 namespace certpilot::app {
+namespace {
 
-LineageInfo InspectLineage(RunContext& ctx, const std::string& name) {
+// Certificates without an Authority Key Identifier have no ARI identity.
+std::string AriIdOrEmpty(const crypto::Certificate& cert) {
+  try {
+    return cert.AriCertId();
+  } catch (const Error&) {
+    return "";
+  }
+}
+
+}  // namespace
+
+LineageInfo InspectLineage(RunContext& ctx, const std::string& name, InspectDepth depth) {
   LineageInfo info;
   info.name = name;
   storage::LivePaths paths = ctx.lineages().Paths(name);
@@ -17,11 +29,13 @@ LineageInfo InspectLineage(RunContext& ctx, const std::string& name) {
   info.fullchain_path = paths.fullchain;
   info.privkey_path = paths.privkey;
   try {
-    RenewalSettings settings = ReadRenewalConf(ctx, name);
+    info.settings = ReadRenewalConf(ctx, name);
+    const RenewalSettings& settings = info.settings;
     info.server = settings.server;
-    storage::CertificateFiles files = ctx.lineages().ReadCurrent(name);
+    storage::CertificateFiles files;
+    if (depth == InspectDepth::kFull) files = ctx.lineages().ReadCurrent(name);
+    else files.cert_pem = ctx.fs().ReadFile(paths.cert);
     crypto::Certificate cert = crypto::Certificate::FromPem(files.cert_pem);
-    crypto::PrivateKey key = crypto::PrivateKey::FromPem(files.privkey_pem);
     for (const std::string& n : cert.DnsNames()) info.domains.push_back(n);
     for (const std::string& n : cert.IpAddresses()) info.domains.push_back(n);
     info.serial = cert.SerialHex();
@@ -32,8 +46,14 @@ LineageInfo InspectLineage(RunContext& ctx, const std::string& name) {
     if (settings.renew_before_expiry)
       window = ParseRenewBeforeExpiry(*settings.renew_before_expiry);
     info.renew_after = RenewAfter(info.not_before, info.not_after, window);
-    info.valid = cert.MatchesKey(key) && ctx.clock().Now() < info.not_after &&
-                 files.fullchain_pem == files.cert_pem + files.chain_pem;
+    info.ari_cert_id = AriIdOrEmpty(cert);
+    if (depth == InspectDepth::kFull) {
+      crypto::PrivateKey key = crypto::PrivateKey::FromPem(files.privkey_pem);
+      info.valid = cert.MatchesKey(key) && ctx.clock().Now() < info.not_after &&
+                   files.fullchain_pem == files.cert_pem + files.chain_pem;
+    } else {
+      info.valid = ctx.clock().Now() < info.not_after;
+    }
   } catch (const Error& e) {
     info.problem = e.what();
     info.valid = false;

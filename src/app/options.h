@@ -2,6 +2,7 @@
 // src/cli/, validated by the use case before any network or file work.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,26 @@ struct CertonlyOptions {
   int rsa_key_size = 2048;
   std::string elliptic_curve = "secp256r1";
   bool force_renewal = false;
+  bool reuse_key = false;
+  std::string pre_hook, post_hook, deploy_hook;
+};
+
+struct RenewOptions {
+  CommonOptions common;
+  std::string cert_name;  // only this lineage
+  bool force_renewal = false;
+  bool dry_run = false;
+  bool no_random_sleep = false;
+  bool json = false;
+  int jobs = 4;
+  // Given on the command line: replace the stored hooks for this run.
+  std::string pre_hook, post_hook, deploy_hook;
+  // Given on the command line: override the stored settings for this run
+  // (and are stored with the renewed lineage).
+  std::optional<int> http01_port;
+  std::optional<std::string> http01_address, key_type, elliptic_curve;
+  std::optional<int> rsa_key_size;
+  std::optional<bool> reuse_key;
 };
 
 struct CertificatesOptions {

@@ -34,6 +34,14 @@ void WriteRenewalConf(RunContext& ctx, const std::string& name,
   conf.Set(kParams, "http01_port", std::to_string(s.http01_port));
   if (s.http01_address.empty()) conf.Remove(kParams, "http01_address");
   else conf.Set(kParams, "http01_address", s.http01_address);
+  conf.Set(kParams, "reuse_key", s.reuse_key ? "True" : "False");
+  auto set_or_remove = [&](const char* key, const std::string& value) {
+    if (value.empty()) conf.Remove(kParams, key);
+    else conf.Set(kParams, key, value);
+  };
+  set_or_remove("pre_hook", s.pre_hook);
+  set_or_remove("post_hook", s.post_hook);
+  set_or_remove("renew_hook", s.deploy_hook);
   ctx.fs().MakeDirs(ctx.layout().renewal_root(), 0755);
   conf.Save(ctx.fs(), path);
 }
@@ -61,6 +69,14 @@ RenewalSettings ReadRenewalConf(RunContext& ctx, const std::string& name) {
   if (!port.empty()) s.http01_port = std::atoi(port.c_str());
   s.http01_address = get("http01_address");
   s.renew_before_expiry = conf.Get("", "renew_before_expiry");
+  s.reuse_key = get("reuse_key") == "True";
+  s.pre_hook = get("pre_hook");
+  s.post_hook = get("post_hook");
+  s.deploy_hook = get("renew_hook");
+  if (s.server.empty())
+    throw UsageError(path + ": [renewalparams] has no server");
+  if (s.http01_port < 1 || s.http01_port > 65535)
+    throw UsageError(path + ": http01_port is not a port: " + get("http01_port"));
   return s;
 }
 

@@ -19,6 +19,10 @@ struct RenewalSettings {
   int http01_port = 80;
   std::string http01_address;
   std::optional<std::string> renew_before_expiry;  // top-level, certbot syntax
+  bool reuse_key = false;
+  // Hook commands (run with /bin/sh -c; data only through the environment).
+  // certbot stores the deploy hook as renew_hook.
+  std::string pre_hook, post_hook, deploy_hook;
 };
 
 // Writes CONFIG/renewal/NAME.conf atomically; keeps comments and keys we do

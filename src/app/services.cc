@@ -2,15 +2,31 @@
 
 #include <cstdlib>
 
+#include <unistd.h>
+
 #include <iostream>
+#include <mutex>
+#include <random>
 
 #include "http/curl_http_client.h"
 
 namespace certpilot::app {
 
+namespace {
+
+double Uniform01() {
+  static std::mutex mu;
+  static std::mt19937_64 engine{std::random_device{}()};
+  std::lock_guard<std::mutex> lock(mu);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+}
+
+}  // namespace
+
 ProductionServices::ProductionServices(const CommonOptions& options)
     : prompter_(options.non_interactive),
-      services_{fs_, clock_, prompter_, MakeCurlHttpClient, std::cout} {}
+      services_{fs_,        clock_, prompter_, MakeCurlHttpClient, std::cout,
+                runner_,    Uniform01, isatty(STDIN_FILENO) == 1} {}
 
 std::unique_ptr<http::HttpClient> MakeCurlHttpClient(const CommonOptions& options) {
   http::CurlOptions o;

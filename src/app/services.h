@@ -9,6 +9,7 @@
 #include "app/prompter.h"
 #include "http/http_client.h"
 #include "sys/filesystem.h"
+#include "sys/process_runner.h"
 #include "util/clock.h"
 
 namespace certpilot::app {
@@ -21,6 +22,12 @@ struct Services {
   std::function<std::unique_ptr<http::HttpClient>(const CommonOptions&)> make_http;
   // Where results go (stdout); progress and errors go to the log (stderr).
   std::ostream& out;
+  // Hooks, nginx.
+  sys::ProcessRunner& runner;
+  // Uniform in [0, 1): jitter and ARI's random point in a window.
+  std::function<double()> random;
+  // stdin is a terminal (renew's random sleep happens only off a terminal).
+  bool on_terminal = false;
 };
 
 // The real seams for one run of the command: POSIX filesystem, system
@@ -32,6 +39,7 @@ class ProductionServices {
 
  private:
   sys::PosixFilesystem fs_;
+  sys::PosixProcessRunner runner_;
   SystemClock clock_;
   TerminalPrompter prompter_;
   Services services_;

@@ -6,6 +6,7 @@
 #include "app/certificates.h"
 #include "app/certonly.h"
 #include "app/options.h"
+#include "app/renew.h"
 #include "app/services.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -50,6 +51,14 @@ void AddDomainOptions(CLI::App* app, std::vector<std::string>& domains, std::str
   app->add_option("--cert-name", cert_name, "Lineage name (default: the first domain)");
 }
 
+void AddHookOptions(CLI::App* app, std::string& pre, std::string& post, std::string& deploy) {
+  app->add_option("--pre-hook", pre, "Command to run once before renewing (sh -c)");
+  app->add_option("--post-hook", post, "Command to run once after renewing (sh -c)");
+  app->add_option("--deploy-hook,--renew-hook", deploy,
+                  "Command to run for each renewed certificate (sh -c; RENEWED_LINEAGE, "
+                  "RENEWED_DOMAINS)");
+}
+
 void ConfigureLogging(const app::CommonOptions& o) {
   if (o.quiet) log::SetLevel(log::Level::kError);
   else if (o.verbosity > 0) log::SetLevel(log::Level::kDebug);
@@ -84,6 +93,30 @@ int Run(int argc, char** argv) {
   c->add_flag("--force-renewal,--renew-by-default", certonly.force_renewal,
               "Replace the certificate even if it is not due");
 
+  c->add_flag("--reuse-key", certonly.reuse_key, "Keep the key across renewals");
+  AddHookOptions(c, certonly.pre_hook, certonly.post_hook, certonly.deploy_hook);
+
+  app::RenewOptions renew;
+  CLI::App* r = root.add_subcommand("renew", "Renew every certificate that is due");
+  AddCommonOptions(r, common);
+  r->add_option("--cert-name", renew.cert_name, "Renew only this lineage");
+  r->add_flag("--force-renewal,--renew-by-default", renew.force_renewal,
+              "Renew even if not due");
+  r->add_flag("--dry-run", renew.dry_run,
+              "Obtain test certificates (staging server for Let's Encrypt); save nothing, "
+              "run no deploy hook");
+  r->add_flag("--no-random-sleep-on-renew", renew.no_random_sleep,
+              "Do not sleep up to 8 minutes before renewing when not on a terminal");
+  r->add_option("--jobs,-j", renew.jobs, "Renew up to N lineages at once")->default_str("4");
+  r->add_flag("--json", renew.json, "Print a JSON summary");
+  AddHookOptions(r, renew.pre_hook, renew.post_hook, renew.deploy_hook);
+  r->add_option("--http-01-port", renew.http01_port, "Override the stored HTTP-01 port");
+  r->add_option("--http-01-address", renew.http01_address, "Override the stored address");
+  r->add_option("--key-type", renew.key_type, "Override the stored key type");
+  r->add_option("--rsa-key-size", renew.rsa_key_size, "Override the stored RSA key size");
+  r->add_option("--elliptic-curve", renew.elliptic_curve, "Override the stored curve");
+  r->add_flag("--reuse-key,!--no-reuse-key", renew.reuse_key, "Keep (or not) the current key");
+
   app::CertificatesOptions certificates;
   CLI::App* l = root.add_subcommand("certificates", "List the certificates certpilot manages");
   AddCommonOptions(l, common);
@@ -105,6 +138,10 @@ int Run(int argc, char** argv) {
       certonly.common = common;
       (void)standalone;  // the only authenticator so far, and the default
       return app::Certonly(certonly, services);
+    }
+    if (r->parsed()) {
+      renew.common = common;
+      return app::Renew(renew, services);
     }
     if (l->parsed()) {
       certificates.common = common;

@@ -14,6 +14,7 @@
 
 #include "crypto/crypto_error.h"
 #include "crypto/openssl_ptr.h"
+#include "util/base64url.h"
 #include "util/strings.h"
 
 namespace certpilot::crypto {
@@ -137,6 +138,22 @@ std::string Certificate::SerialHex() const {
   if (first == std::string::npos) return "0";
   out.erase(sign, first - sign);
   return out;
+}
+
+std::string Certificate::AriCertId() const {
+  const ASN1_OCTET_STRING* aki = X509_get0_authority_key_id(cert_.get());
+  if (aki == nullptr || ASN1_STRING_length(aki) == 0)
+    throw CryptoError("certificate has no Authority Key Identifier");
+  unsigned char* der = nullptr;
+  int len = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert_.get()), &der);
+  if (len < 3) ThrowOpenSslError("encoding certificate serial");
+  // Serials are at most 20 octets (RFC 5280 §4.1.2.2), so the DER length is
+  // the short form: tag, one length octet, content.
+  std::string serial(reinterpret_cast<char*>(der) + 2, size_t(len - 2));
+  OPENSSL_free(der);
+  std::string key_id(reinterpret_cast<const char*>(ASN1_STRING_get0_data(aki)),
+                     size_t(ASN1_STRING_length(aki)));
+  return Base64UrlEncode(key_id) + "." + Base64UrlEncode(serial);
 }
 
 std::string Certificate::Issuer() const {

@@ -26,6 +26,11 @@ class Certificate {
   std::chrono::system_clock::time_point NotAfter() const;
   // Lowercase hex, no leading zeros, no colons (e.g. "fa1b2c...").
   std::string SerialHex() const;
+  // The ARI certificate identifier (RFC 9773 §4.1): base64url of the
+  // Authority Key Identifier's keyIdentifier, ".", base64url of the serial's
+  // DER content octets (a leading zero octet kept). Throws CryptoError when
+  // the certificate has no AKI keyIdentifier.
+  std::string AriCertId() const;
   // One-line RFC 2253 issuer/subject, and the issuer's CN alone ("" if none).
   std::string Issuer() const;
   std::string IssuerCommonName() const;

@@ -224,7 +224,7 @@ int LineageStore::SaveVersion(const std::string& name,
   bool committed = false;
   std::vector<std::string> created;
   try {
-    return SaveVersionUnlocked(name, files, &version, &committed, &created);
+    return WriteAndSwitch(name, files, &version, &committed, &created);
   } catch (const sys::SysError& e) {
     if (!committed) {
       // Undo what nothing links to. Each step is best effort: if the
@@ -251,10 +251,10 @@ int LineageStore::SaveVersion(const std::string& name,
   }
 }
 
-int LineageStore::SaveVersionUnlocked(const std::string& name,
-                                      const CertificateFiles& files,
-                                      int* version, bool* committed,
-                                      std::vector<std::string>* created) {
+int LineageStore::WriteAndSwitch(const std::string& name,
+                                 const CertificateFiles& files, int* version,
+                                 bool* committed,
+                                 std::vector<std::string>* created) {
   const std::string live_root = layout_.live_root();
   const std::string archive_root = layout_.archive_root();
   const std::string live_dir = layout_.live_dir(name);

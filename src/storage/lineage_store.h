@@ -116,9 +116,12 @@ class LineageStore {
   void Delete(const std::string& name);
 
  private:
-  int SaveVersionUnlocked(const std::string& name,
-                          const CertificateFiles& files, int* version,
-                          bool* committed, std::vector<std::string>* created);
+  // SaveVersion after verification. Reports progress through the out
+  // parameters so that SaveVersion, on failure, undoes only what nothing
+  // links to yet.
+  int WriteAndSwitch(const std::string& name, const CertificateFiles& files,
+                     int* version, bool* committed,
+                     std::vector<std::string>* created);
   void ClearWorkDir(const std::string& name);
   bool Taken(const std::string& name);
 

@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -209,6 +210,13 @@ struct FakeAcmeServer::Impl {
     for (int i = 0; exts && i < sk_X509_EXTENSION_num(exts); ++i)
       X509_add_ext(cert.get(), sk_X509_EXTENSION_value(exts, i), -1);
     sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+    // An Authority Key Identifier, as every public CA sets: ARI (RFC 9773)
+    // identifies certificates by it.
+    AUTHORITY_KEYID* akid = AUTHORITY_KEYID_new();
+    akid->keyid = ASN1_OCTET_STRING_new();
+    ASN1_OCTET_STRING_set(akid->keyid, reinterpret_cast<const unsigned char*>("fake-ca-key-id-0001"), 19);
+    X509_add1_ext_i2d(cert.get(), NID_authority_key_identifier, akid, 0, X509V3_ADD_DEFAULT);
+    AUTHORITY_KEYID_free(akid);
     X509_sign(cert.get(), ca_key.get(), EVP_sha256());
     X509_REQ_free(req);
     return PemOf(cert.get()) + PemOf(ca_cert.get());
@@ -265,6 +273,7 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
               {"revokeCert", std::string(kBase) + "/revoke"},
               {"keyChange", std::string(kBase) + "/key-change"},
               {"meta", {{"termsOfService", std::string(kBase) + "/tos"}}}};
+    if (renewal_window) d["renewalInfo"] = std::string(kBase) + "/renewal-info";
     for (auto& [k, v] : directory_extra) d[k] = v;
     if (req.method != "GET") s.violations.push_back("directory fetched with " + req.method);
     s.requests.push_back(rec);
@@ -275,6 +284,20 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     http::Response r;
     r.status = req.method == "HEAD" ? 200 : 204;
     return finish(r);
+  }
+  if (StartsWith(path, "/renewal-info/") && req.method == "GET" && renewal_window) {
+    auto fmt = [](std::chrono::system_clock::time_point t) {
+      std::time_t secs = std::chrono::system_clock::to_time_t(t);
+      char buf[32];
+      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&secs));
+      return std::string(buf);
+    };
+    http::Response r = Json(200, {{"suggestedWindow",
+                                   {{"start", fmt(renewal_window->first)},
+                                    {"end", fmt(renewal_window->second)}}}});
+    if (renewal_retry_after) r.headers.push_back({"Retry-After", *renewal_retry_after});
+    s.requests.push_back(rec);
+    return r;
   }
   if (req.method != "POST") {
     s.violations.push_back(req.method + " to " + path + " (must be POST)");

@@ -12,6 +12,7 @@
 // Faults are scripted through the public knobs. Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -58,6 +59,11 @@ class FakeAcmeServer : public http::HttpClient {
   std::chrono::seconds not_before_offset{0};
   // Extra fields merged into the directory JSON (e.g. "renewalInfo").
   std::map<std::string, std::string> directory_extra;
+  // When set, the directory offers renewalInfo (RFC 9773) and every
+  // certificate gets this suggested window, with this Retry-After.
+  std::optional<std::pair<std::chrono::system_clock::time_point,
+                          std::chrono::system_clock::time_point>> renewal_window;
+  std::optional<std::string> renewal_retry_after;
   // Full override: return a response for a request before normal handling.
   std::function<std::optional<http::Response>(const http::Request&)> intercept;
 

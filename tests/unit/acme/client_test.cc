@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "acme/json.h"
 #include "support/fake_acme_server.h"
 #include "support/fake_clock.h"
 #include "util/base64url.h"
@@ -168,6 +169,38 @@ TEST_F(ClientTest, ParsesAlternateLinks) {
 TEST_F(ClientTest, KeyAuthorizationIsTokenDotThumbprint) {
   EXPECT_EQ(client_.KeyAuthorization("tok"),
             "tok." + client_.account_key()->Thumbprint());
+}
+
+}  // namespace
+}  // namespace certpilot::acme
+
+namespace certpilot::acme {
+namespace {
+
+TEST(RenewalInfo, FetchedWithPlainGetAndRetryAfter) {
+  testing::FakeAcmeServer ca;
+  testing::FakeClock clock;
+  auto start = clock.Now() + std::chrono::hours(24);
+  ca.renewal_window = {start, start + std::chrono::hours(48)};
+  ca.renewal_retry_after = "21600";
+  Client client(ca, clock, ca.directory_url());
+  ASSERT_FALSE(client.GetDirectory().renewal_info.empty());
+  std::optional<std::chrono::seconds> retry;
+  RenewalInfo info = client.GetRenewalInfo("aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE", &retry);
+  EXPECT_EQ(std::chrono::system_clock::to_time_t(info.window_start),
+            std::chrono::system_clock::to_time_t(start));
+  EXPECT_GT(info.window_end, info.window_start);
+  EXPECT_EQ(retry, std::chrono::seconds(21600));
+  EXPECT_EQ(ca.requests().back().url,
+            "https://ca.test/renewal-info/aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE");
+}
+
+TEST(RenewalInfo, BadWindowsAreProtocolErrors) {
+  EXPECT_THROW(json::ParseRenewalInfo(R"({"suggestedWindow":{"start":"2026-01-02T00:00:00Z","end":"2026-01-01T00:00:00Z"}})"),
+               ProtocolError);
+  EXPECT_THROW(json::ParseRenewalInfo(R"({"suggestedWindow":{"start":"2026-01-02T00:00:00Z"}})"),
+               ProtocolError);
+  EXPECT_THROW(json::ParseRenewalInfo(R"({})"), ProtocolError);
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ class CertonlyUseCase : public ::testing::Test {
   CertonlyUseCase()
       : services_{fs_, clock_, prompter_,
                   [this](const CommonOptions&) { return std::make_unique<Borrowed>(ca_); },
-                  out_} {
+                  out_, runner_, [] { return 0.5; }, false} {
     options_.common.config_dir = dir_ / "config";
     options_.common.server = ca_.directory_url();
     options_.common.email = "admin@example.com";
@@ -81,6 +81,7 @@ class CertonlyUseCase : public ::testing::Test {
   FakeAcmeServer ca_;
   FakeClock clock_;
   sys::PosixFilesystem fs_;
+  sys::PosixProcessRunner runner_;
   ScriptedPrompter prompter_;
   std::ostringstream out_;
   Services services_;

@@ -114,6 +114,7 @@ struct CertOptions {
   std::time_t not_before = 1700000000;  // 2023-11-14T22:13:20Z
   std::time_t not_after = 1707776000;   // 2024-02-12T22:13:20Z
   bool ca = false;
+  std::string authority_key_id;  // raw keyIdentifier bytes; "" = no AKI
 };
 
 // Builds and signs a certificate for `subject_key`. With `issuer` null it is
@@ -152,6 +153,17 @@ inline X509Owner MakeCert(const CertOptions& opt, EVP_PKEY* subject_key,
         X509V3_EXT_conf_nid(nullptr, &ctx, NID_basic_constraints, "CA:TRUE");
     X509_add_ext(cert.get(), ext, -1);
     X509_EXTENSION_free(ext);
+  }
+  if (!opt.authority_key_id.empty()) {
+    AUTHORITY_KEYID* akid = AUTHORITY_KEYID_new();
+    akid->keyid = ASN1_OCTET_STRING_new();
+    ASN1_OCTET_STRING_set(
+        akid->keyid,
+        reinterpret_cast<const unsigned char*>(opt.authority_key_id.data()),
+        static_cast<int>(opt.authority_key_id.size()));
+    X509_add1_ext_i2d(cert.get(), NID_authority_key_identifier, akid, 0,
+                      X509V3_ADD_DEFAULT);
+    AUTHORITY_KEYID_free(akid);
   }
   X509_sign(cert.get(), issuer_key != nullptr ? issuer_key : subject_key,
             EVP_sha256());
