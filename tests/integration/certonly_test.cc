@@ -1,9 +1,6 @@
 // certonly and certificates end to end: the built binary against the real
 // Pebble CA (Debian's `pebble`), with the standalone HTTP-01 responder.
 #include <fcntl.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -14,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/cli_harness.h"
 #include "support/free_port.h"
 #include "support/pebble_fixture.h"
 #include "support/run_binary.h"
@@ -24,34 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<X509*> LoadPems(const std::string& pem) {
-  std::vector<X509*> out;
-  BIO* bio = BIO_new_mem_buf(pem.data(), int(pem.size()));
-  while (X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) out.push_back(x);
-  BIO_free(bio);
-  return out;
-}
-
-// True if `cert_pem` chains through `chain_pem` to `root_pem`.
-bool Verifies(const std::string& cert_pem, const std::string& chain_pem,
-              const std::string& root_pem) {
-  auto leaf = LoadPems(cert_pem), chain = LoadPems(chain_pem), roots = LoadPems(root_pem);
-  if (leaf.size() != 1 || chain.empty() || roots.empty()) return false;
-  X509_STORE* store = X509_STORE_new();
-  for (X509* r : roots) X509_STORE_add_cert(store, r);
-  STACK_OF(X509)* untrusted = sk_X509_new_null();
-  for (X509* c : chain) sk_X509_push(untrusted, c);
-  X509_STORE_CTX* ctx = X509_STORE_CTX_new();
-  X509_STORE_CTX_init(ctx, store, leaf[0], untrusted);
-  bool ok = X509_verify_cert(ctx) == 1;
-  X509_STORE_CTX_free(ctx);
-  sk_X509_free(untrusted);
-  X509_STORE_free(store);
-  for (auto* v : {&leaf, &chain, &roots})
-    for (X509* x : *v) X509_free(x);
-  return ok;
-}
-
 class CertonlyTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { pebble_ = new PebbleFixture(); }
@@ -60,25 +30,9 @@ class CertonlyTest : public ::testing::Test {
     pebble_ = nullptr;
   }
 
-  std::string config() const { return dir_ / "config"; }
-
-  // Common flags pointing at the test CA and the temp dirs.
-  std::vector<std::string> Common(const PebbleFixture& ca) const {
-    return {"--config-dir", dir_ / "config", "--work-dir", dir_ / "work",
-            "--logs-dir", dir_ / "logs", "--server", ca.directory_url(),
-            "--ca-bundle", ca.ca_bundle_path(), "-n"};
-  }
-
-  RunResult Certonly(std::vector<std::string> extra, const PebbleFixture* ca = nullptr) {
-    if (!ca) ca = pebble_;
-    std::vector<std::string> args{"certonly", "--standalone", "--agree-tos",
-                                  "-m", "admin@example.com", "--http-01-address",
-                                  "127.0.0.1", "--http-01-port",
-                                  std::to_string(ca->http_port())};
-    for (auto& a : Common(*ca)) args.push_back(a);
-    for (auto& a : extra) args.push_back(a);
-    return RunCertpilot(args);
-  }
+  std::string config() const { return cli_.config(); }
+  std::vector<std::string> Common(const PebbleFixture&) const { return cli_.CommonArgs(); }
+  RunResult Certonly(const std::vector<std::string>& extra) { return cli_.Certonly(extra); }
 
   nlohmann::json CertificatesJson(std::vector<std::string> extra = {}) {
     std::vector<std::string> args{"certificates", "--json"};
@@ -109,7 +63,8 @@ class CertonlyTest : public ::testing::Test {
     std::string cert = ReadFileOrEmpty(live + "/cert.pem");
     std::string chain = ReadFileOrEmpty(live + "/chain.pem");
     EXPECT_EQ(ReadFileOrEmpty(live + "/fullchain.pem"), cert + chain);
-    EXPECT_TRUE(Verifies(cert, chain, pebble_->RootsPem()));
+    EXPECT_TRUE(ChainVerifies(cert, chain, pebble_->RootsPem()));
+    EXPECT_EQ(cli_.CheckLineage(name), "");
     EXPECT_TRUE(fs::exists(config() + "/renewal/" + name + ".conf"));
 
     nlohmann::json all = CertificatesJson({"--cert-name", name});
@@ -134,7 +89,8 @@ class CertonlyTest : public ::testing::Test {
   }
 
   static PebbleFixture* pebble_;
-  TempDir dir_;
+  CliHarness cli_{*pebble_};
+  const TempDir& dir_ = cli_.dir();
 };
 
 PebbleFixture* CertonlyTest::pebble_ = nullptr;

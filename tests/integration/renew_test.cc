@@ -1,0 +1,185 @@
+// renew end to end: the built binary against the real Pebble CA issuing
+// one-hour certificates. A lineage is made due by giving it
+// renew_before_expiry = 2 hours in its renewal conf (certbot's syntax), so
+// nothing waits for the clock.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <nlohmann/json.hpp>
+
+#include "support/cli_harness.h"
+#include "support/free_port.h"
+#include "support/pebble_fixture.h"
+#include "support/temp_dir.h"
+
+namespace certpilot::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RenewTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    PebbleOptions o;
+    o.certificate_validity_seconds = 3600;
+    pebble_ = new PebbleFixture(o);
+  }
+  static void TearDownTestSuite() {
+    delete pebble_;
+    pebble_ = nullptr;
+  }
+
+  void Issue(const std::string& name) {
+    RunResult r = cli_.Certonly({"-d", name});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  }
+  void EditConf(const std::string& name, const std::string& from, const std::string& to) {
+    std::string path = cli_.config() + "/renewal/" + name + ".conf";
+    std::string conf = ReadFileOrEmpty(path);
+    size_t at = conf.find(from);
+    ASSERT_NE(at, std::string::npos) << conf;
+    conf.replace(at, from.size(), to);
+    std::ofstream(path, std::ios::trunc) << conf;
+  }
+  void MakeDue(const std::string& name) {
+    EditConf(name, "version = ", "renew_before_expiry = 2 hours\nversion = ");
+  }
+  std::vector<std::string> Lines(const std::string& path) {
+    std::vector<std::string> out;
+    std::ifstream in(path);
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+  }
+  RunResult Renew(std::vector<std::string> extra) {
+    extra.push_back("--no-random-sleep-on-renew");
+    return cli_.Run("renew", extra);
+  }
+
+  static PebbleFixture* pebble_;
+  CliHarness cli_{*pebble_};
+  std::string log_ = cli_.dir() / "hooks.log";
+};
+
+PebbleFixture* RenewTest::pebble_ = nullptr;
+
+TEST_F(RenewTest, DueLineagesRenewAndHooksRunWithTheirEnvironment) {
+  for (const char* n : {"a.example.com", "b.example.com", "c.example.com", "fresh.example.com"})
+    Issue(n);
+  for (const char* n : {"a.example.com", "b.example.com", "c.example.com"}) MakeDue(n);
+  // A hook directory script, too.
+  fs::create_directories(cli_.config() + "/renewal-hooks/deploy");
+  std::string script = cli_.config() + "/renewal-hooks/deploy/50-record";
+  std::ofstream(script) << "#!/bin/sh\necho \"dir-deploy $RENEWED_LINEAGE\" >> " << log_ << "\n";
+  fs::permissions(script, fs::perms::owner_all);
+
+  RunResult r = Renew({"--jobs", "3", "--pre-hook", "echo pre >> " + log_, "--post-hook",
+                       "echo \"post [$RENEWED_DOMAINS] [$FAILED_DOMAINS]\" >> " + log_,
+                       "--deploy-hook",
+                       "echo \"deploy $RENEWED_LINEAGE [$RENEWED_DOMAINS]\" >> " + log_});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  for (const char* n : {"a.example.com", "b.example.com", "c.example.com"}) {
+    EXPECT_EQ(cli_.Version(n), 2) << n;
+    EXPECT_EQ(cli_.CheckLineage(n), "") << n;
+  }
+  EXPECT_EQ(cli_.Version("fresh.example.com"), 1);
+  EXPECT_NE(r.out.find("3 renewed, 1 not due, 0 failed"), std::string::npos) << r.out;
+
+  std::vector<std::string> lines = Lines(log_);
+  ASSERT_EQ(lines.size(), 8u) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines.front(), "pre");
+  EXPECT_EQ(lines.back().substr(0, 6), "post [");
+  for (const char* n : {"a.example.com", "b.example.com", "c.example.com"}) {
+    std::string live = cli_.config() + "/live/" + n;
+    EXPECT_NE(std::find(lines.begin(), lines.end(), "deploy " + live + " [" + n + "]"),
+              lines.end()) << n;
+    EXPECT_NE(std::find(lines.begin(), lines.end(), "dir-deploy " + live), lines.end()) << n;
+    EXPECT_NE(lines.back().find(n), std::string::npos);
+  }
+  EXPECT_NE(lines.back().find("] []"), std::string::npos) << lines.back();
+
+  // Nothing due for the fresh one alone: no hooks at all.
+  fs::remove(log_);
+  r = Renew({"--cert-name", "fresh.example.com", "--pre-hook", "echo pre >> " + log_});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_FALSE(fs::exists(log_));
+  EXPECT_EQ(cli_.Version("fresh.example.com"), 1);
+}
+
+TEST_F(RenewTest, BrokenLineagesAreIsolatedAndTheRunFails) {
+  for (const char* n : {"ok.example.com", "garbage.example.com", "unreachable.example.com"})
+    Issue(n);
+  for (const char* n : {"ok.example.com", "unreachable.example.com"}) MakeDue(n);
+  std::ofstream(cli_.config() + "/renewal/garbage.example.com.conf", std::ios::trunc)
+      << "[[[ this is not a renewal conf\n";
+  // Our responder will listen where Pebble does not look: validation fails.
+  EditConf("unreachable.example.com", "http01_port = " + std::to_string(pebble_->http_port()),
+           "http01_port = " + std::to_string(FreeLoopbackPort()));
+  std::string before =
+      ReadFileOrEmpty(cli_.config() + "/live/unreachable.example.com/fullchain.pem");
+
+  RunResult r = Renew({"--json"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["renewed"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["renewed"][0]["name"], "ok.example.com");
+  ASSERT_EQ(j["failed"].size(), 2u) << j.dump();
+  std::string failures = j["failed"].dump();
+  EXPECT_NE(failures.find("validation of unreachable.example.com failed"), std::string::npos)
+      << failures;
+  EXPECT_NE(failures.find("garbage.example.com"), std::string::npos) << failures;
+  EXPECT_EQ(cli_.Version("ok.example.com"), 2);
+  EXPECT_EQ(cli_.Version("unreachable.example.com"), 1);
+  EXPECT_EQ(ReadFileOrEmpty(cli_.config() + "/live/unreachable.example.com/fullchain.pem"),
+            before);
+}
+
+TEST_F(RenewTest, TwoRunsStartedTogetherLeaveEveryLineageConsistent) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 4; ++i) names.push_back("together" + std::to_string(i) + ".example.com");
+  for (const auto& n : names) {
+    Issue(n);
+    MakeDue(n);
+  }
+  auto first = std::async(std::launch::async, [&] { return Renew({}); });
+  auto second = std::async(std::launch::async, [&] { return Renew({}); });
+  RunResult a = first.get(), b = second.get();
+  // Either the lock turned one away, or they ran one after the other.
+  for (const RunResult* r : {&a, &b}) {
+    if (r->exit_code != 0) {
+      EXPECT_NE(r->err.find("another certpilot is already running"), std::string::npos)
+          << r->Describe();
+    }
+  }
+  EXPECT_TRUE(a.exit_code == 0 || b.exit_code == 0) << a.Describe() << b.Describe();
+  for (const auto& n : names) {
+    EXPECT_EQ(cli_.CheckLineage(n), "") << n;
+    EXPECT_GE(cli_.Version(n), 2) << n;
+  }
+}
+
+TEST_F(RenewTest, DryRunChangesNothing) {
+  Issue("dry.example.com");
+  MakeDue("dry.example.com");
+  RunResult r = Renew({"--dry-run", "--deploy-hook", "echo deploy >> " + log_});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(cli_.Version("dry.example.com"), 1);
+  EXPECT_FALSE(fs::exists(log_));
+  EXPECT_FALSE(fs::exists(cli_.config() + "/archive/dry.example.com/cert2.pem"));
+}
+
+TEST_F(RenewTest, ForceRenewalAndOverridesAreStored) {
+  Issue("force.example.com");
+  RunResult r = Renew({"--force-renewal", "--cert-name", "force.example.com", "--key-type",
+                       "rsa", "--rsa-key-size", "2048"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(cli_.Version("force.example.com"), 2);
+  std::string conf = ReadFileOrEmpty(cli_.config() + "/renewal/force.example.com.conf");
+  EXPECT_NE(conf.find("key_type = rsa"), std::string::npos) << conf;
+  RunResult list = cli_.Run("certificates", {"--json", "--cert-name", "force.example.com"});
+  EXPECT_EQ(nlohmann::json::parse(list.out)[0]["key_type"], "rsa-2048");
+}
+
+}  // namespace
+}  // namespace certpilot::testing

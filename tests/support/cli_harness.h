@@ -1,0 +1,44 @@
+// Runs the built certpilot binary against a PebbleFixture with its own
+// config/work/logs dirs: the shared plumbing of the integration tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "support/pebble_fixture.h"
+#include "support/run_binary.h"
+#include "support/temp_dir.h"
+
+namespace certpilot::testing {
+
+class CliHarness {
+ public:
+  explicit CliHarness(const PebbleFixture& ca) : ca_(ca) {}
+
+  std::string config() const { return dir_ / "config"; }
+  const TempDir& dir() const { return dir_; }
+
+  // --config-dir/--work-dir/--logs-dir, --server, --ca-bundle, -n.
+  std::vector<std::string> CommonArgs() const;
+  // certpilot SUBCOMMAND COMMON... EXTRA...
+  RunResult Run(const std::string& subcommand, const std::vector<std::string>& extra) const;
+  // certonly --standalone on the port Pebble validates, with registration
+  // flags, plus `extra`.
+  RunResult Certonly(const std::vector<std::string>& extra) const;
+
+  // live/NAME/cert.pem → N of archive/NAME/certN.pem (0 if absent).
+  int Version(const std::string& name) const;
+  // Every live link of NAME resolves, all four name one version, the key
+  // matches, fullchain = cert + chain. Returns "" or what is wrong.
+  std::string CheckLineage(const std::string& name) const;
+
+ private:
+  const PebbleFixture& ca_;
+  TempDir dir_;
+};
+
+// True if `cert_pem` chains through `chain_pem` to `root_pem`.
+bool ChainVerifies(const std::string& cert_pem, const std::string& chain_pem,
+                   const std::string& root_pem);
+
+}  // namespace certpilot::testing
