@@ -57,14 +57,15 @@ class IncludeLoader {
         continue;
       }
       if (d.args().size() != 1) {
-        Fail(*file, d, "\"include\" takes exactly one argument, not " +
-                           std::to_string(d.args().size()));
+        Fail(*file, d,
+             "\"include\" takes exactly one argument, not " +
+                 std::to_string(d.args().size()));
       }
       const std::string& target = d.arg(0);
-      const std::string path = NormalizePath(
-          StartsWith(target, "/")
-              ? target
-              : sys::JoinPath(graph_->server_root_, target));
+      const std::string path =
+          NormalizePath(StartsWith(target, "/")
+                            ? target
+                            : sys::JoinPath(graph_->server_root_, target));
       std::vector<std::string> paths;
       if (HasGlobChars(path)) {
         paths = ExpandGlob(fs_, path);
@@ -91,8 +92,8 @@ class IncludeLoader {
     if (graph_->by_path_.count(path) != 0) return;  // shared, parsed once
     if (static_cast<int>(stack_.size()) >= kMaxIncludeDepth) {
       Fail(*from, include,
-           "includes are nested more than " +
-               std::to_string(kMaxIncludeDepth) + " deep");
+           "includes are nested more than " + std::to_string(kMaxIncludeDepth) +
+               " deep");
     }
     if (fs_.IsDir(path)) {
       Fail(*from, include, "included path " + path + " is a directory");

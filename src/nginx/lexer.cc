@@ -9,9 +9,7 @@
 namespace certpilot::nginx {
 namespace {
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 }  // namespace
 
@@ -173,8 +171,8 @@ std::string_view Lexer::ReadLuaBody(size_t open_brace_offset) {
     const std::string close = "]" + std::string(level, '=') + "]";
     const size_t end = text_.find(close, at + level + 2);
     if (end == std::string_view::npos) {
-      Fail(at, std::string("unterminated Lua ") + what + " (no \"" + close +
-                   "\")");
+      Fail(at,
+           std::string("unterminated Lua ") + what + " (no \"" + close + "\")");
     }
     return end + close.size();
   };

@@ -61,8 +61,7 @@ std::optional<ListenAddress> ParseListen(const Directive& listen,
     }
   } else if (IsAllDigits(spec)) {
     port_text = spec;
-  } else if (const size_t colon = spec.rfind(':');
-             colon != std::string::npos) {
+  } else if (const size_t colon = spec.rfind(':'); colon != std::string::npos) {
     out.address = spec.substr(0, colon);
     port_text = spec.substr(colon + 1);
   } else {

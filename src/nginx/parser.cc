@@ -12,8 +12,7 @@ namespace {
 
 class Parser {
  public:
-  Parser(std::string_view text, const std::string& path)
-      : lexer_(text, path) {}
+  Parser(std::string_view text, const std::string& path) : lexer_(text, path) {}
 
   void ParseFile(Config* config) {
     ParseBody(&config->root(), nullptr, 0, 0);
@@ -105,13 +104,12 @@ class Parser {
         }
         case TokenKind::kCloseBrace:
         case TokenKind::kEnd:
-          lexer_.Fail(word_end,
-                      std::string("unexpected ") +
-                          (token.kind == TokenKind::kEnd ? "end of file"
-                                                         : "\"}\"") +
-                          ": the directive \"" +
-                          StripControl(WordValue(name.text)) +
-                          "\" is not terminated by \";\"");
+          lexer_.Fail(
+              word_end,
+              std::string("unexpected ") +
+                  (token.kind == TokenKind::kEnd ? "end of file" : "\"}\"") +
+                  ": the directive \"" + StripControl(WordValue(name.text)) +
+                  "\" is not terminated by \";\"");
       }
     }
   }
@@ -128,20 +126,12 @@ class Parser {
   // block's.
   void NoteIndent(const Directive& d) {
     if (!indent_unit_.empty() || d.block().children().empty()) return;
-    const std::string outer = IndentOf(d.leading());
-    const std::string inner = IndentOf(d.block().children().front().leading());
+    const std::string outer = LastLineIndent(d.leading());
+    const std::string inner =
+        LastLineIndent(d.block().children().front().leading());
     if (inner.size() > outer.size() && StartsWith(inner, outer)) {
       indent_unit_ = inner.substr(outer.size());
     }
-  }
-
-  static std::string IndentOf(const std::string& leading) {
-    const size_t nl = leading.rfind('\n');
-    std::string last = nl == std::string::npos ? leading : leading.substr(nl + 1);
-    for (char c : last) {
-      if (c != ' ' && c != '\t') return "";
-    }
-    return last;
   }
 
   Lexer lexer_;

@@ -70,12 +70,13 @@ ServerBlock BuildServer(ConfigGraph& graph, const Located& server) {
   ServerBlock block;
   block.file = server.file;
   block.directive = server.directive;
+  bool any_listen = false;
   for (const Located& child :
        graph.Expand(*server.file, server.directive->block())) {
     const Directive& d = *child.directive;
     if (d.name() == "listen" && d.kind() == Directive::Kind::kSimple) {
-      std::optional<ListenAddress> listen =
-          ParseListen(d, child.file->path());
+      any_listen = true;
+      std::optional<ListenAddress> listen = ParseListen(d, child.file->path());
       if (!listen) continue;  // unix: socket
       listen->file = child.file;
       listen->directive = child.directive;
@@ -83,12 +84,11 @@ ServerBlock BuildServer(ConfigGraph& graph, const Located& server) {
     } else if (d.name() == "server_name") {
       for (const Word& w : d.args()) block.names.push_back(w.value());
       block.server_name_directives.push_back(child);
-    } else if (d.name() == "ssl" && d.args().size() == 1 &&
-               d.arg(0) == "on") {
+    } else if (d.name() == "ssl" && d.args().size() == 1 && d.arg(0) == "on") {
       block.ssl_on = true;
     }
   }
-  if (block.listens.empty()) {
+  if (!any_listen) {
     block.listens.push_back(ListenAddress{});
     block.implicit_listen = true;
   }
@@ -185,8 +185,7 @@ NameMatch MatchServerName(std::string_view pattern, std::string_view host) {
       return NameMatch{true, MatchRule::kLeadingWildcard, p.size()};
     }
   } else if (EndsWith(p, ".*") && p.size() > 2) {
-    const std::string_view prefix =
-        std::string_view(p).substr(0, p.size() - 1);
+    const std::string_view prefix = std::string_view(p).substr(0, p.size() - 1);
     if (host.size() > prefix.size() && StartsWith(host, prefix)) {
       return NameMatch{true, MatchRule::kTrailingWildcard, prefix.size()};
     }
@@ -203,8 +202,7 @@ std::vector<ServerBlock> FindAllServerBlocks(ConfigGraph& graph) {
     }
     for (const Located& child :
          graph.Expand(*top.file, top.directive->block())) {
-      if (child.directive->name() == "server" &&
-          child.directive->has_block()) {
+      if (child.directive->name() == "server" && child.directive->has_block()) {
         servers.push_back(BuildServer(graph, child));
       }
     }
@@ -218,8 +216,7 @@ std::vector<ServerMatch> FindServerBlocks(ConfigGraph& graph,
 }
 
 std::vector<ServerMatch> FindServerBlocks(
-    const std::vector<ServerBlock>& servers, std::string_view name,
-    int port) {
+    const std::vector<ServerBlock>& servers, std::string_view name, int port) {
   const std::string host = NormalizeHost(name);
   // Sockets on `port`, in order of first appearance, with their blocks.
   std::vector<std::pair<std::string, std::vector<size_t>>> sockets;

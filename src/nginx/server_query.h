@@ -40,9 +40,10 @@
 namespace certpilot::nginx {
 
 struct ServerBlock {
-  Config* file = nullptr;         // the file holding the `server` block
+  Config* file = nullptr;          // the file holding the `server` block
   Directive* directive = nullptr;  // the `server` block itself
-  // Never empty: a block without listen gets the implicit *:80.
+  // TCP listens; a block without any listen directive gets the implicit
+  // *:80 (a block with only unix: listens has none).
   std::vector<ListenAddress> listens;
   bool implicit_listen = false;
   // server_name values in order, as written (nginx's default "" when none).

@@ -151,4 +151,14 @@ std::vector<Directive*> Config::FindAll(std::string_view name) {
   return found;
 }
 
+std::string LastLineIndent(std::string_view leading) {
+  const size_t nl = leading.rfind('\n');
+  const std::string_view last =
+      nl == std::string_view::npos ? leading : leading.substr(nl + 1);
+  for (char c : last) {
+    if (c != ' ' && c != '\t') return "";
+  }
+  return std::string(last);
+}
+
 }  // namespace certpilot::nginx

@@ -59,7 +59,9 @@ class Word {
   // What nginx sees: quotes removed, escapes resolved.
   const std::string& value() const { return value_; }
   Origin origin() const { return origin_; }
-  bool quoted() const { return !raw_.empty() && (raw_[0] == '"' || raw_[0] == '\''); }
+  bool quoted() const {
+    return !raw_.empty() && (raw_[0] == '"' || raw_[0] == '\'');
+  }
 
   // Trivia between the previous word and this one. Unused for a name (see
   // Directive::leading); new arguments get " " when inserted.
@@ -187,6 +189,11 @@ class Directive {
   int column_ = 0;
   bool fresh_ = false;
   std::string comment_;
+  // Set by Config::Place so that Remove restores the text exactly: newline
+  // bytes it added before the directive / the newline it added after a
+  // comment on a line that went on.
+  size_t newline_added_before_ = 0;
+  bool newline_added_after_ = false;
   std::vector<std::string> included_paths_;
 };
 
@@ -254,5 +261,9 @@ class Config {
   std::string newline_ = "\n";
   std::string indent_unit_ = "    ";
 };
+
+// The blanks (spaces, tabs) on the last line of a leading trivia — the
+// indentation of the directive it precedes; "" if that line holds more.
+std::string LastLineIndent(std::string_view leading);
 
 }  // namespace certpilot::nginx

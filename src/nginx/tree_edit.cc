@@ -5,6 +5,7 @@
 //  - R ends its line (its trailing ends with a newline): n goes on a line of
 //    its own after R (or before it, for InsertBefore when R starts its
 //    line), indented like R, with R's newline style.
+//  - R ends the file with a comment and no newline: n goes on a new line.
 //  - R shares its line with other tokens: n joins that line, after a space.
 //  - Empty block written over several lines ("{\n}"): n gets the block's
 //    indentation plus indent_unit(); written on one line ("{}"): n is put
@@ -14,6 +15,8 @@
 //    block, its '}' like the block; a pending comment is written after the
 //    ';' or '}' and always ends the line.
 // Remove drops a directive with its own line; comment lines before it stay.
+// Removing an inserted directive restores the text byte for byte.
+#include <algorithm>
 #include <iterator>
 #include <stdexcept>
 #include <string>
@@ -29,15 +32,14 @@ namespace {
 using List = std::list<Directive>;
 
 struct Location {
-  Block* block = nullptr;      // the block (or file root) holding it
+  Block* block = nullptr;       // the block (or file root) holding it
   Directive* parent = nullptr;  // nullptr at the top level
   List::iterator it;
 };
 
 bool LocateIn(Block& block, Directive* parent, const Directive& target,
               Location* out) {
-  for (auto it = block.children().begin(); it != block.children().end();
-       ++it) {
+  for (auto it = block.children().begin(); it != block.children().end(); ++it) {
     if (&*it == &target) {
       *out = Location{&block, parent, it};
       return true;
@@ -57,16 +59,6 @@ std::string NewlineOf(const std::string& s, const std::string& fallback) {
   return fallback;
 }
 
-// The indentation on the last line of `leading` ("" if not blank).
-std::string IndentOf(const std::string& leading) {
-  const size_t nl = leading.rfind('\n');
-  std::string last = nl == std::string::npos ? leading : leading.substr(nl + 1);
-  for (char c : last) {
-    if (c != ' ' && c != '\t') return "";
-  }
-  return last;
-}
-
 // True if the directive at `loc` is the first token on its line.
 bool StartsLine(const Location& loc) {
   if (loc.it->leading().find('\n') != std::string::npos) return true;
@@ -82,12 +74,16 @@ void RecheckWords(const Directive& d) {
   for (const Directive& child : d.block().children()) RecheckWords(child);
 }
 
+bool ContainsIn(const Block& block, const Directive& target) {
+  for (const Directive& d : block.children()) {
+    if (&d == &target || ContainsIn(d.block(), target)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
-bool Config::Contains(const Directive& d) const {
-  Location loc;
-  return LocateIn(const_cast<Block&>(root_), nullptr, d, &loc);
-}
+bool Config::Contains(const Directive& d) const { return ContainsIn(root_, d); }
 
 Directive* Config::ParentOf(const Directive& d) {
   Location loc;
@@ -171,43 +167,46 @@ Directive& Config::InsertBefore(const Directive& sibling, Directive d) {
     throw std::invalid_argument("directive \"" + sibling.name() +
                                 "\" is not in " + path_);
   }
-  return Place(*loc.block, loc.parent, loc.it, loc.it, true,
-               std::move(d));
+  return Place(*loc.block, loc.parent, loc.it, loc.it, true, std::move(d));
 }
 
 Directive& Config::Place(Block& block, Directive* parent, List::iterator pos,
                          List::iterator ref, bool before, Directive n) {
   RecheckWords(n);  // defence in depth: before the tree changes
   List& list = block.children();
-  const std::string& unit = indent_unit_;
   std::string nl = newline_;
   std::string leading;
   std::string indent;
   bool own_line = true;
+  // Newline bytes put at the start of `leading` that the text did not have
+  // (Remove takes them out again).
+  size_t added_before = 0;
   // Trailing when not on its own line ("" or, inside "{}", " ").
   std::string inline_trailing;
 
   if (ref != list.end()) {
     const Location ref_loc{&block, parent, ref};
+    indent = LastLineIndent(ref->leading());
     if (before) {
       own_line = StartsLine(ref_loc);
-      indent = IndentOf(ref->leading());
       leading = own_line ? indent : ref->leading();
       if (own_line && ref != list.begin()) {
         nl = NewlineOf(std::prev(ref)->trailing(), nl);
       }
+    } else if (EndsLine(ref->trailing())) {
+      nl = NewlineOf(ref->trailing(), nl);
+      leading = indent;
+    } else if (ref->trailing().find('#') != std::string::npos) {
+      // A comment ends the file right after ref: start a new line, or n
+      // would be commented out.
+      leading = nl + indent;
+      added_before = nl.size();
     } else {
-      own_line = EndsLine(ref->trailing());
-      indent = IndentOf(ref->leading());
-      if (own_line) {
-        nl = NewlineOf(ref->trailing(), nl);
-        leading = indent;
-      } else {
-        leading = " ";
-      }
+      own_line = false;
+      leading = " ";
     }
   } else if (parent != nullptr) {  // empty block
-    indent = IndentOf(parent->leading()) + unit;
+    indent = LastLineIndent(parent->leading()) + indent_unit_;
     if (EndsLine(block.after_open())) {
       nl = NewlineOf(block.after_open(), nl);
       leading = indent;
@@ -218,25 +217,37 @@ Directive& Config::Place(Block& block, Directive* parent, List::iterator pos,
     }
   } else {  // empty file: after whatever comments it holds
     std::string& closing = block.closing();
-    leading = closing.empty() || EndsLine(closing) ? closing : closing + nl;
+    leading = closing;
+    if (!closing.empty() && !EndsLine(closing)) {
+      leading += nl;
+      added_before = nl.size();
+    }
     closing.clear();
   }
 
   const bool was_new = n.is_new();
   std::string comment;
   if (was_new) {
-    comment = n.comment_;
+    comment = n.comment_.empty() ? "" : " # " + n.comment_;
     FormatNew(n, indent, nl);
   } else {
     // A directive taken from a file keeps a comment on its line.
-    std::string& t = n.trailing();
-    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
-    comment = t;
+    comment = n.trailing();
+    while (!comment.empty() &&
+           (comment.back() == '\n' || comment.back() == '\r')) {
+      comment.pop_back();
+    }
   }
   n.leading() = leading;
-  if (was_new && !comment.empty()) comment = " # " + comment;
-  if (own_line || comment.find('#') != std::string::npos) {
+  n.newline_added_before_ = added_before;
+  n.newline_added_after_ = false;
+  if (own_line) {
     n.trailing() = comment + nl;
+  } else if (comment.find('#') != std::string::npos) {
+    // A comment runs to the end of the line: end it, although the line
+    // went on before.
+    n.trailing() = comment + nl;
+    n.newline_added_after_ = true;
   } else {
     n.trailing() = comment + inline_trailing;
   }
@@ -252,7 +263,10 @@ void Config::Remove(const Directive& d) {
   const std::string& leading = loc.it->leading();
   const size_t nl = leading.rfind('\n');
   std::string keep = nl == std::string::npos ? "" : leading.substr(0, nl + 1);
-  if (!StartsLine(loc) && EndsLine(loc.it->trailing())) {
+  keep.resize(keep.size() -
+              std::min(keep.size(), loc.it->newline_added_before_));
+  if (!StartsLine(loc) && EndsLine(loc.it->trailing()) &&
+      !loc.it->newline_added_after_) {
     keep += NewlineOf(loc.it->trailing(), newline_);
   }
   const auto next = std::next(loc.it);

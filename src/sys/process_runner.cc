@@ -22,6 +22,10 @@
 
 #include "util/strings.h"
 
+#if !defined(__GLIBC__) || !__GLIBC_PREREQ(2, 34)
+#error "needs glibc >= 2.34 (posix_spawn_file_actions_addclosefrom_np)"
+#endif
+
 extern char** environ;
 
 namespace certpilot::sys {
@@ -116,24 +120,23 @@ bool HasNul(std::string_view s) {
 
 void Validate(const ProcessSpec& spec) {
   if (spec.argv.empty() || spec.argv[0].empty()) {
-    throw ProcessError("", "no program given", EINVAL);
+    throw ProcessError("", "argv is empty", EINVAL);
   }
   const std::string& program = spec.argv[0];
   for (std::size_t i = 0; i < spec.argv.size(); ++i) {
     if (HasNul(spec.argv[i])) {
-      throw ProcessError(program,
-                         "argument " + std::to_string(i) +
-                             " contains a NUL byte",
-                         EINVAL);
+      throw ProcessError(
+          program, "argument " + std::to_string(i) + " contains a NUL byte",
+          EINVAL);
     }
   }
   for (const auto& [name, value] : spec.env_add) {
     if (name.empty() || name.find('=') != std::string::npos || HasNul(name) ||
         HasNul(value)) {
-      throw ProcessError(program,
-                         "invalid environment variable \"" +
-                             StripControl(name) + "\"",
-                         EINVAL);
+      throw ProcessError(
+          program,
+          "invalid environment variable \"" + StripControl(name) + "\"",
+          EINVAL);
     }
   }
   if (HasNul(spec.working_dir)) {
@@ -146,8 +149,7 @@ void Validate(const ProcessSpec& spec) {
 // env_add. Inherited order is kept.
 std::vector<std::string> BuildEnvironment(const ProcessSpec& spec) {
   std::vector<std::string> env;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr;
-       ++entry) {
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     std::string_view kv(*entry);
     std::size_t eq = kv.find('=');
     if (eq == std::string_view::npos) continue;  // malformed: drop
@@ -237,8 +239,7 @@ class SpawnSetup {
 
   void Check(int rc) const {
     if (rc != 0) {
-      throw ProcessError(program_, "preparing to start: " + ErrnoText(rc),
-                         rc);
+      throw ProcessError(program_, "preparing to start: " + ErrnoText(rc), rc);
     }
   }
   posix_spawn_file_actions_t* actions() { return &actions_; }
@@ -267,8 +268,7 @@ class ScopedSigpipeBlock {
   ~ScopedSigpipeBlock() {
     if (saw_epipe_ && !was_pending_) {
       struct timespec zero = {0, 0};
-      while (::sigtimedwait(&pipe_set_, nullptr, &zero) < 0 &&
-             errno == EINTR) {
+      while (::sigtimedwait(&pipe_set_, nullptr, &zero) < 0 && errno == EINTR) {
       }
     }
     ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
@@ -419,7 +419,9 @@ std::string ProcessResult::Describe() const {
 
 ProcessError::ProcessError(const std::string& program,
                            const std::string& reason, int error_code)
-    : Error("cannot run " + StripControl(program) + ": " + reason),
+    : Error("cannot run " +
+            (program.empty() ? std::string("\"\"") : StripControl(program)) +
+            ": " + reason),
       program_(program),
       error_code_(error_code) {}
 
@@ -439,14 +441,12 @@ ProcessResult PosixProcessRunner::Run(const ProcessSpec& spec) {
   // such (and the child's fchdir cannot fail for a path reason).
   Fd dir;
   if (!spec.working_dir.empty()) {
-    int fd = ::open(spec.working_dir.c_str(),
-                    O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = ::open(spec.working_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
       int error = errno;
       throw ProcessError(program,
-                         "working directory " +
-                             StripControl(spec.working_dir) + ": " +
-                             ErrnoText(error),
+                         "working directory " + StripControl(spec.working_dir) +
+                             ": " + ErrnoText(error),
                          error);
     }
     dir = Fd(fd);
@@ -488,8 +488,8 @@ ProcessResult PosixProcessRunner::Run(const ProcessSpec& spec) {
   setup.Check(::posix_spawn_file_actions_addclosefrom_np(setup.actions(),
                                                          STDERR_FILENO + 1));
   setup.Check(::posix_spawnattr_setflags(
-      setup.attr(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                        POSIX_SPAWN_SETSIGDEF));
+      setup.attr(),
+      POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
   setup.Check(::posix_spawnattr_setpgroup(setup.attr(), 0));
   sigset_t none, all;
   ::sigemptyset(&none);
@@ -543,15 +543,14 @@ ProcessResult PosixProcessRunner::Run(const ProcessSpec& spec) {
     }
     int ready = ::poll(fds.data(), fds.size(), wait_ms);
     if (ready < 0 && errno != EINTR) {
-      throw ProcessError(program, "waiting for it: " + ErrnoText(errno),
-                         errno);
+      throw ProcessError(program, "waiting for it: " + ErrnoText(errno), errno);
     }
     if (ready > 0) {
       if (fds[0].revents != 0) {
         std::size_t n =
             std::min(kChunk, spec.stdin_data.size() - stdin_written);
-        ssize_t w = ::write(stdin_fd.get(),
-                            spec.stdin_data.data() + stdin_written, n);
+        ssize_t w =
+            ::write(stdin_fd.get(), spec.stdin_data.data() + stdin_written, n);
         if (w > 0) {
           stdin_written += static_cast<std::size_t>(w);
           if (stdin_written == spec.stdin_data.size()) stdin_fd.Reset();

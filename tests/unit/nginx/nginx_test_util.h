@@ -83,7 +83,8 @@ class MemFilesystem : public sys::Filesystem {
   sys::FileInfo Stat(const std::string& path) override {
     if (!Exists(path)) throw sys::SysError("stat", path, ENOENT);
     sys::FileInfo info;
-    info.type = IsDir(path) ? sys::FileType::kDirectory : sys::FileType::kRegular;
+    info.type =
+        IsDir(path) ? sys::FileType::kDirectory : sys::FileType::kRegular;
     return info;
   }
 
@@ -93,9 +94,7 @@ class MemFilesystem : public sys::Filesystem {
     Refuse();
   }
   void Rename(const std::string&, const std::string&) override { Refuse(); }
-  bool Exchange(const std::string&, const std::string&) override {
-    Refuse();
-  }
+  bool Exchange(const std::string&, const std::string&) override { Refuse(); }
   void Symlink(const std::string&, const std::string&) override { Refuse(); }
   void Link(const std::string&, const std::string&) override { Refuse(); }
   void Unlink(const std::string&) override { Refuse(); }

@@ -223,7 +223,8 @@ TEST(ProcessRunnerTest, EnvironmentIsInheritedAndEdited) {
 
 TEST(ProcessRunnerTest, ProgramIsFoundInTheChildsPath) {
   TempDir tmp;
-  WriteExecutable(tmp / "certpilot-test-tool", "#!/bin/sh\necho \"found $1\"\n");
+  WriteExecutable(tmp / "certpilot-test-tool",
+                  "#!/bin/sh\necho \"found $1\"\n");
   ProcessSpec spec;
   spec.argv = {"certpilot-test-tool", "it"};
   spec.env_add["PATH"] = "/nonexistent:" + tmp.path() + ":/usr/bin:/bin";
@@ -370,15 +371,15 @@ TEST(ProcessRunnerTest, LargeOutputOnBothStreamsDoesNotDeadlock) {
   ProcessSpec spec = Sh("head -c 5242880 /dev/zero >&2; cat");
   spec.stdin_data = input;
   spec.max_output_bytes = 8 << 20;
-  spec.timeout = 300s;
+  spec.timeout = 120s;
   ProcessResult r = PosixProcessRunner().Run(spec);
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_FALSE(r.truncated);
   EXPECT_EQ(r.err.size(), k5MiB);
   EXPECT_EQ(r.err.find_first_not_of('\0'), std::string::npos);
-  EXPECT_TRUE(r.out == input) << "stdout differs from stdin (" << r.out.size()
-                              << " bytes)";
+  EXPECT_TRUE(r.out == input)
+      << "stdout differs from stdin (" << r.out.size() << " bytes)";
 }
 
 TEST(ProcessRunnerTest, OutputBeyondTheLimitIsDrainedAndDiscarded) {
@@ -387,7 +388,7 @@ TEST(ProcessRunnerTest, OutputBeyondTheLimitIsDrainedAndDiscarded) {
   input[0] = 'F';
   ProcessSpec spec = Sh("cat; head -c 5242880 /dev/zero >&2; echo end");
   spec.stdin_data = input;
-  spec.timeout = 300s;  // the default max_output_bytes: 1 MiB per stream
+  spec.timeout = 120s;  // the default max_output_bytes: 1 MiB per stream
   ProcessResult r = PosixProcessRunner().Run(spec);
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 0);  // the child was never stuck on a full pipe
@@ -494,7 +495,7 @@ TEST(ProcessRunnerTest, ExecFailureItselfIsAProcessError) {
   // fork+exec done naively they would look like "exit 127".
   TempDir tmp;
   WriteExecutable(tmp / "bad-interpreter", "#!/nonexistent/interpreter\n");
-  WriteExecutable(tmp / "garbage", std::string("\x7f" "ELF garbage\0\0", 14));
+  WriteExecutable(tmp / "garbage", std::string("\177ELF garbage\0\0", 14));
   ProcessSpec spec;
   spec.argv = {tmp / "bad-interpreter"};
   try {
@@ -598,8 +599,8 @@ TEST(ProcessRunnerTest, ConcurrentRunsStayApart) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&runner, &failures, t] {
       for (int i = 0; i < kRuns; ++i) {
-        std::string tag = "thread " + std::to_string(t) + " run " +
-                          std::to_string(i) + "\n";
+        std::string tag =
+            "thread " + std::to_string(t) + " run " + std::to_string(i) + "\n";
         ProcessSpec spec = Sh("ls /proc/$$/fd; cat; echo \"$TAG\" >&2");
         spec.stdin_data = tag;
         spec.env_add["TAG"] = tag;
