@@ -1,0 +1,42 @@
+// One subcommand of the command line: it adds its options to the parser and,
+// when chosen, fills its app:: options struct and calls the use case.
+//
+// To add a subcommand: write NAME_command.cc with a MakeNameCommand()
+// factory, declare it below and list it in commands.cc.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/options.h"
+#include "app/services.h"
+
+namespace certpilot::cli {
+
+class Command {
+ public:
+  virtual ~Command() = default;
+  // Adds the subcommand to `root`; common options bind to `common`.
+  virtual CLI::App* Register(CLI::App& root, app::CommonOptions& common) = 0;
+  // Runs the use case (after parsing). Returns the exit code; throws
+  // certpilot::Error (UsageError → exit 2) like the use cases do.
+  virtual int Run(const app::CommonOptions& common, app::Services& services) = 0;
+};
+
+// Every subcommand, in the order --help lists them.
+std::vector<std::unique_ptr<Command>> AllCommands();
+
+std::unique_ptr<Command> MakeCertonlyCommand();
+std::unique_ptr<Command> MakeRenewCommand();
+std::unique_ptr<Command> MakeCertificatesCommand();
+
+// Options shared by several subcommands. certbot accepts its common options
+// on every subcommand and before it; so do we: the same options are added to
+// the root and to each subcommand, bound to the same variables.
+void AddCommonOptions(CLI::App* app, app::CommonOptions& o);
+void AddDomainOptions(CLI::App* app, std::vector<std::string>& domains, std::string& cert_name);
+void AddHookOptions(CLI::App* app, std::string& pre, std::string& post, std::string& deploy);
+
+}  // namespace certpilot::cli

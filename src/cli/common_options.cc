@@ -1,0 +1,42 @@
+#include "cli/command.h"
+
+namespace certpilot::cli {
+
+void AddCommonOptions(CLI::App* app, app::CommonOptions& o) {
+  app->add_option("--config-dir", o.config_dir, "Configuration directory")
+      ->default_str("/etc/certpilot");
+  app->add_option("--work-dir", o.work_dir, "Working directory")
+      ->default_str("/var/lib/certpilot");
+  app->add_option("--logs-dir", o.logs_dir, "Logs directory")
+      ->default_str("/var/log/certpilot");
+  app->add_option("--server", o.server, "ACME directory URL (default: Let's Encrypt)");
+  app->add_flag("--staging,--test-cert", o.staging, "Use Let's Encrypt's staging server");
+  app->add_option("--ca-bundle", o.ca_bundle,
+                  "PEM file of CAs to trust for the ACME server (env CERTPILOT_CA_BUNDLE)");
+  app->add_flag("-n,--non-interactive,--noninteractive", o.non_interactive,
+                "Never ask; fail when something is missing");
+  app->add_flag("--agree-tos", o.agree_tos, "Agree to the ACME server's terms of service");
+  app->add_option("-m,--email", o.email, "Account contact email (comma-separated for several)");
+  app->add_flag("--register-unsafely-without-email", o.register_unsafely_without_email,
+                "Register without an email address");
+  app->add_flag("-v,--verbose", o.verbosity, "More output (repeatable)");
+  app->add_flag("-q,--quiet", o.quiet, "Only errors");
+}
+
+void AddDomainOptions(CLI::App* app, std::vector<std::string>& domains, std::string& cert_name) {
+  app->add_option("-d,--domains,--domain", domains,
+                  "Domain name or IP address (repeatable, or comma-separated)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  app->add_option("--cert-name", cert_name, "Lineage name (default: the first domain)");
+}
+
+void AddHookOptions(CLI::App* app, std::string& pre, std::string& post, std::string& deploy) {
+  app->add_option("--pre-hook", pre, "Command to run once before renewing (sh -c)");
+  app->add_option("--post-hook", post, "Command to run once after renewing (sh -c)");
+  app->add_option("--deploy-hook,--renew-hook", deploy,
+                  "Command to run for each renewed certificate (sh -c; RENEWED_LINEAGE, "
+                  "RENEWED_DOMAINS)");
+}
+
+}  // namespace certpilot::cli
