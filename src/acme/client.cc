@@ -111,17 +111,30 @@ Reply Client::Post(const std::string& url, const std::string& payload,
   if (!key_) throw Error("internal: ACME request without an account key");
   if (!use_jwk && kid_.empty())
     throw Error("internal: kid-signed ACME request before the account is known");
+  return SignedPost(url, payload, *key_, use_jwk ? jwk_ : "", use_jwk ? "" : kid_,
+                    extra_headers, max_body_bytes);
+}
+
+Reply Client::PostWithKey(const std::string& url, const std::string& payload,
+                          const crypto::PrivateKey& key) {
+  return SignedPost(url, payload, key, key.PublicJwk(), "", {}, 1 << 20);
+}
+
+Reply Client::SignedPost(const std::string& url, const std::string& payload,
+                         const crypto::PrivateKey& key, const std::string& jwk,
+                         const std::string& kid, const http::Headers& extra_headers,
+                         size_t max_body_bytes) {
   RequireHttps(url, "URL");
   const bool post_as_get = payload.empty();
   int bad_nonces = 0, transients = 0;
   while (true) {
     std::string nonce = TakeNonce();
-    std::string header = json::ProtectedHeader(
-        key_->JwsAlgorithm(), use_jwk ? jwk_ : "", use_jwk ? "" : kid_, nonce, url);
+    // §6.2: exactly one of jwk and kid.
+    std::string header = json::ProtectedHeader(key.JwsAlgorithm(), jwk, kid, nonce, url);
     std::string protected_b64 = Base64UrlEncode(header);
     // §6.3: POST-as-GET has the empty string as payload.
     std::string payload_b64 = Base64UrlEncode(payload);
-    std::string sig = key_->SignJws(protected_b64 + "." + payload_b64);
+    std::string sig = key.SignJws(protected_b64 + "." + payload_b64);
 
     http::Request req;
     req.method = "POST";
@@ -156,6 +169,42 @@ Reply Client::Post(const std::string& url, const std::string& payload,
     }
     throw ProblemError(std::move(problem), "POST", url, retry_after);
   }
+}
+
+Account Client::UpdateAccount(const std::vector<std::string>& contact) {
+  Reply reply = Post(kid_, json::UpdateAccountPayload(contact));
+  return json::ParseAccount(reply.response.body, kid_);
+}
+
+Account Client::DeactivateAccount() {
+  Reply reply = Post(kid_, json::DeactivatePayload());
+  return json::ParseAccount(reply.response.body, kid_);
+}
+
+void Client::ChangeKey(const crypto::PrivateKey& new_key) {
+  const Directory& dir = GetDirectory();
+  if (dir.key_change.empty()) throw Error("the CA does not support account key rollover");
+  if (kid_.empty()) throw Error("internal: key change before the account is known");
+  // §7.3.5: the inner JWS proves possession of the new key: signed by it,
+  // with its jwk, the keyChange URL and no nonce; its payload names the
+  // account and the old key.
+  std::string inner_header =
+      json::ProtectedHeader(new_key.JwsAlgorithm(), new_key.PublicJwk(), "", "", dir.key_change);
+  std::string inner_payload = json::KeyChangePayload(kid_, jwk_);
+  std::string p64 = Base64UrlEncode(inner_header);
+  std::string pl64 = Base64UrlEncode(inner_payload);
+  std::string inner = json::JwsJson(p64, pl64, Base64UrlEncode(new_key.SignJws(p64 + "." + pl64)));
+  Post(dir.key_change, inner);
+  SetAccountKey(new_key, kid_);
+}
+
+void Client::RevokeCertificate(std::string_view cert_der, int reason,
+                               const crypto::PrivateKey* certificate_key) {
+  const Directory& dir = GetDirectory();
+  if (dir.revoke_cert.empty()) throw Error("the CA does not support revocation");
+  std::string payload = json::RevokePayload(cert_der, reason);
+  if (certificate_key) PostWithKey(dir.revoke_cert, payload, *certificate_key);
+  else Post(dir.revoke_cert, payload);
 }
 
 RenewalInfo Client::GetRenewalInfo(const std::string& cert_id,

@@ -86,6 +86,20 @@ class Client {
   // to hold only CERTIFICATE blocks (§11.4) by the caller's crypto layer.
   CertificateChain DownloadCertificate(const std::string& url);
 
+  // §7.3.2: replaces the account's contacts; returns the updated account.
+  Account UpdateAccount(const std::vector<std::string>& contact);
+  // §7.3.6: deactivates the account. The CA refuses it from then on.
+  Account DeactivateAccount();
+  // §7.3.5: rolls the account over to `new_key` (inner JWS signed by the new
+  // key, outer by the current one). On success the client signs with the
+  // new key. REQUIRES: new_key is not the current key.
+  void ChangeKey(const crypto::PrivateKey& new_key);
+  // §7.6: revokes `cert_der` with CRL reason code `reason`. Signed with the
+  // account key (kid), or — when `certificate_key` is given — with the
+  // certificate's own key (jwk), which needs no account.
+  void RevokeCertificate(std::string_view cert_der, int reason,
+                         const crypto::PrivateKey* certificate_key = nullptr);
+
   // RFC 9773 §4.2: GET renewalInfo/<cert_id> (unauthenticated). REQUIRES:
   // the directory has renewalInfo. Sets *retry_after from the response.
   RenewalInfo GetRenewalInfo(const std::string& cert_id,
@@ -100,8 +114,15 @@ class Client {
              bool use_jwk = false,
              const std::vector<std::pair<std::string, std::string>>& extra_headers = {},
              size_t max_body_bytes = 1 << 20);
+  // The same, signed with `key` and its jwk instead of the account key.
+  Reply PostWithKey(const std::string& url, const std::string& payload,
+                    const crypto::PrivateKey& key);
 
  private:
+  Reply SignedPost(const std::string& url, const std::string& payload,
+                   const crypto::PrivateKey& key, const std::string& jwk,
+                   const std::string& kid, const http::Headers& extra_headers,
+                   size_t max_body_bytes);
   std::string TakeNonce();
   void CollectNonce(const http::Response& response);
   http::Response Get(const std::string& url, const std::string& method);

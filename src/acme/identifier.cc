@@ -17,6 +17,8 @@ namespace {
 std::optional<std::string> CanonicalIp(const std::string& text) {
   unsigned char buf[16];
   char out[INET6_ADDRSTRLEN];
+  // inet_pton reads a C string: "1.2.3.4\0junk" must not pass as 1.2.3.4.
+  if (text.find('\0') != std::string::npos) return std::nullopt;
   if (inet_pton(AF_INET, text.c_str(), buf) == 1)
     return inet_ntop(AF_INET, buf, out, sizeof out);
   std::string t = text;

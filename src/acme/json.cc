@@ -96,7 +96,15 @@ std::optional<TimePoint> OptTime(const json& obj, std::string_view object,
   if (!strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm))
     throw ProtocolError(field, std::string(object) + ": field \"" + field +
                                    "\" is not an RFC 3339 time");
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  // TimePoint counts nanoseconds (years ~1678 to 2262): clamp, as
+  // crypto::Certificate does, rather than overflow.
+  const std::time_t secs = timegm(&tm);
+  const auto limit = std::chrono::duration_cast<std::chrono::seconds>(
+                         TimePoint::max().time_since_epoch())
+                         .count();
+  if (secs >= limit) return TimePoint::max();
+  if (secs <= -limit) return TimePoint::min();
+  return TimePoint(std::chrono::seconds(secs));
 }
 
 Identifier ParseIdentifier(const json& v, std::string_view object) {
@@ -314,6 +322,10 @@ std::string RevokePayload(std::string_view cert_der, int reason) {
 
 std::string UpdateAccountPayload(const std::vector<std::string>& contact) {
   return Dump({{"contact", contact}});
+}
+
+std::string KeyChangePayload(std::string_view account_url, std::string_view old_jwk_json) {
+  return Dump({{"account", account_url}, {"oldKey", json::parse(old_jwk_json)}});
 }
 
 std::string DeactivatePayload() { return Dump({{"status", "deactivated"}}); }

@@ -36,6 +36,8 @@ std::string FinalizePayload(std::string_view csr_der);
 std::string RevokePayload(std::string_view cert_der, int reason);
 std::string UpdateAccountPayload(const std::vector<std::string>& contact);
 std::string DeactivatePayload();
+// §7.3.5: {"account": <account URL>, "oldKey": <old public JWK>}.
+std::string KeyChangePayload(std::string_view account_url, std::string_view old_jwk_json);
 std::string EmptyObjectPayload();  // "{}" (challenge response, §7.5.1)
 
 // Flattened JWS JSON serialization (RFC 7515 §7.2.2) from its parts.

@@ -10,6 +10,7 @@
 #include "app/issue.h"
 #include "app/key_options.h"
 #include "app/lineage_info.h"
+#include "app/nginx_setup.h"
 #include "app/renewal_settings.h"
 #include "app/run_context.h"
 #include "app/solver_set.h"
@@ -55,7 +56,7 @@ std::string ChooseLineage(const CertonlyOptions& o, RunContext& ctx,
 
 }  // namespace
 
-int Certonly(const CertonlyOptions& o, Services& services) {
+int Certonly(const CertonlyOptions& o, Services& services, std::string* lineage) {
   // --- every input check before any network or file work ---
   if (o.domains.empty())
     throw UsageError("no domain names given: pass -d example.com (repeatable)");
@@ -74,12 +75,15 @@ int Certonly(const CertonlyOptions& o, Services& services) {
   settings.pre_hook = o.pre_hook;
   settings.post_hook = o.post_hook;
   settings.deploy_hook = o.deploy_hook;
+  settings.nginx = o.nginx;
+  if (o.authenticator == "nginx") ValidateNginxOptions(o.nginx);
   RunContext ctx(o.common, services);  // validates the server URL, takes the lock
 
   std::optional<Registration> registration =
       PrepareRegistration(o.common, ctx.accounts(), services.prompter);
 
   std::string name = ChooseLineage(o, ctx, ids);
+  if (lineage) *lineage = name;
   if (ctx.lineages().CurrentVersion(name) && !o.force_renewal) {
     LineageInfo info = InspectLineage(ctx, name);
     if (info.problem.empty() && Sorted(info.domains) == SortedNames(ids) &&
@@ -93,8 +97,7 @@ int Certonly(const CertonlyOptions& o, Services& services) {
 
   std::unique_ptr<http::HttpClient> http = services.make_http(o.common);
   acme::Client client(*http, services.clock, settings.server);
-  UseAccount(client, o.common, ctx.accounts(), registration);
-  settings.account_id = storage::AccountStore::AccountId(*client.account_key());
+  settings.account_id = UseAccount(client, o.common, ctx.accounts(), registration);
 
   Hooks hooks(services.runner, ctx.fs(), ctx.layout());
   std::vector<std::string> pre, post, deploy;
@@ -106,7 +109,7 @@ int Certonly(const CertonlyOptions& o, Services& services) {
   std::optional<IssueResult> result;
   std::string error;
   try {
-    SolverSet solvers;
+    SolverSet solvers(SolverEnvironmentFor(ctx, services));
     solvers.Prepare(settings);
     std::vector<std::string> names;
     for (const auto& id : ids) names.push_back(id.value);
@@ -121,7 +124,8 @@ int Certonly(const CertonlyOptions& o, Services& services) {
     throw;
   }
 
-  services.out << "Successfully received certificate.\n"
+  if (!o.common.quiet)
+    services.out << "Successfully received certificate.\n"
                << "Certificate is saved at: " << result->paths.fullchain << "\n"
                << "Key is saved at:         " << result->paths.privkey << "\n"
                << "This certificate expires on "

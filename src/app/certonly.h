@@ -2,6 +2,8 @@
 // (live/archive/renewal), without installing it anywhere.
 #pragma once
 
+#include <string>
+
 #include "app/options.h"
 #include "app/services.h"
 
@@ -11,6 +13,9 @@ namespace certpilot::app {
 // finds or registers the account, proves control of the names, and saves a
 // new version of the lineage crash-safely. Returns the exit code (0).
 // Throws Error on failure; the existing lineage, if any, is left untouched.
-int Certonly(const CertonlyOptions& options, Services& services);
+// `lineage`, when given, receives the name of the lineage written (or kept
+// because it is not due) — `run` installs it next.
+int Certonly(const CertonlyOptions& options, Services& services,
+             std::string* lineage = nullptr);
 
 }  // namespace certpilot::app

@@ -25,11 +25,23 @@ struct CommonOptions {
   bool agree_tos = false;
   std::string email;
   bool register_unsafely_without_email = false;
+  // External account binding (RFC 8555 §7.3.4), for CAs that require it.
+  // The HMAC key (base64url, as CAs hand it out) comes from eab_hmac_key_file,
+  // eab_hmac_key or $CERTPILOT_EAB_HMAC_KEY; it is never written anywhere.
+  std::string eab_kid, eab_hmac_key, eab_hmac_key_file;
+  std::string eab_hmac_alg = "HS256";
   int verbosity = 0;  // -v count
   bool quiet = false;
 
   // The directory URL this run talks to.
   std::string ServerUrl() const;
+};
+
+// --nginx-server-root / --nginx-ctl: the nginx certpilot authenticates
+// through and installs into.
+struct NginxOptions {
+  std::string server_root = "/etc/nginx";  // holds nginx.conf
+  std::string ctl = "nginx";               // the nginx binary (PATH lookup)
 };
 
 struct CertonlyOptions {
@@ -45,6 +57,26 @@ struct CertonlyOptions {
   bool force_renewal = false;
   bool reuse_key = false;
   std::string pre_hook, post_hook, deploy_hook;
+  NginxOptions nginx;  // used with authenticator "nginx"
+};
+
+// `install --nginx --cert-name NAME`: serve an existing lineage from nginx.
+struct InstallOptions {
+  CommonOptions common;
+  std::string cert_name;
+  std::string installer;  // "nginx" (--nginx); the only installer so far
+  NginxOptions nginx;
+  int http_port = 80;    // --http-01-port: the plain-HTTP port of the blocks
+  int https_port = 443;  // --https-port
+  bool redirect = false;
+};
+
+// `run --nginx`: certonly with the nginx authenticator, then install.
+struct RunOptions {
+  CertonlyOptions certonly;  // its common, domains, nginx, http01_port...
+  std::string installer;     // "nginx" (--nginx)
+  int https_port = 443;
+  bool redirect = false;
 };
 
 struct RenewOptions {

@@ -14,6 +14,7 @@
 #include "app/issue.h"
 #include "app/key_options.h"
 #include "app/lineage_info.h"
+#include "app/nginx_setup.h"
 #include "app/run_context.h"
 #include "app/solver_set.h"
 #include "acme/identifier.h"
@@ -192,6 +193,7 @@ int Renew(const RenewOptions& o, Services& services) {
 
   Printer printer(services.out, o.json || o.common.quiet);
   int hook_failures = 0;
+  int installer_failures = 0;  // nginx reloads after renewal
   if (!due.empty()) {
     // Phase 3: renew. certbot's random sleep spreads unattended runs; the
     // systemd timer randomises already and passes --no-random-sleep-on-renew.
@@ -210,7 +212,7 @@ int Renew(const RenewOptions& o, Services& services) {
     }
     hook_failures += hooks.RunPre(pre);
 
-    SolverSet solvers;
+    SolverSet solvers(SolverEnvironmentFor(ctx, services));
     std::map<std::string, storage::StoredAccount> accounts;
     std::vector<Candidate*> work;
     for (Candidate* c : due) {
@@ -225,10 +227,10 @@ int Renew(const RenewOptions& o, Services& services) {
         c->error = e.what();
       }
     }
+    const size_t jobs = std::min<size_t>(work.size(), size_t(o.jobs));
     log::Info("Renewing " + std::to_string(work.size()) + " certificate" +
-              (work.size() == 1 ? "" : "s") + " with " +
-              std::to_string(std::min<size_t>(work.size(), size_t(o.jobs))) + " job" +
-              (o.jobs == 1 ? "" : "s"));
+              (work.size() == 1 ? "" : "s") + " with " + std::to_string(jobs) + " job" +
+              (jobs == 1 ? "" : "s"));
 
     std::atomic<size_t> next{0};
     std::atomic<int> deploy_failures{0};
@@ -265,12 +267,17 @@ int Renew(const RenewOptions& o, Services& services) {
       }
     };
     std::vector<std::thread> threads;
-    size_t n = std::min<size_t>(work.size(), size_t(o.jobs));
-    for (size_t t = 1; t < n; ++t) threads.emplace_back(worker);
+    for (size_t t = 1; t < jobs; ++t) threads.emplace_back(worker);
     worker();
     for (std::thread& t : threads) t.join();
     solvers.Stop();
     hook_failures += deploy_failures;
+    // Installers re-deploy once per run, after the deploy hooks.
+    std::vector<NginxOptions> nginx_lineages;
+    for (Candidate* c : due)
+      if (!o.dry_run && c->outcome == Outcome::kRenewed && c->info.settings.installer == "nginx")
+        nginx_lineages.push_back(c->info.settings.nginx);
+    installer_failures = ReloadNginxAfterRenewal(services.runner, nginx_lineages);
 
     std::vector<std::string> renewed_domains, failed_domains;
     for (Candidate* c : due) {
@@ -295,7 +302,8 @@ int Renew(const RenewOptions& o, Services& services) {
                         {"not_due", nlohmann::json::array()},
                         {"failed", nlohmann::json::array()},
                         {"dry_run", o.dry_run},
-                        {"hook_failures", hook_failures}};
+                        {"hook_failures", hook_failures},
+                        {"installer_failures", installer_failures}};
     for (const Candidate* c : renewed)
       j["renewed"].push_back({{"name", c->name}, {"not_after", FormatRfc3339(c->new_expiry)}});
     for (const Candidate* c : not_due)
@@ -309,9 +317,9 @@ int Renew(const RenewOptions& o, Services& services) {
     services.out << renewed.size() << (o.dry_run ? " renewed (dry run), " : " renewed, ")
                  << not_due.size() << " not due, " << failed.size() << " failed"
                  << (hook_failures ? ", " + std::to_string(hook_failures) + " hook(s) failed" : "")
-                 << "\n";
+                 << (installer_failures ? ", nginx reload failed" : "") << "\n";
   }
-  return failed.empty() && hook_failures == 0 ? 0 : 1;
+  return failed.empty() && hook_failures == 0 && installer_failures == 0 ? 0 : 1;
 }
 
 }  // namespace certpilot::app

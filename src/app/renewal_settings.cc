@@ -42,6 +42,13 @@ void WriteRenewalConf(RunContext& ctx, const std::string& name,
   set_or_remove("pre_hook", s.pre_hook);
   set_or_remove("post_hook", s.post_hook);
   set_or_remove("renew_hook", s.deploy_hook);
+  // Kept when empty: a later certonly with another authenticator does not
+  // make nginx forget the certificate it serves.
+  if (!s.installer.empty()) conf.Set(kParams, "installer", s.installer);
+  if (s.authenticator == "nginx" || s.installer == "nginx") {
+    conf.Set(kParams, "nginx_server_root", s.nginx.server_root);
+    conf.Set(kParams, "nginx_ctl", s.nginx.ctl);
+  }
   ctx.fs().MakeDirs(ctx.layout().renewal_root(), 0755);
   conf.Save(ctx.fs(), path);
 }
@@ -73,6 +80,10 @@ RenewalSettings ReadRenewalConf(RunContext& ctx, const std::string& name) {
   s.pre_hook = get("pre_hook");
   s.post_hook = get("post_hook");
   s.deploy_hook = get("renew_hook");
+  s.installer = get("installer");
+  if (s.installer == "None") s.installer.clear();
+  if (auto root = conf.Get(kParams, "nginx_server_root")) s.nginx.server_root = *root;
+  if (auto ctl = conf.Get(kParams, "nginx_ctl")) s.nginx.ctl = *ctl;
   if (s.server.empty())
     throw UsageError(path + ": [renewalparams] has no server");
   if (s.http01_port < 1 || s.http01_port > 65535)

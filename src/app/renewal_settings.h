@@ -23,6 +23,12 @@ struct RenewalSettings {
   // Hook commands (run with /bin/sh -c; data only through the environment).
   // certbot stores the deploy hook as renew_hook.
   std::string pre_hook, post_hook, deploy_hook;
+  // "nginx" once `install`/`run` put the lineage into nginx ("" = none; a
+  // certbot "None" reads as ""). renew then reloads nginx after renewing.
+  std::string installer;
+  // nginx_server_root / nginx_ctl, stored when the authenticator or the
+  // installer is nginx.
+  NginxOptions nginx;
 };
 
 // Writes CONFIG/renewal/NAME.conf atomically; keeps comments and keys we do

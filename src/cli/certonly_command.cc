@@ -12,6 +12,8 @@ class CertonlyCommand : public Command {
     AddDomainOptions(c, o_.domains, o_.cert_name);
     c->add_flag("--standalone", standalone_,
                 "Prove control with a built-in HTTP server on port 80 (the default)");
+    c->add_flag("--nginx", nginx_, "Prove control through the running nginx on the HTTP port");
+    AddNginxOptions(c, o_.nginx);
     c->add_option("--http-01-port", o_.http01_port, "Port for the HTTP-01 responder")
         ->default_str("80");
     c->add_option("--http-01-address", o_.http01_address,
@@ -28,12 +30,14 @@ class CertonlyCommand : public Command {
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
+    if (nginx_) o_.authenticator = "nginx";
     return app::Certonly(o_, services);
   }
 
  private:
   app::CertonlyOptions o_;
   bool standalone_ = false;  // the default authenticator; accepted for certbot users
+  bool nginx_ = false;
 };
 
 }  // namespace

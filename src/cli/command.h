@@ -31,6 +31,14 @@ std::vector<std::unique_ptr<Command>> AllCommands();
 std::unique_ptr<Command> MakeCertonlyCommand();
 std::unique_ptr<Command> MakeRenewCommand();
 std::unique_ptr<Command> MakeCertificatesCommand();
+std::unique_ptr<Command> MakeRunCommand();
+std::unique_ptr<Command> MakeInstallCommand();
+std::unique_ptr<Command> MakeRevokeCommand();
+std::unique_ptr<Command> MakeDeleteCommand();
+std::unique_ptr<Command> MakeRegisterCommand();
+std::unique_ptr<Command> MakeShowAccountCommand();
+std::unique_ptr<Command> MakeUpdateAccountCommand();
+std::unique_ptr<Command> MakeUnregisterCommand();
 
 // Options shared by several subcommands. certbot accepts its common options
 // on every subcommand and before it; so do we: the same options are added to
@@ -38,5 +46,7 @@ std::unique_ptr<Command> MakeCertificatesCommand();
 void AddCommonOptions(CLI::App* app, app::CommonOptions& o);
 void AddDomainOptions(CLI::App* app, std::vector<std::string>& domains, std::string& cert_name);
 void AddHookOptions(CLI::App* app, std::string& pre, std::string& post, std::string& deploy);
+// --nginx-server-root, --nginx-ctl (defined in install_command.cc).
+void AddNginxOptions(CLI::App* app, app::NginxOptions& o);
 
 }  // namespace certpilot::cli

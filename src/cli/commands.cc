@@ -7,6 +7,14 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   all.push_back(MakeCertonlyCommand());
   all.push_back(MakeRenewCommand());
   all.push_back(MakeCertificatesCommand());
+  all.push_back(MakeRunCommand());
+  all.push_back(MakeInstallCommand());
+  all.push_back(MakeRevokeCommand());
+  all.push_back(MakeDeleteCommand());
+  all.push_back(MakeRegisterCommand());
+  all.push_back(MakeShowAccountCommand());
+  all.push_back(MakeUpdateAccountCommand());
+  all.push_back(MakeUnregisterCommand());
   return all;
 }
 

@@ -19,6 +19,14 @@ void AddCommonOptions(CLI::App* app, app::CommonOptions& o) {
   app->add_option("-m,--email", o.email, "Account contact email (comma-separated for several)");
   app->add_flag("--register-unsafely-without-email", o.register_unsafely_without_email,
                 "Register without an email address");
+  app->add_option("--eab-kid", o.eab_kid, "External account binding key id (from your CA)");
+  app->add_option("--eab-hmac-key", o.eab_hmac_key,
+                  "External account binding HMAC key, base64url (visible to other users; "
+                  "prefer --eab-hmac-key-file or $CERTPILOT_EAB_HMAC_KEY)");
+  app->add_option("--eab-hmac-key-file", o.eab_hmac_key_file,
+                  "File holding the external account binding HMAC key");
+  app->add_option("--eab-hmac-alg", o.eab_hmac_alg, "HS256, HS384 or HS512")
+      ->default_str("HS256");
   app->add_flag("-v,--verbose", o.verbosity, "More output (repeatable)");
   app->add_flag("-q,--quiet", o.quiet, "Only errors");
 }

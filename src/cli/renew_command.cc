@@ -24,16 +24,21 @@ class RenewCommand : public Command {
     r->add_option("--key-type", o_.key_type, "Override the stored key type");
     r->add_option("--rsa-key-size", o_.rsa_key_size, "Override the stored RSA key size");
     r->add_option("--elliptic-curve", o_.elliptic_curve, "Override the stored curve");
-    r->add_flag("--reuse-key,!--no-reuse-key", o_.reuse_key, "Keep (or not) the current key");
+    auto* reuse = r->add_flag("--reuse-key", reuse_, "Keep the current key from now on");
+    r->add_flag("--no-reuse-key,--new-key", new_key_, "Make a new key from now on")
+        ->excludes(reuse);
     return r;
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
+    if (reuse_) o_.reuse_key = true;
+    if (new_key_) o_.reuse_key = false;
     return app::Renew(o_, services);
   }
 
  private:
   app::RenewOptions o_;
+  bool reuse_ = false, new_key_ = false;
 };
 
 }  // namespace

@@ -112,6 +112,15 @@ std::string Certificate::ToPem() const {
   return BioContents(bio.get());
 }
 
+std::string Certificate::ToDer() const {
+  unsigned char* der = nullptr;
+  int len = i2d_X509(cert_.get(), &der);
+  if (len <= 0) ThrowOpenSslError("encoding certificate");
+  std::string out(reinterpret_cast<char*>(der), size_t(len));
+  OPENSSL_free(der);
+  return out;
+}
+
 std::chrono::system_clock::time_point Certificate::NotBefore() const {
   return ToTimePoint(X509_get0_notBefore(cert_.get()),
                      "reading certificate notBefore");

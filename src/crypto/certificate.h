@@ -22,6 +22,7 @@ class Certificate {
   static Certificate FromDer(std::string_view der);
 
   std::string ToPem() const;
+  std::string ToDer() const;
   std::chrono::system_clock::time_point NotBefore() const;
   std::chrono::system_clock::time_point NotAfter() const;
   // Lowercase hex, no leading zeros, no colons (e.g. "fa1b2c...").

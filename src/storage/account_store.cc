@@ -116,12 +116,7 @@ std::optional<StoredAccount> AccountStore::Find(const std::string& server_url,
 void AccountStore::Save(const std::string& server_url,
                         const StoredAccount& account) {
   const std::string root = layout_.accounts_dir(server_url);
-  if (account.id != AccountId(account.key)) {
-    throw StorageError("saving account: id \"" + StripControl(account.id) +
-                           "\" is not the key's (" + AccountId(account.key) +
-                           ")",
-                       root, EINVAL);
-  }
+  ValidateId(account.id);
   if (account.url.empty()) {
     throw StorageError("saving account " + account.id + ": no account URL",
                        root, EINVAL);
@@ -152,6 +147,13 @@ void AccountStore::Save(const std::string& server_url,
       // Same id, same key: only the registration can have changed.
       sys::WriteFileAtomic(fs_, JoinPath(dir, kRegrFile), regr, 0644);
       return;
+    }
+    // A new account is named after its key, as certbot names it (a rolled
+    // over one keeps its name: see StageKey).
+    if (account.id != AccountId(account.key)) {
+      throw StorageError("saving account: id \"" + StripControl(account.id) +
+                             "\" is not the key's (" + AccountId(account.key) + ")",
+                         root, EINVAL);
     }
     if (!fs_.IsDir(root)) fs_.MakeDirs(root, 0700);
     sys::RemoveTree(fs_, work);  // left by a crash
@@ -203,6 +205,72 @@ void AccountStore::Remove(const std::string& server_url,
   } catch (const sys::SysError& e) {
     throw StorageError("removing account " + id + ": " + e.what(), e.path(),
                        e.error_code());
+  }
+}
+
+namespace {
+
+std::string JwkText(const crypto::PrivateKey& key) {
+  json jwk = json::object();
+  for (const auto& [name, value] : key.PrivateJwkFields()) jwk[name] = value;
+  return jwk.dump();
+}
+
+}  // namespace
+
+void AccountStore::StageKey(const std::string& server_url, const std::string& id,
+                            const crypto::PrivateKey& new_key) {
+  ValidateId(id);
+  const std::string dir = JoinPath(layout_.accounts_dir(server_url), id);
+  const std::string staged = JoinPath(dir, std::string(kKeyFile) + ".new");
+  try {
+    if (fs_.Exists(staged)) fs_.Unlink(staged);
+    fs_.CreateFileExclusive(staged, JwkText(new_key), 0400, std::nullopt);
+    fs_.FsyncDir(dir);
+  } catch (const sys::SysError& e) {
+    throw StorageError("staging the new key of account " + id + ": " + e.what(), e.path(),
+                       e.error_code());
+  }
+}
+
+void AccountStore::CommitKey(const std::string& server_url, const std::string& id) {
+  ValidateId(id);
+  const std::string dir = JoinPath(layout_.accounts_dir(server_url), id);
+  try {
+    fs_.Rename(JoinPath(dir, std::string(kKeyFile) + ".new"), JoinPath(dir, kKeyFile));
+    fs_.FsyncDir(dir);
+  } catch (const sys::SysError& e) {
+    throw StorageError("installing the new key of account " + id + ": " + e.what(), e.path(),
+                       e.error_code());
+  }
+}
+
+void AccountStore::DiscardStagedKey(const std::string& server_url, const std::string& id) {
+  ValidateId(id);
+  const std::string staged =
+      JoinPath(JoinPath(layout_.accounts_dir(server_url), id), std::string(kKeyFile) + ".new");
+  try {
+    if (fs_.Exists(staged)) fs_.Unlink(staged);
+  } catch (const sys::SysError& e) {
+    throw StorageError("removing the staged key of account " + id + ": " + e.what(), e.path(),
+                       e.error_code());
+  }
+}
+
+std::optional<crypto::PrivateKey> AccountStore::StagedKey(const std::string& server_url,
+                                                          const std::string& id) {
+  ValidateId(id);
+  const std::string staged =
+      JoinPath(JoinPath(layout_.accounts_dir(server_url), id), std::string(kKeyFile) + ".new");
+  try {
+    if (!fs_.Exists(staged)) return std::nullopt;
+    json jwk = json::parse(fs_.ReadFile(staged));
+    std::map<std::string, std::string> fields;
+    for (const auto& [name, value] : jwk.items())
+      if (value.is_string()) fields[name] = value.get<std::string>();
+    return crypto::PrivateKey::FromJwkFields(fields);
+  } catch (const std::exception& e) {
+    throw StorageError("reading the staged key of account " + id + ": " + e.what(), staged, 0);
   }
 }
 

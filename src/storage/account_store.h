@@ -63,6 +63,21 @@ class AccountStore {
   // it. Throws StorageError(ENOENT) if there is no such account.
   void Remove(const std::string& server_url, const std::string& id);
 
+  // Account key rollover (RFC 8555 §7.3.5) in two steps around the CA's
+  // answer: StageKey writes the new key beside the current one
+  // (private_key.json.new, 0400); CommitKey renames it over the current one
+  // (atomic); DiscardStagedKey removes it. The account keeps its id (and so
+  // its directory and every renewal conf that names it), which after a
+  // rollover is no longer the md5 of its key.
+  void StageKey(const std::string& server_url, const std::string& id,
+                const crypto::PrivateKey& new_key);
+  void CommitKey(const std::string& server_url, const std::string& id);
+  void DiscardStagedKey(const std::string& server_url, const std::string& id);
+  // The staged key, if a rollover was interrupted between the CA's answer
+  // and the commit.
+  std::optional<crypto::PrivateKey> StagedKey(const std::string& server_url,
+                                              const std::string& id);
+
   // Throws UsageError unless `id` is lowercase hex (certbot's ids), which
   // also keeps it from naming anything outside the server directory.
   static void ValidateId(const std::string& id);

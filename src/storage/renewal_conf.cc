@@ -238,7 +238,10 @@ std::optional<ParsedSection> ParseSectionLine(std::string_view line) {
   return std::nullopt;
 }
 
-constexpr char kWspacePlus[] = " \r\n\v\t'\"";
+// ConfigObj's wspace_plus plus "\f", which its reader (like ours) strips as
+// \s: without it a value ending in a form feed would be written bare and
+// read back without it.
+constexpr char kWspacePlus[] = " \r\n\v\t\f'\"";
 
 bool InWspacePlus(char c) {
   return std::string_view(kWspacePlus).find(c) != std::string_view::npos;
@@ -545,6 +548,11 @@ int RenewalConf::EnsureSection(std::string_view path) {
   size_t floor = sections_[parent].header < 0
                      ? 0
                      : static_cast<size_t>(sections_[parent].header) + 1;
+  // A UTF-8 BOM is only accepted at the very start of the file: never put
+  // a new section above the line that carries it.
+  if (floor == 0 && !lines_.empty() && StartsWith(lines_[0].raw, "\xEF\xBB\xBF")) {
+    floor = 1;
+  }
   while (end > floor && (lines_[end - 1].kind == Line::Kind::kBlank ||
                          lines_[end - 1].kind == Line::Kind::kComment)) {
     --end;

@@ -3,6 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -163,6 +164,8 @@ struct FakeAcmeServer::Impl {
   };
   std::map<int, OrderState> orders;
   std::map<int, std::string> certs;
+  std::map<std::string, int> revoked;  // leaf DER → reason
+  std::vector<std::string> ordered_profiles;
   int next_id = 1;
   std::vector<RecordedRequest> requests;
   std::vector<std::string> violations;
@@ -245,6 +248,24 @@ size_t FakeAcmeServer::accounts() const {
   std::lock_guard<std::mutex> l(mu_);
   return impl_->account_keys.size();
 }
+std::string FakeAcmeServer::AccountStatus(const std::string& url) const {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = impl_->account_objects.find(url);
+  return it == impl_->account_objects.end() ? "" : it->second.value("status", "");
+}
+
+std::optional<int> FakeAcmeServer::RevocationReason(const std::string& cert_pem) const {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = impl_->revoked.find(cert_pem);
+  if (it == impl_->revoked.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> FakeAcmeServer::OrderedProfiles() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return impl_->ordered_profiles;
+}
+
 std::string FakeAcmeServer::CaCertificatePem() const { return PemOf(impl_->ca_cert.get()); }
 
 http::Response FakeAcmeServer::Do(const http::Request& req) {
@@ -274,6 +295,8 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
               {"keyChange", std::string(kBase) + "/key-change"},
               {"meta", {{"termsOfService", std::string(kBase) + "/tos"}}}};
     if (renewal_window) d["renewalInfo"] = std::string(kBase) + "/renewal-info";
+    if (eab_required) d["meta"]["externalAccountRequired"] = true;
+    if (!profiles.empty()) d["meta"]["profiles"] = profiles;
     for (auto& [k, v] : directory_extra) d[k] = v;
     if (req.method != "GET") s.violations.push_back("directory fetched with " + req.method);
     s.requests.push_back(rec);
@@ -371,6 +394,27 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
       return finish(Problem(400, "accountDoesNotExist", "no account for this key"));
     if (!payload.value("termsOfServiceAgreed", false))
       return finish(Problem(403, "userActionRequired", "must agree to terms of service"));
+    if (eab_required) {
+      if (!payload.contains("externalAccountBinding"))
+        return finish(Problem(403, "externalAccountRequired", "this CA requires an external account binding"));
+      const json& eab = payload["externalAccountBinding"];
+      json eh = json::parse(Base64UrlDecode(eab.value("protected", "")).value_or(""), nullptr, false);
+      std::string kid_eab = eh.is_object() ? eh.value("kid", "") : "";
+      auto key_it = eab_keys.find(kid_eab);
+      std::string input = eab.value("protected", "") + "." + eab.value("payload", "");
+      bool ok = key_it != eab_keys.end() && eh.value("alg", "") == "HS256" &&
+                !eh.contains("nonce") && eh.value("url", "") == req.url &&
+                json::parse(Base64UrlDecode(eab.value("payload", "")).value_or(""), nullptr, false) == header["jwk"];
+      if (ok) {
+        unsigned char mac[EVP_MAX_MD_SIZE];
+        unsigned int mac_len = 0;
+        HMAC(EVP_sha256(), key_it->second.data(), int(key_it->second.size()),
+             reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &mac_len);
+        ok = Base64UrlDecode(eab.value("signature", "")).value_or("") ==
+             std::string(reinterpret_cast<char*>(mac), mac_len);
+      }
+      if (!ok) return finish(Problem(403, "unauthorized", "external account binding does not verify"));
+    }
     std::string url = std::string(kBase) + "/acct/" + std::to_string(s.next_id++);
     s.account_keys[url] = std::move(jwk_key);
     s.account_by_jwk[thumb] = url;
@@ -381,12 +425,73 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     r.headers.push_back({"Location", url});
     return finish(r);
   }
+  if (path == "/revoke") {
+    std::string der = Base64UrlDecode(payload.value("certificate", "")).value_or("");
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+    X509Ptr cert(d2i_X509(nullptr, &p, long(der.size())));
+    std::string pem = cert ? PemOf(cert.get()) : "";
+    bool known = false;
+    for (auto& [id, chain] : s.certs)
+      if (!pem.empty() && chain.rfind(pem, 0) == 0) known = true;
+    if (!known) return finish(Problem(404, "malformed", "unknown certificate"));
+    // §7.6: with jwk, the key must be the certificate's own.
+    if (has_jwk && EVP_PKEY_eq(X509_get0_pubkey(cert.get()), key) != 1)
+      return finish(Problem(403, "unauthorized", "key does not match the certificate"));
+    if (s.revoked.count(pem)) return finish(Problem(400, "alreadyRevoked", "already revoked"));
+    int reason = payload.value("reason", 0);
+    if (reason == 2 || reason < 0 || reason > 10)
+      return finish(Problem(400, "badRevocationReason", "bad reason"));
+    s.revoked[pem] = reason;
+    http::Response r;
+    r.status = 200;
+    return finish(r);
+  }
   if (has_jwk) s.violations.push_back("POST " + path + " signed with jwk, must use kid");
-  if (StartsWith(path, "/acct/")) return finish(Json(200, s.account_objects[kid]));
+  if (s.account_objects[kid].value("status", "") == "deactivated")
+    return finish(Problem(401, "unauthorized", "account is deactivated"));
+  if (StartsWith(path, "/acct/")) {
+    if (req.url != kid) return finish(Problem(403, "unauthorized", "not your account"));
+    json& acct = s.account_objects[kid];
+    if (payload.is_object() && payload.contains("contact")) acct["contact"] = payload["contact"];
+    if (payload.is_object() && payload.value("status", "") == "deactivated") acct["status"] = "deactivated";
+    return finish(Json(200, acct));
+  }
+  if (path == "/key-change") {
+    // RFC 8555 §7.3.5: the inner JWS is signed by the new key, names the
+    // account and the old key, and has the same url.
+    json ih = json::parse(Base64UrlDecode(payload.value("protected", "")).value_or(""), nullptr, false);
+    json ip = json::parse(Base64UrlDecode(payload.value("payload", "")).value_or(""), nullptr, false);
+    PkeyPtr new_key = ih.is_object() && ih.contains("jwk") ? KeyFromJwk(ih["jwk"]) : nullptr;
+    bool ok = new_key && !ih.contains("nonce") && ih.value("url", "") == req.url &&
+              ip.is_object() && ip.value("account", "") == kid &&
+              VerifyJws(new_key.get(), ih.value("alg", ""),
+                        payload.value("protected", "") + "." + payload.value("payload", ""),
+                        Base64UrlDecode(payload.value("signature", "")).value_or(""));
+    if (ok) {
+      // oldKey must be the account's current key.
+      std::string old_thumb;
+      for (auto& [thumb, url] : s.account_by_jwk)
+        if (url == kid) old_thumb = thumb;
+      ok = ip["oldKey"].dump() == old_thumb;
+      if (ok) {
+        s.account_by_jwk.erase(old_thumb);
+        s.account_by_jwk[ih["jwk"].dump()] = kid;
+        s.account_keys[kid] = std::move(new_key);
+      }
+    }
+    if (!ok) {
+      s.violations.push_back("bad keyChange request");
+      return finish(Problem(400, "malformed", "bad keyChange"));
+    }
+    return finish(Json(200, s.account_objects[kid]));
+  }
 
   if (path == "/new-order") {
     Impl::OrderState order;
     order.identifiers = payload["identifiers"];
+    s.ordered_profiles.push_back(payload.value("profile", ""));
+    if (payload.contains("profile") && !profiles.count(payload.value("profile", "")))
+      return finish(Problem(400, "invalidProfile", "unknown profile"));
     for (const json& id : order.identifiers) {
       Impl::Authz a;
       a.identifier_type = id.value("type", "");

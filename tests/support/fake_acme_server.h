@@ -64,6 +64,13 @@ class FakeAcmeServer : public http::HttpClient {
   std::optional<std::pair<std::chrono::system_clock::time_point,
                           std::chrono::system_clock::time_point>> renewal_window;
   std::optional<std::string> renewal_retry_after;
+  // External account binding (RFC 8555 §7.3.4): when true, newAccount needs
+  // a binding MACed with eab_keys[kid] (raw key bytes), else
+  // externalAccountRequired.
+  bool eab_required = false;
+  std::map<std::string, std::string> eab_keys;
+  // Profiles offered in the directory's meta (draft-ietf-acme-profiles).
+  std::map<std::string, std::string> profiles;
   // Full override: return a response for a request before normal handling.
   std::function<std::optional<http::Response>(const http::Request&)> intercept;
 
@@ -72,6 +79,12 @@ class FakeAcmeServer : public http::HttpClient {
   std::vector<std::string> violations() const;
   int CountRequests(const std::string& path_prefix) const;
   size_t accounts() const;
+  // Status of an account ("valid", "deactivated") and whether a certificate
+  // (by its PEM as issued) was revoked, with which reason.
+  std::string AccountStatus(const std::string& url) const;
+  std::optional<int> RevocationReason(const std::string& cert_pem) const;
+  // The profile each new order asked for ("" if none), in order.
+  std::vector<std::string> OrderedProfiles() const;
   std::string CaCertificatePem() const;
 
  private:

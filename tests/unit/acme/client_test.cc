@@ -205,3 +205,90 @@ TEST(RenewalInfo, BadWindowsAreProtocolErrors) {
 
 }  // namespace
 }  // namespace certpilot::acme
+
+namespace certpilot::acme {
+namespace {
+
+class AccountLifecycle : public ::testing::Test {
+ protected:
+  AccountLifecycle() : client_(ca_, clock_, ca_.directory_url()) {
+    client_.SetAccountKey(crypto::PrivateKey::Generate({}));
+  }
+  void TearDown() override {
+    EXPECT_TRUE(ca_.violations().empty()) << ::testing::PrintToString(ca_.violations());
+  }
+  Account Register(NewAccountOptions o = {}) {
+    o.terms_of_service_agreed = true;
+    return client_.NewAccount(o);
+  }
+  testing::FakeAcmeServer ca_;
+  testing::FakeClock clock_;
+  Client client_;
+};
+
+TEST_F(AccountLifecycle, UpdatesContactsAndDeactivates) {
+  Account a = Register();
+  Account updated = client_.UpdateAccount({"mailto:new@example.com"});
+  EXPECT_EQ(updated.contact, std::vector<std::string>{"mailto:new@example.com"});
+  EXPECT_EQ(client_.DeactivateAccount().status, Status::kDeactivated);
+  EXPECT_EQ(ca_.AccountStatus(a.url), "deactivated");
+  EXPECT_THROW(client_.NewOrder({{"dns", "a.example"}}), ProblemError);
+}
+
+TEST_F(AccountLifecycle, KeyRolloverIsAcceptedAndTheNewKeySigns) {
+  Account a = Register();
+  crypto::PrivateKey new_key = crypto::PrivateKey::Generate({crypto::KeyType::kEcdsa, 0, "secp384r1"});
+  client_.ChangeKey(new_key);
+  EXPECT_EQ(client_.account_key()->Thumbprint(), new_key.Thumbprint());
+  EXPECT_EQ(client_.kid(), a.url);
+  // The CA now knows the account by the new key only.
+  EXPECT_NO_THROW(client_.NewOrder({{"dns", "a.example"}}));
+  Client by_new(ca_, clock_, ca_.directory_url());
+  by_new.SetAccountKey(new_key);
+  ASSERT_TRUE(by_new.FindAccount());
+  EXPECT_EQ(by_new.kid(), a.url);
+}
+
+TEST_F(AccountLifecycle, KeyChangeJwsHasTheShapeOfRfc8555Section735) {
+  Account a = Register();
+  crypto::PrivateKey old_key = *client_.account_key();
+  crypto::PrivateKey new_key = crypto::PrivateKey::Generate({});
+  client_.ChangeKey(new_key);
+  auto reqs = ca_.requests();
+  const auto& r = reqs.back();
+  nlohmann::json outer = nlohmann::json::parse(r.protected_header);
+  EXPECT_EQ(outer["kid"], a.url);
+  EXPECT_EQ(outer["url"], "https://ca.test/key-change");
+  nlohmann::json inner = nlohmann::json::parse(r.payload);
+  nlohmann::json ih = nlohmann::json::parse(*Base64UrlDecode(inner["protected"].get<std::string>()));
+  EXPECT_FALSE(ih.contains("nonce"));
+  EXPECT_EQ(ih["url"], outer["url"]);
+  EXPECT_EQ(ih["jwk"], nlohmann::json::parse(new_key.PublicJwk()));
+  nlohmann::json ip = nlohmann::json::parse(*Base64UrlDecode(inner["payload"].get<std::string>()));
+  EXPECT_EQ(ip["account"], a.url);
+  EXPECT_EQ(ip["oldKey"], nlohmann::json::parse(old_key.PublicJwk()));
+}
+
+TEST_F(AccountLifecycle, ExternalAccountBindingIsRequiredAndVerified) {
+  ca_.eab_required = true;
+  ca_.eab_keys["kid-1"] = "secret-hmac-key-bytes";
+  EXPECT_TRUE(client_.GetDirectory().meta.external_account_required);
+  try {
+    Register();
+    FAIL();
+  } catch (const ProblemError& e) {
+    EXPECT_EQ(e.problem().type, ProblemType::kExternalAccountRequired);
+  }
+  NewAccountOptions wrong;
+  wrong.eab_kid = "kid-1";
+  wrong.eab_hmac_key = "not-the-key";
+  EXPECT_THROW(Register(wrong), ProblemError);
+  NewAccountOptions right;
+  right.eab_kid = "kid-1";
+  right.eab_hmac_key = "secret-hmac-key-bytes";
+  EXPECT_NO_THROW(Register(right));
+  EXPECT_EQ(ca_.accounts(), 1u);
+}
+
+}  // namespace
+}  // namespace certpilot::acme

@@ -1,0 +1,45 @@
+#include "app/install.h"
+#include "cli/command.h"
+
+namespace certpilot::cli {
+
+void AddNginxOptions(CLI::App* app, app::NginxOptions& o) {
+  app->add_option("--nginx-server-root", o.server_root,
+                  "nginx's configuration directory (holds nginx.conf)")
+      ->default_str("/etc/nginx");
+  app->add_option("--nginx-ctl", o.ctl, "The nginx binary to test and reload with")
+      ->default_str("nginx");
+}
+
+namespace {
+
+class InstallCommand : public Command {
+ public:
+  CLI::App* Register(CLI::App& root, app::CommonOptions& common) override {
+    CLI::App* c = root.add_subcommand("install", "Serve an existing certificate from nginx");
+    AddCommonOptions(c, common);
+    c->add_option("--cert-name", o_.cert_name, "The certificate (lineage) to install");
+    c->add_flag("--nginx", nginx_, "Install into nginx (the only installer)");
+    AddNginxOptions(c, o_.nginx);
+    c->add_option("--http-01-port", o_.http_port, "The plain-HTTP port of the server blocks")
+        ->default_str("80");
+    c->add_option("--https-port", o_.https_port, "The port to serve HTTPS on")->default_str("443");
+    c->add_flag("--redirect", o_.redirect, "Redirect plain HTTP for the names to https");
+    return c;
+  }
+  int Run(const app::CommonOptions& common, app::Services& services) override {
+    o_.common = common;
+    if (nginx_) o_.installer = "nginx";
+    return app::Install(o_, services);
+  }
+
+ private:
+  app::InstallOptions o_;
+  bool nginx_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeInstallCommand() { return std::make_unique<InstallCommand>(); }
+
+}  // namespace certpilot::cli
