@@ -19,6 +19,7 @@ declare -A allowed=(
 declare -A third_party=(
   ['openssl/']="crypto solvers"
   ['curl/']="http"
+  ['ldns/']="solvers"
   ['nlohmann/']="acme storage app"
   ['CLI/']="cli"
 )

@@ -63,7 +63,7 @@ int Install(const InstallOptions& o, Services& services) {
     throw Error("cannot install " + name + ": " + StripControl(info.problem));
   RequireNginxConf(fs, o.nginx);
 
-  nginx::NginxControl control = MakeNginxControl(services.runner, o.nginx);
+  nginx::NginxControl control = MakeNginxControl(services.runner, o.nginx, fs, services.clock);
   const nginx::StatePaths state = NginxState(ctx.layout());
   RecoverNginxState(fs, control, ctx.layout());
 

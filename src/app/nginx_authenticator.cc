@@ -15,7 +15,7 @@ std::unique_ptr<NginxAuthenticator> NginxAuthenticator::Start(const SolverEnviro
   ValidateNginxOptions(s.nginx);
   RequireNginxConf(*env.fs, s.nginx);
   std::unique_ptr<NginxAuthenticator> a(new NginxAuthenticator());
-  a->control_ = std::make_unique<nginx::NginxControl>(MakeNginxControl(*env.runner, s.nginx));
+  a->control_ = std::make_unique<nginx::NginxControl>(MakeNginxControl(*env.runner, s.nginx, *env.fs, *env.clock));
   storage::Layout layout;
   layout.work_dir = env.work_dir;
   RecoverNginxState(*env.fs, *a->control_, layout);

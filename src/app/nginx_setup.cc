@@ -21,8 +21,12 @@ nginx::StatePaths NginxState(const storage::Layout& layout) {
   return nginx::StatePaths(sys::JoinPath(layout.work_dir, "nginx"));
 }
 
-nginx::NginxControl MakeNginxControl(sys::ProcessRunner& runner, const NginxOptions& o) {
-  return nginx::NginxControl(runner, o.ctl, NginxConfPath(o));
+nginx::NginxControl MakeNginxControl(sys::ProcessRunner& runner, const NginxOptions& o,
+                                     sys::Filesystem& fs, Clock& clock) {
+  nginx::ReloadWait wait;
+  wait.fs = &fs;
+  wait.clock = &clock;
+  return nginx::NginxControl(runner, o.ctl, NginxConfPath(o), wait);
 }
 
 void RequireNginxConf(sys::Filesystem& fs, const NginxOptions& o) {
@@ -38,13 +42,13 @@ void RecoverNginxState(sys::Filesystem& fs, nginx::NginxControl& nginx,
     log::Warning(line);
 }
 
-int ReloadNginxAfterRenewal(sys::ProcessRunner& runner,
+int ReloadNginxAfterRenewal(sys::ProcessRunner& runner, sys::Filesystem& fs, Clock& clock,
                             const std::vector<NginxOptions>& renewed) {
   std::set<std::pair<std::string, std::string>> done;
   int failures = 0;
   for (const NginxOptions& o : renewed) {
     if (!done.insert({o.server_root, o.ctl}).second) continue;
-    nginx::NginxControl control = MakeNginxControl(runner, o);
+    nginx::NginxControl control = MakeNginxControl(runner, o, fs, clock);
     try {
       if (control.Reload() == nginx::NginxControl::Reloaded::kStarted)
         log::Info("nginx (" + NginxConfPath(o) + ") was not running: started it");

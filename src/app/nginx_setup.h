@@ -12,6 +12,7 @@
 #include "storage/layout.h"
 #include "sys/filesystem.h"
 #include "sys/process_runner.h"
+#include "util/clock.h"
 
 namespace certpilot::app {
 
@@ -24,7 +25,10 @@ std::string NginxConfPath(const NginxOptions& options);
 // WORK/nginx
 nginx::StatePaths NginxState(const storage::Layout& layout);
 
-nginx::NginxControl MakeNginxControl(sys::ProcessRunner& runner, const NginxOptions& options);
+// Reloads are awaited (nginx/control.h: no old worker answers afterwards)
+// through `fs` (/proc) and `clock`.
+nginx::NginxControl MakeNginxControl(sys::ProcessRunner& runner, const NginxOptions& options,
+                                     sys::Filesystem& fs, Clock& clock);
 
 // Throws UsageError when SERVER_ROOT/nginx.conf does not exist (the usual
 // mistake: nginx lives elsewhere; say which option fixes it).
@@ -38,7 +42,7 @@ void RecoverNginxState(sys::Filesystem& fs, nginx::NginxControl& nginx,
 // After `renew`: reloads, once each, every nginx that serves a renewed
 // lineage (`installer = nginx`), so it picks up the new files. Logs what it
 // did; returns how many reloads failed.
-int ReloadNginxAfterRenewal(sys::ProcessRunner& runner,
+int ReloadNginxAfterRenewal(sys::ProcessRunner& runner, sys::Filesystem& fs, Clock& clock,
                             const std::vector<NginxOptions>& renewed_nginx_lineages);
 
 }  // namespace certpilot::app

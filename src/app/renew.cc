@@ -262,7 +262,9 @@ int Renew(const RenewOptions& o, Services& services) {
         } catch (const Error& e) {
           c.outcome = Outcome::kFailed;
           c.error = e.what();
-          printer.Line("failed     " + c.name + ": " + StripControl(c.error));
+          // Errors go to stderr, where unattended runs' mail and journals
+          // look for them; stdout carries results.
+          log::Error("renewal of " + c.name + " failed: " + StripControl(c.error));
         }
       }
     };
@@ -277,7 +279,8 @@ int Renew(const RenewOptions& o, Services& services) {
     for (Candidate* c : due)
       if (!o.dry_run && c->outcome == Outcome::kRenewed && c->info.settings.installer == "nginx")
         nginx_lineages.push_back(c->info.settings.nginx);
-    installer_failures = ReloadNginxAfterRenewal(services.runner, nginx_lineages);
+    installer_failures = ReloadNginxAfterRenewal(services.runner, ctx.fs(), services.clock,
+                                                 nginx_lineages);
 
     std::vector<std::string> renewed_domains, failed_domains;
     for (Candidate* c : due) {

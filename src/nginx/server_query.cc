@@ -193,6 +193,14 @@ NameMatch MatchServerName(std::string_view pattern, std::string_view host) {
   return NameMatch{};
 }
 
+std::string DescribeBlock(const ConfigGraph& graph, const ServerBlock& server) {
+  std::string path = server.file->path();
+  std::string root = NormalizePath(graph.server_root());
+  if (!root.empty() && root.back() != '/') root += '/';
+  if (StartsWith(path, root)) path = path.substr(root.size());
+  return path + ":" + std::to_string(server.directive->line());
+}
+
 std::vector<ServerBlock> FindAllServerBlocks(ConfigGraph& graph) {
   std::vector<ServerBlock> servers;
   Config& main = graph.main();

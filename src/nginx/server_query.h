@@ -103,4 +103,8 @@ struct NameMatch {
 };
 NameMatch MatchServerName(std::string_view pattern, std::string_view host);
 
+// "sites-enabled/app.conf:3" — where a server block starts, its file shown
+// relative to the server root when inside it (for messages).
+std::string DescribeBlock(const ConfigGraph& graph, const ServerBlock& server);
+
 }  // namespace certpilot::nginx

@@ -556,7 +556,8 @@ bool PebbleFixture::TryStart(std::string* failure) {
              "-defaultIPv6", "", "-management", addr(challtest_port)},
             env, challtestsrv_log_path());
   pebble_pid_ =
-      Spawn({kPebbleBin, "-config", config_path_, "-dnsserver", dns_address_,
+      Spawn({kPebbleBin, "-config", config_path_, "-dnsserver",
+             options_.dns_server.empty() ? dns_address_ : options_.dns_server,
              std::string("-strict=") + (options_.strict ? "true" : "false")},
             env, pebble_log_path());
 

@@ -64,6 +64,11 @@ struct PebbleOptions {
   // More environment for pebble, e.g. {"PEBBLE_CHAIN_LENGTH", "2"},
   // {"PEBBLE_ALTERNATE_ROOTS", "1"}. Overrides the knobs above.
   std::map<std::string, std::string> extra_env;
+  // "127.0.0.1:PORT": the DNS server Pebble resolves with (-dnsserver)
+  // instead of pebble-challtestsrv, e.g. DnsServerFixture::address() for the
+  // RFC 2136 tests. pebble-challtestsrv still runs (SetTxt etc. still work),
+  // but Pebble no longer asks it.
+  std::string dns_server;
   std::chrono::milliseconds startup_timeout{20000};
   std::chrono::milliseconds stop_timeout{5000};
 };
@@ -89,7 +94,8 @@ class PebbleFixture {
   const std::string& challtestsrv_management_url() const {
     return challtestsrv_management_url_;
   }
-  // "127.0.0.1:D": the mock DNS server (UDP and TCP) Pebble resolves with.
+  // "127.0.0.1:D": the mock DNS server (UDP and TCP) Pebble resolves with
+  // (unless PebbleOptions::dns_server names another).
   const std::string& dns_address() const { return dns_address_; }
   const std::string& temp_dir() const { return temp_dir_; }
   std::string pebble_log_path() const { return temp_dir_ + "/pebble.log"; }
