@@ -12,6 +12,7 @@
 #include "app/certificates.h"
 #include "app/renewal_settings.h"
 #include "storage/renewal_conf.h"
+#include "support/app_fakes.h"
 #include "support/fake_acme_server.h"
 #include "support/fake_clock.h"
 #include "support/free_port.h"
@@ -26,36 +27,11 @@ using testing::FakeAcmeServer;
 using testing::FakeClock;
 using testing::TempDir;
 
-// Answers from a script; records the questions.
-class ScriptedPrompter : public Prompter {
- public:
-  bool interactive() const override { return interactive_; }
-  std::optional<std::string> Ask(const std::string& q) override {
-    questions.push_back(q);
-    if (answers.empty()) return std::nullopt;
-    std::string a = answers.front();
-    answers.erase(answers.begin());
-    return a;
-  }
-  bool interactive_ = false;
-  std::vector<std::string> answers, questions;
-};
-
-// Hands out the shared fake CA to the use case.
-class Borrowed : public http::HttpClient {
- public:
-  explicit Borrowed(http::HttpClient& c) : c_(c) {}
-  http::Response Do(const http::Request& r) override { return c_.Do(r); }
-
- private:
-  http::HttpClient& c_;
-};
-
 class CertonlyUseCase : public ::testing::Test {
  protected:
   CertonlyUseCase()
       : services_{fs_, clock_, prompter_,
-                  [this](const CommonOptions&) { return std::make_unique<Borrowed>(ca_); },
+                  [this](const CommonOptions&) { return std::make_unique<testing::BorrowedHttpClient>(ca_); },
                   out_, runner_, [] { return 0.5; }, false} {
     options_.common.config_dir = dir_ / "config";
     options_.common.server = ca_.directory_url();
@@ -82,7 +58,7 @@ class CertonlyUseCase : public ::testing::Test {
   FakeClock clock_;
   sys::PosixFilesystem fs_;
   sys::PosixProcessRunner runner_;
-  ScriptedPrompter prompter_;
+  testing::ScriptedPrompter prompter_;
   std::ostringstream out_;
   Services services_;
   CertonlyOptions options_;

@@ -7,6 +7,7 @@
 #include "app/accounts.h"
 #include "app/certonly.h"
 #include "app/revoke.h"
+#include "support/app_fakes.h"
 #include "support/fake_acme_server.h"
 #include "support/fake_clock.h"
 #include "support/free_port.h"
@@ -21,28 +22,11 @@ using testing::FakeAcmeServer;
 using testing::FakeClock;
 using testing::TempDir;
 
-class Answers : public Prompter {
- public:
-  bool interactive() const override { return interactive_; }
-  std::optional<std::string> Ask(const std::string&) override { return answer; }
-  bool interactive_ = false;
-  std::optional<std::string> answer;
-};
-
-class Borrowed : public http::HttpClient {
- public:
-  explicit Borrowed(http::HttpClient& c) : c_(c) {}
-  http::Response Do(const http::Request& r) override { return c_.Do(r); }
-
- private:
-  http::HttpClient& c_;
-};
-
 class LifecycleUseCase : public ::testing::Test {
  protected:
   LifecycleUseCase()
       : services_{fs_, clock_, prompter_,
-                  [this](const CommonOptions&) { return std::make_unique<Borrowed>(ca_); },
+                  [this](const CommonOptions&) { return std::make_unique<testing::BorrowedHttpClient>(ca_); },
                   out_, runner_, [] { return 0.5; }, false} {
     common_.config_dir = dir_ / "config";
     common_.work_dir = dir_ / "work";
@@ -76,7 +60,7 @@ class LifecycleUseCase : public ::testing::Test {
   FakeClock clock_;
   sys::PosixFilesystem fs_;
   sys::PosixProcessRunner runner_;
-  Answers prompter_;
+  testing::ScriptedPrompter prompter_;
   std::ostringstream out_;
   Services services_;
   CommonOptions common_;
@@ -106,7 +90,7 @@ TEST_F(LifecycleUseCase, RevokeWithReasonDeletesByDefaultWithoutATerminal) {
 TEST_F(LifecycleUseCase, RevokeAsksOnATerminal) {
   Issue("a.example");
   prompter_.interactive_ = true;
-  prompter_.answer = "n";
+  prompter_.answers = {"n"};
   RevokeOptions o;
   o.common = common_;
   o.cert_name = "a.example";
@@ -147,10 +131,10 @@ TEST_F(LifecycleUseCase, DestructiveCommandsNeedConfirmationOrN) {
   d.nginx_server_root = dir_ / "no-nginx";
   EXPECT_THROW(Delete(d, services_), UsageError);  // no terminal, no -n
   prompter_.interactive_ = true;
-  prompter_.answer = "no";
+  prompter_.answers = {"no"};
   EXPECT_THROW(Delete(d, services_), UsageError);
   EXPECT_TRUE(fs_.Exists(dir_ / "config/live/a.example"));
-  prompter_.answer = "y";
+  prompter_.answers = {"y"};
   EXPECT_EQ(Delete(d, services_), 0);
   EXPECT_FALSE(fs_.Exists(dir_ / "config/renewal/a.example.conf"));
 

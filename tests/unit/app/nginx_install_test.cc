@@ -15,6 +15,7 @@
 #include "app/renewal_settings.h"
 #include "nginx/install_patch.h"
 #include "nginx/safe_update.h"
+#include "support/app_fakes.h"
 #include "support/fake_acme_server.h"
 #include "support/fake_clock.h"
 #include "support/free_port.h"
@@ -32,21 +33,6 @@ using testing::FakeClock;
 using testing::ReadFileOrEmpty;
 using testing::TempDir;
 
-class NoPrompts : public Prompter {
- public:
-  bool interactive() const override { return false; }
-  std::optional<std::string> Ask(const std::string&) override { return std::nullopt; }
-};
-
-class Borrowed : public http::HttpClient {
- public:
-  explicit Borrowed(http::HttpClient& c) : c_(c) {}
-  http::Response Do(const http::Request& r) override { return c_.Do(r); }
-
- private:
-  http::HttpClient& c_;
-};
-
 // `pid` names no file: no real nginx in /proc is ever waited for.
 constexpr char kMain[] =
     "pid /nonexistent/certpilot-test.pid;\nevents {}\nhttp {\n    include sites-enabled/*.conf;\n}\n";
@@ -61,7 +47,7 @@ class NginxInstallUseCase : public ::testing::Test {
  protected:
   NginxInstallUseCase()
       : services_{fs_, clock_, prompter_,
-                  [this](const CommonOptions&) { return std::make_unique<Borrowed>(ca_); },
+                  [this](const CommonOptions&) { return std::make_unique<testing::BorrowedHttpClient>(ca_); },
                   out_, runner_, [] { return 0.5; }, false} {
     common_.config_dir = dir_ / "config";
     common_.work_dir = dir_ / "work";
@@ -107,7 +93,7 @@ class NginxInstallUseCase : public ::testing::Test {
   FakeClock clock_;
   sys::PosixFilesystem fs_;
   FakeRunner runner_;
-  NoPrompts prompter_;
+  testing::ScriptedPrompter prompter_;
   std::ostringstream out_;
   Services services_;
   CommonOptions common_;

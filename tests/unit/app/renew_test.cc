@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "app/certonly.h"
+#include "support/app_fakes.h"
 #include "support/fake_acme_server.h"
 #include "support/fake_clock.h"
 #include "support/free_port.h"
@@ -24,21 +25,6 @@ using std::chrono::hours;
 using testing::FakeAcmeServer;
 using testing::FakeClock;
 using testing::TempDir;
-
-class NoPrompts : public Prompter {
- public:
-  bool interactive() const override { return false; }
-  std::optional<std::string> Ask(const std::string&) override { return std::nullopt; }
-};
-
-class Borrowed : public http::HttpClient {
- public:
-  explicit Borrowed(http::HttpClient& c) : c_(c) {}
-  http::Response Do(const http::Request& r) override { return c_.Do(r); }
-
- private:
-  http::HttpClient& c_;
-};
 
 // Records every process it is asked to run; runs nothing.
 class RecordingRunner : public sys::ProcessRunner {
@@ -67,7 +53,7 @@ class RenewUseCase : public ::testing::Test {
  protected:
   RenewUseCase()
       : services_{fs_, clock_, prompter_,
-                  [this](const CommonOptions&) { return std::make_unique<Borrowed>(ca_); },
+                  [this](const CommonOptions&) { return std::make_unique<testing::BorrowedHttpClient>(ca_); },
                   out_, runner_, [] { return 0.5; }, false} {
     common_.config_dir = dir_ / "config";
     common_.work_dir = dir_ / "work";
@@ -110,7 +96,7 @@ class RenewUseCase : public ::testing::Test {
   FakeAcmeServer ca_;
   FakeClock clock_;
   sys::PosixFilesystem fs_;
-  NoPrompts prompter_;
+  testing::ScriptedPrompter prompter_;
   RecordingRunner runner_;
   std::ostringstream out_;
   Services services_;
