@@ -7,14 +7,10 @@
 //    parseable with the new directive where it was put, and removing it
 //    restores the input byte for byte.
 //
-//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -I src \
-//     tests/fuzz/nginx_parser_fuzz.cc src/nginx/*.cc src/util/*.cc \
-//     src/sys/*.cc -o /tmp/nginx_fuzz
-//   mkdir -p /tmp/nginx_corpus
-//   /tmp/nginx_fuzz -max_total_time=30 /tmp/nginx_corpus tests/data/nginx
-//
-// (libFuzzer writes new inputs to the first directory: keep it outside the
-// source tree, or the round-trip test would pick up broken inputs.)
+// Built and run by scripts/fuzz (see tests/fuzz/CMakeLists.txt), which
+// works on a scratch copy of tests/fuzz/corpus/nginx_parser/: libFuzzer
+// writes new inputs into its first corpus directory, and broken inputs must
+// not end up in the round-trip corpus (tests/data/nginx/).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
