@@ -1,11 +1,13 @@
 #include "app/certonly.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <ostream>
 
 #include "acme/client.h"
 #include "acme/identifier.h"
 #include "app/account_setup.h"
+#include "app/challenge_choice.h"
 #include "app/hooks.h"
 #include "app/issue.h"
 #include "app/key_options.h"
@@ -54,17 +56,46 @@ std::string ChooseLineage(const CertonlyOptions& o, RunContext& ctx,
   return ctx.lineages().AvailableName(DefaultLineageName(ids));
 }
 
+// The challenge settings the options ask for, with paths made absolute
+// (renewal runs from a timer, in another directory). -w/--webroot-map may
+// add names to `domains`.
+ChallengeSettings ResolveChallengeSettings(const CertonlyOptions& o,
+                                           std::vector<std::string>& domains) {
+  ValidateAuthenticator(o.authenticator);
+  ChallengeSettings c = o.challenges;
+  c.preferred = NormalizeChallengeTypes(o.challenges.preferred);
+  const bool webroot_args = !o.webroot_paths.empty() || !o.webroot_map_json.empty();
+  if (o.authenticator == "webroot") {
+    std::vector<WebrootPathArg> paths = o.webroot_paths;
+    for (WebrootPathArg& p : paths)
+      if (!p.path.empty()) p.path = std::filesystem::absolute(p.path).lexically_normal();
+    c.webroot_map = ResolveWebrootMap(domains, paths, o.webroot_map_json);
+  } else if (webroot_args) {
+    throw UsageError("--webroot-path and --webroot-map need the webroot authenticator "
+                     "(--webroot)");
+  }
+  if (!c.dns_rfc2136_credentials.empty())
+    c.dns_rfc2136_credentials = std::filesystem::absolute(c.dns_rfc2136_credentials);
+  if (c.tls_alpn01_port < 1 || c.tls_alpn01_port > 65535)
+    throw UsageError("--tls-alpn-01-port must be between 1 and 65535");
+  if (c.dns_propagation_seconds < 0 || c.dns_propagation_seconds > 86400)
+    throw UsageError("--dns-propagation-seconds must be between 0 and 86400");
+  return c;
+}
+
 }  // namespace
 
 int Certonly(const CertonlyOptions& o, Services& services, std::string* lineage) {
   // --- every input check before any network or file work ---
-  if (o.domains.empty())
-    throw UsageError("no domain names given: pass -d example.com (repeatable)");
-  std::vector<acme::Identifier> ids = acme::ParseIdentifierInputs(o.domains);
-  if (!o.cert_name.empty()) storage::LineageStore::ValidateName(o.cert_name);
+  std::vector<std::string> domains = o.domains;
   RenewalSettings settings;
+  settings.challenges = ResolveChallengeSettings(o, domains);
+  if (domains.empty())
+    throw UsageError("no domain names given: pass -d example.com (repeatable)");
+  std::vector<acme::Identifier> ids = acme::ParseIdentifierInputs(domains);
+  if (!o.cert_name.empty()) storage::LineageStore::ValidateName(o.cert_name);
   settings.key_spec = ParseKeySpec(o.key_type, o.rsa_key_size, o.elliptic_curve);
-  ValidateAuthenticator(o.authenticator);
+  CheckIdentifiersProvable(ids, ChallengeTypesFor(o.authenticator, settings.challenges.preferred));
   if (o.http01_port < 1 || o.http01_port > 65535)
     throw UsageError("--http-01-port must be between 1 and 65535");
   settings.server = o.common.ServerUrl();
@@ -78,6 +109,8 @@ int Certonly(const CertonlyOptions& o, Services& services, std::string* lineage)
   settings.nginx = o.nginx;
   if (o.authenticator == "nginx") ValidateNginxOptions(o.nginx);
   RunContext ctx(o.common, services);  // validates the server URL, takes the lock
+  SolverSet solvers(SolverEnvironmentFor(ctx, services));
+  solvers.Check(settings);
 
   std::optional<Registration> registration =
       PrepareRegistration(o.common, ctx.accounts(), services.prompter);
@@ -109,7 +142,6 @@ int Certonly(const CertonlyOptions& o, Services& services, std::string* lineage)
   std::optional<IssueResult> result;
   std::string error;
   try {
-    SolverSet solvers(SolverEnvironmentFor(ctx, services));
     solvers.Prepare(settings);
     std::vector<std::string> names;
     for (const auto& id : ids) names.push_back(id.value);

@@ -15,7 +15,8 @@ IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client, SolverSet& s
   else
     key = crypto::PrivateKey::Generate(req.settings.key_spec);
 
-  issuance::ObtainRequest obtain{req.identifiers, *key, solvers.For(req.settings),
+  SolverLease lease = solvers.For(req.settings);
+  issuance::ObtainRequest obtain{req.identifiers, *key, lease.solvers,
                                  req.replaces, "", "", false};
   issuance::ObtainResult result = issuance::Obtain(client, ctx.clock(), obtain);
   crypto::Certificate cert = crypto::Certificate::FromPem(result.cert_pem);

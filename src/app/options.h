@@ -2,6 +2,8 @@
 // src/cli/, validated by the use case before any network or file work.
 #pragma once
 
+#include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +46,32 @@ struct NginxOptions {
   std::string ctl = "nginx";               // the nginx binary (PATH lookup)
 };
 
+// How an authenticator other than standalone-on-port-80 proves control:
+// the parts of the renewal settings the webroot, manual, DNS-01 and
+// TLS-ALPN-01 ways need. Stored in the renewal conf (app/renewal_settings.h).
+struct ChallengeSettings {
+  // --preferred-challenges, normalised to "http-01", "dns-01",
+  // "tls-alpn-01", most preferred first. Empty: the authenticator's default.
+  std::vector<std::string> preferred;
+  // --webroot: DNS name or IP address → document root.
+  std::map<std::string, std::string> webroot_map;
+  std::string manual_auth_hook, manual_cleanup_hook;  // --manual
+  std::string dns_resolver;         // HOST[:PORT] polled for DNS-01 TXT records
+  int dns_propagation_seconds = 0;  // a further plain wait for DNS-01
+  std::string dns_rfc2136_credentials;  // --dns-rfc2136: certbot's ini file
+  int tls_alpn01_port = 443;
+  std::string tls_alpn01_address;  // "" = all addresses
+
+  bool operator==(const ChallengeSettings&) const = default;
+};
+
+// One -w/--webroot-path as given: it applies to the -d values from
+// `first_domain` (an index into CertonlyOptions::domains) on, as certbot's.
+struct WebrootPathArg {
+  std::string path;
+  std::size_t first_domain = 0;
+};
+
 struct CertonlyOptions {
   CommonOptions common;
   std::vector<std::string> domains;  // -d values, comma lists already split
@@ -58,6 +86,9 @@ struct CertonlyOptions {
   bool reuse_key = false;
   std::string pre_hook, post_hook, deploy_hook;
   NginxOptions nginx;  // used with authenticator "nginx"
+  ChallengeSettings challenges;  // webroot_map is filled from the next two
+  std::vector<WebrootPathArg> webroot_paths;  // -w, in command-line order
+  std::string webroot_map_json;               // --webroot-map
 };
 
 // `install --nginx --cert-name NAME`: serve an existing lineage from nginx.

@@ -16,6 +16,7 @@
 #include "app/lineage_info.h"
 #include "app/nginx_setup.h"
 #include "app/run_context.h"
+#include "app/challenge_choice.h"
 #include "app/solver_set.h"
 #include "acme/identifier.h"
 #include "storage/lineage_store.h"

@@ -29,6 +29,13 @@ struct RenewalSettings {
   // nginx_server_root / nginx_ctl, stored when the authenticator or the
   // installer is nginx.
   NginxOptions nginx;
+  // webroot, manual, DNS-01 and TLS-ALPN-01 settings, in certbot's keys
+  // where certbot has them (pref_challs, webroot_path + [[webroot_map]],
+  // manual_auth_hook, manual_cleanup_hook, dns_rfc2136_credentials) and
+  // certpilot's own otherwise (dns_resolver, dns_propagation_seconds,
+  // tls_alpn_01_port, tls_alpn_01_address). Keys are written only when they
+  // differ from the defaults.
+  ChallengeSettings challenges;
 };
 
 // Writes CONFIG/renewal/NAME.conf atomically; keeps comments and keys we do

@@ -46,6 +46,9 @@ std::unique_ptr<Command> MakeUnregisterCommand();
 void AddCommonOptions(CLI::App* app, app::CommonOptions& o);
 void AddDomainOptions(CLI::App* app, std::vector<std::string>& domains, std::string& cert_name);
 void AddHookOptions(CLI::App* app, std::string& pre, std::string& post, std::string& deploy);
+// What certonly and run share: key type and size, --force-renewal,
+// --reuse-key and the hooks.
+void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o);
 // --nginx-server-root, --nginx-ctl (defined in install_command.cc).
 void AddNginxOptions(CLI::App* app, app::NginxOptions& o);
 

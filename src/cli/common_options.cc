@@ -32,10 +32,17 @@ void AddCommonOptions(CLI::App* app, app::CommonOptions& o) {
 }
 
 void AddDomainOptions(CLI::App* app, std::vector<std::string>& domains, std::string& cert_name) {
-  app->add_option("-d,--domains,--domain", domains,
-                  "Domain name or IP address (repeatable, or comma-separated)")
+  // Appended as each -d is parsed (trigger_on_parse), so that -w can tell
+  // which names follow it.
+  app->add_option_function<std::vector<std::string>>(
+         "-d,--domains,--domain",
+         [&domains](const std::vector<std::string>& v) {
+           domains.insert(domains.end(), v.begin(), v.end());
+         },
+         "Domain name or IP address (repeatable, or comma-separated)")
       ->delimiter(',')
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->trigger_on_parse();
   app->add_option("--cert-name", cert_name, "Lineage name (default: the first domain)");
 }
 
@@ -45,6 +52,17 @@ void AddHookOptions(CLI::App* app, std::string& pre, std::string& post, std::str
   app->add_option("--deploy-hook,--renew-hook", deploy,
                   "Command to run for each renewed certificate (sh -c; RENEWED_LINEAGE, "
                   "RENEWED_DOMAINS)");
+}
+
+void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o) {
+  app->add_option("--key-type", o.key_type, "rsa or ecdsa")->default_str("ecdsa");
+  app->add_option("--rsa-key-size", o.rsa_key_size, "2048, 3072 or 4096")->default_str("2048");
+  app->add_option("--elliptic-curve", o.elliptic_curve, "secp256r1 or secp384r1")
+      ->default_str("secp256r1");
+  app->add_flag("--force-renewal,--renew-by-default", o.force_renewal,
+                "Replace the certificate even if it is not due");
+  app->add_flag("--reuse-key", o.reuse_key, "Keep the key across renewals");
+  AddHookOptions(app, o.pre_hook, o.post_hook, o.deploy_hook);
 }
 
 }  // namespace certpilot::cli

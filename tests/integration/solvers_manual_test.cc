@@ -26,34 +26,10 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::SizeIs;
 
-std::vector<std::string> Lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
-std::string Script(const TempDir& dir, const std::string& name,
-                   const std::string& body) {
-  const std::string path = dir / name;
-  std::ofstream(path) << "#!/bin/sh\nset -eu\n" << body;
-  ::chmod(path.c_str(), 0755);
-  return path;
-}
-
-class SolversManualTest : public ::testing::Test {
+class SolversManualTest : public PebbleSuite {
  protected:
-  static void SetUpTestSuite() { pebble_ = new PebbleFixture(); }
-  static void TearDownTestSuite() {
-    delete pebble_;
-    pebble_ = nullptr;
-  }
-  static PebbleFixture* pebble_;
-  TempDir dir_;
   sys::PosixProcessRunner runner_;
 };
-
-PebbleFixture* SolversManualTest::pebble_ = nullptr;
 
 TEST_F(SolversManualTest, Http01HooksRunBeforeValidationAndCleanUpAfter) {
   const std::string root = dir_ / "site";

@@ -9,7 +9,10 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
@@ -27,6 +30,7 @@
 #include "http/curl_http_client.h"
 #include "issuance/obtain.h"
 #include "support/pebble_fixture.h"
+#include "support/temp_dir.h"
 #include "util/clock.h"
 
 namespace certpilot::testing {
@@ -69,6 +73,37 @@ class AcmeSession {
   http::CurlHttpClient http_;
   acme::Client client_;
 };
+
+// Tests sharing one Pebble, started once per test suite (a few hundred ms
+// each time), with a scratch directory per test.
+class PebbleSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { pebble_ = new PebbleFixture(); }
+  static void TearDownTestSuite() {
+    delete pebble_;
+    pebble_ = nullptr;
+  }
+  static inline PebbleFixture* pebble_ = nullptr;
+  TempDir dir_;
+};
+
+// The lines of a file (none if it is missing).
+inline std::vector<std::string> Lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Writes an executable /bin/sh script (set -eu, then `body`) named `name`
+// in `dir`; returns its path.
+inline std::string Script(const TempDir& dir, const std::string& name,
+                          const std::string& body) {
+  const std::string path = dir / name;
+  std::ofstream(path) << "#!/bin/sh\nset -eu\n" << body;
+  ::chmod(path.c_str(), 0755);
+  return path;
+}
 
 // The DNS names of an issued certificate, sorted.
 inline std::vector<std::string> CertNames(const std::string& cert_pem) {

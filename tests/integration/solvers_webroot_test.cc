@@ -20,18 +20,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-class SolversWebrootTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { pebble_ = new PebbleFixture(); }
-  static void TearDownTestSuite() {
-    delete pebble_;
-    pebble_ = nullptr;
-  }
-  static PebbleFixture* pebble_;
-  TempDir dir_;
-};
-
-PebbleFixture* SolversWebrootTest::pebble_ = nullptr;
+class SolversWebrootTest : public PebbleSuite {};
 
 TEST_F(SolversWebrootTest, IssuesForTwoNamesServedFromTheWebroot) {
   const std::string webroot = dir_ / "www";

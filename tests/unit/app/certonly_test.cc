@@ -3,13 +3,17 @@
 // leaves behind, and what is asked of the person at the terminal.
 #include "app/certonly.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "app/account_setup.h"
 #include "app/certificates.h"
+#include "app/run_context.h"
 #include "app/renewal_settings.h"
 #include "storage/renewal_conf.h"
 #include "support/app_fakes.h"
@@ -18,14 +22,22 @@
 #include "support/free_port.h"
 #include "support/temp_dir.h"
 #include "sys/filesystem.h"
+#include "support/usage_message.h"
 #include "util/error.h"
 
 namespace certpilot::app {
 namespace {
 
+using testing::UsageMessage;
+
 using testing::FakeAcmeServer;
 using testing::FakeClock;
 using testing::TempDir;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+namespace fs = std::filesystem;
 
 class CertonlyUseCase : public ::testing::Test {
  protected:
@@ -43,6 +55,10 @@ class CertonlyUseCase : public ::testing::Test {
   }
   void TearDown() override {
     EXPECT_TRUE(ca_.violations().empty()) << ::testing::PrintToString(ca_.violations());
+  }
+  RenewalSettings StoredSettings(const std::string& name) {
+    RunContext ctx(options_.common, services_, false);
+    return ReadRenewalConf(ctx, name);
   }
   nlohmann::json ListJson() {
     CertificatesOptions o;
@@ -178,6 +194,96 @@ TEST(ValidateEmail, Table) {
   for (const char* bad : {"", "a", "@example.com", "a@", "a@b@c", "a b@c.d", "a@c.d\n",
                           "a,b@c.d", "<a@c.d>"})
     EXPECT_THROW(ValidateEmail(bad), UsageError) << bad;
+}
+
+// ---- authenticators other than standalone (the fake CA validates nothing,
+// so these check what is written, run, stored and refused) ----
+
+TEST_F(CertonlyUseCase, WebrootStoresItsMapAndLeavesTheRootAsItWas) {
+  const std::string one = dir_ / "one", two = dir_ / "two";
+  fs::create_directories(one);
+  fs::create_directories(two + "/.well-known/acme-challenge");
+  options_.authenticator = "webroot";
+  options_.domains = {"a.example", "b.example"};
+  options_.webroot_paths = {{one, 0}, {two, 1}};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  EXPECT_FALSE(fs::exists(one + "/.well-known"));
+  EXPECT_TRUE(fs::is_empty(two + "/.well-known/acme-challenge"));
+  RenewalSettings s = StoredSettings("a.example");
+  EXPECT_EQ(s.authenticator, "webroot");
+  EXPECT_THAT(s.challenges.webroot_map,
+              UnorderedElementsAre(Pair("a.example", one), Pair("b.example", two)));
+  const std::string conf = testing::ReadFileOrEmpty(dir_ / "config/renewal/a.example.conf");
+  EXPECT_THAT(conf, HasSubstr("webroot_path = " + one + ", " + two + "\n"));
+}
+
+TEST_F(CertonlyUseCase, ChallengeSettingsRoundTripThroughTheRenewalConf) {
+  options_.domains = {"rt.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  RunContext ctx(options_.common, services_, false);
+  RenewalSettings s = ReadRenewalConf(ctx, "rt.example");
+  EXPECT_EQ(s.challenges, ChallengeSettings{}) << "defaults must write no keys";
+  const std::string path = dir_ / "config/renewal/rt.example.conf";
+  EXPECT_THAT(testing::ReadFileOrEmpty(path), ::testing::Not(HasSubstr("tls_alpn")));
+  s.challenges.preferred = {"dns-01", "http-01"};
+  s.challenges.webroot_map = {{"rt.example", "/var/www/a b"}};
+  s.challenges.manual_auth_hook = "/usr/local/bin/auth --x 'y'";
+  s.challenges.manual_cleanup_hook = "/usr/local/bin/clean";
+  s.challenges.dns_resolver = "127.0.0.1:5353";
+  s.challenges.dns_propagation_seconds = 30;
+  s.challenges.dns_rfc2136_credentials = "/etc/certpilot/rfc2136.ini";
+  s.challenges.tls_alpn01_port = 8443;
+  s.challenges.tls_alpn01_address = "::1";
+  WriteRenewalConf(ctx, "rt.example", s);
+  EXPECT_EQ(ReadRenewalConf(ctx, "rt.example").challenges, s.challenges);
+  // Back to one fewer webroot name and defaults: stale keys go.
+  s.challenges = ChallengeSettings{};
+  WriteRenewalConf(ctx, "rt.example", s);
+  EXPECT_EQ(ReadRenewalConf(ctx, "rt.example").challenges, ChallengeSettings{});
+  EXPECT_THAT(testing::ReadFileOrEmpty(path), ::testing::Not(HasSubstr("rt.example = ")));
+}
+
+TEST_F(CertonlyUseCase, AGarbledNumberInTheConfIsAUsageError) {
+  options_.domains = {"bad.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  const std::string path = dir_ / "config/renewal/bad.example.conf";
+  std::ofstream(path, std::ios::app) << "tls_alpn_01_port = 44three\n";
+  EXPECT_THAT(UsageMessage([&] { StoredSettings("bad.example"); }),
+              HasSubstr("tls_alpn_01_port must be a number from 1 to 65535"));
+}
+
+TEST_F(CertonlyUseCase, ManualHooksRunAndAreStored) {
+  const std::string log = dir_ / "log";
+  options_.authenticator = "manual";
+  options_.challenges.preferred = {"dns"};
+  options_.challenges.manual_auth_hook =
+      "echo \"auth $CERTBOT_DOMAIN $CERTBOT_VALIDATION\" >> '" + log + "'";
+  options_.challenges.manual_cleanup_hook = "echo \"cleanup $CERTBOT_DOMAIN\" >> '" + log + "'";
+  options_.domains = {"*.m.example", "m.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  std::string text = testing::ReadFileOrEmpty(log);
+  EXPECT_THAT(text, HasSubstr("auth m.example "));
+  EXPECT_THAT(text, HasSubstr("cleanup m.example"));
+  RenewalSettings s = StoredSettings("m.example");
+  EXPECT_THAT(s.challenges.preferred, ElementsAre("dns-01"));
+  EXPECT_EQ(s.challenges.manual_auth_hook, options_.challenges.manual_auth_hook);
+}
+
+TEST_F(CertonlyUseCase, RefusalsComeBeforeAnyRequest) {
+  options_.domains = {"*.w.example"};
+  EXPECT_THROW(Certonly(options_, services_), UsageError);  // standalone, wildcard
+  options_.authenticator = "manual";
+  options_.domains = {"m.example"};
+  EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }),
+              HasSubstr("--manual-auth-hook"));  // -n, no hook
+  options_.authenticator = "dns-rfc2136";
+  options_.challenges.dns_rfc2136_credentials = dir_ / "missing.ini";
+  EXPECT_THROW(Certonly(options_, services_), Error);
+  options_.authenticator = "standalone";
+  options_.webroot_paths = {{"/srv", 0}};
+  EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }),
+              HasSubstr("need the webroot authenticator"));
+  EXPECT_TRUE(ca_.requests().empty());
 }
 
 }  // namespace
