@@ -15,6 +15,8 @@
 #include "app/run_context.h"
 #include "app/solver_set.h"
 #include "crypto/certificate.h"
+#include "crypto/csr.h"
+#include "issuance/obtain.h"
 #include "crypto/private_key.h"
 #include "storage/lineage_store.h"
 
@@ -26,6 +28,7 @@ struct IssueRequest {
   RenewalSettings settings;
   bool dry_run = false;
   std::string replaces;  // RFC 9773 §5: the ARI id of the certificate replaced
+  bool new_key = false;  // a fresh key even when settings.reuse_key
 };
 
 struct IssueResult {
@@ -34,10 +37,31 @@ struct IssueResult {
 };
 
 // Reuses the lineage's current key when settings.reuse_key says so (and one
-// exists); otherwise makes a fresh key of settings.key_spec. Throws on any
-// failure, leaving the lineage as it was.
+// exists, and !new_key); otherwise makes a fresh key of settings.key_spec.
+// Orders with settings.order (ChooseProfile). Throws on any failure,
+// leaving the lineage as it was.
 IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client, SolverSet& solvers,
                              const IssueRequest& request);
+
+// One order with a lineage's settings (solvers, profile, chain,
+// must-staple): for `key`, or for `csr` as it is (certonly --csr). The
+// shared core of IssueIntoLineage and certonly --csr.
+issuance::ObtainResult ObtainCertificate(acme::Client& client, Clock& clock, SolverSet& solvers,
+                                         const std::vector<acme::Identifier>& identifiers,
+                                         const RenewalSettings& settings,
+                                         std::optional<crypto::PrivateKey> key,
+                                         std::optional<crypto::ParsedCsr> csr,
+                                         const std::string& replaces);
+
+// Throws UsageError for settings that contradict each other
+// (--preferred-profile with --required-profile).
+void ValidateOrderSettings(const OrderSettings& order);
+
+// The profile to order (draft-ietf-acme-profiles) from what the CA's
+// directory offers: `required` if offered (else Error naming what is
+// offered), `preferred` if offered (else "" — the CA's default — with a
+// warning), else "".
+std::string ChooseProfile(const acme::DirectoryMeta& meta, const OrderSettings& order);
 
 // The account stored for `server`: the one with `account_id` if given and
 // present, else the first. Throws Error when there is none.

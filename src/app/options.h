@@ -65,6 +65,21 @@ struct ChallengeSettings {
   bool operator==(const ChallengeSettings&) const = default;
 };
 
+// What the CA is asked for besides the names and the key. Stored for
+// renewal.
+struct OrderSettings {
+  // --preferred-chain: the issuer CN of the topmost certificate of the
+  // chain to install, among the default and the alternates (RFC 8555 §7.4.2).
+  std::string preferred_chain;
+  // draft-ietf-acme-profiles: --preferred-profile is ordered when the CA
+  // offers it (else the default, with a warning); --required-profile must be
+  // offered.
+  std::string preferred_profile, required_profile;
+  bool must_staple = false;  // --must-staple: TLS Feature in the CSR (RFC 7633)
+
+  bool operator==(const OrderSettings&) const = default;
+};
+
 // One -w/--webroot-path as given: it applies to the -d values from
 // `first_domain` (an index into CertonlyOptions::domains) on, as certbot's.
 struct WebrootPathArg {
@@ -89,6 +104,14 @@ struct CertonlyOptions {
   ChallengeSettings challenges;  // webroot_map is filled from the next two
   std::vector<WebrootPathArg> webroot_paths;  // -w, in command-line order
   std::string webroot_map_json;               // --webroot-map
+  OrderSettings order;
+  std::vector<std::string> ip_addresses;  // --ip-address (also accepted in -d)
+  bool new_key = false;      // --new-key: a fresh key this once, even with reuse_key
+  bool expand = false;       // --expand: grow the lineage whose names are a subset
+  bool allow_subset_of_names = false;  // drop names that fail validation, retry
+  // --csr FILE: issue for the CSR's names and key into these files (no
+  // lineage). Empty paths: NNNN_cert.pem etc. in the current directory.
+  std::string csr, cert_path, chain_path, fullchain_path;
 };
 
 // `install --nginx --cert-name NAME`: serve an existing lineage from nginx.
@@ -126,6 +149,21 @@ struct RenewOptions {
   std::optional<std::string> http01_address, key_type, elliptic_curve;
   std::optional<int> rsa_key_size;
   std::optional<bool> reuse_key;
+  bool new_key = false;  // a fresh key this once, whatever reuse_key says
+  // Authenticator options given on the command line replace the stored
+  // authenticator and all its challenge settings.
+  std::optional<std::string> authenticator;
+  std::optional<ChallengeSettings> challenges;
+  std::vector<WebrootPathArg> webroot_paths;  // all apply to every name
+  std::string webroot_map_json;
+  std::optional<std::string> preferred_chain, preferred_profile, required_profile;
+  std::optional<bool> must_staple;
+};
+
+// `reconfigure --cert-name NAME [options]`: the renew overrides, proved by a
+// dry run, then stored.
+struct ReconfigureOptions {
+  RenewOptions renew;  // cert_name required; dry_run and force implied
 };
 
 struct CertificatesOptions {

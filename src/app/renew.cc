@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -46,19 +47,6 @@ struct Candidate {
   TimePoint new_expiry{};
 };
 
-void ApplyOverrides(const RenewOptions& o, RenewalSettings& s) {
-  if (o.http01_port) s.http01_port = *o.http01_port;
-  if (o.http01_address) s.http01_address = *o.http01_address;
-  if (o.key_type || o.rsa_key_size || o.elliptic_curve) {
-    std::string type = o.key_type.value_or(s.key_spec.type == crypto::KeyType::kRsa ? "rsa" : "ecdsa");
-    s.key_spec = ParseKeySpec(type, o.rsa_key_size.value_or(s.key_spec.rsa_bits),
-                              o.elliptic_curve.value_or(s.key_spec.curve));
-  }
-  if (o.reuse_key) s.reuse_key = *o.reuse_key;
-  if (!o.deploy_hook.empty()) s.deploy_hook = o.deploy_hook;
-  if (!o.pre_hook.empty()) s.pre_hook = o.pre_hook;
-  if (!o.post_hook.empty()) s.post_hook = o.post_hook;
-}
 
 // certbot's --dry-run: Let's Encrypt's production server is swapped for its
 // staging server; any other CA is used as is.
@@ -140,6 +128,39 @@ class Printer {
 
 }  // namespace
 
+void ApplyRenewOverrides(const RenewOptions& o, const std::vector<std::string>& domains,
+                         RenewalSettings& s) {
+  if (o.authenticator) s.authenticator = *o.authenticator;
+  if (o.challenges) {
+    s.challenges = *o.challenges;
+    s.challenges.preferred = NormalizeChallengeTypes(o.challenges->preferred);
+    if (s.authenticator == "webroot" &&
+        (!o.webroot_paths.empty() || !o.webroot_map_json.empty())) {
+      std::vector<std::string> names = domains;
+      std::vector<WebrootPathArg> paths;
+      for (const WebrootPathArg& p : o.webroot_paths)
+        paths.push_back({std::filesystem::absolute(p.path).lexically_normal(), 0});
+      s.challenges.webroot_map = ResolveWebrootMap(names, paths, o.webroot_map_json);
+    }
+  }
+  if (o.preferred_chain) s.order.preferred_chain = *o.preferred_chain;
+  if (o.preferred_profile) s.order.preferred_profile = *o.preferred_profile;
+  if (o.required_profile) s.order.required_profile = *o.required_profile;
+  if (o.must_staple) s.order.must_staple = *o.must_staple;
+  ValidateOrderSettings(s.order);
+  if (o.http01_port) s.http01_port = *o.http01_port;
+  if (o.http01_address) s.http01_address = *o.http01_address;
+  if (o.key_type || o.rsa_key_size || o.elliptic_curve) {
+    std::string type = o.key_type.value_or(s.key_spec.type == crypto::KeyType::kRsa ? "rsa" : "ecdsa");
+    s.key_spec = ParseKeySpec(type, o.rsa_key_size.value_or(s.key_spec.rsa_bits),
+                              o.elliptic_curve.value_or(s.key_spec.curve));
+  }
+  if (o.reuse_key) s.reuse_key = *o.reuse_key;
+  if (!o.deploy_hook.empty()) s.deploy_hook = o.deploy_hook;
+  if (!o.pre_hook.empty()) s.pre_hook = o.pre_hook;
+  if (!o.post_hook.empty()) s.post_hook = o.post_hook;
+}
+
 int Renew(const RenewOptions& o, Services& services) {
   // --- input checks before any work ---
   if (o.jobs < 1 || o.jobs > kMaxJobs)
@@ -174,7 +195,7 @@ int Renew(const RenewOptions& o, Services& services) {
       continue;
     }
     try {
-      ApplyOverrides(o, c.info.settings);
+      ApplyRenewOverrides(o, c.info.domains, c.info.settings);
       ValidateAuthenticator(c.info.settings.authenticator);
     } catch (const Error& e) {
       c.outcome = Outcome::kFailed;
@@ -248,7 +269,8 @@ int Renew(const RenewOptions& o, Services& services) {
             const storage::StoredAccount& acct = accounts.at(server);
             client->SetAccountKey(acct.key, acct.url);
           }
-          IssueRequest req{c.name, IdentifiersOf(c.info), c.info.settings, o.dry_run, c.replaces};
+          IssueRequest req{c.name,    IdentifiersOf(c.info), c.info.settings,
+                           o.dry_run, c.replaces,           o.new_key};
           IssueResult res = IssueIntoLineage(ctx, *client, solvers, req);
           c.outcome = Outcome::kRenewed;
           c.new_expiry = res.certificate.NotAfter();

@@ -9,7 +9,11 @@
 // account per CA, each worker with its own connection and nonces.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "app/options.h"
+#include "app/renewal_settings.h"
 #include "app/services.h"
 
 namespace certpilot::app {
@@ -17,5 +21,11 @@ namespace certpilot::app {
 // Returns 0 when nothing failed (renewals and hooks), 1 otherwise. Throws
 // UsageError for bad options before any work.
 int Renew(const RenewOptions& options, Services& services);
+
+// The settings given on renew's (or reconfigure's) command line applied to a
+// lineage's stored ones; `domains` are the lineage's (for -w). Throws
+// UsageError for overrides that cannot work.
+void ApplyRenewOverrides(const RenewOptions& options, const std::vector<std::string>& domains,
+                         RenewalSettings& settings);
 
 }  // namespace certpilot::app

@@ -103,6 +103,10 @@ void WriteRenewalConf(RunContext& ctx, const std::string& name,
   SetOrRemove(conf, "post_hook", s.post_hook);
   SetOrRemove(conf, "renew_hook", s.deploy_hook);
   WriteChallengeSettings(conf, s.challenges);
+  SetOrRemove(conf, "preferred_chain", s.order.preferred_chain);
+  SetOrRemove(conf, "preferred_profile", s.order.preferred_profile);
+  SetOrRemove(conf, "required_profile", s.order.required_profile);
+  SetOrRemove(conf, "must_staple", s.order.must_staple ? "True" : "");
   // Kept when empty: a later certonly with another authenticator does not
   // make nginx forget the certificate it serves.
   if (!s.installer.empty()) conf.Set(kParams, "installer", s.installer);
@@ -144,6 +148,10 @@ RenewalSettings ReadRenewalConf(RunContext& ctx, const std::string& name) {
   if (auto root = conf.Get(kParams, "nginx_server_root")) s.nginx.server_root = *root;
   if (auto ctl = conf.Get(kParams, "nginx_ctl")) s.nginx.ctl = *ctl;
   s.challenges = ReadChallengeSettings(conf, path);
+  s.order.preferred_chain = get("preferred_chain");
+  s.order.preferred_profile = get("preferred_profile");
+  s.order.required_profile = get("required_profile");
+  s.order.must_staple = get("must_staple") == "True";
   if (s.server.empty())
     throw UsageError(path + ": [renewalparams] has no server");
   return s;

@@ -36,6 +36,9 @@ struct RenewalSettings {
   // tls_alpn_01_port, tls_alpn_01_address). Keys are written only when they
   // differ from the defaults.
   ChallengeSettings challenges;
+  // preferred_chain, must_staple (certbot's keys), preferred_profile,
+  // required_profile; written only when set.
+  OrderSettings order;
 };
 
 // Writes CONFIG/renewal/NAME.conf atomically; keeps comments and keys we do

@@ -1,6 +1,6 @@
 #include "app/certonly.h"
+#include "cli/authenticator_args.h"
 #include "cli/command.h"
-#include "util/error.h"
 
 namespace certpilot::cli {
 namespace {
@@ -11,95 +11,47 @@ class CertonlyCommand : public Command {
     CLI::App* c = root.add_subcommand("certonly", "Obtain a certificate; do not install it");
     AddCommonOptions(c, common);
     AddDomainOptions(c, o_.domains, o_.cert_name);
-    AddAuthenticatorOptions(c);
+    c->add_option("--ip-address", o_.ip_addresses,
+                  "IP address to certify (RFC 8738; repeatable, or comma-separated)")
+        ->delimiter(',');
+    auth_.Register(c, o_.domains);
+    c->add_flag("--nginx", auth_.nginx,
+                "Prove control through the running nginx on the HTTP port");
     AddNginxOptions(c, o_.nginx);
     c->add_option("--http-01-port", o_.http01_port, "Port for the HTTP-01 responder")
         ->default_str("80");
     c->add_option("--http-01-address", o_.http01_address,
                   "Address for the HTTP-01 responder (default: all)");
-    AddChallengeOptions(c);
     AddIssuanceOptions(c, o_);
+    c->add_flag("--new-key", o_.new_key, "Make a new key this time, even with --reuse-key");
+    order_.Register(c);
+    c->add_flag("--expand", o_.expand,
+                "Add the names to the certificate that already holds some of them");
+    c->add_flag("--allow-subset-of-names", o_.allow_subset_of_names,
+                "Leave out names the CA cannot validate instead of failing");
+    c->add_option("--csr", o_.csr,
+                  "Issue for this CSR (PEM or DER) and its key; write files, no lineage");
+    c->add_option("--cert-path", o_.cert_path, "With --csr: where to write the certificate");
+    c->add_option("--chain-path", o_.chain_path, "With --csr: where to write the chain");
+    c->add_option("--fullchain-path", o_.fullchain_path,
+                  "With --csr: where to write certificate + chain");
     return c;
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
-    o_.authenticator = ChosenAuthenticator();
+    o_.authenticator = auth_.Chosen();
+    if (o_.authenticator.empty()) o_.authenticator = "standalone";
+    o_.challenges = auth_.challenges;
+    o_.webroot_paths = auth_.webroot_paths;
+    o_.webroot_map_json = auth_.webroot_map_json;
+    o_.order = order_.order;
     return app::Certonly(o_, services);
   }
 
  private:
-  void AddAuthenticatorOptions(CLI::App* c) {
-    c->add_option("-a,--authenticator", authenticator_,
-                  "standalone, webroot, nginx, manual or dns-rfc2136");
-    c->add_flag("--standalone", standalone_,
-                "Prove control with a built-in HTTP server on port 80 (the default)");
-    c->add_flag("--nginx", nginx_, "Prove control through the running nginx on the HTTP port");
-    c->add_flag("--webroot", webroot_,
-                "Prove control by writing files under a running web server's document root");
-    c->add_flag("--manual", manual_,
-                "Prove control with your own hook scripts (or by hand, on a terminal)");
-    c->add_flag("--dns-rfc2136", rfc2136_,
-                "Prove control with DNS-01 records added by RFC 2136 dynamic updates");
-  }
-
-  void AddChallengeOptions(CLI::App* c) {
-    app::ChallengeSettings& ch = o_.challenges;
-    // Called as each -w is parsed, so it knows how many -d came before it
-    // (certbot: a -w applies to the -d values after it).
-    c->add_option_function<std::string>(
-         "-w,--webroot-path",
-         [this](const std::string& path) {
-           o_.webroot_paths.push_back({path, o_.domains.size()});
-         },
-         "Document root for the -d values that follow (--webroot; repeatable)")
-        ->trigger_on_parse()
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    c->add_option("--webroot-map", o_.webroot_map_json,
-                  "JSON object of names to document roots, e.g. "
-                  "'{\"example.com,www.example.com\": \"/var/www/html\"}' (implies -d)");
-    c->add_option("--manual-auth-hook", ch.manual_auth_hook,
-                  "Command that puts a challenge in place (sh -c; CERTBOT_DOMAIN, "
-                  "CERTBOT_VALIDATION, CERTBOT_TOKEN, ...)");
-    c->add_option("--manual-cleanup-hook", ch.manual_cleanup_hook,
-                  "Command that removes it again (sh -c; also gets CERTBOT_AUTH_OUTPUT)");
-    c->add_option("--preferred-challenges", ch.preferred,
-                  "Challenge types to use, most preferred first: http-01, dns-01, tls-alpn-01")
-        ->delimiter(',');
-    c->add_option("--dns-resolver", ch.dns_resolver,
-                  "DNS server (IP[:PORT]) to poll until the DNS-01 TXT records are visible");
-    c->add_option("--dns-propagation-seconds", ch.dns_propagation_seconds,
-                  "Seconds to wait after the DNS-01 records are in place")
-        ->default_str("0");
-    c->add_option("--dns-rfc2136-credentials", ch.dns_rfc2136_credentials,
-                  "certbot-style RFC 2136 credentials file (server, port, TSIG key; mode 600)");
-    c->add_option("--tls-alpn-01-port", ch.tls_alpn01_port, "Port for the TLS-ALPN-01 responder")
-        ->default_str("443");
-    c->add_option("--tls-alpn-01-address", ch.tls_alpn01_address,
-                  "Address for the TLS-ALPN-01 responder (default: all)");
-  }
-
-  // At most one way of choosing; -w or --webroot-map alone imply --webroot.
-  std::string ChosenAuthenticator() const {
-    std::vector<std::string> chosen;
-    if (!authenticator_.empty()) chosen.push_back(authenticator_);
-    const std::pair<bool, const char*> flags[] = {{standalone_, "standalone"},
-                                                  {nginx_, "nginx"},
-                                                  {webroot_, "webroot"},
-                                                  {manual_, "manual"},
-                                                  {rfc2136_, "dns-rfc2136"}};
-    for (const auto& [set, name] : flags)
-      if (set && (chosen.empty() || chosen.front() != name)) chosen.push_back(name);
-    if (chosen.size() > 1)
-      throw UsageError("choose one authenticator (given: " + chosen[0] + " and " + chosen[1] +
-                       ")");
-    if (!chosen.empty()) return chosen.front();
-    if (!o_.webroot_paths.empty() || !o_.webroot_map_json.empty()) return "webroot";
-    return "standalone";
-  }
-
   app::CertonlyOptions o_;
-  std::string authenticator_;
-  bool standalone_ = false, nginx_ = false, webroot_ = false, manual_ = false, rfc2136_ = false;
+  AuthenticatorArgs auth_;
+  OrderArgs order_;
 };
 
 }  // namespace

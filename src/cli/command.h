@@ -30,6 +30,7 @@ std::vector<std::unique_ptr<Command>> AllCommands();
 
 std::unique_ptr<Command> MakeCertonlyCommand();
 std::unique_ptr<Command> MakeRenewCommand();
+std::unique_ptr<Command> MakeReconfigureCommand();
 std::unique_ptr<Command> MakeCertificatesCommand();
 std::unique_ptr<Command> MakeRunCommand();
 std::unique_ptr<Command> MakeInstallCommand();

@@ -6,6 +6,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   std::vector<std::unique_ptr<Command>> all;
   all.push_back(MakeCertonlyCommand());
   all.push_back(MakeRenewCommand());
+  all.push_back(MakeReconfigureCommand());
   all.push_back(MakeCertificatesCommand());
   all.push_back(MakeRunCommand());
   all.push_back(MakeInstallCommand());

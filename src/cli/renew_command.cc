@@ -1,15 +1,54 @@
+#include "app/reconfigure.h"
 #include "app/renew.h"
+#include "cli/authenticator_args.h"
 #include "cli/command.h"
 
 namespace certpilot::cli {
 namespace {
+
+// What renew and reconfigure share: the settings that can be changed for a
+// lineage, given as overrides of what its renewal conf holds.
+class RenewOverrides {
+ public:
+  void Register(CLI::App* r, app::RenewOptions& o) {
+    r->add_option("--cert-name", o.cert_name, "Only this lineage");
+    AddHookOptions(r, o.pre_hook, o.post_hook, o.deploy_hook);
+    r->add_option("--http-01-port", o.http01_port, "Override the stored HTTP-01 port");
+    r->add_option("--http-01-address", o.http01_address, "Override the stored address");
+    auto* reuse = r->add_flag("--reuse-key", reuse_, "Keep the current key from now on");
+    r->add_flag("--no-reuse-key", no_reuse_, "Make a new key at each renewal from now on")
+        ->excludes(reuse);
+    r->add_flag("--new-key", o.new_key, "Make a new key this time, even with --reuse-key");
+    auth_.Register(r, no_domains_);
+    r->add_flag("--nginx", auth_.nginx, "Prove control through nginx");
+    order_.Register(r);
+  }
+  void ApplyTo(app::RenewOptions& o) const {
+    if (reuse_) o.reuse_key = true;
+    if (no_reuse_) o.reuse_key = false;
+    if (auth_.Given()) {
+      std::string chosen = auth_.Chosen();
+      if (!chosen.empty()) o.authenticator = chosen;
+      o.challenges = auth_.challenges;
+      o.webroot_paths = auth_.webroot_paths;
+      o.webroot_map_json = auth_.webroot_map_json;
+    }
+    order_.ApplyTo(o);
+  }
+
+ private:
+  AuthenticatorArgs auth_;
+  OrderArgs order_;
+  const std::vector<std::string> no_domains_;  // renew has no -d: every -w applies to all
+  bool reuse_ = false, no_reuse_ = false;
+};
 
 class RenewCommand : public Command {
  public:
   CLI::App* Register(CLI::App& root, app::CommonOptions& common) override {
     CLI::App* r = root.add_subcommand("renew", "Renew every certificate that is due");
     AddCommonOptions(r, common);
-    r->add_option("--cert-name", o_.cert_name, "Renew only this lineage");
+    overrides_.Register(r, o_);
     r->add_flag("--force-renewal,--renew-by-default", o_.force_renewal, "Renew even if not due");
     r->add_flag("--dry-run", o_.dry_run,
                 "Obtain test certificates (staging server for Let's Encrypt); save nothing, "
@@ -18,31 +57,47 @@ class RenewCommand : public Command {
                 "Do not sleep up to 8 minutes before renewing when not on a terminal");
     r->add_option("--jobs,-j", o_.jobs, "Renew up to N lineages at once")->default_str("4");
     r->add_flag("--json", o_.json, "Print a JSON summary");
-    AddHookOptions(r, o_.pre_hook, o_.post_hook, o_.deploy_hook);
-    r->add_option("--http-01-port", o_.http01_port, "Override the stored HTTP-01 port");
-    r->add_option("--http-01-address", o_.http01_address, "Override the stored address");
     r->add_option("--key-type", o_.key_type, "Override the stored key type");
     r->add_option("--rsa-key-size", o_.rsa_key_size, "Override the stored RSA key size");
     r->add_option("--elliptic-curve", o_.elliptic_curve, "Override the stored curve");
-    auto* reuse = r->add_flag("--reuse-key", reuse_, "Keep the current key from now on");
-    r->add_flag("--no-reuse-key,--new-key", new_key_, "Make a new key from now on")
-        ->excludes(reuse);
     return r;
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
-    if (reuse_) o_.reuse_key = true;
-    if (new_key_) o_.reuse_key = false;
+    overrides_.ApplyTo(o_);
     return app::Renew(o_, services);
   }
 
  private:
   app::RenewOptions o_;
-  bool reuse_ = false, new_key_ = false;
+  RenewOverrides overrides_;
+};
+
+class ReconfigureCommand : public Command {
+ public:
+  CLI::App* Register(CLI::App& root, app::CommonOptions& common) override {
+    CLI::App* r = root.add_subcommand(
+        "reconfigure", "Change how a certificate renews, after a dry run proves it works");
+    AddCommonOptions(r, common);
+    overrides_.Register(r, o_.renew);
+    return r;
+  }
+  int Run(const app::CommonOptions& common, app::Services& services) override {
+    o_.renew.common = common;
+    overrides_.ApplyTo(o_.renew);
+    return app::Reconfigure(o_, services);
+  }
+
+ private:
+  app::ReconfigureOptions o_;
+  RenewOverrides overrides_;
 };
 
 }  // namespace
 
 std::unique_ptr<Command> MakeRenewCommand() { return std::make_unique<RenewCommand>(); }
+std::unique_ptr<Command> MakeReconfigureCommand() {
+  return std::make_unique<ReconfigureCommand>();
+}
 
 }  // namespace certpilot::cli

@@ -1,6 +1,5 @@
 #include "crypto/certificate.h"
 
-#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -67,11 +66,6 @@ GeneralNamesPtr SubjectAltNames(const X509* cert) {
       X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   if (!names) ERR_clear_error();
   return names;
-}
-
-std::string Asn1StringText(const ASN1_STRING* s) {
-  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                     static_cast<size_t>(ASN1_STRING_length(s)));
 }
 
 bool IsPemSpace(char c) {
@@ -188,33 +182,11 @@ std::string Certificate::Subject() const {
 }
 
 std::vector<std::string> Certificate::DnsNames() const {
-  std::vector<std::string> out;
-  GeneralNamesPtr names = SubjectAltNames(cert_.get());
-  for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
-    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
-    if (name->type == GEN_DNS) out.push_back(Asn1StringText(name->d.dNSName));
-  }
-  return out;
+  return internal::SanTextsOf(SubjectAltNames(cert_.get()).get()).dns;
 }
 
 std::vector<std::string> Certificate::IpAddresses() const {
-  std::vector<std::string> out;
-  GeneralNamesPtr names = SubjectAltNames(cert_.get());
-  for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
-    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
-    if (name->type != GEN_IPADD) continue;
-    const ASN1_OCTET_STRING* ip = name->d.iPAddress;
-    const int len = ASN1_STRING_length(ip);
-    // RFC 5280 §4.2.1.6: 4 octets for IPv4, 16 for IPv6. Other lengths
-    // (address + mask) belong to name constraints, not to a leaf.
-    if (len != 4 && len != 16) continue;
-    char text[INET6_ADDRSTRLEN] = {};
-    if (inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip),
-                  text, sizeof(text)) != nullptr) {
-      out.emplace_back(text);
-    }
-  }
-  return out;
+  return internal::SanTextsOf(SubjectAltNames(cert_.get()).get()).ip;
 }
 
 std::string Certificate::PublicKeyDer() const {

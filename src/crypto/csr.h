@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crypto/private_key.h"
@@ -20,5 +21,19 @@ namespace certpilot::crypto {
 std::string MakeCsrDer(const PrivateKey& key,
                        const std::vector<std::string>& names,
                        bool must_staple = false);
+
+// A CSR someone else made (`certonly --csr`).
+struct ParsedCsr {
+  std::string der;  // what finalize sends (RFC 8555 §7.4)
+  // The names to order: the subjectAltName dNSNames and iPAddresses, and the
+  // subject CN when no SAN holds it (as certbot reads CSRs).
+  std::vector<std::string> dns_names, ip_addresses;
+  std::string public_key_der;  // SubjectPublicKeyInfo, to check the issued certificate
+};
+
+// Accepts PEM ("CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST") or DER.
+// Throws CryptoError when it is neither, when its signature does not verify
+// with its own key, or when it names nothing.
+ParsedCsr ParseCsr(std::string_view pem_or_der);
 
 }  // namespace certpilot::crypto

@@ -1,11 +1,37 @@
 #include "crypto/openssl_ptr.h"
 
+#include <arpa/inet.h>
+#include <openssl/x509v3.h>
+
 #include <climits>
 #include <string>
 
 #include "crypto/crypto_error.h"
 
 namespace certpilot::crypto::internal {
+
+SanTexts SanTextsOf(const GENERAL_NAMES* names) {
+  SanTexts out;
+  for (int i = 0; names && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type == GEN_DNS) {
+      const ASN1_STRING* s = name->d.dNSName;
+      out.dns.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                           static_cast<size_t>(ASN1_STRING_length(s)));
+    } else if (name->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING* ip = name->d.iPAddress;
+      const int len = ASN1_STRING_length(ip);
+      // RFC 5280 §4.2.1.6: 4 octets for IPv4, 16 for IPv6. Other lengths
+      // (address + mask) belong to name constraints, not to a leaf.
+      if (len != 4 && len != 16) continue;
+      char text[INET6_ADDRSTRLEN] = {};
+      if (inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), text,
+                    sizeof(text)) != nullptr)
+        out.ip.emplace_back(text);
+    }
+  }
+  return out;
+}
 
 BioPtr NewMemBio() {
   BioPtr bio(BIO_new(BIO_s_mem()));

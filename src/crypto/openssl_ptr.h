@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "crypto/private_key.h"
 
@@ -48,6 +49,14 @@ BioPtr NewMemBio();
 BioPtr MemBioOver(const void* data, size_t size);
 // Everything written to a memory BIO so far.
 std::string BioContents(BIO* bio);
+
+// The dNSName and iPAddress entries of a subjectAltName, as text (IP
+// addresses as inet_ntop prints them; entries of other lengths — name
+// constraints' address + mask — are skipped). `names` may be null.
+struct SanTexts {
+  std::vector<std::string> dns, ip;
+};
+SanTexts SanTextsOf(const GENERAL_NAMES* names);
 
 // The KeySpec of a public or private RSA / EC key. Throws CryptoError for
 // other key types and for EC curves other than P-256 / P-384.

@@ -99,13 +99,19 @@ std::string SolverTypes(const ObtainRequest& req) {
   return Join(types, ", ");
 }
 
-std::string ValidationFailure(const Authorization& authz) {
+// The name as ordered ("*." back on a wildcard's).
+Identifier Ordered(const Identifier& id, bool wildcard) {
+  return {id.type, (wildcard ? "*." : "") + id.value};
+}
+
+ValidationError ValidationFailure(const Authorization& authz) {
   std::string why;
   for (const acme::Challenge& c : authz.challenges)
     if (!c.error_text.empty()) why = c.error_text;
   if (why.empty()) why = std::string("authorization is ") + acme::StatusName(authz.status);
-  return "validation of " + Display(authz.identifier, authz.wildcard) +
-         " failed: " + why;
+  return ValidationError("validation of " + Display(authz.identifier, authz.wildcard) +
+                             " failed: " + why,
+                         Ordered(authz.identifier, authz.wildcard));
 }
 
 // Waits until every authorization has left "pending" and checks it is valid.
@@ -121,7 +127,7 @@ void AwaitAuthorizations(acme::Client& client, Clock& clock,
       std::optional<std::chrono::seconds> retry_after;
       Authorization authz = client.GetAuthorization(p.authorization_url, &retry_after);
       if (authz.status == Status::kValid) break;
-      if (authz.status != Status::kPending) throw ValidationError(ValidationFailure(authz));
+      if (authz.status != Status::kPending) throw ValidationFailure(authz);
       poller.Wait(retry_after);
     }
   }
@@ -177,7 +183,9 @@ std::string ChooseChain(acme::Client& client, const ObtainRequest& req,
 
 void VerifyCertificate(const ObtainRequest& req, const std::string& cert_pem) {
   crypto::Certificate cert = crypto::Certificate::FromPem(cert_pem);
-  if (!cert.MatchesKey(req.certificate_key))
+  const bool key_matches = req.csr ? cert.PublicKeyDer() == req.csr->public_key_der
+                                   : cert.MatchesKey(*req.certificate_key);
+  if (!key_matches)
     throw acme::ProtocolError("certificate",
                               "the issued certificate is not for the key in the CSR");
   std::vector<Identifier> got;
@@ -211,7 +219,7 @@ ObtainResult Obtain(acme::Client& client, Clock& clock, const ObtainRequest& req
                                                     StripControl(id.value) +
                                                     ", which was not ordered");
       if (authz.status == Status::kValid) continue;  // reused authorization
-      if (authz.status != Status::kPending) throw ValidationError(ValidationFailure(authz));
+      if (authz.status != Status::kPending) throw ValidationFailure(authz);
       const acme::Challenge* chosen = nullptr;
       ChallengeSolver* solver = PickSolver(req, authz, &chosen);
       if (!solver)
@@ -231,8 +239,9 @@ ObtainResult Obtain(acme::Client& client, Clock& clock, const ObtainRequest& req
       acme::Challenge c = client.RespondToChallenge(p.task.challenge.url);
       if (c.status == Status::kInvalid)
         throw ValidationError("validation of " +
-                              Display(p.task.identifier, p.task.wildcard) +
-                              " failed: " + c.error_text);
+                                  Display(p.task.identifier, p.task.wildcard) +
+                                  " failed: " + c.error_text,
+                              Ordered(p.task.identifier, p.task.wildcard));
     }
     AwaitAuthorizations(client, clock, policy, presented);
   }
@@ -243,7 +252,8 @@ ObtainResult Obtain(acme::Client& client, Clock& clock, const ObtainRequest& req
 
   std::vector<std::string> names;
   for (const Identifier& id : req.identifiers) names.push_back(id.value);
-  std::string csr = crypto::MakeCsrDer(req.certificate_key, names, req.must_staple);
+  std::string csr = req.csr ? req.csr->der
+                            : crypto::MakeCsrDer(*req.certificate_key, names, req.must_staple);
   log::Debug("Finalizing order " + order.url);
   std::optional<std::chrono::seconds> retry_after;
   Order finalized = client.Finalize(order, csr);

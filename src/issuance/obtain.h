@@ -8,11 +8,13 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "acme/client.h"
 #include "acme/types.h"
+#include "crypto/csr.h"
 #include "crypto/private_key.h"
 #include "issuance/challenge_solver.h"
 
@@ -20,13 +22,17 @@ namespace certpilot::issuance {
 
 struct ObtainRequest {
   std::vector<acme::Identifier> identifiers;
-  crypto::PrivateKey certificate_key;
+  // The certificate's key, from which Obtain makes the CSR — or, with `csr`
+  // set (certonly --csr), none: the CSR is sent as it is and the
+  // certificate checked against its public key.
+  std::optional<crypto::PrivateKey> certificate_key;
   // Solvers by challenge type, in order of preference (first offered wins).
   std::vector<ChallengeSolver*> solvers;
   std::string replaces;         // RFC 9773 ARI certificate ID
   std::string profile;
   std::string preferred_chain;  // issuer CN of the chain's top certificate
   bool must_staple = false;
+  std::optional<crypto::ParsedCsr> csr;
 };
 
 struct ObtainResult {
@@ -43,10 +49,16 @@ ObtainResult Obtain(acme::Client& client, Clock& clock,
                     const ObtainRequest& request,
                     const acme::RetryPolicy& policy = {});
 
-// The CA tried and failed to validate `identifier`.
+// The CA tried and failed to validate identifier() (as ordered: "*.x" for
+// a wildcard).
 class ValidationError : public Error {
  public:
-  using Error::Error;
+  ValidationError(const std::string& message, acme::Identifier identifier)
+      : Error(message), identifier_(std::move(identifier)) {}
+  const acme::Identifier& identifier() const { return identifier_; }
+
+ private:
+  acme::Identifier identifier_;
 };
 
 }  // namespace certpilot::issuance

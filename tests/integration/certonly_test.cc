@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -144,11 +145,26 @@ TEST_F(CertonlyTest, SecondRunKeepsACertificateThatIsNotDue) {
   ExpectValidLineage("again.example.com", {"again.example.com"}, "ecdsa-p256");
 }
 
-TEST_F(CertonlyTest, NameClashGetsSuffix) {
+TEST_F(CertonlyTest, MoreNamesNeedExpandOrAnotherLineage) {
   ASSERT_EQ(Certonly({"-d", "clash.example.com"}).exit_code, 0);
+  // As certbot: -n without --expand does not guess.
   RunResult r = Certonly({"-d", "clash.example.com", "-d", "www.clash.example.com"});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_THAT(r.err, ::testing::HasSubstr("pass --expand"));
+  // --expand grows the existing lineage to a new version.
+  r = Certonly({"-d", "clash.example.com", "-d", "www.clash.example.com", "--expand"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  ExpectValidLineage("clash.example.com-0001", {"clash.example.com", "www.clash.example.com"},
+  ExpectValidLineage("clash.example.com", {"clash.example.com", "www.clash.example.com"},
+                     "ecdsa-p256");
+  EXPECT_EQ(fs::read_symlink(config() + "/live/clash.example.com/cert.pem"),
+            "../../archive/clash.example.com/cert2.pem");
+  // --cert-name replaces the named lineage's names.
+  ASSERT_EQ(Certonly({"-d", "solo.example.com"}).exit_code, 0);
+  ASSERT_EQ(Certonly({"-d", "solo.example.com", "--cert-name", "solo.example.com",
+                      "-d", "other.example.com", "--force-renewal"})
+                .exit_code,
+            0);
+  ExpectValidLineage("solo.example.com", {"other.example.com", "solo.example.com"},
                      "ecdsa-p256");
 }
 

@@ -54,7 +54,7 @@ class AcmeSession {
     for (const std::string& n : names) identifiers.push_back({"dns", n});
     issuance::ObtainRequest request{
         identifiers, crypto::PrivateKey::Generate({}), solvers, "", "", "",
-        false};
+        false, std::nullopt};
     acme::RetryPolicy policy;
     policy.poll_deadline = std::chrono::seconds(60);
     return issuance::Obtain(client_, clock_, request, policy);

@@ -686,8 +686,8 @@ void PebbleFixture::ChalltestsrvPost(const std::string& path,
   }
 }
 
-std::string PebbleFixture::RootsPem() const {
-  return ManagementGet("/roots/0");
+std::string PebbleFixture::RootsPem(int index) const {
+  return ManagementGet("/roots/" + std::to_string(index));
 }
 
 std::string PebbleFixture::IntermediatePem() const {

@@ -105,8 +105,9 @@ class PebbleFixture {
   const PebbleOptions& options() const { return options_; }
 
   // The root certificate (PEM) that issued certificates chain to; Pebble
-  // makes a new one at every start. GET <management>/roots/0.
-  std::string RootsPem() const;
+  // makes a new one at every start. GET <management>/roots/<index>: with
+  // PEBBLE_ALTERNATE_ROOTS=N, indexes 1..N are the alternate chains' roots.
+  std::string RootsPem(int index = 0) const;
   // The PEM of the intermediate that signs leaf certificates.
   std::string IntermediatePem() const;
   // Pebble's status of an issued certificate: "Valid" or "Revoked". The serial

@@ -13,6 +13,10 @@
 
 #include "app/account_setup.h"
 #include "app/certificates.h"
+#include "app/reconfigure.h"
+#include "crypto/certificate.h"
+#include "crypto/csr.h"
+#include "issuance/obtain.h"
 #include "app/run_context.h"
 #include "app/renewal_settings.h"
 #include "storage/renewal_conf.h"
@@ -284,6 +288,157 @@ TEST_F(CertonlyUseCase, RefusalsComeBeforeAnyRequest) {
   EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }),
               HasSubstr("need the webroot authenticator"));
   EXPECT_TRUE(ca_.requests().empty());
+}
+
+// ---- issue 6: CSR, subsets, expand, profiles, chain, must-staple, reconfigure ----
+
+TEST_F(CertonlyUseCase, CsrIssuesIntoFilesAndMakesNoLineage) {
+  const crypto::PrivateKey key = crypto::PrivateKey::Generate({});
+  const std::string csr = dir_ / "req.der";
+  std::ofstream(csr, std::ios::binary) << crypto::MakeCsrDer(key, {"csr.example", "127.0.0.1"});
+  options_.csr = csr;
+  options_.cert_path = dir_ / "out/cert.pem";
+  options_.chain_path = dir_ / "out/chain.pem";
+  options_.fullchain_path = dir_ / "out/fullchain.pem";
+  fs::create_directories(dir_ / "out");
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  crypto::Certificate cert =
+      crypto::Certificate::FromPem(testing::ReadFileOrEmpty(options_.cert_path));
+  EXPECT_TRUE(cert.MatchesKey(key));
+  EXPECT_THAT(cert.DnsNames(), ElementsAre("csr.example"));
+  EXPECT_THAT(cert.IpAddresses(), ElementsAre("127.0.0.1"));
+  EXPECT_EQ(testing::ReadFileOrEmpty(options_.fullchain_path),
+            testing::ReadFileOrEmpty(options_.cert_path) +
+                testing::ReadFileOrEmpty(options_.chain_path));
+  EXPECT_FALSE(fs::exists(dir_ / "config/live"));
+  EXPECT_FALSE(fs::exists(dir_ / "config/renewal"));
+
+  // Never overwrites; refused before anything is ordered.
+  const int orders = ca_.CountRequests("/new-order");
+  EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }),
+              HasSubstr("out/cert.pem exists; certpilot never overwrites"));
+  EXPECT_EQ(ca_.CountRequests("/new-order"), orders);
+  options_.domains = {"other.example"};
+  EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }),
+              HasSubstr("the -d names differ from the CSR's"));
+  options_.csr = dir_ / "out/cert.pem";  // not a CSR
+  options_.domains.clear();
+  EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }), HasSubstr("--csr "));
+}
+
+TEST_F(CertonlyUseCase, CsrDefaultFileNamesCountUpLikeCertbots) {
+  const std::string csr = dir_ / "req.pem";
+  std::ofstream(csr, std::ios::binary)
+      << crypto::MakeCsrDer(crypto::PrivateKey::Generate({}), {"n.example"});
+  options_.csr = csr;
+  fs::create_directories(dir_ / "cwd");
+  const fs::path before = fs::current_path();
+  fs::current_path(dir_ / "cwd");
+  std::ofstream("0000_chain.pem") << "someone's";
+  EXPECT_EQ(Certonly(options_, services_), 0);
+  EXPECT_EQ(Certonly(options_, services_), 0);
+  fs::current_path(before);
+  EXPECT_EQ(testing::ReadFileOrEmpty(dir_ / "cwd/0000_chain.pem"), "someone's");
+  EXPECT_FALSE(fs::exists(dir_ / "cwd/0000_cert.pem"));
+  for (const char* f : {"0001_cert.pem", "0001_chain.pem", "0001_fullchain.pem",
+                        "0002_cert.pem", "0002_chain.pem", "0002_fullchain.pem"})
+    EXPECT_TRUE(fs::exists(dir_ / ("cwd/" + std::string(f)))) << f;
+}
+
+TEST_F(CertonlyUseCase, AllowSubsetOfNamesDropsWhatFailsValidation) {
+  ca_.failing_names = {"bad.example"};
+  options_.domains = {"good.example", "bad.example"};
+  EXPECT_THROW(Certonly(options_, services_), issuance::ValidationError);
+  options_.allow_subset_of_names = true;
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  EXPECT_THAT(ListJson()[0]["domains"], ElementsAre("good.example"));
+  // Not when nothing would be left.
+  options_.domains = {"bad.example"};
+  options_.cert_name = "only-bad";
+  EXPECT_THROW(Certonly(options_, services_), issuance::ValidationError);
+}
+
+TEST_F(CertonlyUseCase, ExpandAsksOnATerminalAndNeedsTheFlagOtherwise) {
+  options_.domains = {"e.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  options_.domains = {"e.example", "www.e.example"};
+  EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }), HasSubstr("--expand"));
+  prompter_.interactive_ = true;
+  prompter_.answers = {"y"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  nlohmann::json list = ListJson();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["name"], "e.example");
+  EXPECT_THAT(list[0]["domains"], ElementsAre("e.example", "www.e.example"));
+}
+
+TEST_F(CertonlyUseCase, ProfilesFollowWhatTheDirectoryOffers) {
+  ca_.profiles = {{"classic", "the default"}, {"shortlived", "6 days"}};
+  options_.domains = {"p.example"};
+  options_.order.required_profile = "tlsserver";
+  try {
+    Certonly(options_, services_);
+    FAIL() << "a missing required profile was accepted";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("does not offer the required profile \"tlsserver\" "
+                                    "(it offers: classic, shortlived)"));
+  }
+  options_.order.required_profile.clear();
+  options_.order.preferred_profile = "tlsserver";  // not offered: the default
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  options_.order.preferred_profile = "shortlived";
+  options_.force_renewal = true;
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  EXPECT_THAT(ca_.OrderedProfiles(), ElementsAre("", "shortlived"));
+  EXPECT_EQ(StoredSettings("p.example").order.preferred_profile, "shortlived");
+  options_.order.required_profile = "classic";
+  EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }),
+              HasSubstr("exclude each other"));
+}
+
+TEST_F(CertonlyUseCase, OrderSettingsAreStoredForRenewal) {
+  options_.domains = {"o.example"};
+  options_.order.must_staple = true;
+  options_.order.preferred_chain = "Some Root X1";
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  OrderSettings stored = StoredSettings("o.example").order;
+  EXPECT_EQ(stored, options_.order);
+  const std::string conf = testing::ReadFileOrEmpty(dir_ / "config/renewal/o.example.conf");
+  EXPECT_THAT(conf, HasSubstr("must_staple = True"));
+  EXPECT_THAT(conf, HasSubstr("preferred_chain = Some Root X1"));
+}
+
+TEST_F(CertonlyUseCase, ReconfigureSavesOnlyWhatADryRunProved) {
+  options_.domains = {"r.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  const std::string conf_path = dir_ / "config/renewal/r.example.conf";
+  const std::string before = testing::ReadFileOrEmpty(conf_path);
+  ReconfigureOptions r;
+  r.renew.common = options_.common;
+  r.renew.cert_name = "r.example";
+  r.renew.deploy_hook = "echo deployed";
+  r.renew.must_staple = true;
+  r.renew.http01_address = "127.0.0.1";
+  r.renew.http01_port = options_.http01_port;
+
+  ca_.failing_names = {"r.example"};
+  EXPECT_EQ(Reconfigure(r, services_), 1);
+  EXPECT_EQ(testing::ReadFileOrEmpty(conf_path), before);
+
+  ca_.failing_names.clear();
+  const int orders = ca_.CountRequests("/new-order");
+  ASSERT_EQ(Reconfigure(r, services_), 0);
+  EXPECT_EQ(ca_.CountRequests("/new-order"), orders + 1);  // the dry run
+  RenewalSettings s = StoredSettings("r.example");
+  EXPECT_EQ(s.deploy_hook, "echo deployed");
+  EXPECT_TRUE(s.order.must_staple);
+  // The certificate itself was not replaced.
+  EXPECT_TRUE(fs::exists(dir_ / "config/archive/r.example/cert1.pem"));
+  EXPECT_FALSE(fs::exists(dir_ / "config/archive/r.example/cert2.pem"));
+
+  r.renew.cert_name = "missing.example";
+  EXPECT_THAT(UsageMessage([&] { Reconfigure(r, services_); }),
+              HasSubstr("no certificate named missing.example"));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -171,6 +172,64 @@ TEST(CsrTest, RejectsNoNamesAndInvalidNames) {
   EXPECT_THROW(MakeCsrDer(key, {"b\xc3\xa4"
                                 "d.example"}),
                CryptoError);
+}
+
+// ---- ParseCsr: CSRs someone else made (certonly --csr) ----
+
+std::string DerToPem(const std::string& der) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  ReqPtr req(d2i_X509_REQ(nullptr, &p, long(der.size())));
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509_REQ(bio, req.get());
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string pem(data, size_t(len));
+  BIO_free(bio);
+  return pem;
+}
+
+TEST(ParseCsrTest, ReadsNamesAndKeyFromDerAndPem) {
+  const PrivateKey& key = CachedKey("ecdsa-p256");
+  const std::string der = MakeCsrDer(key, {"a.example.com", "www.a.example.com", "127.0.0.1"});
+  for (const std::string& input : {der, DerToPem(der)}) {
+    crypto::ParsedCsr csr = ParseCsr(input);
+    EXPECT_EQ(csr.der, der);
+    EXPECT_THAT(csr.dns_names, ElementsAre("a.example.com", "www.a.example.com"));
+    EXPECT_THAT(csr.ip_addresses, ElementsAre("127.0.0.1"));
+    EXPECT_EQ(csr.public_key_der, key.PublicKeyDer());
+  }
+}
+
+TEST(ParseCsrTest, ACommonNameMissingFromTheSansIsOrderedToo) {
+  const PrivateKey& key = CachedKey("rsa-2048");
+  ReqPtr req(X509_REQ_new());
+  X509_REQ_set_version(req.get(), 0);
+  X509_NAME* subject = X509_REQ_get_subject_name(req.get());
+  X509_NAME_add_entry_by_NID(subject, NID_commonName, MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("cn.example.com"), -1, -1,
+                             0);
+  X509_REQ_set_pubkey(req.get(), key.get());
+  ASSERT_GT(X509_REQ_sign(req.get(), key.get(), EVP_sha256()), 0);
+  unsigned char* out = nullptr;
+  int len = i2d_X509_REQ(req.get(), &out);
+  std::string der(reinterpret_cast<char*>(out), size_t(len));
+  OPENSSL_free(out);
+  EXPECT_THAT(ParseCsr(der).dns_names, ElementsAre("cn.example.com"));
+}
+
+TEST(ParseCsrTest, RefusesGarbageAndBadSignatures) {
+  EXPECT_THROW(ParseCsr("not a csr"), CryptoError);
+  EXPECT_THROW(ParseCsr("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n"
+                        "-----END CERTIFICATE REQUEST-----\n"),
+               CryptoError);
+  std::string der = MakeCsrDer(CachedKey("ecdsa-p256"), {"a.example.com"});
+  der[der.find("a.example.com")] = 'b';
+  try {
+    ParseCsr(der);
+    FAIL() << "a tampered CSR was accepted";
+  } catch (const CryptoError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("signature does not verify"));
+  }
 }
 
 }  // namespace

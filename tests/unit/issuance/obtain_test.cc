@@ -42,7 +42,7 @@ class ObtainTest : public ::testing::Test {
     EXPECT_TRUE(ca_.violations().empty()) << ::testing::PrintToString(ca_.violations());
   }
   ObtainRequest Request(std::vector<acme::Identifier> ids) {
-    ObtainRequest r{std::move(ids), crypto::PrivateKey::Generate({}), {&http_}, "", "", "", false};
+    ObtainRequest r{std::move(ids), crypto::PrivateKey::Generate({}), {&http_}, "", "", "", false, std::nullopt};
     return r;
   }
 
@@ -62,7 +62,7 @@ TEST_F(ObtainTest, IssuesForSeveralNamesAndCleansUp) {
   for (const ChallengeTask& t : http_.presented)
     EXPECT_EQ(t.key_authorization, t.challenge.token + "." + client_.account_key()->Thumbprint());
   crypto::Certificate cert = crypto::Certificate::FromPem(res.cert_pem);
-  EXPECT_TRUE(cert.MatchesKey(req.certificate_key));
+  EXPECT_TRUE(cert.MatchesKey(*req.certificate_key));
   EXPECT_EQ(cert.IpAddresses(), std::vector<std::string>{"127.0.0.1"});
   EXPECT_EQ(res.fullchain_pem, res.cert_pem + res.chain_pem);
   EXPECT_EQ(res.chain_pem, ca_.CaCertificatePem());
