@@ -1,5 +1,6 @@
 #include "app/accounts.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -73,11 +74,14 @@ int ShowAccount(const AccountOptions& o, Services& services) {
   AccountSession s(o, services, ctx);
   acme::Account a = s.client.GetAccount();
   std::string thumbprint = s.stored.key.Thumbprint();
+  // draft-ietf-acme-profiles: what --preferred-profile/--required-profile
+  // can name at this CA.
+  const std::map<std::string, std::string>& profiles = s.client.GetDirectory().meta.profiles;
   if (o.json) {
     nlohmann::json j = {{"server", s.server},       {"id", s.stored.id},
                         {"url", a.url},             {"contact", a.contact},
                         {"status", acme::StatusName(a.status)},
-                        {"thumbprint", thumbprint}};
+                        {"thumbprint", thumbprint}, {"profiles", profiles}};
     services.out << j.dump(2) << "\n";
     return 0;
   }
@@ -88,6 +92,11 @@ int ShowAccount(const AccountOptions& o, Services& services) {
                << "  Email contact: "
                << (a.contact.empty() ? "none" : StripControl(Join(a.contact, ", "))) << "\n"
                << "  Key thumbprint: " << thumbprint << "\n";
+  if (!profiles.empty()) {
+    services.out << "  Certificate profiles offered by the CA:\n";
+    for (const auto& [name, description] : profiles)
+      services.out << "    " << StripControl(name) << ": " << StripControl(description) << "\n";
+  }
   return 0;
 }
 

@@ -168,6 +168,19 @@ TEST_F(LifecycleUseCase, RolloverFailureKeepsTheOldKey) {
   EXPECT_EQ(nlohmann::json::parse(out_.str())["thumbprint"], before);
 }
 
+TEST_F(LifecycleUseCase, ShowAccountListsTheProfilesTheCaOffers) {
+  ca_.profiles = {{"classic", "90 days"}, {"shortlived", "6 days"}};
+  ASSERT_EQ(Register(Account(), services_), 0);
+  AccountOptions show = Account();
+  out_.str("");
+  ASSERT_EQ(ShowAccount(show, services_), 0);
+  EXPECT_NE(out_.str().find("    shortlived: 6 days\n"), std::string::npos) << out_.str();
+  show.json = true;
+  out_.str("");
+  ASSERT_EQ(ShowAccount(show, services_), 0);
+  EXPECT_EQ(nlohmann::json::parse(out_.str())["profiles"]["classic"], "90 days");
+}
+
 TEST_F(LifecycleUseCase, EabKeyMustBeBase64UrlAndPaired) {
   AccountOptions o = Account();
   o.common.eab_kid = "kid-1";
