@@ -40,6 +40,7 @@ std::unique_ptr<Command> MakeRegisterCommand();
 std::unique_ptr<Command> MakeShowAccountCommand();
 std::unique_ptr<Command> MakeUpdateAccountCommand();
 std::unique_ptr<Command> MakeUnregisterCommand();
+std::unique_ptr<Command> MakeImportCertbotCommand();
 
 // Options shared by several subcommands. certbot accepts its common options
 // on every subcommand and before it; so do we: the same options are added to

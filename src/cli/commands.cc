@@ -16,6 +16,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   all.push_back(MakeShowAccountCommand());
   all.push_back(MakeUpdateAccountCommand());
   all.push_back(MakeUnregisterCommand());
+  all.push_back(MakeImportCertbotCommand());
   return all;
 }
 

@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
 
 #include <map>
 #include <optional>
@@ -417,6 +418,13 @@ std::string PrivateKey::PublicKeyDer() const {
   std::string out(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
   OPENSSL_free(der);
   return out;
+}
+
+std::string PrivateKey::PublicKeyPem() const {
+  internal::BioPtr bio = internal::NewMemBio();
+  if (PEM_write_bio_PUBKEY(bio.get(), key_.get()) != 1)
+    ThrowOpenSslError("encoding public key as PEM");
+  return internal::BioContents(bio.get());
 }
 
 KeySpec PrivateKey::Spec() const { return SpecOfKey(key_.get()); }

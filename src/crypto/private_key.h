@@ -43,6 +43,8 @@ class PrivateKey {
   std::string ToPem() const;
   // DER SubjectPublicKeyInfo of the public half.
   std::string PublicKeyDer() const;
+  // The same as PEM ("-----BEGIN PUBLIC KEY-----", 64-column base64).
+  std::string PublicKeyPem() const;
   // The spec this key satisfies (type, bits or curve). Fields that do not
   // apply keep their defaults, so it compares equal to a KeySpec built the
   // usual way. An RSA key read from PEM or JWK reports its real size, which

@@ -29,7 +29,9 @@ AccountStore::AccountStore(sys::Filesystem& fs, Layout layout,
       hostname_(std::move(hostname)) {}
 
 std::string AccountStore::AccountId(const crypto::PrivateKey& key) {
-  return crypto::Md5Hex(key.PublicKeyDer());
+  // certbot hashes the PEM form (account.py: public_bytes(Encoding.PEM,
+  // PublicFormat.SubjectPublicKeyInfo)), not the DER.
+  return crypto::Md5Hex(key.PublicKeyPem());
 }
 
 void AccountStore::ValidateId(const std::string& id) {

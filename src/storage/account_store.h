@@ -5,7 +5,7 @@
 //     regr.json         {"body": {account object}, "uri": "<account URL>"}
 //     meta.json         {"creation_dt": "<RFC 3339>",
 //                        "creation_host": "<host>", "register_to_eff": null}
-// where id = MD5 hex of the key's DER SubjectPublicKeyInfo (certbot's).
+// where id = MD5 hex of the key's SubjectPublicKeyInfo in PEM (certbot's).
 //
 // A new account directory is written completely under a hidden temporary
 // name and renamed into place, so List/Find never see half an account,
@@ -42,7 +42,7 @@ class AccountStore {
   AccountStore(sys::Filesystem& fs, Layout layout, const Clock& clock,
                std::string hostname);
 
-  // certbot's account id: hex MD5 of the public key's DER SPKI.
+  // certbot's account id: hex MD5 of the public key's PEM SPKI.
   static std::string AccountId(const crypto::PrivateKey& key);
 
   // Every account for the server, sorted by id; empty if none. Throws

@@ -208,7 +208,7 @@ ManPage ParseManPage(const std::string& path,
     const std::string& tag = lines[i + 1];
     if (section == "SUBCOMMANDS") {
       EXPECT_EQ(tag.rfind(".B ", 0), 0u) << path << ":" << i + 2 << ": " << tag;
-      page.subcommands.push_back(StripQuotes(tag.substr(3)));
+      page.subcommands.push_back(Unescape(StripQuotes(tag.substr(3))));
     } else if (section == "OPTIONS") {
       Entry e;
       e.line = int(i + 2);
@@ -293,7 +293,7 @@ TEST(ManPageTest, SubcommandsAreTheOnesTheCliHas) {
       << "SUBCOMMANDS in man/certpilot.1 lists them in the order of certpilot "
          "--help";
   for (const std::string& sub : cli.subcommands)
-    EXPECT_NE(page.synopsis.find(".B certpilot " + sub + "\n"),
+    EXPECT_NE(Unescape(page.synopsis).find(".B certpilot " + sub + "\n"),
               std::string::npos)
         << "SYNOPSIS has no \".B certpilot " << sub << "\" line";
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include <cerrno>
@@ -36,13 +37,18 @@ std::string Slurp(const std::string& path) {
 }
 
 // MD5 of the DER SPKI, computed here independently of crypto/.
+// certbot's id: MD5 of the PEM SubjectPublicKeyInfo (account.py hashes
+// public_bytes(Encoding.PEM, SubjectPublicKeyInfo)), computed here with
+// OpenSSL's PEM writer.
 std::string IndependentId(const crypto::PrivateKey& key) {
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(key.get(), &der);
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PUBKEY(bio, key.get());
+  char* pem = nullptr;
+  long len = BIO_get_mem_data(bio, &pem);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
-  EVP_Digest(der, static_cast<size_t>(len), md, &md_len, EVP_md5(), nullptr);
-  OPENSSL_free(der);
+  EVP_Digest(pem, static_cast<size_t>(len), md, &md_len, EVP_md5(), nullptr);
+  BIO_free(bio);
   std::string hex;
   char buf[3];
   for (unsigned int i = 0; i < md_len; ++i) {
