@@ -37,6 +37,7 @@ std::string ResolveEabKey(const CommonOptions& o) {
   }
   if (text.empty())
     if (const char* env = std::getenv("CERTPILOT_EAB_HMAC_KEY")) text = std::string(Trim(env));
+  if (!text.empty()) log::AddSecret(text);  // whatever its source, never in a log
   if (o.eab_kid.empty() && text.empty()) return "";
   if (o.eab_kid.empty()) throw UsageError("an EAB HMAC key needs --eab-kid");
   if (text.empty())

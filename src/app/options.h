@@ -34,6 +34,12 @@ struct CommonOptions {
   std::string eab_hmac_alg = "HS256";
   int verbosity = 0;  // -v count
   bool quiet = false;
+  // -c/--config FILE: a cli.ini to read besides CONFIG/cli.ini (read by
+  // src/cli/ before the use case runs; the use cases ignore it).
+  std::string config_file;
+  // Old log files kept beside LOGS/certpilot.log; 0: the file is never
+  // rotated (app/logging.h).
+  int max_log_backups = 10;
 
   // The directory URL this run talks to.
   std::string ServerUrl() const;

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "http/curl_http_client.h"
+#include "http/logging_http_client.h"
 
 namespace certpilot::app {
 
@@ -34,7 +35,8 @@ std::unique_ptr<http::HttpClient> MakeCurlHttpClient(const CommonOptions& option
   if (o.ca_bundle.empty())
     if (const char* env = std::getenv("CERTPILOT_CA_BUNDLE")) o.ca_bundle = env;
   o.user_agent = "certpilot/" CERTPILOT_VERSION;
-  return std::make_unique<http::CurlHttpClient>(o);
+  // The ACME exchange goes into the log file at debug level.
+  return std::make_unique<http::LoggingHttpClient>(std::make_unique<http::CurlHttpClient>(o));
 }
 
 }  // namespace certpilot::app

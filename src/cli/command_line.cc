@@ -1,6 +1,15 @@
 #include "cli/command_line.h"
 
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/logging.h"
 #include "cli/command.h"
+#include "cli/config_args.h"
+#include "cli/config_file.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -12,48 +21,159 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-void ConfigureLogging(const app::CommonOptions& o) {
-  if (o.quiet) log::SetLevel(log::Level::kError);
-  else if (o.verbosity > 0) log::SetLevel(log::Level::kDebug);
-  else log::SetLevel(log::Level::kInfo);
+// The whole command line. Built afresh for each parse: CLI11 options
+// remember what a parse saw.
+struct Parser {
+  CLI::App root{"certpilot: get and renew TLS certificates from any ACME CA",
+                "certpilot"};
+  app::CommonOptions common;
+  std::vector<std::unique_ptr<Command>> commands = AllCommands();
+  std::vector<CLI::App*> subcommands;
+
+  Parser() {
+    root.set_version_flag("--version",
+                          std::string("certpilot ") + CERTPILOT_VERSION);
+    root.require_subcommand(1);
+    root.fallthrough();
+    AddCommonOptions(&root, common);
+    for (auto& c : commands) subcommands.push_back(c->Register(root, common));
+  }
+
+  // REQUIRES: a successful parse.
+  size_t Chosen() const {
+    size_t i = 0;
+    while (i + 1 < subcommands.size() && !subcommands[i]->parsed()) ++i;
+    return i;
+  }
+
+  // Throws CLI::ParseError (also for --help and --version).
+  void Parse(const std::string& program, const std::vector<std::string>& args) {
+    std::vector<const char*> argv{program.c_str()};
+    for (const std::string& a : args) argv.push_back(a.c_str());
+    root.parse(int(argv.size()), argv.data());
+  }
+};
+
+// The cli.ini files of this run, highest precedence first: the --config
+// file (which must exist), then CONFIG/cli.ini if there is one, CONFIG
+// being the --config-dir of the command line, else of the --config file,
+// else the default.
+std::vector<std::vector<ConfigEntry>> ReadSettings(const Parser& p) {
+  std::vector<std::vector<ConfigEntry>> files;
+  const CLI::App& sub = *p.subcommands[p.Chosen()];
+  std::string config_dir = p.common.config_dir;
+  if (!p.common.config_file.empty()) {
+    std::optional<std::string> text = ReadConfigFile(p.common.config_file);
+    if (!text)
+      throw UsageError("--config " + StripControl(p.common.config_file) +
+                       ": no such file");
+    files.push_back(ParseConfigFile(*text, p.common.config_file));
+    for (const ConfigEntry& e : files.back())
+      if (e.key == "config-dir" && e.values.size() == 1 &&
+          !GivenOnCommandLine(p.root, sub, "--config-dir"))
+        config_dir = e.values[0];
+  }
+  const std::string default_file = config_dir + "/cli.ini";
+  if (std::optional<std::string> text = ReadConfigFile(default_file)) {
+    files.push_back(ParseConfigFile(*text, default_file));
+    for (const ConfigEntry& e : files.back())
+      if (e.key == "config-dir")
+        throw UsageError(
+            e.source +
+            ": config-dir cannot be set in the cli.ini of the "
+            "configuration directory; use --config-dir or --config FILE");
+  }
+  return files;
+}
+
+// The message for a parse that failed only because of `extra`: it names
+// the FILE:LINE of the argument CLI11 complains about, or all of them.
+std::string DescribeConfigError(const CLI::ParseError& e,
+                                const ConfigArguments& extra) {
+  const std::string what = e.what();
+  for (size_t i = 0; i < extra.args.size(); ++i) {
+    const std::string name = extra.args[i].substr(0, extra.args[i].find('='));
+    if (what.find(name) != std::string::npos)
+      return extra.sources[i] + ": " + what;
+  }
+  return what + " (with the settings from " + Join(extra.sources, ", ") + ")";
+}
+
+void ConfigureTerminal(const app::CommonOptions& o) {
+  if (o.quiet)
+    log::SetLevel(log::Level::kError);
+  else if (o.verbosity > 0)
+    log::SetLevel(log::Level::kDebug);
+  else
+    log::SetLevel(log::Level::kInfo);
+  log::SetColor(log::TerminalWantsColor());
+}
+
+// For the log file: the command line as given (secrets redacted by the log)
+// and the names, never the values, of the settings read from files.
+void LogInvocation(const std::vector<std::string>& args,
+                   const ConfigArguments& extra) {
+  log::Debug("certpilot " CERTPILOT_VERSION " run: certpilot " +
+             StripControl(Join(args, " ")));
+  for (size_t i = 0; i < extra.args.size(); ++i)
+    log::Debug(extra.sources[i] + ": " +
+               extra.args[i].substr(0, extra.args[i].find('=')));
+  for (const std::string& note : extra.notes) log::Debug(note);
+}
+
+// Parses, reads the cli.ini files, sets up logging and runs the subcommand.
+// Throws certpilot::Error like the use cases do.
+int ParseAndRun(const std::string& program,
+                const std::vector<std::string>& args) {
+  auto parser = std::make_unique<Parser>();
+  try {
+    parser->Parse(program, args);
+  } catch (const CLI::ParseError& e) {
+    return parser->root.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+  ConfigureTerminal(parser->common);  // for errors in the files; again below
+  ConfigArguments extra =
+      ArgumentsFromConfig(parser->root, *parser->subcommands[parser->Chosen()],
+                          ReadSettings(*parser));
+  if (!extra.args.empty()) {
+    std::vector<std::string> all = args;
+    all.insert(all.end(), extra.args.begin(), extra.args.end());
+    parser = std::make_unique<Parser>();
+    try {
+      parser->Parse(program, all);
+    } catch (const CLI::ParseError& e) {
+      throw UsageError(DescribeConfigError(e, extra));
+    }
+  }
+
+  const app::CommonOptions& common = parser->common;
+  ConfigureTerminal(common);
+  if (!common.eab_hmac_key.empty()) log::AddSecret(common.eab_hmac_key);
+  app::ProductionServices production(common);
+  app::StartLogFile(common, production.services().fs);
+  LogInvocation(args, extra);
+  return parser->commands[parser->Chosen()]->Run(common, production.services());
 }
 
 }  // namespace
 
 int Run(int argc, char** argv) {
-  CLI::App root{"certpilot: get and renew TLS certificates from any ACME CA", "certpilot"};
-  root.set_version_flag("--version", std::string("certpilot ") + CERTPILOT_VERSION);
-  root.require_subcommand(1);
-  root.fallthrough();
-
-  app::CommonOptions common;
-  AddCommonOptions(&root, common);
-  std::vector<std::unique_ptr<Command>> commands = AllCommands();
-  std::vector<CLI::App*> subcommands;
-  for (auto& c : commands) subcommands.push_back(c->Register(root, common));
-
+  const std::string program = argc > 0 ? argv[0] : "certpilot";
+  const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+  int code = kExitFailure;
   try {
-    root.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return root.exit(e) == 0 ? kExitOk : kExitUsage;
-  }
-
-  ConfigureLogging(common);
-  app::ProductionServices production(common);
-  try {
-    for (size_t i = 0; i < commands.size(); ++i)
-      if (subcommands[i]->parsed()) return commands[i]->Run(common, production.services());
+    code = ParseAndRun(program, args);
   } catch (const UsageError& e) {
     log::Error(e.what());
-    return kExitUsage;
+    code = kExitUsage;
   } catch (const Error& e) {
     log::Error(e.what());
-    return kExitFailure;
   } catch (const std::exception& e) {
     log::Error(std::string("unexpected failure: ") + StripControl(e.what()));
-    return kExitFailure;
   }
-  return kExitUsage;
+  log::Debug("exit status " + std::to_string(code));
+  log::SetFileSink(nullptr, log::Level::kDebug);  // closes the file
+  return code;
 }
 
 }  // namespace certpilot::cli

@@ -1,4 +1,5 @@
 #include "cli/command.h"
+#include "util/strings.h"
 
 namespace certpilot::cli {
 
@@ -9,6 +10,12 @@ void AddCommonOptions(CLI::App* app, app::CommonOptions& o) {
       ->default_str("/var/lib/certpilot");
   app->add_option("--logs-dir", o.logs_dir, "Logs directory")
       ->default_str("/var/log/certpilot");
+  app->add_option("-c,--config", o.config_file,
+                  "cli.ini file of default options (besides CONFIG/cli.ini)");
+  app->add_option("--max-log-backups", o.max_log_backups,
+                  "Old log files to keep (0: never rotate the log)")
+      ->default_str("10")
+      ->check(CLI::NonNegativeNumber);
   app->add_option("--server", o.server, "ACME directory URL (default: Let's Encrypt)");
   app->add_flag("--staging,--test-cert", o.staging, "Use Let's Encrypt's staging server");
   app->add_option("--ca-bundle", o.ca_bundle,
@@ -33,11 +40,12 @@ void AddCommonOptions(CLI::App* app, app::CommonOptions& o) {
 
 void AddDomainOptions(CLI::App* app, std::vector<std::string>& domains, std::string& cert_name) {
   // Appended as each -d is parsed (trigger_on_parse), so that -w can tell
-  // which names follow it.
+  // which names follow it. Blanks around the names go, as certbot strips
+  // them: cli.ini's "domains = a.example, b.example" is two names.
   app->add_option_function<std::vector<std::string>>(
          "-d,--domains,--domain",
          [&domains](const std::vector<std::string>& v) {
-           domains.insert(domains.end(), v.begin(), v.end());
+           for (const std::string& name : v) domains.push_back(std::string(Trim(name)));
          },
          "Domain name or IP address (repeatable, or comma-separated)")
       ->delimiter(',')

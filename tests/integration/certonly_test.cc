@@ -236,7 +236,8 @@ TEST_F(CertonlyTest, BadInputExitsTwoBeforeAnyNetworkOrFileWork) {
     // An unreachable server proves no network work was attempted.
     std::vector<std::string> args{"certonly", "--standalone", "-n", "--agree-tos", "-m",
                                   "a@example.com", "--config-dir", dir_ / "bad",
-                                  "--server", "https://127.0.0.1:1/dir"};
+                                  "--logs-dir", dir_ / "logs", "--server",
+                                  "https://127.0.0.1:1/dir"};
     for (auto& a : c.args) args.push_back(a);
     RunResult r = RunCertpilot(args);
     EXPECT_EQ(r.exit_code, 2) << r.Describe();
@@ -244,7 +245,8 @@ TEST_F(CertonlyTest, BadInputExitsTwoBeforeAnyNetworkOrFileWork) {
     EXPECT_FALSE(fs::exists(dir_ / "bad")) << "created files for bad input";
   }
   RunResult r = RunCertpilot({"certonly", "--server", "http://127.0.0.1:1/dir", "-d",
-                              "ok.example.com", "--config-dir", dir_ / "bad"});
+                              "ok.example.com", "--config-dir", dir_ / "bad", "--logs-dir",
+                              dir_ / "logs"});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_NE(r.err.find("https"), std::string::npos) << r.err;
   r = RunCertpilot({"certonly", "--no-such-option"});

@@ -1,0 +1,130 @@
+// cli.ini settings against the real command line (every subcommand as
+// src/cli/ registers it): precedence, flags, and what is left out.
+#include "cli/config_args.h"
+
+#include <gtest/gtest.h>
+
+#include "cli/command.h"
+#include "util/error.h"
+
+namespace certpilot::cli {
+namespace {
+
+using Args = std::vector<std::string>;
+
+class ConfigArgsTest : public ::testing::Test {
+ protected:
+  ConfigArgsTest() {
+    root_.require_subcommand(1);
+    root_.fallthrough();
+    AddCommonOptions(&root_, common_);
+    for (auto& c : commands_) c->Register(root_, common_);
+  }
+
+  // Parses `certpilot ARGS...`, then turns `files` (cli.ini texts, highest
+  // precedence first) into arguments for the chosen subcommand.
+  ConfigArguments From(Args args, const std::vector<std::string>& files) {
+    std::vector<const char*> argv{"certpilot"};
+    for (const std::string& a : args) argv.push_back(a.c_str());
+    root_.parse(int(argv.size()), argv.data());
+    std::vector<std::vector<ConfigEntry>> parsed;
+    for (size_t i = 0; i < files.size(); ++i)
+      parsed.push_back(ParseConfigFile(files[i], "f" + std::to_string(i + 1)));
+    return ArgumentsFromConfig(root_, *root_.get_subcommands().at(0), parsed);
+  }
+
+  std::string ErrorOf(Args args, const std::string& file) {
+    try {
+      From(std::move(args), {file});
+    } catch (const UsageError& e) {
+      return e.what();
+    }
+    return "";
+  }
+
+  CLI::App root_{"test", "certpilot"};
+  app::CommonOptions common_;
+  std::vector<std::unique_ptr<Command>> commands_ = AllCommands();
+};
+
+TEST_F(ConfigArgsTest, OptionsAndFlagsBecomeArguments) {
+  ConfigArguments a =
+      From({"certonly", "-d", "example.com"},
+           {"email = a@example.com\nagree-tos\nrsa-key-size: 4096\n"
+            "key-type rsa\nstaging = false\nreuse-key = YES\n"});
+  EXPECT_EQ(a.args,
+            (Args{"--email=a@example.com", "--agree-tos", "--rsa-key-size=4096",
+                  "--key-type=rsa", "--reuse-key"}));
+  EXPECT_EQ(a.sources, (Args{"f1:1", "f1:2", "f1:3", "f1:4", "f1:6"}));
+}
+
+TEST_F(ConfigArgsTest, ListsRepeatTheOption) {
+  ConfigArguments a =
+      From({"certonly"}, {"domains = [a.example, b.example]\n"});
+  EXPECT_EQ(a.args, (Args{"--domains=a.example", "--domains=b.example"}));
+}
+
+TEST_F(ConfigArgsTest, DomainListsLoseTheirBlanksAsCertbotsDo) {
+  ConfigArguments a = From({"certonly"}, {"domains = a.example, b.example\n"});
+  ASSERT_EQ(a.args, Args{"--domains=a.example, b.example"});
+  CLI::App fresh{"test", "certpilot"};
+  std::vector<std::string> domains;
+  std::string cert_name;
+  AddDomainOptions(&fresh, domains, cert_name);
+  std::vector<const char*> argv{"certpilot", a.args[0].c_str(), "-d", " c.example "};
+  fresh.parse(int(argv.size()), argv.data());
+  EXPECT_EQ(domains, (Args{"a.example", "b.example", "c.example"}));
+}
+
+TEST_F(ConfigArgsTest, TheCommandLineWinsInAnySpellingAndPlace) {
+  const std::string file =
+      "email = file@example.com\nserver = https://file.example/dir\n"
+      "force-renewal\nreuse-key\nquiet\n";
+  // After the subcommand, before it, and under another spelling.
+  ConfigArguments a = From(
+      {"-m", "cli@example.com", "renew", "--server=https://cli.example/dir",
+       "--renew-by-default", "--no-reuse-key", "-q"},
+      {file});
+  EXPECT_EQ(a.args, Args{}) << a.args.size();
+}
+
+TEST_F(ConfigArgsTest, TheConfigOptionFileWinsOverCliIni) {
+  ConfigArguments a =
+      From({"certonly"}, {"email = first@example.com\nstaging = false\n",
+                          "email = second@example.com\nstaging\nagree-tos\n"});
+  EXPECT_EQ(a.args, (Args{"--email=first@example.com", "--agree-tos"}));
+  EXPECT_EQ(a.sources, (Args{"f1:1", "f2:3"}));
+}
+
+TEST_F(ConfigArgsTest, OptionsOfOtherSubcommandsAreLeftOutWithANote) {
+  ConfigArguments a =
+      From({"certificates"},
+           {"rsa-key-size = 4096\njobs = 8\nemail = a@example.com\n"});
+  EXPECT_EQ(a.args, Args{"--email=a@example.com"});
+  ASSERT_EQ(a.notes.size(), 2u);
+  EXPECT_EQ(a.notes[0],
+            "f1:1: rsa-key-size: not an option of certificates; left out");
+}
+
+TEST_F(ConfigArgsTest, UnknownKeysAndBadFlagValuesAreErrorsNamingTheLine) {
+  EXPECT_EQ(ErrorOf({"renew"}, "# settings\nno-such-option = 1\n"),
+            "f1:2: \"no-such-option\" is not an option of certpilot");
+  EXPECT_EQ(ErrorOf({"renew"}, "agree-tos = maybe\n"),
+            "f1:1: agree-tos is a flag: give it alone, or = true or false");
+  EXPECT_EQ(ErrorOf({"renew"}, "email\n"),
+            "f1:1: email needs a value (email = ...)");
+  for (const char* key : {"config", "help", "version"})
+    EXPECT_EQ(
+        ErrorOf({"renew"}, std::string(key) + " = x\n"),
+        std::string("f1:1: ") + key + " cannot be set in a configuration file");
+}
+
+TEST_F(ConfigArgsTest, GivenOnCommandLineLooksBeforeAndAfterTheSubcommand) {
+  From({"--config-dir", "/a", "renew"}, {});
+  const CLI::App& sub = *root_.get_subcommands().at(0);
+  EXPECT_TRUE(GivenOnCommandLine(root_, sub, "--config-dir"));
+  EXPECT_FALSE(GivenOnCommandLine(root_, sub, "--work-dir"));
+}
+
+}  // namespace
+}  // namespace certpilot::cli
