@@ -254,7 +254,11 @@ int Renew(const RenewOptions& o, Services& services) {
               (work.size() == 1 ? "" : "s") + " with " + std::to_string(jobs) + " job" +
               (jobs == 1 ? "" : "s"));
 
-    std::atomic<size_t> next{0};
+    std::atomic<size_t> next{0}, finished{0};
+    // "[12/37]": how far the run is, on each lineage's line.
+    auto progress = [&] {
+      return "[" + std::to_string(++finished) + "/" + std::to_string(work.size()) + "]";
+    };
     std::atomic<int> deploy_failures{0};
     auto worker = [&] {
       std::unique_ptr<http::HttpClient> http = services.make_http(o.common);
@@ -275,7 +279,7 @@ int Renew(const RenewOptions& o, Services& services) {
           c.outcome = Outcome::kRenewed;
           c.new_expiry = res.certificate.NotAfter();
           printer.Line((o.dry_run ? "dry run ok " : "renewed    ") + c.name +
-                       " (expires " + FormatRfc3339(c.new_expiry) + ")");
+                       " (expires " + FormatRfc3339(c.new_expiry) + ") " + progress());
           if (!o.dry_run) {
             std::vector<std::string> deploy;
             AddHook(deploy, c.info.settings.deploy_hook);
@@ -287,7 +291,8 @@ int Renew(const RenewOptions& o, Services& services) {
           c.error = e.what();
           // Errors go to stderr, where unattended runs' mail and journals
           // look for them; stdout carries results.
-          log::Error("renewal of " + c.name + " failed: " + StripControl(c.error));
+          log::Error("renewal of " + c.name + " failed: " + StripControl(c.error) + " " +
+                     progress());
         }
       }
     };
