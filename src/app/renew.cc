@@ -247,6 +247,7 @@ int Renew(const RenewOptions& o, Services& services) {
       } catch (const Error& e) {
         c->outcome = Outcome::kFailed;
         c->error = e.what();
+        log::Error("renewal of " + c->name + " failed: " + StripControl(c->error));
       }
     }
     const size_t jobs = std::min<size_t>(work.size(), size_t(o.jobs));
