@@ -18,8 +18,12 @@ struct RetryPolicy {
   std::chrono::milliseconds transient_backoff{250};
   // Polling (§7.5.1, §7.4): start fast, grow, never exceed the cap; a CA's
   // Retry-After is honoured but clamped to [poll_initial, retry_after_cap].
-  std::chrono::milliseconds poll_initial{50};
-  double poll_growth = 1.6;
+  // A CA often finishes within milliseconds (a validation of a responder
+  // that is already up, a finalize): the first poll comes soon, then the
+  // interval doubles — 10, 20, 40 … 2560 ms, 3 s — so a slow CA sees no
+  // more polls in its first seconds than a 50 ms × 1.6 schedule would give.
+  std::chrono::milliseconds poll_initial{10};
+  double poll_growth = 2.0;
   std::chrono::milliseconds poll_max{3000};
   std::chrono::seconds retry_after_cap{60};
   // Overall deadline for one wait (authorization or order).
