@@ -10,6 +10,7 @@
 
 #include "http/curl_http_client.h"
 #include "http/logging_http_client.h"
+#include "sys/host.h"
 
 namespace certpilot::app {
 
@@ -27,7 +28,11 @@ double Uniform01() {
 ProductionServices::ProductionServices(const CommonOptions& options)
     : prompter_(options.non_interactive),
       services_{fs_,        clock_, prompter_, MakeCurlHttpClient, std::cout,
-                runner_,    Uniform01, isatty(STDIN_FILENO) == 1} {}
+                runner_,    Uniform01, isatty(STDIN_FILENO) == 1} {
+  // Room for the responders' connections (Http01ResponderOptions::
+  // max_connections) beside everything else the run opens.
+  sys::RaiseOpenFileLimit(16384);
+}
 
 std::unique_ptr<http::HttpClient> MakeCurlHttpClient(const CommonOptions& options) {
   http::CurlOptions o;

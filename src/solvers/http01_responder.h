@@ -59,7 +59,10 @@ struct Http01ResponderOptions {
   // 0.0.0.0 when IPv6 is unavailable.
   std::string address;
   int port = 80;  // 0 = an ephemeral port; see port()
-  int max_connections = 1024;
+  // Beyond systemd's default soft limit of 1024 descriptors: the process
+  // raises its own (sys::RaiseOpenFileLimit); when descriptors still run
+  // out, accept() failing with EMFILE evicts as this limit does.
+  int max_connections = 4096;
   // Close a connection that has read or written nothing for this long.
   std::chrono::milliseconds idle_timeout{10'000};
   // Close a connection whose current request's headers are still incomplete

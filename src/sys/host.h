@@ -9,4 +9,11 @@ namespace certpilot::sys {
 // account's meta.json as "creation_host".)
 std::string Hostname();
 
+// Raises this process's soft limit on open files towards `wanted` (never
+// above the hard limit, never lowering it); returns the soft limit now in
+// force. systemd starts services with a soft limit of 1024, which a
+// responder holding thousands of (possibly hostile) connections outgrows.
+// Children inherit the raised limit.
+unsigned long RaiseOpenFileLimit(unsigned long wanted);
+
 }  // namespace certpilot::sys
