@@ -45,7 +45,7 @@ class CrashTest : public ::testing::Test {
 PebbleFixture* CrashTest::pebble_ = nullptr;
 
 class KillAtEveryCallTest : public CrashTest,
-                            public ::testing::WithParamInterface<const char*> {};
+                            public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(KillAtEveryCallTest, KeepsTheLineageAndTheNextRunCompletes) {
   const std::string syscall = GetParam();
@@ -127,7 +127,7 @@ INSTANTIATE_TEST_SUITE_P(Syscalls, KillAtEveryCallTest,
                                            "renameat2", "symlink", "link", "unlink",
                                            "mkdir", "rmdir", "openat", "fchmod",
                                            "ftruncate"),
-                         [](const auto& p) { return std::string(p.param); });
+                         [](const auto& p) { return p.param; });
 
 }  // namespace
 }  // namespace certpilot::testing

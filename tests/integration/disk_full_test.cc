@@ -63,18 +63,18 @@ PebbleFixture* DiskFullTest::pebble_ = nullptr;
 
 class ArchiveFileFaultTest
     : public DiskFullTest,
-      public ::testing::WithParamInterface<std::tuple<const char*, const char*, const char*>> {};
+      public ::testing::WithParamInterface<std::tuple<std::string, std::string, std::string>> {};
 
 TEST_P(ArchiveFileFaultTest, FailsNamingTheFileAndLeavesNothingBehind) {
   const auto [kind, syscall, error] = GetParam();
   FaultyRenewal lineage(*pebble_, "archive.example.com");
   ASSERT_EQ(lineage.Issue(), "");
   const FaultyRenewal::Snapshot before = lineage.Take();
-  const std::string file = std::string(kind) + std::to_string(before.version + 1) + ".pem";
+  const std::string file = kind + std::to_string(before.version + 1) + ".pem";
   const std::string path = fs::canonical(lineage.archive_dir()).string() + "/" + file;
 
   StraceRun run = RunUnderStrace(lineage.RenewArgv(),
-                                 {syscall, std::string("error=") + error, 1, {path}},
+                                 {syscall, "error=" + error, 1, {path}},
                                  lineage.RenewEnv("faulted"));
   ASSERT_FALSE(run.timed_out) << run.result.Describe();
   ASSERT_TRUE(run.injected()) << "no " << syscall << " on " << path << "\n"
@@ -84,9 +84,9 @@ TEST_P(ArchiveFileFaultTest, FailsNamingTheFileAndLeavesNothingBehind) {
   // version 2 of NAME: writing …/archive/NAME/cert2.pem: No space left on
   // device"); look at both streams.
   const std::string said = run.result.out + run.result.err;
-  const std::string step = std::string(syscall) == "write"   ? "writing "
-                           : std::string(syscall) == "fsync" ? "syncing "
-                                                             : "creating ";
+  const std::string step = syscall == "write"   ? "writing "
+                           : syscall == "fsync" ? "syncing "
+                                                : "creating ";
   EXPECT_NE(said.find(step + path + ": " + ErrnoText(error)), std::string::npos)
       << run.result.Describe();
   EXPECT_EQ(lineage.CheckInvariant(before), "");
@@ -106,15 +106,18 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values("write", "fsync", "openat"),
                        ::testing::Values("ENOSPC", "EIO")),
     [](const auto& p) {
-      return std::string(std::get<0>(p.param)) + "_" + std::get<1>(p.param) + "_" +
-             std::get<2>(p.param);
+      return std::get<0>(p.param) + "_" + std::get<1>(p.param) + "_" + std::get<2>(p.param);
     });
 
 // ---- every call of every mutating syscall ------------------------------------
 
+std::tuple<std::string, std::string> Pair(const char* syscall, const char* error) {
+  return {syscall, error};
+}
+
 class ErrorAtEveryCallTest
     : public DiskFullTest,
-      public ::testing::WithParamInterface<std::tuple<const char*, const char*>> {};
+      public ::testing::WithParamInterface<std::tuple<std::string, std::string>> {};
 
 TEST_P(ErrorAtEveryCallTest, TheRunFailsCleanlyAndTheNextCompletes) {
   const auto [syscall, error] = GetParam();
@@ -123,11 +126,11 @@ TEST_P(ErrorAtEveryCallTest, TheRunFailsCleanlyAndTheNextCompletes) {
   int failures = 0, injected = 0;
   for (int k = 1;; ++k) {
     ASSERT_LE(k, kMaxCalls) << syscall << " is still reached at call " << k;
-    SCOPED_TRACE(std::string(syscall) + " call " + std::to_string(k) + " → " + error);
+    SCOPED_TRACE(syscall + " call " + std::to_string(k) + " → " + error);
     const FaultyRenewal::Snapshot before = lineage.Take();
-    const std::string tag = std::string(syscall) + "-" + std::to_string(k);
+    const std::string tag = syscall + "-" + std::to_string(k);
     StraceRun run = RunUnderStrace(lineage.RenewArgv(),
-                                   {syscall, std::string("error=") + error, k, {}},
+                                   {syscall, "error=" + error, k, {}},
                                    lineage.RenewEnv(tag));
     ASSERT_FALSE(run.timed_out) << run.result.Describe();
     if (!run.injected()) {
@@ -142,27 +145,32 @@ TEST_P(ErrorAtEveryCallTest, TheRunFailsCleanlyAndTheNextCompletes) {
     const bool loader = r.exit_code == 127 &&
                         r.err.find("error while loading shared libraries") != std::string::npos;
     EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1 || loader) << r.Describe();
-    if (r.exit_code != 0) ++failures;
     ASSERT_EQ(lineage.CheckInvariant(before), "") << r.Describe() << "\n" << run.trace;
-    EXPECT_LE(lineage.HookRuns(tag), 1);
+    if (r.exit_code == 0) {
+      // The failed call did not matter (a library's optional file, a
+      // clean-up after the commit): then the renewal really happened.
+      EXPECT_GT(lineage.cli().Version(lineage.name()), before.version) << run.trace;
+      EXPECT_EQ(lineage.HookRuns(tag), 1) << run.trace;
+    } else {
+      ++failures;
+      EXPECT_LE(lineage.HookRuns(tag), 1);
+    }
     ASSERT_EQ(lineage.RecoverAndCheck(before, tag + "-next"), "") << run.trace;
   }
   EXPECT_GT(injected, 0) << "a renew never calls " << syscall;
-  std::printf("%s → %s: injected at each of %d calls, %d runs failed\n", syscall, error,
-              injected, failures);
+  std::printf("%s → %s: injected at each of %d calls, %d runs failed\n", syscall.c_str(),
+              error.c_str(), injected, failures);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Syscalls, ErrorAtEveryCallTest,
-    ::testing::Values(std::make_tuple("fsync", "ENOSPC"), std::make_tuple("fsync", "EIO"),
-                      std::make_tuple("rename", "ENOSPC"), std::make_tuple("renameat2", "ENOSPC"),
-                      std::make_tuple("symlink", "ENOSPC"), std::make_tuple("link", "ENOSPC"),
-                      std::make_tuple("mkdir", "ENOSPC"), std::make_tuple("openat", "ENOSPC"),
-                      std::make_tuple("pwrite64", "ENOSPC"), std::make_tuple("ftruncate", "EIO"),
-                      std::make_tuple("unlink", "EIO"), std::make_tuple("rmdir", "EIO")),
-    [](const auto& p) {
-      return std::string(std::get<0>(p.param)) + "_" + std::get<1>(p.param);
-    });
+    ::testing::Values(Pair("fsync", "ENOSPC"), Pair("fsync", "EIO"),
+                      Pair("rename", "ENOSPC"), Pair("renameat2", "ENOSPC"),
+                      Pair("symlink", "ENOSPC"), Pair("link", "ENOSPC"),
+                      Pair("mkdir", "ENOSPC"), Pair("openat", "ENOSPC"),
+                      Pair("pwrite64", "ENOSPC"), Pair("ftruncate", "EIO"),
+                      Pair("unlink", "EIO"), Pair("rmdir", "EIO")),
+    [](const auto& p) { return std::get<0>(p.param) + "_" + std::get<1>(p.param); });
 
 // ---- a genuinely full tmpfs ---------------------------------------------------
 
