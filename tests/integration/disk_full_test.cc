@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <tuple>
 
@@ -41,6 +42,17 @@ constexpr int kMaxCalls = 400;
 
 std::string ErrnoText(const std::string& name) {
   return name == "ENOSPC" ? "No space left on device" : "Input/output error";
+}
+
+// True if some line of `text` contains `first` and, after it, `then`.
+bool HasLine(const std::string& text, const std::string& first, const std::string& then) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    size_t at = line.find(first);
+    if (at != std::string::npos && line.find(then, at + first.size()) != std::string::npos)
+      return true;
+  }
+  return false;
 }
 
 class DiskFullTest : public ::testing::Test {
@@ -80,15 +92,17 @@ TEST_P(ArchiveFileFaultTest, FailsNamingTheFileAndLeavesNothingBehind) {
   ASSERT_TRUE(run.injected()) << "no " << syscall << " on " << path << "\n"
                               << run.result.Describe();
   EXPECT_EQ(run.result.exit_code, 1) << run.result.Describe();
-  // renew reports a lineage's failure on stdout ("failed     NAME: saving
-  // version 2 of NAME: writing …/archive/NAME/cert2.pem: No space left on
-  // device"); look at both streams.
-  const std::string said = run.result.out + run.result.err;
+  // One line on stderr names the lineage, the step, the file and the cause:
+  // "error: renewal of NAME failed: saving version 2 of NAME: writing
+  // …/archive/NAME/cert2.pem: No space left on device".
   const std::string step = syscall == "write"   ? "writing "
                            : syscall == "fsync" ? "syncing "
                                                 : "creating ";
-  EXPECT_NE(said.find(step + path + ": " + ErrnoText(error)), std::string::npos)
+  EXPECT_TRUE(HasLine(run.result.err, "renewal of " + lineage.name() + " failed: ",
+                      step + path + ": " + ErrnoText(error)))
       << run.result.Describe();
+  EXPECT_EQ(run.result.out.find(ErrnoText(error)), std::string::npos)
+      << "the error belongs on stderr: " << run.result.Describe();
   EXPECT_EQ(lineage.CheckInvariant(before), "");
   EXPECT_EQ(lineage.cli().Version(lineage.name()), before.version);
   EXPECT_EQ(lineage.HookRuns("faulted"), 0);
@@ -154,6 +168,13 @@ TEST_P(ErrorAtEveryCallTest, TheRunFailsCleanlyAndTheNextCompletes) {
     } else {
       ++failures;
       EXPECT_LE(lineage.HookRuns(tag), 1);
+      // (d): the message says what failed. Not checked for openat: renew
+      // prints nothing when the account files cannot be opened (see
+      // DISABLED_AnUnreadableAccountIsReported below).
+      if (syscall != "openat") {
+        EXPECT_TRUE(HasLine(r.err, "error: ", ": " + ErrnoText(error)))
+            << r.Describe() << "\n" << run.trace;
+      }
     }
     ASSERT_EQ(lineage.RecoverAndCheck(before, tag + "-next"), "") << run.trace;
   }
@@ -171,6 +192,26 @@ INSTANTIATE_TEST_SUITE_P(
                       Pair("pwrite64", "ENOSPC"), Pair("ftruncate", "EIO"),
                       Pair("unlink", "EIO"), Pair("rmdir", "EIO")),
     [](const auto& p) { return std::get<0>(p.param) + "_" + std::get<1>(p.param); });
+
+// KNOWN BUG (src/app/renew.cc, not fixed here): a due lineage whose
+// preparation fails (the solver, or LoadAccount: the account files cannot be
+// read) is counted as failed, but no line says why: the summary's
+// "cannot renew NAME" is printed only for lineages that were not due.
+// Enable this test with the fix.
+TEST_F(DiskFullTest, DISABLED_AnUnreadableAccountIsReported) {
+  FaultyRenewal lineage(*pebble_, "account.example.com");
+  ASSERT_EQ(lineage.Issue(), "");
+  std::string key;
+  for (const auto& e : fs::recursive_directory_iterator(lineage.cli().config() + "/accounts"))
+    if (e.path().filename() == "private_key.json") key = fs::canonical(e.path()).string();
+  ASSERT_NE(key, "");
+  StraceRun run = RunUnderStrace(lineage.RenewArgv(), {"openat", "error=EIO", 1, {key}},
+                                 lineage.RenewEnv("faulted"));
+  ASSERT_TRUE(run.injected()) << run.result.Describe();
+  EXPECT_EQ(run.result.exit_code, 1) << run.result.Describe();
+  EXPECT_TRUE(HasLine(run.result.err, "account.example.com", key + ": Input/output error"))
+      << run.result.Describe();
+}
 
 // ---- a genuinely full tmpfs ---------------------------------------------------
 

@@ -16,8 +16,11 @@
 // program's stdin is /dev/null; it runs in a process group of its own.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,15 +63,44 @@ struct StraceRun {
 };
 
 // Runs argv (argv[0] a path) under
-//   strace -f -qq -o LOG -e trace=SYSCALL[,ALSO...]
+//   strace -f -qq -y -o LOG -e trace=SYSCALL[,ALSO...]
 //          -e inject=SYSCALL:ACTION:when=K [-e inject=ALSO]... [-P PATH]...
 //          -- argv...
-// with the current environment plus `env`. For sanitizer builds,
-// ASAN_OPTIONS gets detect_leaks=0 (LeakSanitizer cannot run under ptrace)
-// and log_path=stderr appended, UBSAN_OPTIONS log_path=stderr.
+// with the current environment plus `env`, and waits for it. For sanitizer
+// builds, ASAN_OPTIONS gets detect_leaks=0 (LeakSanitizer cannot run under
+// ptrace) and log_path=stderr appended, UBSAN_OPTIONS log_path=stderr.
 StraceRun RunUnderStrace(const std::vector<std::string>& argv,
                          const StraceInjection& injection,
                          const std::map<std::string, std::string>& env = {});
+
+// The same, started in the background, for a test that acts while the
+// program runs: e.g. stop it at a syscall with "signal=SIGSTOP", do
+// something while it is stopped (WaitForTrace("stopped by SIGSTOP") says
+// when), then kill(pid, SIGCONT). The destructor SIGKILLs the whole process
+// group if the run has not ended, and waits for it.
+class StraceProcess {
+ public:
+  StraceProcess(const std::vector<std::string>& argv, const StraceInjection& injection,
+                const std::map<std::string, std::string>& env = {});
+  ~StraceProcess();
+  StraceProcess(const StraceProcess&) = delete;
+  StraceProcess& operator=(const StraceProcess&) = delete;
+
+  // The first line of strace's log containing `needle`, polling until it
+  // appears, the run ends or `timeout` passes; "" in the last two cases.
+  std::string WaitForTrace(const std::string& needle, std::chrono::milliseconds timeout);
+  // Waits for the end, at most until injection.deadline after the start.
+  // Call once.
+  StraceRun Wait();
+
+  // The traced process (thread) a log line is about: strace -f starts each
+  // line with its pid. 0 if the line has none.
+  static pid_t PidOf(const std::string& trace_line);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // The strace binary (from PATH); throws std::runtime_error if absent.
 std::string StraceBinary();
