@@ -38,16 +38,37 @@ constexpr std::array<std::pair<std::string_view, ProblemType>, 25> kTypes{{
     {"userActionRequired", ProblemType::kUserActionRequired},
 }};
 
+// What a CA may make us print: a 1 MB detail, or thousands of
+// subproblems, would bury the message (and fill logs and mail).
+constexpr size_t kMaxField = 512;          // type URN, detail, identifier
+constexpr size_t kMaxSubproblems = 10;     // shown; the rest are counted
+constexpr size_t kMaxDescription = 4096;   // the whole text
+
+// `text` cut to at most `max` bytes (not inside a UTF-8 sequence), saying
+// how much was left out.
+std::string Bounded(std::string_view text, size_t max) {
+  if (text.size() <= max) return std::string(text);
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "... (" +
+         std::to_string(text.size() - cut) + " more bytes)";
+}
+
 std::string Describe(const Problem& p) {
-  std::string out = p.type_urn.empty() ? "error" : p.type_urn;
-  if (!p.detail.empty()) out += ": " + p.detail;
+  std::string out = p.type_urn.empty() ? "error" : Bounded(p.type_urn, kMaxField);
+  if (!p.detail.empty()) out += ": " + Bounded(p.detail, kMaxField);
   if (p.status && p.type_urn.empty()) out += " (HTTP " + std::to_string(p.status) + ")";
-  for (const Problem& sub : p.subproblems) {
+  for (size_t i = 0; i < p.subproblems.size(); ++i) {
+    if (i == kMaxSubproblems || out.size() > kMaxDescription) {
+      out += "; and " + std::to_string(p.subproblems.size() - i) + " more";
+      break;
+    }
+    const Problem& sub = p.subproblems[i];
     out += "; ";
-    if (sub.identifier) out += sub.identifier->value + ": ";
+    if (sub.identifier) out += Bounded(sub.identifier->value, kMaxField) + ": ";
     out += Describe(sub);
   }
-  return out;
+  return Bounded(out, kMaxDescription);
 }
 
 }  // namespace

@@ -54,7 +54,9 @@ struct Problem {
   std::vector<Problem> subproblems;
 
   // "urn:ietf:params:acme:error:connection: <detail>" plus subproblems, with
-  // control characters stripped — safe to print.
+  // control characters stripped and bounded (each field to 512 bytes, ten
+  // subproblems, about 4 KB in all; what is cut is counted) — safe to print.
+  // The fields themselves keep what the CA sent.
   std::string ToString() const;
 };
 

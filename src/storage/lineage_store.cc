@@ -92,6 +92,27 @@ std::optional<int> ParseVersion(std::string_view file, std::string_view kind,
   return n;
 }
 
+// The version a live link's target names when it is one of this lineage's
+// archive files, archive/NAME/<kind>N.pem: relative as we write it, or
+// absolute as older certbot did. nullopt for anything else.
+std::optional<int> ArchiveLinkVersion(const std::string& target,
+                                      const std::string& name,
+                                      const std::string& archive_dir,
+                                      std::string_view kind) {
+  const std::string relative = "../../archive/" + name + "/";
+  const std::string absolute = archive_dir + "/";
+  std::string_view base;
+  if (StartsWith(target, relative)) {
+    base = std::string_view(target).substr(relative.size());
+  } else if (StartsWith(target, absolute)) {
+    base = std::string_view(target).substr(absolute.size());
+  }
+  if (base.empty() || base.find('/') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return ParseVersion(base, kind, archive_dir);
+}
+
 // Runs f, turning a SysError into a StorageError that names the step.
 template <typename F>
 auto Wrap(const std::string& step, F&& f) -> decltype(f()) {
@@ -261,6 +282,16 @@ int LineageStore::WriteAndSwitch(const std::string& name,
   const std::string archive_dir = layout_.archive_dir(name);
   const std::string work = JoinPath(live_root, "." + name + ".new");
 
+  // Never write through a symlink planted at a directory of the tree: the
+  // key would land wherever it points (IsDir and the writes below follow
+  // symlinks; only the file creation itself is O_NOFOLLOW).
+  for (const std::string& dir : {live_root, archive_root, archive_dir}) {
+    if (fs_.IsSymlink(dir)) {
+      throw StorageError(dir + " is a symlink; refusing to write through it",
+                         dir, ELOOP);
+    }
+  }
+
   ClearWorkDir(name);
 
   // Refuse what could not be carried across the switch, before writing.
@@ -314,8 +345,11 @@ int LineageStore::WriteAndSwitch(const std::string& name,
   // "ssl-cert" group set up by the administrator survives renewals.
   mode_t key_mode = 0600;
   std::optional<gid_t> key_group;
+  // Only from the lineage's own key: a link planted to point elsewhere (at
+  // some 0644 file) must not make the new key readable by others.
   const std::string old_key = JoinPath(live_dir, "privkey.pem");
-  if (live_exists && fs_.IsSymlink(old_key)) {
+  if (live_exists && fs_.IsSymlink(old_key) &&
+      ArchiveLinkVersion(fs_.ReadLink(old_key), name, archive_dir, "privkey")) {
     try {
       sys::FileInfo info = fs_.Stat(old_key);
       key_mode = 0600 | (info.mode & 0074);
@@ -407,8 +441,6 @@ std::optional<int> LineageStore::CurrentVersion(const std::string& name) {
   return Wrap(
       "reading the current version of " + name, [&]() -> std::optional<int> {
         if (!fs_.IsDir(live_dir)) return std::nullopt;
-        const std::string relative = "../../archive/" + name + "/";
-        const std::string absolute = archive_dir + "/";
         std::vector<std::string> missing;
         std::vector<std::pair<std::string, int>> found;
         for (const char* kind : kKinds) {
@@ -422,16 +454,8 @@ std::optional<int> LineageStore::CurrentVersion(const std::string& name) {
             throw StorageError(link + " is not a symlink", link, EINVAL);
           }
           std::string target = fs_.ReadLink(link);
-          std::string_view base;
-          if (StartsWith(target, relative)) {
-            base = std::string_view(target).substr(relative.size());
-          } else if (StartsWith(target, absolute)) {
-            base = std::string_view(target).substr(absolute.size());
-          }
-          std::optional<int> n;
-          if (!base.empty() && base.find('/') == std::string_view::npos) {
-            n = ParseVersion(base, kind, archive_dir);
-          }
+          std::optional<int> n =
+              ArchiveLinkVersion(target, name, archive_dir, kind);
           if (!n) {
             throw StorageError(link + " points at " + StripControl(target) +
                                    ", not at " + archive_dir + "/" + kind +

@@ -33,7 +33,8 @@
 //
 // A lineage directory holding a subdirectory, or a managed name that is not
 // a symlink, is refused before anything is written (it could not be carried
-// across the switch; certbot refuses such a lineage too).
+// across the switch; certbot refuses such a lineage too). So is a symlink at
+// live/, archive/, live/NAME or archive/NAME: nothing is written through one.
 //
 // Not thread-safe; callers hold the configuration directory's DirLock.
 #pragma once
@@ -86,9 +87,9 @@ class LineageStore {
   // exactly one certificate, privkey_pem is a key matching it, chain_pem
   // holds at least one certificate, and fullchain_pem is the certificates of
   // cert_pem followed by those of chain_pem. When live/NAME/privkey.pem
-  // exists, the new key file gets its group and its group and other-read
-  // permission bits (as certbot does); mode 0600 and the caller's group
-  // otherwise. Creates archive/ and live/ (0700), the lineage directories
+  // links to one of the lineage's archived keys, the new key file gets that
+  // file's group and its group and other-read permission bits (as certbot
+  // does); mode 0600 and the caller's group otherwise. Creates archive/ and live/ (0700), the lineage directories
   // (0755, like certbot; access is guarded by the 0700 parents), and
   // live/README and live/NAME/README the first time.
   // On failure before the commit, removes what it wrote; afterwards (or

@@ -145,8 +145,8 @@ void Validate(const ProcessSpec& spec) {
   }
 }
 
-// certpilot's environment, minus env_remove and the names in env_add, plus
-// env_add. Inherited order is kept.
+// certpilot's environment, minus env_remove, kSecretEnvironment and the
+// names in env_add, plus env_add. Inherited order is kept.
 std::vector<std::string> BuildEnvironment(const ProcessSpec& spec) {
   std::vector<std::string> env;
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
@@ -156,7 +156,9 @@ std::vector<std::string> BuildEnvironment(const ProcessSpec& spec) {
     std::string name(kv.substr(0, eq));
     if (spec.env_add.count(name) != 0 ||
         std::find(spec.env_remove.begin(), spec.env_remove.end(), name) !=
-            spec.env_remove.end()) {
+            spec.env_remove.end() ||
+        std::find(std::begin(kSecretEnvironment), std::end(kSecretEnvironment),
+                  name) != std::end(kSecretEnvironment)) {
       continue;
     }
     env.emplace_back(kv);

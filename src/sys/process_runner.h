@@ -29,6 +29,10 @@
 
 namespace certpilot::sys {
 
+// Variables certpilot reads secrets from ($CERTPILOT_EAB_HMAC_KEY); no
+// child inherits them (issue 7: secrets never in hook environments).
+inline constexpr const char* kSecretEnvironment[] = {"CERTPILOT_EAB_HMAC_KEY"};
+
 struct ProcessSpec {
   // argv[0] is the program. Without a '/' it is looked up in the child's
   // PATH (the PATH after env_add/env_remove; if unset, the system default
@@ -38,6 +42,8 @@ struct ProcessSpec {
   // Added to the inherited environment, replacing inherited variables of the
   // same name. Wins over env_remove. REQUIRES: names non-empty, without '='
   // or NUL; values without NUL.
+  // Secrets certpilot takes from its own environment (kSecretEnvironment)
+  // are never inherited; only env_add can pass one on.
   std::map<std::string, std::string> env_add;
   // Inherited variables dropped (names that are not set are fine).
   std::vector<std::string> env_remove;

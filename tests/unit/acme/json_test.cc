@@ -86,6 +86,39 @@ TEST(Json, ParsesProblemsWithSubproblems) {
   EXPECT_NE(text.find("x.example: urn:ietf:params:acme:error:malformed: bad name"), std::string::npos);
 }
 
+// Issue 7, hostile CA: a 1 MB detail full of control characters, and
+// thousands of subproblems, make a short, printable message that says what
+// was cut; the parsed fields keep everything.
+TEST(Json, HugeProblemsPrintShortAndClean) {
+  std::string detail;
+  while (detail.size() < (1u << 20)) detail += "bad\\u001b[2J\\r\\n\\u00e9";
+  Problem p = ParseProblem(R"({"type":"urn:ietf:params:acme:error:malformed","detail":")" +
+                               detail + R"(","status":400})",
+                           400);
+  EXPECT_GT(p.detail.size(), 500'000u);
+  std::string text = p.ToString();
+  EXPECT_LE(text.size(), 4200u);
+  EXPECT_EQ(text.rfind("urn:ietf:params:acme:error:malformed: bad?[2J??", 0), 0u) << text.substr(0, 80);
+  EXPECT_NE(text.find(" more bytes)"), std::string::npos);
+  for (unsigned char c : text) EXPECT_FALSE(c < 0x20 || c == 0x7f) << int(c);
+
+  std::string subs;
+  for (int i = 0; i < 5000; ++i) {
+    subs += std::string(i ? "," : "") +
+            R"({"type":"urn:ietf:params:acme:error:rejectedIdentifier","detail":"no",)"
+            R"("identifier":{"type":"dns","value":"n)" + std::to_string(i) + R"(.example"}})";
+  }
+  p = ParseProblem(R"({"type":"urn:ietf:params:acme:error:compound","subproblems":[)" + subs +
+                       "]}",
+                   403);
+  EXPECT_EQ(p.subproblems.size(), 5000u);
+  text = p.ToString();
+  EXPECT_LE(text.size(), 4200u);
+  EXPECT_NE(text.find("n9.example: urn:ietf:params:acme:error:rejectedIdentifier: no; and 4990 more"),
+            std::string::npos)
+      << text;
+}
+
 TEST(Json, ProblemFromGarbageKeepsText) {
   Problem p = ParseProblem("<html>Bad Gateway</html>", 502);
   EXPECT_EQ(p.type, ProblemType::kUnknown);

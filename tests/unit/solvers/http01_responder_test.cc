@@ -4,15 +4,19 @@
 #include "solvers/http01_responder.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -194,6 +198,52 @@ TEST(Http01RespondTest, LeadingBlankLinesAndBareLfAreTolerated) {
   EXPECT_EQ(Respond("\r\n\r\n" + Get(ChallengePath())).status, 200);
   EXPECT_EQ(Respond("GET " + ChallengePath() + " HTTP/1.1\nHost: a\n\n").status,
             200);
+}
+
+// Issue 7, fault 4: path tricks. The responder serves exactly
+// /.well-known/acme-challenge/<token>; nothing is decoded or normalised, so
+// no spelling of another path can reach a token (and none reaches a file:
+// it never touches the filesystem).
+TEST(Http01RespondTest, PathTricksNeverReachAToken) {
+  const std::string t = kToken;
+  const std::string w = "/.well-known/acme-challenge/";
+  for (const std::string& target : {
+           w + "x/../" + t,
+           w + "./" + t,
+           "/.well-known/x/../acme-challenge/" + t,
+           "/x/../.well-known/acme-challenge/" + t,
+           w + "%2e%2e/acme-challenge/" + t,
+           w + "%2E%2E/" + t,
+           w + ".%2e/" + t,
+           "/.well-known%2facme-challenge%2f" + t,
+           "/.well-known/acme-challenge%2F" + t,
+           w + "%2f" + t,
+           w + "%2F" + t,
+           "/.well-known\\acme-challenge\\" + t,
+           "\\.well-known\\acme-challenge\\" + t,
+           "/.well-known/acme-challenge\\" + t,
+           "//.well-known/acme-challenge/" + t,
+           "/.well-known//acme-challenge/" + t,
+           w + "/" + t,
+           "/.WELL-KNOWN/acme-challenge/" + t,
+           w + t + "%00",
+           w + t + "/..",
+           w + t + "/.",
+           w + t + "%20",
+           "http://example.com/x/../.well-known/acme-challenge/" + t,
+           "http://example.com/../.well-known/acme-challenge/" + t,
+           "http://example.com%2f.well-known/acme-challenge/" + t,
+           std::string("*"),
+       }) {
+    Http01Exchange ex = Respond(Get(target));
+    ASSERT_TRUE(ex.complete) << target;
+    EXPECT_NE(ex.status, 200) << target;
+    EXPECT_EQ(ex.response.find(kKeyAuth), std::string::npos) << target;
+  }
+  // An 8 KB path is refused as too long, not served or buffered further.
+  Http01Exchange ex = Respond(Get(w + std::string(8192, 'a')));
+  EXPECT_EQ(ex.status, 414);
+  EXPECT_TRUE(ex.close);
 }
 
 // ---------------------------------------------------------------------------
@@ -571,6 +621,91 @@ TEST(Http01ResponderTest, TokensCanChangeWhileServing) {
   EXPECT_EQ(Body(client.ReadResponse()), "t3-199.k");
   client.Send(Get(ChallengePath("t3-198")));
   EXPECT_THAT(client.ReadResponse(), StartsWith("HTTP/1.1 404 "));
+}
+
+// Issue 7, fault 4: 1 MB of headers on one connection. The responder
+// answers 431 at its cap and closes; it keeps serving others.
+TEST(Http01ResponderTest, OneMegabyteOfHeadersIsCutOffAtTheCap) {
+  Http01Responder responder(LoopbackOptions());  // cap: 8192 bytes
+  responder.Add(kToken, kKeyAuth);
+  responder.Start();
+  RawClient flood(responder.port());
+  // Sent from another thread: the responder stops reading at the cap, so
+  // the sender may block until the connection is closed under it.
+  std::thread sender([&flood] {
+    std::string headers = "GET " + ChallengePath() + " HTTP/1.1\r\nHost: a\r\n";
+    while (headers.size() < (1u << 20)) headers += "X-Padding: " + std::string(100, 'p') + "\r\n";
+    flood.Send(headers + "\r\n");  // fails (EPIPE/ECONNRESET) once closed
+  });
+  EXPECT_TRUE(flood.WaitForClose());
+  sender.join();
+  EXPECT_THAT(flood.buffered(), StartsWith("HTTP/1.1 431 "));
+  EXPECT_EQ(flood.buffered().find(kKeyAuth), std::string::npos);
+  RawClient next(responder.port());
+  next.Send(Get(ChallengePath()));
+  EXPECT_EQ(Body(next.ReadResponse()), kKeyAuth);
+}
+
+// Descriptors open in this process.
+int OpenFds() {
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return -1;
+  int n = 0;
+  while (readdir(dir)) ++n;
+  closedir(dir);
+  return n - 3;  // ".", ".." and the directory's own descriptor
+}
+
+// Issue 7, fault 4: 5,000 connection attempts that are never closed by the
+// client (half of them slowloris). The responder holds at most
+// max_connections of them (plus, for an instant, the one it has just
+// accepted), evicting the stalest, and still answers a fresh request.
+TEST(Http01ResponderTest, FiveThousandConnectionsKeepItsDescriptorsBounded) {
+  constexpr int kAttempts = 5000;
+  constexpr int kMax = 64;
+  // The client side holds all 5,000: raise this process's soft limit.
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  const rlim_t need = kAttempts + 512;
+  rlimit raised = saved;
+  if (raised.rlim_cur < need) raised.rlim_cur = std::min(need, raised.rlim_max);
+  ASSERT_GE(raised.rlim_cur, need)
+      << "this test needs RLIMIT_NOFILE of at least " << need << " (ulimit -n)";
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &raised), 0);
+  struct Restore {
+    rlimit limit;
+    ~Restore() { setrlimit(RLIMIT_NOFILE, &limit); }
+  } restore{saved};
+
+  Http01ResponderOptions options = LoopbackOptions();
+  options.max_connections = kMax;
+  options.idle_timeout = 600s;  // only the cap may close them here
+  options.header_timeout = 600s;
+  Http01Responder responder(options);
+  responder.Add(kToken, kKeyAuth);
+  responder.Start();
+  const int baseline = OpenFds();
+  ASSERT_GT(baseline, 0);
+
+  std::vector<std::unique_ptr<RawClient>> clients;
+  int most = 0;  // the most descriptors the responder was seen to hold
+  for (int i = 0; i < kAttempts; ++i) {
+    clients.push_back(std::make_unique<RawClient>(responder.port()));
+    ASSERT_TRUE(clients.back()->connected()) << "attempt " << i;
+    if (i % 2) clients.back()->Send("GET / HTTP/1.1\r\nHost: a\r\nX-");
+    if (i % 250 == 249) {
+      most = std::max(most, OpenFds() - baseline - static_cast<int>(clients.size()));
+    }
+  }
+  // Accepts are FIFO: once this one is answered, all 5,000 were taken.
+  RawClient fresh(responder.port());
+  ASSERT_TRUE(fresh.Send(Get(ChallengePath())));
+  EXPECT_EQ(Body(fresh.ReadResponse()), kKeyAuth);
+  most = std::max(most, OpenFds() - baseline - static_cast<int>(clients.size()) - 1);
+  EXPECT_LE(most, kMax + 1);
+  // The evicted connections were really closed, not just forgotten.
+  EXPECT_TRUE(clients.front()->WaitForClose());
+  EXPECT_TRUE(clients[kAttempts / 2]->WaitForClose());
 }
 
 }  // namespace

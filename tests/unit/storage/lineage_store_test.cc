@@ -274,6 +274,21 @@ TEST_F(LineageStoreTest, PreviousKeyGroupAndGroupBitsAreKept) {
   EXPECT_EQ(ModeOf(layout_.archive_dir(kName) + "/cert2.pem"), 0644u);
 }
 
+// Issue 7: a privkey.pem link planted to point outside the lineage (at some
+// world-readable file) lends the new key nothing: it stays 0600.
+TEST_F(LineageStoreTest, KeyModeIsNotTakenFromAForeignLinkTarget) {
+  ASSERT_EQ(store_.SaveVersion(kName, Certs().Make(kName)), 1);
+  const std::string foreign = tmp_ / "foreign.pem";
+  Spit(foreign, Slurp(layout_.archive_dir(kName) + "/privkey1.pem"));
+  ASSERT_EQ(::chmod(foreign.c_str(), 0644), 0);
+  const std::string link = layout_.live_dir(kName) + "/privkey.pem";
+  std::filesystem::remove(link);
+  std::filesystem::create_symlink(foreign, link);
+  ASSERT_EQ(store_.SaveVersion(kName, Certs().Make(kName)), 2);
+  EXPECT_EQ(ModeOf(layout_.archive_dir(kName) + "/privkey2.pem"), 0600u);
+  EXPECT_EQ(ModeOf(foreign), 0644u);
+}
+
 TEST_F(LineageStoreTest, KeyModeWithoutPredecessorIs0600) {
   ScopedUmask umask(0);
   ASSERT_EQ(store_.SaveVersion(kName, Certs().Make(kName)), 1);
@@ -357,6 +372,33 @@ TEST_F(LineageStoreTest, RefusesLiveDirectoriesItCannotSwitchSafely) {
   Spit(dir + "/chain.pem", "a real file someone put here");
   EXPECT_THROW(store_.SaveVersion(kName, Certs().Make(kName)), StorageError);
   EXPECT_EQ(Slurp(dir + "/chain.pem"), "a real file someone put here");
+}
+
+// Issue 7, local misuse: a symlink planted at a directory of the tree is
+// refused, and nothing is written where it points.
+TEST_F(LineageStoreTest, PlantedDirectorySymlinksAreRefusedNeverWrittenThrough) {
+  ASSERT_EQ(store_.SaveVersion(kName, Certs().Make(kName)), 1);
+  const std::string elsewhere = tmp_ / "elsewhere";
+  for (const std::string& dir :
+       {layout_.archive_dir(kName), layout_.archive_root(), layout_.live_root()}) {
+    SCOPED_TRACE(dir);
+    std::filesystem::remove_all(elsewhere);
+    std::filesystem::rename(dir, elsewhere);
+    std::filesystem::create_directory_symlink(elsewhere, dir);
+    const auto before = Snapshot(elsewhere);
+    try {
+      store_.SaveVersion(kName, Certs().Make(kName));
+      FAIL() << "wrote through a symlink at " << dir;
+    } catch (const StorageError& e) {
+      EXPECT_NE(std::string(e.what()).find(dir + " is a symlink"), std::string::npos)
+          << e.what();
+    }
+    EXPECT_EQ(Snapshot(elsewhere), before);
+    std::filesystem::remove(dir);
+    std::filesystem::rename(elsewhere, dir);
+  }
+  // The real directories back: saving works again.
+  EXPECT_EQ(store_.SaveVersion(kName, Certs().Make(kName)), 2);
 }
 
 TEST_F(LineageStoreTest, CurrentVersionReportsBrokenLinks) {

@@ -221,6 +221,22 @@ TEST(ProcessRunnerTest, EnvironmentIsInheritedAndEdited) {
                   }));
 }
 
+// Issue 7, secrets: the EAB HMAC key certpilot may read from its own
+// environment never reaches a hook.
+TEST(ProcessRunnerTest, SecretVariablesAreNeverInherited) {
+  ScopedEnv secret("CERTPILOT_EAB_HMAC_KEY", "hmac-secret-value");
+  ProcessSpec spec;
+  spec.argv = {"/usr/bin/env"};
+  ProcessResult r = PosixProcessRunner().Run(spec);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("hmac-secret-value"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PATH="), std::string::npos) << "the rest is inherited";
+  // Passed on only when the caller says so explicitly.
+  spec.env_add = {{"CERTPILOT_EAB_HMAC_KEY", "explicit"}};
+  r = PosixProcessRunner().Run(spec);
+  EXPECT_NE(r.out.find("CERTPILOT_EAB_HMAC_KEY=explicit"), std::string::npos) << r.out;
+}
+
 TEST(ProcessRunnerTest, ProgramIsFoundInTheChildsPath) {
   TempDir tmp;
   WriteExecutable(tmp / "certpilot-test-tool",
