@@ -138,9 +138,14 @@ std::optional<std::string> ReadConfigFile(const std::string& path) {
     if (text.size() > kMaxConfigBytes) error = EFBIG;
   }
   if (fd >= 0) ::close(fd);
+  if (error == EFBIG)
+    throw UsageError("the configuration file " + StripControl(path) + " is larger than " +
+                     std::to_string(kMaxConfigBytes) + " bytes");
+  if (error == EISDIR)
+    throw UsageError("the configuration file " + StripControl(path) + " is a directory");
   if (error != 0)
-    throw UsageError("cannot read the configuration file " +
-                     StripControl(path) + ": " + std::strerror(error));
+    throw Error("cannot read the configuration file " + StripControl(path) + ": " +
+                std::strerror(error));
   return text;
 }
 

@@ -136,6 +136,8 @@ TEST(ReadConfigFileTest, MissingIsNulloptOtherFailuresAreErrors) {
   EXPECT_EQ(ReadConfigFile(tmp / "cli.ini"), "agree-tos\n");
   ::mkdir((tmp / "dir.ini").c_str(), 0755);
   EXPECT_THROW(ReadConfigFile(tmp / "dir.ini"), UsageError);
+  std::ofstream(tmp / "big.ini") << std::string(2 << 20, '#');
+  EXPECT_THROW(ReadConfigFile(tmp / "big.ini"), UsageError);
 }
 
 }  // namespace
