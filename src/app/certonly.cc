@@ -83,7 +83,7 @@ std::string ChooseLineage(const CertonlyOptions& o, RunContext& ctx, Prompter& p
 // exists.
 storage::LivePaths CsrOutputPaths(const CertonlyOptions& o, sys::Filesystem& fs) {
   for (int n = 0; n < 10000; ++n) {
-    char prefix[8];
+    char prefix[16];  // room for any int (-Wformat-truncation)
     std::snprintf(prefix, sizeof prefix, "%04d_", n);
     storage::LivePaths p;
     p.cert = o.cert_path.empty() ? std::string(prefix) + "cert.pem" : o.cert_path;

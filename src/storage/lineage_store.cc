@@ -192,7 +192,7 @@ std::string LineageStore::AvailableName(const std::string& desired) {
   return Wrap("choosing a certificate name for " + desired, [&] {
     if (!Taken(desired)) return desired;
     for (int i = 1; i <= 9999; ++i) {
-      char suffix[8];
+      char suffix[16];  // room for any int: -O1 cannot see i <= 9999
       std::snprintf(suffix, sizeof suffix, "-%04d", i);
       std::string candidate = desired + suffix;
       ValidateName(candidate);
