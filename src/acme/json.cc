@@ -58,7 +58,9 @@ std::string Url(const json& obj, std::string_view object, const char* field,
                 bool required = true) {
   std::string url = required ? String(obj, object, field)
                              : OptString(obj, object, field);
-  if (!url.empty() && !IsHttpsUrl(url))
+  // A required URL must be there and https; "" is neither (a CA that sends
+  // "finalize": "" must not make us post to nowhere later).
+  if ((required || !url.empty()) && !IsHttpsUrl(url))
     throw ProtocolError(field, std::string(object) + ": field \"" + field +
                                    "\" is not an https URL: " +
                                    StripControl(url.substr(0, 200)));

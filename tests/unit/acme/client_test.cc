@@ -166,6 +166,22 @@ TEST_F(ClientTest, ParsesAlternateLinks) {
                                                      "https://ca.test/cert/1/2"}));
 }
 
+// Issue 7, hostile CA: an alternate chain at a plain-http or file URL is
+// refused (a later POST-as-GET would carry a JWS over plain http); nothing
+// is ever requested from such a URL.
+TEST_F(ClientTest, RefusesNonHttpsAlternateLinks) {
+  Register();
+  for (const char* link : {"<http://ca.test/cert/1/1>;rel=\"alternate\"",
+                           "<file:///etc/passwd>;rel=\"alternate\""}) {
+    ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
+      if (r.url != "https://ca.test/cert/1") return std::nullopt;
+      return JsonResponse(200, "PEM", {{"Link", link}});
+    };
+    EXPECT_THROW(client_.DownloadCertificate("https://ca.test/cert/1"), ProtocolError) << link;
+  }
+  for (const auto& r : ca_.requests()) EXPECT_EQ(r.url.rfind("https://", 0), 0u) << r.url;
+}
+
 TEST_F(ClientTest, KeyAuthorizationIsTokenDotThumbprint) {
   EXPECT_EQ(client_.KeyAuthorization("tok"),
             "tok." + client_.account_key()->Thumbprint());

@@ -54,6 +54,17 @@ TEST(Json, NamesMissingAndMistypedFields) {
             }),
             "challenges");
   EXPECT_EQ(FieldOf([] { ParseOrder(R"({"status":7})", "https://ca/o"); }), "status");
+  // Found by the acme_json fuzzer: a required URL that is empty.
+  EXPECT_EQ(FieldOf([] {
+              ParseOrder(R"({"status":"invalid","identifiers":[{"type":"dns","value":"a.example"}],)"
+                         R"("authorizations":["https://ca/z/1"],"finalize":""})",
+                         "https://ca/o");
+            }),
+            "finalize");
+  EXPECT_EQ(FieldOf([] {
+              ParseDirectory(R"({"newNonce":"","newAccount":"https://ca/a","newOrder":"https://ca/o"})");
+            }),
+            "newNonce");
 }
 
 TEST(Json, RefusesDeepNesting) {
