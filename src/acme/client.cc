@@ -53,6 +53,22 @@ Client::Client(http::HttpClient& http, Clock& clock, std::string directory_url,
   RequireHttps(directory_url_, "directory URL");
 }
 
+namespace {
+
+// ACME has no redirections, and the HTTP layer never follows one (a signed
+// request sent again elsewhere could be replayed there; a GET redirected to
+// plain http would leave TLS). Say so instead of parsing an empty body.
+void RefuseRedirect(const http::Response& r, const std::string& method, const std::string& url) {
+  if (r.status < 300 || r.status >= 400) return;
+  const std::string to = r.Header("Location").value_or("nowhere");
+  throw ProtocolError("status", method + " " + url + ": the CA answered " +
+                                    std::to_string(r.status) + " redirecting to " +
+                                    to.substr(0, 200) +
+                                    "; ACME does not redirect, so certpilot does not follow it");
+}
+
+}  // namespace
+
 http::Response Client::Get(const std::string& url, const std::string& method) {
   RequireHttps(url, "URL");
   http::Request req;
@@ -61,6 +77,7 @@ http::Response Client::Get(const std::string& url, const std::string& method) {
   for (int attempt = 0;; ++attempt) {
     http::Response r = http_.Do(req);
     CollectNonce(r);
+    RefuseRedirect(r, method, url);
     if (IsTransientStatus(r.status) && attempt < policy_.max_transient_retries) {
       clock_.Sleep(policy_.transient_backoff * (attempt + 1));
       continue;
@@ -149,6 +166,7 @@ Reply Client::SignedPost(const std::string& url, const std::string& payload,
     std::optional<std::chrono::seconds> retry_after;
     if (auto ra = r.Header("Retry-After"))
       retry_after = ParseRetryAfter(*ra, clock_.Now());
+    RefuseRedirect(r, "POST", url);
     if (r.status < 400) {
       Reply reply{std::move(r), "", retry_after};
       if (auto loc = reply.response.Header("Location")) {

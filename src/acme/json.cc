@@ -18,8 +18,9 @@ constexpr int kMaxDepth = 32;
 
 json Parse(std::string_view body, std::string_view what) {
   try {
-    return json::parse(body, [](int depth, json::parse_event_t, json&) {
-      if (depth > kMaxDepth) throw ProtocolError("", "JSON nested too deeply");
+    return json::parse(body, [what](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxDepth)
+        throw ProtocolError(std::string(what), std::string(what) + ": JSON nested too deeply");
       return true;
     });
   } catch (const json::exception& e) {
@@ -236,6 +237,10 @@ Challenge ParseChallengeJson(const json& j) {
     throw ProtocolError("token", "challenge: token is not base64url of 22 to "
                                  "256 characters: " +
                                      StripControl(c.token.substr(0, 80)));
+  // The three types certpilot answers cannot work without one (RFC 8555
+  // §8.3, §8.4, RFC 8737 §3).
+  if (c.token.empty() && (c.type == "http-01" || c.type == "dns-01" || c.type == "tls-alpn-01"))
+    throw ProtocolError("token", "challenge: " + StripControl(c.type) + " without a token");
   c.error_text = ErrorText(j);
   return c;
 }

@@ -83,9 +83,33 @@ ProblemType ParseProblemType(std::string_view urn) {
 
 std::string Problem::ToString() const { return StripControl(Describe(*this)); }
 
+namespace {
+
+// " (the CA asks to wait 2 h 5 min before trying again)": a rate-limited
+// run says when another one can succeed (RFC 8555 §6.6).
+std::string RetryHint(const std::optional<std::chrono::seconds>& retry_after) {
+  if (!retry_after) return "";
+  long long s = retry_after->count();
+  std::string wait;
+  if (s < 120) {
+    wait = std::to_string(s) + " s";
+  } else if (s < 3600) {
+    wait = std::to_string((s + 59) / 60) + " min";
+  } else if (s < 2 * 86400) {
+    long long m = (s + 59) / 60;
+    wait = std::to_string(m / 60) + " h" + (m % 60 ? " " + std::to_string(m % 60) + " min" : "");
+  } else {
+    long long h = (s + 3599) / 3600;
+    wait = std::to_string(h / 24) + " d" + (h % 24 ? " " + std::to_string(h % 24) + " h" : "");
+  }
+  return " (the CA asks to wait " + wait + " before trying again)";
+}
+
+}  // namespace
+
 ProblemError::ProblemError(Problem problem, std::string method, std::string url,
                            std::optional<std::chrono::seconds> retry_after)
-    : Error(problem.ToString()),
+    : Error(problem.ToString() + RetryHint(retry_after)),
       problem_(std::move(problem)),
       method_(std::move(method)),
       url_(std::move(url)),

@@ -23,6 +23,10 @@ struct CommonOptions {
   std::string server;  // empty: Let's Encrypt production (or staging)
   bool staging = false;
   std::string ca_bundle;  // empty: $CERTPILOT_CA_BUNDLE, else the system store
+  // Deadline for each HTTP exchange with the CA, whole body included: a CA
+  // that stalls or drips its answer cannot hold a renewal (or the lock) for
+  // longer than this.
+  int http_timeout_seconds = 60;
   bool non_interactive = false;
   bool agree_tos = false;
   std::string email;

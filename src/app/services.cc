@@ -1,5 +1,6 @@
 #include "app/services.h"
 
+#include <chrono>
 #include <cstdlib>
 
 #include <unistd.h>
@@ -40,6 +41,7 @@ std::unique_ptr<http::HttpClient> MakeCurlHttpClient(const CommonOptions& option
   if (o.ca_bundle.empty())
     if (const char* env = std::getenv("CERTPILOT_CA_BUNDLE")) o.ca_bundle = env;
   o.user_agent = "certpilot/" CERTPILOT_VERSION;
+  o.total_timeout = std::chrono::seconds(options.http_timeout_seconds);
   // The ACME exchange goes into the log file at debug level.
   return std::make_unique<http::LoggingHttpClient>(std::make_unique<http::CurlHttpClient>(o));
 }

@@ -20,6 +20,10 @@ void AddCommonOptions(CLI::App* app, app::CommonOptions& o) {
   app->add_flag("--staging,--test-cert", o.staging, "Use Let's Encrypt's staging server");
   app->add_option("--ca-bundle", o.ca_bundle,
                   "PEM file of CAs to trust for the ACME server (env CERTPILOT_CA_BUNDLE)");
+  app->add_option("--http-timeout", o.http_timeout_seconds,
+                  "Seconds each request to the ACME server may take, body included")
+      ->default_str("60")
+      ->check(CLI::Range(1, 3600));
   app->add_flag("-n,--non-interactive,--noninteractive", o.non_interactive,
                 "Never ask; fail when something is missing");
   app->add_flag("--agree-tos", o.agree_tos, "Agree to the ACME server's terms of service");

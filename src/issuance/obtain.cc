@@ -154,8 +154,22 @@ struct SplitChain {
   std::string cert, chain;
 };
 
+// Splits what the CA sent into the leaf and its chain, refusing anything but
+// CERTIFICATE blocks (RFC 8555 §11.4) and a chain that does not link: each
+// certificate must be issued by the next one (§9.1). nginx would serve a
+// chain that does not link and every client would fail on it, so it is
+// refused like a certificate for the wrong key.
 SplitChain Split(const std::string& pem) {
-  std::vector<std::string> blocks = crypto::SplitPemChain(pem);  // §11.4
+  std::vector<std::string> blocks = crypto::SplitPemChain(pem);
+  for (size_t i = 0; i + 1 < blocks.size(); ++i) {
+    crypto::Certificate subject = crypto::Certificate::FromPem(blocks[i]);
+    crypto::Certificate issuer = crypto::Certificate::FromPem(blocks[i + 1]);
+    if (!subject.IssuedBy(issuer))
+      throw acme::ProtocolError(
+          "certificate", "the chain does not link: certificate " + std::to_string(i + 1) +
+                             " (" + subject.Subject() + ") is not issued by certificate " +
+                             std::to_string(i + 2) + " (" + issuer.Subject() + ")");
+  }
   SplitChain out{blocks.front(), ""};
   for (size_t i = 1; i < blocks.size(); ++i) out.chain += blocks[i];
   return out;

@@ -294,5 +294,31 @@ TEST(CertonlyNonceStorm, FiveIssuancesSurviveHalfTheNoncesRejected) {
   }
 }
 
+// PEBBLE_WFE_NONCEREJECT=90: a request fails after its ten badNonce
+// retries about a third of the time, so most runs fail. Each must either
+// succeed with a whole lineage or fail cleanly (exit 1, naming badNonce,
+// nothing half-written); none may hang or crash. (TlsStubCa's storm test
+// pins the exact retry count.)
+TEST(CertonlyNonceStorm, NinetyPercentRejectedFailsCleanlyOrSucceeds) {
+  PebbleOptions o;
+  o.nonce_reject_percent = 90;
+  PebbleFixture ca(o);
+  CliHarness cli(ca);
+  int failures = 0;
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = "storm" + std::to_string(i) + ".example.com";
+    RunResult r = cli.Certonly({"-d", name});
+    if (r.exit_code == 0) {
+      EXPECT_EQ(cli.CheckLineage(name), "") << name;
+      continue;
+    }
+    ++failures;
+    EXPECT_EQ(r.exit_code, 1) << r.Describe();
+    EXPECT_NE(r.err.find("badNonce"), std::string::npos) << r.Describe();
+    EXPECT_FALSE(fs::exists(cli.config() + "/live/" + name)) << "half a lineage for " << name;
+  }
+  RecordProperty("failed_runs", failures);
+}
+
 }  // namespace
 }  // namespace certpilot::testing

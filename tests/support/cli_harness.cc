@@ -44,8 +44,8 @@ bool ChainVerifies(const std::string& cert_pem, const std::string& chain_pem,
 
 std::vector<std::string> CliHarness::CommonArgs() const {
   return {"--config-dir", dir_ / "config", "--work-dir", dir_ / "work",
-          "--logs-dir",   dir_ / "logs",   "--server",   ca_.directory_url(),
-          "--ca-bundle",  ca_.ca_bundle_path(), "-n"};
+          "--logs-dir",   dir_ / "logs",   "--server",   directory_url_,
+          "--ca-bundle",  ca_bundle_, "-n"};
 }
 
 RunResult CliHarness::Run(const std::string& subcommand,
@@ -59,7 +59,7 @@ RunResult CliHarness::Run(const std::string& subcommand,
 RunResult CliHarness::Certonly(const std::vector<std::string>& extra) const {
   std::vector<std::string> args{"--standalone", "--agree-tos", "-m", "admin@example.com",
                                 "--http-01-address", "127.0.0.1", "--http-01-port",
-                                std::to_string(ca_.http_port())};
+                                std::to_string(http_port_)};
   for (const auto& a : extra) args.push_back(a);
   return Run("certonly", args);
 }

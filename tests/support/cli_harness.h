@@ -1,8 +1,10 @@
-// Runs the built certpilot binary against a PebbleFixture with its own
+// Runs the built certpilot binary against a CA (a PebbleFixture, or any
+// directory URL with the CA bundle that trusts it) with its own
 // config/work/logs dirs: the shared plumbing of the integration tests.
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/pebble_fixture.h"
@@ -13,7 +15,13 @@ namespace certpilot::testing {
 
 class CliHarness {
  public:
-  explicit CliHarness(const PebbleFixture& ca) : ca_(ca) {}
+  explicit CliHarness(const PebbleFixture& ca)
+      : CliHarness(ca.directory_url(), ca.ca_bundle_path(), ca.http_port()) {}
+  // `http_port`: where Certonly()'s standalone responder listens.
+  CliHarness(std::string directory_url, std::string ca_bundle, int http_port)
+      : directory_url_(std::move(directory_url)),
+        ca_bundle_(std::move(ca_bundle)),
+        http_port_(http_port) {}
 
   std::string config() const { return dir_ / "config"; }
   const TempDir& dir() const { return dir_; }
@@ -33,7 +41,8 @@ class CliHarness {
   std::string CheckLineage(const std::string& name) const;
 
  private:
-  const PebbleFixture& ca_;
+  std::string directory_url_, ca_bundle_;
+  int http_port_;
   TempDir dir_;
 };
 

@@ -36,10 +36,6 @@ std::string RandomToken(size_t bytes = 24) {
   return Base64UrlEncode(raw);
 }
 
-std::string Path(const std::string& url) {
-  return url.substr(std::string(FakeAcmeServer::kBase).size());
-}
-
 http::Response Json(int status, const json& body) {
   http::Response r;
   r.status = status;
@@ -190,7 +186,8 @@ struct FakeAcmeServer::Impl {
   }
 
   std::string Issue(const std::string& csr_der, std::chrono::seconds validity,
-                    std::chrono::seconds offset) {
+                    std::chrono::seconds offset,
+                    const std::function<void(X509*)>& edit) {
     const unsigned char* p = reinterpret_cast<const unsigned char*>(csr_der.data());
     X509_REQ* req = d2i_X509_REQ(nullptr, &p, long(csr_der.size()));
     if (!req) return "";
@@ -220,13 +217,15 @@ struct FakeAcmeServer::Impl {
     ASN1_OCTET_STRING_set(akid->keyid, reinterpret_cast<const unsigned char*>("fake-ca-key-id-0001"), 19);
     X509_add1_ext_i2d(cert.get(), NID_authority_key_identifier, akid, 0, X509V3_ADD_DEFAULT);
     AUTHORITY_KEYID_free(akid);
+    if (edit) edit(cert.get());
     X509_sign(cert.get(), ca_key.get(), EVP_sha256());
     X509_REQ_free(req);
     return PemOf(cert.get()) + PemOf(ca_cert.get());
   }
 };
 
-FakeAcmeServer::FakeAcmeServer() : impl_(std::make_unique<Impl>()) {}
+FakeAcmeServer::FakeAcmeServer(std::string base)
+    : base_(std::move(base)), impl_(std::make_unique<Impl>()) {}
 FakeAcmeServer::~FakeAcmeServer() = default;
 
 std::vector<RecordedRequest> FakeAcmeServer::requests() const {
@@ -241,7 +240,7 @@ int FakeAcmeServer::CountRequests(const std::string& prefix) const {
   std::lock_guard<std::mutex> l(mu_);
   int n = 0;
   for (const auto& r : impl_->requests)
-    if (StartsWith(Path(r.url), prefix)) ++n;
+    if (StartsWith(r.url, base_ + prefix)) ++n;
   return n;
 }
 size_t FakeAcmeServer::accounts() const {
@@ -275,6 +274,7 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
   auto finish = [&](http::Response r) {
     r.headers.push_back({"Replay-Nonce", s.NewNonce()});
     s.requests.push_back(rec);
+    if (tamper) tamper(req, r);
     return r;
   };
   if (intercept)
@@ -282,26 +282,27 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
       s.requests.push_back(rec);
       return *r;
     }
-  if (!StartsWith(req.url, kBase)) {
+  if (!StartsWith(req.url, base_)) {
     s.violations.push_back("request to foreign URL " + req.url);
     return finish(Problem(404, "malformed", "not here"));
   }
-  std::string path = Path(req.url);
+  std::string path = req.url.substr(base_.size());
   if (path == "/directory") {
-    json d = {{"newNonce", std::string(kBase) + "/new-nonce"},
-              {"newAccount", std::string(kBase) + "/new-account"},
-              {"newOrder", std::string(kBase) + "/new-order"},
-              {"revokeCert", std::string(kBase) + "/revoke"},
-              {"keyChange", std::string(kBase) + "/key-change"},
-              {"meta", {{"termsOfService", std::string(kBase) + "/tos"}}}};
-    if (renewal_window) d["renewalInfo"] = std::string(kBase) + "/renewal-info";
+    json d = {{"newNonce", base_ + "/new-nonce"},
+              {"newAccount", base_ + "/new-account"},
+              {"newOrder", base_ + "/new-order"},
+              {"revokeCert", base_ + "/revoke"},
+              {"keyChange", base_ + "/key-change"},
+              {"meta", {{"termsOfService", base_ + "/tos"}}}};
+    if (renewal_window) d["renewalInfo"] = base_ + "/renewal-info";
     if (eab_required) d["meta"]["externalAccountRequired"] = true;
     if (!profiles.empty()) d["meta"]["profiles"] = profiles;
     for (auto& [k, v] : directory_extra) d[k] = v;
     if (req.method != "GET") s.violations.push_back("directory fetched with " + req.method);
     s.requests.push_back(rec);
-    return Json(200, d);  // RFC 8555 §7.1.1: no Replay-Nonce here
-
+    http::Response r = Json(200, d);  // RFC 8555 §7.1.1: no Replay-Nonce here
+    if (tamper) tamper(req, r);
+    return r;
   }
   if (path == "/new-nonce") {
     http::Response r;
@@ -415,7 +416,7 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
       }
       if (!ok) return finish(Problem(403, "unauthorized", "external account binding does not verify"));
     }
-    std::string url = std::string(kBase) + "/acct/" + std::to_string(s.next_id++);
+    std::string url = base_ + "/acct/" + std::to_string(s.next_id++);
     s.account_keys[url] = std::move(jwk_key);
     s.account_by_jwk[thumb] = url;
     json acct = {{"status", "valid"}, {"orders", url + "/orders"}};
@@ -509,12 +510,12 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     if (authz_already_valid) order.status = "ready";
     int oid = s.next_id++;
     s.orders[oid] = order;
-    std::string url = std::string(kBase) + "/order/" + std::to_string(oid);
+    std::string url = base_ + "/order/" + std::to_string(oid);
     json o = {{"status", order.status}, {"identifiers", order.identifiers},
-              {"finalize", std::string(kBase) + "/finalize/" + std::to_string(oid)},
+              {"finalize", base_ + "/finalize/" + std::to_string(oid)},
               {"authorizations", json::array()}};
     for (int aid : order.authz_ids)
-      o["authorizations"].push_back(std::string(kBase) + "/authz/" + std::to_string(aid));
+      o["authorizations"].push_back(base_ + "/authz/" + std::to_string(aid));
     http::Response r = Json(201, o);
     r.headers.push_back({"Location", url});
     return finish(r);
@@ -524,7 +525,7 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
   auto authz_json = [&](int aid) {
     Impl::Authz& a = s.authzs[aid];
     json chals = json::array();
-    std::string cbase = std::string(kBase) + "/chall/" + std::to_string(aid);
+    std::string cbase = base_ + "/chall/" + std::to_string(aid);
     std::string cstatus = a.status == "valid" ? "valid" : a.status == "invalid" ? "invalid" : "pending";
     if (!a.wildcard)
       chals.push_back({{"type", "http-01"}, {"url", cbase + "/http-01"},
@@ -551,11 +552,11 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
       else if (all_valid) o.status = "ready";
     }
     json j = {{"status", o.status}, {"identifiers", o.identifiers},
-              {"finalize", std::string(kBase) + "/finalize/" + std::to_string(oid)},
+              {"finalize", base_ + "/finalize/" + std::to_string(oid)},
               {"authorizations", json::array()}};
     for (int aid : o.authz_ids)
-      j["authorizations"].push_back(std::string(kBase) + "/authz/" + std::to_string(aid));
-    if (o.cert_id) j["certificate"] = std::string(kBase) + "/cert/" + std::to_string(o.cert_id);
+      j["authorizations"].push_back(base_ + "/authz/" + std::to_string(aid));
+    if (o.cert_id) j["certificate"] = base_ + "/cert/" + std::to_string(o.cert_id);
     return j;
   };
 
@@ -595,14 +596,14 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     if (s.orders[oid].status != "ready")
       return finish(Problem(403, "orderNotReady", "order is " + s.orders[oid].status));
     std::string csr = Base64UrlDecode(payload.value("csr", "")).value_or("");
-    std::string chain = s.Issue(csr, validity, not_before_offset);
+    std::string chain = s.Issue(csr, validity, not_before_offset, edit_issued);
     if (chain.empty()) return finish(Problem(400, "badCSR", "CSR does not verify"));
     int cid = s.next_id++;
     s.certs[cid] = chain;
     s.orders[oid].status = "valid";
     s.orders[oid].cert_id = cid;
     http::Response r = Json(200, order_json(oid));
-    r.headers.push_back({"Location", std::string(kBase) + "/order/" + std::to_string(oid)});
+    r.headers.push_back({"Location", base_ + "/order/" + std::to_string(oid)});
     return finish(r);
   }
   if (StartsWith(path, "/cert/")) {

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include <openssl/types.h>
+
 #include "http/http_client.h"
 
 namespace certpilot::testing {
@@ -34,13 +36,14 @@ struct RecordedRequest {
 
 class FakeAcmeServer : public http::HttpClient {
  public:
-  FakeAcmeServer();
+  // `base` prefixes every URL it serves and hands out (no trailing slash).
+  explicit FakeAcmeServer(std::string base = kBase);
   ~FakeAcmeServer() override;
 
   http::Response Do(const http::Request& request) override;
 
   static constexpr const char* kBase = "https://ca.test";
-  std::string directory_url() const { return std::string(kBase) + "/directory"; }
+  std::string directory_url() const { return base_ + "/directory"; }
 
   // --- knobs (set before or between requests) ---
   // Answer the next N signed requests with badNonce (a fresh nonce attached).
@@ -73,6 +76,13 @@ class FakeAcmeServer : public http::HttpClient {
   std::map<std::string, std::string> profiles;
   // Full override: return a response for a request before normal handling.
   std::function<std::optional<http::Response>(const http::Request&)> intercept;
+  // Edits each normal response just before it is returned (after the
+  // server's own state changed): a broken CA that did the right thing
+  // internally but says something else on the wire. Called under the lock.
+  std::function<void(const http::Request&, http::Response&)> tamper;
+  // Edits each certificate before the CA signs it (a different public key,
+  // other names): a CA that issues what was not asked for.
+  std::function<void(X509*)> edit_issued;
 
   // --- observations ---
   std::vector<RecordedRequest> requests() const;
@@ -89,6 +99,7 @@ class FakeAcmeServer : public http::HttpClient {
 
  private:
   struct Impl;
+  const std::string base_;
   std::unique_ptr<Impl> impl_;
   mutable std::mutex mu_;
 };

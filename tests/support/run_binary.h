@@ -11,6 +11,7 @@ namespace certpilot::testing {
 struct RunResult {
   int exit_code = -1;  // 128 + N when killed by signal N
   std::string out, err;
+  long max_rss_kib = 0;  // the process's peak resident set (wait4's ru_maxrss)
   // "exit 1; stderr: ..." for assertion messages.
   std::string Describe() const;
 };

@@ -110,6 +110,24 @@ TEST_F(ClientTest, RefusesHttpLocation) {
   EXPECT_THROW(Register(), ProtocolError);
 }
 
+TEST_F(ClientTest, RedirectsAreRefusedWithWhatTheCaSaid) {
+  Register();
+  ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
+    if (r.url.find("/new-order") == std::string::npos) return std::nullopt;
+    return JsonResponse(307, "", {{"Location", "https://ca.test/elsewhere"}});
+  };
+  try {
+    client_.NewOrder({{"dns", "a.example"}});
+    FAIL() << "a 307 was accepted";
+  } catch (const ProtocolError& e) {
+    EXPECT_EQ(e.field(), "status");
+    EXPECT_NE(std::string(e.what()).find("answered 307 redirecting to https://ca.test/elsewhere"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(ca_.CountRequests("/elsewhere"), 0);
+}
+
 TEST_F(ClientTest, MalformedResponsesAreProtocolErrors) {
   Register();
   for (const char* body : {"not json", R"({"status":"pending"})", R"({"status":1})", "[]"}) {
@@ -136,6 +154,9 @@ TEST_F(ClientTest, RateLimitCarriesRetryAfter) {
     EXPECT_EQ(e.problem().type, ProblemType::kRateLimited);
     EXPECT_EQ(e.retry_after(), std::chrono::seconds(3600));
     EXPECT_NE(std::string(e.what()).find("too many"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("(the CA asks to wait 1 h before trying again)"),
+              std::string::npos)
+        << e.what();
   }
 }
 

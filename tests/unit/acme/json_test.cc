@@ -81,6 +81,7 @@ TEST(Json, ChecksChallengeTokens) {
   EXPECT_EQ(FieldOf([&] { ParseChallenge(chal("../../../../etc/passwd/aaaaaaaaaaa")); }), "token");
   EXPECT_EQ(FieldOf([&] { ParseChallenge(chal("abcdefghijklmnopqrstuvwxyz$(reboot)")); }), "token");
   EXPECT_EQ(FieldOf([&] { ParseChallenge(chal(std::string(300, 'a'))); }), "token");
+  EXPECT_EQ(FieldOf([&] { ParseChallenge(chal("")); }), "token");  // http-01 needs one
 }
 
 TEST(Json, ParsesProblemsWithSubproblems) {

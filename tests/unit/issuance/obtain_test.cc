@@ -172,6 +172,24 @@ TEST_F(ObtainTest, RefusesChainWithNonCertificateBlocks) {
   EXPECT_THROW(Obtain(client_, clock_, Request({{"dns", "a.example"}})), Error);
 }
 
+TEST_F(ObtainTest, RefusesChainThatDoesNotLink) {
+  // Another fake CA's intermediate has the same name ("Fake Intermediate")
+  // but another key: only the signature check can tell.
+  const std::string stranger = FakeAcmeServer().CaCertificatePem();
+  ca_.tamper = [&](const http::Request& r, http::Response& resp) {
+    if (r.url.find("/cert/") == std::string::npos) return;
+    resp.body = resp.body.substr(0, resp.body.find("-----END CERTIFICATE-----") + 26) + stranger;
+  };
+  try {
+    Obtain(client_, clock_, Request({{"dns", "a.example"}}));
+    FAIL() << "a chain that does not link was accepted";
+  } catch (const acme::ProtocolError& e) {
+    EXPECT_EQ(e.field(), "certificate");
+    EXPECT_NE(std::string(e.what()).find("the chain does not link: certificate 1"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(ObtainTest, RefusesCertificateForOtherNames) {
   // The CA's certificate is for the CSR; swap in a chain whose leaf is the CA
   // itself, which neither matches the key nor the names.

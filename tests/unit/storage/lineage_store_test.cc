@@ -401,6 +401,52 @@ TEST_F(LineageStoreTest, PlantedDirectorySymlinksAreRefusedNeverWrittenThrough) 
   EXPECT_EQ(store_.SaveVersion(kName, Certs().Make(kName)), 2);
 }
 
+// Symlinks planted at the archive paths the next version would take
+// (archive/NAME/cert2.pem → a file outside the tree, as an attacker with
+// write access to archive/ but not to the victim could plant): the victims
+// are never written or truncated, their modes never changed, and the new
+// version lands in files the store created itself.
+TEST_F(LineageStoreTest, PlantedFileSymlinksAtTheNextVersionAreNeverWrittenThrough) {
+  const CertificateFiles v1 = Certs().Make(kName), next = Certs().Make(kName);
+  ASSERT_EQ(store_.SaveVersion(kName, v1), 1);
+  std::map<std::string, std::string> victims;  // victim path → content
+  for (const char* kind : kKinds) {
+    const std::string victim = tmp_ / (std::string("victim-") + kind);
+    {
+      std::ofstream(victim) << "precious " << kind << "\n";
+    }
+    std::filesystem::permissions(victim, std::filesystem::perms(0644));
+    victims[victim] = Slurp(victim);
+    std::filesystem::create_symlink(
+        victim, layout_.archive_dir(kName) + "/" + kind + "2.pem");
+  }
+  int saved = 0;
+  try {
+    saved = store_.SaveVersion(kName, next);
+  } catch (const StorageError&) {
+    // Refusing is fine too; writing through is not.
+  }
+  for (const auto& [victim, content] : victims) {
+    EXPECT_EQ(Slurp(victim), content) << victim;
+    EXPECT_EQ(std::filesystem::status(victim).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms(0644))
+        << victim;
+  }
+  int live = 0;
+  std::map<int, CertificateFiles> known{{1, v1}};
+  if (saved != 0) known[saved] = next;
+  EXPECT_TRUE(LiveIsComplete(layout_, known, &live));
+  EXPECT_EQ(live, saved != 0 ? saved : 1);
+  if (saved != 0) {
+    EXPECT_GT(saved, 2) << "version 2's paths were planted";
+    for (const char* kind : kKinds) {
+      const std::string path =
+          layout_.archive_dir(kName) + "/" + kind + std::to_string(saved) + ".pem";
+      EXPECT_FALSE(std::filesystem::is_symlink(path)) << path;
+    }
+  }
+}
+
 TEST_F(LineageStoreTest, CurrentVersionReportsBrokenLinks) {
   EXPECT_EQ(store_.CurrentVersion(kName), std::nullopt);
   EXPECT_THROW(store_.ReadCurrent(kName), StorageError);

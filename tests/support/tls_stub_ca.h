@@ -1,0 +1,73 @@
+// A broken or hostile ACME CA for integration tests of the real binary:
+// an HTTPS server on 127.0.0.1 (ephemeral port; a throwaway self-signed
+// P-256 certificate for IP:127.0.0.1, written to ca_bundle()) that answers
+// through a FakeAcmeServer whose URLs are its own. certpilot reaches it as
+// any CA: --server directory_url() --ca-bundle ca_bundle().
+//
+// Two levels of fault:
+//  - ca(): the fake's knobs (intercept, tamper, bad_nonce_next, ...) for
+//    anything an ACME server can say: bad JSON, wrong certificates,
+//    problem documents, Retry-After, rate limits;
+//  - wire: raw bytes on the connection, for what no well-formed response
+//    can express: a body of 256 MiB, a body dripped a byte at a time,
+//    a redirect, a lying Content-Length.
+//
+// Each connection has its own thread; HTTP/1.1 with keep-alive and
+// Content-Length bodies (what libcurl sends). The destructor stops
+// everything, including a drip in progress, without waiting for it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "http/http_client.h"
+#include "support/fake_acme_server.h"
+
+namespace certpilot::testing {
+
+struct WireReply {
+  // Written as is: status line, headers, the blank line, perhaps a body.
+  std::string head;
+  // Then this many bytes of 'x' ...
+  uint64_t stream_bytes = 0;
+  // ... in bulk, or one byte per `drip` when it is not zero.
+  std::chrono::milliseconds drip{0};
+  // Close the connection after the reply (else keep it for the next one).
+  bool close_after = true;
+};
+
+class TlsStubCa {
+ public:
+  TlsStubCa();
+  ~TlsStubCa();
+  TlsStubCa(const TlsStubCa&) = delete;
+  TlsStubCa& operator=(const TlsStubCa&) = delete;
+
+  FakeAcmeServer& ca() { return *ca_; }
+  std::string base() const;  // https://127.0.0.1:PORT
+  std::string directory_url() const { return base() + "/directory"; }
+  const std::string& ca_bundle() const { return ca_bundle_; }
+
+  // Consulted for every request before the fake sees it (url is the full
+  // https URL). Set it before the client runs; it is called from the
+  // connection threads.
+  std::function<std::optional<WireReply>(const http::Request&)> wire;
+
+  // Bytes of stream_bytes bodies actually written (the client hanging up
+  // stops a stream early).
+  uint64_t bytes_streamed() const { return bytes_streamed_.load(); }
+
+ private:
+  struct Impl;
+  std::unique_ptr<FakeAcmeServer> ca_;
+  std::string ca_bundle_;
+  std::atomic<uint64_t> bytes_streamed_{0};
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace certpilot::testing
