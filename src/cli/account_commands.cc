@@ -9,16 +9,14 @@ class AccountCommand : public Command {
  public:
   using Action = int (*)(const app::AccountOptions&, app::Services&);
   AccountCommand(const char* name, const char* help, Action action)
-      : name_(name), help_(help), action_(action) {}
+      : Command(name, help), action_(action) {}
 
-  CLI::App* Register(CLI::App& root, app::CommonOptions& common) override {
-    CLI::App* c = root.add_subcommand(name_, help_);
+  void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
     if (action_ == &app::ShowAccount) c->add_flag("--json", o_.json, "Print JSON");
     if (action_ == &app::UpdateAccount)
       c->add_flag("--new-key", o_.new_key,
                   "Roll the account over to a fresh key (RFC 8555 key change)");
-    return c;
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
@@ -26,8 +24,6 @@ class AccountCommand : public Command {
   }
 
  private:
-  const char* name_;
-  const char* help_;
   Action action_;
   app::AccountOptions o_;
 };

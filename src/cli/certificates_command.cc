@@ -6,12 +6,11 @@ namespace {
 
 class CertificatesCommand : public Command {
  public:
-  CLI::App* Register(CLI::App& root, app::CommonOptions& common) override {
-    CLI::App* l = root.add_subcommand("certificates", "List the certificates certpilot manages");
+  CertificatesCommand() : Command("certificates", "List the certificates certpilot manages") {}
+  void AddOptions(CLI::App* l, app::CommonOptions& common) override {
     AddCommonOptions(l, common);
     AddDomainOptions(l, o_.domains, o_.cert_name);
     l->add_flag("--json", o_.json, "Print a JSON array");
-    return l;
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

@@ -7,8 +7,8 @@ namespace {
 
 class CertonlyCommand : public Command {
  public:
-  CLI::App* Register(CLI::App& root, app::CommonOptions& common) override {
-    CLI::App* c = root.add_subcommand("certonly", "Obtain a certificate; do not install it");
+  CertonlyCommand() : Command("certonly", "Obtain a certificate; do not install it") {}
+  void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
     AddDomainOptions(c, o_.domains, o_.cert_name);
     c->add_option("--ip-address", o_.ip_addresses,
@@ -35,7 +35,6 @@ class CertonlyCommand : public Command {
     c->add_option("--chain-path", o_.chain_path, "With --csr: where to write the chain");
     c->add_option("--fullchain-path", o_.fullchain_path,
                   "With --csr: where to write certificate + chain");
-    return c;
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

@@ -1,6 +1,11 @@
 // One subcommand of the command line: it adds its options to the parser and,
 // when chosen, fills its app:: options struct and calls the use case.
 //
+// The name and description are fixed at construction, apart from the
+// options, so that the parser can add every subcommand (for --help and to
+// recognise them) but the options of only those named on the command line
+// (command_line.cc says why).
+//
 // To add a subcommand: write NAME_command.cc with a MakeNameCommand()
 // factory, declare it below and list it in commands.cc.
 #pragma once
@@ -8,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/options.h"
@@ -17,12 +23,30 @@ namespace certpilot::cli {
 
 class Command {
  public:
+  Command(std::string name, std::string description)
+      : name_(std::move(name)), description_(std::move(description)) {}
   virtual ~Command() = default;
-  // Adds the subcommand to `root`; common options bind to `common`.
-  virtual CLI::App* Register(CLI::App& root, app::CommonOptions& common) = 0;
+  Command(const Command&) = delete;
+  Command& operator=(const Command&) = delete;
+
+  const std::string& name() const { return name_; }
+  const std::string& description() const { return description_; }
+  // Adds the subcommand's options to `sub`, which root.add_subcommand(name(),
+  // description()) made; common options bind to `common`. Call at most once.
+  virtual void AddOptions(CLI::App* sub, app::CommonOptions& common) = 0;
+  // Adds the subcommand with all its options to `root`.
+  CLI::App* Register(CLI::App& root, app::CommonOptions& common) {
+    CLI::App* sub = root.add_subcommand(name_, description_);
+    AddOptions(sub, common);
+    return sub;
+  }
   // Runs the use case (after parsing). Returns the exit code; throws
   // certpilot::Error (UsageError → exit 2) like the use cases do.
   virtual int Run(const app::CommonOptions& common, app::Services& services) = 0;
+
+ private:
+  std::string name_;
+  std::string description_;
 };
 
 // Every subcommand, in the order --help lists them.

@@ -23,20 +23,42 @@ constexpr int kExitUsage = 2;
 
 // The whole command line. Built afresh for each parse: CLI11 options
 // remember what a parse saw.
+//
+// Adding options is most of certpilot's start-up time: CLI11 checks each new
+// option's names against every earlier option of its subcommand, and the 13
+// subcommands have 20 to 60 each. So a Parser made for kNamedSubcommands adds
+// every subcommand (name and description: --help lists them, the parse
+// recognises them) but the options of only those whose name is among the
+// arguments: usually one, more when a value looks like a subcommand
+// (--cert-name renew). A parse then behaves exactly as with every option
+// added, because CLI11 enters only a subcommand whose name is an argument and
+// never looks at the options of one it did not enter.
 struct Parser {
+  enum Options { kAll, kNamedSubcommands };
+
   CLI::App root{"certpilot: get and renew TLS certificates from any ACME CA",
                 "certpilot"};
   app::CommonOptions common;
   std::vector<std::unique_ptr<Command>> commands = AllCommands();
   std::vector<CLI::App*> subcommands;
+  bool all_options = true;  // every subcommand has its options
 
-  Parser() {
+  Parser(const std::vector<std::string>& args, Options options) {
     root.set_version_flag("--version",
                           std::string("certpilot ") + CERTPILOT_VERSION);
     root.require_subcommand(1);
     root.fallthrough();
     AddCommonOptions(&root, common);
-    for (auto& c : commands) subcommands.push_back(c->Register(root, common));
+    for (auto& c : commands) {
+      CLI::App* sub = root.add_subcommand(c->name(), c->description());
+      if (options == kAll ||
+          std::find(args.begin(), args.end(), c->name()) != args.end()) {
+        c->AddOptions(sub, common);
+      } else {
+        all_options = false;
+      }
+      subcommands.push_back(sub);
+    }
   }
 
   // REQUIRES: a successful parse.
@@ -125,20 +147,31 @@ void LogInvocation(const std::vector<std::string>& args,
 // Throws certpilot::Error like the use cases do.
 int ParseAndRun(const std::string& program,
                 const std::vector<std::string>& args) {
-  auto parser = std::make_unique<Parser>();
+  auto parser = std::make_unique<Parser>(args, Parser::kNamedSubcommands);
   try {
     parser->Parse(program, args);
   } catch (const CLI::ParseError& e) {
     return parser->root.exit(e) == 0 ? kExitOk : kExitUsage;
   }
   ConfigureTerminal(parser->common);  // for errors in the files; again below
-  ConfigArguments extra =
-      ArgumentsFromConfig(parser->root, *parser->subcommands[parser->Chosen()],
-                          ReadSettings(*parser));
+  std::vector<std::vector<ConfigEntry>> files = ReadSettings(*parser);
+  if (!files.empty() && !parser->all_options) {
+    // A setting is checked against every subcommand's options (one only
+    // others accept is left out, one none accepts is an error): parse
+    // again with all of them, which gives the same result.
+    parser = std::make_unique<Parser>(args, Parser::kAll);
+    try {
+      parser->Parse(program, args);
+    } catch (const CLI::ParseError& e) {
+      return parser->root.exit(e) == 0 ? kExitOk : kExitUsage;
+    }
+  }
+  ConfigArguments extra = ArgumentsFromConfig(
+      parser->root, *parser->subcommands[parser->Chosen()], files);
   if (!extra.args.empty()) {
     std::vector<std::string> all = args;
     all.insert(all.end(), extra.args.begin(), extra.args.end());
-    parser = std::make_unique<Parser>();
+    parser = std::make_unique<Parser>(all, Parser::kNamedSubcommands);
     try {
       parser->Parse(program, all);
     } catch (const CLI::ParseError& e) {

@@ -6,14 +6,14 @@ namespace {
 
 class ImportCertbotCommand : public Command {
  public:
-  CLI::App* Register(CLI::App& root, app::CommonOptions& common) override {
-    CLI::App* c = root.add_subcommand(
-        "import-certbot", "Adopt certbot's accounts, certificates and renewal settings");
+  ImportCertbotCommand()
+      : Command("import-certbot",
+                "Adopt certbot's accounts, certificates and renewal settings") {}
+  void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
     c->add_option("--from", o_.from, "certbot's configuration directory")
         ->default_str("/etc/letsencrypt");
     c->add_option("--cert-name", o_.cert_name, "Import only this certificate");
-    return c;
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

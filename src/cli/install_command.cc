@@ -15,8 +15,8 @@ namespace {
 
 class InstallCommand : public Command {
  public:
-  CLI::App* Register(CLI::App& root, app::CommonOptions& common) override {
-    CLI::App* c = root.add_subcommand("install", "Serve an existing certificate from nginx");
+  InstallCommand() : Command("install", "Serve an existing certificate from nginx") {}
+  void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
     c->add_option("--cert-name", o_.cert_name, "The certificate (lineage) to install");
     c->add_flag("--nginx", nginx_, "Install into nginx (the only installer)");
@@ -25,7 +25,6 @@ class InstallCommand : public Command {
         ->default_str("80");
     c->add_option("--https-port", o_.https_port, "The port to serve HTTPS on")->default_str("443");
     c->add_flag("--redirect", o_.redirect, "Redirect plain HTTP for the names to https");
-    return c;
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

@@ -45,8 +45,8 @@ class RenewOverrides {
 
 class RenewCommand : public Command {
  public:
-  CLI::App* Register(CLI::App& root, app::CommonOptions& common) override {
-    CLI::App* r = root.add_subcommand("renew", "Renew every certificate that is due");
+  RenewCommand() : Command("renew", "Renew every certificate that is due") {}
+  void AddOptions(CLI::App* r, app::CommonOptions& common) override {
     AddCommonOptions(r, common);
     overrides_.Register(r, o_);
     r->add_flag("--force-renewal,--renew-by-default", o_.force_renewal, "Renew even if not due");
@@ -60,7 +60,6 @@ class RenewCommand : public Command {
     r->add_option("--key-type", o_.key_type, "Override the stored key type");
     r->add_option("--rsa-key-size", o_.rsa_key_size, "Override the stored RSA key size");
     r->add_option("--elliptic-curve", o_.elliptic_curve, "Override the stored curve");
-    return r;
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
@@ -75,12 +74,12 @@ class RenewCommand : public Command {
 
 class ReconfigureCommand : public Command {
  public:
-  CLI::App* Register(CLI::App& root, app::CommonOptions& common) override {
-    CLI::App* r = root.add_subcommand(
-        "reconfigure", "Change how a certificate renews, after a dry run proves it works");
+  ReconfigureCommand()
+      : Command("reconfigure",
+                "Change how a certificate renews, after a dry run proves it works") {}
+  void AddOptions(CLI::App* r, app::CommonOptions& common) override {
     AddCommonOptions(r, common);
     overrides_.Register(r, o_.renew);
-    return r;
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.renew.common = common;

@@ -6,8 +6,8 @@ namespace {
 
 class RevokeCommand : public Command {
  public:
-  CLI::App* Register(CLI::App& root, app::CommonOptions& common) override {
-    CLI::App* c = root.add_subcommand("revoke", "Revoke a certificate");
+  RevokeCommand() : Command("revoke", "Revoke a certificate") {}
+  void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
     c->add_option("--cert-name", o_.cert_name, "The lineage to revoke");
     c->add_option("--cert-path", o_.cert_path, "A certificate file to revoke");
@@ -20,7 +20,6 @@ class RevokeCommand : public Command {
     auto* yes = c->add_flag("--delete-after-revoke", delete_,
                             "Delete the lineage afterwards (default: ask, or delete with -n)");
     c->add_flag("--no-delete-after-revoke", keep_, "Keep the lineage afterwards")->excludes(yes);
-    return c;
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
@@ -36,15 +35,14 @@ class RevokeCommand : public Command {
 
 class DeleteCommand : public Command {
  public:
-  CLI::App* Register(CLI::App& root, app::CommonOptions& common) override {
-    CLI::App* c = root.add_subcommand("delete", "Delete a lineage (every version of it)");
+  DeleteCommand() : Command("delete", "Delete a lineage (every version of it)") {}
+  void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
     c->add_option("--cert-name", o_.cert_name, "The lineage to delete")->required();
     c->add_flag("--force", o_.force, "Delete even if nginx still points at it");
     c->add_option("--nginx-server-root", o_.nginx_server_root,
                   "Where to look for nginx's configuration")
         ->default_str("/etc/nginx");
-    return c;
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

@@ -6,8 +6,8 @@ namespace {
 
 class RunCommand : public Command {
  public:
-  CLI::App* Register(CLI::App& root, app::CommonOptions& common) override {
-    CLI::App* c = root.add_subcommand("run", "Obtain a certificate through nginx and install it");
+  RunCommand() : Command("run", "Obtain a certificate through nginx and install it") {}
+  void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     app::CertonlyOptions& o = o_.certonly;
     AddCommonOptions(c, common);
     AddDomainOptions(c, o.domains, o.cert_name);
@@ -18,7 +18,6 @@ class RunCommand : public Command {
     c->add_option("--https-port", o_.https_port, "The port to serve HTTPS on")->default_str("443");
     c->add_flag("--redirect", o_.redirect, "Redirect plain HTTP for the names to https");
     AddIssuanceOptions(c, o);
-    return c;
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.certonly.common = common;

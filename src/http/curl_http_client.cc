@@ -1,13 +1,12 @@
 #include "http/curl_http_client.h"
 
-#include <curl/curl.h>
-
 #include <cstdint>
 #include <limits>
-#include <mutex>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
+#include "http/curl_api.h"
 #include "util/strings.h"
 
 namespace certpilot::http {
@@ -19,24 +18,13 @@ constexpr char kDefaultUserAgent[] = "certpilot/" CERTPILOT_VERSION;
 constexpr char kDefaultUserAgent[] = "certpilot";
 #endif
 
-// curl_global_init is not thread-safe on every libcurl build; do it exactly
-// once per process. There is deliberately no curl_global_cleanup: other code
-// (or another CurlHttpClient) may still be using libcurl at exit.
-void GlobalInitOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      // call_once rethrows and leaves the flag unset: the next client retries.
-      throw TransportError("", "libcurl global initialization failed");
-    }
-  });
-}
-
+// Handles are only ever created after Curl() has loaded libcurl, so the
+// deleters (which run only for non-null handles) can use its table.
 struct EasyDeleter {
-  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
+  void operator()(CURL* easy) const { Curl().easy_cleanup(easy); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const { Curl().slist_free_all(list); }
 };
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 
@@ -125,19 +113,30 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// libcurl reads each option's value with va_arg as a long, a curl_off_t or a
+// pointer. Calls through CurlApi's function pointer skip curl's compile-time
+// checks (typecheck-gcc.h), so keep the one that matters: an int or a bool
+// would be read as a long from a slot whose upper half is garbage.
+template <typename T>
+CURLcode SetOption(const CurlApi& curl, CURL* easy, CURLoption option,
+                   T value) {
+  static_assert(std::is_same_v<T, long> || std::is_same_v<T, curl_off_t> ||
+                    std::is_pointer_v<T>,
+                "curl_easy_setopt takes long, curl_off_t or a pointer");
+  return curl.easy_setopt(easy, option, value);
+}
+
 }  // namespace
 
 struct CurlHttpClient::Impl {
   CurlOptions options;
+  // Made by the first Do(), which loads libcurl (curl_api.h).
   std::unique_ptr<CURL, EasyDeleter> easy;
 };
 
 CurlHttpClient::CurlHttpClient(CurlOptions options)
     : impl_(std::make_unique<Impl>()) {
-  GlobalInitOnce();
   impl_->options = std::move(options);
-  impl_->easy.reset(curl_easy_init());
-  if (!impl_->easy) throw TransportError("", "libcurl initialization failed");
 }
 
 CurlHttpClient::~CurlHttpClient() = default;
@@ -163,9 +162,16 @@ Response CurlHttpClient::Do(const Request& request) {
     throw fail("unsupported method (GET, HEAD or POST only)");
   }
 
+  // Throws LibraryError (not a TransportError) when libcurl is missing.
+  const CurlApi& curl = Curl();
+  if (!impl_->easy) {
+    impl_->easy.reset(curl.easy_init());
+    if (!impl_->easy) throw fail("libcurl initialization failed");
+  }
+
   SlistPtr header_list;
   auto append_header = [&](const std::string& line) {
-    curl_slist* next = curl_slist_append(header_list.get(), line.c_str());
+    curl_slist* next = curl.slist_append(header_list.get(), line.c_str());
     if (next == nullptr) throw std::bad_alloc();
     (void)header_list.release();
     header_list.reset(next);
@@ -194,64 +200,63 @@ Response CurlHttpClient::Do(const Request& request) {
   // Reset clears every option from the previous request but keeps the
   // connection cache, so keep-alive connections are reused.
   CURL* easy = impl_->easy.get();
-  curl_easy_reset(easy);
+  curl.easy_reset(easy);
   CURLcode rc = CURLE_OK;
-  auto set = [&rc](CURLcode result) {
+  auto set = [&](CURLoption option, auto value) {
+    CURLcode result = SetOption(curl, easy, option, value);
     if (rc == CURLE_OK) rc = result;
   };
   const char* protocols = options.https_only ? "https" : "http,https";
-  set(curl_easy_setopt(easy, CURLOPT_URL, url.c_str()));
-  set(curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, protocols));
-  set(curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, protocols));
-  set(curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L));
-  set(curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L));
-  set(curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L));
+  set(CURLOPT_URL, url.c_str());
+  set(CURLOPT_PROTOCOLS_STR, protocols);
+  set(CURLOPT_REDIR_PROTOCOLS_STR, protocols);
+  set(CURLOPT_FOLLOWLOCATION, 0L);
+  set(CURLOPT_SSL_VERIFYPEER, 1L);
+  set(CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options.ca_bundle.empty()) {
-    set(curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_bundle.c_str()));
+    set(CURLOPT_CAINFO, options.ca_bundle.c_str());
   }
-  set(curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                       static_cast<long>(options.connect_timeout.count())));
-  set(curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
-                       static_cast<long>(options.total_timeout.count())));
-  set(curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L));  // threads, no SIGALRM
-  set(curl_easy_setopt(easy, CURLOPT_USERAGENT,
-                       options.user_agent.empty()
-                           ? kDefaultUserAgent
-                           : options.user_agent.c_str()));
-  set(curl_easy_setopt(easy, CURLOPT_HTTPHEADER, header_list.get()));
-  set(curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer));
-  set(curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader));
-  set(curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer));
-  set(curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody));
-  set(curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer));
+  set(CURLOPT_CONNECTTIMEOUT_MS,
+      static_cast<long>(options.connect_timeout.count()));
+  set(CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
+  set(CURLOPT_NOSIGNAL, 1L);  // threads, no SIGALRM
+  set(CURLOPT_USERAGENT, options.user_agent.empty()
+                             ? kDefaultUserAgent
+                             : options.user_agent.c_str());
+  set(CURLOPT_HTTPHEADER, header_list.get());
+  set(CURLOPT_ERRORBUFFER, error_buffer);
+  set(CURLOPT_HEADERFUNCTION, &OnHeader);
+  set(CURLOPT_HEADERDATA, &transfer);
+  set(CURLOPT_WRITEFUNCTION, &OnBody);
+  set(CURLOPT_WRITEDATA, &transfer);
   if (is_head) {
-    set(curl_easy_setopt(easy, CURLOPT_NOBODY, 1L));
+    set(CURLOPT_NOBODY, 1L);
   } else if (request.method == "POST") {
-    set(curl_easy_setopt(easy, CURLOPT_POST, 1L));
-    set(curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                         static_cast<curl_off_t>(request.body.size())));
-    set(curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data()));
+    set(CURLOPT_POST, 1L);
+    set(CURLOPT_POSTFIELDSIZE_LARGE,
+        static_cast<curl_off_t>(request.body.size()));
+    set(CURLOPT_POSTFIELDS, request.body.data());
   } else {
-    set(curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L));
+    set(CURLOPT_HTTPGET, 1L);
   }
   if (rc != CURLE_OK) {
     throw fail(std::string("cannot configure libcurl: ") +
-               curl_easy_strerror(rc));
+               curl.easy_strerror(rc));
   }
 
-  rc = curl_easy_perform(easy);
+  rc = curl.easy_perform(easy);
   // The handle outlives this call: drop pointers to locals it still holds.
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
+  SetOption(curl, easy, CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
+  SetOption(curl, easy, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
   if (transfer.over_cap) {
     throw fail("response body exceeds the limit of " +
                std::to_string(request.max_body_bytes) + " bytes");
   }
   if (rc != CURLE_OK) {
-    throw fail(error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc));
+    throw fail(error_buffer[0] != '\0' ? error_buffer : curl.easy_strerror(rc));
   }
   long status = 0;
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  curl.easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
   transfer.response.status = static_cast<int>(status);
   return std::move(transfer.response);
 }

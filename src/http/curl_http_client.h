@@ -1,10 +1,16 @@
-// HttpClient over libcurl — the only translation unit that includes curl.
+// HttpClient over libcurl — with curl_api.{h,cc}, the only code that
+// includes curl.
+//
+// libcurl is not linked: the first Do() of any CurlHttpClient in the process
+// loads it (curl_api.h), so commands that never talk to a CA never pay for
+// mapping it and its ~27 dependencies. That Do() throws LibraryError (not a
+// TransportError) when libcurl.so.4 cannot be loaded.
 //
 // TLS peer and host verification are always on. Redirects are never
 // followed (a 3xx is returned as a Response). One CurlHttpClient owns one curl
 // easy handle and so one connection cache: consecutive requests to the same
 // origin reuse the connection (keep-alive). It is NOT thread-safe: give each
-// thread its own instance. Construction does no I/O.
+// thread its own instance. Construction does no I/O and loads nothing.
 //
 // Do() throws TransportError, with a message of the form
 // "GET https://host/path: <cause>" (control characters replaced), when:
