@@ -20,10 +20,13 @@ bool IsSecretMember(std::string_view name) {
   return false;
 }
 
-// RFC 7468 §3: printable ASCII but "-", on the BEGIN line.
+// RFC 7468 §3: printable ASCII but "-", on the BEGIN line; and no "[" or
+// "]", which no real label has: otherwise a replacement ("[redacted private
+// key]") could complete the label of a BEGIN line left before it, and a
+// second pass would redact again (found by the redact fuzzer).
 bool IsPemLabel(std::string_view label) {
   for (char c : label)
-    if (c < 0x20 || c > 0x7e || c == '-') return false;
+    if (c < 0x20 || c > 0x7e || c == '-' || c == '[' || c == ']') return false;
   return true;
 }
 

@@ -24,7 +24,9 @@ inline constexpr size_t kMinLiteralSecretLength = 8;
 //  - a PEM private key, from "-----BEGIN <label>PRIVATE KEY-----" to the
 //    matching "-----END <label>PRIVATE KEY-----" (or to the end of the text
 //    when there is none), by kRedactedPrivateKey; labels "", "RSA ", "EC ",
-//    "ENCRYPTED " and any other;
+//    "ENCRYPTED " and any other of printable ASCII without "-", "[" or "]"
+//    (so that no replacement can become part of a label: redacting twice
+//    changes nothing);
 //  - the string value of a JSON member that holds a JWK's private part
 //    ("d", "p", "q", "dp", "dq", "qi": RFC 7518 §6.2.2, §6.3.2; "k": §6.4.1)
 //    or a JWS signature ("signature": RFC 7515 §7.2.1), by kRedacted; also

@@ -134,11 +134,26 @@ TEST_F(AuthenticatorsCliTest, ManualHttp01HooksGetCertbotsEnvironmentAndRunInOrd
   EXPECT_THAT(conf, HasSubstr("manual_cleanup_hook = " + cleanup));
   EXPECT_THAT(conf, HasSubstr("pref_challs = http-01,"));
 
-  // Renewal from the conf runs the same hooks.
-  RunResult renew = cli_.Run("renew", {"--force-renewal", "--no-random-sleep-on-renew"});
-  ASSERT_EQ(renew.exit_code, 0) << renew.Describe();
-  EXPECT_EQ(cli_.Version("m1.manual.test"), 2);
-  EXPECT_EQ(Lines(log).size(), 8u);
+  // Renewal from the conf runs the same hooks. Pebble hands out an earlier
+  // valid authorization instead of a new one 1% of the time even with
+  // PEBBLE_AUTHZREUSE=0 (it creates a new one when rand.Intn(100) > the
+  // percentage), and a name with a valid authorization needs no hook: each
+  // renewal adds an auth and a cleanup line per name that needed one, and
+  // another renewal is asked for in the rare run where no name did.
+  size_t before = Lines(log).size();
+  for (int version = 2; version <= 4; ++version) {
+    RunResult renew = cli_.Run("renew", {"--force-renewal", "--no-random-sleep-on-renew"});
+    ASSERT_EQ(renew.exit_code, 0) << renew.Describe();
+    EXPECT_EQ(cli_.Version("m1.manual.test"), version);
+    lines = Lines(log);
+    const size_t added = lines.size() - before;
+    ASSERT_TRUE(added == 0 || added == 2 || added == 4) << Slurp(log);
+    if (added == 0) continue;
+    for (size_t i = 0; i < added; ++i)
+      EXPECT_THAT(lines[before + i], HasSubstr(i < added / 2 ? "auth " : "cleanup ")) << Slurp(log);
+    break;
+  }
+  EXPECT_GT(lines.size(), before) << "three renewals ran no hook";
 }
 
 TEST_F(AuthenticatorsCliTest, ManualDns01WildcardWithChalltestsrvHooksAndResolverPoll) {

@@ -99,10 +99,22 @@ TEST(RedactSecrets, APemLabelIsOneLineWithoutDashes) {
                 "-----BEGIN EC PRIVATE KEY-ish -----BEGIN EC PRIVATE KEY-----k"
                 "-----END EC PRIVATE KEY----- after"),
             "-----BEGIN EC PRIVATE KEY-ish [redacted private key] after");
-  // What another rule leaves can make a key: removed all the same.
+  // A label has no brackets (no real one does): what another rule leaves
+  // ("[redacted]") makes it no key label, and the secret is gone anyway.
   EXPECT_EQ(
       RedactSecrets("-----BEGIN EAB_HMAC_KEY c2VjcmV0LWtleQ PRIVATE KEY-----k"),
-      "[redacted private key]");
+      "-----BEGIN EAB_HMAC_KEY [redacted] PRIVATE KEY-----k");
+}
+
+TEST(RedactSecrets, AReplacementNeverCompletesALabelBeforeIt) {
+  // Found by the redact fuzzer: the replacement made "EC PRIVATEed [redacted
+  // private key]PRIVATE KEY" a label, so a second pass removed more.
+  const std::string text =
+      "-----BEGIN EC PRIVATEed -----BEGIN EC PRIVATE KEY-----END EC PRIVATE KEY-----"
+      "PRIVATE KEY----- tail";
+  const std::string once = RedactSecrets(text);
+  EXPECT_EQ(once, "-----BEGIN EC PRIVATEed [redacted private key]PRIVATE KEY----- tail");
+  EXPECT_EQ(RedactSecrets(once), once);
 }
 
 TEST(RedactSecrets, RemovesRegisteredLiteralsButNotShortOnes) {
