@@ -25,13 +25,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 const std::vector<std::string> kRegister = {"--agree-tos", "-m", "admin@example.com"};
 
 std::vector<std::string> With(std::vector<std::string> a, const std::vector<std::string>& b) {
@@ -58,7 +51,7 @@ TEST_F(AuthenticatorsCliTest, WebrootIssuesCleansUpAndRenewsFromTheStoredConf) {
   EXPECT_FALSE(fs::exists(www + "/.well-known")) << "challenge dirs left behind";
   EXPECT_FALSE(server.requests().empty());
 
-  const std::string conf = Slurp(cli_.config() + "/renewal/a.webroot.test.conf");
+  const std::string conf = ReadFileOrEmpty(cli_.config() + "/renewal/a.webroot.test.conf");
   EXPECT_THAT(conf, HasSubstr("authenticator = webroot"));
   EXPECT_THAT(conf, HasSubstr("webroot_path = " + www + ","));
   EXPECT_THAT(conf, HasSubstr("[[webroot_map]]"));
@@ -110,7 +103,7 @@ TEST_F(AuthenticatorsCliTest, ManualHttp01HooksGetCertbotsEnvironmentAndRunInOrd
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(cli_.CheckLineage("m1.manual.test"), "");
   std::vector<std::string> lines = Lines(log);
-  ASSERT_EQ(lines.size(), 4u) << Slurp(log);
+  ASSERT_EQ(lines.size(), 4u) << ReadFileOrEmpty(log);
   // Every auth hook before any cleanup; cleanup gets the auth hook's output.
   EXPECT_THAT(lines[0], HasSubstr("auth "));
   EXPECT_THAT(lines[1], HasSubstr("auth "));
@@ -127,9 +120,9 @@ TEST_F(AuthenticatorsCliTest, ManualHttp01HooksGetCertbotsEnvironmentAndRunInOrd
   }
   EXPECT_THAT(lines[2], HasSubstr("cleanup "));
   EXPECT_THAT(lines[3], HasSubstr("cleanup "));
-  EXPECT_THAT(Slurp(log), HasSubstr("cleanup m1.manual.test out-m1.manual.test"));
+  EXPECT_THAT(ReadFileOrEmpty(log), HasSubstr("cleanup m1.manual.test out-m1.manual.test"));
   EXPECT_TRUE(fs::is_empty(www + "/.well-known/acme-challenge"));
-  const std::string conf = Slurp(cli_.config() + "/renewal/m1.manual.test.conf");
+  const std::string conf = ReadFileOrEmpty(cli_.config() + "/renewal/m1.manual.test.conf");
   EXPECT_THAT(conf, HasSubstr("manual_auth_hook = " + auth));
   EXPECT_THAT(conf, HasSubstr("manual_cleanup_hook = " + cleanup));
   EXPECT_THAT(conf, HasSubstr("pref_challs = http-01,"));
@@ -147,10 +140,10 @@ TEST_F(AuthenticatorsCliTest, ManualHttp01HooksGetCertbotsEnvironmentAndRunInOrd
     EXPECT_EQ(cli_.Version("m1.manual.test"), version);
     lines = Lines(log);
     const size_t added = lines.size() - before;
-    ASSERT_TRUE(added == 0 || added == 2 || added == 4) << Slurp(log);
+    ASSERT_TRUE(added == 0 || added == 2 || added == 4) << ReadFileOrEmpty(log);
     if (added == 0) continue;
     for (size_t i = 0; i < added; ++i)
-      EXPECT_THAT(lines[before + i], HasSubstr(i < added / 2 ? "auth " : "cleanup ")) << Slurp(log);
+      EXPECT_THAT(lines[before + i], HasSubstr(i < added / 2 ? "auth " : "cleanup ")) << ReadFileOrEmpty(log);
     break;
   }
   EXPECT_GT(lines.size(), before) << "three renewals ran no hook";
@@ -181,7 +174,7 @@ TEST_F(AuthenticatorsCliTest, ManualDns01WildcardWithChalltestsrvHooksAndResolve
   EXPECT_THAT(Lines(log), ElementsAre("auth wild.manual.test notoken",
                                       "auth wild.manual.test notoken",
                                       "cleanup wild.manual.test", "cleanup wild.manual.test"));
-  const std::string conf = Slurp(cli_.config() + "/renewal/wild.manual.test.conf");
+  const std::string conf = ReadFileOrEmpty(cli_.config() + "/renewal/wild.manual.test.conf");
   EXPECT_THAT(conf, HasSubstr("dns_resolver = " + pebble_->dns_address()));
 }
 
@@ -239,7 +232,7 @@ TEST_F(AuthenticatorsCliTest, TlsAlpn01OnPebblesTlsPort) {
                                    std::to_string(pebble_->tls_port()), "-d", "alpn.test"}));
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(cli_.CheckLineage("alpn.test"), "");
-  const std::string conf = Slurp(cli_.config() + "/renewal/alpn.test.conf");
+  const std::string conf = ReadFileOrEmpty(cli_.config() + "/renewal/alpn.test.conf");
   EXPECT_THAT(conf, HasSubstr("pref_challs = tls-alpn-01,"));
   EXPECT_THAT(conf, HasSubstr("tls_alpn_01_port = " + std::to_string(pebble_->tls_port())));
   // Port 80 was never needed: the renewal binds only the TLS port.
@@ -272,7 +265,7 @@ TEST(AuthenticatorsRfc2136CliTest, IssuesAWildcardAndRenewsFromTheStoredCredenti
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(cli.CheckLineage("dyn.example.com"), "");
   EXPECT_TRUE(dns.ReadTxt("_acme-challenge.dyn.example.com").empty()) << "records left behind";
-  const std::string conf = Slurp(cli.config() + "/renewal/dyn.example.com.conf");
+  const std::string conf = ReadFileOrEmpty(cli.config() + "/renewal/dyn.example.com.conf");
   EXPECT_THAT(conf, HasSubstr("authenticator = dns-rfc2136"));
   EXPECT_THAT(conf, HasSubstr("dns_rfc2136_credentials = " + ini));
 

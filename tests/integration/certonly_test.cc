@@ -15,6 +15,7 @@
 #include "support/cli_harness.h"
 #include "support/free_port.h"
 #include "support/pebble_fixture.h"
+#include "support/shared_pebble.h"
 #include "support/run_binary.h"
 #include "support/temp_dir.h"
 
@@ -23,14 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class CertonlyTest : public ::testing::Test {
+class CertonlyTest : public SharedPebbleTest<> {
  protected:
-  static void SetUpTestSuite() { pebble_ = new PebbleFixture(); }
-  static void TearDownTestSuite() {
-    delete pebble_;
-    pebble_ = nullptr;
-  }
-
   std::string config() const { return cli_.config(); }
   std::vector<std::string> Common(const PebbleFixture&) const { return cli_.CommonArgs(); }
   RunResult Certonly(const std::vector<std::string>& extra) { return cli_.Certonly(extra); }
@@ -89,12 +84,10 @@ class CertonlyTest : public ::testing::Test {
     EXPECT_EQ(j["privkey_path"], live + "/privkey.pem");
   }
 
-  static PebbleFixture* pebble_;
   CliHarness cli_{*pebble_};
   const TempDir& dir_ = cli_.dir();
 };
 
-PebbleFixture* CertonlyTest::pebble_ = nullptr;
 
 TEST_F(CertonlyTest, IssuesSingleNameEcdsa) {
   RunResult r = Certonly({"-d", "single.example.com"});

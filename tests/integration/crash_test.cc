@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "support/pebble_fixture.h"
+#include "support/shared_pebble.h"
 #include "support/strace_inject.h"
 #include "support/strace_renewal.h"
 
@@ -28,21 +29,10 @@ namespace {
 // converging (a run that loops), which is a failure of its own.
 constexpr int kMaxCalls = 400;
 
-class CrashTest : public ::testing::Test {
+class CrashTest : public SharedPebbleTest<3600> {
  protected:
-  static void SetUpTestSuite() {
-    PebbleOptions o;
-    o.certificate_validity_seconds = 3600;
-    pebble_ = new PebbleFixture(o);
-  }
-  static void TearDownTestSuite() {
-    delete pebble_;
-    pebble_ = nullptr;
-  }
-  static PebbleFixture* pebble_;
 };
 
-PebbleFixture* CrashTest::pebble_ = nullptr;
 
 class KillAtEveryCallTest : public CrashTest,
                             public ::testing::WithParamInterface<std::string> {};

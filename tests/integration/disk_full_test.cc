@@ -30,6 +30,7 @@
 #include <tuple>
 
 #include "support/pebble_fixture.h"
+#include "support/shared_pebble.h"
 #include "support/strace_inject.h"
 #include "support/strace_renewal.h"
 
@@ -55,21 +56,10 @@ bool HasLine(const std::string& text, const std::string& first, const std::strin
   return false;
 }
 
-class DiskFullTest : public ::testing::Test {
+class DiskFullTest : public SharedPebbleTest<3600> {
  protected:
-  static void SetUpTestSuite() {
-    PebbleOptions o;
-    o.certificate_validity_seconds = 3600;
-    pebble_ = new PebbleFixture(o);
-  }
-  static void TearDownTestSuite() {
-    delete pebble_;
-    pebble_ = nullptr;
-  }
-  static PebbleFixture* pebble_;
 };
 
-PebbleFixture* DiskFullTest::pebble_ = nullptr;
 
 // ---- the archive files, one by one -----------------------------------------
 

@@ -9,6 +9,7 @@
 
 #include "support/cli_harness.h"
 #include "support/pebble_fixture.h"
+#include "support/shared_pebble.h"
 #include "support/temp_dir.h"
 
 namespace certpilot::testing {
@@ -26,13 +27,8 @@ std::vector<std::string> FilesContaining(const std::string& dir, const std::stri
   return out;
 }
 
-class LifecycleTest : public ::testing::Test {
+class LifecycleTest : public SharedPebbleTest<> {
  protected:
-  static void SetUpTestSuite() { pebble_ = new PebbleFixture(); }
-  static void TearDownTestSuite() {
-    delete pebble_;
-    pebble_ = nullptr;
-  }
   nlohmann::json ShowAccount() {
     RunResult r = cli_.Run("show_account", {"--json"});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
@@ -43,11 +39,9 @@ class LifecycleTest : public ::testing::Test {
     return nlohmann::json::parse(r.out)[0]["serial"];
   }
 
-  static PebbleFixture* pebble_;
   CliHarness cli_{*pebble_};
 };
 
-PebbleFixture* LifecycleTest::pebble_ = nullptr;
 
 TEST_F(LifecycleTest, RegisterShowUpdateUnregister) {
   RunResult r = cli_.Run("register", {"--agree-tos", "-m", "first@example.com"});

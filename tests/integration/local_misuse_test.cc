@@ -21,6 +21,7 @@
 
 #include "support/cli_harness.h"
 #include "support/pebble_fixture.h"
+#include "support/shared_pebble.h"
 #include "support/run_binary.h"
 #include "support/temp_dir.h"
 
@@ -104,18 +105,8 @@ bool HasLine(const std::string& text, const std::vector<std::string>& parts) {
   return false;
 }
 
-class LocalMisuseTest : public ::testing::Test {
+class LocalMisuseTest : public SharedPebbleTest<3600> {
  protected:
-  static void SetUpTestSuite() {
-    PebbleOptions o;
-    o.certificate_validity_seconds = 3600;
-    pebble_ = new PebbleFixture(o);
-  }
-  static void TearDownTestSuite() {
-    delete pebble_;
-    pebble_ = nullptr;
-  }
-
   void Issue(const std::string& name) {
     RunResult r = cli_.Certonly({"-d", name});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
@@ -133,11 +124,9 @@ class LocalMisuseTest : public ::testing::Test {
     return s;
   }
 
-  static PebbleFixture* pebble_;
   CliHarness cli_{*pebble_};
 };
 
-PebbleFixture* LocalMisuseTest::pebble_ = nullptr;
 
 // Ten runs at once: one holds the lock; the nine others exit 1 naming the
 // holder while it still holds the lock (so they did not wait for it).

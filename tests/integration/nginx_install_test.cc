@@ -9,6 +9,7 @@
 #include "support/cli_harness.h"
 #include "support/nginx_fixture.h"
 #include "support/pebble_fixture.h"
+#include "support/shared_pebble.h"
 #include "support/temp_dir.h"
 
 namespace certpilot::testing {
@@ -16,14 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class NginxInstallTest : public ::testing::Test {
+class NginxInstallTest : public SharedPebbleTest<> {
  protected:
-  static void SetUpTestSuite() { pebble_ = new PebbleFixture(); }
-  static void TearDownTestSuite() {
-    delete pebble_;
-    pebble_ = nullptr;
-  }
-
   NginxInstallTest() {
     // The server block is two includes away from nginx.conf:
     // nginx.conf → sites-enabled/*.conf → apps/shop/server.conf.
@@ -53,13 +48,11 @@ class NginxInstallTest : public ::testing::Test {
     return CertSerialHex(ReadFileOrEmpty(cli_.config() + "/live/shop.example.com/cert.pem"));
   }
 
-  static PebbleFixture* pebble_;
   CliHarness cli_{*pebble_};
   LoopbackApp app_;
   NginxFixture nginx_{pebble_->http_port()};
 };
 
-PebbleFixture* NginxInstallTest::pebble_ = nullptr;
 
 TEST_F(NginxInstallTest, InstallsIntoABlockInAnIncludedFile) {
   // Obtained with the standalone responder before nginx holds the port.

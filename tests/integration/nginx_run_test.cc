@@ -11,6 +11,7 @@
 #include "support/free_port.h"
 #include "support/nginx_fixture.h"
 #include "support/pebble_fixture.h"
+#include "support/shared_pebble.h"
 #include "support/temp_dir.h"
 
 namespace certpilot::testing {
@@ -18,14 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class NginxRunTest : public ::testing::Test {
+class NginxRunTest : public SharedPebbleTest<> {
  protected:
-  static void SetUpTestSuite() { pebble_ = new PebbleFixture(); }
-  static void TearDownTestSuite() {
-    delete pebble_;
-    pebble_ = nullptr;
-  }
-
   // The seed layout: nginx on the HTTP port in front of the app.
   std::string SeedSite(const std::string& name) const {
     return "server {\n"
@@ -69,13 +64,11 @@ class NginxRunTest : public ::testing::Test {
     EXPECT_FALSE(fs::exists(cli_.dir() / "work/nginx/challenge.journal"));
   }
 
-  static PebbleFixture* pebble_;
   CliHarness cli_{*pebble_};
   LoopbackApp app_;
   NginxFixture nginx_{pebble_->http_port()};
 };
 
-PebbleFixture* NginxRunTest::pebble_ = nullptr;
 
 TEST_F(NginxRunTest, RunWithRedirectServesTheCertificateAndRenewReloads) {
   nginx_.WriteFile("sites-enabled/app.conf", SeedSite("app.example.com"));

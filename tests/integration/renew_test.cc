@@ -12,6 +12,7 @@
 #include "support/cli_harness.h"
 #include "support/free_port.h"
 #include "support/pebble_fixture.h"
+#include "support/shared_pebble.h"
 #include "support/temp_dir.h"
 
 namespace certpilot::testing {
@@ -19,18 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class RenewTest : public ::testing::Test {
+class RenewTest : public SharedPebbleTest<3600> {
  protected:
-  static void SetUpTestSuite() {
-    PebbleOptions o;
-    o.certificate_validity_seconds = 3600;
-    pebble_ = new PebbleFixture(o);
-  }
-  static void TearDownTestSuite() {
-    delete pebble_;
-    pebble_ = nullptr;
-  }
-
   void Issue(const std::string& name) {
     RunResult r = cli_.Certonly({"-d", name});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
@@ -57,12 +48,10 @@ class RenewTest : public ::testing::Test {
     return cli_.Run("renew", extra);
   }
 
-  static PebbleFixture* pebble_;
   CliHarness cli_{*pebble_};
   std::string log_ = cli_.dir() / "hooks.log";
 };
 
-PebbleFixture* RenewTest::pebble_ = nullptr;
 
 TEST_F(RenewTest, DueLineagesRenewAndHooksRunWithTheirEnvironment) {
   for (const char* n : {"a.example.com", "b.example.com", "c.example.com", "fresh.example.com"})

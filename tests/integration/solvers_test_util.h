@@ -30,6 +30,7 @@
 #include "http/curl_http_client.h"
 #include "issuance/obtain.h"
 #include "support/pebble_fixture.h"
+#include "support/shared_pebble.h"
 #include "support/temp_dir.h"
 #include "util/clock.h"
 
@@ -74,16 +75,9 @@ class AcmeSession {
   acme::Client client_;
 };
 
-// Tests sharing one Pebble, started once per test suite (a few hundred ms
-// each time), with a scratch directory per test.
-class PebbleSuite : public ::testing::Test {
+// Tests sharing one Pebble, with a scratch directory per test.
+class PebbleSuite : public SharedPebbleTest<> {
  protected:
-  static void SetUpTestSuite() { pebble_ = new PebbleFixture(); }
-  static void TearDownTestSuite() {
-    delete pebble_;
-    pebble_ = nullptr;
-  }
-  static inline PebbleFixture* pebble_ = nullptr;
   TempDir dir_;
 };
 

@@ -29,12 +29,7 @@ using nlohmann::json;
 
 constexpr char kServer[] = "https://acme-v02.api.letsencrypt.org/directory";
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::Slurp;
 
 // MD5 of the DER SPKI, computed here independently of crypto/.
 // certbot's id: MD5 of the PEM SubjectPublicKeyInfo (account.py hashes

@@ -29,12 +29,7 @@ using certpilot::testing::TempDir;
 constexpr char kName[] = "a.example.com";
 constexpr const char* kKinds[] = {"cert", "chain", "fullchain", "privkey"};
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::Slurp;
 
 void Spit(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary) << data;

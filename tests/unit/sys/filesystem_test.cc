@@ -18,12 +18,7 @@ using testing::ModeOf;
 using testing::ScopedUmask;
 using testing::TempDir;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::Slurp;
 
 void Spit(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary) << data;

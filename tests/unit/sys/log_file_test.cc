@@ -17,12 +17,7 @@ using testing::ModeOf;
 using testing::ScopedUmask;
 using testing::TempDir;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::Slurp;
 
 bool Exists(const std::string& path) {
   struct stat st;

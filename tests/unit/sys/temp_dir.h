@@ -7,6 +7,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -51,6 +53,14 @@ class ScopedUmask {
 };
 
 // Permission bits of `path` (lstat: a symlink's own).
+// The whole content of a file ("" when it cannot be read).
+inline std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 inline mode_t ModeOf(const std::string& path) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return static_cast<mode_t>(-1);
