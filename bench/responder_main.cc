@@ -25,18 +25,21 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: certpilot-bench-responder [--address IP] [--port N] [--token T]\n"
-    "                                 [--key-authorization KA] [--max-connections N]\n";
+    "                                 [--key-authorization KA] "
+    "[--max-connections N]\n";
 
 [[noreturn]] void Usage(const std::string& message) {
   std::cerr << "certpilot-bench-responder: " << message << "\n" << kUsage;
   std::exit(2);
 }
 
-int Number(const std::string& flag, const std::string& value, int min, int max) {
+int Number(const std::string& flag, const std::string& value, int min,
+           int max) {
   char* end = nullptr;
   long n = std::strtol(value.c_str(), &end, 10);
   if (value.empty() || *end != '\0' || n < min || n > max)
-    Usage(flag + " wants a number in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    Usage(flag + " wants a number in [" + std::to_string(min) + ", " +
+          std::to_string(max) + "]");
   return static_cast<int>(n);
 }
 
@@ -52,12 +55,18 @@ int main(int argc, char** argv) {
     std::string flag = argv[i];
     if (i + 1 >= argc) Usage(flag + " needs a value");
     std::string value = argv[++i];
-    if (flag == "--address") options.address = value;
-    else if (flag == "--port") options.port = Number(flag, value, 0, 65535);
-    else if (flag == "--token") token = value;
-    else if (flag == "--key-authorization") key_authorization = value;
-    else if (flag == "--max-connections") options.max_connections = Number(flag, value, 1, 1 << 20);
-    else Usage("unknown flag " + flag);
+    if (flag == "--address")
+      options.address = value;
+    else if (flag == "--port")
+      options.port = Number(flag, value, 0, 65535);
+    else if (flag == "--token")
+      token = value;
+    else if (flag == "--key-authorization")
+      key_authorization = value;
+    else if (flag == "--max-connections")
+      options.max_connections = Number(flag, value, 1, 1 << 20);
+    else
+      Usage("unknown flag " + flag);
   }
 
   // Block the stop signals before Start() so the serving thread inherits the

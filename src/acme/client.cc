@@ -58,13 +58,15 @@ namespace {
 // ACME has no redirections, and the HTTP layer never follows one (a signed
 // request sent again elsewhere could be replayed there; a GET redirected to
 // plain http would leave TLS). Say so instead of parsing an empty body.
-void RefuseRedirect(const http::Response& r, const std::string& method, const std::string& url) {
+void RefuseRedirect(const http::Response& r, const std::string& method,
+                    const std::string& url) {
   if (r.status < 300 || r.status >= 400) return;
   const std::string to = r.Header("Location").value_or("nowhere");
-  throw ProtocolError("status", method + " " + url + ": the CA answered " +
-                                    std::to_string(r.status) + " redirecting to " +
-                                    to.substr(0, 200) +
-                                    "; ACME does not redirect, so certpilot does not follow it");
+  throw ProtocolError(
+      "status",
+      method + " " + url + ": the CA answered " + std::to_string(r.status) +
+          " redirecting to " + to.substr(0, 200) +
+          "; ACME does not redirect, so certpilot does not follow it");
 }
 
 }  // namespace
@@ -78,7 +80,8 @@ http::Response Client::Get(const std::string& url, const std::string& method) {
     http::Response r = http_.Do(req);
     CollectNonce(r);
     RefuseRedirect(r, method, url);
-    if (IsTransientStatus(r.status) && attempt < policy_.max_transient_retries) {
+    if (IsTransientStatus(r.status) &&
+        attempt < policy_.max_transient_retries) {
       clock_.Sleep(policy_.transient_backoff * (attempt + 1));
       continue;
     }
@@ -114,7 +117,8 @@ std::string Client::TakeNonce() {
   http::Response r = Get(dir.new_nonce, "HEAD");
   auto header = r.Header("Replay-Nonce");
   if (!header)
-    throw ProtocolError("Replay-Nonce", "newNonce response has no Replay-Nonce");
+    throw ProtocolError("Replay-Nonce",
+                        "newNonce response has no Replay-Nonce");
   if (!NoncePool::IsWellFormed(*header))
     throw ProtocolError("Replay-Nonce", "newNonce returned a malformed nonce");
   // CollectNonce already pooled it.
@@ -127,9 +131,10 @@ Reply Client::Post(const std::string& url, const std::string& payload,
                    size_t max_body_bytes) {
   if (!key_) throw Error("internal: ACME request without an account key");
   if (!use_jwk && kid_.empty())
-    throw Error("internal: kid-signed ACME request before the account is known");
-  return SignedPost(url, payload, *key_, use_jwk ? jwk_ : "", use_jwk ? "" : kid_,
-                    extra_headers, max_body_bytes);
+    throw Error(
+        "internal: kid-signed ACME request before the account is known");
+  return SignedPost(url, payload, *key_, use_jwk ? jwk_ : "",
+                    use_jwk ? "" : kid_, extra_headers, max_body_bytes);
 }
 
 Reply Client::PostWithKey(const std::string& url, const std::string& payload,
@@ -139,7 +144,8 @@ Reply Client::PostWithKey(const std::string& url, const std::string& payload,
 
 Reply Client::SignedPost(const std::string& url, const std::string& payload,
                          const crypto::PrivateKey& key, const std::string& jwk,
-                         const std::string& kid, const http::Headers& extra_headers,
+                         const std::string& kid,
+                         const http::Headers& extra_headers,
                          size_t max_body_bytes) {
   RequireHttps(url, "URL");
   const bool post_as_get = payload.empty();
@@ -147,7 +153,8 @@ Reply Client::SignedPost(const std::string& url, const std::string& payload,
   while (true) {
     std::string nonce = TakeNonce();
     // §6.2: exactly one of jwk and kid.
-    std::string header = json::ProtectedHeader(key.JwsAlgorithm(), jwk, kid, nonce, url);
+    std::string header =
+        json::ProtectedHeader(key.JwsAlgorithm(), jwk, kid, nonce, url);
     std::string protected_b64 = Base64UrlEncode(header);
     // §6.3: POST-as-GET has the empty string as payload.
     std::string payload_b64 = Base64UrlEncode(payload);
@@ -157,7 +164,8 @@ Reply Client::SignedPost(const std::string& url, const std::string& payload,
     req.method = "POST";
     req.url = url;
     req.headers = {{"Content-Type", kJoseJson}};
-    req.headers.insert(req.headers.end(), extra_headers.begin(), extra_headers.end());
+    req.headers.insert(req.headers.end(), extra_headers.begin(),
+                       extra_headers.end());
     req.body = json::JwsJson(protected_b64, payload_b64, Base64UrlEncode(sig));
     req.max_body_bytes = max_body_bytes;
 
@@ -201,17 +209,20 @@ Account Client::DeactivateAccount() {
 
 void Client::ChangeKey(const crypto::PrivateKey& new_key) {
   const Directory& dir = GetDirectory();
-  if (dir.key_change.empty()) throw Error("the CA does not support account key rollover");
-  if (kid_.empty()) throw Error("internal: key change before the account is known");
+  if (dir.key_change.empty())
+    throw Error("the CA does not support account key rollover");
+  if (kid_.empty())
+    throw Error("internal: key change before the account is known");
   // §7.3.5: the inner JWS proves possession of the new key: signed by it,
   // with its jwk, the keyChange URL and no nonce; its payload names the
   // account and the old key.
-  std::string inner_header =
-      json::ProtectedHeader(new_key.JwsAlgorithm(), new_key.PublicJwk(), "", "", dir.key_change);
+  std::string inner_header = json::ProtectedHeader(
+      new_key.JwsAlgorithm(), new_key.PublicJwk(), "", "", dir.key_change);
   std::string inner_payload = json::KeyChangePayload(kid_, jwk_);
   std::string p64 = Base64UrlEncode(inner_header);
   std::string pl64 = Base64UrlEncode(inner_payload);
-  std::string inner = json::JwsJson(p64, pl64, Base64UrlEncode(new_key.SignJws(p64 + "." + pl64)));
+  std::string inner = json::JwsJson(
+      p64, pl64, Base64UrlEncode(new_key.SignJws(p64 + "." + pl64)));
   Post(dir.key_change, inner);
   SetAccountKey(new_key, kid_);
 }
@@ -219,26 +230,33 @@ void Client::ChangeKey(const crypto::PrivateKey& new_key) {
 void Client::RevokeCertificate(std::string_view cert_der, int reason,
                                const crypto::PrivateKey* certificate_key) {
   const Directory& dir = GetDirectory();
-  if (dir.revoke_cert.empty()) throw Error("the CA does not support revocation");
+  if (dir.revoke_cert.empty())
+    throw Error("the CA does not support revocation");
   std::string payload = json::RevokePayload(cert_der, reason);
-  if (certificate_key) PostWithKey(dir.revoke_cert, payload, *certificate_key);
-  else Post(dir.revoke_cert, payload);
+  if (certificate_key)
+    PostWithKey(dir.revoke_cert, payload, *certificate_key);
+  else
+    Post(dir.revoke_cert, payload);
 }
 
-RenewalInfo Client::GetRenewalInfo(const std::string& cert_id,
-                                   std::optional<std::chrono::seconds>* retry_after) {
+RenewalInfo Client::GetRenewalInfo(
+    const std::string& cert_id,
+    std::optional<std::chrono::seconds>* retry_after) {
   const Directory& dir = GetDirectory();
-  if (dir.renewal_info.empty()) throw Error("internal: the CA does not offer renewalInfo");
+  if (dir.renewal_info.empty())
+    throw Error("internal: the CA does not offer renewalInfo");
   std::string url = dir.renewal_info;
   if (url.back() != '/') url += '/';
   url += cert_id;
   http::Response r = Get(url, "GET");
   if (retry_after) {
     *retry_after = std::nullopt;
-    if (auto ra = r.Header("Retry-After")) *retry_after = ParseRetryAfter(*ra, clock_.Now());
+    if (auto ra = r.Header("Retry-After"))
+      *retry_after = ParseRetryAfter(*ra, clock_.Now());
   }
   if (r.status != 200)
-    throw ProblemError(json::ParseProblem(r.body, r.status), "GET", url, std::nullopt);
+    throw ProblemError(json::ParseProblem(r.body, r.status), "GET", url,
+                       std::nullopt);
   return json::ParseRenewalInfo(r.body);
 }
 
@@ -253,21 +271,22 @@ Account Client::NewAccount(const NewAccountOptions& options) {
   if (!options.eab_kid.empty()) {
     // §7.3.4: a JWS over the account's public JWK, MACed with the CA-issued
     // key, with the newAccount URL and no nonce.
-    std::string header = json::ProtectedHeader(options.eab_algorithm, "",
-                                               options.eab_kid, "", dir.new_account);
+    std::string header = json::ProtectedHeader(
+        options.eab_algorithm, "", options.eab_kid, "", dir.new_account);
     std::string p64 = Base64UrlEncode(header);
     std::string pl64 = Base64UrlEncode(jwk_);
     std::string mac = crypto::Hmac(options.eab_algorithm, options.eab_hmac_key,
                                    p64 + "." + pl64);
     eab = json::JwsJson(p64, pl64, Base64UrlEncode(mac));
   }
-  Reply reply = Post(dir.new_account,
-                     json::NewAccountPayload(options.contact,
-                                             options.terms_of_service_agreed,
-                                             false, eab),
-                     /*use_jwk=*/true);
+  Reply reply =
+      Post(dir.new_account,
+           json::NewAccountPayload(options.contact,
+                                   options.terms_of_service_agreed, false, eab),
+           /*use_jwk=*/true);
   if (reply.location.empty())
-    throw ProtocolError("Location", "newAccount response has no Location header");
+    throw ProtocolError("Location",
+                        "newAccount response has no Location header");
   Account account = json::ParseAccount(reply.response.body, reply.location);
   kid_ = account.url;
   return account;
@@ -276,15 +295,18 @@ Account Client::NewAccount(const NewAccountOptions& options) {
 std::optional<Account> Client::FindAccount() {
   const Directory& dir = GetDirectory();
   try {
-    Reply reply = Post(dir.new_account, json::NewAccountPayload({}, false, true, ""),
-                       /*use_jwk=*/true);
+    Reply reply =
+        Post(dir.new_account, json::NewAccountPayload({}, false, true, ""),
+             /*use_jwk=*/true);
     if (reply.location.empty())
-      throw ProtocolError("Location", "account lookup response has no Location header");
+      throw ProtocolError("Location",
+                          "account lookup response has no Location header");
     Account account = json::ParseAccount(reply.response.body, reply.location);
     kid_ = account.url;
     return account;
   } catch (const ProblemError& e) {
-    if (e.problem().type == ProblemType::kAccountDoesNotExist) return std::nullopt;
+    if (e.problem().type == ProblemType::kAccountDoesNotExist)
+      return std::nullopt;
     throw;
   }
 }
@@ -295,7 +317,8 @@ Account Client::GetAccount() {
 }
 
 Order Client::NewOrder(const std::vector<Identifier>& identifiers,
-                       const std::string& replaces, const std::string& profile) {
+                       const std::string& replaces,
+                       const std::string& profile) {
   const Directory& dir = GetDirectory();
   Reply reply = Post(dir.new_order,
                      json::NewOrderPayload(identifiers, replaces, profile));
@@ -329,8 +352,8 @@ Order Client::Finalize(const Order& order, std::string_view csr_der) {
 }
 
 CertificateChain Client::DownloadCertificate(const std::string& url) {
-  Reply reply = Post(url, "", false,
-                     {{"Accept", "application/pem-certificate-chain"}});
+  Reply reply =
+      Post(url, "", false, {{"Accept", "application/pem-certificate-chain"}});
   CertificateChain chain;
   chain.pem = std::move(reply.response.body);
   for (std::string& alt : LinksWithRel(reply.response, "alternate")) {

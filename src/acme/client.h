@@ -75,9 +75,11 @@ class Client {
   Order NewOrder(const std::vector<Identifier>& identifiers,
                  const std::string& replaces = "",
                  const std::string& profile = "");
-  Order GetOrder(const std::string& url, std::optional<std::chrono::seconds>* retry_after = nullptr);
-  Authorization GetAuthorization(const std::string& url,
-                                 std::optional<std::chrono::seconds>* retry_after = nullptr);
+  Order GetOrder(const std::string& url,
+                 std::optional<std::chrono::seconds>* retry_after = nullptr);
+  Authorization GetAuthorization(
+      const std::string& url,
+      std::optional<std::chrono::seconds>* retry_after = nullptr);
   // §7.5.1: tells the CA the challenge is ready to be validated.
   Challenge RespondToChallenge(const std::string& url);
   // §7.4: submits the CSR (DER).
@@ -102,8 +104,9 @@ class Client {
 
   // RFC 9773 §4.2: GET renewalInfo/<cert_id> (unauthenticated). REQUIRES:
   // the directory has renewalInfo. Sets *retry_after from the response.
-  RenewalInfo GetRenewalInfo(const std::string& cert_id,
-                             std::optional<std::chrono::seconds>* retry_after = nullptr);
+  RenewalInfo GetRenewalInfo(
+      const std::string& cert_id,
+      std::optional<std::chrono::seconds>* retry_after = nullptr);
 
   // The key authorization for `token` (§8.1): token "." thumbprint.
   std::string KeyAuthorization(const std::string& token) const;
@@ -112,7 +115,8 @@ class Client {
   // operations later issues add (revoke, keyChange, ...).
   Reply Post(const std::string& url, const std::string& payload,
              bool use_jwk = false,
-             const std::vector<std::pair<std::string, std::string>>& extra_headers = {},
+             const std::vector<std::pair<std::string, std::string>>&
+                 extra_headers = {},
              size_t max_body_bytes = 1 << 20);
   // The same, signed with `key` and its jwk instead of the account key.
   Reply PostWithKey(const std::string& url, const std::string& payload,

@@ -11,7 +11,8 @@ namespace certpilot::acme {
 namespace {
 
 [[noreturn]] void Bad(std::string_view input, const std::string& why) {
-  throw UsageError("invalid domain name \"" + StripControl(input) + "\": " + why);
+  throw UsageError("invalid domain name \"" + StripControl(input) +
+                   "\": " + why);
 }
 
 std::optional<std::string> CanonicalIp(const std::string& text) {
@@ -22,7 +23,8 @@ std::optional<std::string> CanonicalIp(const std::string& text) {
   if (inet_pton(AF_INET, text.c_str(), buf) == 1)
     return inet_ntop(AF_INET, buf, out, sizeof out);
   std::string t = text;
-  if (t.size() > 2 && t.front() == '[' && t.back() == ']') t = t.substr(1, t.size() - 2);
+  if (t.size() > 2 && t.front() == '[' && t.back() == ']')
+    t = t.substr(1, t.size() - 2);
   if (inet_pton(AF_INET6, t.c_str(), buf) == 1)
     return inet_ntop(AF_INET6, buf, out, sizeof out);
   return std::nullopt;
@@ -38,12 +40,14 @@ Identifier ParseIdentifierInput(std::string_view input) {
 
   for (char c : name) {
     auto u = static_cast<unsigned char>(c);
-    if (u >= 0x80) Bad(input, "non-ASCII characters; use the punycode (xn--) form");
+    if (u >= 0x80)
+      Bad(input, "non-ASCII characters; use the punycode (xn--) form");
     if (u < 0x20 || u == 0x7f) Bad(input, "it contains a control character");
     if (c == ' ' || c == '\t') Bad(input, "it contains white space");
     bool ldh = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
                c == '.' || c == '*';
-    if (!ldh) Bad(input, std::string("the character '") + c + "' is not allowed");
+    if (!ldh)
+      Bad(input, std::string("the character '") + c + "' is not allowed");
   }
   if (name.size() > 253) Bad(input, "longer than 253 characters");
   std::vector<std::string> labels = Split(name, '.');
@@ -53,7 +57,8 @@ Identifier ParseIdentifierInput(std::string_view input) {
     if (label.size() > 63) Bad(input, "a label is longer than 63 characters");
     if (label.find('*') != std::string::npos) {
       if (label != "*" || i != 0)
-        Bad(input, "'*' is allowed only as the whole leftmost label (*.example.com)");
+        Bad(input,
+            "'*' is allowed only as the whole leftmost label (*.example.com)");
       if (labels.size() < 3)
         Bad(input, "a wildcard needs at least two labels after '*.'");
       continue;

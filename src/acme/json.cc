@@ -1,7 +1,6 @@
 #include "acme/json.h"
 
 #include <ctime>
-
 #include <nlohmann/json.hpp>
 
 #include "util/base64url.h"
@@ -20,7 +19,8 @@ json Parse(std::string_view body, std::string_view what) {
   try {
     return json::parse(body, [what](int depth, json::parse_event_t, json&) {
       if (depth > kMaxDepth)
-        throw ProtocolError(std::string(what), std::string(what) + ": JSON nested too deeply");
+        throw ProtocolError(std::string(what),
+                            std::string(what) + ": JSON nested too deeply");
       return true;
     });
   } catch (const json::exception& e) {
@@ -36,12 +36,13 @@ const json& Member(const json& obj, std::string_view object,
                         std::string(object) + " is not a JSON object");
   auto it = obj.find(field);
   if (it == obj.end())
-    throw ProtocolError(field, std::string(object) + ": missing field \"" +
-                                   field + "\"");
+    throw ProtocolError(
+        field, std::string(object) + ": missing field \"" + field + "\"");
   return *it;
 }
 
-std::string String(const json& obj, std::string_view object, const char* field) {
+std::string String(const json& obj, std::string_view object,
+                   const char* field) {
   const json& v = Member(obj, object, field);
   if (!v.is_string())
     throw ProtocolError(field, std::string(object) + ": field \"" + field +
@@ -57,8 +58,8 @@ std::string OptString(const json& obj, std::string_view object,
 
 std::string Url(const json& obj, std::string_view object, const char* field,
                 bool required = true) {
-  std::string url = required ? String(obj, object, field)
-                             : OptString(obj, object, field);
+  std::string url =
+      required ? String(obj, object, field) : OptString(obj, object, field);
   // A required URL must be there and https; "" is neither (a CA that sends
   // "finalize": "" must not make us post to nowhere later).
   if ((required || !url.empty()) && !IsHttpsUrl(url))
@@ -156,7 +157,8 @@ std::string Dump(const json& j) { return j.dump(); }
 bool IsHttpsUrl(std::string_view url) {
   if (!StartsWith(url, "https://") || url.size() <= 8) return false;
   char first = url[8];
-  if (first == '/' || first == '?' || first == '#' || first == '@') return false;
+  if (first == '/' || first == '?' || first == '#' || first == '@')
+    return false;
   for (char c : url)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
   return true;
@@ -207,8 +209,10 @@ Order ParseOrder(std::string_view body, const std::string& url) {
   o.status = StatusField(j, kWhat);
   const json& ids = Member(j, kWhat, "identifiers");
   if (!ids.is_array())
-    throw ProtocolError("identifiers", "order: field \"identifiers\" is not an array");
-  for (const json& id : ids) o.identifiers.push_back(ParseIdentifier(id, "order identifier"));
+    throw ProtocolError("identifiers",
+                        "order: field \"identifiers\" is not an array");
+  for (const json& id : ids)
+    o.identifiers.push_back(ParseIdentifier(id, "order identifier"));
   o.authorizations = StringArray(j, kWhat, "authorizations", true);
   for (const std::string& a : o.authorizations)
     if (!IsHttpsUrl(a))
@@ -232,15 +236,18 @@ Challenge ParseChallengeJson(const json& j) {
   // §8.1/§11.3: tokens are base64url with at least 128 bits of entropy. They
   // end up in file names, nginx configs and hook environments, so anything
   // else is refused here, before any of that happens.
-  if (!c.token.empty() && (!IsBase64Url(c.token) || c.token.size() < 22 ||
-                           c.token.size() > 256))
-    throw ProtocolError("token", "challenge: token is not base64url of 22 to "
-                                 "256 characters: " +
-                                     StripControl(c.token.substr(0, 80)));
+  if (!c.token.empty() &&
+      (!IsBase64Url(c.token) || c.token.size() < 22 || c.token.size() > 256))
+    throw ProtocolError("token",
+                        "challenge: token is not base64url of 22 to "
+                        "256 characters: " +
+                            StripControl(c.token.substr(0, 80)));
   // The three types certpilot answers cannot work without one (RFC 8555
   // §8.3, §8.4, RFC 8737 §3).
-  if (c.token.empty() && (c.type == "http-01" || c.type == "dns-01" || c.type == "tls-alpn-01"))
-    throw ProtocolError("token", "challenge: " + StripControl(c.type) + " without a token");
+  if (c.token.empty() &&
+      (c.type == "http-01" || c.type == "dns-01" || c.type == "tls-alpn-01"))
+    throw ProtocolError(
+        "token", "challenge: " + StripControl(c.type) + " without a token");
   c.error_text = ErrorText(j);
   return c;
 }
@@ -249,7 +256,8 @@ Challenge ParseChallenge(std::string_view body) {
   return ParseChallengeJson(Parse(body, "challenge"));
 }
 
-Authorization ParseAuthorization(std::string_view body, const std::string& url) {
+Authorization ParseAuthorization(std::string_view body,
+                                 const std::string& url) {
   constexpr std::string_view kWhat = "authorization";
   json j = Parse(body, kWhat);
   Authorization a;
@@ -258,9 +266,11 @@ Authorization ParseAuthorization(std::string_view body, const std::string& url) 
   a.status = StatusField(j, kWhat);
   const json& chals = Member(j, kWhat, "challenges");
   if (!chals.is_array())
-    throw ProtocolError("challenges", "authorization: field \"challenges\" is not an array");
+    throw ProtocolError("challenges",
+                        "authorization: field \"challenges\" is not an array");
   for (const json& c : chals) a.challenges.push_back(ParseChallengeJson(c));
-  if (j.contains("wildcard") && j["wildcard"].is_boolean()) a.wildcard = j["wildcard"];
+  if (j.contains("wildcard") && j["wildcard"].is_boolean())
+    a.wildcard = j["wildcard"];
   a.expires = OptTime(j, kWhat, "expires");
   return a;
 }
@@ -272,8 +282,12 @@ RenewalInfo ParseRenewalInfo(std::string_view body) {
   RenewalInfo info;
   auto start = OptTime(window, "suggestedWindow", "start");
   auto end = OptTime(window, "suggestedWindow", "end");
-  if (!start || !end) throw ProtocolError("suggestedWindow", "renewalInfo: window needs start and end");
-  if (*end <= *start) throw ProtocolError("suggestedWindow", "renewalInfo: window ends before it starts");
+  if (!start || !end)
+    throw ProtocolError("suggestedWindow",
+                        "renewalInfo: window needs start and end");
+  if (*end <= *start)
+    throw ProtocolError("suggestedWindow",
+                        "renewalInfo: window ends before it starts");
   info.window_start = *start;
   info.window_end = *end;
   info.explanation_url = OptString(j, kWhat, "explanationURL");
@@ -331,15 +345,18 @@ std::string UpdateAccountPayload(const std::vector<std::string>& contact) {
   return Dump({{"contact", contact}});
 }
 
-std::string KeyChangePayload(std::string_view account_url, std::string_view old_jwk_json) {
-  return Dump({{"account", account_url}, {"oldKey", json::parse(old_jwk_json)}});
+std::string KeyChangePayload(std::string_view account_url,
+                             std::string_view old_jwk_json) {
+  return Dump(
+      {{"account", account_url}, {"oldKey", json::parse(old_jwk_json)}});
 }
 
 std::string DeactivatePayload() { return Dump({{"status", "deactivated"}}); }
 
 std::string EmptyObjectPayload() { return "{}"; }
 
-std::string JwsJson(std::string_view protected_b64, std::string_view payload_b64,
+std::string JwsJson(std::string_view protected_b64,
+                    std::string_view payload_b64,
                     std::string_view signature_b64) {
   return Dump({{"protected", protected_b64},
                {"payload", payload_b64},

@@ -37,11 +37,13 @@ std::string RevokePayload(std::string_view cert_der, int reason);
 std::string UpdateAccountPayload(const std::vector<std::string>& contact);
 std::string DeactivatePayload();
 // §7.3.5: {"account": <account URL>, "oldKey": <old public JWK>}.
-std::string KeyChangePayload(std::string_view account_url, std::string_view old_jwk_json);
+std::string KeyChangePayload(std::string_view account_url,
+                             std::string_view old_jwk_json);
 std::string EmptyObjectPayload();  // "{}" (challenge response, §7.5.1)
 
 // Flattened JWS JSON serialization (RFC 7515 §7.2.2) from its parts.
-std::string JwsJson(std::string_view protected_b64, std::string_view payload_b64,
+std::string JwsJson(std::string_view protected_b64,
+                    std::string_view payload_b64,
                     std::string_view signature_b64);
 // The protected header: alg, nonce (omitted when empty — EAB, §7.3.4), url,
 // and exactly one of jwk (canonical JWK JSON text) or kid (§6.2).

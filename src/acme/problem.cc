@@ -40,24 +40,27 @@ constexpr std::array<std::pair<std::string_view, ProblemType>, 25> kTypes{{
 
 // What a CA may make us print: a 1 MB detail, or thousands of
 // subproblems, would bury the message (and fill logs and mail).
-constexpr size_t kMaxField = 512;          // type URN, detail, identifier
-constexpr size_t kMaxSubproblems = 10;     // shown; the rest are counted
-constexpr size_t kMaxDescription = 4096;   // the whole text
+constexpr size_t kMaxField = 512;         // type URN, detail, identifier
+constexpr size_t kMaxSubproblems = 10;    // shown; the rest are counted
+constexpr size_t kMaxDescription = 4096;  // the whole text
 
 // `text` cut to at most `max` bytes (not inside a UTF-8 sequence), saying
 // how much was left out.
 std::string Bounded(std::string_view text, size_t max) {
   if (text.size() <= max) return std::string(text);
   size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
   return std::string(text.substr(0, cut)) + "... (" +
          std::to_string(text.size() - cut) + " more bytes)";
 }
 
 std::string Describe(const Problem& p) {
-  std::string out = p.type_urn.empty() ? "error" : Bounded(p.type_urn, kMaxField);
+  std::string out =
+      p.type_urn.empty() ? "error" : Bounded(p.type_urn, kMaxField);
   if (!p.detail.empty()) out += ": " + Bounded(p.detail, kMaxField);
-  if (p.status && p.type_urn.empty()) out += " (HTTP " + std::to_string(p.status) + ")";
+  if (p.status && p.type_urn.empty())
+    out += " (HTTP " + std::to_string(p.status) + ")";
   for (size_t i = 0; i < p.subproblems.size(); ++i) {
     if (i == kMaxSubproblems || out.size() > kMaxDescription) {
       out += "; and " + std::to_string(p.subproblems.size() - i) + " more";
@@ -97,10 +100,12 @@ std::string RetryHint(const std::optional<std::chrono::seconds>& retry_after) {
     wait = std::to_string((s + 59) / 60) + " min";
   } else if (s < 2 * 86400) {
     long long m = (s + 59) / 60;
-    wait = std::to_string(m / 60) + " h" + (m % 60 ? " " + std::to_string(m % 60) + " min" : "");
+    wait = std::to_string(m / 60) + " h" +
+           (m % 60 ? " " + std::to_string(m % 60) + " min" : "");
   } else {
     long long h = (s + 3599) / 3600;
-    wait = std::to_string(h / 24) + " d" + (h % 24 ? " " + std::to_string(h % 24) + " h" : "");
+    wait = std::to_string(h / 24) + " d" +
+           (h % 24 ? " " + std::to_string(h % 24) + " h" : "");
   }
   return " (the CA asks to wait " + wait + " before trying again)";
 }

@@ -10,10 +10,13 @@ namespace certpilot::acme {
 std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value,
                                                     TimePoint now) {
   std::string v(value);
-  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
-  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.erase(0, 1);
+  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back())))
+    v.pop_back();
+  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front())))
+    v.erase(0, 1);
   if (v.empty()) return std::nullopt;
-  if (std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (std::all_of(v.begin(), v.end(),
+                  [](char c) { return c >= '0' && c <= '9'; })) {
     if (v.size() > 9) return std::chrono::seconds(999'999'999);
     return std::chrono::seconds(std::stol(v));
   }

@@ -16,15 +16,24 @@ Status ParseStatus(std::string_view s) {
 
 const char* StatusName(Status s) {
   switch (s) {
-    case Status::kPending: return "pending";
-    case Status::kReady: return "ready";
-    case Status::kProcessing: return "processing";
-    case Status::kValid: return "valid";
-    case Status::kInvalid: return "invalid";
-    case Status::kDeactivated: return "deactivated";
-    case Status::kExpired: return "expired";
-    case Status::kRevoked: return "revoked";
-    case Status::kUnknown: break;
+    case Status::kPending:
+      return "pending";
+    case Status::kReady:
+      return "ready";
+    case Status::kProcessing:
+      return "processing";
+    case Status::kValid:
+      return "valid";
+    case Status::kInvalid:
+      return "invalid";
+    case Status::kDeactivated:
+      return "deactivated";
+    case Status::kExpired:
+      return "expired";
+    case Status::kRevoked:
+      return "revoked";
+    case Status::kUnknown:
+      break;
   }
   return "unknown";
 }

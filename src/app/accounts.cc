@@ -28,7 +28,8 @@ struct AccountSession {
       acme::Client probe(*http, services.clock, server);
       probe.SetAccountKey(*staged);
       if (probe.FindAccount()) {
-        log::Warning("finishing an interrupted key rollover of account " + stored.id);
+        log::Warning("finishing an interrupted key rollover of account " +
+                     stored.id);
         ctx.accounts().CommitKey(server, stored.id);
         stored.key = *staged;
       } else {
@@ -59,9 +60,11 @@ int Register(const AccountOptions& o, Services& services) {
   RunContext ctx(o.common, services);
   auto existing = ctx.accounts().List(o.common.ServerUrl());
   if (!existing.empty())
-    throw Error("an account for " + o.common.ServerUrl() + " is already registered (" +
-                existing.front().id + "); see show_account and update_account");
-  std::optional<Registration> reg = PrepareRegistration(o.common, ctx.accounts(), services.prompter);
+    throw Error("an account for " + o.common.ServerUrl() +
+                " is already registered (" + existing.front().id +
+                "); see show_account and update_account");
+  std::optional<Registration> reg =
+      PrepareRegistration(o.common, ctx.accounts(), services.prompter);
   auto http = services.make_http(o.common);
   acme::Client client(*http, services.clock, o.common.ServerUrl());
   UseAccount(client, o.common, ctx.accounts(), reg);
@@ -76,12 +79,16 @@ int ShowAccount(const AccountOptions& o, Services& services) {
   std::string thumbprint = s.stored.key.Thumbprint();
   // draft-ietf-acme-profiles: what --preferred-profile/--required-profile
   // can name at this CA.
-  const std::map<std::string, std::string>& profiles = s.client.GetDirectory().meta.profiles;
+  const std::map<std::string, std::string>& profiles =
+      s.client.GetDirectory().meta.profiles;
   if (o.json) {
-    nlohmann::json j = {{"server", s.server},       {"id", s.stored.id},
-                        {"url", a.url},             {"contact", a.contact},
+    nlohmann::json j = {{"server", s.server},
+                        {"id", s.stored.id},
+                        {"url", a.url},
+                        {"contact", a.contact},
                         {"status", acme::StatusName(a.status)},
-                        {"thumbprint", thumbprint}, {"profiles", profiles}};
+                        {"thumbprint", thumbprint},
+                        {"profiles", profiles}};
     services.out << j.dump(2) << "\n";
     return 0;
   }
@@ -90,12 +97,15 @@ int ShowAccount(const AccountOptions& o, Services& services) {
                << "  Account ID: " << s.stored.id << "\n"
                << "  Status: " << acme::StatusName(a.status) << "\n"
                << "  Email contact: "
-               << (a.contact.empty() ? "none" : StripControl(Join(a.contact, ", "))) << "\n"
+               << (a.contact.empty() ? "none"
+                                     : StripControl(Join(a.contact, ", ")))
+               << "\n"
                << "  Key thumbprint: " << thumbprint << "\n";
   if (!profiles.empty()) {
     services.out << "  Certificate profiles offered by the CA:\n";
     for (const auto& [name, description] : profiles)
-      services.out << "    " << StripControl(name) << ": " << StripControl(description) << "\n";
+      services.out << "    " << StripControl(name) << ": "
+                   << StripControl(description) << "\n";
   }
   return 0;
 }
@@ -111,7 +121,8 @@ int UpdateAccount(const AccountOptions& o, Services& services) {
     acme::Account a = s.client.UpdateAccount(contacts);
     s.stored.body_json = a.raw_json;
     ctx.accounts().Save(s.server, s.stored);
-    services.out << "Contacts updated: " << StripControl(Join(a.contact, ", ")) << "\n";
+    services.out << "Contacts updated: " << StripControl(Join(a.contact, ", "))
+                 << "\n";
   }
   if (o.new_key) {
     // A fresh key (RFC 8555 §11.1), staged on disk before the CA hears of it
@@ -125,7 +136,8 @@ int UpdateAccount(const AccountOptions& o, Services& services) {
       throw;
     }
     ctx.accounts().CommitKey(s.server, s.stored.id);
-    services.out << "Account key rolled over; new thumbprint " << next.Thumbprint() << "\n";
+    services.out << "Account key rolled over; new thumbprint "
+                 << next.Thumbprint() << "\n";
   }
   return 0;
 }
@@ -135,8 +147,9 @@ int Unregister(const AccountOptions& o, Services& services) {
   AccountSession s(o, services, ctx);
   if (!o.common.non_interactive) {
     if (!services.prompter.interactive())
-      throw UsageError("unregister deactivates the account for good: confirm on a terminal "
-                       "or pass -n");
+      throw UsageError(
+          "unregister deactivates the account for good: confirm on a terminal "
+          "or pass -n");
     if (!services.prompter.Confirm("Deactivate account " + s.stored.url +
                                    "? The CA will refuse it from now on."))
       throw UsageError("not confirmed; nothing was changed");

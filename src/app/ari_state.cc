@@ -10,14 +10,18 @@ std::string PathOf(const storage::Layout& layout, const std::string& name) {
 }
 
 long long Seconds(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch())
+      .count();
 }
 
-TimePoint FromSeconds(long long s) { return TimePoint(std::chrono::seconds(s)); }
+TimePoint FromSeconds(long long s) {
+  return TimePoint(std::chrono::seconds(s));
+}
 
 }  // namespace
 
-std::optional<AriState> LoadAriState(sys::Filesystem& fs, const storage::Layout& layout,
+std::optional<AriState> LoadAriState(sys::Filesystem& fs,
+                                     const storage::Layout& layout,
                                      const std::string& name) {
   const std::string path = PathOf(layout, name);
   if (!fs.Exists(path)) return std::nullopt;
@@ -35,8 +39,8 @@ std::optional<AriState> LoadAriState(sys::Filesystem& fs, const storage::Layout&
   }
 }
 
-void SaveAriState(sys::Filesystem& fs, const storage::Layout& layout, const std::string& name,
-                  const AriState& s) {
+void SaveAriState(sys::Filesystem& fs, const storage::Layout& layout,
+                  const std::string& name, const AriState& s) {
   nlohmann::json j = {{"cert_id", s.cert_id},
                       {"window_start", Seconds(s.window_start)},
                       {"window_end", Seconds(s.window_end)},

@@ -19,7 +19,8 @@ struct AriState {
 };
 
 // nullopt when absent or unreadable (a damaged file is just asked again).
-std::optional<AriState> LoadAriState(sys::Filesystem& fs, const storage::Layout& layout,
+std::optional<AriState> LoadAriState(sys::Filesystem& fs,
+                                     const storage::Layout& layout,
                                      const std::string& name);
 void SaveAriState(sys::Filesystem& fs, const storage::Layout& layout,
                   const std::string& name, const AriState& state);

@@ -16,7 +16,8 @@ bool Selected(const CertificatesOptions& o, const LineageInfo& info,
               const std::vector<std::string>& wanted_domains) {
   if (!o.cert_name.empty() && info.name != o.cert_name) return false;
   for (const std::string& d : wanted_domains)
-    if (std::find(info.domains.begin(), info.domains.end(), d) == info.domains.end())
+    if (std::find(info.domains.begin(), info.domains.end(), d) ==
+        info.domains.end())
       return false;
   return true;
 }
@@ -47,12 +48,16 @@ void PrintBlock(std::ostream& out, const LineageInfo& i, TimePoint now) {
     out << "    INVALID: " << i.problem << "\n";
     return;
   }
-  long days = std::chrono::duration_cast<std::chrono::hours>(i.not_after - now).count() / 24;
+  long days = std::chrono::duration_cast<std::chrono::hours>(i.not_after - now)
+                  .count() /
+              24;
   out << "    Serial Number: " << i.serial << "\n"
       << "    Key Type: " << i.key_type << "\n"
       << "    Identifiers: " << Join(i.domains, " ") << "\n"
       << "    Expiry Date: " << FormatRfc3339(i.not_after)
-      << (i.valid ? " (VALID: " + std::to_string(days) + " days)" : " (INVALID)") << "\n"
+      << (i.valid ? " (VALID: " + std::to_string(days) + " days)"
+                  : " (INVALID)")
+      << "\n"
       << "    Renews After: " << FormatRfc3339(i.renew_after) << "\n"
       << "    Certificate Path: " << i.fullchain_path << "\n"
       << "    Private Key Path: " << i.privkey_path << "\n";
@@ -83,7 +88,8 @@ int Certificates(const CertificatesOptions& o, Services& services) {
     return 0;
   }
   services.out << "Found the following certificates:\n";
-  for (const LineageInfo& i : shown) PrintBlock(services.out, i, services.clock.Now());
+  for (const LineageInfo& i : shown)
+    PrintBlock(services.out, i, services.clock.Now());
   return 0;
 }
 

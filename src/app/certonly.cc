@@ -50,27 +50,34 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
 // existing one with exactly these names (certbot's behaviour), one whose
 // names are all among these (expanded: with --expand, or when the person
 // agrees), or a new one.
-std::string ChooseLineage(const CertonlyOptions& o, RunContext& ctx, Prompter& prompter,
+std::string ChooseLineage(const CertonlyOptions& o, RunContext& ctx,
+                          Prompter& prompter,
                           const std::vector<acme::Identifier>& ids) {
   if (!o.cert_name.empty()) return o.cert_name;
   std::vector<std::string> want = SortedNames(ids);
   std::optional<LineageInfo> subset;
   for (const std::string& existing : ctx.lineages().ListNames()) {
-    LineageInfo info = InspectLineage(ctx, existing, InspectDepth::kCertificate);
+    LineageInfo info =
+        InspectLineage(ctx, existing, InspectDepth::kCertificate);
     if (!info.problem.empty()) continue;
     std::vector<std::string> have = Sorted(info.domains);
     if (have == want) return existing;
-    if (!subset && std::includes(want.begin(), want.end(), have.begin(), have.end()))
+    if (!subset &&
+        std::includes(want.begin(), want.end(), have.begin(), have.end()))
       subset = info;
   }
   if (subset) {
-    const std::string question = "Certificate " + subset->name + " holds " +
-                                 Join(subset->domains, ", ") +
-                                 ", some of the names asked for. Expand it to all of them?";
-    if (o.expand || (prompter.interactive() && prompter.Confirm(question))) return subset->name;
+    const std::string question =
+        "Certificate " + subset->name + " holds " +
+        Join(subset->domains, ", ") +
+        ", some of the names asked for. Expand it to all of them?";
+    if (o.expand || (prompter.interactive() && prompter.Confirm(question)))
+      return subset->name;
     if (!prompter.interactive())
-      throw UsageError("certificate " + subset->name + " holds some of these names (" +
-                       Join(subset->domains, ", ") + "): pass --expand to add the others to "
+      throw UsageError("certificate " + subset->name +
+                       " holds some of these names (" +
+                       Join(subset->domains, ", ") +
+                       "): pass --expand to add the others to "
                        "it, or --cert-name NEW for a separate certificate");
     throw UsageError("not expanding " + subset->name + "; nothing was changed");
   }
@@ -81,22 +88,29 @@ std::string ChooseLineage(const CertonlyOptions& o, RunContext& ctx, Prompter& p
 // paths must not exist; defaults are the first NNNN_cert.pem,
 // NNNN_chain.pem, NNNN_fullchain.pem (certbot's names) of which none
 // exists.
-storage::LivePaths CsrOutputPaths(const CertonlyOptions& o, sys::Filesystem& fs) {
+storage::LivePaths CsrOutputPaths(const CertonlyOptions& o,
+                                  sys::Filesystem& fs) {
   for (int n = 0; n < 10000; ++n) {
     char prefix[16];  // room for any int (-Wformat-truncation)
     std::snprintf(prefix, sizeof prefix, "%04d_", n);
     storage::LivePaths p;
-    p.cert = o.cert_path.empty() ? std::string(prefix) + "cert.pem" : o.cert_path;
-    p.chain = o.chain_path.empty() ? std::string(prefix) + "chain.pem" : o.chain_path;
-    p.fullchain =
-        o.fullchain_path.empty() ? std::string(prefix) + "fullchain.pem" : o.fullchain_path;
+    p.cert =
+        o.cert_path.empty() ? std::string(prefix) + "cert.pem" : o.cert_path;
+    p.chain =
+        o.chain_path.empty() ? std::string(prefix) + "chain.pem" : o.chain_path;
+    p.fullchain = o.fullchain_path.empty()
+                      ? std::string(prefix) + "fullchain.pem"
+                      : o.fullchain_path;
     bool taken = false;
     for (const std::string* path : {&p.cert, &p.chain, &p.fullchain}) {
       if (!fs.Exists(*path)) continue;
-      const bool given = *path == o.cert_path || *path == o.chain_path || *path == o.fullchain_path;
+      const bool given = *path == o.cert_path || *path == o.chain_path ||
+                         *path == o.fullchain_path;
       if (given)
-        throw UsageError(*path + " exists; certpilot never overwrites a file with --csr "
-                         "(choose another --cert-path/--chain-path/--fullchain-path)");
+        throw UsageError(
+            *path +
+            " exists; certpilot never overwrites a file with --csr "
+            "(choose another --cert-path/--chain-path/--fullchain-path)");
       taken = true;
     }
     if (!taken) return p;
@@ -116,11 +130,10 @@ crypto::ParsedCsr ReadCsr(const CertonlyOptions& o, sys::Filesystem& fs,
   }
   std::vector<std::string> names = csr.dns_names;
   names.insert(names.end(), csr.ip_addresses.begin(), csr.ip_addresses.end());
-  if (!domains.empty() &&
-      SortedNames(acme::ParseIdentifierInputs(domains)) !=
-          SortedNames(acme::ParseIdentifierInputs(names)))
-    throw UsageError("the -d names differ from the CSR's (" + Join(names, ", ") +
-                     "); leave out -d with --csr");
+  if (!domains.empty() && SortedNames(acme::ParseIdentifierInputs(domains)) !=
+                              SortedNames(acme::ParseIdentifierInputs(names)))
+    throw UsageError("the -d names differ from the CSR's (" +
+                     Join(names, ", ") + "); leave out -d with --csr");
   domains = names;
   return csr;
 }
@@ -133,18 +146,22 @@ ChallengeSettings ResolveChallengeSettings(const CertonlyOptions& o,
   ValidateAuthenticator(o.authenticator);
   ChallengeSettings c = o.challenges;
   c.preferred = NormalizeChallengeTypes(o.challenges.preferred);
-  const bool webroot_args = !o.webroot_paths.empty() || !o.webroot_map_json.empty();
+  const bool webroot_args =
+      !o.webroot_paths.empty() || !o.webroot_map_json.empty();
   if (o.authenticator == "webroot") {
     std::vector<WebrootPathArg> paths = o.webroot_paths;
     for (WebrootPathArg& p : paths)
-      if (!p.path.empty()) p.path = std::filesystem::absolute(p.path).lexically_normal();
+      if (!p.path.empty())
+        p.path = std::filesystem::absolute(p.path).lexically_normal();
     c.webroot_map = ResolveWebrootMap(domains, paths, o.webroot_map_json);
   } else if (webroot_args) {
-    throw UsageError("--webroot-path and --webroot-map need the webroot authenticator "
-                     "(--webroot)");
+    throw UsageError(
+        "--webroot-path and --webroot-map need the webroot authenticator "
+        "(--webroot)");
   }
   if (!c.dns_rfc2136_credentials.empty())
-    c.dns_rfc2136_credentials = std::filesystem::absolute(c.dns_rfc2136_credentials);
+    c.dns_rfc2136_credentials =
+        std::filesystem::absolute(c.dns_rfc2136_credentials);
   if (c.tls_alpn01_port < 1 || c.tls_alpn01_port > 65535)
     throw UsageError("--tls-alpn-01-port must be between 1 and 65535");
   if (c.dns_propagation_seconds < 0 || c.dns_propagation_seconds > 86400)
@@ -168,8 +185,9 @@ void WriteCsrOutputs(sys::Filesystem& fs, const storage::LivePaths& to,
 // Issues into the lineage; with --allow-subset-of-names, a name the CA could
 // not validate is dropped and the rest ordered again (as certbot does), as
 // long as one remains. `ids` ends up holding the names certified.
-IssueResult IssueAllowingSubset(const CertonlyOptions& o, RunContext& ctx, acme::Client& client,
-                                SolverSet& solvers, const std::string& name,
+IssueResult IssueAllowingSubset(const CertonlyOptions& o, RunContext& ctx,
+                                acme::Client& client, SolverSet& solvers,
+                                const std::string& name,
                                 std::vector<acme::Identifier>& ids,
                                 const RenewalSettings& settings) {
   while (true) {
@@ -179,7 +197,8 @@ IssueResult IssueAllowingSubset(const CertonlyOptions& o, RunContext& ctx, acme:
       return IssueIntoLineage(ctx, client, solvers, req);
     } catch (const issuance::ValidationError& e) {
       auto failed = std::find(ids.begin(), ids.end(), e.identifier());
-      if (!o.allow_subset_of_names || failed == ids.end() || ids.size() == 1) throw;
+      if (!o.allow_subset_of_names || failed == ids.end() || ids.size() == 1)
+        throw;
       log::Warning(std::string(e.what()) + "; leaving " + e.identifier().value +
                    " out (--allow-subset-of-names)");
       ids.erase(failed);
@@ -189,12 +208,14 @@ IssueResult IssueAllowingSubset(const CertonlyOptions& o, RunContext& ctx, acme:
 
 }  // namespace
 
-int Certonly(const CertonlyOptions& o, Services& services, std::string* lineage) {
+int Certonly(const CertonlyOptions& o, Services& services,
+             std::string* lineage) {
   // --- every input check before any network or file work ---
   std::vector<std::string> domains = o.domains;
   for (const std::string& ip : o.ip_addresses) {
     if (acme::ParseIdentifierInput(ip).type != "ip")
-      throw UsageError("--ip-address " + StripControl(ip) + " is not an IP address");
+      throw UsageError("--ip-address " + StripControl(ip) +
+                       " is not an IP address");
     domains.push_back(ip);
   }
   std::optional<crypto::ParsedCsr> csr;
@@ -205,8 +226,10 @@ int Certonly(const CertonlyOptions& o, Services& services, std::string* lineage)
     throw UsageError("no domain names given: pass -d example.com (repeatable)");
   std::vector<acme::Identifier> ids = acme::ParseIdentifierInputs(domains);
   if (!o.cert_name.empty()) storage::LineageStore::ValidateName(o.cert_name);
-  settings.key_spec = ParseKeySpec(o.key_type, o.rsa_key_size, o.elliptic_curve);
-  CheckIdentifiersProvable(ids, ChallengeTypesFor(o.authenticator, settings.challenges.preferred));
+  settings.key_spec =
+      ParseKeySpec(o.key_type, o.rsa_key_size, o.elliptic_curve);
+  CheckIdentifiersProvable(
+      ids, ChallengeTypesFor(o.authenticator, settings.challenges.preferred));
   if (o.http01_port < 1 || o.http01_port > 65535)
     throw UsageError("--http-01-port must be between 1 and 65535");
   ValidateOrderSettings(o.order);
@@ -223,7 +246,8 @@ int Certonly(const CertonlyOptions& o, Services& services, std::string* lineage)
   if (o.authenticator == "nginx") ValidateNginxOptions(o.nginx);
   std::optional<storage::LivePaths> csr_out;
   if (csr) csr_out = CsrOutputPaths(o, services.fs);
-  RunContext ctx(o.common, services);  // validates the server URL, takes the lock
+  RunContext ctx(o.common,
+                 services);  // validates the server URL, takes the lock
   SolverSet solvers(SolverEnvironmentFor(ctx, services));
   solvers.Check(settings);
 
@@ -238,7 +262,8 @@ int Certonly(const CertonlyOptions& o, Services& services, std::string* lineage)
       LineageInfo info = InspectLineage(ctx, name);
       if (info.problem.empty() && Sorted(info.domains) == SortedNames(ids) &&
           services.clock.Now() < info.renew_after) {
-        services.out << "Certificate " << name << " is not yet due for renewal (renews after "
+        services.out << "Certificate " << name
+                     << " is not yet due for renewal (renews after "
                      << FormatRfc3339(info.renew_after) << "); nothing to do.\n"
                      << "Pass --force-renewal to replace it anyway.\n";
         return 0;
@@ -248,7 +273,8 @@ int Certonly(const CertonlyOptions& o, Services& services, std::string* lineage)
 
   std::unique_ptr<http::HttpClient> http = services.make_http(o.common);
   acme::Client client(*http, services.clock, settings.server);
-  settings.account_id = UseAccount(client, o.common, ctx.accounts(), registration);
+  settings.account_id =
+      UseAccount(client, o.common, ctx.accounts(), registration);
 
   Hooks hooks(services.runner, ctx.fs(), ctx.layout());
   std::vector<std::string> pre, post, deploy;
@@ -261,20 +287,24 @@ int Certonly(const CertonlyOptions& o, Services& services, std::string* lineage)
   try {
     solvers.Prepare(settings);
     if (csr) {
-      log::Info("Requesting a certificate for " + Join(NamesOf(ids), ", ") + " (from the CSR)");
-      issuance::ObtainResult got =
-          ObtainCertificate(client, ctx.clock(), solvers, ids, settings, std::nullopt, *csr, "");
+      log::Info("Requesting a certificate for " + Join(NamesOf(ids), ", ") +
+                " (from the CSR)");
+      issuance::ObtainResult got = ObtainCertificate(
+          client, ctx.clock(), solvers, ids, settings, std::nullopt, *csr, "");
       WriteCsrOutputs(services.fs, *csr_out, got);
       hook_failures += hooks.RunPost(post, NamesOf(ids), {});
       if (!o.common.quiet)
         services.out << "Successfully received certificate.\n"
                      << "Certificate is saved at: " << csr_out->cert << "\n"
-                     << "Intermediate CA chain is saved at: " << csr_out->chain << "\n"
-                     << "Full certificate chain is saved at: " << csr_out->fullchain << "\n";
+                     << "Intermediate CA chain is saved at: " << csr_out->chain
+                     << "\n"
+                     << "Full certificate chain is saved at: "
+                     << csr_out->fullchain << "\n";
       return hook_failures ? 1 : 0;
     }
     result = IssueAllowingSubset(o, ctx, client, solvers, name, ids, settings);
-    hook_failures += hooks.RunDeploy(deploy, ctx.layout().live_dir(name), NamesOf(ids));
+    hook_failures +=
+        hooks.RunDeploy(deploy, ctx.layout().live_dir(name), NamesOf(ids));
     hook_failures += hooks.RunPost(post, NamesOf(ids), {});
   } catch (const Error&) {
     hooks.RunPost(post, {}, NamesOf(ids));
@@ -283,12 +313,14 @@ int Certonly(const CertonlyOptions& o, Services& services, std::string* lineage)
 
   if (!o.common.quiet)
     services.out << "Successfully received certificate.\n"
-               << "Certificate is saved at: " << result->paths.fullchain << "\n"
-               << "Key is saved at:         " << result->paths.privkey << "\n"
-               << "This certificate expires on "
-               << FormatRfc3339(result->certificate.NotAfter()) << ".\n";
+                 << "Certificate is saved at: " << result->paths.fullchain
+                 << "\n"
+                 << "Key is saved at:         " << result->paths.privkey << "\n"
+                 << "This certificate expires on "
+                 << FormatRfc3339(result->certificate.NotAfter()) << ".\n";
   if (hook_failures) {
-    log::Error(std::to_string(hook_failures) + " hook(s) failed; the certificate is installed");
+    log::Error(std::to_string(hook_failures) +
+               " hook(s) failed; the certificate is installed");
     return 1;
   }
   return 0;

@@ -12,8 +12,9 @@ namespace {
 
 struct AuthenticatorTypes {
   const char* name;
-  std::vector<std::string> can;         // everything it can answer
-  std::vector<std::string> by_default;  // what it answers when nothing is preferred
+  std::vector<std::string> can;  // everything it can answer
+  std::vector<std::string>
+      by_default;  // what it answers when nothing is preferred
 };
 
 const std::vector<AuthenticatorTypes>& Table() {
@@ -32,8 +33,9 @@ const std::vector<AuthenticatorTypes>& Table() {
 const AuthenticatorTypes& Find(const std::string& authenticator) {
   for (const auto& row : Table())
     if (authenticator == row.name) return row;
-  throw UsageError("unsupported authenticator \"" + StripControl(authenticator) +
-                   "\" (this build supports: " + Join(KnownAuthenticators(), ", ") + ")");
+  throw UsageError(
+      "unsupported authenticator \"" + StripControl(authenticator) +
+      "\" (this build supports: " + Join(KnownAuthenticators(), ", ") + ")");
 }
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
@@ -55,23 +57,28 @@ const std::vector<std::string>& KnownAuthenticators() {
   return names;
 }
 
-void ValidateAuthenticator(const std::string& authenticator) { Find(authenticator); }
+void ValidateAuthenticator(const std::string& authenticator) {
+  Find(authenticator);
+}
 
-std::vector<std::string> NormalizeChallengeTypes(const std::vector<std::string>& given) {
+std::vector<std::string> NormalizeChallengeTypes(
+    const std::vector<std::string>& given) {
   std::vector<std::string> out;
   for (const std::string& raw : given) {
     std::string t = ToLower(Trim(raw));
     if (t == "http" || t == "dns" || t == "tls-alpn") t += "-01";
     if (t != "http-01" && t != "dns-01" && t != "tls-alpn-01")
-      throw UsageError("--preferred-challenges: unknown challenge type \"" + StripControl(raw) +
+      throw UsageError("--preferred-challenges: unknown challenge type \"" +
+                       StripControl(raw) +
                        "\" (use http-01, dns-01 or tls-alpn-01)");
     if (!Contains(out, t)) out.push_back(t);
   }
   return out;
 }
 
-std::vector<std::string> ChallengeTypesFor(const std::string& authenticator,
-                                           const std::vector<std::string>& preferred) {
+std::vector<std::string> ChallengeTypesFor(
+    const std::string& authenticator,
+    const std::vector<std::string>& preferred) {
   const AuthenticatorTypes& row = Find(authenticator);
   if (preferred.empty()) return row.by_default;
   std::vector<std::string> out;
@@ -79,7 +86,8 @@ std::vector<std::string> ChallengeTypesFor(const std::string& authenticator,
     if (Contains(row.can, t)) out.push_back(t);
   if (out.empty())
     throw UsageError("the " + authenticator + " authenticator cannot answer " +
-                     Join(preferred, " or ") + " challenges; it answers " + Join(row.can, ", "));
+                     Join(preferred, " or ") + " challenges; it answers " +
+                     Join(row.can, ", "));
   return out;
 }
 
@@ -89,43 +97,53 @@ void CheckIdentifiersProvable(const std::vector<acme::Identifier>& identifiers,
   const bool other = types.size() > (dns ? 1u : 0u);
   for (const acme::Identifier& id : identifiers) {
     if (StartsWith(id.value, "*.") && !dns)
-      throw UsageError(id.value + " is a wildcard: only a DNS-01 challenge can prove it "
-                       "(RFC 8555 §7.1.3); use --manual --preferred-challenges dns with a "
-                       "--manual-auth-hook, or --dns-rfc2136");
+      throw UsageError(
+          id.value +
+          " is a wildcard: only a DNS-01 challenge can prove it "
+          "(RFC 8555 §7.1.3); use --manual --preferred-challenges dns with a "
+          "--manual-auth-hook, or --dns-rfc2136");
     if (id.type == "ip" && !other)
-      throw UsageError(id.value + " is an IP address: DNS-01 cannot prove it (RFC 8738 §7); "
-                       "use an HTTP-01 or TLS-ALPN-01 authenticator");
+      throw UsageError(
+          id.value +
+          " is an IP address: DNS-01 cannot prove it (RFC 8738 §7); "
+          "use an HTTP-01 or TLS-ALPN-01 authenticator");
   }
 }
 
-std::map<std::string, std::string> ResolveWebrootMap(std::vector<std::string>& domains,
-                                                     const std::vector<WebrootPathArg>& paths,
-                                                     const std::string& map_json) {
+std::map<std::string, std::string> ResolveWebrootMap(
+    std::vector<std::string>& domains, const std::vector<WebrootPathArg>& paths,
+    const std::string& map_json) {
   std::map<std::string, std::string> map;
   for (size_t i = 0; i < paths.size(); ++i) {
-    if (paths[i].path.empty()) throw UsageError("--webroot-path must not be empty");
+    if (paths[i].path.empty())
+      throw UsageError("--webroot-path must not be empty");
     if (i > 0 && paths.front().first_domain > 0)
-      throw UsageError("with several --webroot-path (-w) values, one must come before every "
-                       "-d: each -w applies to the -d values after it");
-    const size_t end = i + 1 < paths.size() ? paths[i + 1].first_domain : domains.size();
+      throw UsageError(
+          "with several --webroot-path (-w) values, one must come before every "
+          "-d: each -w applies to the -d values after it");
+    const size_t end =
+        i + 1 < paths.size() ? paths[i + 1].first_domain : domains.size();
     for (size_t d = paths[i].first_domain; d < end && d < domains.size(); ++d)
       map.emplace(NormalizeName(domains[d]), paths[i].path);
   }
   if (!map_json.empty()) {
-    nlohmann::json j = nlohmann::json::parse(map_json, nullptr, /*allow_exceptions=*/false);
+    nlohmann::json j =
+        nlohmann::json::parse(map_json, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object())
-      throw UsageError("--webroot-map must be a JSON object such as "
-                       "'{\"example.com,www.example.com\": \"/var/www/html\"}'");
+      throw UsageError(
+          "--webroot-map must be a JSON object such as "
+          "'{\"example.com,www.example.com\": \"/var/www/html\"}'");
     for (const auto& [names, path] : j.items()) {
       if (!path.is_string() || path.get<std::string>().empty())
-        throw UsageError("--webroot-map: the webroot for \"" + StripControl(names) +
-                         "\" must be a non-empty string");
+        throw UsageError("--webroot-map: the webroot for \"" +
+                         StripControl(names) + "\" must be a non-empty string");
       for (const std::string& name : Split(names, ',')) {
         if (Trim(name).empty()) continue;
         map[NormalizeName(name)] = path.get<std::string>();
-        bool listed = std::any_of(domains.begin(), domains.end(), [&](const std::string& d) {
-          return NormalizeName(d) == NormalizeName(name);
-        });
+        bool listed = std::any_of(
+            domains.begin(), domains.end(), [&](const std::string& d) {
+              return NormalizeName(d) == NormalizeName(name);
+            });
         if (!listed) domains.push_back(std::string(Trim(name)));
       }
     }
@@ -134,7 +152,8 @@ std::map<std::string, std::string> ResolveWebrootMap(std::vector<std::string>& d
     const std::string name = NormalizeName(d);
     if (map.count(name)) continue;
     if (paths.empty())
-      throw UsageError("no webroot for " + name + ": give -w PATH before its -d, or "
+      throw UsageError("no webroot for " + name +
+                       ": give -w PATH before its -d, or "
                        "--webroot-map");
     map.emplace(name, paths.back().path);
   }

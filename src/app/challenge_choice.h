@@ -30,14 +30,16 @@ void ValidateAuthenticator(const std::string& authenticator);
 // --preferred-challenges values (certbot's spellings: "http", "http-01",
 // "dns", "dns-01", "tls-alpn", "tls-alpn-01"; any case) → the RFC names,
 // duplicates dropped, order kept. Throws UsageError for anything else.
-std::vector<std::string> NormalizeChallengeTypes(const std::vector<std::string>& given);
+std::vector<std::string> NormalizeChallengeTypes(
+    const std::vector<std::string>& given);
 
 // The types `authenticator` answers, in the order to try them: `preferred`
 // filtered to what it can do, or its default when `preferred` is empty.
 // Throws UsageError when `preferred` leaves nothing ("the webroot
 // authenticator cannot answer dns-01 challenges; it answers http-01").
-std::vector<std::string> ChallengeTypesFor(const std::string& authenticator,
-                                           const std::vector<std::string>& preferred);
+std::vector<std::string> ChallengeTypesFor(
+    const std::string& authenticator,
+    const std::vector<std::string>& preferred);
 
 // Throws UsageError naming the identifier when no type in `types` can prove
 // it: a wildcard without dns-01 ("*.example.com is a wildcard: only DNS-01
@@ -55,8 +57,8 @@ void CheckIdentifiersProvable(const std::vector<acme::Identifier>& identifiers,
 // map implies -d). Keys are the names as acme::ParseIdentifierInput
 // normalises them. Throws UsageError on malformed JSON, an empty path, a
 // misplaced -w, or a name left without a webroot.
-std::map<std::string, std::string> ResolveWebrootMap(std::vector<std::string>& domains,
-                                                     const std::vector<WebrootPathArg>& paths,
-                                                     const std::string& map_json);
+std::map<std::string, std::string> ResolveWebrootMap(
+    std::vector<std::string>& domains, const std::vector<WebrootPathArg>& paths,
+    const std::string& map_json);
 
 }  // namespace certpilot::app

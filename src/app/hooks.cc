@@ -7,15 +7,18 @@
 
 namespace certpilot::app {
 
-Hooks::Hooks(sys::ProcessRunner& runner, sys::Filesystem& fs, const storage::Layout& layout)
+Hooks::Hooks(sys::ProcessRunner& runner, sys::Filesystem& fs,
+             const storage::Layout& layout)
     : runner_(runner), fs_(fs), layout_(layout) {}
 
 void AddHook(std::vector<std::string>& list, const std::string& command) {
-  if (!command.empty() && std::find(list.begin(), list.end(), command) == list.end())
+  if (!command.empty() &&
+      std::find(list.begin(), list.end(), command) == list.end())
     list.push_back(command);
 }
 
-int Hooks::RunStage(const std::string& stage, const std::vector<std::string>& commands,
+int Hooks::RunStage(const std::string& stage,
+                    const std::vector<std::string>& commands,
                     const std::map<std::string, std::string>& env) {
   std::vector<sys::ProcessSpec> specs;
   std::vector<std::string> names;
@@ -45,15 +48,18 @@ int Hooks::RunStage(const std::string& stage, const std::vector<std::string>& co
     log::Info("Running " + stage + " hook: " + StripControl(names[i]));
     try {
       sys::ProcessResult r = runner_.Run(specs[i]);
-      if (!r.out.empty()) log::Debug(stage + " hook output: " + StripControl(r.out));
+      if (!r.out.empty())
+        log::Debug(stage + " hook output: " + StripControl(r.out));
       if (!r.Succeeded()) {
         ++failed;
-        log::Error(stage + " hook \"" + StripControl(names[i]) + "\" failed: " +
-                   r.Describe() + (r.err.empty() ? "" : ": " + StripControl(r.err)));
+        log::Error(stage + " hook \"" + StripControl(names[i]) +
+                   "\" failed: " + r.Describe() +
+                   (r.err.empty() ? "" : ": " + StripControl(r.err)));
       }
     } catch (const Error& e) {
       ++failed;
-      log::Error(stage + " hook \"" + StripControl(names[i]) + "\" could not run: " + e.what());
+      log::Error(stage + " hook \"" + StripControl(names[i]) +
+                 "\" could not run: " + e.what());
     }
   }
   return failed;
@@ -63,10 +69,12 @@ int Hooks::RunPre(const std::vector<std::string>& commands) {
   return RunStage("pre", commands, {});
 }
 
-int Hooks::RunDeploy(const std::vector<std::string>& commands, const std::string& live_dir,
+int Hooks::RunDeploy(const std::vector<std::string>& commands,
+                     const std::string& live_dir,
                      const std::vector<std::string>& domains) {
-  return RunStage("deploy", commands,
-                  {{"RENEWED_LINEAGE", live_dir}, {"RENEWED_DOMAINS", Join(domains, " ")}});
+  return RunStage(
+      "deploy", commands,
+      {{"RENEWED_LINEAGE", live_dir}, {"RENEWED_DOMAINS", Join(domains, " ")}});
 }
 
 int Hooks::RunPost(const std::vector<std::string>& commands,

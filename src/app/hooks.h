@@ -25,18 +25,21 @@ namespace certpilot::app {
 
 class Hooks {
  public:
-  Hooks(sys::ProcessRunner& runner, sys::Filesystem& fs, const storage::Layout& layout);
+  Hooks(sys::ProcessRunner& runner, sys::Filesystem& fs,
+        const storage::Layout& layout);
 
   // Each returns the number of hooks that failed. Thread-safe.
   int RunPre(const std::vector<std::string>& commands);
-  int RunDeploy(const std::vector<std::string>& commands, const std::string& live_dir,
+  int RunDeploy(const std::vector<std::string>& commands,
+                const std::string& live_dir,
                 const std::vector<std::string>& domains);
   int RunPost(const std::vector<std::string>& commands,
               const std::vector<std::string>& renewed_domains,
               const std::vector<std::string>& failed_domains);
 
  private:
-  int RunStage(const std::string& stage, const std::vector<std::string>& commands,
+  int RunStage(const std::string& stage,
+               const std::vector<std::string>& commands,
                const std::map<std::string, std::string>& env);
 
   sys::ProcessRunner& runner_;

@@ -28,8 +28,10 @@ std::string Absolute(const std::string& path) {
 }
 
 // backups/<time>-install, unique.
-std::string ArchiveDir(sys::Filesystem& fs, const nginx::StatePaths& state, TimePoint now) {
-  const std::string base = sys::JoinPath(state.backups, FormatRfc3339(now) + "-install");
+std::string ArchiveDir(sys::Filesystem& fs, const nginx::StatePaths& state,
+                       TimePoint now) {
+  const std::string base =
+      sys::JoinPath(state.backups, FormatRfc3339(now) + "-install");
   std::string dir = base;
   for (int i = 2; fs.Exists(dir); ++i) dir = base + "-" + std::to_string(i);
   return dir;
@@ -39,14 +41,18 @@ std::string ArchiveDir(sys::Filesystem& fs, const nginx::StatePaths& state, Time
 
 void ValidateInstallOptions(const InstallOptions& o) {
   if (o.installer != "nginx")
-    throw UsageError("no installer chosen: pass --nginx (the only installer so far)");
+    throw UsageError(
+        "no installer chosen: pass --nginx (the only installer so far)");
   if (o.cert_name.empty())
-    throw UsageError("pass --cert-name NAME: the certificate to install (see certpilot certificates)");
+    throw UsageError(
+        "pass --cert-name NAME: the certificate to install (see certpilot "
+        "certificates)");
   storage::LineageStore::ValidateName(o.cert_name);
   ValidateNginxOptions(o.nginx);
   for (int port : {o.http_port, o.https_port})
     if (port < 1 || port > 65535)
-      throw UsageError("--http-01-port and --https-port must be between 1 and 65535");
+      throw UsageError(
+          "--http-01-port and --https-port must be between 1 and 65535");
   if (o.http_port == o.https_port)
     throw UsageError("--http-01-port and --https-port must differ");
 }
@@ -57,13 +63,15 @@ int Install(const InstallOptions& o, Services& services) {
   sys::Filesystem& fs = ctx.fs();
   const std::string& name = o.cert_name;
   if (!fs.Exists(ctx.layout().renewal_conf(name)))
-    throw UsageError("no certificate named \"" + name + "\" (see certpilot certificates)");
+    throw UsageError("no certificate named \"" + name +
+                     "\" (see certpilot certificates)");
   LineageInfo info = InspectLineage(ctx, name, InspectDepth::kCertificate);
   if (!info.problem.empty())
     throw Error("cannot install " + name + ": " + StripControl(info.problem));
   RequireNginxConf(fs, o.nginx);
 
-  nginx::NginxControl control = MakeNginxControl(services.runner, o.nginx, fs, services.clock);
+  nginx::NginxControl control =
+      MakeNginxControl(services.runner, o.nginx, fs, services.clock);
   const nginx::StatePaths state = NginxState(ctx.layout());
   RecoverNginxState(fs, control, ctx.layout());
 
@@ -72,8 +80,8 @@ int Install(const InstallOptions& o, Services& services) {
   const std::string live = Absolute(ctx.layout().live_dir(name));
   req.certificate_path = sys::JoinPath(live, "fullchain.pem");
   req.key_path = sys::JoinPath(live, "privkey.pem");
-  req.options_path =
-      sys::JoinPath(Absolute(ctx.layout().config_dir), std::string(nginx::kTlsOptionsFileName));
+  req.options_path = sys::JoinPath(Absolute(ctx.layout().config_dir),
+                                   std::string(nginx::kTlsOptionsFileName));
   req.http_port = o.http_port;
   req.https_port = o.https_port;
   req.redirect = o.redirect;
@@ -83,11 +91,13 @@ int Install(const InstallOptions& o, Services& services) {
   std::vector<nginx::FileState> files;
   if (result.includes_options && !fs.Exists(req.options_path))
     files.push_back({req.options_path, std::string(nginx::kTlsOptionsText)});
-  for (nginx::Config* file : graph.ModifiedFiles()) files.push_back({file->path(), file->Dump()});
+  for (nginx::Config* file : graph.ModifiedFiles())
+    files.push_back({file->path(), file->Dump()});
 
   fs.MakeDirs(state.dir, 0700);
-  nginx::UpdateOutcome outcome = nginx::UpdateLiveConfig(
-      fs, control, state.install_journal, files, ArchiveDir(fs, state, services.clock.Now()));
+  nginx::UpdateOutcome outcome =
+      nginx::UpdateLiveConfig(fs, control, state.install_journal, files,
+                              ArchiveDir(fs, state, services.clock.Now()));
 
   RenewalSettings settings = ReadRenewalConf(ctx, name);
   settings.installer = "nginx";
@@ -103,9 +113,10 @@ int Install(const InstallOptions& o, Services& services) {
   if (outcome.started)
     log::Info("nginx was not running: started it (" + o.nginx.ctl + " -c " +
               NginxConfPath(o.nginx) + ")");
-  services.out << "Deployed the certificate " << name << " to nginx (" << NginxConfPath(o.nginx)
-               << "):\n";
-  for (const std::string& action : result.actions) services.out << "  " << action << "\n";
+  services.out << "Deployed the certificate " << name << " to nginx ("
+               << NginxConfPath(o.nginx) << "):\n";
+  for (const std::string& action : result.actions)
+    services.out << "  " << action << "\n";
   services.out << "nginx passed its configuration test and was "
                << (outcome.started ? "started" : "reloaded") << ".\n";
   return 0;

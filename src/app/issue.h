@@ -16,8 +16,8 @@
 #include "app/solver_set.h"
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
-#include "issuance/obtain.h"
 #include "crypto/private_key.h"
+#include "issuance/obtain.h"
 #include "storage/lineage_store.h"
 
 namespace certpilot::app {
@@ -40,18 +40,17 @@ struct IssueResult {
 // exists, and !new_key); otherwise makes a fresh key of settings.key_spec.
 // Orders with settings.order (ChooseProfile). Throws on any failure,
 // leaving the lineage as it was.
-IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client, SolverSet& solvers,
-                             const IssueRequest& request);
+IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
+                             SolverSet& solvers, const IssueRequest& request);
 
 // One order with a lineage's settings (solvers, profile, chain,
 // must-staple): for `key`, or for `csr` as it is (certonly --csr). The
 // shared core of IssueIntoLineage and certonly --csr.
-issuance::ObtainResult ObtainCertificate(acme::Client& client, Clock& clock, SolverSet& solvers,
-                                         const std::vector<acme::Identifier>& identifiers,
-                                         const RenewalSettings& settings,
-                                         std::optional<crypto::PrivateKey> key,
-                                         std::optional<crypto::ParsedCsr> csr,
-                                         const std::string& replaces);
+issuance::ObtainResult ObtainCertificate(
+    acme::Client& client, Clock& clock, SolverSet& solvers,
+    const std::vector<acme::Identifier>& identifiers,
+    const RenewalSettings& settings, std::optional<crypto::PrivateKey> key,
+    std::optional<crypto::ParsedCsr> csr, const std::string& replaces);
 
 // Throws UsageError for settings that contradict each other
 // (--preferred-profile with --required-profile).
@@ -61,7 +60,8 @@ void ValidateOrderSettings(const OrderSettings& order);
 // directory offers: `required` if offered (else Error naming what is
 // offered), `preferred` if offered (else "" — the CA's default — with a
 // warning), else "".
-std::string ChooseProfile(const acme::DirectoryMeta& meta, const OrderSettings& order);
+std::string ChooseProfile(const acme::DirectoryMeta& meta,
+                          const OrderSettings& order);
 
 // The account stored for `server`: the one with `account_id` if given and
 // present, else the first. Throws Error when there is none.

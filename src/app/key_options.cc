@@ -11,8 +11,9 @@ crypto::KeySpec ParseKeySpec(const std::string& key_type, int rsa_key_size,
   if (key_type == "ecdsa") {
     spec.type = crypto::KeyType::kEcdsa;
     if (elliptic_curve != "secp256r1" && elliptic_curve != "secp384r1")
-      throw UsageError("--elliptic-curve must be secp256r1 or secp384r1, not \"" +
-                       StripControl(elliptic_curve) + "\"");
+      throw UsageError(
+          "--elliptic-curve must be secp256r1 or secp384r1, not \"" +
+          StripControl(elliptic_curve) + "\"");
     spec.curve = elliptic_curve;
   } else if (key_type == "rsa") {
     spec.type = crypto::KeyType::kRsa;
@@ -21,7 +22,8 @@ crypto::KeySpec ParseKeySpec(const std::string& key_type, int rsa_key_size,
                        std::to_string(rsa_key_size));
     spec.rsa_bits = rsa_key_size;
   } else {
-    throw UsageError("--key-type must be rsa or ecdsa, not \"" + StripControl(key_type) + "\"");
+    throw UsageError("--key-type must be rsa or ecdsa, not \"" +
+                     StripControl(key_type) + "\"");
   }
   return spec;
 }

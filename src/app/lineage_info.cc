@@ -20,7 +20,8 @@ std::string AriIdOrEmpty(const crypto::Certificate& cert) {
 
 }  // namespace
 
-LineageInfo InspectLineage(RunContext& ctx, const std::string& name, InspectDepth depth) {
+LineageInfo InspectLineage(RunContext& ctx, const std::string& name,
+                           InspectDepth depth) {
   LineageInfo info;
   info.name = name;
   storage::LivePaths paths = ctx.lineages().Paths(name);
@@ -33,8 +34,10 @@ LineageInfo InspectLineage(RunContext& ctx, const std::string& name, InspectDept
     const RenewalSettings& settings = info.settings;
     info.server = settings.server;
     storage::CertificateFiles files;
-    if (depth == InspectDepth::kFull) files = ctx.lineages().ReadCurrent(name);
-    else files.cert_pem = ctx.fs().ReadFile(paths.cert);
+    if (depth == InspectDepth::kFull)
+      files = ctx.lineages().ReadCurrent(name);
+    else
+      files.cert_pem = ctx.fs().ReadFile(paths.cert);
     crypto::Certificate cert = crypto::Certificate::FromPem(files.cert_pem);
     for (const std::string& n : cert.DnsNames()) info.domains.push_back(n);
     for (const std::string& n : cert.IpAddresses()) info.domains.push_back(n);

@@ -21,8 +21,8 @@ struct LineageInfo {
   std::string cert_path, chain_path, fullchain_path, privkey_path;
   std::string server;
   RenewalSettings settings;  // from renewal/NAME.conf
-  bool valid = false;    // parses, key matches, not expired
-  std::string problem;   // why it cannot be read, if it cannot ("" = fine)
+  bool valid = false;        // parses, key matches, not expired
+  std::string problem;       // why it cannot be read, if it cannot ("" = fine)
 };
 
 enum class InspectDepth {

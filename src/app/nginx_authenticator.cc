@@ -6,8 +6,8 @@
 
 namespace certpilot::app {
 
-std::unique_ptr<NginxAuthenticator> NginxAuthenticator::Start(const SolverEnvironment& env,
-                                                              const RenewalSettings& s) {
+std::unique_ptr<NginxAuthenticator> NginxAuthenticator::Start(
+    const SolverEnvironment& env, const RenewalSettings& s) {
   if (env.fs == nullptr || env.runner == nullptr || env.clock == nullptr ||
       !env.make_self_check_http) {
     throw Error("internal: the nginx authenticator has no SolverEnvironment");
@@ -15,7 +15,8 @@ std::unique_ptr<NginxAuthenticator> NginxAuthenticator::Start(const SolverEnviro
   ValidateNginxOptions(s.nginx);
   RequireNginxConf(*env.fs, s.nginx);
   std::unique_ptr<NginxAuthenticator> a(new NginxAuthenticator());
-  a->control_ = std::make_unique<nginx::NginxControl>(MakeNginxControl(*env.runner, s.nginx, *env.fs, *env.clock));
+  a->control_ = std::make_unique<nginx::NginxControl>(
+      MakeNginxControl(*env.runner, s.nginx, *env.fs, *env.clock));
   storage::Layout layout;
   layout.work_dir = env.work_dir;
   RecoverNginxState(*env.fs, *a->control_, layout);
@@ -24,8 +25,8 @@ std::unique_ptr<NginxAuthenticator> NginxAuthenticator::Start(const SolverEnviro
   o.server_root = s.nginx.server_root;
   o.http_port = s.http01_port;
   o.state_dir = NginxState(layout).dir;
-  a->solver_ =
-      std::make_unique<solvers::NginxSolver>(o, *env.fs, *a->control_, *a->http_, *env.clock);
+  a->solver_ = std::make_unique<solvers::NginxSolver>(o, *env.fs, *a->control_,
+                                                      *a->http_, *env.clock);
   return a;
 }
 

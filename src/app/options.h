@@ -110,14 +110,15 @@ struct CertonlyOptions {
   bool force_renewal = false;
   bool reuse_key = false;
   std::string pre_hook, post_hook, deploy_hook;
-  NginxOptions nginx;  // used with authenticator "nginx"
+  NginxOptions nginx;            // used with authenticator "nginx"
   ChallengeSettings challenges;  // webroot_map is filled from the next two
   std::vector<WebrootPathArg> webroot_paths;  // -w, in command-line order
   std::string webroot_map_json;               // --webroot-map
   OrderSettings order;
   std::vector<std::string> ip_addresses;  // --ip-address (also accepted in -d)
-  bool new_key = false;      // --new-key: a fresh key this once, even with reuse_key
-  bool expand = false;       // --expand: grow the lineage whose names are a subset
+  bool new_key =
+      false;            // --new-key: a fresh key this once, even with reuse_key
+  bool expand = false;  // --expand: grow the lineage whose names are a subset
   bool allow_subset_of_names = false;  // drop names that fail validation, retry
   // --csr FILE: issue for the CSR's names and key into these files (no
   // lineage). Empty paths: NNNN_cert.pem etc. in the current directory.
@@ -166,7 +167,8 @@ struct RenewOptions {
   std::optional<ChallengeSettings> challenges;
   std::vector<WebrootPathArg> webroot_paths;  // all apply to every name
   std::string webroot_map_json;
-  std::optional<std::string> preferred_chain, preferred_profile, required_profile;
+  std::optional<std::string> preferred_chain, preferred_profile,
+      required_profile;
   std::optional<bool> must_staple;
 };
 

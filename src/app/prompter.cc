@@ -15,7 +15,8 @@ bool Prompter::Confirm(const std::string& question) {
 }
 
 TerminalPrompter::TerminalPrompter(bool non_interactive)
-    : interactive_(!non_interactive && isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {}
+    : interactive_(!non_interactive && isatty(STDIN_FILENO) &&
+                   isatty(STDERR_FILENO)) {}
 
 std::optional<std::string> TerminalPrompter::Ask(const std::string& question) {
   std::fprintf(stderr, "%s ", question.c_str());

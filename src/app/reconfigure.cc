@@ -19,7 +19,8 @@ int Reconfigure(const ReconfigureOptions& o, Services& services) {
   {
     RunContext ctx(o.renew.common, services, /*take_lock=*/false);
     if (!ctx.lineages().CurrentVersion(name))
-      throw UsageError("no certificate named " + name + " (see certpilot certificates)");
+      throw UsageError("no certificate named " + name +
+                       " (see certpilot certificates)");
   }
 
   RenewOptions trial = o.renew;
@@ -28,7 +29,8 @@ int Reconfigure(const ReconfigureOptions& o, Services& services) {
   trial.no_random_sleep = true;
   log::Info("Trying the new settings of " + name + " with a dry run");
   if (Renew(trial, services) != 0) {
-    log::Error("the dry run failed; the settings of " + name + " were not changed");
+    log::Error("the dry run failed; the settings of " + name +
+               " were not changed");
     return 1;
   }
 
@@ -38,8 +40,8 @@ int Reconfigure(const ReconfigureOptions& o, Services& services) {
   ApplyRenewOverrides(o.renew, info.domains, settings);
   WriteRenewalConf(ctx, name, settings);
   if (!o.renew.common.quiet)
-    services.out << "The dry run succeeded; saved the new settings of " << name << " in "
-                 << ctx.layout().renewal_conf(name) << ".\n";
+    services.out << "The dry run succeeded; saved the new settings of " << name
+                 << " in " << ctx.layout().renewal_conf(name) << ".\n";
   return 0;
 }
 

@@ -10,16 +10,16 @@
 #include <thread>
 
 #include "acme/client.h"
+#include "acme/identifier.h"
 #include "app/ari_state.h"
+#include "app/challenge_choice.h"
 #include "app/hooks.h"
 #include "app/issue.h"
 #include "app/key_options.h"
 #include "app/lineage_info.h"
 #include "app/nginx_setup.h"
 #include "app/run_context.h"
-#include "app/challenge_choice.h"
 #include "app/solver_set.h"
-#include "acme/identifier.h"
 #include "storage/lineage_store.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -46,7 +46,6 @@ struct Candidate {
   std::string error;
   TimePoint new_expiry{};
 };
-
 
 // certbot's --dry-run: Let's Encrypt's production server is swapped for its
 // staging server; any other CA is used as is.
@@ -76,10 +75,13 @@ void ConsultAri(const RenewOptions& o, Services& services, RunContext& ctx,
       if (client.GetDirectory().renewal_info.empty()) continue;
       for (Candidate* c : group) {
         c->replaces = c->info.ari_cert_id;
-        std::optional<AriState> state = LoadAriState(ctx.fs(), ctx.layout(), c->name);
-        if (!state || state->cert_id != c->info.ari_cert_id || now >= state->next_check) {
+        std::optional<AriState> state =
+            LoadAriState(ctx.fs(), ctx.layout(), c->name);
+        if (!state || state->cert_id != c->info.ari_cert_id ||
+            now >= state->next_check) {
           std::optional<std::chrono::seconds> retry_after;
-          acme::RenewalInfo ri = client.GetRenewalInfo(c->info.ari_cert_id, &retry_after);
+          acme::RenewalInfo ri =
+              client.GetRenewalInfo(c->info.ari_cert_id, &retry_after);
           AriState fresh;
           fresh.cert_id = c->info.ari_cert_id;
           fresh.window_start = ri.window_start;
@@ -88,16 +90,20 @@ void ConsultAri(const RenewOptions& o, Services& services, RunContext& ctx,
                              state->window_start == ri.window_start &&
                              state->window_end == ri.window_end;
           // RFC 9773 §4.2: a uniformly random moment inside the window.
-          fresh.selected = same_window
-                               ? state->selected
-                               : ri.window_start + std::chrono::duration_cast<TimePoint::duration>(
-                                                       (ri.window_end - ri.window_start) *
-                                                       services.random());
+          fresh.selected =
+              same_window ? state->selected
+                          : ri.window_start +
+                                std::chrono::duration_cast<TimePoint::duration>(
+                                    (ri.window_end - ri.window_start) *
+                                    services.random());
           auto wait = std::chrono::duration_cast<TimePoint::duration>(
-              retry_after ? std::chrono::duration_cast<std::chrono::hours>(*retry_after)
-                          : kAriDefaultRecheck);
-          wait = std::clamp<TimePoint::duration>(wait, kAriMinRecheck, kAriMaxRecheck);
-          if (retry_after && *retry_after < kAriMinRecheck) wait = kAriMinRecheck;
+              retry_after
+                  ? std::chrono::duration_cast<std::chrono::hours>(*retry_after)
+                  : kAriDefaultRecheck);
+          wait = std::clamp<TimePoint::duration>(wait, kAriMinRecheck,
+                                                 kAriMaxRecheck);
+          if (retry_after && *retry_after < kAriMinRecheck)
+            wait = kAriMinRecheck;
           fresh.next_check = now + wait;
           if (!o.dry_run) SaveAriState(ctx.fs(), ctx.layout(), c->name, fresh);
           state = fresh;
@@ -106,7 +112,8 @@ void ConsultAri(const RenewOptions& o, Services& services, RunContext& ctx,
           c->due_reason = "inside the CA's suggested renewal window (ARI)";
       }
     } catch (const Error& e) {
-      log::Debug("renewalInfo from " + StripControl(server) + " unavailable: " + e.what());
+      log::Debug("renewalInfo from " + StripControl(server) +
+                 " unavailable: " + e.what());
     }
   }
 }
@@ -128,7 +135,8 @@ class Printer {
 
 }  // namespace
 
-void ApplyRenewOverrides(const RenewOptions& o, const std::vector<std::string>& domains,
+void ApplyRenewOverrides(const RenewOptions& o,
+                         const std::vector<std::string>& domains,
                          RenewalSettings& s) {
   if (o.authenticator) s.authenticator = *o.authenticator;
   if (o.challenges) {
@@ -139,8 +147,10 @@ void ApplyRenewOverrides(const RenewOptions& o, const std::vector<std::string>& 
       std::vector<std::string> names = domains;
       std::vector<WebrootPathArg> paths;
       for (const WebrootPathArg& p : o.webroot_paths)
-        paths.push_back({std::filesystem::absolute(p.path).lexically_normal(), 0});
-      s.challenges.webroot_map = ResolveWebrootMap(names, paths, o.webroot_map_json);
+        paths.push_back(
+            {std::filesystem::absolute(p.path).lexically_normal(), 0});
+      s.challenges.webroot_map =
+          ResolveWebrootMap(names, paths, o.webroot_map_json);
     }
   }
   if (o.preferred_chain) s.order.preferred_chain = *o.preferred_chain;
@@ -151,9 +161,11 @@ void ApplyRenewOverrides(const RenewOptions& o, const std::vector<std::string>& 
   if (o.http01_port) s.http01_port = *o.http01_port;
   if (o.http01_address) s.http01_address = *o.http01_address;
   if (o.key_type || o.rsa_key_size || o.elliptic_curve) {
-    std::string type = o.key_type.value_or(s.key_spec.type == crypto::KeyType::kRsa ? "rsa" : "ecdsa");
-    s.key_spec = ParseKeySpec(type, o.rsa_key_size.value_or(s.key_spec.rsa_bits),
-                              o.elliptic_curve.value_or(s.key_spec.curve));
+    std::string type = o.key_type.value_or(
+        s.key_spec.type == crypto::KeyType::kRsa ? "rsa" : "ecdsa");
+    s.key_spec =
+        ParseKeySpec(type, o.rsa_key_size.value_or(s.key_spec.rsa_bits),
+                     o.elliptic_curve.value_or(s.key_spec.curve));
   }
   if (o.reuse_key) s.reuse_key = *o.reuse_key;
   if (!o.deploy_hook.empty()) s.deploy_hook = o.deploy_hook;
@@ -164,7 +176,8 @@ void ApplyRenewOverrides(const RenewOptions& o, const std::vector<std::string>& 
 int Renew(const RenewOptions& o, Services& services) {
   // --- input checks before any work ---
   if (o.jobs < 1 || o.jobs > kMaxJobs)
-    throw UsageError("--jobs must be between 1 and " + std::to_string(kMaxJobs));
+    throw UsageError("--jobs must be between 1 and " +
+                     std::to_string(kMaxJobs));
   if (!o.cert_name.empty()) storage::LineageStore::ValidateName(o.cert_name);
   if (o.http01_port && (*o.http01_port < 1 || *o.http01_port > 65535))
     throw UsageError("--http-01-port must be between 1 and 65535");
@@ -176,7 +189,8 @@ int Renew(const RenewOptions& o, Services& services) {
   std::vector<std::string> names;
   if (!o.cert_name.empty()) {
     if (!ctx.fs().Exists(ctx.layout().renewal_conf(o.cert_name)))
-      throw UsageError("no certificate named \"" + o.cert_name + "\" (see certpilot certificates)");
+      throw UsageError("no certificate named \"" + o.cert_name +
+                       "\" (see certpilot certificates)");
     names = {o.cert_name};
   } else {
     names = ctx.lineages().ListNames();
@@ -202,8 +216,10 @@ int Renew(const RenewOptions& o, Services& services) {
       c.error = e.what();
       continue;
     }
-    if (o.force_renewal) c.due_reason = "forced";
-    else if (now >= c.info.renew_after) c.due_reason = "expires " + FormatRfc3339(c.info.not_after);
+    if (o.force_renewal)
+      c.due_reason = "forced";
+    else if (now >= c.info.renew_after)
+      c.due_reason = "expires " + FormatRfc3339(c.info.not_after);
   }
 
   // Phase 2: the CA's own opinion, where it offers one.
@@ -211,7 +227,8 @@ int Renew(const RenewOptions& o, Services& services) {
 
   std::vector<Candidate*> due;
   for (Candidate& c : candidates)
-    if (c.outcome != Outcome::kFailed && !c.due_reason.empty()) due.push_back(&c);
+    if (c.outcome != Outcome::kFailed && !c.due_reason.empty())
+      due.push_back(&c);
 
   Printer printer(services.out, o.json || o.common.quiet);
   int hook_failures = 0;
@@ -242,23 +259,26 @@ int Renew(const RenewOptions& o, Services& services) {
         solvers.Prepare(c->info.settings);
         std::string server = EffectiveServer(o, c->info.settings.server);
         if (!accounts.count(server))
-          accounts.emplace(server, LoadAccount(ctx, server, c->info.settings.account_id));
+          accounts.emplace(
+              server, LoadAccount(ctx, server, c->info.settings.account_id));
         work.push_back(c);
       } catch (const Error& e) {
         c->outcome = Outcome::kFailed;
         c->error = e.what();
-        log::Error("renewal of " + c->name + " failed: " + StripControl(c->error));
+        log::Error("renewal of " + c->name +
+                   " failed: " + StripControl(c->error));
       }
     }
     const size_t jobs = std::min<size_t>(work.size(), size_t(o.jobs));
     log::Info("Renewing " + std::to_string(work.size()) + " certificate" +
-              (work.size() == 1 ? "" : "s") + " with " + std::to_string(jobs) + " job" +
-              (jobs == 1 ? "" : "s"));
+              (work.size() == 1 ? "" : "s") + " with " + std::to_string(jobs) +
+              " job" + (jobs == 1 ? "" : "s"));
 
     std::atomic<size_t> next{0}, finished{0};
     // "[12/37]": how far the run is, on each lineage's line.
     auto progress = [&] {
-      return "[" + std::to_string(++finished) + "/" + std::to_string(work.size()) + "]";
+      return "[" + std::to_string(++finished) + "/" +
+             std::to_string(work.size()) + "]";
     };
     std::atomic<int> deploy_failures{0};
     auto worker = [&] {
@@ -270,30 +290,33 @@ int Renew(const RenewOptions& o, Services& services) {
           std::string server = EffectiveServer(o, c.info.settings.server);
           auto& client = clients[server];
           if (!client) {
-            client = std::make_unique<acme::Client>(*http, services.clock, server);
+            client =
+                std::make_unique<acme::Client>(*http, services.clock, server);
             const storage::StoredAccount& acct = accounts.at(server);
             client->SetAccountKey(acct.key, acct.url);
           }
-          IssueRequest req{c.name,    IdentifiersOf(c.info), c.info.settings,
-                           o.dry_run, c.replaces,           o.new_key};
+          IssueRequest req{c.name,          IdentifiersOf(c.info),
+                           c.info.settings, o.dry_run,
+                           c.replaces,      o.new_key};
           IssueResult res = IssueIntoLineage(ctx, *client, solvers, req);
           c.outcome = Outcome::kRenewed;
           c.new_expiry = res.certificate.NotAfter();
           printer.Line((o.dry_run ? "dry run ok " : "renewed    ") + c.name +
-                       " (expires " + FormatRfc3339(c.new_expiry) + ") " + progress());
+                       " (expires " + FormatRfc3339(c.new_expiry) + ") " +
+                       progress());
           if (!o.dry_run) {
             std::vector<std::string> deploy;
             AddHook(deploy, c.info.settings.deploy_hook);
-            deploy_failures +=
-                hooks.RunDeploy(deploy, ctx.layout().live_dir(c.name), c.info.domains);
+            deploy_failures += hooks.RunDeploy(
+                deploy, ctx.layout().live_dir(c.name), c.info.domains);
           }
         } catch (const Error& e) {
           c.outcome = Outcome::kFailed;
           c.error = e.what();
           // Errors go to stderr, where unattended runs' mail and journals
           // look for them; stdout carries results.
-          log::Error("renewal of " + c.name + " failed: " + StripControl(c.error) + " " +
-                     progress());
+          log::Error("renewal of " + c.name +
+                     " failed: " + StripControl(c.error) + " " + progress());
         }
       }
     };
@@ -306,14 +329,16 @@ int Renew(const RenewOptions& o, Services& services) {
     // Installers re-deploy once per run, after the deploy hooks.
     std::vector<NginxOptions> nginx_lineages;
     for (Candidate* c : due)
-      if (!o.dry_run && c->outcome == Outcome::kRenewed && c->info.settings.installer == "nginx")
+      if (!o.dry_run && c->outcome == Outcome::kRenewed &&
+          c->info.settings.installer == "nginx")
         nginx_lineages.push_back(c->info.settings.nginx);
-    installer_failures = ReloadNginxAfterRenewal(services.runner, ctx.fs(), services.clock,
-                                                 nginx_lineages);
+    installer_failures = ReloadNginxAfterRenewal(
+        services.runner, ctx.fs(), services.clock, nginx_lineages);
 
     std::vector<std::string> renewed_domains, failed_domains;
     for (Candidate* c : due) {
-      auto& list = c->outcome == Outcome::kRenewed ? renewed_domains : failed_domains;
+      auto& list =
+          c->outcome == Outcome::kRenewed ? renewed_domains : failed_domains;
       list.insert(list.end(), c->info.domains.begin(), c->info.domains.end());
     }
     hook_failures += hooks.RunPost(post, renewed_domains, failed_domains);
@@ -322,9 +347,12 @@ int Renew(const RenewOptions& o, Services& services) {
   // Summary.
   std::vector<const Candidate*> renewed, not_due, failed;
   for (const Candidate& c : candidates) {
-    if (c.outcome == Outcome::kRenewed) renewed.push_back(&c);
-    else if (c.outcome == Outcome::kFailed) failed.push_back(&c);
-    else not_due.push_back(&c);
+    if (c.outcome == Outcome::kRenewed)
+      renewed.push_back(&c);
+    else if (c.outcome == Outcome::kFailed)
+      failed.push_back(&c);
+    else
+      not_due.push_back(&c);
   }
   for (const Candidate* c : failed)
     if (c->due_reason.empty() || c->info.problem.size())
@@ -337,21 +365,30 @@ int Renew(const RenewOptions& o, Services& services) {
                         {"hook_failures", hook_failures},
                         {"installer_failures", installer_failures}};
     for (const Candidate* c : renewed)
-      j["renewed"].push_back({{"name", c->name}, {"not_after", FormatRfc3339(c->new_expiry)}});
+      j["renewed"].push_back(
+          {{"name", c->name}, {"not_after", FormatRfc3339(c->new_expiry)}});
     for (const Candidate* c : not_due)
-      j["not_due"].push_back({{"name", c->name}, {"renew_after", FormatRfc3339(c->info.renew_after)}});
+      j["not_due"].push_back(
+          {{"name", c->name},
+           {"renew_after", FormatRfc3339(c->info.renew_after)}});
     for (const Candidate* c : failed)
-      j["failed"].push_back({{"name", c->name}, {"error", StripControl(c->error)}});
+      j["failed"].push_back(
+          {{"name", c->name}, {"error", StripControl(c->error)}});
     services.out << j.dump(2) << "\n";
   } else if (!o.common.quiet) {
     for (const Candidate* c : not_due)
-      log::Debug("not due: " + c->name + " (renews after " + FormatRfc3339(c->info.renew_after) + ")");
-    services.out << renewed.size() << (o.dry_run ? " renewed (dry run), " : " renewed, ")
+      log::Debug("not due: " + c->name + " (renews after " +
+                 FormatRfc3339(c->info.renew_after) + ")");
+    services.out << renewed.size()
+                 << (o.dry_run ? " renewed (dry run), " : " renewed, ")
                  << not_due.size() << " not due, " << failed.size() << " failed"
-                 << (hook_failures ? ", " + std::to_string(hook_failures) + " hook(s) failed" : "")
+                 << (hook_failures ? ", " + std::to_string(hook_failures) +
+                                         " hook(s) failed"
+                                   : "")
                  << (installer_failures ? ", nginx reload failed" : "") << "\n";
   }
-  return failed.empty() && hook_failures == 0 && installer_failures == 0 ? 0 : 1;
+  return failed.empty() && hook_failures == 0 && installer_failures == 0 ? 0
+                                                                         : 1;
 }
 
 }  // namespace certpilot::app

@@ -25,7 +25,8 @@ int Renew(const RenewOptions& options, Services& services);
 // The settings given on renew's (or reconfigure's) command line applied to a
 // lineage's stored ones; `domains` are the lineage's (for -w). Throws
 // UsageError for overrides that cannot work.
-void ApplyRenewOverrides(const RenewOptions& options, const std::vector<std::string>& domains,
+void ApplyRenewOverrides(const RenewOptions& options,
+                         const std::vector<std::string>& domains,
                          RenewalSettings& settings);
 
 }  // namespace certpilot::app

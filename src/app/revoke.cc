@@ -27,7 +27,8 @@ std::string LineageOfPath(RunContext& ctx, const std::string& path) {
 
 // nginx config files that name `live_dir` (the installer writes
 // ssl_certificate lines pointing into it).
-std::vector<std::string> NginxUsers(sys::Filesystem& fs, const std::string& root,
+std::vector<std::string> NginxUsers(sys::Filesystem& fs,
+                                    const std::string& root,
                                     const std::string& live_dir) {
   std::vector<std::string> users;
   if (!fs.Exists(root + "/nginx.conf")) return users;
@@ -37,14 +38,16 @@ std::vector<std::string> NginxUsers(sys::Filesystem& fs, const std::string& root
       if (file->original_text().find(live_dir + "/") != std::string::npos)
         users.push_back(file->path());
   } catch (const Error& e) {
-    log::Warning("cannot check nginx's configuration in " + root + ": " + e.what());
+    log::Warning("cannot check nginx's configuration in " + root + ": " +
+                 e.what());
   }
   return users;
 }
 
 void DeleteLineage(RunContext& ctx, const std::string& name) {
   ctx.lineages().Delete(name);
-  const std::string ari = ctx.layout().work_dir + "/renewal-info/" + name + ".json";
+  const std::string ari =
+      ctx.layout().work_dir + "/renewal-info/" + name + ".json";
   if (ctx.fs().Exists(ari)) ctx.fs().Unlink(ari);
 }
 
@@ -57,8 +60,10 @@ int RevocationReasonCode(const std::string& name) {
   if (n == "affiliationchanged") return 3;
   if (n == "superseded") return 4;
   if (n == "cessationofoperation") return 5;
-  throw UsageError("--reason must be unspecified, keycompromise, affiliationchanged, "
-                   "superseded or cessationofoperation, not \"" + StripControl(name) + "\"");
+  throw UsageError(
+      "--reason must be unspecified, keycompromise, affiliationchanged, "
+      "superseded or cessationofoperation, not \"" +
+      StripControl(name) + "\"");
 }
 
 int Revoke(const RevokeOptions& o, Services& services) {
@@ -72,7 +77,8 @@ int Revoke(const RevokeOptions& o, Services& services) {
   std::string cert_pem;
   if (!lineage.empty()) {
     if (!ctx.lineages().CurrentVersion(lineage))
-      throw UsageError("no certificate named \"" + lineage + "\" (see certpilot certificates)");
+      throw UsageError("no certificate named \"" + lineage +
+                       "\" (see certpilot certificates)");
     cert_pem = ctx.lineages().ReadCurrent(lineage).cert_pem;
   } else {
     try {
@@ -94,22 +100,26 @@ int Revoke(const RevokeOptions& o, Services& services) {
   auto http = services.make_http(o.common);
   acme::Client client(*http, services.clock, server);
   if (!o.key_path.empty()) {
-    crypto::PrivateKey key = crypto::PrivateKey::FromPem(ctx.fs().ReadFile(o.key_path));
-    if (!cert.MatchesKey(key)) throw UsageError("--key-path is not the certificate's key");
+    crypto::PrivateKey key =
+        crypto::PrivateKey::FromPem(ctx.fs().ReadFile(o.key_path));
+    if (!cert.MatchesKey(key))
+      throw UsageError("--key-path is not the certificate's key");
     client.RevokeCertificate(cert.ToDer(), reason, &key);
   } else {
     storage::StoredAccount account = LoadAccount(ctx, server, account_id);
     client.SetAccountKey(account.key, account.url);
     client.RevokeCertificate(cert.ToDer(), reason);
   }
-  services.out << "Revoked certificate " << (lineage.empty() ? o.cert_path : lineage)
-               << " (serial " << cert.SerialHex() << ", reason " << ToLower(o.reason) << ").\n";
+  services.out << "Revoked certificate "
+               << (lineage.empty() ? o.cert_path : lineage) << " (serial "
+               << cert.SerialHex() << ", reason " << ToLower(o.reason)
+               << ").\n";
 
   if (lineage.empty() || !ctx.lineages().CurrentVersion(lineage)) return 0;
   bool remove = o.delete_after.value_or(true);
   if (!o.delete_after && services.prompter.interactive())
-    remove = services.prompter.Confirm("Delete " + lineage +
-                                       " (every version of it) now that it is revoked?");
+    remove = services.prompter.Confirm(
+        "Delete " + lineage + " (every version of it) now that it is revoked?");
   if (remove) {
     DeleteLineage(ctx, lineage);
     services.out << "Deleted " << lineage << ".\n";
@@ -123,9 +133,10 @@ int Delete(const DeleteOptions& o, Services& services) {
   RunContext ctx(o.common, services);
   if (!ctx.fs().Exists(ctx.layout().renewal_conf(o.cert_name)) &&
       !ctx.fs().Exists(ctx.layout().live_dir(o.cert_name)))
-    throw UsageError("no certificate named \"" + o.cert_name + "\" (see certpilot certificates)");
-  std::vector<std::string> users =
-      NginxUsers(ctx.fs(), o.nginx_server_root, ctx.layout().live_dir(o.cert_name));
+    throw UsageError("no certificate named \"" + o.cert_name +
+                     "\" (see certpilot certificates)");
+  std::vector<std::string> users = NginxUsers(
+      ctx.fs(), o.nginx_server_root, ctx.layout().live_dir(o.cert_name));
   if (!users.empty() && !o.force)
     throw Error("nginx still uses " + o.cert_name + " (" + Join(users, ", ") +
                 "): change those files first, or pass --force");
@@ -133,7 +144,8 @@ int Delete(const DeleteOptions& o, Services& services) {
     if (!services.prompter.interactive())
       throw UsageError("delete removes every version of " + o.cert_name +
                        ": confirm on a terminal or pass -n");
-    if (!services.prompter.Confirm("Delete " + o.cert_name + " and every version of it?"))
+    if (!services.prompter.Confirm("Delete " + o.cert_name +
+                                   " and every version of it?"))
       throw UsageError("not confirmed; nothing was deleted");
   }
   DeleteLineage(ctx, o.cert_name);

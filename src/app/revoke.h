@@ -13,9 +13,11 @@ struct RevokeOptions {
   CommonOptions common;
   std::string cert_name;  // exactly one of cert_name and cert_path
   std::string cert_path;
-  std::string key_path;   // sign with the certificate's key instead of the account's
+  std::string
+      key_path;  // sign with the certificate's key instead of the account's
   std::string reason = "unspecified";
-  std::optional<bool> delete_after;  // unset: ask on a terminal, else yes (certbot)
+  std::optional<bool>
+      delete_after;  // unset: ask on a terminal, else yes (certbot)
 };
 
 struct DeleteOptions {

@@ -8,12 +8,15 @@ namespace certpilot::app {
 
 int Run(const RunOptions& o, Services& services) {
   if (o.installer != "nginx")
-    throw UsageError("run needs an installer: pass --nginx (certonly obtains without installing)");
+    throw UsageError(
+        "run needs an installer: pass --nginx (certonly obtains without "
+        "installing)");
   CertonlyOptions certonly = o.certonly;
   certonly.authenticator = "nginx";
   InstallOptions install;
   install.common = certonly.common;
-  install.cert_name = certonly.cert_name.empty() ? "unknown" : certonly.cert_name;
+  install.cert_name =
+      certonly.cert_name.empty() ? "unknown" : certonly.cert_name;
   install.installer = o.installer;
   install.nginx = certonly.nginx;
   install.http_port = certonly.http01_port;

@@ -26,7 +26,8 @@ static storage::Layout MakeLayout(const CommonOptions& o) {
   return l;
 }
 
-RunContext::RunContext(const CommonOptions& options, Services& services, bool take_lock)
+RunContext::RunContext(const CommonOptions& options, Services& services,
+                       bool take_lock)
     : services_(services),
       layout_(MakeLayout(options)),
       lineages_(services.fs, layout_),

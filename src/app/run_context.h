@@ -18,7 +18,8 @@ namespace certpilot::app {
 class RunContext {
  public:
   // `take_lock` false: read-only commands (certificates) run beside a renew.
-  RunContext(const CommonOptions& options, Services& services, bool take_lock = true);
+  RunContext(const CommonOptions& options, Services& services,
+             bool take_lock = true);
 
   const storage::Layout& layout() const { return layout_; }
   storage::LineageStore& lineages() { return lineages_; }

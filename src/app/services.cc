@@ -1,10 +1,9 @@
 #include "app/services.h"
 
-#include <chrono>
-#include <cstdlib>
-
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -28,14 +27,15 @@ double Uniform01() {
 
 ProductionServices::ProductionServices(const CommonOptions& options)
     : prompter_(options.non_interactive),
-      services_{fs_,        clock_, prompter_, MakeCurlHttpClient, std::cout,
-                runner_,    Uniform01, isatty(STDIN_FILENO) == 1} {
+      services_{fs_,       clock_,  prompter_, MakeCurlHttpClient,
+                std::cout, runner_, Uniform01, isatty(STDIN_FILENO) == 1} {
   // Room for the responders' connections (Http01ResponderOptions::
   // max_connections) beside everything else the run opens.
   sys::RaiseOpenFileLimit(16384);
 }
 
-std::unique_ptr<http::HttpClient> MakeCurlHttpClient(const CommonOptions& options) {
+std::unique_ptr<http::HttpClient> MakeCurlHttpClient(
+    const CommonOptions& options) {
   http::CurlOptions o;
   o.ca_bundle = options.ca_bundle;
   if (o.ca_bundle.empty())
@@ -43,7 +43,8 @@ std::unique_ptr<http::HttpClient> MakeCurlHttpClient(const CommonOptions& option
   o.user_agent = "certpilot/" CERTPILOT_VERSION;
   o.total_timeout = std::chrono::seconds(options.http_timeout_seconds);
   // The ACME exchange goes into the log file at debug level.
-  return std::make_unique<http::LoggingHttpClient>(std::make_unique<http::CurlHttpClient>(o));
+  return std::make_unique<http::LoggingHttpClient>(
+      std::make_unique<http::CurlHttpClient>(o));
 }
 
 }  // namespace certpilot::app

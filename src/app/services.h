@@ -19,7 +19,8 @@ struct Services {
   Clock& clock;
   Prompter& prompter;
   // One HttpClient per thread that talks to the CA.
-  std::function<std::unique_ptr<http::HttpClient>(const CommonOptions&)> make_http;
+  std::function<std::unique_ptr<http::HttpClient>(const CommonOptions&)>
+      make_http;
   // Where results go (stdout); progress and errors go to the log (stderr).
   std::ostream& out;
   // Hooks, nginx.
@@ -47,6 +48,7 @@ class ProductionServices {
 
 // The production HttpClient: libcurl, TLS verified against --ca-bundle,
 // $CERTPILOT_CA_BUNDLE or the system store.
-std::unique_ptr<http::HttpClient> MakeCurlHttpClient(const CommonOptions& options);
+std::unique_ptr<http::HttpClient> MakeCurlHttpClient(
+    const CommonOptions& options);
 
 }  // namespace certpilot::app

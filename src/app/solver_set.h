@@ -56,7 +56,8 @@ SolverEnvironment SolverEnvironmentFor(RunContext& ctx, Services& services);
 struct SolverLease {
   std::vector<issuance::ChallengeSolver*> solvers;
   std::unique_ptr<solvers::WebrootSolver> webroot;
-  std::unique_ptr<solvers::DnsClient> resolver;  // used by `manual`: declared first
+  std::unique_ptr<solvers::DnsClient>
+      resolver;  // used by `manual`: declared first
   std::unique_ptr<solvers::ManualSolver> manual;
 };
 
@@ -89,7 +90,8 @@ class SolverSet {
     std::unique_ptr<Responder> responder;
     std::unique_ptr<Solver> solver;
   };
-  using Standalone = Responding<solvers::Http01Responder, solvers::StandaloneSolver>;
+  using Standalone =
+      Responding<solvers::Http01Responder, solvers::StandaloneSolver>;
   using TlsAlpn = Responding<solvers::TlsAlpnResponder, solvers::TlsAlpnSolver>;
   struct Rfc2136 {
     std::unique_ptr<solvers::DnsClient> client;
@@ -101,18 +103,22 @@ class SolverSet {
 
   // Starts a responder on `at` unless one runs there already.
   template <typename Options, typename Responder, typename Solver>
-  static void StartOnce(std::map<Endpoint, Responding<Responder, Solver>>& running,
-                        const Endpoint& at);
-  void PrepareStandalone(const RenewalSettings& s, const std::vector<std::string>& types);
+  static void StartOnce(
+      std::map<Endpoint, Responding<Responder, Solver>>& running,
+      const Endpoint& at);
+  void PrepareStandalone(const RenewalSettings& s,
+                         const std::vector<std::string>& types);
   void PrepareNginx(const RenewalSettings& s);
   void PrepareRfc2136(const RenewalSettings& s);
   solvers::ManualOptions ManualOptionsFor(const RenewalSettings& s) const;
-  issuance::ChallengeSolver* Shared(const RenewalSettings& s, const std::string& type);
+  issuance::ChallengeSolver* Shared(const RenewalSettings& s,
+                                    const std::string& type);
 
   SolverEnvironment env_;
   std::map<Endpoint, Standalone> standalone_;
   std::map<Endpoint, TlsAlpn> tls_alpn_;
-  std::map<std::pair<std::string, int>, Rfc2136> rfc2136_;  // by credentials, extra wait
+  std::map<std::pair<std::string, int>, Rfc2136>
+      rfc2136_;  // by credentials, extra wait
   std::map<NginxKey, std::unique_ptr<NginxAuthenticator>> nginx_;
 };
 

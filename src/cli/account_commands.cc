@@ -13,7 +13,8 @@ class AccountCommand : public Command {
 
   void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
-    if (action_ == &app::ShowAccount) c->add_flag("--json", o_.json, "Print JSON");
+    if (action_ == &app::ShowAccount)
+      c->add_flag("--json", o_.json, "Print JSON");
     if (action_ == &app::UpdateAccount)
       c->add_flag("--new-key", o_.new_key,
                   "Roll the account over to a fresh key (RFC 8555 key change)");
@@ -31,11 +32,12 @@ class AccountCommand : public Command {
 }  // namespace
 
 std::unique_ptr<Command> MakeRegisterCommand() {
-  return std::make_unique<AccountCommand>("register", "Create an ACME account", &app::Register);
+  return std::make_unique<AccountCommand>("register", "Create an ACME account",
+                                          &app::Register);
 }
 std::unique_ptr<Command> MakeShowAccountCommand() {
-  return std::make_unique<AccountCommand>("show_account", "Show the ACME account",
-                                          &app::ShowAccount);
+  return std::make_unique<AccountCommand>(
+      "show_account", "Show the ACME account", &app::ShowAccount);
 }
 std::unique_ptr<Command> MakeUpdateAccountCommand() {
   return std::make_unique<AccountCommand>(
@@ -43,9 +45,9 @@ std::unique_ptr<Command> MakeUpdateAccountCommand() {
       &app::UpdateAccount);
 }
 std::unique_ptr<Command> MakeUnregisterCommand() {
-  return std::make_unique<AccountCommand>("unregister",
-                                          "Deactivate the ACME account and forget it",
-                                          &app::Unregister);
+  return std::make_unique<AccountCommand>(
+      "unregister", "Deactivate the ACME account and forget it",
+      &app::Unregister);
 }
 
 }  // namespace certpilot::cli

@@ -4,17 +4,22 @@
 
 namespace certpilot::cli {
 
-void AuthenticatorArgs::Register(CLI::App* c, const std::vector<std::string>& domains) {
+void AuthenticatorArgs::Register(CLI::App* c,
+                                 const std::vector<std::string>& domains) {
   c->add_option("-a,--authenticator", authenticator_,
                 "standalone, webroot, nginx, manual or dns-rfc2136");
-  c->add_flag("--standalone", standalone_,
-              "Prove control with a built-in HTTP server on port 80 (the default)");
+  c->add_flag(
+      "--standalone", standalone_,
+      "Prove control with a built-in HTTP server on port 80 (the default)");
   c->add_flag("--webroot", webroot_,
-              "Prove control by writing files under a running web server's document root");
-  c->add_flag("--manual", manual_,
-              "Prove control with your own hook scripts (or by hand, on a terminal)");
-  c->add_flag("--dns-rfc2136", rfc2136_,
-              "Prove control with DNS-01 records added by RFC 2136 dynamic updates");
+              "Prove control by writing files under a running web server's "
+              "document root");
+  c->add_flag(
+      "--manual", manual_,
+      "Prove control with your own hook scripts (or by hand, on a terminal)");
+  c->add_flag(
+      "--dns-rfc2136", rfc2136_,
+      "Prove control with DNS-01 records added by RFC 2136 dynamic updates");
   app::ChallengeSettings& ch = challenges;
   auto& opts = challenge_options_;
   // Called as each -w is parsed, so it knows how many -d came before it
@@ -24,34 +29,43 @@ void AuthenticatorArgs::Register(CLI::App* c, const std::vector<std::string>& do
                       [this, &domains](const std::string& path) {
                         webroot_paths.push_back({path, domains.size()});
                       },
-                      "Document root for the -d values that follow (--webroot; repeatable)")
+                      "Document root for the -d values that follow (--webroot; "
+                      "repeatable)")
                      ->trigger_on_parse()
                      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll));
-  opts.push_back(c->add_option("--webroot-map", webroot_map_json,
-                               "JSON object of names to document roots, e.g. "
-                               "'{\"example.com,www.example.com\": \"/var/www/html\"}'"));
-  opts.push_back(c->add_option("--manual-auth-hook", ch.manual_auth_hook,
-                               "Command that puts a challenge in place (sh -c; CERTBOT_DOMAIN, "
-                               "CERTBOT_VALIDATION, CERTBOT_TOKEN, ...)"));
-  opts.push_back(c->add_option("--manual-cleanup-hook", ch.manual_cleanup_hook,
-                               "Command that removes it again (sh -c; CERTBOT_AUTH_OUTPUT)"));
-  opts.push_back(c->add_option("--preferred-challenges", ch.preferred,
-                               "Challenge types, most preferred first: http-01, dns-01, "
-                               "tls-alpn-01")
-                     ->delimiter(','));
-  opts.push_back(c->add_option("--dns-resolver", ch.dns_resolver,
-                               "DNS server (IP[:PORT]) to poll until the DNS-01 TXT records "
-                               "are visible"));
-  opts.push_back(c->add_option("--dns-propagation-seconds", ch.dns_propagation_seconds,
-                               "Seconds to wait after the DNS-01 records are in place")
-                     ->default_str("0"));
-  opts.push_back(c->add_option("--dns-rfc2136-credentials", ch.dns_rfc2136_credentials,
-                               "certbot-style RFC 2136 credentials file (mode 600)"));
+  opts.push_back(
+      c->add_option("--webroot-map", webroot_map_json,
+                    "JSON object of names to document roots, e.g. "
+                    "'{\"example.com,www.example.com\": \"/var/www/html\"}'"));
+  opts.push_back(c->add_option(
+      "--manual-auth-hook", ch.manual_auth_hook,
+      "Command that puts a challenge in place (sh -c; CERTBOT_DOMAIN, "
+      "CERTBOT_VALIDATION, CERTBOT_TOKEN, ...)"));
+  opts.push_back(c->add_option(
+      "--manual-cleanup-hook", ch.manual_cleanup_hook,
+      "Command that removes it again (sh -c; CERTBOT_AUTH_OUTPUT)"));
+  opts.push_back(
+      c->add_option("--preferred-challenges", ch.preferred,
+                    "Challenge types, most preferred first: http-01, dns-01, "
+                    "tls-alpn-01")
+          ->delimiter(','));
+  opts.push_back(c->add_option(
+      "--dns-resolver", ch.dns_resolver,
+      "DNS server (IP[:PORT]) to poll until the DNS-01 TXT records "
+      "are visible"));
+  opts.push_back(
+      c->add_option("--dns-propagation-seconds", ch.dns_propagation_seconds,
+                    "Seconds to wait after the DNS-01 records are in place")
+          ->default_str("0"));
+  opts.push_back(
+      c->add_option("--dns-rfc2136-credentials", ch.dns_rfc2136_credentials,
+                    "certbot-style RFC 2136 credentials file (mode 600)"));
   opts.push_back(c->add_option("--tls-alpn-01-port", ch.tls_alpn01_port,
                                "Port for the TLS-ALPN-01 responder")
                      ->default_str("443"));
-  opts.push_back(c->add_option("--tls-alpn-01-address", ch.tls_alpn01_address,
-                               "Address for the TLS-ALPN-01 responder (default: all)"));
+  opts.push_back(
+      c->add_option("--tls-alpn-01-address", ch.tls_alpn01_address,
+                    "Address for the TLS-ALPN-01 responder (default: all)"));
 }
 
 std::string AuthenticatorArgs::Chosen() const {
@@ -63,10 +77,11 @@ std::string AuthenticatorArgs::Chosen() const {
                                                 {manual_, "manual"},
                                                 {rfc2136_, "dns-rfc2136"}};
   for (const auto& [set, name] : flags)
-    if (set && (chosen.empty() || chosen.front() != name)) chosen.push_back(name);
+    if (set && (chosen.empty() || chosen.front() != name))
+      chosen.push_back(name);
   if (chosen.size() > 1)
-    throw UsageError("choose one authenticator (given: " + chosen[0] + " and " + chosen[1] +
-                     ")");
+    throw UsageError("choose one authenticator (given: " + chosen[0] + " and " +
+                     chosen[1] + ")");
   if (!chosen.empty()) return chosen.front();
   if (!webroot_paths.empty() || !webroot_map_json.empty()) return "webroot";
   return "";
@@ -80,8 +95,9 @@ bool AuthenticatorArgs::Given() const {
 }
 
 void OrderArgs::Register(CLI::App* c) {
-  chain_ = c->add_option("--preferred-chain", order.preferred_chain,
-                         "Install the chain whose top certificate is issued by this CN");
+  chain_ = c->add_option(
+      "--preferred-chain", order.preferred_chain,
+      "Install the chain whose top certificate is issued by this CN");
   preferred_ = c->add_option("--preferred-profile", order.preferred_profile,
                              "ACME profile to ask for when the CA offers it");
   required_ = c->add_option("--required-profile", order.required_profile,

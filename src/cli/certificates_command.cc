@@ -6,7 +6,8 @@ namespace {
 
 class CertificatesCommand : public Command {
  public:
-  CertificatesCommand() : Command("certificates", "List the certificates certpilot manages") {}
+  CertificatesCommand()
+      : Command("certificates", "List the certificates certpilot manages") {}
   void AddOptions(CLI::App* l, app::CommonOptions& common) override {
     AddCommonOptions(l, common);
     AddDomainOptions(l, o_.domains, o_.cert_name);

@@ -7,32 +7,40 @@ namespace {
 
 class CertonlyCommand : public Command {
  public:
-  CertonlyCommand() : Command("certonly", "Obtain a certificate; do not install it") {}
+  CertonlyCommand()
+      : Command("certonly", "Obtain a certificate; do not install it") {}
   void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
     AddDomainOptions(c, o_.domains, o_.cert_name);
-    c->add_option("--ip-address", o_.ip_addresses,
-                  "IP address to certify (RFC 8738; repeatable, or comma-separated)")
+    c->add_option(
+         "--ip-address", o_.ip_addresses,
+         "IP address to certify (RFC 8738; repeatable, or comma-separated)")
         ->delimiter(',');
     auth_.Register(c, o_.domains);
     c->add_flag("--nginx", auth_.nginx,
                 "Prove control through the running nginx on the HTTP port");
     AddNginxOptions(c, o_.nginx);
-    c->add_option("--http-01-port", o_.http01_port, "Port for the HTTP-01 responder")
+    c->add_option("--http-01-port", o_.http01_port,
+                  "Port for the HTTP-01 responder")
         ->default_str("80");
     c->add_option("--http-01-address", o_.http01_address,
                   "Address for the HTTP-01 responder (default: all)");
     AddIssuanceOptions(c, o_);
-    c->add_flag("--new-key", o_.new_key, "Make a new key this time, even with --reuse-key");
+    c->add_flag("--new-key", o_.new_key,
+                "Make a new key this time, even with --reuse-key");
     order_.Register(c);
-    c->add_flag("--expand", o_.expand,
-                "Add the names to the certificate that already holds some of them");
+    c->add_flag(
+        "--expand", o_.expand,
+        "Add the names to the certificate that already holds some of them");
     c->add_flag("--allow-subset-of-names", o_.allow_subset_of_names,
                 "Leave out names the CA cannot validate instead of failing");
-    c->add_option("--csr", o_.csr,
-                  "Issue for this CSR (PEM or DER) and its key; write files, no lineage");
-    c->add_option("--cert-path", o_.cert_path, "With --csr: where to write the certificate");
-    c->add_option("--chain-path", o_.chain_path, "With --csr: where to write the chain");
+    c->add_option(
+        "--csr", o_.csr,
+        "Issue for this CSR (PEM or DER) and its key; write files, no lineage");
+    c->add_option("--cert-path", o_.cert_path,
+                  "With --csr: where to write the certificate");
+    c->add_option("--chain-path", o_.chain_path,
+                  "With --csr: where to write the chain");
     c->add_option("--fullchain-path", o_.fullchain_path,
                   "With --csr: where to write certificate + chain");
   }
@@ -55,6 +63,8 @@ class CertonlyCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> MakeCertonlyCommand() { return std::make_unique<CertonlyCommand>(); }
+std::unique_ptr<Command> MakeCertonlyCommand() {
+  return std::make_unique<CertonlyCommand>();
+}
 
 }  // namespace certpilot::cli

@@ -42,7 +42,8 @@ class Command {
   }
   // Runs the use case (after parsing). Returns the exit code; throws
   // certpilot::Error (UsageError → exit 2) like the use cases do.
-  virtual int Run(const app::CommonOptions& common, app::Services& services) = 0;
+  virtual int Run(const app::CommonOptions& common,
+                  app::Services& services) = 0;
 
  private:
   std::string name_;
@@ -70,8 +71,10 @@ std::unique_ptr<Command> MakeImportCertbotCommand();
 // on every subcommand and before it; so do we: the same options are added to
 // the root and to each subcommand, bound to the same variables.
 void AddCommonOptions(CLI::App* app, app::CommonOptions& o);
-void AddDomainOptions(CLI::App* app, std::vector<std::string>& domains, std::string& cert_name);
-void AddHookOptions(CLI::App* app, std::string& pre, std::string& post, std::string& deploy);
+void AddDomainOptions(CLI::App* app, std::vector<std::string>& domains,
+                      std::string& cert_name);
+void AddHookOptions(CLI::App* app, std::string& pre, std::string& post,
+                    std::string& deploy);
 // What certonly and run share: key type and size, --force-renewal,
 // --reuse-key and the hooks.
 void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o);

@@ -16,24 +16,33 @@ void AddCommonOptions(CLI::App* app, app::CommonOptions& o) {
                   "Old log files to keep (0: never rotate the log)")
       ->default_str("10")
       ->check(CLI::NonNegativeNumber);
-  app->add_option("--server", o.server, "ACME directory URL (default: Let's Encrypt)");
-  app->add_flag("--staging,--test-cert", o.staging, "Use Let's Encrypt's staging server");
-  app->add_option("--ca-bundle", o.ca_bundle,
-                  "PEM file of CAs to trust for the ACME server (env CERTPILOT_CA_BUNDLE)");
-  app->add_option("--http-timeout", o.http_timeout_seconds,
-                  "Seconds each request to the ACME server may take, body included")
+  app->add_option("--server", o.server,
+                  "ACME directory URL (default: Let's Encrypt)");
+  app->add_flag("--staging,--test-cert", o.staging,
+                "Use Let's Encrypt's staging server");
+  app->add_option(
+      "--ca-bundle", o.ca_bundle,
+      "PEM file of CAs to trust for the ACME server (env CERTPILOT_CA_BUNDLE)");
+  app->add_option(
+         "--http-timeout", o.http_timeout_seconds,
+         "Seconds each request to the ACME server may take, body included")
       ->default_str("60")
       ->check(CLI::Range(1, 3600));
   app->add_flag("-n,--non-interactive,--noninteractive", o.non_interactive,
                 "Never ask; fail when something is missing");
-  app->add_flag("--agree-tos", o.agree_tos, "Agree to the ACME server's terms of service");
-  app->add_option("-m,--email", o.email, "Account contact email (comma-separated for several)");
-  app->add_flag("--register-unsafely-without-email", o.register_unsafely_without_email,
+  app->add_flag("--agree-tos", o.agree_tos,
+                "Agree to the ACME server's terms of service");
+  app->add_option("-m,--email", o.email,
+                  "Account contact email (comma-separated for several)");
+  app->add_flag("--register-unsafely-without-email",
+                o.register_unsafely_without_email,
                 "Register without an email address");
-  app->add_option("--eab-kid", o.eab_kid, "External account binding key id (from your CA)");
-  app->add_option("--eab-hmac-key", o.eab_hmac_key,
-                  "External account binding HMAC key, base64url (visible to other users; "
-                  "prefer --eab-hmac-key-file or $CERTPILOT_EAB_HMAC_KEY)");
+  app->add_option("--eab-kid", o.eab_kid,
+                  "External account binding key id (from your CA)");
+  app->add_option(
+      "--eab-hmac-key", o.eab_hmac_key,
+      "External account binding HMAC key, base64url (visible to other users; "
+      "prefer --eab-hmac-key-file or $CERTPILOT_EAB_HMAC_KEY)");
   app->add_option("--eab-hmac-key-file", o.eab_hmac_key_file,
                   "File holding the external account binding HMAC key");
   app->add_option("--eab-hmac-alg", o.eab_hmac_alg, "HS256, HS384 or HS512")
@@ -42,34 +51,44 @@ void AddCommonOptions(CLI::App* app, app::CommonOptions& o) {
   app->add_flag("-q,--quiet", o.quiet, "Only errors");
 }
 
-void AddDomainOptions(CLI::App* app, std::vector<std::string>& domains, std::string& cert_name) {
+void AddDomainOptions(CLI::App* app, std::vector<std::string>& domains,
+                      std::string& cert_name) {
   // Appended as each -d is parsed (trigger_on_parse), so that -w can tell
   // which names follow it. Blanks around the names go, as certbot strips
   // them: cli.ini's "domains = a.example, b.example" is two names.
   app->add_option_function<std::vector<std::string>>(
          "-d,--domains,--domain",
          [&domains](const std::vector<std::string>& v) {
-           for (const std::string& name : v) domains.push_back(std::string(Trim(name)));
+           for (const std::string& name : v)
+             domains.push_back(std::string(Trim(name)));
          },
          "Domain name or IP address (repeatable, or comma-separated)")
       ->delimiter(',')
       ->allow_extra_args(false)
       ->trigger_on_parse();
-  app->add_option("--cert-name", cert_name, "Lineage name (default: the first domain)");
+  app->add_option("--cert-name", cert_name,
+                  "Lineage name (default: the first domain)");
 }
 
-void AddHookOptions(CLI::App* app, std::string& pre, std::string& post, std::string& deploy) {
-  app->add_option("--pre-hook", pre, "Command to run once before renewing (sh -c)");
-  app->add_option("--post-hook", post, "Command to run once after renewing (sh -c)");
-  app->add_option("--deploy-hook,--renew-hook", deploy,
-                  "Command to run for each renewed certificate (sh -c; RENEWED_LINEAGE, "
-                  "RENEWED_DOMAINS)");
+void AddHookOptions(CLI::App* app, std::string& pre, std::string& post,
+                    std::string& deploy) {
+  app->add_option("--pre-hook", pre,
+                  "Command to run once before renewing (sh -c)");
+  app->add_option("--post-hook", post,
+                  "Command to run once after renewing (sh -c)");
+  app->add_option(
+      "--deploy-hook,--renew-hook", deploy,
+      "Command to run for each renewed certificate (sh -c; RENEWED_LINEAGE, "
+      "RENEWED_DOMAINS)");
 }
 
 void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o) {
-  app->add_option("--key-type", o.key_type, "rsa or ecdsa")->default_str("ecdsa");
-  app->add_option("--rsa-key-size", o.rsa_key_size, "2048, 3072 or 4096")->default_str("2048");
-  app->add_option("--elliptic-curve", o.elliptic_curve, "secp256r1 or secp384r1")
+  app->add_option("--key-type", o.key_type, "rsa or ecdsa")
+      ->default_str("ecdsa");
+  app->add_option("--rsa-key-size", o.rsa_key_size, "2048, 3072 or 4096")
+      ->default_str("2048");
+  app->add_option("--elliptic-curve", o.elliptic_curve,
+                  "secp256r1 or secp384r1")
       ->default_str("secp256r1");
   app->add_flag("--force-renewal,--renew-by-default", o.force_renewal,
                 "Replace the certificate even if it is not due");

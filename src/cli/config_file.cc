@@ -139,13 +139,15 @@ std::optional<std::string> ReadConfigFile(const std::string& path) {
   }
   if (fd >= 0) ::close(fd);
   if (error == EFBIG)
-    throw UsageError("the configuration file " + StripControl(path) + " is larger than " +
-                     std::to_string(kMaxConfigBytes) + " bytes");
+    throw UsageError("the configuration file " + StripControl(path) +
+                     " is larger than " + std::to_string(kMaxConfigBytes) +
+                     " bytes");
   if (error == EISDIR)
-    throw UsageError("the configuration file " + StripControl(path) + " is a directory");
+    throw UsageError("the configuration file " + StripControl(path) +
+                     " is a directory");
   if (error != 0)
-    throw Error("cannot read the configuration file " + StripControl(path) + ": " +
-                std::strerror(error));
+    throw Error("cannot read the configuration file " + StripControl(path) +
+                ": " + std::strerror(error));
   return text;
 }
 

@@ -44,9 +44,9 @@ std::vector<ConfigEntry> ParseConfigFile(std::string_view text,
 
 // Reads `path`. nullopt if there is no such file (ENOENT, ENOTDIR). A file
 // that cannot be read is never skipped (settings silently dropped could send
-// certpilot to the wrong CA): UsageError (exit 2) for one that is too big or a directory,
-// Error (exit 1) naming the file and the cause when reading fails (e.g.
-// permission denied, an I/O error).
+// certpilot to the wrong CA): UsageError (exit 2) for one that is too big or a
+// directory, Error (exit 1) naming the file and the cause when reading fails
+// (e.g. permission denied, an I/O error).
 std::optional<std::string> ReadConfigFile(const std::string& path);
 
 }  // namespace certpilot::cli

@@ -8,7 +8,8 @@ class ImportCertbotCommand : public Command {
  public:
   ImportCertbotCommand()
       : Command("import-certbot",
-                "Adopt certbot's accounts, certificates and renewal settings") {}
+                "Adopt certbot's accounts, certificates and renewal settings") {
+  }
   void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
     c->add_option("--from", o_.from, "certbot's configuration directory")

@@ -7,7 +7,8 @@ void AddNginxOptions(CLI::App* app, app::NginxOptions& o) {
   app->add_option("--nginx-server-root", o.server_root,
                   "nginx's configuration directory (holds nginx.conf)")
       ->default_str("/etc/nginx");
-  app->add_option("--nginx-ctl", o.ctl, "The nginx binary to test and reload with")
+  app->add_option("--nginx-ctl", o.ctl,
+                  "The nginx binary to test and reload with")
       ->default_str("nginx");
 }
 
@@ -15,16 +16,21 @@ namespace {
 
 class InstallCommand : public Command {
  public:
-  InstallCommand() : Command("install", "Serve an existing certificate from nginx") {}
+  InstallCommand()
+      : Command("install", "Serve an existing certificate from nginx") {}
   void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
-    c->add_option("--cert-name", o_.cert_name, "The certificate (lineage) to install");
+    c->add_option("--cert-name", o_.cert_name,
+                  "The certificate (lineage) to install");
     c->add_flag("--nginx", nginx_, "Install into nginx (the only installer)");
     AddNginxOptions(c, o_.nginx);
-    c->add_option("--http-01-port", o_.http_port, "The plain-HTTP port of the server blocks")
+    c->add_option("--http-01-port", o_.http_port,
+                  "The plain-HTTP port of the server blocks")
         ->default_str("80");
-    c->add_option("--https-port", o_.https_port, "The port to serve HTTPS on")->default_str("443");
-    c->add_flag("--redirect", o_.redirect, "Redirect plain HTTP for the names to https");
+    c->add_option("--https-port", o_.https_port, "The port to serve HTTPS on")
+        ->default_str("443");
+    c->add_flag("--redirect", o_.redirect,
+                "Redirect plain HTTP for the names to https");
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
@@ -39,6 +45,8 @@ class InstallCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> MakeInstallCommand() { return std::make_unique<InstallCommand>(); }
+std::unique_ptr<Command> MakeInstallCommand() {
+  return std::make_unique<InstallCommand>();
+}
 
 }  // namespace certpilot::cli

@@ -13,12 +13,17 @@ class RenewOverrides {
   void Register(CLI::App* r, app::RenewOptions& o) {
     r->add_option("--cert-name", o.cert_name, "Only this lineage");
     AddHookOptions(r, o.pre_hook, o.post_hook, o.deploy_hook);
-    r->add_option("--http-01-port", o.http01_port, "Override the stored HTTP-01 port");
-    r->add_option("--http-01-address", o.http01_address, "Override the stored address");
-    auto* reuse = r->add_flag("--reuse-key", reuse_, "Keep the current key from now on");
-    r->add_flag("--no-reuse-key", no_reuse_, "Make a new key at each renewal from now on")
+    r->add_option("--http-01-port", o.http01_port,
+                  "Override the stored HTTP-01 port");
+    r->add_option("--http-01-address", o.http01_address,
+                  "Override the stored address");
+    auto* reuse =
+        r->add_flag("--reuse-key", reuse_, "Keep the current key from now on");
+    r->add_flag("--no-reuse-key", no_reuse_,
+                "Make a new key at each renewal from now on")
         ->excludes(reuse);
-    r->add_flag("--new-key", o.new_key, "Make a new key this time, even with --reuse-key");
+    r->add_flag("--new-key", o.new_key,
+                "Make a new key this time, even with --reuse-key");
     auth_.Register(r, no_domains_);
     r->add_flag("--nginx", auth_.nginx, "Prove control through nginx");
     order_.Register(r);
@@ -39,7 +44,8 @@ class RenewOverrides {
  private:
   AuthenticatorArgs auth_;
   OrderArgs order_;
-  const std::vector<std::string> no_domains_;  // renew has no -d: every -w applies to all
+  const std::vector<std::string>
+      no_domains_;  // renew has no -d: every -w applies to all
   bool reuse_ = false, no_reuse_ = false;
 };
 
@@ -49,17 +55,23 @@ class RenewCommand : public Command {
   void AddOptions(CLI::App* r, app::CommonOptions& common) override {
     AddCommonOptions(r, common);
     overrides_.Register(r, o_);
-    r->add_flag("--force-renewal,--renew-by-default", o_.force_renewal, "Renew even if not due");
+    r->add_flag("--force-renewal,--renew-by-default", o_.force_renewal,
+                "Renew even if not due");
     r->add_flag("--dry-run", o_.dry_run,
-                "Obtain test certificates (staging server for Let's Encrypt); save nothing, "
+                "Obtain test certificates (staging server for Let's Encrypt); "
+                "save nothing, "
                 "run no deploy hook");
-    r->add_flag("--no-random-sleep-on-renew", o_.no_random_sleep,
-                "Do not sleep up to 8 minutes before renewing when not on a terminal");
-    r->add_option("--jobs,-j", o_.jobs, "Renew up to N lineages at once")->default_str("4");
+    r->add_flag(
+        "--no-random-sleep-on-renew", o_.no_random_sleep,
+        "Do not sleep up to 8 minutes before renewing when not on a terminal");
+    r->add_option("--jobs,-j", o_.jobs, "Renew up to N lineages at once")
+        ->default_str("4");
     r->add_flag("--json", o_.json, "Print a JSON summary");
     r->add_option("--key-type", o_.key_type, "Override the stored key type");
-    r->add_option("--rsa-key-size", o_.rsa_key_size, "Override the stored RSA key size");
-    r->add_option("--elliptic-curve", o_.elliptic_curve, "Override the stored curve");
+    r->add_option("--rsa-key-size", o_.rsa_key_size,
+                  "Override the stored RSA key size");
+    r->add_option("--elliptic-curve", o_.elliptic_curve,
+                  "Override the stored curve");
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
@@ -76,7 +88,8 @@ class ReconfigureCommand : public Command {
  public:
   ReconfigureCommand()
       : Command("reconfigure",
-                "Change how a certificate renews, after a dry run proves it works") {}
+                "Change how a certificate renews, after a dry run proves it "
+                "works") {}
   void AddOptions(CLI::App* r, app::CommonOptions& common) override {
     AddCommonOptions(r, common);
     overrides_.Register(r, o_.renew);
@@ -94,7 +107,9 @@ class ReconfigureCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> MakeRenewCommand() { return std::make_unique<RenewCommand>(); }
+std::unique_ptr<Command> MakeRenewCommand() {
+  return std::make_unique<RenewCommand>();
+}
 std::unique_ptr<Command> MakeReconfigureCommand() {
   return std::make_unique<ReconfigureCommand>();
 }

@@ -11,15 +11,20 @@ class RevokeCommand : public Command {
     AddCommonOptions(c, common);
     c->add_option("--cert-name", o_.cert_name, "The lineage to revoke");
     c->add_option("--cert-path", o_.cert_path, "A certificate file to revoke");
-    c->add_option("--key-path", o_.key_path,
-                  "Sign with the certificate's own key instead of the account's");
-    c->add_option("--reason", o_.reason,
-                  "unspecified, keycompromise, affiliationchanged, superseded or "
-                  "cessationofoperation")
+    c->add_option(
+        "--key-path", o_.key_path,
+        "Sign with the certificate's own key instead of the account's");
+    c->add_option(
+         "--reason", o_.reason,
+         "unspecified, keycompromise, affiliationchanged, superseded or "
+         "cessationofoperation")
         ->default_str("unspecified");
-    auto* yes = c->add_flag("--delete-after-revoke", delete_,
-                            "Delete the lineage afterwards (default: ask, or delete with -n)");
-    c->add_flag("--no-delete-after-revoke", keep_, "Keep the lineage afterwards")->excludes(yes);
+    auto* yes = c->add_flag(
+        "--delete-after-revoke", delete_,
+        "Delete the lineage afterwards (default: ask, or delete with -n)");
+    c->add_flag("--no-delete-after-revoke", keep_,
+                "Keep the lineage afterwards")
+        ->excludes(yes);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
@@ -35,10 +40,12 @@ class RevokeCommand : public Command {
 
 class DeleteCommand : public Command {
  public:
-  DeleteCommand() : Command("delete", "Delete a lineage (every version of it)") {}
+  DeleteCommand()
+      : Command("delete", "Delete a lineage (every version of it)") {}
   void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
-    c->add_option("--cert-name", o_.cert_name, "The lineage to delete")->required();
+    c->add_option("--cert-name", o_.cert_name, "The lineage to delete")
+        ->required();
     c->add_flag("--force", o_.force, "Delete even if nginx still points at it");
     c->add_option("--nginx-server-root", o_.nginx_server_root,
                   "Where to look for nginx's configuration")
@@ -55,7 +62,11 @@ class DeleteCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> MakeRevokeCommand() { return std::make_unique<RevokeCommand>(); }
-std::unique_ptr<Command> MakeDeleteCommand() { return std::make_unique<DeleteCommand>(); }
+std::unique_ptr<Command> MakeRevokeCommand() {
+  return std::make_unique<RevokeCommand>();
+}
+std::unique_ptr<Command> MakeDeleteCommand() {
+  return std::make_unique<DeleteCommand>();
+}
 
 }  // namespace certpilot::cli

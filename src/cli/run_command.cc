@@ -6,17 +6,22 @@ namespace {
 
 class RunCommand : public Command {
  public:
-  RunCommand() : Command("run", "Obtain a certificate through nginx and install it") {}
+  RunCommand()
+      : Command("run", "Obtain a certificate through nginx and install it") {}
   void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     app::CertonlyOptions& o = o_.certonly;
     AddCommonOptions(c, common);
     AddDomainOptions(c, o.domains, o.cert_name);
-    c->add_flag("--nginx", nginx_, "Authenticate through and install into nginx");
+    c->add_flag("--nginx", nginx_,
+                "Authenticate through and install into nginx");
     AddNginxOptions(c, o.nginx);
-    c->add_option("--http-01-port", o.http01_port, "The plain-HTTP port nginx serves")
+    c->add_option("--http-01-port", o.http01_port,
+                  "The plain-HTTP port nginx serves")
         ->default_str("80");
-    c->add_option("--https-port", o_.https_port, "The port to serve HTTPS on")->default_str("443");
-    c->add_flag("--redirect", o_.redirect, "Redirect plain HTTP for the names to https");
+    c->add_option("--https-port", o_.https_port, "The port to serve HTTPS on")
+        ->default_str("443");
+    c->add_flag("--redirect", o_.redirect,
+                "Redirect plain HTTP for the names to https");
     AddIssuanceOptions(c, o);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
@@ -32,6 +37,8 @@ class RunCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> MakeRunCommand() { return std::make_unique<RunCommand>(); }
+std::unique_ptr<Command> MakeRunCommand() {
+  return std::make_unique<RunCommand>();
+}
 
 }  // namespace certpilot::cli

@@ -160,13 +160,16 @@ std::string MakeCsrDer(const PrivateKey& key,
 ParsedCsr ParseCsr(std::string_view pem_or_der) {
   X509ReqPtr req;
   {
-    internal::BioPtr bio = internal::MemBioOver(pem_or_der.data(), pem_or_der.size());
+    internal::BioPtr bio =
+        internal::MemBioOver(pem_or_der.data(), pem_or_der.size());
     if (pem_or_der.find("-----BEGIN") != std::string_view::npos)
       req.reset(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
     else
       req.reset(d2i_X509_REQ_bio(bio.get(), nullptr));
   }
-  if (!req) ThrowOpenSslError("reading the CSR (PEM or DER CERTIFICATE REQUEST expected)");
+  if (!req)
+    ThrowOpenSslError(
+        "reading the CSR (PEM or DER CERTIFICATE REQUEST expected)");
   EVP_PKEY* key = X509_REQ_get0_pubkey(req.get());
   if (key == nullptr || X509_REQ_verify(req.get(), key) != 1)
     ThrowOpenSslError("the CSR's signature does not verify with its own key");
@@ -180,13 +183,15 @@ ParsedCsr ParseCsr(std::string_view pem_or_der) {
   der = nullptr;
   len = i2d_PUBKEY(key, &der);
   if (len <= 0) ThrowOpenSslError("encoding the CSR's public key");
-  out.public_key_der.assign(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  out.public_key_der.assign(reinterpret_cast<char*>(der),
+                            static_cast<size_t>(len));
   OPENSSL_free(der);
 
   ExtensionStackPtr extensions(X509_REQ_get_extensions(req.get()));
   ERR_clear_error();  // no extensions is not an error
   GeneralNamesPtr sans(extensions ? static_cast<GENERAL_NAMES*>(X509V3_get_d2i(
-                                        extensions.get(), NID_subject_alt_name, nullptr, nullptr))
+                                        extensions.get(), NID_subject_alt_name,
+                                        nullptr, nullptr))
                                   : nullptr);
   internal::SanTexts texts = internal::SanTextsOf(sans.get());
   out.dns_names = texts.dns;
@@ -194,16 +199,19 @@ ParsedCsr ParseCsr(std::string_view pem_or_der) {
   const X509_NAME* subject = X509_REQ_get_subject_name(req.get());
   int at = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
   if (at >= 0) {
-    const ASN1_STRING* cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at));
+    const ASN1_STRING* cn =
+        X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at));
     std::string name(reinterpret_cast<const char*>(ASN1_STRING_get0_data(cn)),
                      static_cast<size_t>(ASN1_STRING_length(cn)));
     bool listed = false;
     for (const auto* list : {&out.dns_names, &out.ip_addresses})
       for (const std::string& n : *list) listed |= n == name;
-    if (!listed && !name.empty()) out.dns_names.insert(out.dns_names.begin(), name);
+    if (!listed && !name.empty())
+      out.dns_names.insert(out.dns_names.begin(), name);
   }
   if (out.dns_names.empty() && out.ip_addresses.empty())
-    throw CryptoError("the CSR names no domain or IP address (no subjectAltName, no CN)");
+    throw CryptoError(
+        "the CSR names no domain or IP address (no subjectAltName, no CN)");
   return out;
 }
 

@@ -28,7 +28,8 @@ struct ParsedCsr {
   // The names to order: the subjectAltName dNSNames and iPAddresses, and the
   // subject CN when no SAN holds it (as certbot reads CSRs).
   std::vector<std::string> dns_names, ip_addresses;
-  std::string public_key_der;  // SubjectPublicKeyInfo, to check the issued certificate
+  std::string
+      public_key_der;  // SubjectPublicKeyInfo, to check the issued certificate
 };
 
 // Accepts PEM ("CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST") or DER.

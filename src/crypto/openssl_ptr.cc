@@ -16,8 +16,9 @@ SanTexts SanTextsOf(const GENERAL_NAMES* names) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
     if (name->type == GEN_DNS) {
       const ASN1_STRING* s = name->d.dNSName;
-      out.dns.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                           static_cast<size_t>(ASN1_STRING_length(s)));
+      out.dns.emplace_back(
+          reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+          static_cast<size_t>(ASN1_STRING_length(s)));
     } else if (name->type == GEN_IPADD) {
       const ASN1_OCTET_STRING* ip = name->d.iPAddress;
       const int len = ASN1_STRING_length(ip);
@@ -25,8 +26,8 @@ SanTexts SanTextsOf(const GENERAL_NAMES* names) {
       // (address + mask) belong to name constraints, not to a leaf.
       if (len != 4 && len != 16) continue;
       char text[INET6_ADDRSTRLEN] = {};
-      if (inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), text,
-                    sizeof(text)) != nullptr)
+      if (inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip),
+                    text, sizeof(text)) != nullptr)
         out.ip.emplace_back(text);
     }
   }

@@ -13,8 +13,8 @@ namespace certpilot::issuance {
 struct ChallengeTask {
   acme::Identifier identifier;  // as in the authorization (no "*." prefix)
   bool wildcard = false;
-  acme::Challenge challenge;     // token checked base64url (acme/json.cc)
-  std::string key_authorization; // token "." thumbprint (RFC 8555 §8.1)
+  acme::Challenge challenge;      // token checked base64url (acme/json.cc)
+  std::string key_authorization;  // token "." thumbprint (RFC 8555 §8.1)
 };
 
 class ChallengeSolver {

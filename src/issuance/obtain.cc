@@ -24,7 +24,8 @@ std::string Display(const Identifier& id, bool wildcard) {
 // What the order asked for, as "dns:name" / "ip:addr" strings.
 std::set<std::string> Keys(const std::vector<Identifier>& ids) {
   std::set<std::string> out;
-  for (const Identifier& id : ids) out.insert(id.type + ":" + ToLower(id.value));
+  for (const Identifier& id : ids)
+    out.insert(id.type + ":" + ToLower(id.value));
   return out;
 }
 
@@ -61,7 +62,8 @@ class Poller {
   // backoff does, growing from RetryPolicy::poll_initial.
   void Wait(std::optional<std::chrono::seconds> retry_after) {
     std::chrono::milliseconds now =
-        retry_after ? acme::NextPollDelay(policy_, delay_, retry_after) : delay_;
+        retry_after ? acme::NextPollDelay(policy_, delay_, retry_after)
+                    : delay_;
     if (clock_.Now() + now > deadline_)
       throw Error("timed out waiting for the CA: " + what_);
     clock_.Sleep(now);
@@ -76,7 +78,8 @@ class Poller {
   std::chrono::milliseconds delay_;
 };
 
-ChallengeSolver* PickSolver(const ObtainRequest& req, const Authorization& authz,
+ChallengeSolver* PickSolver(const ObtainRequest& req,
+                            const Authorization& authz,
                             const acme::Challenge** chosen) {
   for (ChallengeSolver* solver : req.solvers)
     for (const acme::Challenge& c : authz.challenges)
@@ -89,7 +92,8 @@ ChallengeSolver* PickSolver(const ObtainRequest& req, const Authorization& authz
 
 std::string OfferedTypes(const Authorization& authz) {
   std::vector<std::string> types;
-  for (const acme::Challenge& c : authz.challenges) types.push_back(StripControl(c.type));
+  for (const acme::Challenge& c : authz.challenges)
+    types.push_back(StripControl(c.type));
   return types.empty() ? "none" : Join(types, ", ");
 }
 
@@ -108,8 +112,10 @@ ValidationError ValidationFailure(const Authorization& authz) {
   std::string why;
   for (const acme::Challenge& c : authz.challenges)
     if (!c.error_text.empty()) why = c.error_text;
-  if (why.empty()) why = std::string("authorization is ") + acme::StatusName(authz.status);
-  return ValidationError("validation of " + Display(authz.identifier, authz.wildcard) +
+  if (why.empty())
+    why = std::string("authorization is ") + acme::StatusName(authz.status);
+  return ValidationError("validation of " +
+                             Display(authz.identifier, authz.wildcard) +
                              " failed: " + why,
                          Ordered(authz.identifier, authz.wildcard));
 }
@@ -121,11 +127,13 @@ void AwaitAuthorizations(acme::Client& client, Clock& clock,
   for (const Presented& p : presented) {
     log::Info("Waiting for the CA to validate " +
               Display(p.task.identifier, p.task.wildcard) + "...");
-    Poller poller(clock, policy,
-                  "validation of " + Display(p.task.identifier, p.task.wildcard));
+    Poller poller(
+        clock, policy,
+        "validation of " + Display(p.task.identifier, p.task.wildcard));
     while (true) {
       std::optional<std::chrono::seconds> retry_after;
-      Authorization authz = client.GetAuthorization(p.authorization_url, &retry_after);
+      Authorization authz =
+          client.GetAuthorization(p.authorization_url, &retry_after);
       if (authz.status == Status::kValid) break;
       if (authz.status != Status::kPending) throw ValidationFailure(authz);
       poller.Wait(retry_after);
@@ -133,16 +141,20 @@ void AwaitAuthorizations(acme::Client& client, Clock& clock,
   }
 }
 
-Order AwaitOrder(acme::Client& client, Clock& clock, const acme::RetryPolicy& policy,
-                 Order order, Status want, std::optional<std::chrono::seconds> retry_after) {
-  Poller poller(clock, policy, std::string("order to become ") + acme::StatusName(want));
+Order AwaitOrder(acme::Client& client, Clock& clock,
+                 const acme::RetryPolicy& policy, Order order, Status want,
+                 std::optional<std::chrono::seconds> retry_after) {
+  Poller poller(clock, policy,
+                std::string("order to become ") + acme::StatusName(want));
   while (order.status != want) {
-    bool waiting = order.status == Status::kPending || order.status == Status::kProcessing ||
+    bool waiting = order.status == Status::kPending ||
+                   order.status == Status::kProcessing ||
                    (want == Status::kValid && order.status == Status::kReady);
     if (!waiting) {
       std::string why = order.error_text.empty() ? "" : ": " + order.error_text;
-      throw Error(std::string("the order is ") + acme::StatusName(order.status) +
-                  " (expected " + acme::StatusName(want) + ")" + why);
+      throw Error(std::string("the order is ") +
+                  acme::StatusName(order.status) + " (expected " +
+                  acme::StatusName(want) + ")" + why);
     }
     poller.Wait(retry_after);
     order = client.GetOrder(order.url, &retry_after);
@@ -166,9 +178,10 @@ SplitChain Split(const std::string& pem) {
     crypto::Certificate issuer = crypto::Certificate::FromPem(blocks[i + 1]);
     if (!subject.IssuedBy(issuer))
       throw acme::ProtocolError(
-          "certificate", "the chain does not link: certificate " + std::to_string(i + 1) +
-                             " (" + subject.Subject() + ") is not issued by certificate " +
-                             std::to_string(i + 2) + " (" + issuer.Subject() + ")");
+          "certificate",
+          "the chain does not link: certificate " + std::to_string(i + 1) +
+              " (" + subject.Subject() + ") is not issued by certificate " +
+              std::to_string(i + 2) + " (" + issuer.Subject() + ")");
   }
   SplitChain out{blocks.front(), ""};
   for (size_t i = 1; i < blocks.size(); ++i) out.chain += blocks[i];
@@ -197,27 +210,29 @@ std::string ChooseChain(acme::Client& client, const ObtainRequest& req,
 
 void VerifyCertificate(const ObtainRequest& req, const std::string& cert_pem) {
   crypto::Certificate cert = crypto::Certificate::FromPem(cert_pem);
-  const bool key_matches = req.csr ? cert.PublicKeyDer() == req.csr->public_key_der
-                                   : cert.MatchesKey(*req.certificate_key);
+  const bool key_matches = req.csr
+                               ? cert.PublicKeyDer() == req.csr->public_key_der
+                               : cert.MatchesKey(*req.certificate_key);
   if (!key_matches)
-    throw acme::ProtocolError("certificate",
-                              "the issued certificate is not for the key in the CSR");
+    throw acme::ProtocolError(
+        "certificate", "the issued certificate is not for the key in the CSR");
   std::vector<Identifier> got;
   for (const std::string& n : cert.DnsNames()) got.push_back({"dns", n});
   for (const std::string& n : cert.IpAddresses()) got.push_back({"ip", n});
   if (Keys(got) != Keys(req.identifiers))
-    throw acme::ProtocolError("certificate",
-                              "the issued certificate's names differ from the order's");
+    throw acme::ProtocolError(
+        "certificate",
+        "the issued certificate's names differ from the order's");
 }
 
 }  // namespace
 
-ObtainResult Obtain(acme::Client& client, Clock& clock, const ObtainRequest& req,
-                    const acme::RetryPolicy& policy) {
+ObtainResult Obtain(acme::Client& client, Clock& clock,
+                    const ObtainRequest& req, const acme::RetryPolicy& policy) {
   Order order = client.NewOrder(req.identifiers, req.replaces, req.profile);
   if (Keys(order.identifiers) != Keys(req.identifiers))
-    throw acme::ProtocolError("identifiers",
-                              "the order's identifiers differ from those requested");
+    throw acme::ProtocolError(
+        "identifiers", "the order's identifiers differ from those requested");
 
   std::vector<Presented> presented;
   {
@@ -238,8 +253,9 @@ ObtainResult Obtain(acme::Client& client, Clock& clock, const ObtainRequest& req
       ChallengeSolver* solver = PickSolver(req, authz, &chosen);
       if (!solver)
         throw Error("the CA offers no challenge we can answer for " +
-                    Display(authz.identifier, authz.wildcard) + " (offered: " +
-                    OfferedTypes(authz) + "; configured: " + SolverTypes(req) + ")");
+                    Display(authz.identifier, authz.wildcard) +
+                    " (offered: " + OfferedTypes(authz) +
+                    "; configured: " + SolverTypes(req) + ")");
       ChallengeTask task{authz.identifier, authz.wildcard, *chosen,
                          client.KeyAuthorization(chosen->token)};
       presented.push_back({solver, task, url});
@@ -261,26 +277,31 @@ ObtainResult Obtain(acme::Client& client, Clock& clock, const ObtainRequest& req
   }
 
   if (order.status != Status::kReady)
-    order = AwaitOrder(client, clock, policy, client.GetOrder(order.url), Status::kReady,
-                       std::nullopt);
+    order = AwaitOrder(client, clock, policy, client.GetOrder(order.url),
+                       Status::kReady, std::nullopt);
 
   std::vector<std::string> names;
   for (const Identifier& id : req.identifiers) names.push_back(id.value);
   std::string csr = req.csr ? req.csr->der
-                            : crypto::MakeCsrDer(*req.certificate_key, names, req.must_staple);
+                            : crypto::MakeCsrDer(*req.certificate_key, names,
+                                                 req.must_staple);
   log::Debug("Finalizing order " + order.url);
   std::optional<std::chrono::seconds> retry_after;
   Order finalized = client.Finalize(order, csr);
-  finalized = AwaitOrder(client, clock, policy, finalized, Status::kValid, retry_after);
+  finalized =
+      AwaitOrder(client, clock, policy, finalized, Status::kValid, retry_after);
   if (finalized.certificate.empty())
-    throw acme::ProtocolError("certificate", "valid order has no certificate URL");
+    throw acme::ProtocolError("certificate",
+                              "valid order has no certificate URL");
 
-  acme::CertificateChain chain = client.DownloadCertificate(finalized.certificate);
+  acme::CertificateChain chain =
+      client.DownloadCertificate(finalized.certificate);
   std::string pem = ChooseChain(client, req, chain);
   SplitChain parts = Split(pem);
   VerifyCertificate(req, parts.cert);
   if (parts.chain.empty())
-    throw acme::ProtocolError("certificate", "the CA sent a certificate without its chain");
+    throw acme::ProtocolError("certificate",
+                              "the CA sent a certificate without its chain");
   return {parts.cert, parts.chain, parts.cert + parts.chain, finalized};
 }
 

@@ -28,7 +28,7 @@ struct ObtainRequest {
   std::optional<crypto::PrivateKey> certificate_key;
   // Solvers by challenge type, in order of preference (first offered wins).
   std::vector<ChallengeSolver*> solvers;
-  std::string replaces;         // RFC 9773 ARI certificate ID
+  std::string replaces;  // RFC 9773 ARI certificate ID
   std::string profile;
   std::string preferred_chain;  // issuer CN of the chain's top certificate
   bool must_staple = false;

@@ -15,15 +15,18 @@ namespace {
 constexpr char kChallengePath[] = "/.well-known/acme-challenge/";
 constexpr char kRewritePrefix[] = "^(/\\.well-known/acme-challenge/";
 constexpr char kOwnFileHeader[] =
-    "# certpilot: temporary server blocks for HTTP-01 challenges (nginx authenticator).\n"
-    "# Included from the http block only while a validation runs; do not edit.\n";
+    "# certpilot: temporary server blocks for HTTP-01 challenges (nginx "
+    "authenticator).\n"
+    "# Included from the http block only while a validation runs; do not "
+    "edit.\n";
 
 // rewrite ^(/\.well-known/acme-challenge/TOKEN)$ $1 break;
 Directive RewriteFor(const std::string& token) {
-  return std::move(Directive::Simple("rewrite", {Word::FromTrustedRaw(kRewritePrefix + token + ")$"),
-                                                 Word::FromTrustedRaw("$1"),
-                                                 Word::FromValue("break")})
-                       .WithComment(kManagedComment));
+  return std::move(
+      Directive::Simple("rewrite",
+                        {Word::FromTrustedRaw(kRewritePrefix + token + ")$"),
+                         Word::FromTrustedRaw("$1"), Word::FromValue("break")})
+          .WithComment(kManagedComment));
 }
 
 // location = /.well-known/acme-challenge/TOKEN { default_type text/plain;
@@ -31,10 +34,13 @@ Directive RewriteFor(const std::string& token) {
 Directive LocationFor(const ChallengeResponse& r) {
   return std::move(
       Directive::WithBlock(
-          "location", {Word::FromValue("="), Word::FromValue(kChallengePath + r.token)},
+          "location",
+          {Word::FromValue("="), Word::FromValue(kChallengePath + r.token)},
           {Directive::Simple("default_type", {Word::FromValue("text/plain")}),
-           Directive::Simple("return", {Word::FromValue("200"),
-                                        Word::FromTrustedRaw("\"" + r.key_authorization + "\"")})})
+           Directive::Simple(
+               "return",
+               {Word::FromValue("200"),
+                Word::FromTrustedRaw("\"" + r.key_authorization + "\"")})})
           .WithComment(kManagedComment));
 }
 
@@ -71,17 +77,20 @@ void ForEach(Block& block, const std::function<void(Directive&)>& f) {
 }  // namespace
 
 void ValidateToken(const std::string& token) {
-  const bool ok = !token.empty() && std::all_of(token.begin(), token.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
-  });
+  const bool ok =
+      !token.empty() && std::all_of(token.begin(), token.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+               (c >= '0' && c <= '9') || c == '-' || c == '_';
+      });
   if (!ok) {
-    throw UsageError("refusing to write the challenge token \"" + StripControl(token) +
-                     "\" into the nginx configuration: it is not base64url (RFC 8555 §8.3)");
+    throw UsageError(
+        "refusing to write the challenge token \"" + StripControl(token) +
+        "\" into the nginx configuration: it is not base64url (RFC 8555 §8.3)");
   }
 }
 
-ChallengePatch::ChallengePatch(ConfigGraph& graph, int http_port, std::string own_file)
+ChallengePatch::ChallengePatch(ConfigGraph& graph, int http_port,
+                               std::string own_file)
     : graph_(graph),
       port_(http_port),
       own_path_(std::move(own_file)),
@@ -94,7 +103,8 @@ ChallengeSite ChallengePatch::Add(const ChallengeResponse& r) {
   ValidateToken(r.token);
   ValidateConfigValue(r.key_authorization);
   if (entries_.count(r.token)) {
-    throw Error("the challenge token " + r.token + " is already in the nginx configuration");
+    throw Error("the challenge token " + r.token +
+                " is already in the nginx configuration");
   }
   Entry entry;
   entry.name = r.name;
@@ -107,7 +117,8 @@ ChallengeSite ChallengePatch::Add(const ChallengeResponse& r) {
   };
 
   std::vector<std::string> uncovered;  // sockets where no block has the name
-  const std::vector<ServerMatch> matches = FindServerBlocks(servers_, r.name, port_);
+  const std::vector<ServerMatch> matches =
+      FindServerBlocks(servers_, r.name, port_);
   for (const ServerMatch& m : matches) {
     if (!MatchesName(m.rule)) {
       uncovered.insert(uncovered.end(), m.sockets.begin(), m.sockets.end());
@@ -116,21 +127,26 @@ ChallengeSite ChallengePatch::Add(const ChallengeResponse& r) {
     Config& file = *m.server.file;
     Directive& server = *m.server.directive;
     std::list<Directive>& children = server.block().children();
-    Directive& rewrite = children.empty() ? file.Append(&server, RewriteFor(r.token))
-                                          : file.InsertBefore(children.front(), RewriteFor(r.token));
+    Directive& rewrite =
+        children.empty()
+            ? file.Append(&server, RewriteFor(r.token))
+            : file.InsertBefore(children.front(), RewriteFor(r.token));
     entry.inserted.push_back({&file, &rewrite});
     entry.inserted.push_back({&file, &file.Append(&server, LocationFor(r))});
     touched_.insert(&file);
     site.blocks.push_back(DescribeBlock(graph_, m.server));
     for (const ListenAddress& l : m.server.listens) {
-      if (std::find(m.sockets.begin(), m.sockets.end(), l.Socket()) != m.sockets.end()) consider(l);
+      if (std::find(m.sockets.begin(), m.sockets.end(), l.Socket()) !=
+          m.sockets.end())
+        consider(l);
     }
   }
   if (matches.empty()) uncovered.push_back(std::to_string(port_));
 
   if (!uncovered.empty()) {
     Directive& server = OwnServer(r.name, uncovered);
-    entry.inserted.push_back({own_.get(), &own_->Append(&server, LocationFor(r))});
+    entry.inserted.push_back(
+        {own_.get(), &own_->Append(&server, LocationFor(r))});
     entry.in_own_file = true;
     site.blocks.push_back(own_path_ + " (temporary server block)");
     for (const std::string& socket : uncovered) {
@@ -152,8 +168,9 @@ ChallengeSite ChallengePatch::Add(const ChallengeResponse& r) {
 }
 
 Directive& ChallengePatch::OwnServer(const std::string& name,
-                                    const std::vector<std::string>& sockets) {
-  if (auto it = own_servers_.find(name); it != own_servers_.end()) return *it->second;
+                                     const std::vector<std::string>& sockets) {
+  if (auto it = own_servers_.find(name); it != own_servers_.end())
+    return *it->second;
   if (!own_) {
     ValidateConfigValue(own_path_);
     Config* http_file = nullptr;
@@ -164,8 +181,9 @@ Directive& ChallengePatch::OwnServer(const std::string& name,
     }
     own_ = std::make_unique<Config>(ParseConfig(kOwnFileHeader, own_path_));
     Directive& include = http_file->Append(
-        http, std::move(Directive::Simple("include", {Word::FromValue(own_path_)})
-                            .WithComment(kManagedComment)));
+        http,
+        std::move(Directive::Simple("include", {Word::FromValue(own_path_)})
+                      .WithComment(kManagedComment)));
     own_include_ = {http_file, &include};
     touched_.insert(http_file);
   }
@@ -209,7 +227,8 @@ std::vector<FileState> ChallengePatch::Files() const {
   for (Config* file : graph_.files()) {
     if (touched_.count(file)) out.push_back({file->path(), file->Dump()});
   }
-  out.push_back({own_path_, own_ ? std::optional<std::string>(own_->Dump()) : std::nullopt});
+  out.push_back({own_path_, own_ ? std::optional<std::string>(own_->Dump())
+                                 : std::nullopt});
   return out;
 }
 
@@ -218,10 +237,12 @@ int StripChallengeLines(Config& config, const std::string& own_file) {
   ForEach(config.root(), [&](Directive& d) {
     if (!IsManaged(d)) return;
     const std::vector<std::string> a = d.ArgValues();
-    const bool rewrite = d.name() == "rewrite" && !a.empty() && StartsWith(a[0], kRewritePrefix);
-    const bool location = d.name() == "location" && a.size() == 2 && a[0] == "=" &&
-                          StartsWith(a[1], kChallengePath);
-    const bool include = d.name() == "include" && a.size() == 1 && a[0] == own_file;
+    const bool rewrite =
+        d.name() == "rewrite" && !a.empty() && StartsWith(a[0], kRewritePrefix);
+    const bool location = d.name() == "location" && a.size() == 2 &&
+                          a[0] == "=" && StartsWith(a[1], kChallengePath);
+    const bool include =
+        d.name() == "include" && a.size() == 1 && a[0] == own_file;
     if (rewrite || location || include) doomed.push_back(&d);
   });
   for (Directive* d : doomed) config.Remove(*d);

@@ -5,7 +5,8 @@
 // For a response (name, token, key authorization) on the HTTP port:
 //  - in every server block nginx picks for the name on that port *by name*
 //    (server_query.h: exact, wildcard, regex), two lines are added:
-//        rewrite ^(/\.well-known/acme-challenge/TOKEN)$ $1 break; # managed by certpilot
+//        rewrite ^(/\.well-known/acme-challenge/TOKEN)$ $1 break; # managed by
+//        certpilot
 //    as the block's first directive, and as its last
 //        location = /.well-known/acme-challenge/TOKEN {
 //            default_type text/plain;
@@ -45,8 +46,8 @@
 namespace certpilot::nginx {
 
 struct ChallengeResponse {
-  std::string name;               // the identifier: a host name or an IP address
-  std::string token;              // base64url
+  std::string name;   // the identifier: a host name or an IP address
+  std::string token;  // base64url
   std::string key_authorization;  // token "." thumbprint
 };
 
@@ -89,7 +90,8 @@ class ChallengePatch {
     bool in_own_file = false;
   };
   // The temporary server for `name`, created (with the include) if needed.
-  Directive& OwnServer(const std::string& name, const std::vector<std::string>& sockets);
+  Directive& OwnServer(const std::string& name,
+                       const std::vector<std::string>& sockets);
   void DropOwnServerIfEmpty(const std::string& name);
 
   ConfigGraph& graph_;

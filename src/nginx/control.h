@@ -55,8 +55,8 @@ class NginxControl {
  public:
   // `program`: the nginx binary (looked up in PATH without a '/');
   // `conf`: the main configuration file (SERVER_ROOT/nginx.conf).
-  NginxControl(sys::ProcessRunner& runner, std::string program, std::string conf,
-               std::optional<ReloadWait> wait = std::nullopt);
+  NginxControl(sys::ProcessRunner& runner, std::string program,
+               std::string conf, std::optional<ReloadWait> wait = std::nullopt);
 
   const std::string& program() const { return program_; }
   const std::string& conf() const { return conf_; }
@@ -73,7 +73,8 @@ class NginxControl {
   bool ReloadIfRunning();
 
  private:
-  sys::ProcessResult Run(std::vector<std::string> args, const std::string& what);
+  sys::ProcessResult Run(std::vector<std::string> args,
+                         const std::string& what);
   // The running master and its accepting workers, if they can be read.
   std::optional<std::pair<int, std::set<int>>> Generation();
   void AwaitNewGeneration(int master, const std::set<int>& old);

@@ -50,7 +50,7 @@ struct InstallRequest {
   std::vector<std::string> names;  // the lineage's names
   std::string certificate_path;    // CONFIG/live/NAME/fullchain.pem (absolute)
   std::string key_path;            // CONFIG/live/NAME/privkey.pem
-  std::string options_path;        // CONFIG/options-ssl-nginx.conf; "" = no include
+  std::string options_path;  // CONFIG/options-ssl-nginx.conf; "" = no include
   int http_port = 80;
   int https_port = 443;
   bool redirect = false;
@@ -75,6 +75,7 @@ class NoServerBlockError : public Error {
   std::vector<std::string> names_;
 };
 
-InstallResult PatchForInstall(ConfigGraph& graph, const InstallRequest& request);
+InstallResult PatchForInstall(ConfigGraph& graph,
+                              const InstallRequest& request);
 
 }  // namespace certpilot::nginx

@@ -44,7 +44,8 @@ ConflictHandler StripChallengeLinesHandler(const std::string& own_file);
 // restored. Returns what it did, one line each, for the log (empty when
 // there was nothing to recover). A file that cannot be restored is reported
 // and its journal kept; throws Error only for a journal it cannot read.
-std::vector<std::string> RecoverInterruptedRuns(sys::Filesystem& fs, NginxControl& nginx,
+std::vector<std::string> RecoverInterruptedRuns(sys::Filesystem& fs,
+                                                NginxControl& nginx,
                                                 const StatePaths& paths);
 
 }  // namespace certpilot::nginx

@@ -6,12 +6,15 @@ namespace certpilot::nginx {
 namespace {
 
 // Restores, reloads what was restored, and throws the whole story.
-[[noreturn]] void Undo(FileTransaction& tx, NginxControl& nginx, const std::string& what,
-                       bool reloaded_bad_config) {
+[[noreturn]] void Undo(FileTransaction& tx, NginxControl& nginx,
+                       const std::string& what, bool reloaded_bad_config) {
   RestoreReport report = tx.Rollback();
-  std::string story = what + "\n" + (report.ok() && !report.restored.empty()
-                                         ? "Restored byte for byte: " + Join(report.restored, ", ")
-                                         : report.Summary()) + ".";
+  std::string story =
+      what + "\n" +
+      (report.ok() && !report.restored.empty()
+           ? "Restored byte for byte: " + Join(report.restored, ", ")
+           : report.Summary()) +
+      ".";
   try {
     if (nginx.ReloadIfRunning()) {
       story += " nginx was reloaded with the restored configuration.";
@@ -20,9 +23,12 @@ namespace {
     }
   } catch (const NginxError& e) {
     story += reloaded_bad_config
-                 ? " Reloading the restored configuration failed too: " + std::string(e.what())
-                 : " nginx still runs its previous configuration (reloading the restored files "
-                   "failed: " + std::string(e.what()) + ")";
+                 ? " Reloading the restored configuration failed too: " +
+                       std::string(e.what())
+                 : " nginx still runs its previous configuration (reloading "
+                   "the restored files "
+                   "failed: " +
+                       std::string(e.what()) + ")";
   }
   throw ConfigUpdateError(story, std::move(report));
 }
@@ -37,7 +43,9 @@ UpdateOutcome UpdateLiveConfig(sys::Filesystem& fs, NginxControl& nginx,
   try {
     tx.Write(files);
   } catch (const Error& e) {
-    Undo(tx, nginx, std::string("Writing the nginx configuration failed: ") + e.what(), false);
+    Undo(tx, nginx,
+         std::string("Writing the nginx configuration failed: ") + e.what(),
+         false);
   }
   UpdateOutcome outcome;
   outcome.written = tx.touched();

@@ -12,11 +12,13 @@
 
 namespace certpilot::nginx {
 
-inline constexpr std::string_view kTlsOptionsFileName = "options-ssl-nginx.conf";
+inline constexpr std::string_view kTlsOptionsFileName =
+    "options-ssl-nginx.conf";
 
 inline constexpr std::string_view kTlsOptionsText =
     "# TLS settings included by certpilot into the server blocks it installs\n"
-    "# certificates into. certpilot writes this file once and never overwrites it:\n"
+    "# certificates into. certpilot writes this file once and never overwrites "
+    "it:\n"
     "# edit it freely.\n"
     "\n"
     "ssl_session_cache shared:certpilot_SSL:10m;\n"
@@ -34,8 +36,8 @@ inline constexpr std::string_view kTlsOptionsText =
 // block ("is duplicate"), so a block that sets any of these itself does not
 // get the include.
 inline constexpr std::string_view kTlsOptionsDirectives[] = {
-    "ssl_session_cache",   "ssl_session_timeout",       "ssl_session_tickets",
-    "ssl_protocols",       "ssl_prefer_server_ciphers", "ssl_ciphers",
+    "ssl_session_cache", "ssl_session_timeout",       "ssl_session_tickets",
+    "ssl_protocols",     "ssl_prefer_server_ciphers", "ssl_ciphers",
 };
 
 }  // namespace certpilot::nginx

@@ -21,7 +21,8 @@ std::string Octal(mode_t mode) {
   return buf;
 }
 
-std::optional<std::string> ReadIfExists(sys::Filesystem& fs, const std::string& path) {
+std::optional<std::string> ReadIfExists(sys::Filesystem& fs,
+                                        const std::string& path) {
   if (!fs.Exists(path)) return std::nullopt;
   return fs.ReadFile(path);
 }
@@ -37,18 +38,20 @@ struct JournalFile {
 };
 
 // Restores one file; appends the outcome to `report`.
-void RestoreOne(sys::Filesystem& fs, const JournalFile& f, const ConflictHandler& on_conflict,
-                RestoreReport* report) {
+void RestoreOne(sys::Filesystem& fs, const JournalFile& f,
+                const ConflictHandler& on_conflict, RestoreReport* report) {
   try {
     std::optional<std::string> current = ReadIfExists(fs, f.path);
-    const std::optional<std::string> want = f.existed ? f.original : std::nullopt;
+    const std::optional<std::string> want =
+        f.existed ? f.original : std::nullopt;
     if (current == want) {
       report->unchanged.push_back(f.path);
       return;
     }
     // A file that is gone is put back whoever removed it.
     bool ours = !current;
-    for (const std::string& v : f.versions) ours = ours || (current && *current == v);
+    for (const std::string& v : f.versions)
+      ours = ours || (current && *current == v);
     if (!ours) {
       std::optional<std::string> replacement;
       if (current && on_conflict) replacement = on_conflict(f.path, *current);
@@ -72,26 +75,31 @@ void RestoreOne(sys::Filesystem& fs, const JournalFile& f, const ConflictHandler
   }
 }
 
-RestoreReport RestoreAll(sys::Filesystem& fs, const std::vector<JournalFile>& files,
+RestoreReport RestoreAll(sys::Filesystem& fs,
+                         const std::vector<JournalFile>& files,
                          const ConflictHandler& on_conflict) {
   RestoreReport report;
   // Newest first: the reverse of the order the files were touched.
-  for (auto it = files.rbegin(); it != files.rend(); ++it) RestoreOne(fs, *it, on_conflict, &report);
+  for (auto it = files.rbegin(); it != files.rend(); ++it)
+    RestoreOne(fs, *it, on_conflict, &report);
   return report;
 }
 
-std::vector<JournalFile> ReadJournal(sys::Filesystem& fs, const std::string& dir) {
+std::vector<JournalFile> ReadJournal(sys::Filesystem& fs,
+                                     const std::string& dir) {
   const std::string manifest = fs.ReadFile(sys::JoinPath(dir, kManifest));
   std::vector<std::string> lines = Split(manifest, '\n');
   if (lines.empty() || lines[0] != kMagic) {
-    throw Error("the nginx journal " + dir + " is not one certpilot wrote (bad manifest); "
+    throw Error("the nginx journal " + dir +
+                " is not one certpilot wrote (bad manifest); "
                 "restore the files by hand from it and remove it");
   }
   std::vector<JournalFile> files;
   for (size_t i = 1; i < lines.size(); ++i) {
     if (lines[i].empty()) continue;
     std::vector<std::string> f = Split(lines[i], ' ');
-    if (f.size() < 4) throw Error("the nginx journal " + dir + " has a damaged manifest");
+    if (f.size() < 4)
+      throw Error("the nginx journal " + dir + " has a damaged manifest");
     JournalFile jf;
     jf.id = f[0];
     jf.existed = f[1] == "1";
@@ -99,7 +107,8 @@ std::vector<JournalFile> ReadJournal(sys::Filesystem& fs, const std::string& dir
     // The path is the rest of the line (it may contain spaces).
     size_t at = f[0].size() + f[1].size() + f[2].size() + 3;
     jf.path = lines[i].substr(at);
-    if (jf.existed) jf.original = fs.ReadFile(sys::JoinPath(dir, jf.id + ".orig"));
+    if (jf.existed)
+      jf.original = fs.ReadFile(sys::JoinPath(dir, jf.id + ".orig"));
     for (int k = 1;; ++k) {
       std::string v = sys::JoinPath(dir, jf.id + ".w" + std::to_string(k));
       if (!fs.Exists(v)) break;
@@ -121,9 +130,11 @@ std::string RestoreReport::Summary() const {
   }
   if (!conflicts.empty()) {
     parts.push_back("left " + Join(conflicts, ", ") +
-                    " alone (changed by someone else meanwhile; the backup is in the journal)");
+                    " alone (changed by someone else meanwhile; the backup is "
+                    "in the journal)");
   }
-  if (!failed.empty()) parts.push_back("could NOT restore " + Join(failed, "; "));
+  if (!failed.empty())
+    parts.push_back("could NOT restore " + Join(failed, "; "));
   if (parts.empty()) return "nothing needed restoring";
   return Join(parts, "; ");
 }
@@ -133,7 +144,8 @@ std::string ResolveSymlinks(sys::Filesystem& fs, const std::string& path) {
   for (int i = 0; i < kMaxLinks; ++i) {
     if (!fs.Exists(p) || !fs.IsSymlink(p)) return p;
     std::string target = fs.ReadLink(p);
-    p = StartsWith(target, "/") ? target : sys::JoinPath(sys::DirName(p), target);
+    p = StartsWith(target, "/") ? target
+                                : sys::JoinPath(sys::DirName(p), target);
     p = std::filesystem::path(p).lexically_normal().string();
   }
   throw sys::SysError("resolving", path, ELOOP);
@@ -142,8 +154,8 @@ std::string ResolveSymlinks(sys::Filesystem& fs, const std::string& path) {
 FileTransaction::FileTransaction(sys::Filesystem& fs, std::string journal_dir)
     : fs_(fs), dir_(std::move(journal_dir)) {
   if (fs_.Exists(sys::JoinPath(dir_, kManifest))) {
-    throw Error("an earlier certpilot run left unfinished nginx changes in " + dir_ +
-                "; they must be recovered first");
+    throw Error("an earlier certpilot run left unfinished nginx changes in " +
+                dir_ + "; they must be recovered first");
   }
 }
 
@@ -162,8 +174,8 @@ FileTransaction::Entry& FileTransaction::Touch(const std::string& path) {
   e.existed = e.original.has_value();
   if (e.existed) {
     e.mode = fs_.Stat(path).mode;
-    fs_.CreateFileExclusive(sys::JoinPath(dir_, e.id + ".orig"), *e.original, 0600,
-                            std::nullopt);
+    fs_.CreateFileExclusive(sys::JoinPath(dir_, e.id + ".orig"), *e.original,
+                            0600, std::nullopt);
   }
   e.last = e.original;
   entries_.push_back(std::move(e));
@@ -175,8 +187,10 @@ void FileTransaction::WriteManifest() {
   std::string text = std::string(kMagic) + "\n";
   for (const Entry& e : entries_) {
     if (e.path.find('\n') != std::string::npos)
-      throw UsageError("refusing to journal a path with a newline: " + StripControl(e.path));
-    text += e.id + " " + (e.existed ? "1" : "0") + " " + Octal(e.mode) + " " + e.path + "\n";
+      throw UsageError("refusing to journal a path with a newline: " +
+                       StripControl(e.path));
+    text += e.id + " " + (e.existed ? "1" : "0") + " " + Octal(e.mode) + " " +
+            e.path + "\n";
   }
   sys::WriteFileAtomic(fs_, sys::JoinPath(dir_, kManifest), text, 0600);
 }
@@ -187,11 +201,14 @@ void FileTransaction::Write(const std::vector<FileState>& files) {
     const Entry* known = nullptr;
     for (const Entry& e : entries_)
       if (e.path == path) known = &e;
-    if (known ? known->last == f.text : ReadIfExists(fs_, path) == f.text) continue;
+    if (known ? known->last == f.text : ReadIfExists(fs_, path) == f.text)
+      continue;
     Entry& e = Touch(path);
     if (f.text) {
-      const std::string version = sys::JoinPath(dir_, e.id + ".w" + std::to_string(e.versions + 1));
-      if (fs_.Exists(version)) fs_.Unlink(version);  // half-made by an earlier failed attempt
+      const std::string version =
+          sys::JoinPath(dir_, e.id + ".w" + std::to_string(e.versions + 1));
+      if (fs_.Exists(version))
+        fs_.Unlink(version);  // half-made by an earlier failed attempt
       fs_.CreateFileExclusive(version, *f.text, 0600, std::nullopt);
       ++e.versions;
       fs_.FsyncDir(dir_);
@@ -218,7 +235,8 @@ RestoreReport FileTransaction::Rollback(const ConflictHandler& on_conflict) {
     // Only versions we actually wrote count; re-read from the journal so an
     // in-memory slip cannot make us overwrite someone else's edit.
     for (int k = 1; k <= e.versions; ++k) {
-      const std::string version = sys::JoinPath(dir_, e.id + ".w" + std::to_string(k));
+      const std::string version =
+          sys::JoinPath(dir_, e.id + ".w" + std::to_string(k));
       if (fs_.Exists(version)) f.versions.push_back(fs_.ReadFile(version));
     }
     files.push_back(std::move(f));
@@ -250,14 +268,16 @@ void FileTransaction::Commit(const std::string& archive_dir) {
   sys::RemoveTree(fs_, dir_);
 }
 
-std::optional<RestoreReport> RecoverJournal(sys::Filesystem& fs, const std::string& journal_dir,
-                                            const ConflictHandler& on_conflict) {
+std::optional<RestoreReport> RecoverJournal(
+    sys::Filesystem& fs, const std::string& journal_dir,
+    const ConflictHandler& on_conflict) {
   if (!fs.Exists(journal_dir)) return std::nullopt;
   if (!fs.Exists(sys::JoinPath(journal_dir, kManifest))) {
     sys::RemoveTree(fs, journal_dir);
     return std::nullopt;
   }
-  RestoreReport report = RestoreAll(fs, ReadJournal(fs, journal_dir), on_conflict);
+  RestoreReport report =
+      RestoreAll(fs, ReadJournal(fs, journal_dir), on_conflict);
   if (report.failed.empty()) sys::RemoveTree(fs, journal_dir);
   return report;
 }

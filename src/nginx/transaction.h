@@ -41,11 +41,15 @@ struct FileState {
 
 // What a restore did, file by file (resolved paths).
 struct RestoreReport {
-  std::vector<std::string> restored;   // rewritten to, or removed back to, their old state
+  std::vector<std::string>
+      restored;  // rewritten to, or removed back to, their old state
   std::vector<std::string> unchanged;  // already in their old state
-  std::vector<std::string> rewritten;  // changed by someone else; the conflict handler cleaned them
-  std::vector<std::string> conflicts;  // changed by someone else; left as they are
-  std::vector<std::string> failed;     // "path: reason" — the backup stays in the journal
+  std::vector<std::string>
+      rewritten;  // changed by someone else; the conflict handler cleaned them
+  std::vector<std::string>
+      conflicts;  // changed by someone else; left as they are
+  std::vector<std::string>
+      failed;  // "path: reason" — the backup stays in the journal
   bool ok() const { return conflicts.empty() && failed.empty(); }
   // One line for a person: "restored a, b; left c alone (changed since)".
   std::string Summary() const;
@@ -53,8 +57,8 @@ struct RestoreReport {
 
 // Called for a file changed by someone else since we wrote it, with its
 // current text: returns the text to write instead, or nullopt to leave it.
-using ConflictHandler =
-    std::function<std::optional<std::string>(const std::string& path, const std::string& current)>;
+using ConflictHandler = std::function<std::optional<std::string>(
+    const std::string& path, const std::string& current)>;
 
 class FileTransaction {
  public:
@@ -109,8 +113,9 @@ class FileTransaction {
 // Restores the files of an unfinished journal in `journal_dir` and deletes
 // it. nullopt when there is none. A journal without a manifest (the crash
 // came before the first file was written) is just deleted.
-std::optional<RestoreReport> RecoverJournal(sys::Filesystem& fs, const std::string& journal_dir,
-                                            const ConflictHandler& on_conflict = nullptr);
+std::optional<RestoreReport> RecoverJournal(
+    sys::Filesystem& fs, const std::string& journal_dir,
+    const ConflictHandler& on_conflict = nullptr);
 
 // `path` with every symlink along the final component followed (relative
 // targets resolved against the link's directory). Throws sys::SysError on a

@@ -20,7 +20,9 @@ int ParentOf(const std::string& stat) {
   const size_t close = stat.rfind(')');
   if (close == std::string::npos) return -1;
   std::vector<std::string> fields = Split(Trim(stat.substr(close + 1)), ' ');
-  return fields.size() >= 2 && AllDigits(fields[1]) ? std::atoi(fields[1].c_str()) : -1;
+  return fields.size() >= 2 && AllDigits(fields[1])
+             ? std::atoi(fields[1].c_str())
+             : -1;
 }
 
 }  // namespace
@@ -35,7 +37,8 @@ std::string PidFileOf(const Config& main) {
   return kDefaultPidFile;
 }
 
-std::optional<int> ReadMasterPid(sys::Filesystem& fs, const std::string& pid_file) {
+std::optional<int> ReadMasterPid(sys::Filesystem& fs,
+                                 const std::string& pid_file) {
   try {
     if (!fs.Exists(pid_file)) return std::nullopt;
     const std::string text(Trim(fs.ReadFile(pid_file)));

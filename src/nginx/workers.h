@@ -31,7 +31,8 @@ inline constexpr char kDefaultPrefix[] = "/usr/share/nginx";
 std::string PidFileOf(const Config& main);
 
 // The pid in `pid_file` if /proc shows such a process; else nullopt.
-std::optional<int> ReadMasterPid(sys::Filesystem& fs, const std::string& pid_file);
+std::optional<int> ReadMasterPid(sys::Filesystem& fs,
+                                 const std::string& pid_file);
 
 // The children of `master` titled "nginx: worker process" (and not "… is
 // shutting down"): those accepting connections. Empty if none or unreadable.

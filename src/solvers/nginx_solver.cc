@@ -15,7 +15,8 @@ std::string Bracketed(const std::string& address) {
 }  // namespace
 
 NginxSolver::NginxSolver(NginxSolverOptions options, sys::Filesystem& fs,
-                         nginx::NginxControl& nginx, http::HttpClient& self_check, Clock& clock)
+                         nginx::NginxControl& nginx,
+                         http::HttpClient& self_check, Clock& clock)
     : options_(std::move(options)),
       paths_(options_.state_dir),
       fs_(fs),
@@ -35,13 +36,15 @@ NginxSolver::~NginxSolver() {
 }
 
 void NginxSolver::Present(const issuance::ChallengeTask& task) {
-  nginx::ChallengeResponse r{task.identifier.value, task.challenge.token, task.key_authorization};
+  nginx::ChallengeResponse r{task.identifier.value, task.challenge.token,
+                             task.key_authorization};
   nginx::ValidateConfigValue(r.name);
   nginx::ValidateToken(r.token);
   nginx::ValidateConfigValue(r.key_authorization);
   std::lock_guard<std::mutex> lock(mu_);
   const std::string token = r.token;
-  if (tasks_.count(token)) throw Error("challenge token " + token + " presented twice");
+  if (tasks_.count(token))
+    throw Error("challenge token " + token + " presented twice");
   tasks_.emplace(token, Task{std::move(r), std::nullopt, false});
 }
 
@@ -61,10 +64,11 @@ void NginxSolver::Publish() {
   if (!pending) return;
   if (!graph_) {
     fs_.MakeDirs(paths_.dir, 0700);
-    tx_ = std::make_unique<nginx::FileTransaction>(fs_, paths_.challenge_journal);
+    tx_ =
+        std::make_unique<nginx::FileTransaction>(fs_, paths_.challenge_journal);
     graph_.emplace(nginx::ConfigGraph::Load(fs_, options_.server_root));
-    patch_ = std::make_unique<nginx::ChallengePatch>(*graph_, options_.http_port,
-                                                     paths_.own_server_file);
+    patch_ = std::make_unique<nginx::ChallengePatch>(
+        *graph_, options_.http_port, paths_.own_server_file);
   }
   for (auto& [token, task] : tasks_) {
     if (task.site) continue;
@@ -80,8 +84,9 @@ void NginxSolver::Publish() {
 void NginxSolver::SelfCheck(const Task& task) {
   const nginx::ChallengeResponse& r = task.response;
   http::Request req;
-  req.url = "http://" + Bracketed(task.site->address) + ":" + std::to_string(task.site->port) +
-            "/.well-known/acme-challenge/" + r.token;
+  req.url = "http://" + Bracketed(task.site->address) + ":" +
+            std::to_string(task.site->port) + "/.well-known/acme-challenge/" +
+            r.token;
   req.headers = {{"Host", Bracketed(r.name)}};
   req.max_body_bytes = 4096;
   const TimePoint deadline = clock_.Now() + options_.self_check_timeout;
@@ -94,25 +99,29 @@ void NginxSolver::SelfCheck(const Task& task) {
         return;
       }
       last = "answered " + std::to_string(resp.status) +
-             (resp.status == 200 ? " with something else than the key authorization" : "");
+             (resp.status == 200
+                  ? " with something else than the key authorization"
+                  : "");
     } catch (const http::TransportError& e) {
       last = "failed: " + StripControl(e.what());
     }
     if (clock_.Now() >= deadline) break;
     clock_.Sleep(options_.self_check_interval);
   }
-  throw Error("nginx does not serve the challenge response for " + r.name + ": GET " + req.url +
-              " (Host: " + Bracketed(r.name) + ") " + last + " (checked for " +
+  throw Error("nginx does not serve the challenge response for " + r.name +
+              ": GET " + req.url + " (Host: " + Bracketed(r.name) + ") " +
+              last + " (checked for " +
               std::to_string(options_.self_check_timeout.count() / 1000) +
               " s); the CA was not asked to validate. The response went into " +
-              Join(task.site->blocks, ", ") + "; does that nginx listen on port " +
+              Join(task.site->blocks, ", ") +
+              "; does that nginx listen on port " +
               std::to_string(task.site->port) + " (--http-01-port)?");
 }
 
 void NginxSolver::Reload(const char* why) {
   if (nginx_.Reload() == nginx::NginxControl::Reloaded::kStarted) {
-    log::Info("nginx was not running: started it (" + nginx_.program() + " -c " + nginx_.conf() +
-              ") " + why);
+    log::Info("nginx was not running: started it (" + nginx_.program() +
+              " -c " + nginx_.conf() + ") " + why);
   }
 }
 
@@ -128,12 +137,14 @@ void NginxSolver::CleanUp(const issuance::ChallengeTask& task) noexcept {
     if (!patch_) return;
     if (patch_->empty()) {
       // The last response: every file back to its bytes before certpilot.
-      nginx::RestoreReport report =
-          tx_->Rollback(nginx::StripChallengeLinesHandler(paths_.own_server_file));
-      const bool changed = !report.restored.empty() || !report.rewritten.empty();
+      nginx::RestoreReport report = tx_->Rollback(
+          nginx::StripChallengeLinesHandler(paths_.own_server_file));
+      const bool changed =
+          !report.restored.empty() || !report.rewritten.empty();
       if (!report.ok()) {
-        log::Warning("removing the challenge responses from the nginx configuration: " +
-                     report.Summary());
+        log::Warning(
+            "removing the challenge responses from the nginx configuration: " +
+            report.Summary());
       } else if (changed) {
         log::Debug("nginx configuration: " + report.Summary());
       }
@@ -148,8 +159,8 @@ void NginxSolver::CleanUp(const issuance::ChallengeTask& task) noexcept {
   } catch (const std::exception& e) {
     log::Warning("could not remove the challenge response for " + name +
                  " from the nginx configuration: " + StripControl(e.what()) +
-                 " (the next certpilot run restores the files from " + paths_.challenge_journal +
-                 ")");
+                 " (the next certpilot run restores the files from " +
+                 paths_.challenge_journal + ")");
   }
 }
 

@@ -55,8 +55,9 @@ class NginxSolver : public issuance::ChallengeSolver {
  public:
   // Every reference must outlive the solver. `self_check` must allow plain
   // http:// URLs and must not follow redirects.
-  NginxSolver(NginxSolverOptions options, sys::Filesystem& fs, nginx::NginxControl& nginx,
-              http::HttpClient& self_check, Clock& clock);
+  NginxSolver(NginxSolverOptions options, sys::Filesystem& fs,
+              nginx::NginxControl& nginx, http::HttpClient& self_check,
+              Clock& clock);
   ~NginxSolver() override;
 
   std::string Type() const override { return "http-01"; }

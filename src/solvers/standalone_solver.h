@@ -13,7 +13,8 @@ namespace certpilot::solvers {
 class StandaloneSolver : public issuance::ChallengeSolver {
  public:
   // `responder` must be started and outlive the solver.
-  explicit StandaloneSolver(Http01Responder& responder) : responder_(responder) {}
+  explicit StandaloneSolver(Http01Responder& responder)
+      : responder_(responder) {}
 
   std::string Type() const override { return "http-01"; }
   void Present(const issuance::ChallengeTask& task) override {

@@ -154,7 +154,8 @@ void AccountStore::Save(const std::string& server_url,
     // over one keeps its name: see StageKey).
     if (account.id != AccountId(account.key)) {
       throw StorageError("saving account: id \"" + StripControl(account.id) +
-                             "\" is not the key's (" + AccountId(account.key) + ")",
+                             "\" is not the key's (" + AccountId(account.key) +
+                             ")",
                          root, EINVAL);
     }
     if (!fs_.IsDir(root)) fs_.MakeDirs(root, 0700);
@@ -220,7 +221,8 @@ std::string JwkText(const crypto::PrivateKey& key) {
 
 }  // namespace
 
-void AccountStore::StageKey(const std::string& server_url, const std::string& id,
+void AccountStore::StageKey(const std::string& server_url,
+                            const std::string& id,
                             const crypto::PrivateKey& new_key) {
   ValidateId(id);
   const std::string dir = JoinPath(layout_.accounts_dir(server_url), id);
@@ -230,40 +232,47 @@ void AccountStore::StageKey(const std::string& server_url, const std::string& id
     fs_.CreateFileExclusive(staged, JwkText(new_key), 0400, std::nullopt);
     fs_.FsyncDir(dir);
   } catch (const sys::SysError& e) {
-    throw StorageError("staging the new key of account " + id + ": " + e.what(), e.path(),
-                       e.error_code());
+    throw StorageError("staging the new key of account " + id + ": " + e.what(),
+                       e.path(), e.error_code());
   }
 }
 
-void AccountStore::CommitKey(const std::string& server_url, const std::string& id) {
+void AccountStore::CommitKey(const std::string& server_url,
+                             const std::string& id) {
   ValidateId(id);
   const std::string dir = JoinPath(layout_.accounts_dir(server_url), id);
   try {
-    fs_.Rename(JoinPath(dir, std::string(kKeyFile) + ".new"), JoinPath(dir, kKeyFile));
+    fs_.Rename(JoinPath(dir, std::string(kKeyFile) + ".new"),
+               JoinPath(dir, kKeyFile));
     fs_.FsyncDir(dir);
   } catch (const sys::SysError& e) {
-    throw StorageError("installing the new key of account " + id + ": " + e.what(), e.path(),
-                       e.error_code());
+    throw StorageError(
+        "installing the new key of account " + id + ": " + e.what(), e.path(),
+        e.error_code());
   }
 }
 
-void AccountStore::DiscardStagedKey(const std::string& server_url, const std::string& id) {
+void AccountStore::DiscardStagedKey(const std::string& server_url,
+                                    const std::string& id) {
   ValidateId(id);
   const std::string staged =
-      JoinPath(JoinPath(layout_.accounts_dir(server_url), id), std::string(kKeyFile) + ".new");
+      JoinPath(JoinPath(layout_.accounts_dir(server_url), id),
+               std::string(kKeyFile) + ".new");
   try {
     if (fs_.Exists(staged)) fs_.Unlink(staged);
   } catch (const sys::SysError& e) {
-    throw StorageError("removing the staged key of account " + id + ": " + e.what(), e.path(),
-                       e.error_code());
+    throw StorageError(
+        "removing the staged key of account " + id + ": " + e.what(), e.path(),
+        e.error_code());
   }
 }
 
-std::optional<crypto::PrivateKey> AccountStore::StagedKey(const std::string& server_url,
-                                                          const std::string& id) {
+std::optional<crypto::PrivateKey> AccountStore::StagedKey(
+    const std::string& server_url, const std::string& id) {
   ValidateId(id);
   const std::string staged =
-      JoinPath(JoinPath(layout_.accounts_dir(server_url), id), std::string(kKeyFile) + ".new");
+      JoinPath(JoinPath(layout_.accounts_dir(server_url), id),
+               std::string(kKeyFile) + ".new");
   try {
     if (!fs_.Exists(staged)) return std::nullopt;
     json jwk = json::parse(fs_.ReadFile(staged));
@@ -272,7 +281,8 @@ std::optional<crypto::PrivateKey> AccountStore::StagedKey(const std::string& ser
       if (value.is_string()) fields[name] = value.get<std::string>();
     return crypto::PrivateKey::FromJwkFields(fields);
   } catch (const std::exception& e) {
-    throw StorageError("reading the staged key of account " + id + ": " + e.what(), staged, 0);
+    throw StorageError(
+        "reading the staged key of account " + id + ": " + e.what(), staged, 0);
   }
 }
 

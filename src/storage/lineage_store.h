@@ -89,11 +89,11 @@ class LineageStore {
   // cert_pem followed by those of chain_pem. When live/NAME/privkey.pem
   // links to one of the lineage's archived keys, the new key file gets that
   // file's group and its group and other-read permission bits (as certbot
-  // does); mode 0600 and the caller's group otherwise. Creates archive/ and live/ (0700), the lineage directories
-  // (0755, like certbot; access is guarded by the 0700 parents), and
-  // live/README and live/NAME/README the first time.
-  // On failure before the commit, removes what it wrote; afterwards (or
-  // after a crash) the live tree is still one complete version.
+  // does); mode 0600 and the caller's group otherwise. Creates archive/ and
+  // live/ (0700), the lineage directories (0755, like certbot; access is
+  // guarded by the 0700 parents), and live/README and live/NAME/README the
+  // first time. On failure before the commit, removes what it wrote; afterwards
+  // (or after a crash) the live tree is still one complete version.
   int SaveVersion(const std::string& name, const CertificateFiles& files);
 
   // The version live/NAME links to; nullopt if live/NAME has none of the

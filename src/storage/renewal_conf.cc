@@ -550,7 +550,8 @@ int RenewalConf::EnsureSection(std::string_view path) {
                      : static_cast<size_t>(sections_[parent].header) + 1;
   // A UTF-8 BOM is only accepted at the very start of the file: never put
   // a new section above the line that carries it.
-  if (floor == 0 && !lines_.empty() && StartsWith(lines_[0].raw, "\xEF\xBB\xBF")) {
+  if (floor == 0 && !lines_.empty() &&
+      StartsWith(lines_[0].raw, "\xEF\xBB\xBF")) {
     floor = 1;
   }
   while (end > floor && (lines_[end - 1].kind == Line::Kind::kBlank ||

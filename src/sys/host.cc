@@ -22,8 +22,10 @@ unsigned long RaiseOpenFileLimit(unsigned long wanted) {
   struct rlimit limit {};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
   rlim_t target = static_cast<rlim_t>(wanted);
-  if (limit.rlim_max != RLIM_INFINITY && target > limit.rlim_max) target = limit.rlim_max;
-  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= target) return limit.rlim_cur;
+  if (limit.rlim_max != RLIM_INFINITY && target > limit.rlim_max)
+    target = limit.rlim_max;
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= target)
+    return limit.rlim_cur;
   struct rlimit raised = limit;
   raised.rlim_cur = target;
   if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) return limit.rlim_cur;

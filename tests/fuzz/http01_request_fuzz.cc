@@ -24,9 +24,11 @@
 
 namespace {
 
-constexpr std::string_view kToken = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
+constexpr std::string_view kToken =
+    "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
 constexpr std::string_view kKeyAuthorization =
-    "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA.9jg46WB3rR_AHD-EBXdN7cBkH1WOu0tA3M9fm21mqTI";
+    "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA.9jg46WB3rR_AHD-"
+    "EBXdN7cBkH1WOu0tA3M9fm21mqTI";
 constexpr size_t kMaxRequestBytes = 1024;
 
 void Check(bool ok) {
@@ -35,8 +37,8 @@ void Check(bool ok) {
 
 void CheckResponse(const certpilot::solvers::Http01Exchange& ex) {
   const int s = ex.status;
-  Check(s == 200 || s == 400 || s == 404 || s == 405 || s == 414 ||
-        s == 431 || s == 505);
+  Check(s == 200 || s == 400 || s == 404 || s == 405 || s == 414 || s == 431 ||
+        s == 505);
   const std::string status_line = "HTTP/1.1 " + std::to_string(s) + " ";
   Check(ex.response.rfind(status_line, 0) == 0);
   const size_t head_end = ex.response.find("\r\n\r\n");

@@ -28,24 +28,29 @@ TEST(CertonlyCsrTest, IssuesForTheCsrIntoTheGivenFiles) {
   PebbleFixture pebble;
   CliHarness cli(pebble);
   TempDir dir;
-  const crypto::PrivateKey key = crypto::PrivateKey::Generate({crypto::KeyType::kRsa, 2048});
+  const crypto::PrivateKey key =
+      crypto::PrivateKey::Generate({crypto::KeyType::kRsa, 2048});
   std::ofstream(dir / "req.der", std::ios::binary)
       << crypto::MakeCsrDer(key, {"csr.example.com", "www.csr.example.com"});
   const std::string cert = dir / "cert.pem", chain = dir / "chain.pem",
                     fullchain = dir / "fullchain.pem";
-  RunResult r = cli.Certonly({"--csr", dir / "req.der", "--cert-path", cert, "--chain-path",
-                              chain, "--fullchain-path", fullchain});
+  RunResult r =
+      cli.Certonly({"--csr", dir / "req.der", "--cert-path", cert,
+                    "--chain-path", chain, "--fullchain-path", fullchain});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_THAT(r.out, HasSubstr("Certificate is saved at: " + cert));
-  crypto::Certificate issued = crypto::Certificate::FromPem(ReadFileOrEmpty(cert));
+  crypto::Certificate issued =
+      crypto::Certificate::FromPem(ReadFileOrEmpty(cert));
   EXPECT_TRUE(issued.MatchesKey(key));
-  EXPECT_TRUE(ChainVerifies(ReadFileOrEmpty(cert), ReadFileOrEmpty(chain), pebble.RootsPem()));
-  EXPECT_EQ(ReadFileOrEmpty(fullchain), ReadFileOrEmpty(cert) + ReadFileOrEmpty(chain));
+  EXPECT_TRUE(ChainVerifies(ReadFileOrEmpty(cert), ReadFileOrEmpty(chain),
+                            pebble.RootsPem()));
+  EXPECT_EQ(ReadFileOrEmpty(fullchain),
+            ReadFileOrEmpty(cert) + ReadFileOrEmpty(chain));
   EXPECT_FALSE(fs::exists(cli.config() + "/live/csr.example.com"));
   // Again: the files exist, nothing is overwritten.
   const std::string before = ReadFileOrEmpty(cert);
-  r = cli.Certonly({"--csr", dir / "req.der", "--cert-path", cert, "--chain-path", chain,
-                    "--fullchain-path", fullchain});
+  r = cli.Certonly({"--csr", dir / "req.der", "--cert-path", cert,
+                    "--chain-path", chain, "--fullchain-path", fullchain});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("never overwrites"));
   EXPECT_EQ(ReadFileOrEmpty(cert), before);
@@ -59,15 +64,18 @@ TEST(PreferredChainTest, PicksTheAlternateChainPebbleOffers) {
   const std::string alternate_root = pebble.RootsPem(1);
   const std::string alternate_cn =
       crypto::Certificate::FromPem(alternate_root).IssuerCommonName();
-  const std::string default_cn = crypto::Certificate::FromPem(pebble.RootsPem()).IssuerCommonName();
+  const std::string default_cn =
+      crypto::Certificate::FromPem(pebble.RootsPem()).IssuerCommonName();
   ASSERT_NE(alternate_cn, default_cn);
 
-  RunResult r = cli.Certonly({"-d", "chain.example.com", "--preferred-chain", alternate_cn});
+  RunResult r = cli.Certonly(
+      {"-d", "chain.example.com", "--preferred-chain", alternate_cn});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   const std::string live = cli.config() + "/live/chain.example.com/";
   EXPECT_EQ(TopIssuer(ReadFileOrEmpty(live + "chain.pem")), alternate_cn);
   EXPECT_TRUE(ChainVerifies(ReadFileOrEmpty(live + "cert.pem"),
-                            ReadFileOrEmpty(live + "chain.pem"), alternate_root));
+                            ReadFileOrEmpty(live + "chain.pem"),
+                            alternate_root));
   EXPECT_EQ(cli.CheckLineage("chain.example.com"), "");
   EXPECT_THAT(ReadFileOrEmpty(cli.config() + "/renewal/chain.example.com.conf"),
               HasSubstr("preferred_chain = " + alternate_cn));
@@ -76,10 +84,12 @@ TEST(PreferredChainTest, PicksTheAlternateChainPebbleOffers) {
   r = cli.Run("renew", {"--force-renewal", "--no-random-sleep-on-renew"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(TopIssuer(ReadFileOrEmpty(live + "chain.pem")), alternate_cn);
-  r = cli.Certonly({"-d", "other.example.com", "--preferred-chain", "No Such Root"});
+  r = cli.Certonly(
+      {"-d", "other.example.com", "--preferred-chain", "No Such Root"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("No chain issued by \"No Such Root\""));
-  EXPECT_EQ(TopIssuer(ReadFileOrEmpty(cli.config() + "/live/other.example.com/chain.pem")),
+  EXPECT_EQ(TopIssuer(ReadFileOrEmpty(cli.config() +
+                                      "/live/other.example.com/chain.pem")),
             default_cn);
 }
 
@@ -90,27 +100,31 @@ TEST(ReconfigureTest, ChangesTheStoredSettingsAfterADryRun) {
   ASSERT_EQ(cli.Certonly({"-d", "re.example.com"}).exit_code, 0);
   const std::string conf_path = cli.config() + "/renewal/re.example.com.conf";
   const std::string marker = dir / "deployed";
-  RunResult r = cli.Run("reconfigure", {"--cert-name", "re.example.com", "--deploy-hook",
-                                        "touch '" + marker + "'", "--must-staple",
-                                        "--http-01-address", "127.0.0.1", "--http-01-port",
-                                        std::to_string(pebble.http_port())});
+  RunResult r = cli.Run(
+      "reconfigure",
+      {"--cert-name", "re.example.com", "--deploy-hook",
+       "touch '" + marker + "'", "--must-staple", "--http-01-address",
+       "127.0.0.1", "--http-01-port", std::to_string(pebble.http_port())});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_THAT(r.out, HasSubstr("saved the new settings of re.example.com"));
   EXPECT_FALSE(fs::exists(marker)) << "a dry run runs no deploy hook";
   EXPECT_EQ(cli.Version("re.example.com"), 1);
   const std::string conf = ReadFileOrEmpty(conf_path);
-  EXPECT_THAT(conf, HasSubstr("renew_hook = \"touch '" + marker + "'\""));  // ConfigObj quoting
+  EXPECT_THAT(conf, HasSubstr("renew_hook = \"touch '" + marker +
+                              "'\""));  // ConfigObj quoting
   EXPECT_THAT(conf, HasSubstr("must_staple = True"));
 
   // A setting that cannot work is not saved: the dry run fails first.
-  r = cli.Run("reconfigure", {"--cert-name", "re.example.com", "--http-01-address",
-                              "127.0.0.1", "--http-01-port", "1"});
+  r = cli.Run("reconfigure",
+              {"--cert-name", "re.example.com", "--http-01-address",
+               "127.0.0.1", "--http-01-port", "1"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("were not changed"));
   EXPECT_EQ(ReadFileOrEmpty(conf_path), conf);
 
   // The next real renewal uses what was saved.
-  r = cli.Run("renew", {"--force-renewal", "--no-random-sleep-on-renew", "--new-key"});
+  r = cli.Run("renew",
+              {"--force-renewal", "--no-random-sleep-on-renew", "--new-key"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_TRUE(fs::exists(marker));
 }

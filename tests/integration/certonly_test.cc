@@ -1,22 +1,22 @@
 // certonly and certificates end to end: the built binary against the real
 // Pebble CA (Debian's `pebble`), with the standalone HTTP-01 responder.
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/file.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "support/cli_harness.h"
 #include "support/free_port.h"
 #include "support/pebble_fixture.h"
-#include "support/shared_pebble.h"
 #include "support/run_binary.h"
+#include "support/shared_pebble.h"
 #include "support/temp_dir.h"
 
 namespace certpilot::testing {
@@ -27,8 +27,12 @@ namespace fs = std::filesystem;
 class CertonlyTest : public SharedPebbleTest<> {
  protected:
   std::string config() const { return cli_.config(); }
-  std::vector<std::string> Common(const PebbleFixture&) const { return cli_.CommonArgs(); }
-  RunResult Certonly(const std::vector<std::string>& extra) { return cli_.Certonly(extra); }
+  std::vector<std::string> Common(const PebbleFixture&) const {
+    return cli_.CommonArgs();
+  }
+  RunResult Certonly(const std::vector<std::string>& extra) {
+    return cli_.Certonly(extra);
+  }
 
   nlohmann::json CertificatesJson(std::vector<std::string> extra = {}) {
     std::vector<std::string> args{"certificates", "--json"};
@@ -39,13 +43,17 @@ class CertonlyTest : public SharedPebbleTest<> {
     return nlohmann::json::parse(r.out);
   }
 
-  void ExpectValidLineage(const std::string& name, const std::vector<std::string>& domains,
+  void ExpectValidLineage(const std::string& name,
+                          const std::vector<std::string>& domains,
                           const std::string& key_type) {
     std::string live = config() + "/live/" + name;
-    for (const char* f : {"cert.pem", "chain.pem", "fullchain.pem", "privkey.pem"}) {
+    for (const char* f :
+         {"cert.pem", "chain.pem", "fullchain.pem", "privkey.pem"}) {
       std::string p = live + "/" + f;
       ASSERT_TRUE(fs::is_symlink(p)) << p;
-      EXPECT_EQ(fs::read_symlink(p).string().rfind("../../archive/" + name + "/", 0), 0u)
+      EXPECT_EQ(
+          fs::read_symlink(p).string().rfind("../../archive/" + name + "/", 0),
+          0u)
           << fs::read_symlink(p);
     }
     struct stat st;
@@ -68,10 +76,10 @@ class CertonlyTest : public SharedPebbleTest<> {
     const nlohmann::json& j = all[0];
     std::set<std::string> keys;
     for (auto& [k, v] : j.items()) keys.insert(k);
-    EXPECT_EQ(keys, (std::set<std::string>{"name", "domains", "serial", "key_type",
-                                           "not_before", "not_after", "renew_after",
-                                           "cert_path", "chain_path", "fullchain_path",
-                                           "privkey_path", "server", "valid"}));
+    EXPECT_EQ(keys, (std::set<std::string>{
+                        "name", "domains", "serial", "key_type", "not_before",
+                        "not_after", "renew_after", "cert_path", "chain_path",
+                        "fullchain_path", "privkey_path", "server", "valid"}));
     EXPECT_EQ(j["name"], name);
     std::vector<std::string> got = j["domains"];
     std::sort(got.begin(), got.end());
@@ -88,26 +96,28 @@ class CertonlyTest : public SharedPebbleTest<> {
   const TempDir& dir_ = cli_.dir();
 };
 
-
 TEST_F(CertonlyTest, IssuesSingleNameEcdsa) {
   RunResult r = Certonly({"-d", "single.example.com"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_NE(r.out.find("Successfully received certificate"), std::string::npos);
-  ExpectValidLineage("single.example.com", {"single.example.com"}, "ecdsa-p256");
+  ExpectValidLineage("single.example.com", {"single.example.com"},
+                     "ecdsa-p256");
 }
 
 TEST_F(CertonlyTest, IssuesMultiNameRsaWithCommaListsAndCertName) {
   RunResult r = Certonly({"-d", "multi.example.com,www.multi.example.com", "-d",
-                          "API.multi.example.com.", "--key-type", "rsa", "--rsa-key-size",
-                          "3072", "--cert-name", "multi"});
+                          "API.multi.example.com.", "--key-type", "rsa",
+                          "--rsa-key-size", "3072", "--cert-name", "multi"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  ExpectValidLineage("multi",
-                     {"multi.example.com", "www.multi.example.com", "api.multi.example.com"},
-                     "rsa-3072");
+  ExpectValidLineage(
+      "multi",
+      {"multi.example.com", "www.multi.example.com", "api.multi.example.com"},
+      "rsa-3072");
 }
 
 TEST_F(CertonlyTest, IssuesP384) {
-  RunResult r = Certonly({"-d", "p384.example.com", "--elliptic-curve", "secp384r1"});
+  RunResult r =
+      Certonly({"-d", "p384.example.com", "--elliptic-curve", "secp384r1"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   ExpectValidLineage("p384.example.com", {"p384.example.com"}, "ecdsa-p384");
 }
@@ -141,40 +151,50 @@ TEST_F(CertonlyTest, SecondRunKeepsACertificateThatIsNotDue) {
 TEST_F(CertonlyTest, MoreNamesNeedExpandOrAnotherLineage) {
   ASSERT_EQ(Certonly({"-d", "clash.example.com"}).exit_code, 0);
   // As certbot: -n without --expand does not guess.
-  RunResult r = Certonly({"-d", "clash.example.com", "-d", "www.clash.example.com"});
+  RunResult r =
+      Certonly({"-d", "clash.example.com", "-d", "www.clash.example.com"});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_THAT(r.err, ::testing::HasSubstr("pass --expand"));
   // --expand grows the existing lineage to a new version.
-  r = Certonly({"-d", "clash.example.com", "-d", "www.clash.example.com", "--expand"});
+  r = Certonly(
+      {"-d", "clash.example.com", "-d", "www.clash.example.com", "--expand"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  ExpectValidLineage("clash.example.com", {"clash.example.com", "www.clash.example.com"},
+  ExpectValidLineage("clash.example.com",
+                     {"clash.example.com", "www.clash.example.com"},
                      "ecdsa-p256");
   EXPECT_EQ(fs::read_symlink(config() + "/live/clash.example.com/cert.pem"),
             "../../archive/clash.example.com/cert2.pem");
   // --cert-name replaces the named lineage's names.
   ASSERT_EQ(Certonly({"-d", "solo.example.com"}).exit_code, 0);
-  ASSERT_EQ(Certonly({"-d", "solo.example.com", "--cert-name", "solo.example.com",
-                      "-d", "other.example.com", "--force-renewal"})
-                .exit_code,
-            0);
-  ExpectValidLineage("solo.example.com", {"other.example.com", "solo.example.com"},
-                     "ecdsa-p256");
+  ASSERT_EQ(
+      Certonly({"-d", "solo.example.com", "--cert-name", "solo.example.com",
+                "-d", "other.example.com", "--force-renewal"})
+          .exit_code,
+      0);
+  ExpectValidLineage("solo.example.com",
+                     {"other.example.com", "solo.example.com"}, "ecdsa-p256");
 }
 
 TEST_F(CertonlyTest, FailedValidationNamesTheNameAndCreatesNoLineage) {
   // Our responder listens on another port than the one Pebble checks.
-  std::vector<std::string> args{"certonly", "--standalone", "--agree-tos", "-m",
-                                "admin@example.com", "--http-01-address", "127.0.0.1",
-                                "--http-01-port", "0", "-d", "fail.example.com"};
+  std::vector<std::string> args{
+      "certonly",  "--standalone",      "--agree-tos",
+      "-m",        "admin@example.com", "--http-01-address",
+      "127.0.0.1", "--http-01-port",    "0",
+      "-d",        "fail.example.com"};
   for (auto& a : Common(*pebble_)) args.push_back(a);
   RunResult r = RunCertpilot(args);
-  EXPECT_EQ(r.exit_code, 2) << r.Describe();  // port 0 is not a port a CA can reach
+  EXPECT_EQ(r.exit_code, 2)
+      << r.Describe();  // port 0 is not a port a CA can reach
 
   args[8] = std::to_string(FreeLoopbackPort());
   r = RunCertpilot(args);
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
-  EXPECT_NE(r.err.find("validation of fail.example.com failed"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("urn:ietf:params:acme:error:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("validation of fail.example.com failed"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("urn:ietf:params:acme:error:"), std::string::npos)
+      << r.err;
   EXPECT_FALSE(fs::exists(config() + "/live/fail.example.com"));
   EXPECT_FALSE(fs::exists(config() + "/renewal/fail.example.com.conf"));
 }
@@ -189,9 +209,11 @@ TEST_F(CertonlyTest, PortInUseIsExplained) {
   socklen_t len = sizeof addr;
   getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
   int port = ntohs(addr.sin_port);
-  std::vector<std::string> args{"certonly", "--standalone", "--agree-tos", "-m",
-                                "admin@example.com", "--http-01-address", "127.0.0.1",
-                                "--http-01-port", std::to_string(port), "-d", "busy.example.com"};
+  std::vector<std::string> args{
+      "certonly",  "--standalone",      "--agree-tos",
+      "-m",        "admin@example.com", "--http-01-address",
+      "127.0.0.1", "--http-01-port",    std::to_string(port),
+      "-d",        "busy.example.com"};
   for (auto& a : Common(*pebble_)) args.push_back(a);
   RunResult r = RunCertpilot(args);
   close(s);
@@ -202,7 +224,8 @@ TEST_F(CertonlyTest, PortInUseIsExplained) {
 
 TEST_F(CertonlyTest, SecondConcurrentRunIsRefusedByTheLock) {
   fs::create_directories(config());
-  int fd = open((config() + "/.certpilot.lock").c_str(), O_CREAT | O_RDWR, 0600);
+  int fd =
+      open((config() + "/.certpilot.lock").c_str(), O_CREAT | O_RDWR, 0600);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
   RunResult r = Certonly({"-d", "locked.example.com"});
@@ -221,25 +244,27 @@ TEST_F(CertonlyTest, BadInputExitsTwoBeforeAnyNetworkOrFileWork) {
       {{"-d", "*.*.example.com"}, "*.*.example.com"},
       {{"-d", "ok.example.com", "--cert-name", "../x"}, "../x"},
       {{"-d", "ok.example.com", "--key-type", "dsa"}, "dsa"},
-      {{"-d", "ok.example.com", "--rsa-key-size", "1024", "--key-type", "rsa"}, "1024"},
+      {{"-d", "ok.example.com", "--rsa-key-size", "1024", "--key-type", "rsa"},
+       "1024"},
       {{"-d", "ok.example.com", "--elliptic-curve", "secp521r1"}, "secp521r1"},
       {{}, "-d"},
   };
   for (const Case& c : cases) {
     // An unreachable server proves no network work was attempted.
-    std::vector<std::string> args{"certonly", "--standalone", "-n", "--agree-tos", "-m",
-                                  "a@example.com", "--config-dir", dir_ / "bad",
-                                  "--logs-dir", dir_ / "logs", "--server",
-                                  "https://127.0.0.1:1/dir"};
+    std::vector<std::string> args{
+        "certonly",     "--standalone", "-n",
+        "--agree-tos",  "-m",           "a@example.com",
+        "--config-dir", dir_ / "bad",   "--logs-dir",
+        dir_ / "logs",  "--server",     "https://127.0.0.1:1/dir"};
     for (auto& a : c.args) args.push_back(a);
     RunResult r = RunCertpilot(args);
     EXPECT_EQ(r.exit_code, 2) << r.Describe();
     EXPECT_NE(r.err.find(c.fragment), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(dir_ / "bad")) << "created files for bad input";
   }
-  RunResult r = RunCertpilot({"certonly", "--server", "http://127.0.0.1:1/dir", "-d",
-                              "ok.example.com", "--config-dir", dir_ / "bad", "--logs-dir",
-                              dir_ / "logs"});
+  RunResult r = RunCertpilot({"certonly", "--server", "http://127.0.0.1:1/dir",
+                              "-d", "ok.example.com", "--config-dir",
+                              dir_ / "bad", "--logs-dir", dir_ / "logs"});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_NE(r.err.find("https"), std::string::npos) << r.err;
   r = RunCertpilot({"certonly", "--no-such-option"});
@@ -247,7 +272,8 @@ TEST_F(CertonlyTest, BadInputExitsTwoBeforeAnyNetworkOrFileWork) {
 }
 
 TEST_F(CertonlyTest, NonInteractiveWithoutEmailOrTosIsAUsageError) {
-  std::vector<std::string> base{"certonly", "--standalone", "-d", "x.example.com"};
+  std::vector<std::string> base{"certonly", "--standalone", "-d",
+                                "x.example.com"};
   for (auto& a : Common(*pebble_)) base.push_back(a);
   RunResult r = RunCertpilot(base);  // no -m
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
@@ -261,12 +287,15 @@ TEST_F(CertonlyTest, NonInteractiveWithoutEmailOrTosIsAUsageError) {
 
 TEST_F(CertonlyTest, CommonOptionsAreAcceptedBeforeTheSubcommand) {
   std::vector<std::string> args = Common(*pebble_);
-  args.insert(args.end(), {"certonly", "--standalone", "--agree-tos", "-m", "a@example.com",
-                           "--http-01-address", "127.0.0.1", "--http-01-port",
-                           std::to_string(pebble_->http_port()), "-d", "before.example.com"});
+  args.insert(
+      args.end(),
+      {"certonly", "--standalone", "--agree-tos", "-m", "a@example.com",
+       "--http-01-address", "127.0.0.1", "--http-01-port",
+       std::to_string(pebble_->http_port()), "-d", "before.example.com"});
   RunResult r = RunCertpilot(args);
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  ExpectValidLineage("before.example.com", {"before.example.com"}, "ecdsa-p256");
+  ExpectValidLineage("before.example.com", {"before.example.com"},
+                     "ecdsa-p256");
 }
 
 TEST(CertonlyNonceStorm, FiveIssuancesSurviveHalfTheNoncesRejected) {
@@ -276,11 +305,27 @@ TEST(CertonlyNonceStorm, FiveIssuancesSurviveHalfTheNoncesRejected) {
   TempDir dir;
   for (int i = 0; i < 5; ++i) {
     std::string name = "storm" + std::to_string(i) + ".example.com";
-    RunResult r = RunCertpilot({"certonly", "--standalone", "--agree-tos", "-m", "a@example.com",
-                                "-n", "--http-01-address", "127.0.0.1", "--http-01-port",
-                                std::to_string(ca.http_port()), "-d", name, "--config-dir",
-                                dir / "config", "--work-dir", dir / "work", "--logs-dir",
-                                dir / "logs", "--server", ca.directory_url(), "--ca-bundle",
+    RunResult r = RunCertpilot({"certonly",
+                                "--standalone",
+                                "--agree-tos",
+                                "-m",
+                                "a@example.com",
+                                "-n",
+                                "--http-01-address",
+                                "127.0.0.1",
+                                "--http-01-port",
+                                std::to_string(ca.http_port()),
+                                "-d",
+                                name,
+                                "--config-dir",
+                                dir / "config",
+                                "--work-dir",
+                                dir / "work",
+                                "--logs-dir",
+                                dir / "logs",
+                                "--server",
+                                ca.directory_url(),
+                                "--ca-bundle",
                                 ca.ca_bundle_path()});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
     EXPECT_TRUE(fs::exists(dir / ("config/live/" + name + "/fullchain.pem")));
@@ -308,7 +353,8 @@ TEST(CertonlyNonceStorm, NinetyPercentRejectedFailsCleanlyOrSucceeds) {
     ++failures;
     EXPECT_EQ(r.exit_code, 1) << r.Describe();
     EXPECT_NE(r.err.find("badNonce"), std::string::npos) << r.Describe();
-    EXPECT_FALSE(fs::exists(cli.config() + "/live/" + name)) << "half a lineage for " << name;
+    EXPECT_FALSE(fs::exists(cli.config() + "/live/" + name))
+        << "half a lineage for " << name;
   }
   RecordProperty("failed_runs", failures);
 }

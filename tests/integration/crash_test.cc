@@ -33,9 +33,9 @@ class CrashTest : public SharedPebbleTest<3600> {
  protected:
 };
 
-
 class KillAtEveryCallTest : public CrashTest,
-                            public ::testing::WithParamInterface<std::string> {};
+                            public ::testing::WithParamInterface<std::string> {
+};
 
 TEST_P(KillAtEveryCallTest, KeepsTheLineageAndTheNextRunCompletes) {
   const std::string syscall = GetParam();
@@ -49,9 +49,9 @@ TEST_P(KillAtEveryCallTest, KeepsTheLineageAndTheNextRunCompletes) {
     SCOPED_TRACE(syscall + " call " + std::to_string(k));
     const FaultyRenewal::Snapshot before = lineage.Take();
     const std::string tag = syscall + "-" + std::to_string(k);
-    StraceRun run = RunUnderStrace(lineage.RenewArgv(),
-                                   {syscall, "signal=SIGKILL", k, {}},
-                                   lineage.RenewEnv(tag));
+    StraceRun run =
+        RunUnderStrace(lineage.RenewArgv(), {syscall, "signal=SIGKILL", k, {}},
+                       lineage.RenewEnv(tag));
     ASSERT_FALSE(run.timed_out) << run.result.Describe();
     if (!run.injected()) {
       // Past the last call: the run must have been a normal, complete one.
@@ -65,7 +65,8 @@ TEST_P(KillAtEveryCallTest, KeepsTheLineageAndTheNextRunCompletes) {
     // certpilot itself (128 + SIGKILL) or, for calls its hook makes, only
     // the hook: then certpilot reports the failed hook.
     EXPECT_TRUE(run.result.exit_code == 137 || run.result.exit_code == 1)
-        << run.result.Describe() << "\n" << run.trace;
+        << run.result.Describe() << "\n"
+        << run.trace;
     ASSERT_EQ(lineage.CheckInvariant(before), "") << run.trace;
     EXPECT_LE(lineage.HookRuns(tag), 1);
     ASSERT_EQ(lineage.RecoverAndCheck(before, tag + "-next"), "") << run.trace;
@@ -92,31 +93,36 @@ TEST_F(CrashTest, WithoutRenameExchangeEachLinkStaysValidAndTheNextRunRepairs) {
     SCOPED_TRACE("rename call " + std::to_string(k));
     const FaultyRenewal::Snapshot before = lineage.Take();
     const std::string tag = "fallback-" + std::to_string(k);
-    StraceRun run = RunUnderStrace(lineage.RenewArgv(),
-                                   {"rename", "signal=SIGKILL", k, {}, no_exchange},
-                                   lineage.RenewEnv(tag));
+    StraceRun run = RunUnderStrace(
+        lineage.RenewArgv(), {"rename", "signal=SIGKILL", k, {}, no_exchange},
+        lineage.RenewEnv(tag));
     ASSERT_FALSE(run.timed_out) << run.result.Describe();
-    ASSERT_GT(run.errors_injected, 0) << "renameat2 was never tried\n" << run.trace;
+    ASSERT_GT(run.errors_injected, 0) << "renameat2 was never tried\n"
+                                      << run.trace;
     if (run.killed == 0) {
       EXPECT_EQ(run.result.exit_code, 0) << run.result.Describe();
       EXPECT_EQ(lineage.CheckInvariant(before), "");
       break;
     }
     ++kills;
-    ASSERT_EQ(lineage.CheckInvariant(before, FaultyRenewal::Links::kEachLinkComplete), "")
+    ASSERT_EQ(
+        lineage.CheckInvariant(before, FaultyRenewal::Links::kEachLinkComplete),
+        "")
         << run.trace;
-    ASSERT_EQ(lineage.RecoverAndCheck(before, tag + "-next", no_exchange), "") << run.trace;
+    ASSERT_EQ(lineage.RecoverAndCheck(before, tag + "-next", no_exchange), "")
+        << run.trace;
   }
   // Four link renames and the renewal conf's.
   EXPECT_GE(kills, 4);
-  std::printf("rename without RENAME_EXCHANGE: killed at each of %d calls\n", kills);
+  std::printf("rename without RENAME_EXCHANGE: killed at each of %d calls\n",
+              kills);
 }
 
 INSTANTIATE_TEST_SUITE_P(Syscalls, KillAtEveryCallTest,
-                         ::testing::Values("write", "pwrite64", "fsync", "rename",
-                                           "renameat2", "symlink", "link", "unlink",
-                                           "mkdir", "rmdir", "openat", "fchmod",
-                                           "ftruncate"),
+                         ::testing::Values("write", "pwrite64", "fsync",
+                                           "rename", "renameat2", "symlink",
+                                           "link", "unlink", "mkdir", "rmdir",
+                                           "openat", "fchmod", "ftruncate"),
                          [](const auto& p) { return p.param; });
 
 }  // namespace

@@ -46,11 +46,13 @@ std::string ErrnoText(const std::string& name) {
 }
 
 // True if some line of `text` contains `first` and, after it, `then`.
-bool HasLine(const std::string& text, const std::string& first, const std::string& then) {
+bool HasLine(const std::string& text, const std::string& first,
+             const std::string& then) {
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     size_t at = line.find(first);
-    if (at != std::string::npos && line.find(then, at + first.size()) != std::string::npos)
+    if (at != std::string::npos &&
+        line.find(then, at + first.size()) != std::string::npos)
       return true;
   }
   return false;
@@ -60,12 +62,12 @@ class DiskFullTest : public SharedPebbleTest<3600> {
  protected:
 };
 
-
 // ---- the archive files, one by one -----------------------------------------
 
 class ArchiveFileFaultTest
     : public DiskFullTest,
-      public ::testing::WithParamInterface<std::tuple<std::string, std::string, std::string>> {};
+      public ::testing::WithParamInterface<
+          std::tuple<std::string, std::string, std::string>> {};
 
 TEST_P(ArchiveFileFaultTest, FailsNamingTheFileAndLeavesNothingBehind) {
   const auto [kind, syscall, error] = GetParam();
@@ -73,7 +75,8 @@ TEST_P(ArchiveFileFaultTest, FailsNamingTheFileAndLeavesNothingBehind) {
   ASSERT_EQ(lineage.Issue(), "");
   const FaultyRenewal::Snapshot before = lineage.Take();
   const std::string file = kind + std::to_string(before.version + 1) + ".pem";
-  const std::string path = fs::canonical(lineage.archive_dir()).string() + "/" + file;
+  const std::string path =
+      fs::canonical(lineage.archive_dir()).string() + "/" + file;
 
   StraceRun run = RunUnderStrace(lineage.RenewArgv(),
                                  {syscall, "error=" + error, 1, {path}},
@@ -88,7 +91,8 @@ TEST_P(ArchiveFileFaultTest, FailsNamingTheFileAndLeavesNothingBehind) {
   const std::string step = syscall == "write"   ? "writing "
                            : syscall == "fsync" ? "syncing "
                                                 : "creating ";
-  EXPECT_TRUE(HasLine(run.result.err, "renewal of " + lineage.name() + " failed: ",
+  EXPECT_TRUE(HasLine(run.result.err,
+                      "renewal of " + lineage.name() + " failed: ",
                       step + path + ": " + ErrnoText(error)))
       << run.result.Describe();
   EXPECT_EQ(run.result.out.find(ErrnoText(error)), std::string::npos)
@@ -106,22 +110,26 @@ TEST_P(ArchiveFileFaultTest, FailsNamingTheFileAndLeavesNothingBehind) {
 
 INSTANTIATE_TEST_SUITE_P(
     Files, ArchiveFileFaultTest,
-    ::testing::Combine(::testing::Values("cert", "chain", "fullchain", "privkey"),
+    ::testing::Combine(::testing::Values("cert", "chain", "fullchain",
+                                         "privkey"),
                        ::testing::Values("write", "fsync", "openat"),
                        ::testing::Values("ENOSPC", "EIO")),
     [](const auto& p) {
-      return std::get<0>(p.param) + "_" + std::get<1>(p.param) + "_" + std::get<2>(p.param);
+      return std::get<0>(p.param) + "_" + std::get<1>(p.param) + "_" +
+             std::get<2>(p.param);
     });
 
-// ---- every call of every mutating syscall ------------------------------------
+// ---- every call of every mutating syscall
+// ------------------------------------
 
-std::tuple<std::string, std::string> Pair(const char* syscall, const char* error) {
+std::tuple<std::string, std::string> Pair(const char* syscall,
+                                          const char* error) {
   return {syscall, error};
 }
 
-class ErrorAtEveryCallTest
-    : public DiskFullTest,
-      public ::testing::WithParamInterface<std::tuple<std::string, std::string>> {};
+class ErrorAtEveryCallTest : public DiskFullTest,
+                             public ::testing::WithParamInterface<
+                                 std::tuple<std::string, std::string>> {};
 
 TEST_P(ErrorAtEveryCallTest, TheRunFailsCleanlyAndTheNextCompletes) {
   const auto [syscall, error] = GetParam();
@@ -133,9 +141,9 @@ TEST_P(ErrorAtEveryCallTest, TheRunFailsCleanlyAndTheNextCompletes) {
     SCOPED_TRACE(syscall + " call " + std::to_string(k) + " → " + error);
     const FaultyRenewal::Snapshot before = lineage.Take();
     const std::string tag = syscall + "-" + std::to_string(k);
-    StraceRun run = RunUnderStrace(lineage.RenewArgv(),
-                                   {syscall, "error=" + error, k, {}},
-                                   lineage.RenewEnv(tag));
+    StraceRun run =
+        RunUnderStrace(lineage.RenewArgv(), {syscall, "error=" + error, k, {}},
+                       lineage.RenewEnv(tag));
     ASSERT_FALSE(run.timed_out) << run.result.Describe();
     if (!run.injected()) {
       EXPECT_EQ(run.result.exit_code, 0) << run.result.Describe();
@@ -146,14 +154,17 @@ TEST_P(ErrorAtEveryCallTest, TheRunFailsCleanlyAndTheNextCompletes) {
     ++injected;
     const RunResult& r = run.result;
     // The dynamic loader opening a library fails before certpilot runs.
-    const bool loader = r.exit_code == 127 &&
-                        r.err.find("error while loading shared libraries") != std::string::npos;
+    const bool loader =
+        r.exit_code == 127 &&
+        r.err.find("error while loading shared libraries") != std::string::npos;
     EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1 || loader) << r.Describe();
-    ASSERT_EQ(lineage.CheckInvariant(before), "") << r.Describe() << "\n" << run.trace;
+    ASSERT_EQ(lineage.CheckInvariant(before), "") << r.Describe() << "\n"
+                                                  << run.trace;
     if (r.exit_code == 0) {
       // The failed call did not matter (a library's optional file, a
       // clean-up after the commit): then the renewal really happened.
-      EXPECT_GT(lineage.cli().Version(lineage.name()), before.version) << run.trace;
+      EXPECT_GT(lineage.cli().Version(lineage.name()), before.version)
+          << run.trace;
       EXPECT_EQ(lineage.HookRuns(tag), 1) << run.trace;
     } else {
       ++failures;
@@ -163,16 +174,18 @@ TEST_P(ErrorAtEveryCallTest, TheRunFailsCleanlyAndTheNextCompletes) {
       // setting certificate file: PATH" without the cause.
       if (syscall != "openat") {
         EXPECT_TRUE(HasLine(r.err, "error: ", ": " + ErrnoText(error)))
-            << r.Describe() << "\n" << run.trace;
+            << r.Describe() << "\n"
+            << run.trace;
       } else {
-        EXPECT_TRUE(HasLine(r.err, "error: ", "")) << r.Describe() << "\n" << run.trace;
+        EXPECT_TRUE(HasLine(r.err, "error: ", "")) << r.Describe() << "\n"
+                                                   << run.trace;
       }
     }
     ASSERT_EQ(lineage.RecoverAndCheck(before, tag + "-next"), "") << run.trace;
   }
   EXPECT_GT(injected, 0) << "a renew never calls " << syscall;
-  std::printf("%s → %s: injected at each of %d calls, %d runs failed\n", syscall.c_str(),
-              error.c_str(), injected, failures);
+  std::printf("%s → %s: injected at each of %d calls, %d runs failed\n",
+              syscall.c_str(), error.c_str(), injected, failures);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -183,7 +196,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Pair("mkdir", "ENOSPC"), Pair("openat", "ENOSPC"),
                       Pair("pwrite64", "ENOSPC"), Pair("ftruncate", "EIO"),
                       Pair("unlink", "EIO"), Pair("rmdir", "EIO")),
-    [](const auto& p) { return std::get<0>(p.param) + "_" + std::get<1>(p.param); });
+    [](const auto& p) {
+      return std::get<0>(p.param) + "_" + std::get<1>(p.param);
+    });
 
 // A due lineage whose preparation fails (the solver, or LoadAccount: the
 // account files cannot be read) says why on stderr.
@@ -191,18 +206,23 @@ TEST_F(DiskFullTest, AnUnreadableAccountIsReported) {
   FaultyRenewal lineage(*pebble_, "account.example.com");
   ASSERT_EQ(lineage.Issue(), "");
   std::string key;
-  for (const auto& e : fs::recursive_directory_iterator(lineage.cli().config() + "/accounts"))
-    if (e.path().filename() == "private_key.json") key = fs::canonical(e.path()).string();
+  for (const auto& e :
+       fs::recursive_directory_iterator(lineage.cli().config() + "/accounts"))
+    if (e.path().filename() == "private_key.json")
+      key = fs::canonical(e.path()).string();
   ASSERT_NE(key, "");
-  StraceRun run = RunUnderStrace(lineage.RenewArgv(), {"openat", "error=EIO", 1, {key}},
-                                 lineage.RenewEnv("faulted"));
+  StraceRun run =
+      RunUnderStrace(lineage.RenewArgv(), {"openat", "error=EIO", 1, {key}},
+                     lineage.RenewEnv("faulted"));
   ASSERT_TRUE(run.injected()) << run.result.Describe();
   EXPECT_EQ(run.result.exit_code, 1) << run.result.Describe();
-  EXPECT_TRUE(HasLine(run.result.err, "account.example.com", key + ": Input/output error"))
+  EXPECT_TRUE(HasLine(run.result.err, "account.example.com",
+                      key + ": Input/output error"))
       << run.result.Describe();
 }
 
-// ---- a genuinely full tmpfs ---------------------------------------------------
+// ---- a genuinely full tmpfs
+// ---------------------------------------------------
 
 // A tmpfs mounted at `dir` in a mount namespace private to this thread (and
 // the processes it starts): nothing is visible to, or left behind for, the
@@ -212,10 +232,13 @@ class PrivateTmpfs {
   PrivateTmpfs(const std::string& dir, size_t bytes) : dir_(dir) {
     if (unshare(CLONE_NEWNS) != 0) {
       error_ = std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno);
-    } else if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    } else if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) !=
+               0) {
       error_ = std::string("making / private: ") + std::strerror(errno);
-    } else if (mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
-                     ("size=" + std::to_string(bytes) + ",mode=0755").c_str()) != 0) {
+    } else if (mount(
+                   "tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+                   ("size=" + std::to_string(bytes) + ",mode=0755").c_str()) !=
+               0) {
       error_ = "mounting a tmpfs at " + dir + ": " + std::strerror(errno);
     } else {
       mounted_ = true;
@@ -238,7 +261,8 @@ std::string FillLeaving(const std::string& dir, int free_pages) {
   const std::string filler = dir + "/filler";
   unlink(filler.c_str());
   int fd = open(filler.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return std::string("creating the filler: ") + std::strerror(errno);
+  if (fd < 0)
+    return std::string("creating the filler: ") + std::strerror(errno);
   static const std::string chunk(4096, 'x');
   off_t size = 0;
   for (;;) {
@@ -250,11 +274,13 @@ std::string FillLeaving(const std::string& dir, int free_pages) {
   size = size / page * page - free_pages * page;
   if (size < 0 || ftruncate(fd, size) != 0) {
     close(fd);
-    return "the filesystem is too small to leave " + std::to_string(free_pages) + " pages";
+    return "the filesystem is too small to leave " +
+           std::to_string(free_pages) + " pages";
   }
   close(fd);
   struct statvfs st;
-  if (statvfs(dir.c_str(), &st) != 0) return std::string("statvfs: ") + std::strerror(errno);
+  if (statvfs(dir.c_str(), &st) != 0)
+    return std::string("statvfs: ") + std::strerror(errno);
   const unsigned long long free_bytes = st.f_bavail * st.f_frsize;
   if (free_bytes != static_cast<unsigned long long>(free_pages * page))
     return std::to_string(free_bytes) + " bytes free, wanted " +
@@ -267,7 +293,8 @@ TEST_F(DiskFullTest, AFullTmpfsConfigDirFailsCleanlyUntilTheRenewalFits) {
   const std::string config = lineage.cli().config();
   fs::create_directories(config);
   PrivateTmpfs tmpfs(config, 1 << 20);
-  ASSERT_EQ(tmpfs.error(), "") << "this test needs CAP_SYS_ADMIN (root) to mount a tmpfs";
+  ASSERT_EQ(tmpfs.error(), "")
+      << "this test needs CAP_SYS_ADMIN (root) to mount a tmpfs";
   ASSERT_EQ(lineage.Issue(), "");
 
   int free_pages = 0;
@@ -284,16 +311,19 @@ TEST_F(DiskFullTest, AFullTmpfsConfigDirFailsCleanlyUntilTheRenewalFits) {
       break;
     }
     EXPECT_EQ(r.exit_code, 1) << r.Describe();
-    EXPECT_NE((r.out + r.err).find(": No space left on device"), std::string::npos)
+    EXPECT_NE((r.out + r.err).find(": No space left on device"),
+              std::string::npos)
         << r.Describe();
     ASSERT_EQ(lineage.CheckInvariant(before), "") << r.Describe();
     EXPECT_EQ(lineage.HookRuns(tag), 0);
     ASSERT_EQ(unlink((config + "/filler").c_str()), 0);
-    ASSERT_EQ(lineage.RecoverAndCheck(before, tag + "-next"), "") << r.Describe();
+    ASSERT_EQ(lineage.RecoverAndCheck(before, tag + "-next"), "")
+        << r.Describe();
   }
   // Each of the four archive files needs a page of its own.
   EXPECT_GE(free_pages, 4);
-  std::printf("the renewal failed cleanly with 0 to %d pages free\n", free_pages - 1);
+  std::printf("the renewal failed cleanly with 0 to %d pages free\n",
+              free_pages - 1);
 }
 
 }  // namespace

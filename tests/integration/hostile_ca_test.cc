@@ -77,7 +77,8 @@ class Tripwire {
 
 bool IsPath(const http::Request& r, const std::string& prefix) {
   size_t at = r.url.find('/', std::string("https://").size());
-  return at != std::string::npos && r.url.compare(at, prefix.size(), prefix) == 0;
+  return at != std::string::npos &&
+         r.url.compare(at, prefix.size(), prefix) == 0;
 }
 
 // Everything under `dir`, relative ("" entries when empty).
@@ -90,18 +91,21 @@ std::vector<std::string> Listing(const std::string& dir) {
 
 class HostileCaTest : public ::testing::Test {
  protected:
-  RunResult Issue(const std::string& name, std::vector<std::string> extra = {}) {
+  RunResult Issue(const std::string& name,
+                  std::vector<std::string> extra = {}) {
     extra.insert(extra.begin(), {"-d", name});
     return cli_.Certonly(extra);
   }
   // certonly through the webroot, so that a file written on the CA's word
   // would show up in webroot().
   RunResult IssueWebroot(const std::string& name) {
-    return cli_.Run("certonly", {"--webroot", "-w", webroot(), "-d", name, "--agree-tos",
-                                 "--register-unsafely-without-email"});
+    return cli_.Run("certonly",
+                    {"--webroot", "-w", webroot(), "-d", name, "--agree-tos",
+                     "--register-unsafely-without-email"});
   }
   RunResult Renew(std::vector<std::string> extra = {}) {
-    extra.insert(extra.begin(), {"--force-renewal", "--no-random-sleep-on-renew"});
+    extra.insert(extra.begin(),
+                 {"--force-renewal", "--no-random-sleep-on-renew"});
     return cli_.Run("renew", extra);
   }
   std::string webroot() {
@@ -117,7 +121,8 @@ class HostileCaTest : public ::testing::Test {
   }
   // The renewal failed and changed nothing: exit 1, `version` still live
   // and whole, the deploy hook not run.
-  void ExpectRenewalRefused(const RunResult& r, const std::string& name, int version = 1) {
+  void ExpectRenewalRefused(const RunResult& r, const std::string& name,
+                            int version = 1) {
     EXPECT_EQ(r.exit_code, 1) << r.Describe();
     EXPECT_EQ(cli_.Version(name), version);
     EXPECT_EQ(cli_.CheckLineage(name), "");
@@ -155,7 +160,8 @@ class DirectoryUrls : public HostileCaTest,
 
 TEST_P(DirectoryUrls, AreRefusedBeforeAnySignedRequest) {
   Tripwire trip;
-  const std::string bad = GetParam().plain_http ? trip.Url("/x") : "file:///etc/passwd";
+  const std::string bad =
+      GetParam().plain_http ? trip.Url("/x") : "file:///etc/passwd";
   stub_.ca().tamper = [&](const http::Request& req, http::Response& resp) {
     if (!IsPath(req, "/directory")) return;
     json d = json::parse(resp.body);
@@ -191,8 +197,10 @@ TEST_F(HostileCaTest, PlainHttpUrlsInAnOrderAreNeverPostedTo) {
         return;
       }
       json o = json::parse(resp.body);
-      if (std::string(what) == "finalize") o["finalize"] = trip.Url("/finalize/1");
-      else o["authorizations"][0] = trip.Url("/authz/1");
+      if (std::string(what) == "finalize")
+        o["finalize"] = trip.Url("/finalize/1");
+      else
+        o["authorizations"][0] = trip.Url("/authz/1");
       resp.body = o.dump();
     };
     RunResult r = IssueWebroot("a.test");
@@ -215,10 +223,12 @@ TEST_F(HostileCaTest, RedirectsAreNeverFollowedNorRePosted) {
       const bool hit = post ? req.method == "POST" && IsPath(req, "/new-order")
                             : IsPath(req, "/directory");
       if (!hit) return std::nullopt;
-      const std::string target = post ? stub_.base() + "/elsewhere" : trip.Url("/directory");
+      const std::string target =
+          post ? stub_.base() + "/elsewhere" : trip.Url("/directory");
       return WireReply{std::string(post ? "HTTP/1.1 307 Temporary Redirect"
                                         : "HTTP/1.1 301 Moved Permanently") +
-                       "\r\nLocation: " + target + "\r\nContent-Length: 0\r\n\r\n"};
+                       "\r\nLocation: " + target +
+                       "\r\nContent-Length: 0\r\n\r\n"};
     };
     RunResult r = Issue("a.test");
     EXPECT_EQ(r.exit_code, 1) << r.Describe();
@@ -243,10 +253,12 @@ TEST_F(HostileCaTest, A256MiBBodyIsCutAtTheCapWithFlatMemory) {
     stub_.wire = [&](const http::Request& req) -> std::optional<WireReply> {
       if (!IsPath(req, "/cert/")) return std::nullopt;
       WireReply reply;
-      reply.head = "HTTP/1.1 200 OK\r\nContent-Type: application/pem-certificate-chain\r\n" +
-                   (announced ? "Content-Length: " + std::to_string(k256MiB) + "\r\n"
-                              : std::string("Connection: close\r\n")) +
-                   "\r\n";
+      reply.head =
+          "HTTP/1.1 200 OK\r\nContent-Type: "
+          "application/pem-certificate-chain\r\n" +
+          (announced ? "Content-Length: " + std::to_string(k256MiB) + "\r\n"
+                     : std::string("Connection: close\r\n")) +
+          "\r\n";
       reply.stream_bytes = k256MiB;
       return reply;
     };
@@ -262,7 +274,8 @@ TEST_F(HostileCaTest, A256MiBBodyIsCutAtTheCapWithFlatMemory) {
   }
 }
 
-TEST_F(HostileCaTest, ABodyDrippedSlowlyHitsTheDeadlineAndTheOldCertificateStays) {
+TEST_F(HostileCaTest,
+       ABodyDrippedSlowlyHitsTheDeadlineAndTheOldCertificateStays) {
   IssueFirstVersion("a.test");
   stub_.wire = [&](const http::Request& req) -> std::optional<WireReply> {
     if (!IsPath(req, "/cert/")) return std::nullopt;
@@ -284,7 +297,7 @@ TEST_F(HostileCaTest, ABodyDrippedSlowlyHitsTheDeadlineAndTheOldCertificateStays
 struct MalformedCase {
   const char* name;
   std::function<std::string(const std::string&)> mutate;  // the order's body
-  const char* expected;  // in the message
+  const char* expected;                                   // in the message
 };
 
 class MalformedOrders : public HostileCaTest,
@@ -301,45 +314,62 @@ TEST_P(MalformedOrders, AreATypedErrorNamingTheField) {
   EXPECT_THAT(Listing(webroot()), ::testing::IsEmpty());
 }
 
-std::string WithField(const std::string& body, const char* key, const json& value) {
+std::string WithField(const std::string& body, const char* key,
+                      const json& value) {
   json o = json::parse(body);
-  if (value.is_discarded()) o.erase(key);
-  else o[key] = value;
+  if (value.is_discarded())
+    o.erase(key);
+  else
+    o[key] = value;
   return o.dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(
     HostileCa, MalformedOrders,
-    ::testing::Values(
-        MalformedCase{"NotJson", [](const std::string&) { return std::string("<html>busy"); },
-                      "order"},
-        MalformedCase{"StatusIsANumber",
-                      [](const std::string& b) { return WithField(b, "status", 7); }, "status"},
-        MalformedCase{"AuthorizationsIsAString",
-                      [](const std::string& b) { return WithField(b, "authorizations", "x"); },
-                      "authorizations"},
-        MalformedCase{"FinalizeMissing",
-                      [](const std::string& b) {
-                        return WithField(b, "finalize", json(json::value_t::discarded));
-                      },
-                      "finalize"},
-        MalformedCase{"DeepNesting",
-                      [](const std::string&) { return std::string(100000, '['); },
-                      "order: JSON nested too deeply"},
-        MalformedCase{"InvalidUtf8",
-                      [](const std::string& b) {
-                        std::string out = b;
-                        out.replace(out.find("\"pending\""), 9, "\"pend\xff\xfeing\"");
-                        return out;
-                      },
-                      "order"}),
+    ::testing::Values(MalformedCase{"NotJson",
+                                    [](const std::string&) {
+                                      return std::string("<html>busy");
+                                    },
+                                    "order"},
+                      MalformedCase{"StatusIsANumber",
+                                    [](const std::string& b) {
+                                      return WithField(b, "status", 7);
+                                    },
+                                    "status"},
+                      MalformedCase{"AuthorizationsIsAString",
+                                    [](const std::string& b) {
+                                      return WithField(b, "authorizations",
+                                                       "x");
+                                    },
+                                    "authorizations"},
+                      MalformedCase{"FinalizeMissing",
+                                    [](const std::string& b) {
+                                      return WithField(
+                                          b, "finalize",
+                                          json(json::value_t::discarded));
+                                    },
+                                    "finalize"},
+                      MalformedCase{"DeepNesting",
+                                    [](const std::string&) {
+                                      return std::string(100000, '[');
+                                    },
+                                    "order: JSON nested too deeply"},
+                      MalformedCase{"InvalidUtf8",
+                                    [](const std::string& b) {
+                                      std::string out = b;
+                                      out.replace(out.find("\"pending\""), 9,
+                                                  "\"pend\xff\xfeing\"");
+                                      return out;
+                                    },
+                                    "order"}),
     [](const auto& p) { return std::string(p.param.name); });
 
 // --- Tokens and authorizations ---
 
 std::string TokenCaseName(const ::testing::TestParamInfo<std::string>& p) {
-  static const char* const kNames[] = {"Slash",   "DotDot",   "Hash",    "CommandSubstitution",
-                                       "Newline", "TooShort", "TooLong", "Empty"};
+  static const char* const kNames[] = {
+      "Slash",   "DotDot",   "Hash",    "CommandSubstitution",
+      "Newline", "TooShort", "TooLong", "Empty"};
   return kNames[p.index];
 }
 
@@ -359,9 +389,10 @@ TEST_P(HostileTokens, AreRefusedBeforeAnyFileOrHook) {
   EXPECT_THAT(Listing(webroot()), ::testing::IsEmpty());
 
   const std::string marker = cli_.dir() / "hook-ran";
-  r = cli_.Run("certonly", {"--manual", "--manual-auth-hook", "touch " + marker,
-                            "--manual-cleanup-hook", "touch " + marker, "-d", "a.test",
-                            "--agree-tos", "--register-unsafely-without-email"});
+  r = cli_.Run("certonly",
+               {"--manual", "--manual-auth-hook", "touch " + marker,
+                "--manual-cleanup-hook", "touch " + marker, "-d", "a.test",
+                "--agree-tos", "--register-unsafely-without-email"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_FALSE(fs::exists(marker)) << "a hook ran with a hostile token";
   EXPECT_FALSE(fs::exists(cli_.dir() / "PWNED"));
@@ -369,10 +400,12 @@ TEST_P(HostileTokens, AreRefusedBeforeAnyFileOrHook) {
 
 INSTANTIATE_TEST_SUITE_P(
     HostileCa, HostileTokens,
-    ::testing::Values("aaaaaaaaaaaaaaaaaaaaaa/../../../../etc/passwd", "../../../../../../../x",
+    ::testing::Values("aaaaaaaaaaaaaaaaaaaaaa/../../../../etc/passwd",
+                      "../../../../../../../x",
                       "aaaaaaaaaaaaaaaaaaaaaa#fragment",
-                      "aaaaaaaaaaaaaaaaaaaaaa$(touch PWNED)", "aaaaaaaaaaaaaaaaaaaaaa\nX: y",
-                      "short", std::string(4096, 'a'), ""),
+                      "aaaaaaaaaaaaaaaaaaaaaa$(touch PWNED)",
+                      "aaaaaaaaaaaaaaaaaaaaaa\nX: y", "short",
+                      std::string(4096, 'a'), ""),
     TokenCaseName);
 
 TEST_F(HostileCaTest, AnAuthorizationForANameNotOrderedIsRefused) {
@@ -395,7 +428,8 @@ TEST_F(HostileCaTest, AnAuthorizationForANameNotOrderedIsRefused) {
 // acme/retry_policy check that against a fake clock rather than wait here.)
 TEST_F(HostileCaTest, OddRetryAfterValuesFallBackToThePollSchedule) {
   int n = 0;
-  for (const char* value : {"-5", "soon", "Wed, 21 Oct 2015 07:28:00 GMT", "0", "1e9"}) {
+  for (const char* value :
+       {"-5", "soon", "Wed, 21 Oct 2015 07:28:00 GMT", "0", "1e9"}) {
     SCOPED_TRACE(value);
     stub_.ca().retry_after = value;
     stub_.ca().pending_polls = 2;
@@ -410,11 +444,13 @@ TEST_F(HostileCaTest, ARateLimitStopsThatLineageOnlyAndSaysWhenToRetry) {
   IssueFirstVersion("limited.test");
   IssueFirstVersion("fine.test");
   stub_.ca().tamper = [&](const http::Request& req, http::Response& resp) {
-    if (!IsPath(req, "/new-order") || resp.body.find("\"limited.test\"") == std::string::npos)
+    if (!IsPath(req, "/new-order") ||
+        resp.body.find("\"limited.test\"") == std::string::npos)
       return;
     resp.status = 429;
-    resp.body = R"({"type":"urn:ietf:params:acme:error:rateLimited",)"
-                R"("detail":"too many certificates already issued for limited.test","status":429})";
+    resp.body =
+        R"({"type":"urn:ietf:params:acme:error:rateLimited",)"
+        R"("detail":"too many certificates already issued for limited.test","status":429})";
     for (auto& [name, value] : resp.headers)
       if (name == "Content-Type") value = "application/problem+json";
     resp.headers.push_back({"Retry-After", "7200"});
@@ -447,8 +483,9 @@ struct WrongCertificateCase {
   const char* expected;
 };
 
-class WrongCertificates : public HostileCaTest,
-                          public ::testing::WithParamInterface<WrongCertificateCase> {};
+class WrongCertificates
+    : public HostileCaTest,
+      public ::testing::WithParamInterface<WrongCertificateCase> {};
 
 TEST_P(WrongCertificates, AreRejectedAndThePreviousVersionStaysLive) {
   IssueFirstVersion("a.test");
@@ -461,7 +498,8 @@ TEST_P(WrongCertificates, AreRejectedAndThePreviousVersionStaysLive) {
   EXPECT_FALSE(fs::exists(cli_.config() + "/archive/a.test/cert2.pem"));
 }
 
-void AppendToCertificate(FakeAcmeServer& ca, std::function<std::string(std::string)> edit) {
+void AppendToCertificate(FakeAcmeServer& ca,
+                         std::function<std::string(std::string)> edit) {
   ca.tamper = [edit](const http::Request& req, http::Response& resp) {
     if (IsPath(req, "/cert/")) resp.body = edit(resp.body);
   };
@@ -473,8 +511,8 @@ INSTANTIATE_TEST_SUITE_P(
         WrongCertificateCase{"AnotherKey",
                              [](FakeAcmeServer& ca) {
                                ca.edit_issued = [](X509* cert) {
-                                 EVP_PKEY* other = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC",
-                                                                     "P-256");
+                                 EVP_PKEY* other = EVP_PKEY_Q_keygen(
+                                     nullptr, nullptr, "EC", "P-256");
                                  X509_set_pubkey(cert, other);
                                  EVP_PKEY_free(other);
                                };
@@ -483,7 +521,8 @@ INSTANTIATE_TEST_SUITE_P(
         WrongCertificateCase{"OtherNames",
                              [](FakeAcmeServer& ca) {
                                ca.edit_issued = [](X509* cert) {
-                                 int at = X509_get_ext_by_NID(cert, NID_subject_alt_name, -1);
+                                 int at = X509_get_ext_by_NID(
+                                     cert, NID_subject_alt_name, -1);
                                  X509_EXTENSION_free(X509_delete_ext(cert, at));
                                  X509_EXTENSION* san = X509V3_EXT_conf_nid(
                                      nullptr, nullptr, NID_subject_alt_name,
@@ -498,41 +537,46 @@ INSTANTIATE_TEST_SUITE_P(
                                AppendToCertificate(ca, [](std::string body) {
                                  return body +
                                         "-----BEGIN PRIVATE KEY-----\n"
-                                        "MC4CAQAwBQYDK2VwBCIEIFmFbNYFQrwGoFf0m8RUr0i08QrsHPb0ohLDKFGw/1e7\n"
+                                        "MC4CAQAwBQYDK2VwBCIEIFmFbNYFQrwGoFf0m8"
+                                        "RUr0i08QrsHPb0ohLDKFGw/1e7\n"
                                         "-----END PRIVATE KEY-----\n";
                                });
                              },
                              "certificate"},
-        WrongCertificateCase{"ChainThatDoesNotLink",
-                             [](FakeAcmeServer& ca) {
-                               // Same issuer name, another key.
-                               const std::string stranger = FakeAcmeServer().CaCertificatePem();
-                               AppendToCertificate(ca, [stranger](std::string body) {
-                                 const std::string end = "-----END CERTIFICATE-----\n";
-                                 return body.substr(0, body.find(end) + end.size()) + stranger;
-                               });
-                             },
-                             "the chain does not link"}),
+        WrongCertificateCase{
+            "ChainThatDoesNotLink",
+            [](FakeAcmeServer& ca) {
+              // Same issuer name, another key.
+              const std::string stranger = FakeAcmeServer().CaCertificatePem();
+              AppendToCertificate(ca, [stranger](std::string body) {
+                const std::string end = "-----END CERTIFICATE-----\n";
+                return body.substr(0, body.find(end) + end.size()) + stranger;
+              });
+            },
+            "the chain does not link"}),
     [](const auto& p) { return std::string(p.param.name); });
 
 // --- Problem documents ---
 
 TEST_F(HostileCaTest, ProblemDocumentsArePrintedWithoutControlsAndBounded) {
-  const std::string detail = "\x1b]0;owned\x07\x1b[2J\r\nX-Injected: yes " +
-                             std::string(1000000, 'A');  // 1 MB, under the 1 MiB body cap
+  const std::string detail =
+      "\x1b]0;owned\x07\x1b[2J\r\nX-Injected: yes " +
+      std::string(1000000, 'A');  // 1 MB, under the 1 MiB body cap
   stub_.ca().tamper = [&](const http::Request& req, http::Response& resp) {
     if (!IsPath(req, "/new-order")) return;
     resp.status = 400;
-    resp.body = json{{"type", "urn:ietf:params:acme:error:rejectedIdentifier"},
-                     {"detail", detail},
-                     {"status", 400}}
-                    .dump();
+    resp.body = json{
+        {"type", "urn:ietf:params:acme:error:rejectedIdentifier"},
+        {"detail", detail},
+        {"status",
+         400}}.dump();
   };
   RunResult r = Issue("a.test");
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("rejectedIdentifier"));
   EXPECT_THAT(r.err, HasSubstr("AAAAAAAA"));
-  for (char c : std::string("\x1b\x07\r")) EXPECT_EQ(r.err.find(c), std::string::npos);
+  for (char c : std::string("\x1b\x07\r"))
+    EXPECT_EQ(r.err.find(c), std::string::npos);
   EXPECT_LT(r.err.size(), 16u * 1024);
   // The log file gets the same treatment.
   for (const auto& e : fs::directory_iterator(cli_.dir() / "logs")) {

@@ -18,11 +18,13 @@ namespace {
 namespace fs = std::filesystem;
 
 // Every file under `dir` that contains `needle`.
-std::vector<std::string> FilesContaining(const std::string& dir, const std::string& needle) {
+std::vector<std::string> FilesContaining(const std::string& dir,
+                                         const std::string& needle) {
   std::vector<std::string> out;
   if (!fs::exists(dir)) return out;
   for (auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file() && ReadFileOrEmpty(e.path()).find(needle) != std::string::npos)
+    if (e.is_regular_file() &&
+        ReadFileOrEmpty(e.path()).find(needle) != std::string::npos)
       out.push_back(e.path());
   return out;
 }
@@ -42,9 +44,9 @@ class LifecycleTest : public SharedPebbleTest<> {
   CliHarness cli_{*pebble_};
 };
 
-
 TEST_F(LifecycleTest, RegisterShowUpdateUnregister) {
-  RunResult r = cli_.Run("register", {"--agree-tos", "-m", "first@example.com"});
+  RunResult r =
+      cli_.Run("register", {"--agree-tos", "-m", "first@example.com"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   nlohmann::json a = ShowAccount();
   EXPECT_EQ(a["status"], "valid");
@@ -57,7 +59,8 @@ TEST_F(LifecycleTest, RegisterShowUpdateUnregister) {
 
   r = cli_.Run("update_account", {"-m", "second@example.com"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  EXPECT_EQ(ShowAccount()["contact"], nlohmann::json::array({"mailto:second@example.com"}));
+  EXPECT_EQ(ShowAccount()["contact"],
+            nlohmann::json::array({"mailto:second@example.com"}));
 
   r = cli_.Run("update_account", {});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
@@ -83,8 +86,9 @@ TEST_F(LifecycleTest, KeyRolloverThenIssuanceWithTheNewKey) {
   r = cli_.Certonly({"-d", "after-roll.example.com"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   // Renewal of the older lineage still finds its account.
-  r = cli_.Run("renew", {"--force-renewal", "--cert-name", "before-roll.example.com",
-                         "--no-random-sleep-on-renew"});
+  r = cli_.Run("renew",
+               {"--force-renewal", "--cert-name", "before-roll.example.com",
+                "--no-random-sleep-on-renew"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(cli_.Version("before-roll.example.com"), 2);
 }
@@ -93,28 +97,31 @@ TEST_F(LifecycleTest, RevokeThenPebbleSaysRevokedAndTheLineageIsDeleted) {
   ASSERT_EQ(cli_.Certonly({"-d", "revoke-me.example.com"}).exit_code, 0);
   std::string serial = Serial("revoke-me.example.com");
   EXPECT_EQ(pebble_->CertStatus(serial), "Valid");
-  RunResult r = cli_.Run("revoke", {"--cert-name", "revoke-me.example.com", "--reason",
-                                    "keyCompromise"});
+  RunResult r = cli_.Run("revoke", {"--cert-name", "revoke-me.example.com",
+                                    "--reason", "keyCompromise"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(pebble_->CertStatus(serial), "Revoked");
   // Pebble reports the CRL reason code it was given (keyCompromise = 1).
   std::string status = pebble_->CertStatusJson(serial);
   EXPECT_NE(status.find("\"Reason\": 1"), std::string::npos) << status;
   EXPECT_FALSE(fs::exists(cli_.config() + "/live/revoke-me.example.com"));
-  EXPECT_FALSE(fs::exists(cli_.config() + "/renewal/revoke-me.example.com.conf"));
+  EXPECT_FALSE(
+      fs::exists(cli_.config() + "/renewal/revoke-me.example.com.conf"));
 }
 
 TEST_F(LifecycleTest, RevokeWithTheCertificateKeyAndKeepTheLineage) {
   ASSERT_EQ(cli_.Certonly({"-d", "keep.example.com"}).exit_code, 0);
   std::string serial = Serial("keep.example.com");
   std::string live = cli_.config() + "/live/keep.example.com";
-  RunResult r = cli_.Run("revoke", {"--cert-path", live + "/cert.pem", "--key-path",
-                                    live + "/privkey.pem", "--no-delete-after-revoke",
-                                    "--reason", "superseded"});
+  RunResult r =
+      cli_.Run("revoke", {"--cert-path", live + "/cert.pem", "--key-path",
+                          live + "/privkey.pem", "--no-delete-after-revoke",
+                          "--reason", "superseded"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(pebble_->CertStatus(serial), "Revoked");
   EXPECT_TRUE(fs::exists(live + "/cert.pem"));
-  r = cli_.Run("revoke", {"--cert-name", "keep.example.com", "--reason", "bogus"});
+  r = cli_.Run("revoke",
+               {"--cert-name", "keep.example.com", "--reason", "bogus"});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
 }
 
@@ -133,33 +140,43 @@ TEST_F(LifecycleTest, DeleteRefusesWhileNginxUsesTheLineage) {
   ASSERT_EQ(cli_.Certonly({"-d", "served.example.com"}).exit_code, 0);
   TempDir nginx;
   std::ofstream(nginx / "nginx.conf")
-      << "events {}\nhttp {\n  server {\n    listen 443 ssl;\n    ssl_certificate "
+      << "events {}\nhttp {\n  server {\n    listen 443 ssl;\n    "
+         "ssl_certificate "
       << cli_.config() << "/live/served.example.com/fullchain.pem;\n  }\n}\n";
-  RunResult r = cli_.Run("delete", {"--cert-name", "served.example.com", "--nginx-server-root",
-                                    nginx.path()});
+  RunResult r = cli_.Run("delete", {"--cert-name", "served.example.com",
+                                    "--nginx-server-root", nginx.path()});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_NE(r.err.find("nginx still uses"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::exists(cli_.config() + "/live/served.example.com"));
-  r = cli_.Run("delete", {"--cert-name", "served.example.com", "--nginx-server-root",
-                          nginx.path(), "--force"});
+  r = cli_.Run("delete", {"--cert-name", "served.example.com",
+                          "--nginx-server-root", nginx.path(), "--force"});
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
 }
 
 TEST_F(LifecycleTest, ReuseKeyKeepsTheKeyAcrossAForcedRenewal) {
-  ASSERT_EQ(cli_.Certonly({"-d", "reuse.example.com", "--reuse-key"}).exit_code, 0);
-  std::string key1 = ReadFileOrEmpty(cli_.config() + "/live/reuse.example.com/privkey.pem");
-  RunResult r = cli_.Run("renew", {"--force-renewal", "--no-random-sleep-on-renew"});
+  ASSERT_EQ(cli_.Certonly({"-d", "reuse.example.com", "--reuse-key"}).exit_code,
+            0);
+  std::string key1 =
+      ReadFileOrEmpty(cli_.config() + "/live/reuse.example.com/privkey.pem");
+  RunResult r =
+      cli_.Run("renew", {"--force-renewal", "--no-random-sleep-on-renew"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(cli_.Version("reuse.example.com"), 2);
-  EXPECT_EQ(ReadFileOrEmpty(cli_.config() + "/live/reuse.example.com/privkey.pem"), key1);
-  r = cli_.Run("renew", {"--force-renewal", "--no-random-sleep-on-renew", "--no-reuse-key"});
+  EXPECT_EQ(
+      ReadFileOrEmpty(cli_.config() + "/live/reuse.example.com/privkey.pem"),
+      key1);
+  r = cli_.Run("renew", {"--force-renewal", "--no-random-sleep-on-renew",
+                         "--no-reuse-key"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  EXPECT_NE(ReadFileOrEmpty(cli_.config() + "/live/reuse.example.com/privkey.pem"), key1);
+  EXPECT_NE(
+      ReadFileOrEmpty(cli_.config() + "/live/reuse.example.com/privkey.pem"),
+      key1);
 }
 
 TEST(ExternalAccountBinding, RequiredByTheCaAndNeverStored) {
   // 32 bytes, base64url as a CA hands it out.
-  const std::string key = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
+  const std::string key =
+      "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
   PebbleOptions o;
   o.eab_required = true;
   o.eab_keys["kid-1"] = key;
@@ -170,8 +187,8 @@ TEST(ExternalAccountBinding, RequiredByTheCaAndNeverStored) {
   EXPECT_NE(r.err.find("External Account Binding"), std::string::npos) << r.err;
 
   std::ofstream(cli.dir() / "eab.key") << key << "\n";
-  r = cli.Certonly({"-d", "eab.example.com", "--eab-kid", "kid-1", "--eab-hmac-key-file",
-                    cli.dir() / "eab.key"});
+  r = cli.Certonly({"-d", "eab.example.com", "--eab-kid", "kid-1",
+                    "--eab-hmac-key-file", cli.dir() / "eab.key"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_TRUE(fs::exists(cli.config() + "/live/eab.example.com/fullchain.pem"));
   // The key is on disk only in the file we gave it.
@@ -183,8 +200,9 @@ TEST(ExternalAccountBinding, RequiredByTheCaAndNeverStored) {
   // Wrong key: the CA refuses, and says so.
   TempDir other_dir;
   CliHarness other(ca);
-  r = other.Run("register", {"--agree-tos", "-m", "a@example.com", "--eab-kid", "kid-1",
-                             "--eab-hmac-key", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"});
+  r = other.Run("register", {"--agree-tos", "-m", "a@example.com", "--eab-kid",
+                             "kid-1", "--eab-hmac-key",
+                             "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_NE(r.err.find("visible to other users"), std::string::npos) << r.err;
 }

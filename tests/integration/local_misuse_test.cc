@@ -21,8 +21,8 @@
 
 #include "support/cli_harness.h"
 #include "support/pebble_fixture.h"
-#include "support/shared_pebble.h"
 #include "support/run_binary.h"
+#include "support/shared_pebble.h"
 #include "support/temp_dir.h"
 
 namespace certpilot::testing {
@@ -32,11 +32,13 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 // Polls `done` until it is true or `timeout` passes.
-bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+bool PollUntil(const std::function<bool()>& done,
+               std::chrono::milliseconds timeout) {
   const auto end = std::chrono::steady_clock::now() + timeout;
   while (!done()) {
     if (std::chrono::steady_clock::now() >= end) return false;
-    std::this_thread::sleep_for(5ms);  // a poll interval, not a wait for an event
+    std::this_thread::sleep_for(
+        5ms);  // a poll interval, not a wait for an event
   }
   return true;
 }
@@ -48,7 +50,8 @@ bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds time
 class Gate {
  public:
   explicit Gate(const std::string& path) : path_(path) {
-    if (mkfifo(path.c_str(), 0600) == 0) fd_ = open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (mkfifo(path.c_str(), 0600) == 0)
+      fd_ = open(path.c_str(), O_RDWR | O_CLOEXEC);
   }
   ~Gate() {
     Release();
@@ -99,7 +102,8 @@ bool HasLine(const std::string& text, const std::vector<std::string>& parts) {
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     bool all = true;
-    for (const std::string& p : parts) all = all && line.find(p) != std::string::npos;
+    for (const std::string& p : parts)
+      all = all && line.find(p) != std::string::npos;
     if (all) return true;
   }
   return false;
@@ -117,16 +121,17 @@ class LocalMisuseTest : public SharedPebbleTest<3600> {
     return cli_.Run("renew", extra);
   }
   std::string LockPid() {
-    return std::string(Trim(ReadFileOrEmpty(cli_.config() + "/.certpilot.lock")));
+    return std::string(
+        Trim(ReadFileOrEmpty(cli_.config() + "/.certpilot.lock")));
   }
   static std::string_view Trim(std::string_view s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+      s.remove_suffix(1);
     return s;
   }
 
   CliHarness cli_{*pebble_};
 };
-
 
 // Ten runs at once: one holds the lock; the nine others exit 1 naming the
 // holder while it still holds the lock (so they did not wait for it).
@@ -137,20 +142,24 @@ TEST_F(LocalMisuseTest, OneOfTenRunsHoldsTheLockTheOthersExitWhileItHoldsIt) {
   Gate gate(cli_.dir() / "gate");  // destroyed (released) before the futures
   ASSERT_TRUE(gate.ok());
   const std::string mark = cli_.dir() / "holding";
-  holder = std::async(std::launch::async,
-                      [&] { return Renew({"--pre-hook", gate.HookCommand(mark)}); });
-  ASSERT_TRUE(PollUntil([&] { return fs::exists(mark); }, 60s)) << "the first run never got going";
+  holder = std::async(std::launch::async, [&] {
+    return Renew({"--pre-hook", gate.HookCommand(mark)});
+  });
+  ASSERT_TRUE(PollUntil([&] { return fs::exists(mark); }, 60s))
+      << "the first run never got going";
   const std::string pid = LockPid();
   ASSERT_NE(pid, "");
 
   for (int i = 0; i < 9; ++i)
     others.push_back(std::async(std::launch::async, [&] { return Renew({}); }));
   for (auto& run : others) {
-    ASSERT_EQ(run.wait_for(60s), std::future_status::ready) << "a second run waited for the lock";
+    ASSERT_EQ(run.wait_for(60s), std::future_status::ready)
+        << "a second run waited for the lock";
     RunResult r = run.get();
     EXPECT_EQ(r.exit_code, 1) << r.Describe();
-    EXPECT_TRUE(HasLine(r.err, {"another certpilot is already running (pid " + pid + " holds ",
-                                "/.certpilot.lock)"}))
+    EXPECT_TRUE(HasLine(
+        r.err, {"another certpilot is already running (pid " + pid + " holds ",
+                "/.certpilot.lock)"}))
         << r.Describe();
   }
   // The holder was still blocked in its pre-hook all along.
@@ -170,17 +179,20 @@ TEST_F(LocalMisuseTest, ALockLeftByAKilledRunDoesNotBlockTheNext) {
   Gate gate(cli_.dir() / "gate");
   ASSERT_TRUE(gate.ok());
   const std::string mark = cli_.dir() / "holding";
-  killed = std::async(std::launch::async,
-                      [&] { return Renew({"--pre-hook", gate.HookCommand(mark)}); });
+  killed = std::async(std::launch::async, [&] {
+    return Renew({"--pre-hook", gate.HookCommand(mark)});
+  });
   ASSERT_TRUE(PollUntil([&] { return fs::exists(mark); }, 60s));
   const pid_t pid = std::stoi(LockPid());
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   // Dead (a zombie until the test reaps it, once the orphaned hook ends).
   ASSERT_TRUE(PollUntil(
       [&] {
-        std::string stat = ReadFileOrEmpty("/proc/" + std::to_string(pid) + "/stat");
+        std::string stat =
+            ReadFileOrEmpty("/proc/" + std::to_string(pid) + "/stat");
         size_t paren = stat.rfind(')');
-        return stat.empty() || (paren != std::string::npos && stat.substr(paren + 2, 1) == "Z");
+        return stat.empty() ||
+               (paren != std::string::npos && stat.substr(paren + 2, 1) == "Z");
       },
       60s));
   // The orphaned pre-hook still runs: it must not have inherited the lock.
@@ -217,16 +229,18 @@ TEST_F(LocalMisuseTest, ModesAreTheSameUnderUmask000And077) {
         size_t id = rel.find("/dir/");
         if (id != std::string::npos) {
           size_t end = rel.find('/', id + 5);
-          rel = rel.substr(0, id + 5) + "ID" + (end == std::string::npos ? "" : rel.substr(end));
+          rel = rel.substr(0, id + 5) + "ID" +
+                (end == std::string::npos ? "" : rel.substr(end));
         }
       }
       const mode_t mode = st.st_mode & 07777;
       modes[mask][rel] = mode;
       EXPECT_EQ(mode & 022, 0u) << rel << " is writable by group or others";
       const std::string base = e.path().filename().string();
-      if (base.find("privkey") != std::string::npos || base == "private_key.json" ||
-          base == ".certpilot.lock") {
-        EXPECT_EQ(mode & 077, 0u) << rel << " is a secret but has mode " << std::oct << mode;
+      if (base.find("privkey") != std::string::npos ||
+          base == "private_key.json" || base == ".certpilot.lock") {
+        EXPECT_EQ(mode & 077, 0u)
+            << rel << " is a secret but has mode " << std::oct << mode;
       }
       if (base.rfind("cert", 0) == 0 || base.rfind("chain", 0) == 0 ||
           base.rfind("fullchain", 0) == 0) {
@@ -244,24 +258,28 @@ TEST_F(LocalMisuseTest, ModesAreTheSameUnderUmask000And077) {
 // written through. Nothing is written where the links point; the other
 // lineages renew.
 TEST_F(LocalMisuseTest, PlantedSymlinksAreRefusedNeverWrittenThrough) {
-  for (const char* n : {"ok.example.com", "archdir.example.com", "livedir.example.com",
-                        "livelink.example.com"})
+  for (const char* n : {"ok.example.com", "archdir.example.com",
+                        "livedir.example.com", "livelink.example.com"})
     Issue(n);
   const std::string config = cli_.config();
   // archive/NAME → a directory elsewhere holding the same files.
   const std::string arch_target = cli_.dir() / "elsewhere-archive";
   fs::rename(config + "/archive/archdir.example.com", arch_target);
-  fs::create_directory_symlink(arch_target, config + "/archive/archdir.example.com");
+  fs::create_directory_symlink(arch_target,
+                               config + "/archive/archdir.example.com");
   // live/NAME → a directory elsewhere whose relative links still resolve.
   fs::create_directories(config + "/elsewhere");
   const std::string live_target = config + "/elsewhere/livedir.example.com";
   fs::rename(config + "/live/livedir.example.com", live_target);
-  fs::create_directory_symlink(live_target, config + "/live/livedir.example.com");
+  fs::create_directory_symlink(live_target,
+                               config + "/live/livedir.example.com");
   // live/NAME/{cert,privkey}.pem → files outside the tree.
   std::map<std::string, std::string> victims;  // path → content
   for (const char* kind : {"cert", "privkey"}) {
-    const std::string victim = cli_.dir() / (std::string("victim-") + kind + ".pem");
-    const std::string link = config + "/live/livelink.example.com/" + kind + ".pem";
+    const std::string victim =
+        cli_.dir() / (std::string("victim-") + kind + ".pem");
+    const std::string link =
+        config + "/live/livelink.example.com/" + kind + ".pem";
     std::ofstream(victim) << ReadFileOrEmpty(link);
     fs::permissions(victim, fs::perms(0644));
     fs::remove(link);
@@ -272,7 +290,8 @@ TEST_F(LocalMisuseTest, PlantedSymlinksAreRefusedNeverWrittenThrough) {
 
   RunResult r = Renew({});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
-  EXPECT_NE(r.out.find("2 renewed, 0 not due, 2 failed"), std::string::npos) << r.Describe();
+  EXPECT_NE(r.out.find("2 renewed, 0 not due, 2 failed"), std::string::npos)
+      << r.Describe();
   EXPECT_EQ(cli_.Version("ok.example.com"), 2);
   EXPECT_TRUE(HasLine(r.err, {"error: renewal of archdir.example.com failed: ",
                               "/archive/archdir.example.com is a symlink"}))
@@ -284,13 +303,17 @@ TEST_F(LocalMisuseTest, PlantedSymlinksAreRefusedNeverWrittenThrough) {
   EXPECT_EQ(Tree(live_target), live_before);
   EXPECT_TRUE(fs::is_symlink(config + "/archive/archdir.example.com"));
   EXPECT_TRUE(fs::is_symlink(config + "/live/livedir.example.com"));
-  for (const auto& [victim, content] : victims) EXPECT_EQ(ReadFileOrEmpty(victim), content);
+  for (const auto& [victim, content] : victims)
+    EXPECT_EQ(ReadFileOrEmpty(victim), content);
   EXPECT_EQ(cli_.Version("livelink.example.com"), 2);
   EXPECT_EQ(cli_.CheckLineage("livelink.example.com"), "");
   // The planted privkey.pem pointed at a 0644 file: the new key must not
   // take its mode from there.
   struct stat st;
-  ASSERT_EQ(stat((config + "/archive/livelink.example.com/privkey2.pem").c_str(), &st), 0);
+  ASSERT_EQ(
+      stat((config + "/archive/livelink.example.com/privkey2.pem").c_str(),
+           &st),
+      0);
   EXPECT_EQ(st.st_mode & 077, 0u) << std::oct << (st.st_mode & 07777);
 }
 
@@ -299,8 +322,9 @@ TEST_F(LocalMisuseTest, PlantedSymlinksAreRefusedNeverWrittenThrough) {
 // healthy one renews, and so does one whose chain.pem link dangles (renew
 // reads only the certificate; the new version replaces the broken link).
 TEST_F(LocalMisuseTest, CorruptedLineagesAreReportedAndTheRestRenew) {
-  for (const char* n : {"fine.example.com", "garbage.example.com", "truncated.example.com",
-                        "dangling.example.com", "halfdangling.example.com"})
+  for (const char* n :
+       {"fine.example.com", "garbage.example.com", "truncated.example.com",
+        "dangling.example.com", "halfdangling.example.com"})
     Issue(n);
   const std::string config = cli_.config();
   std::ofstream(config + "/renewal/garbage.example.com.conf", std::ios::trunc)
@@ -308,20 +332,24 @@ TEST_F(LocalMisuseTest, CorruptedLineagesAreReportedAndTheRestRenew) {
   const std::string cert = config + "/archive/truncated.example.com/cert1.pem";
   const std::string pem = ReadFileOrEmpty(cert);
   std::ofstream(cert, std::ios::trunc) << pem.substr(0, pem.size() / 2);
-  for (const auto& [name, kind] : {std::pair<std::string, std::string>{"dangling", "cert"},
-                                   {"halfdangling", "chain"}}) {
-    const std::string link = config + "/live/" + name + ".example.com/" + kind + ".pem";
+  for (const auto& [name, kind] :
+       {std::pair<std::string, std::string>{"dangling", "cert"},
+        {"halfdangling", "chain"}}) {
+    const std::string link =
+        config + "/live/" + name + ".example.com/" + kind + ".pem";
     fs::remove(link);
-    fs::create_symlink("../../archive/" + name + ".example.com/" + kind + "7.pem", link);
+    fs::create_symlink(
+        "../../archive/" + name + ".example.com/" + kind + "7.pem", link);
   }
   std::map<std::string, std::map<std::string, std::string>> before;
-  for (const char* n : {"garbage.example.com", "truncated.example.com", "dangling.example.com",
-                        "halfdangling.example.com"})
+  for (const char* n : {"garbage.example.com", "truncated.example.com",
+                        "dangling.example.com", "halfdangling.example.com"})
     before[n] = Tree(config + "/archive/" + n);
 
   RunResult r = Renew({});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
-  EXPECT_NE(r.out.find("2 renewed, 0 not due, 3 failed"), std::string::npos) << r.Describe();
+  EXPECT_NE(r.out.find("2 renewed, 0 not due, 3 failed"), std::string::npos)
+      << r.Describe();
   for (const char* n : {"fine.example.com", "halfdangling.example.com"}) {
     EXPECT_EQ(cli_.Version(n), 2) << n;
     EXPECT_EQ(cli_.CheckLineage(n), "") << n;
@@ -333,10 +361,12 @@ TEST_F(LocalMisuseTest, CorruptedLineagesAreReportedAndTheRestRenew) {
       EXPECT_EQ(Tree(config + "/archive/" + name), tree) << name;
     } else {
       auto now = Tree(config + "/archive/" + name);
-      for (const auto& [file, entry] : tree) EXPECT_EQ(now[file], entry) << name << "/" << file;
+      for (const auto& [file, entry] : tree)
+        EXPECT_EQ(now[file], entry) << name << "/" << file;
     }
   }
-  EXPECT_EQ(r.err.find('\x01'), std::string::npos) << "control character echoed";
+  EXPECT_EQ(r.err.find('\x01'), std::string::npos)
+      << "control character echoed";
 }
 
 // Certificate names and domains that would lead out of the configuration
@@ -349,8 +379,8 @@ TEST_F(LocalMisuseTest, NamesThatLeaveTheConfigDirAreRefusedBeforeAnyChange) {
     std::vector<std::string> args;  // subcommand first
     std::string refused;            // the value the message must quote
   };
-  const std::vector<std::string> certonly{"certonly", "--standalone", "--agree-tos", "-m",
-                                          "a@example.com"};
+  const std::vector<std::string> certonly{"certonly", "--standalone",
+                                          "--agree-tos", "-m", "a@example.com"};
   auto Certonly = [&](std::vector<std::string> more) {
     std::vector<std::string> args = certonly;
     args.insert(args.end(), more.begin(), more.end());
@@ -359,25 +389,31 @@ TEST_F(LocalMisuseTest, NamesThatLeaveTheConfigDirAreRefusedBeforeAnyChange) {
   const std::vector<Case> cases = {
       {{"renew", "--cert-name", "../x"}, "../x"},
       {{"renew", "--cert-name", ".."}, "\"..\""},
-      {{"renew", "--cert-name", "../renewal/keep.example.com"}, "../renewal/keep.example.com"},
+      {{"renew", "--cert-name", "../renewal/keep.example.com"},
+       "../renewal/keep.example.com"},
       {{"delete", "--cert-name", "../archive"}, "../archive"},
       {{"delete", "--cert-name", "../live"}, "../live"},
       {{"delete", "--cert-name", "/etc/passwd"}, "/etc/passwd"},
       {{"revoke", "--cert-name", "../archive"}, "../archive"},
       {{"certificates", "--cert-name", "../live"}, "../live"},
-      {Certonly({"-d", "ok.example.com", "--cert-name", "../../escape"}), "../../escape"},
-      {Certonly({"-d", "ok.example.com", "--cert-name", "a/../../escape"}), "a/../../escape"},
-      {Certonly({"-d", "../../escape.example.com"}), "../../escape.example.com"},
+      {Certonly({"-d", "ok.example.com", "--cert-name", "../../escape"}),
+       "../../escape"},
+      {Certonly({"-d", "ok.example.com", "--cert-name", "a/../../escape"}),
+       "a/../../escape"},
+      {Certonly({"-d", "../../escape.example.com"}),
+       "../../escape.example.com"},
       {Certonly({"-d", "a/b.example.com"}), "a/b.example.com"},
       {Certonly({"-d", ".."}), "\"..\""},
   };
   // The config and work dirs; logs/ records every refusal, as it should.
   auto Trees = [&] {
-    return std::make_pair(Tree(cli_.dir() / "config"), Tree(cli_.dir() / "work"));
+    return std::make_pair(Tree(cli_.dir() / "config"),
+                          Tree(cli_.dir() / "work"));
   };
   const auto before = Trees();
   for (const Case& c : cases) {
-    RunResult r = cli_.Run(c.args[0], std::vector<std::string>(c.args.begin() + 1, c.args.end()));
+    RunResult r = cli_.Run(
+        c.args[0], std::vector<std::string>(c.args.begin() + 1, c.args.end()));
     EXPECT_EQ(r.exit_code, 2) << c.refused << ": " << r.Describe();
     // Refused for what it is, not as an unknown option.
     EXPECT_TRUE(HasLine(r.err, {"error: invalid ", c.refused})) << r.Describe();

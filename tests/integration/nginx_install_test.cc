@@ -22,15 +22,20 @@ class NginxInstallTest : public SharedPebbleTest<> {
   NginxInstallTest() {
     // The server block is two includes away from nginx.conf:
     // nginx.conf → sites-enabled/*.conf → apps/shop/server.conf.
-    nginx_.WriteFile("sites-enabled/shop.conf", "include apps/shop/server.conf;\n");
+    nginx_.WriteFile("sites-enabled/shop.conf",
+                     "include apps/shop/server.conf;\n");
     nginx_.WriteFile("apps/shop/server.conf",
                      "server {\n"
-                     "\tlisten 127.0.0.1:" + std::to_string(nginx_.http_port()) + ";\n"
-                     "\tserver_name shop.example.com;\n"
-                     "\tlocation / {\n"
-                     "\t\tproxy_pass http://127.0.0.1:" + std::to_string(app_.port()) + ";\n"
-                     "\t}\n"
-                     "}\n");
+                     "\tlisten 127.0.0.1:" +
+                         std::to_string(nginx_.http_port()) +
+                         ";\n"
+                         "\tserver_name shop.example.com;\n"
+                         "\tlocation / {\n"
+                         "\t\tproxy_pass http://127.0.0.1:" +
+                         std::to_string(app_.port()) +
+                         ";\n"
+                         "\t}\n"
+                         "}\n");
   }
   std::string Script(const std::string& name, const std::string& body) {
     const std::string path = cli_.dir() / name;
@@ -39,20 +44,21 @@ class NginxInstallTest : public SharedPebbleTest<> {
     return path;
   }
   RunResult Install(const std::string& ctl) {
-    return cli_.Run("install", {"--nginx", "--cert-name", "shop.example.com",
-                                "--nginx-server-root", nginx_.server_root(), "--nginx-ctl", ctl,
-                                "--http-01-port", std::to_string(nginx_.http_port()),
-                                "--https-port", std::to_string(nginx_.https_port())});
+    return cli_.Run("install",
+                    {"--nginx", "--cert-name", "shop.example.com",
+                     "--nginx-server-root", nginx_.server_root(), "--nginx-ctl",
+                     ctl, "--http-01-port", std::to_string(nginx_.http_port()),
+                     "--https-port", std::to_string(nginx_.https_port())});
   }
   std::string LiveSerial() const {
-    return CertSerialHex(ReadFileOrEmpty(cli_.config() + "/live/shop.example.com/cert.pem"));
+    return CertSerialHex(
+        ReadFileOrEmpty(cli_.config() + "/live/shop.example.com/cert.pem"));
   }
 
   CliHarness cli_{*pebble_};
   LoopbackApp app_;
   NginxFixture nginx_{pebble_->http_port()};
 };
-
 
 TEST_F(NginxInstallTest, InstallsIntoABlockInAnIncludedFile) {
   // Obtained with the standalone responder before nginx holds the port.
@@ -67,9 +73,12 @@ TEST_F(NginxInstallTest, InstallsIntoABlockInAnIncludedFile) {
   for (const auto& [rel, text] : after) {
     if (rel == "apps/shop/server.conf") {
       EXPECT_NE(text, before.at(rel));
-      EXPECT_NE(text.find("\tssl_certificate " + cli_.config() +
-                          "/live/shop.example.com/fullchain.pem; # managed by certpilot\n"),
-                std::string::npos) << text;
+      EXPECT_NE(
+          text.find(
+              "\tssl_certificate " + cli_.config() +
+              "/live/shop.example.com/fullchain.pem; # managed by certpilot\n"),
+          std::string::npos)
+          << text;
     } else {
       EXPECT_EQ(text, before.at(rel)) << rel << " should not change";
     }
@@ -79,11 +88,15 @@ TEST_F(NginxInstallTest, InstallsIntoABlockInAnIncludedFile) {
   EXPECT_TRUE(WaitFor([&] {
     seen = TlsGet(nginx_.https_port(), "shop.example.com").serial_hex;
     return seen == serial;
-  })) << seen << " != " << serial;
+  })) << seen
+      << " != " << serial;
   // Without --redirect plain HTTP keeps serving the app.
-  EXPECT_EQ(PlainGet(nginx_.http_port(), "shop.example.com", "/").body, app_.body());
-  EXPECT_EQ(TlsGet(nginx_.https_port(), "shop.example.com", "/").http.body, app_.body());
-  EXPECT_NE(ReadFileOrEmpty(cli_.config() + "/options-ssl-nginx.conf").find("ssl_protocols"),
+  EXPECT_EQ(PlainGet(nginx_.http_port(), "shop.example.com", "/").body,
+            app_.body());
+  EXPECT_EQ(TlsGet(nginx_.https_port(), "shop.example.com", "/").http.body,
+            app_.body());
+  EXPECT_NE(ReadFileOrEmpty(cli_.config() + "/options-ssl-nginx.conf")
+                .find("ssl_protocols"),
             std::string::npos);
 }
 
@@ -94,24 +107,31 @@ TEST_F(NginxInstallTest, FailingConfigTestLeavesEveryFileByteIdentical) {
   const auto before = nginx_.Snapshot();
   const std::string renewal_before =
       ReadFileOrEmpty(cli_.config() + "/renewal/shop.example.com.conf");
-  const std::string ctl = Script("nginx-fails-t",
-                                 "for a in \"$@\"; do\n"
-                                 "  if [ \"$a\" = -t ]; then\n"
-                                 "    echo 'nginx: [emerg] failing on purpose' >&2; exit 1\n"
-                                 "  fi\n"
-                                 "done\n"
-                                 "exec " + nginx_.binary() + " \"$@\"\n");
+  const std::string ctl =
+      Script("nginx-fails-t",
+             "for a in \"$@\"; do\n"
+             "  if [ \"$a\" = -t ]; then\n"
+             "    echo 'nginx: [emerg] failing on purpose' >&2; exit 1\n"
+             "  fi\n"
+             "done\n"
+             "exec " +
+                 nginx_.binary() + " \"$@\"\n");
   r = Install(ctl);
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_NE(r.err.find("failing on purpose"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("Restored byte for byte: " + nginx_.server_root() + "/apps/shop/server.conf"),
-            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Restored byte for byte: " + nginx_.server_root() +
+                       "/apps/shop/server.conf"),
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(nginx_.Snapshot(), before);
   EXPECT_FALSE(fs::exists(cli_.config() + "/options-ssl-nginx.conf"));
-  EXPECT_EQ(ReadFileOrEmpty(cli_.config() + "/renewal/shop.example.com.conf"), renewal_before);
+  EXPECT_EQ(ReadFileOrEmpty(cli_.config() + "/renewal/shop.example.com.conf"),
+            renewal_before);
   EXPECT_FALSE(fs::exists(cli_.dir() / "work/nginx/install.journal"));
-  EXPECT_EQ(PlainGet(nginx_.http_port(), "shop.example.com", "/").body, app_.body());
-  EXPECT_NE(TlsGet(nginx_.https_port(), "shop.example.com").error, "");  // no TLS anywhere
+  EXPECT_EQ(PlainGet(nginx_.http_port(), "shop.example.com", "/").body,
+            app_.body());
+  EXPECT_NE(TlsGet(nginx_.https_port(), "shop.example.com").error,
+            "");  // no TLS anywhere
 }
 
 TEST_F(NginxInstallTest, ARunKilledMidwayIsRecoveredByTheNextRun) {
@@ -122,14 +142,23 @@ TEST_F(NginxInstallTest, ARunKilledMidwayIsRecoveredByTheNextRun) {
   const std::string mark = cli_.dir() / "killed";
   const std::string ctl = Script("nginx-kills-certpilot",
                                  "case \" $* \" in *\" -s reload \"*)\n"
-                                 "  if [ ! -e " + mark + " ]; then touch " + mark +
+                                 "  if [ ! -e " +
+                                     mark + " ]; then touch " + mark +
                                      "; kill -9 $PPID; exit 1; fi;;\n"
-                                 "esac\n"
-                                 "exec " + nginx_.binary() + " \"$@\"\n");
-  const std::vector<std::string> certonly{"--agree-tos", "-m", "admin@example.com", "--nginx",
-                                          "--nginx-server-root", nginx_.server_root(),
-                                          "--http-01-port", std::to_string(nginx_.http_port()),
-                                          "-d", "shop.example.com", "--nginx-ctl"};
+                                     "esac\n"
+                                     "exec " +
+                                     nginx_.binary() + " \"$@\"\n");
+  const std::vector<std::string> certonly{"--agree-tos",
+                                          "-m",
+                                          "admin@example.com",
+                                          "--nginx",
+                                          "--nginx-server-root",
+                                          nginx_.server_root(),
+                                          "--http-01-port",
+                                          std::to_string(nginx_.http_port()),
+                                          "-d",
+                                          "shop.example.com",
+                                          "--nginx-ctl"};
   std::vector<std::string> args = certonly;
   args.push_back(ctl);
   RunResult r = cli_.Run("certonly", args);
@@ -143,9 +172,13 @@ TEST_F(NginxInstallTest, ARunKilledMidwayIsRecoveredByTheNextRun) {
   args.push_back(nginx_.binary());
   r = cli_.Run("certonly", args);
   ASSERT_EQ(r.exit_code, 0) << r.Describe() << nginx_.ErrorLogTail();
-  EXPECT_NE(r.err.find("An earlier certpilot run was interrupted"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("restored " + nginx_.server_root() + "/apps/shop/server.conf"),
-            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("An earlier certpilot run was interrupted"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(
+      r.err.find("restored " + nginx_.server_root() + "/apps/shop/server.conf"),
+      std::string::npos)
+      << r.err;
   EXPECT_EQ(nginx_.Snapshot(), before);
   EXPECT_FALSE(fs::exists(cli_.dir() / "work/nginx/challenge.journal"));
   EXPECT_EQ(cli_.CheckLineage("shop.example.com"), "");

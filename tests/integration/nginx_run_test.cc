@@ -24,18 +24,29 @@ class NginxRunTest : public SharedPebbleTest<> {
   // The seed layout: nginx on the HTTP port in front of the app.
   std::string SeedSite(const std::string& name) const {
     return "server {\n"
-           "    listen 127.0.0.1:" + std::to_string(nginx_.http_port()) + ";\n"
-           "    server_name " + name + ";\n"
+           "    listen 127.0.0.1:" +
+           std::to_string(nginx_.http_port()) +
+           ";\n"
+           "    server_name " +
+           name +
+           ";\n"
            "\n"
            "    location / {\n"
-           "        proxy_pass http://127.0.0.1:" + std::to_string(app_.port()) + ";\n"
+           "        proxy_pass http://127.0.0.1:" +
+           std::to_string(app_.port()) +
+           ";\n"
            "        proxy_set_header Host $host;\n"
            "    }\n"
            "}\n";
   }
   std::vector<std::string> NginxArgs() const {
-    return {"--nginx", "--nginx-server-root", nginx_.server_root(), "--nginx-ctl",
-            nginx_.binary(), "--http-01-port", std::to_string(nginx_.http_port())};
+    return {"--nginx",
+            "--nginx-server-root",
+            nginx_.server_root(),
+            "--nginx-ctl",
+            nginx_.binary(),
+            "--http-01-port",
+            std::to_string(nginx_.http_port())};
   }
   RunResult Cli(const std::string& subcommand, std::vector<std::string> extra) {
     for (const std::string& a : NginxArgs()) extra.push_back(a);
@@ -43,11 +54,13 @@ class NginxRunTest : public SharedPebbleTest<> {
     return cli_.Run(subcommand, extra);
   }
   std::string LiveSerial(const std::string& name) const {
-    return CertSerialHex(ReadFileOrEmpty(cli_.config() + "/live/" + name + "/cert.pem"));
+    return CertSerialHex(
+        ReadFileOrEmpty(cli_.config() + "/live/" + name + "/cert.pem"));
   }
   // Polls until the HTTPS port serves `serial` for `name` (reloads are
   // asynchronous). Returns the last serial seen.
-  std::string AwaitServedSerial(const std::string& name, const std::string& serial) {
+  std::string AwaitServedSerial(const std::string& name,
+                                const std::string& serial) {
     std::string seen;
     WaitFor([&] {
       seen = TlsGet(nginx_.https_port(), name).serial_hex;
@@ -57,7 +70,8 @@ class NginxRunTest : public SharedPebbleTest<> {
   }
   void ExpectNoChallengeTrace() {
     for (const auto& [rel, text] : nginx_.Snapshot()) {
-      EXPECT_EQ(text.find("acme-challenge"), std::string::npos) << rel << ":\n" << text;
+      EXPECT_EQ(text.find("acme-challenge"), std::string::npos) << rel << ":\n"
+                                                                << text;
       EXPECT_EQ(text.find("challenge-servers.conf"), std::string::npos) << rel;
     }
     EXPECT_FALSE(fs::exists(cli_.dir() / "work/nginx/challenge-servers.conf"));
@@ -69,16 +83,18 @@ class NginxRunTest : public SharedPebbleTest<> {
   NginxFixture nginx_{pebble_->http_port()};
 };
 
-
 TEST_F(NginxRunTest, RunWithRedirectServesTheCertificateAndRenewReloads) {
   nginx_.WriteFile("sites-enabled/app.conf", SeedSite("app.example.com"));
   nginx_.Start();
-  ASSERT_EQ(PlainGet(nginx_.http_port(), "app.example.com", "/").body, app_.body());
+  ASSERT_EQ(PlainGet(nginx_.http_port(), "app.example.com", "/").body,
+            app_.body());
 
-  RunResult r = Cli("run", {"-d", "app.example.com", "--redirect", "--https-port",
-                            std::to_string(nginx_.https_port())});
+  RunResult r =
+      Cli("run", {"-d", "app.example.com", "--redirect", "--https-port",
+                  std::to_string(nginx_.https_port())});
   ASSERT_EQ(r.exit_code, 0) << r.Describe() << nginx_.ErrorLogTail();
-  EXPECT_NE(r.out.find("Deployed the certificate app.example.com to nginx"), std::string::npos)
+  EXPECT_NE(r.out.find("Deployed the certificate app.example.com to nginx"),
+            std::string::npos)
       << r.out;
 
   // The HTTPS port serves the new certificate (TLS handshake with SNI) and
@@ -94,12 +110,16 @@ TEST_F(NginxRunTest, RunWithRedirectServesTheCertificateAndRenewReloads) {
   HttpReply http = PlainGet(nginx_.http_port(), "app.example.com", "/a/b?c=d");
   EXPECT_EQ(http.status, 301) << http.error;
   EXPECT_EQ(http.headers["location"],
-            "https://app.example.com:" + std::to_string(nginx_.https_port()) + "/a/b?c=d");
+            "https://app.example.com:" + std::to_string(nginx_.https_port()) +
+                "/a/b?c=d");
   ExpectNoChallengeTrace();
-  const std::string conf = ReadFileOrEmpty(cli_.config() + "/renewal/app.example.com.conf");
+  const std::string conf =
+      ReadFileOrEmpty(cli_.config() + "/renewal/app.example.com.conf");
   EXPECT_NE(conf.find("authenticator = nginx"), std::string::npos) << conf;
   EXPECT_NE(conf.find("installer = nginx"), std::string::npos) << conf;
-  EXPECT_NE(conf.find("nginx_server_root = " + nginx_.server_root()), std::string::npos) << conf;
+  EXPECT_NE(conf.find("nginx_server_root = " + nginx_.server_root()),
+            std::string::npos)
+      << conf;
 
   // renew authenticates through nginx again — past the redirect — and
   // reloads it: the HTTPS port then serves the renewed certificate.
@@ -124,7 +144,8 @@ TEST_F(NginxRunTest, CertonlyThroughATemporaryServerBlockLeavesNoTrace) {
   EXPECT_EQ(cli_.CheckLineage("new.example.com"), "");
   EXPECT_EQ(nginx_.Snapshot(), before);
   ExpectNoChallengeTrace();
-  EXPECT_EQ(PlainGet(nginx_.http_port(), "app.example.com", "/").body, app_.body());
+  EXPECT_EQ(PlainGet(nginx_.http_port(), "app.example.com", "/").body,
+            app_.body());
 }
 
 TEST_F(NginxRunTest, NginxThatIsNotRunningIsStartedAndSaidSo) {
@@ -132,7 +153,8 @@ TEST_F(NginxRunTest, NginxThatIsNotRunningIsStartedAndSaidSo) {
   ASSERT_EQ(nginx_.RunningMasterPid(), -1);
   RunResult r = Cli("certonly", {"-d", "app.example.com"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe() << nginx_.ErrorLogTail();
-  EXPECT_NE(r.err.find("nginx was not running: started it"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nginx was not running: started it"), std::string::npos)
+      << r.err;
   EXPECT_GT(nginx_.RunningMasterPid(), 0);
   ExpectNoChallengeTrace();
 }
@@ -146,22 +168,27 @@ TEST_F(NginxRunTest, FailingConfigurationTestLeavesEveryFileAndNoCertificate) {
     std::ofstream w(wrapper);
     w << "#!/bin/sh\n"
          "for a in \"$@\"; do\n"
-         "  if [ \"$a\" = -t ]; then echo 'wrapper: nginx -t fails on purpose' >&2; exit 1; fi\n"
+         "  if [ \"$a\" = -t ]; then echo 'wrapper: nginx -t fails on purpose' "
+         ">&2; exit 1; fi\n"
          "done\n"
-         "exec " << nginx_.binary() << " \"$@\"\n";
+         "exec "
+      << nginx_.binary() << " \"$@\"\n";
   }
   fs::permissions(wrapper, fs::perms::owner_all);
-  RunResult r = cli_.Run("run", {"--agree-tos", "-m", "admin@example.com", "--nginx",
-                                 "--nginx-server-root", nginx_.server_root(), "--nginx-ctl",
-                                 wrapper, "--http-01-port", std::to_string(nginx_.http_port()),
-                                 "--https-port", std::to_string(nginx_.https_port()), "-d",
-                                 "app.example.com", "--redirect"});
+  RunResult r = cli_.Run(
+      "run", {"--agree-tos", "-m", "admin@example.com", "--nginx",
+              "--nginx-server-root", nginx_.server_root(), "--nginx-ctl",
+              wrapper, "--http-01-port", std::to_string(nginx_.http_port()),
+              "--https-port", std::to_string(nginx_.https_port()), "-d",
+              "app.example.com", "--redirect"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
-  EXPECT_NE(r.err.find("wrapper: nginx -t fails on purpose"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("wrapper: nginx -t fails on purpose"), std::string::npos)
+      << r.err;
   EXPECT_EQ(nginx_.Snapshot(), before);
   EXPECT_FALSE(fs::exists(cli_.config() + "/live/app.example.com"));
   ExpectNoChallengeTrace();
-  EXPECT_EQ(PlainGet(nginx_.http_port(), "app.example.com", "/").body, app_.body());
+  EXPECT_EQ(PlainGet(nginx_.http_port(), "app.example.com", "/").body,
+            app_.body());
 }
 
 }  // namespace

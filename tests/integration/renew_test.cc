@@ -26,7 +26,8 @@ class RenewTest : public SharedPebbleTest<3600> {
     RunResult r = cli_.Certonly({"-d", name});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
   }
-  void EditConf(const std::string& name, const std::string& from, const std::string& to) {
+  void EditConf(const std::string& name, const std::string& from,
+                const std::string& to) {
     std::string path = cli_.config() + "/renewal/" + name + ".conf";
     std::string conf = ReadFileOrEmpty(path);
     size_t at = conf.find(from);
@@ -52,28 +53,32 @@ class RenewTest : public SharedPebbleTest<3600> {
   std::string log_ = cli_.dir() / "hooks.log";
 };
 
-
 TEST_F(RenewTest, DueLineagesRenewAndHooksRunWithTheirEnvironment) {
-  for (const char* n : {"a.example.com", "b.example.com", "c.example.com", "fresh.example.com"})
+  for (const char* n :
+       {"a.example.com", "b.example.com", "c.example.com", "fresh.example.com"})
     Issue(n);
-  for (const char* n : {"a.example.com", "b.example.com", "c.example.com"}) MakeDue(n);
+  for (const char* n : {"a.example.com", "b.example.com", "c.example.com"})
+    MakeDue(n);
   // A hook directory script, too.
   fs::create_directories(cli_.config() + "/renewal-hooks/deploy");
   std::string script = cli_.config() + "/renewal-hooks/deploy/50-record";
-  std::ofstream(script) << "#!/bin/sh\necho \"dir-deploy $RENEWED_LINEAGE\" >> " << log_ << "\n";
+  std::ofstream(script) << "#!/bin/sh\necho \"dir-deploy $RENEWED_LINEAGE\" >> "
+                        << log_ << "\n";
   fs::permissions(script, fs::perms::owner_all);
 
-  RunResult r = Renew({"--jobs", "3", "--pre-hook", "echo pre >> " + log_, "--post-hook",
-                       "echo \"post [$RENEWED_DOMAINS] [$FAILED_DOMAINS]\" >> " + log_,
-                       "--deploy-hook",
-                       "echo \"deploy $RENEWED_LINEAGE [$RENEWED_DOMAINS]\" >> " + log_});
+  RunResult r =
+      Renew({"--jobs", "3", "--pre-hook", "echo pre >> " + log_, "--post-hook",
+             "echo \"post [$RENEWED_DOMAINS] [$FAILED_DOMAINS]\" >> " + log_,
+             "--deploy-hook",
+             "echo \"deploy $RENEWED_LINEAGE [$RENEWED_DOMAINS]\" >> " + log_});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   for (const char* n : {"a.example.com", "b.example.com", "c.example.com"}) {
     EXPECT_EQ(cli_.Version(n), 2) << n;
     EXPECT_EQ(cli_.CheckLineage(n), "") << n;
   }
   EXPECT_EQ(cli_.Version("fresh.example.com"), 1);
-  EXPECT_NE(r.out.find("3 renewed, 1 not due, 0 failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3 renewed, 1 not due, 0 failed"), std::string::npos)
+      << r.out;
 
   std::vector<std::string> lines = Lines(log_);
   ASSERT_EQ(lines.size(), 8u) << ::testing::PrintToString(lines);
@@ -81,32 +86,41 @@ TEST_F(RenewTest, DueLineagesRenewAndHooksRunWithTheirEnvironment) {
   EXPECT_EQ(lines.back().substr(0, 6), "post [");
   for (const char* n : {"a.example.com", "b.example.com", "c.example.com"}) {
     std::string live = cli_.config() + "/live/" + n;
-    EXPECT_NE(std::find(lines.begin(), lines.end(), "deploy " + live + " [" + n + "]"),
-              lines.end()) << n;
-    EXPECT_NE(std::find(lines.begin(), lines.end(), "dir-deploy " + live), lines.end()) << n;
+    EXPECT_NE(std::find(lines.begin(), lines.end(),
+                        "deploy " + live + " [" + n + "]"),
+              lines.end())
+        << n;
+    EXPECT_NE(std::find(lines.begin(), lines.end(), "dir-deploy " + live),
+              lines.end())
+        << n;
     EXPECT_NE(lines.back().find(n), std::string::npos);
   }
   EXPECT_NE(lines.back().find("] []"), std::string::npos) << lines.back();
 
   // Nothing due for the fresh one alone: no hooks at all.
   fs::remove(log_);
-  r = Renew({"--cert-name", "fresh.example.com", "--pre-hook", "echo pre >> " + log_});
+  r = Renew({"--cert-name", "fresh.example.com", "--pre-hook",
+             "echo pre >> " + log_});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_FALSE(fs::exists(log_));
   EXPECT_EQ(cli_.Version("fresh.example.com"), 1);
 }
 
 TEST_F(RenewTest, BrokenLineagesAreIsolatedAndTheRunFails) {
-  for (const char* n : {"ok.example.com", "garbage.example.com", "unreachable.example.com"})
+  for (const char* n :
+       {"ok.example.com", "garbage.example.com", "unreachable.example.com"})
     Issue(n);
-  for (const char* n : {"ok.example.com", "unreachable.example.com"}) MakeDue(n);
-  std::ofstream(cli_.config() + "/renewal/garbage.example.com.conf", std::ios::trunc)
+  for (const char* n : {"ok.example.com", "unreachable.example.com"})
+    MakeDue(n);
+  std::ofstream(cli_.config() + "/renewal/garbage.example.com.conf",
+                std::ios::trunc)
       << "[[[ this is not a renewal conf\n";
   // Our responder will listen where Pebble does not look: validation fails.
-  EditConf("unreachable.example.com", "http01_port = " + std::to_string(pebble_->http_port()),
+  EditConf("unreachable.example.com",
+           "http01_port = " + std::to_string(pebble_->http_port()),
            "http01_port = " + std::to_string(FreeLoopbackPort()));
-  std::string before =
-      ReadFileOrEmpty(cli_.config() + "/live/unreachable.example.com/fullchain.pem");
+  std::string before = ReadFileOrEmpty(
+      cli_.config() + "/live/unreachable.example.com/fullchain.pem");
 
   RunResult r = Renew({"--json"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
@@ -115,18 +129,22 @@ TEST_F(RenewTest, BrokenLineagesAreIsolatedAndTheRunFails) {
   EXPECT_EQ(j["renewed"][0]["name"], "ok.example.com");
   ASSERT_EQ(j["failed"].size(), 2u) << j.dump();
   std::string failures = j["failed"].dump();
-  EXPECT_NE(failures.find("validation of unreachable.example.com failed"), std::string::npos)
+  EXPECT_NE(failures.find("validation of unreachable.example.com failed"),
+            std::string::npos)
       << failures;
-  EXPECT_NE(failures.find("garbage.example.com"), std::string::npos) << failures;
+  EXPECT_NE(failures.find("garbage.example.com"), std::string::npos)
+      << failures;
   EXPECT_EQ(cli_.Version("ok.example.com"), 2);
   EXPECT_EQ(cli_.Version("unreachable.example.com"), 1);
-  EXPECT_EQ(ReadFileOrEmpty(cli_.config() + "/live/unreachable.example.com/fullchain.pem"),
+  EXPECT_EQ(ReadFileOrEmpty(cli_.config() +
+                            "/live/unreachable.example.com/fullchain.pem"),
             before);
 }
 
 TEST_F(RenewTest, TwoRunsStartedTogetherLeaveEveryLineageConsistent) {
   std::vector<std::string> names;
-  for (int i = 0; i < 4; ++i) names.push_back("together" + std::to_string(i) + ".example.com");
+  for (int i = 0; i < 4; ++i)
+    names.push_back("together" + std::to_string(i) + ".example.com");
   for (const auto& n : names) {
     Issue(n);
     MakeDue(n);
@@ -137,11 +155,13 @@ TEST_F(RenewTest, TwoRunsStartedTogetherLeaveEveryLineageConsistent) {
   // Either the lock turned one away, or they ran one after the other.
   for (const RunResult* r : {&a, &b}) {
     if (r->exit_code != 0) {
-      EXPECT_NE(r->err.find("another certpilot is already running"), std::string::npos)
+      EXPECT_NE(r->err.find("another certpilot is already running"),
+                std::string::npos)
           << r->Describe();
     }
   }
-  EXPECT_TRUE(a.exit_code == 0 || b.exit_code == 0) << a.Describe() << b.Describe();
+  EXPECT_TRUE(a.exit_code == 0 || b.exit_code == 0)
+      << a.Describe() << b.Describe();
   for (const auto& n : names) {
     EXPECT_EQ(cli_.CheckLineage(n), "") << n;
     EXPECT_GE(cli_.Version(n), 2) << n;
@@ -155,18 +175,21 @@ TEST_F(RenewTest, DryRunChangesNothing) {
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(cli_.Version("dry.example.com"), 1);
   EXPECT_FALSE(fs::exists(log_));
-  EXPECT_FALSE(fs::exists(cli_.config() + "/archive/dry.example.com/cert2.pem"));
+  EXPECT_FALSE(
+      fs::exists(cli_.config() + "/archive/dry.example.com/cert2.pem"));
 }
 
 TEST_F(RenewTest, ForceRenewalAndOverridesAreStored) {
   Issue("force.example.com");
-  RunResult r = Renew({"--force-renewal", "--cert-name", "force.example.com", "--key-type",
-                       "rsa", "--rsa-key-size", "2048"});
+  RunResult r = Renew({"--force-renewal", "--cert-name", "force.example.com",
+                       "--key-type", "rsa", "--rsa-key-size", "2048"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(cli_.Version("force.example.com"), 2);
-  std::string conf = ReadFileOrEmpty(cli_.config() + "/renewal/force.example.com.conf");
+  std::string conf =
+      ReadFileOrEmpty(cli_.config() + "/renewal/force.example.com.conf");
   EXPECT_NE(conf.find("key_type = rsa"), std::string::npos) << conf;
-  RunResult list = cli_.Run("certificates", {"--json", "--cert-name", "force.example.com"});
+  RunResult list =
+      cli_.Run("certificates", {"--json", "--cert-name", "force.example.com"});
   EXPECT_EQ(nlohmann::json::parse(list.out)[0]["key_type"], "rsa-2048");
 }
 

@@ -60,20 +60,22 @@ class Sockets {
   std::vector<int> fds_;
 };
 
-TEST(ResponderAbuseTest, ValidationSucceedsBehind500IdleAndSlowlorisConnections) {
+TEST(ResponderAbuseTest,
+     ValidationSucceedsBehind500IdleAndSlowlorisConnections) {
   constexpr int kIdle = 250, kSlowloris = 250;
   PebbleFixture pebble;
   CliHarness cli(pebble);
   std::vector<std::string> argv{CERTPILOT_BINARY, "certonly"};
   for (const std::string& a : cli.CommonArgs()) argv.push_back(a);
-  for (const char* a : {"--standalone", "--agree-tos", "-m", "admin@example.com",
-                        "--http-01-address", "127.0.0.1", "-d", "flooded.example.com",
-                        "--http-01-port"})
+  for (const char* a : {"--standalone", "--agree-tos", "-m",
+                        "admin@example.com", "--http-01-address", "127.0.0.1",
+                        "-d", "flooded.example.com", "--http-01-port"})
     argv.push_back(a);
   argv.push_back(std::to_string(pebble.http_port()));
 
   StraceProcess run(argv, {"clone3", "signal=SIGSTOP", 1});
-  const std::string stopped = run.WaitForTrace("--- stopped by SIGSTOP ---", 60s);
+  const std::string stopped =
+      run.WaitForTrace("--- stopped by SIGSTOP ---", 60s);
   ASSERT_NE(stopped, "") << "certpilot never reached its responder thread:\n"
                          << run.Wait().result.Describe();
   const pid_t pid = StraceProcess::PidOf(stopped);
@@ -88,7 +90,8 @@ TEST(ResponderAbuseTest, ValidationSucceedsBehind500IdleAndSlowlorisConnections)
   }
   for (int i = kIdle; i < kIdle + kSlowloris; ++i) {
     // Headers that never end, in two dribbles.
-    const std::string part = "GET /.well-known/acme-challenge/x HTTP/1.1\r\nHost: a\r\nX-";
+    const std::string part =
+        "GET /.well-known/acme-challenge/x HTTP/1.1\r\nHost: a\r\nX-";
     ASSERT_EQ(send(clients[i], part.data(), part.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(part.size()));
     ASSERT_EQ(send(clients[i], "Y", 1, MSG_NOSIGNAL), 1);

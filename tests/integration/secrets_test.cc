@@ -26,19 +26,22 @@ namespace {
 namespace fs = std::filesystem;
 
 // 32 bytes, base64url, as a CA hands it out.
-constexpr char kEabKey[] = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
+constexpr char kEabKey[] =
+    "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
 
 // Needles for a PEM private key: its whole base64 body on one line, and
 // each base64 line that holds private material, i.e. is not also in the
 // certificate `public_pem` (an EC key's last line can be all public key).
-std::vector<std::string> KeyNeedles(const std::string& pem, const std::string& public_pem) {
+std::vector<std::string> KeyNeedles(const std::string& pem,
+                                    const std::string& public_pem) {
   std::vector<std::string> out;
   std::string body;
   std::istringstream lines(pem);
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("-----", 0) == 0) continue;
     body += line;
-    if (line.size() >= 16 && public_pem.find(line) == std::string::npos) out.push_back(line);
+    if (line.size() >= 16 && public_pem.find(line) == std::string::npos)
+      out.push_back(line);
   }
   out.push_back(body);
   return out;
@@ -58,15 +61,36 @@ TEST(SecretsTest, KeysNeverLeaveTheirOwnFiles) {
   };
   // The HMAC key reaches certpilot through its environment, as from a
   // systemd unit's Environment=: hooks must not inherit it.
-  const std::map<std::string, std::string> env{{"CERTPILOT_EAB_HMAC_KEY", kEabKey}};
-  std::vector<std::string> certonly{"certonly", "-v", "-v", "--standalone", "--agree-tos",
-                                    "-m", "admin@example.com", "--http-01-address", "127.0.0.1",
-                                    "--http-01-port", std::to_string(ca.http_port()),
-                                    "--eab-kid", "kid-1", "-d", "secret.example.com",
-                                    "--deploy-hook", dump("certonly-deploy")};
-  std::vector<std::string> renew{"renew", "-v", "-v", "--force-renewal",
-                                 "--no-random-sleep-on-renew", "--pre-hook", dump("pre"),
-                                 "--post-hook", dump("post"), "--deploy-hook", dump("deploy")};
+  const std::map<std::string, std::string> env{
+      {"CERTPILOT_EAB_HMAC_KEY", kEabKey}};
+  std::vector<std::string> certonly{"certonly",
+                                    "-v",
+                                    "-v",
+                                    "--standalone",
+                                    "--agree-tos",
+                                    "-m",
+                                    "admin@example.com",
+                                    "--http-01-address",
+                                    "127.0.0.1",
+                                    "--http-01-port",
+                                    std::to_string(ca.http_port()),
+                                    "--eab-kid",
+                                    "kid-1",
+                                    "-d",
+                                    "secret.example.com",
+                                    "--deploy-hook",
+                                    dump("certonly-deploy")};
+  std::vector<std::string> renew{"renew",
+                                 "-v",
+                                 "-v",
+                                 "--force-renewal",
+                                 "--no-random-sleep-on-renew",
+                                 "--pre-hook",
+                                 dump("pre"),
+                                 "--post-hook",
+                                 dump("post"),
+                                 "--deploy-hook",
+                                 dump("deploy")};
   std::vector<RunResult> runs;
   for (const auto* args : {&certonly, &renew}) {
     std::vector<std::string> argv{CERTPILOT_BINARY, (*args)[0]};
@@ -87,16 +111,20 @@ TEST(SecretsTest, KeysNeverLeaveTheirOwnFiles) {
     const std::string n = std::to_string(v);
     const std::string key = archive + "/privkey" + n + ".pem";
     for (const std::string& needle :
-         KeyNeedles(ReadFileOrEmpty(key), ReadFileOrEmpty(archive + "/fullchain" + n + ".pem")))
+         KeyNeedles(ReadFileOrEmpty(key),
+                    ReadFileOrEmpty(archive + "/fullchain" + n + ".pem")))
       owner[needle] = key;
   }
   std::string account_key;
-  for (const auto& e : fs::recursive_directory_iterator(cli.config() + "/accounts"))
+  for (const auto& e :
+       fs::recursive_directory_iterator(cli.config() + "/accounts"))
     if (e.path().filename() == "private_key.json") account_key = e.path();
   ASSERT_NE(account_key, "");
-  const nlohmann::json jwk = nlohmann::json::parse(ReadFileOrEmpty(account_key));
+  const nlohmann::json jwk =
+      nlohmann::json::parse(ReadFileOrEmpty(account_key));
   for (const char* member : {"d", "p", "q", "dp", "dq", "qi"})
-    if (jwk.contains(member)) owner[jwk[member].get<std::string>()] = account_key;
+    if (jwk.contains(member))
+      owner[jwk[member].get<std::string>()] = account_key;
   ASSERT_TRUE(jwk.contains("d")) << jwk.dump();
   owner[kEabKey] = "";  // in no file at all
   ASSERT_GE(owner.size(), 4u);
@@ -125,7 +153,8 @@ TEST(SecretsTest, KeysNeverLeaveTheirOwnFiles) {
     for (const auto& [where, text] : places) {
       if (where == own) continue;
       EXPECT_EQ(text.find(needle), std::string::npos)
-          << "a secret (" << (own.empty() ? "the EAB key" : own) << ") is in " << where;
+          << "a secret (" << (own.empty() ? "the EAB key" : own) << ") is in "
+          << where;
     }
   }
   // Log files, if certpilot writes any, are for root only.

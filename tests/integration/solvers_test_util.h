@@ -6,13 +6,12 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
@@ -54,8 +53,10 @@ class AcmeSession {
     std::vector<acme::Identifier> identifiers;
     for (const std::string& n : names) identifiers.push_back({"dns", n});
     issuance::ObtainRequest request{
-        identifiers, crypto::PrivateKey::Generate({}), solvers, "", "", "",
-        false, std::nullopt};
+        identifiers, crypto::PrivateKey::Generate({}),
+        solvers,     "",
+        "",          "",
+        false,       std::nullopt};
     acme::RetryPolicy policy;
     policy.poll_deadline = std::chrono::seconds(60);
     return issuance::Obtain(client_, clock_, request, policy);

@@ -29,7 +29,8 @@ class CliHarness {
   // --config-dir/--work-dir/--logs-dir, --server, --ca-bundle, -n.
   std::vector<std::string> CommonArgs() const;
   // certpilot SUBCOMMAND COMMON... EXTRA...
-  RunResult Run(const std::string& subcommand, const std::vector<std::string>& extra) const;
+  RunResult Run(const std::string& subcommand,
+                const std::vector<std::string>& extra) const;
   // certonly --standalone on the port Pebble validates, with registration
   // flags, plus `extra`.
   RunResult Certonly(const std::vector<std::string>& extra) const;

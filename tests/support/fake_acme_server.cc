@@ -44,10 +44,12 @@ http::Response Json(int status, const json& body) {
   return r;
 }
 
-http::Response Problem(int status, const std::string& type, const std::string& detail) {
-  http::Response r = Json(status, {{"type", "urn:ietf:params:acme:error:" + type},
-                                   {"detail", detail},
-                                   {"status", status}});
+http::Response Problem(int status, const std::string& type,
+                       const std::string& detail) {
+  http::Response r =
+      Json(status, {{"type", "urn:ietf:params:acme:error:" + type},
+                    {"detail", detail},
+                    {"status", status}});
   r.headers[0].second = "application/problem+json";
   return r;
 }
@@ -62,7 +64,8 @@ PkeyPtr KeyFromJwk(const json& jwk) {
     type = "EC";
     std::string crv = jwk.value("crv", "");
     OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-                                    crv == "P-384" ? "secp384r1" : "prime256v1", 0);
+                                    crv == "P-384" ? "secp384r1" : "prime256v1",
+                                    0);
     point = "\x04" + Base64UrlDecode(jwk.value("x", "")).value_or("") +
             Base64UrlDecode(jwk.value("y", "")).value_or("");
     OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(),
@@ -71,8 +74,10 @@ PkeyPtr KeyFromJwk(const json& jwk) {
     type = "RSA";
     std::string nb = Base64UrlDecode(jwk.value("n", "")).value_or("");
     std::string eb = Base64UrlDecode(jwk.value("e", "")).value_or("");
-    n.reset(BN_bin2bn(reinterpret_cast<const unsigned char*>(nb.data()), int(nb.size()), nullptr));
-    e.reset(BN_bin2bn(reinterpret_cast<const unsigned char*>(eb.data()), int(eb.size()), nullptr));
+    n.reset(BN_bin2bn(reinterpret_cast<const unsigned char*>(nb.data()),
+                      int(nb.size()), nullptr));
+    e.reset(BN_bin2bn(reinterpret_cast<const unsigned char*>(eb.data()),
+                      int(eb.size()), nullptr));
     OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n.get());
     OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e.get());
   } else {
@@ -98,8 +103,11 @@ bool VerifyJws(EVP_PKEY* key, const std::string& alg, const std::string& input,
     size_t half = alg == "ES256" ? 32 : 48;
     if (sig.size() != 2 * half) return false;
     ECDSA_SIG* es = ECDSA_SIG_new();
-    BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data()), int(half), nullptr);
-    BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data() + half), int(half), nullptr);
+    BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data()),
+                          int(half), nullptr);
+    BIGNUM* s =
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data() + half),
+                  int(half), nullptr);
     ECDSA_SIG_set0(es, r, s);
     unsigned char* der = nullptr;
     int len = i2d_ECDSA_SIG(es, &der);
@@ -110,11 +118,12 @@ bool VerifyJws(EVP_PKEY* key, const std::string& alg, const std::string& input,
     return false;
   }
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, key) == 1 &&
-            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()),
-                             sig.size(),
-                             reinterpret_cast<const unsigned char*>(input.data()),
-                             input.size()) == 1;
+  bool ok =
+      EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, key) == 1 &&
+      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()),
+                       sig.size(),
+                       reinterpret_cast<const unsigned char*>(input.data()),
+                       input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   return ok;
 }
@@ -131,7 +140,8 @@ std::string PemOf(X509* cert) {
 
 void SetName(X509_NAME* name, const char* cn) {
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>(cn), -1, -1,
+                             0);
 }
 
 }  // namespace
@@ -188,7 +198,8 @@ struct FakeAcmeServer::Impl {
   std::string Issue(const std::string& csr_der, std::chrono::seconds validity,
                     std::chrono::seconds offset,
                     const std::function<void(X509*)>& edit) {
-    const unsigned char* p = reinterpret_cast<const unsigned char*>(csr_der.data());
+    const unsigned char* p =
+        reinterpret_cast<const unsigned char*>(csr_der.data());
     X509_REQ* req = d2i_X509_REQ(nullptr, &p, long(csr_der.size()));
     if (!req) return "";
     EVP_PKEY* pub = X509_REQ_get0_pubkey(req);
@@ -199,12 +210,14 @@ struct FakeAcmeServer::Impl {
     X509Ptr cert(X509_new());
     X509_set_version(cert.get(), 2);
     std::string serial = RandomToken(12);
-    BIGNUM* bn = BN_bin2bn(reinterpret_cast<const unsigned char*>(serial.data()), 8, nullptr);
+    BIGNUM* bn = BN_bin2bn(
+        reinterpret_cast<const unsigned char*>(serial.data()), 8, nullptr);
     BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
     BN_free(bn);
     X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
     X509_gmtime_adj(X509_getm_notBefore(cert.get()), long(offset.count()));
-    X509_gmtime_adj(X509_getm_notAfter(cert.get()), long((offset + validity).count()));
+    X509_gmtime_adj(X509_getm_notAfter(cert.get()),
+                    long((offset + validity).count()));
     X509_set_pubkey(cert.get(), pub);
     STACK_OF(X509_EXTENSION)* exts = X509_REQ_get_extensions(req);
     for (int i = 0; exts && i < sk_X509_EXTENSION_num(exts); ++i)
@@ -214,8 +227,11 @@ struct FakeAcmeServer::Impl {
     // identifies certificates by it.
     AUTHORITY_KEYID* akid = AUTHORITY_KEYID_new();
     akid->keyid = ASN1_OCTET_STRING_new();
-    ASN1_OCTET_STRING_set(akid->keyid, reinterpret_cast<const unsigned char*>("fake-ca-key-id-0001"), 19);
-    X509_add1_ext_i2d(cert.get(), NID_authority_key_identifier, akid, 0, X509V3_ADD_DEFAULT);
+    ASN1_OCTET_STRING_set(
+        akid->keyid,
+        reinterpret_cast<const unsigned char*>("fake-ca-key-id-0001"), 19);
+    X509_add1_ext_i2d(cert.get(), NID_authority_key_identifier, akid, 0,
+                      X509V3_ADD_DEFAULT);
     AUTHORITY_KEYID_free(akid);
     if (edit) edit(cert.get());
     X509_sign(cert.get(), ca_key.get(), EVP_sha256());
@@ -250,10 +266,12 @@ size_t FakeAcmeServer::accounts() const {
 std::string FakeAcmeServer::AccountStatus(const std::string& url) const {
   std::lock_guard<std::mutex> l(mu_);
   auto it = impl_->account_objects.find(url);
-  return it == impl_->account_objects.end() ? "" : it->second.value("status", "");
+  return it == impl_->account_objects.end() ? ""
+                                            : it->second.value("status", "");
 }
 
-std::optional<int> FakeAcmeServer::RevocationReason(const std::string& cert_pem) const {
+std::optional<int> FakeAcmeServer::RevocationReason(
+    const std::string& cert_pem) const {
   std::lock_guard<std::mutex> l(mu_);
   auto it = impl_->revoked.find(cert_pem);
   if (it == impl_->revoked.end()) return std::nullopt;
@@ -265,7 +283,9 @@ std::vector<std::string> FakeAcmeServer::OrderedProfiles() const {
   return impl_->ordered_profiles;
 }
 
-std::string FakeAcmeServer::CaCertificatePem() const { return PemOf(impl_->ca_cert.get()); }
+std::string FakeAcmeServer::CaCertificatePem() const {
+  return PemOf(impl_->ca_cert.get());
+}
 
 http::Response FakeAcmeServer::Do(const http::Request& req) {
   std::lock_guard<std::mutex> l(mu_);
@@ -298,7 +318,8 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     if (eab_required) d["meta"]["externalAccountRequired"] = true;
     if (!profiles.empty()) d["meta"]["profiles"] = profiles;
     for (auto& [k, v] : directory_extra) d[k] = v;
-    if (req.method != "GET") s.violations.push_back("directory fetched with " + req.method);
+    if (req.method != "GET")
+      s.violations.push_back("directory fetched with " + req.method);
     s.requests.push_back(rec);
     http::Response r = Json(200, d);  // RFC 8555 §7.1.1: no Replay-Nonce here
     if (tamper) tamper(req, r);
@@ -309,7 +330,8 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     r.status = req.method == "HEAD" ? 200 : 204;
     return finish(r);
   }
-  if (StartsWith(path, "/renewal-info/") && req.method == "GET" && renewal_window) {
+  if (StartsWith(path, "/renewal-info/") && req.method == "GET" &&
+      renewal_window) {
     auto fmt = [](std::chrono::system_clock::time_point t) {
       std::time_t secs = std::chrono::system_clock::to_time_t(t);
       char buf[32];
@@ -319,7 +341,8 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     http::Response r = Json(200, {{"suggestedWindow",
                                    {{"start", fmt(renewal_window->first)},
                                     {"end", fmt(renewal_window->second)}}}});
-    if (renewal_retry_after) r.headers.push_back({"Retry-After", *renewal_retry_after});
+    if (renewal_retry_after)
+      r.headers.push_back({"Retry-After", *renewal_retry_after});
     s.requests.push_back(rec);
     return r;
   }
@@ -331,8 +354,10 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
   // --- JWS checks (RFC 8555 §6.2–§6.5) ---
   bool content_type_ok = false;
   for (auto& [k, v] : req.headers)
-    if (ToLower(k) == "content-type" && v == "application/jose+json") content_type_ok = true;
-  if (!content_type_ok) s.violations.push_back("POST " + path + " without application/jose+json");
+    if (ToLower(k) == "content-type" && v == "application/jose+json")
+      content_type_ok = true;
+  if (!content_type_ok)
+    s.violations.push_back("POST " + path + " without application/jose+json");
   json jws = json::parse(req.body, nullptr, false);
   if (jws.is_discarded() || !jws.is_object()) {
     s.violations.push_back("POST " + path + " body is not JSON");
@@ -348,12 +373,16 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     return finish(Problem(400, "malformed", "bad header"));
   }
   if (header.value("url", "") != req.url)
-    s.violations.push_back("url header " + header.value("url", "") + " != " + req.url);
+    s.violations.push_back("url header " + header.value("url", "") +
+                           " != " + req.url);
   bool has_jwk = header.contains("jwk"), has_kid = header.contains("kid");
-  if (has_jwk == has_kid) s.violations.push_back("POST " + path + ": need exactly one of jwk/kid");
+  if (has_jwk == has_kid)
+    s.violations.push_back("POST " + path + ": need exactly one of jwk/kid");
   std::string nonce = header.value("nonce", "");
   bool nonce_ok = s.issued_nonces.erase(nonce) == 1;
-  if (!nonce_ok) s.violations.push_back("POST " + path + ": nonce not issued or reused: " + nonce);
+  if (!nonce_ok)
+    s.violations.push_back("POST " + path +
+                           ": nonce not issued or reused: " + nonce);
   EVP_PKEY* key = nullptr;
   PkeyPtr jwk_key;
   std::string kid;
@@ -379,7 +408,8 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     return finish(Problem(400, "badNonce", "scripted bad nonce"));
   }
   if (!nonce_ok) return finish(Problem(400, "badNonce", "unknown nonce"));
-  json payload = rec.payload.empty() ? json() : json::parse(rec.payload, nullptr, false);
+  json payload =
+      rec.payload.empty() ? json() : json::parse(rec.payload, nullptr, false);
   bool post_as_get = rec.payload.empty();
 
   if (path == "/new-account") {
@@ -392,29 +422,40 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
       return finish(r);
     }
     if (payload.value("onlyReturnExisting", false))
-      return finish(Problem(400, "accountDoesNotExist", "no account for this key"));
+      return finish(
+          Problem(400, "accountDoesNotExist", "no account for this key"));
     if (!payload.value("termsOfServiceAgreed", false))
-      return finish(Problem(403, "userActionRequired", "must agree to terms of service"));
+      return finish(
+          Problem(403, "userActionRequired", "must agree to terms of service"));
     if (eab_required) {
       if (!payload.contains("externalAccountBinding"))
-        return finish(Problem(403, "externalAccountRequired", "this CA requires an external account binding"));
+        return finish(Problem(403, "externalAccountRequired",
+                              "this CA requires an external account binding"));
       const json& eab = payload["externalAccountBinding"];
-      json eh = json::parse(Base64UrlDecode(eab.value("protected", "")).value_or(""), nullptr, false);
+      json eh =
+          json::parse(Base64UrlDecode(eab.value("protected", "")).value_or(""),
+                      nullptr, false);
       std::string kid_eab = eh.is_object() ? eh.value("kid", "") : "";
       auto key_it = eab_keys.find(kid_eab);
-      std::string input = eab.value("protected", "") + "." + eab.value("payload", "");
-      bool ok = key_it != eab_keys.end() && eh.value("alg", "") == "HS256" &&
-                !eh.contains("nonce") && eh.value("url", "") == req.url &&
-                json::parse(Base64UrlDecode(eab.value("payload", "")).value_or(""), nullptr, false) == header["jwk"];
+      std::string input =
+          eab.value("protected", "") + "." + eab.value("payload", "");
+      bool ok =
+          key_it != eab_keys.end() && eh.value("alg", "") == "HS256" &&
+          !eh.contains("nonce") && eh.value("url", "") == req.url &&
+          json::parse(Base64UrlDecode(eab.value("payload", "")).value_or(""),
+                      nullptr, false) == header["jwk"];
       if (ok) {
         unsigned char mac[EVP_MAX_MD_SIZE];
         unsigned int mac_len = 0;
         HMAC(EVP_sha256(), key_it->second.data(), int(key_it->second.size()),
-             reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &mac_len);
+             reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+             mac, &mac_len);
         ok = Base64UrlDecode(eab.value("signature", "")).value_or("") ==
              std::string(reinterpret_cast<char*>(mac), mac_len);
       }
-      if (!ok) return finish(Problem(403, "unauthorized", "external account binding does not verify"));
+      if (!ok)
+        return finish(Problem(403, "unauthorized",
+                              "external account binding does not verify"));
     }
     std::string url = base_ + "/acct/" + std::to_string(s.next_id++);
     s.account_keys[url] = std::move(jwk_key);
@@ -427,7 +468,8 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     return finish(r);
   }
   if (path == "/revoke") {
-    std::string der = Base64UrlDecode(payload.value("certificate", "")).value_or("");
+    std::string der =
+        Base64UrlDecode(payload.value("certificate", "")).value_or("");
     const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
     X509Ptr cert(d2i_X509(nullptr, &p, long(der.size())));
     std::string pem = cert ? PemOf(cert.get()) : "";
@@ -437,8 +479,10 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     if (!known) return finish(Problem(404, "malformed", "unknown certificate"));
     // §7.6: with jwk, the key must be the certificate's own.
     if (has_jwk && EVP_PKEY_eq(X509_get0_pubkey(cert.get()), key) != 1)
-      return finish(Problem(403, "unauthorized", "key does not match the certificate"));
-    if (s.revoked.count(pem)) return finish(Problem(400, "alreadyRevoked", "already revoked"));
+      return finish(
+          Problem(403, "unauthorized", "key does not match the certificate"));
+    if (s.revoked.count(pem))
+      return finish(Problem(400, "alreadyRevoked", "already revoked"));
     int reason = payload.value("reason", 0);
     if (reason == 2 || reason < 0 || reason > 10)
       return finish(Problem(400, "badRevocationReason", "bad reason"));
@@ -447,27 +491,38 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     r.status = 200;
     return finish(r);
   }
-  if (has_jwk) s.violations.push_back("POST " + path + " signed with jwk, must use kid");
+  if (has_jwk)
+    s.violations.push_back("POST " + path + " signed with jwk, must use kid");
   if (s.account_objects[kid].value("status", "") == "deactivated")
     return finish(Problem(401, "unauthorized", "account is deactivated"));
   if (StartsWith(path, "/acct/")) {
-    if (req.url != kid) return finish(Problem(403, "unauthorized", "not your account"));
+    if (req.url != kid)
+      return finish(Problem(403, "unauthorized", "not your account"));
     json& acct = s.account_objects[kid];
-    if (payload.is_object() && payload.contains("contact")) acct["contact"] = payload["contact"];
-    if (payload.is_object() && payload.value("status", "") == "deactivated") acct["status"] = "deactivated";
+    if (payload.is_object() && payload.contains("contact"))
+      acct["contact"] = payload["contact"];
+    if (payload.is_object() && payload.value("status", "") == "deactivated")
+      acct["status"] = "deactivated";
     return finish(Json(200, acct));
   }
   if (path == "/key-change") {
     // RFC 8555 §7.3.5: the inner JWS is signed by the new key, names the
     // account and the old key, and has the same url.
-    json ih = json::parse(Base64UrlDecode(payload.value("protected", "")).value_or(""), nullptr, false);
-    json ip = json::parse(Base64UrlDecode(payload.value("payload", "")).value_or(""), nullptr, false);
-    PkeyPtr new_key = ih.is_object() && ih.contains("jwk") ? KeyFromJwk(ih["jwk"]) : nullptr;
-    bool ok = new_key && !ih.contains("nonce") && ih.value("url", "") == req.url &&
-              ip.is_object() && ip.value("account", "") == kid &&
-              VerifyJws(new_key.get(), ih.value("alg", ""),
-                        payload.value("protected", "") + "." + payload.value("payload", ""),
-                        Base64UrlDecode(payload.value("signature", "")).value_or(""));
+    json ih = json::parse(
+        Base64UrlDecode(payload.value("protected", "")).value_or(""), nullptr,
+        false);
+    json ip =
+        json::parse(Base64UrlDecode(payload.value("payload", "")).value_or(""),
+                    nullptr, false);
+    PkeyPtr new_key =
+        ih.is_object() && ih.contains("jwk") ? KeyFromJwk(ih["jwk"]) : nullptr;
+    bool ok =
+        new_key && !ih.contains("nonce") && ih.value("url", "") == req.url &&
+        ip.is_object() && ip.value("account", "") == kid &&
+        VerifyJws(
+            new_key.get(), ih.value("alg", ""),
+            payload.value("protected", "") + "." + payload.value("payload", ""),
+            Base64UrlDecode(payload.value("signature", "")).value_or(""));
     if (ok) {
       // oldKey must be the account's current key.
       std::string old_thumb;
@@ -491,7 +546,8 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     Impl::OrderState order;
     order.identifiers = payload["identifiers"];
     s.ordered_profiles.push_back(payload.value("profile", ""));
-    if (payload.contains("profile") && !profiles.count(payload.value("profile", "")))
+    if (payload.contains("profile") &&
+        !profiles.count(payload.value("profile", "")))
       return finish(Problem(400, "invalidProfile", "unknown profile"));
     for (const json& id : order.identifiers) {
       Impl::Authz a;
@@ -511,7 +567,8 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     int oid = s.next_id++;
     s.orders[oid] = order;
     std::string url = base_ + "/order/" + std::to_string(oid);
-    json o = {{"status", order.status}, {"identifiers", order.identifiers},
+    json o = {{"status", order.status},
+              {"identifiers", order.identifiers},
               {"finalize", base_ + "/finalize/" + std::to_string(oid)},
               {"authorizations", json::array()}};
     for (int aid : order.authz_ids)
@@ -521,22 +578,31 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     return finish(r);
   }
 
-  auto id_of = [&](const std::string& prefix) { return std::stoi(path.substr(prefix.size())); };
+  auto id_of = [&](const std::string& prefix) {
+    return std::stoi(path.substr(prefix.size()));
+  };
   auto authz_json = [&](int aid) {
     Impl::Authz& a = s.authzs[aid];
     json chals = json::array();
     std::string cbase = base_ + "/chall/" + std::to_string(aid);
-    std::string cstatus = a.status == "valid" ? "valid" : a.status == "invalid" ? "invalid" : "pending";
+    std::string cstatus = a.status == "valid"     ? "valid"
+                          : a.status == "invalid" ? "invalid"
+                                                  : "pending";
     if (!a.wildcard)
-      chals.push_back({{"type", "http-01"}, {"url", cbase + "/http-01"},
-                       {"status", cstatus}, {"token", a.token}});
-    chals.push_back({{"type", "dns-01"}, {"url", cbase + "/dns-01"},
-                     {"status", cstatus}, {"token", a.token}});
+      chals.push_back({{"type", "http-01"},
+                       {"url", cbase + "/http-01"},
+                       {"status", cstatus},
+                       {"token", a.token}});
+    chals.push_back({{"type", "dns-01"},
+                     {"url", cbase + "/dns-01"},
+                     {"status", cstatus},
+                     {"token", a.token}});
     if (a.status == "invalid")
       chals[0]["error"] = {{"type", "urn:ietf:params:acme:error:connection"},
                            {"detail", "scripted failure for " + a.value}};
     json j = {{"identifier", {{"type", a.identifier_type}, {"value", a.value}}},
-              {"status", a.status}, {"challenges", chals}};
+              {"status", a.status},
+              {"challenges", chals}};
     if (a.wildcard) j["wildcard"] = true;
     return j;
   };
@@ -548,20 +614,25 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
         all_valid &= s.authzs[aid].status == "valid";
         any_invalid |= s.authzs[aid].status == "invalid";
       }
-      if (any_invalid) o.status = "invalid";
-      else if (all_valid) o.status = "ready";
+      if (any_invalid)
+        o.status = "invalid";
+      else if (all_valid)
+        o.status = "ready";
     }
-    json j = {{"status", o.status}, {"identifiers", o.identifiers},
+    json j = {{"status", o.status},
+              {"identifiers", o.identifiers},
               {"finalize", base_ + "/finalize/" + std::to_string(oid)},
               {"authorizations", json::array()}};
     for (int aid : o.authz_ids)
       j["authorizations"].push_back(base_ + "/authz/" + std::to_string(aid));
-    if (o.cert_id) j["certificate"] = base_ + "/cert/" + std::to_string(o.cert_id);
+    if (o.cert_id)
+      j["certificate"] = base_ + "/cert/" + std::to_string(o.cert_id);
     return j;
   };
 
   if (StartsWith(path, "/authz/")) {
-    if (!post_as_get) s.violations.push_back("authorization fetch with a payload");
+    if (!post_as_get)
+      s.violations.push_back("authorization fetch with a payload");
     int aid = id_of("/authz/");
     Impl::Authz& a = s.authzs[aid];
     http::Response r;
@@ -579,11 +650,14 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
   if (StartsWith(path, "/chall/")) {
     int aid = std::stoi(path.substr(7, path.find('/', 7) - 7));
     Impl::Authz& a = s.authzs[aid];
-    if (!payload.is_object()) s.violations.push_back("challenge response payload is not {}");
+    if (!payload.is_object())
+      s.violations.push_back("challenge response payload is not {}");
     a.answered = true;
     a.polls_left = pending_polls;
     std::string type = path.substr(path.rfind('/') + 1);
-    return finish(Json(200, {{"type", type}, {"url", req.url}, {"status", "processing"},
+    return finish(Json(200, {{"type", type},
+                             {"url", req.url},
+                             {"status", "processing"},
                              {"token", a.token}}));
   }
   if (StartsWith(path, "/order/")) {
@@ -594,10 +668,12 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     int oid = id_of("/finalize/");
     json o = order_json(oid);
     if (s.orders[oid].status != "ready")
-      return finish(Problem(403, "orderNotReady", "order is " + s.orders[oid].status));
+      return finish(
+          Problem(403, "orderNotReady", "order is " + s.orders[oid].status));
     std::string csr = Base64UrlDecode(payload.value("csr", "")).value_or("");
     std::string chain = s.Issue(csr, validity, not_before_offset, edit_issued);
-    if (chain.empty()) return finish(Problem(400, "badCSR", "CSR does not verify"));
+    if (chain.empty())
+      return finish(Problem(400, "badCSR", "CSR does not verify"));
     int cid = s.next_id++;
     s.certs[cid] = chain;
     s.orders[oid].status = "valid";
@@ -607,7 +683,8 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     return finish(r);
   }
   if (StartsWith(path, "/cert/")) {
-    if (!post_as_get) s.violations.push_back("certificate fetch with a payload");
+    if (!post_as_get)
+      s.violations.push_back("certificate fetch with a payload");
     http::Response r;
     r.status = 200;
     r.headers.push_back({"Content-Type", "application/pem-certificate-chain"});

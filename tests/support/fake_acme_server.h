@@ -12,6 +12,8 @@
 // Faults are scripted through the public knobs. Thread-safe.
 #pragma once
 
+#include <openssl/types.h>
+
 #include <chrono>
 #include <functional>
 #include <map>
@@ -21,8 +23,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <openssl/types.h>
 
 #include "http/http_client.h"
 
@@ -65,7 +65,8 @@ class FakeAcmeServer : public http::HttpClient {
   // When set, the directory offers renewalInfo (RFC 9773) and every
   // certificate gets this suggested window, with this Retry-After.
   std::optional<std::pair<std::chrono::system_clock::time_point,
-                          std::chrono::system_clock::time_point>> renewal_window;
+                          std::chrono::system_clock::time_point>>
+      renewal_window;
   std::optional<std::string> renewal_retry_after;
   // External account binding (RFC 8555 §7.3.4): when true, newAccount needs
   // a binding MACed with eab_keys[kid] (raw key bytes), else

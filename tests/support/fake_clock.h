@@ -10,7 +10,8 @@ namespace certpilot::testing {
 
 class FakeClock : public Clock {
  public:
-  explicit FakeClock(TimePoint start = std::chrono::system_clock::now()) : now_(start) {}
+  explicit FakeClock(TimePoint start = std::chrono::system_clock::now())
+      : now_(start) {}
   TimePoint Now() const override {
     std::lock_guard<std::mutex> l(mu_);
     return now_;

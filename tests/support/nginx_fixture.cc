@@ -50,8 +50,10 @@ std::string FindNginx() {
   for (const char* candidate : {"/usr/sbin/nginx", "/sbin/nginx"}) {
     if (::access(candidate, X_OK) == 0) return candidate;
   }
-  Fail("nginx is not installed (looked in PATH and /usr/sbin); install Debian's nginx-light "
-       "(scripts/deps) — these tests need a real nginx and are never skipped");
+  Fail(
+      "nginx is not installed (looked in PATH and /usr/sbin); install Debian's "
+      "nginx-light "
+      "(scripts/deps) — these tests need a real nginx and are never skipped");
 }
 
 std::string ReadAll(const std::string& path) {
@@ -61,7 +63,9 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
-bool Alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+bool Alive(pid_t pid) {
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
 
 // Reaps `pid` if it is our child and has exited.
 bool ChildExited(pid_t pid) {
@@ -83,7 +87,8 @@ int ConnectLoopback(int port, std::string* error) {
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    *error = "connect 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno);
+    *error = "connect 127.0.0.1:" + std::to_string(port) + ": " +
+             std::strerror(errno);
     ::close(fd);
     return -1;
   }
@@ -91,7 +96,8 @@ int ConnectLoopback(int port, std::string* error) {
 }
 
 std::string Request(const std::string& host, const std::string& path) {
-  return "GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
+  return "GET " + path + " HTTP/1.0\r\nHost: " + host +
+         "\r\nConnection: close\r\n\r\n";
 }
 
 HttpReply ParseReply(const std::string& raw) {
@@ -111,7 +117,8 @@ HttpReply ParseReply(const std::string& raw) {
     const size_t colon = line.find(':');
     if (colon == std::string::npos) continue;
     std::string name = line.substr(0, colon);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     size_t v = colon + 1;
     while (v < line.size() && line[v] == ' ') ++v;
     r.headers[name] = line.substr(v);
@@ -147,11 +154,14 @@ NginxFixture::NginxFixture(int http_port, int https_port)
       http_port_(http_port ? http_port : FreeLoopbackPort()),
       https_port_(https_port ? https_port : FreeLoopbackPort()) {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/certpilot-nginx-XXXXXX";
-  if (::mkdtemp(tmpl.data()) == nullptr) Fail("mkdtemp " + tmpl + ": " + std::strerror(errno));
+  std::string tmpl =
+      std::string(base && *base ? base : "/tmp") + "/certpilot-nginx-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr)
+    Fail("mkdtemp " + tmpl + ": " + std::strerror(errno));
   dir_ = tmpl;
   root_ = dir_ + "/root";
-  for (const char* sub : {"root/sites-enabled", "run", "logs", "tmp"}) fs::create_directories(dir_ + "/" + sub);
+  for (const char* sub : {"root/sites-enabled", "run", "logs", "tmp"})
+    fs::create_directories(dir_ + "/" + sub);
   WriteFile("nginx.conf", MainConf());
 }
 
@@ -163,7 +173,8 @@ NginxFixture::~NginxFixture() {
   }
   const char* keep = std::getenv("CERTPILOT_KEEP_TEST_DIRS");
   if (keep != nullptr && std::string(keep) == "1") {
-    std::cerr << "NginxFixture: keeping " << dir_ << " (CERTPILOT_KEEP_TEST_DIRS=1)\n";
+    std::cerr << "NginxFixture: keeping " << dir_
+              << " (CERTPILOT_KEEP_TEST_DIRS=1)\n";
     return;
   }
   std::error_code ec;
@@ -172,29 +183,47 @@ NginxFixture::~NginxFixture() {
 
 std::string NginxFixture::MainConf(const std::string& http_extra) const {
   const std::string t = dir_ + "/tmp/";
-  return "# Written by NginxFixture: nothing outside " + dir_ + ".\n"
+  return "# Written by NginxFixture: nothing outside " + dir_ +
+         ".\n"
          "worker_processes 1;\n"
-         "pid " + pid_path() + ";\n"
-         "error_log " + error_log_path() + " info;\n"
+         "pid " +
+         pid_path() +
+         ";\n"
+         "error_log " +
+         error_log_path() +
+         " info;\n"
          "\n"
          "events {\n"
          "    worker_connections 64;\n"
          "}\n"
          "\n"
          "http {\n"
-         "    access_log " + dir_ + "/logs/access.log;\n"
-         "    client_body_temp_path " + t + "body;\n"
-         "    proxy_temp_path " + t + "proxy;\n"
-         "    fastcgi_temp_path " + t + "fastcgi;\n"
-         "    uwsgi_temp_path " + t + "uwsgi;\n"
-         "    scgi_temp_path " + t + "scgi;\n"
+         "    access_log " +
+         dir_ +
+         "/logs/access.log;\n"
+         "    client_body_temp_path " +
+         t +
+         "body;\n"
+         "    proxy_temp_path " +
+         t +
+         "proxy;\n"
+         "    fastcgi_temp_path " +
+         t +
+         "fastcgi;\n"
+         "    uwsgi_temp_path " +
+         t +
+         "uwsgi;\n"
+         "    scgi_temp_path " +
+         t +
+         "scgi;\n"
          "    default_type application/octet-stream;\n" +
          http_extra +
          "    include sites-enabled/*.conf;\n"
          "}\n";
 }
 
-void NginxFixture::WriteFile(const std::string& rel, const std::string& content) const {
+void NginxFixture::WriteFile(const std::string& rel,
+                             const std::string& content) const {
   const fs::path path = fs::path(root_) / rel;
   fs::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -205,7 +234,8 @@ void NginxFixture::WriteFile(const std::string& rel, const std::string& content)
 std::map<std::string, std::string> NginxFixture::Snapshot() const {
   std::map<std::string, std::string> files;
   for (const auto& e : fs::recursive_directory_iterator(root_)) {
-    if (e.is_regular_file()) files[fs::relative(e.path(), root_).string()] = ReadAll(e.path());
+    if (e.is_regular_file())
+      files[fs::relative(e.path(), root_).string()] = ReadAll(e.path());
   }
   return files;
 }
@@ -218,18 +248,21 @@ pid_t NginxFixture::RunningMasterPid() const {
 std::string NginxFixture::ErrorLogTail(size_t max_bytes) const {
   std::string all = ReadAll(error_log_path());
   if (all.size() > max_bytes) all = "..." + all.substr(all.size() - max_bytes);
-  return "--- " + error_log_path() + " ---\n" + all + "\n--- nginx stdout/stderr ---\n" +
-         ReadAll(dir_ + "/logs/nginx.out");
+  return "--- " + error_log_path() + " ---\n" + all +
+         "\n--- nginx stdout/stderr ---\n" + ReadAll(dir_ + "/logs/nginx.out");
 }
 
 void NginxFixture::Start() {
   if (child_ > 0) return;
-  const std::vector<std::string> argv{binary_, "-c", conf_path(), "-g", "daemon off;"};
+  const std::vector<std::string> argv{binary_, "-c", conf_path(), "-g",
+                                      "daemon off;"};
   std::vector<char*> c_argv;
-  for (const std::string& a : argv) c_argv.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv)
+    c_argv.push_back(const_cast<char*>(a.c_str()));
   c_argv.push_back(nullptr);
   const std::string out_path = dir_ + "/logs/nginx.out";
-  int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int out_fd =
+      ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (out_fd < 0 || null_fd < 0) Fail("cannot open " + out_path);
   const pid_t parent = ::getpid();
@@ -241,8 +274,11 @@ void NginxFixture::Start() {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT}) ::signal(sig, SIG_DFL);
-    if (::dup2(null_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(out_fd, 2) < 0) ::_exit(126);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT})
+      ::signal(sig, SIG_DFL);
+    if (::dup2(null_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 ||
+        ::dup2(out_fd, 2) < 0)
+      ::_exit(126);
     ::close_range(3, ~0U, 0);
     ::execv(c_argv[0], c_argv.data());
     ::_exit(127);
@@ -301,14 +337,16 @@ HttpReply PlainGet(int port, const std::string& host, const std::string& path) {
   const int fd = ConnectLoopback(port, &r.error);
   if (fd < 0) return r;
   const std::string req = Request(host, path);
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(req.size())) {
     r.error = std::string("send: ") + std::strerror(errno);
     ::close(fd);
     return r;
   }
   std::string raw;
   char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<size_t>(n));
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+    raw.append(buf, static_cast<size_t>(n));
   ::close(fd);
   return ParseReply(raw);
 }
@@ -323,7 +361,8 @@ TlsReply TlsGet(int port, const std::string& sni, const std::string& path) {
   SSL_set_fd(ssl, fd);
   SSL_set_tlsext_host_name(ssl, sni.c_str());
   if (SSL_connect(ssl) != 1) {
-    r.error = "TLS handshake with 127.0.0.1:" + std::to_string(port) + ": " + OpenSslError();
+    r.error = "TLS handshake with 127.0.0.1:" + std::to_string(port) + ": " +
+              OpenSslError();
   } else {
     if (X509* cert = SSL_get1_peer_certificate(ssl)) {
       r.serial_hex = SerialOf(cert);
@@ -334,7 +373,8 @@ TlsReply TlsGet(int port, const std::string& sni, const std::string& path) {
       SSL_write(ssl, req.data(), static_cast<int>(req.size()));
       std::string raw;
       char buf[4096];
-      for (int n; (n = SSL_read(ssl, buf, sizeof buf)) > 0;) raw.append(buf, static_cast<size_t>(n));
+      for (int n; (n = SSL_read(ssl, buf, sizeof buf)) > 0;)
+        raw.append(buf, static_cast<size_t>(n));
       r.http = ParseReply(raw);
     }
   }
@@ -354,7 +394,8 @@ std::string CertSerialHex(const std::string& pem) {
   return serial;
 }
 
-bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+bool WaitFor(const std::function<bool()>& done,
+             std::chrono::milliseconds timeout) {
   const auto deadline = SteadyClock::now() + timeout;
   auto pause = std::chrono::milliseconds(5);
   while (true) {
@@ -373,10 +414,14 @@ LoopbackApp::LoopbackApp(std::string body) : body_(std::move(body)) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
-  if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+  if (listen_fd_ < 0 ||
+      ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) !=
+          0 ||
       ::listen(listen_fd_, 16) != 0 ||
-      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw std::runtime_error(std::string("LoopbackApp: ") + std::strerror(errno));
+      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) !=
+          0) {
+    throw std::runtime_error(std::string("LoopbackApp: ") +
+                             std::strerror(errno));
   }
   port_ = ntohs(addr.sin_port);
   thread_ = std::thread([this] { Serve(); });
@@ -404,10 +449,11 @@ void LoopbackApp::Serve() {
       req.append(buf, static_cast<size_t>(n));
     }
     ++requests_;
-    const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
-                              std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" +
-                              body_;
-    [[maybe_unused]] ssize_t sent = ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+    const std::string reply =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
+        std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" + body_;
+    [[maybe_unused]] ssize_t sent =
+        ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
     ::close(fd);
   }
 }

@@ -83,7 +83,7 @@ class NginxFixture {
 
 // The answer to a plain HTTP/1.0 request.
 struct HttpReply {
-  int status = 0;  // 0: no answer (see error)
+  int status = 0;                              // 0: no answer (see error)
   std::map<std::string, std::string> headers;  // names lowercased
   std::string body;
   std::string error;

@@ -15,7 +15,8 @@ extern char** environ;
 namespace certpilot::testing {
 
 std::string RunResult::Describe() const {
-  return "exit " + std::to_string(exit_code) + "; stdout: " + out + "; stderr: " + err;
+  return "exit " + std::to_string(exit_code) + "; stdout: " + out +
+         "; stderr: " + err;
 }
 
 RunResult RunProgram(const std::vector<std::string>& argv,
@@ -52,7 +53,8 @@ RunResult RunProgram(const std::vector<std::string>& argv,
   if (rc != 0) {
     close(out_pipe[0]);
     close(err_pipe[0]);
-    throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(rc));
+    throw std::runtime_error("cannot run " + argv[0] + ": " +
+                             std::strerror(rc));
   }
   RunResult result;
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
@@ -61,7 +63,8 @@ RunResult RunProgram(const std::vector<std::string>& argv,
   while (open_fds > 0) {
     if (poll(fds, 2, -1) < 0) continue;
     for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+        continue;
       char buf[4096];
       ssize_t n = read(fds[i].fd, buf, sizeof buf);
       if (n > 0) {
@@ -77,7 +80,8 @@ RunResult RunProgram(const std::vector<std::string>& argv,
   rusage usage{};
   wait4(pid, &status, 0, &usage);
   result.max_rss_kib = usage.ru_maxrss;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code =
+      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
 

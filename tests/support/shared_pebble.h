@@ -16,7 +16,8 @@ class SharedPebbleTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     PebbleOptions o;
-    if (kValiditySeconds != 0) o.certificate_validity_seconds = kValiditySeconds;
+    if (kValiditySeconds != 0)
+      o.certificate_validity_seconds = kValiditySeconds;
     pebble_ = new PebbleFixture(o);
   }
   static void TearDownTestSuite() {

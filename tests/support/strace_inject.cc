@@ -23,21 +23,23 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::vector<std::string> StraceArgs(const std::string& log, const std::vector<std::string>& argv,
+std::vector<std::string> StraceArgs(const std::string& log,
+                                    const std::vector<std::string>& argv,
                                     const StraceInjection& injection) {
   std::vector<std::string> specs = injection.also;
   if (!injection.syscall.empty()) {
     specs.insert(specs.begin(), injection.syscall + ":" + injection.action +
                                     ":when=" + std::to_string(injection.when));
   }
-  if (specs.empty()) throw std::runtime_error("RunUnderStrace: nothing to inject");
+  if (specs.empty())
+    throw std::runtime_error("RunUnderStrace: nothing to inject");
   std::string traced;
   for (const std::string& spec : specs)
     traced += (traced.empty() ? "" : ",") + spec.substr(0, spec.find(':'));
   // -y: descriptors with their paths, so a failure message can tell a
   // file from a pipe or a socket.
-  std::vector<std::string> args{StraceBinary(), "-f", "-qq", "-y", "-o", log,
-                                "-e", "trace=" + traced};
+  std::vector<std::string> args{StraceBinary(), "-f", "-qq", "-y",
+                                "-o",           log,  "-e",  "trace=" + traced};
   for (const std::string& more : specs) {
     args.push_back("-e");
     args.push_back("inject=" + more);
@@ -56,7 +58,8 @@ std::vector<std::string> StraceArgs(const std::string& log, const std::vector<st
 // sees it, with the exit status) rather than to a log_path file, where a
 // sanitizer runtime that an injected fault kept from starting would read as
 // a report of a bug.
-std::vector<std::string> Environment(const std::map<std::string, std::string>& env) {
+std::vector<std::string> Environment(
+    const std::map<std::string, std::string>& env) {
   std::map<std::string, std::string> merged;
   for (char** e = environ; *e; ++e) {
     std::string kv = *e;
@@ -64,11 +67,14 @@ std::vector<std::string> Environment(const std::map<std::string, std::string>& e
     if (eq != std::string::npos) merged[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   for (const auto& [var, extra] :
-       {std::pair<const char*, const char*>{"ASAN_OPTIONS", "detect_leaks=0:log_path=stderr"},
+       {std::pair<const char*, const char*>{"ASAN_OPTIONS",
+                                            "detect_leaks=0:log_path=stderr"},
         {"UBSAN_OPTIONS", "log_path=stderr"}}) {
     if (env.count(var)) continue;
     auto now = merged.find(var);
-    merged[var] = (now != merged.end() && !now->second.empty() ? now->second + ":" : "") + extra;
+    merged[var] =
+        (now != merged.end() && !now->second.empty() ? now->second + ":" : "") +
+        extra;
   }
   for (const auto& [k, v] : env) merged[k] = v;
   std::vector<std::string> out;
@@ -83,8 +89,8 @@ struct StraceProcess::State {
   std::string log = dir / "strace.log";
   std::chrono::milliseconds deadline{};
   Clock::time_point started;
-  pid_t pid = -1;   // strace; the leader of the process group
-  int pidfd = -1;   // of strace: readable once it has exited
+  pid_t pid = -1;  // strace; the leader of the process group
+  int pidfd = -1;  // of strace: readable once it has exited
   bool reaped = false;
   int status = 0;
 
@@ -119,7 +125,8 @@ StraceProcess::StraceProcess(const std::vector<std::string>& argv,
 
   s.started = Clock::now();
   s.pid = fork();
-  if (s.pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (s.pid < 0)
+    throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   if (s.pid == 0) {  // only async-signal-safe calls from here to execve
     setpgid(0, 0);
     int in = open("/dev/null", O_RDONLY);
@@ -197,10 +204,11 @@ StraceRun StraceProcess::Wait() {
     if (line.find("(INJECTED)") != std::string::npos) ++run.errors_injected;
   }
   if (run.timed_out) {
-    run.result.err += "\n[RunUnderStrace: still running after " +
-                      std::to_string(s.deadline.count()) +
-                      " ms; killed. Tail of the trace:]\n" +
-                      run.trace.substr(run.trace.size() > 2000 ? run.trace.size() - 2000 : 0);
+    run.result.err +=
+        "\n[RunUnderStrace: still running after " +
+        std::to_string(s.deadline.count()) +
+        " ms; killed. Tail of the trace:]\n" +
+        run.trace.substr(run.trace.size() > 2000 ? run.trace.size() - 2000 : 0);
   }
   return run;
 }
@@ -208,7 +216,8 @@ StraceRun StraceProcess::Wait() {
 pid_t StraceProcess::PidOf(const std::string& trace_line) {
   pid_t pid = 0;
   size_t i = 0;
-  while (i < trace_line.size() && trace_line[i] >= '0' && trace_line[i] <= '9') {
+  while (i < trace_line.size() && trace_line[i] >= '0' &&
+         trace_line[i] <= '9') {
     pid = pid * 10 + (trace_line[i] - '0');
     ++i;
   }

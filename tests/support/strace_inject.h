@@ -31,17 +31,18 @@ namespace certpilot::testing {
 
 struct StraceInjection {
   StraceInjection(std::string syscall_, std::string action_, int when_ = 1,
-                  std::vector<std::string> paths_ = {}, std::vector<std::string> also_ = {})
+                  std::vector<std::string> paths_ = {},
+                  std::vector<std::string> also_ = {})
       : syscall(std::move(syscall_)),
         action(std::move(action_)),
         when(when_),
         paths(std::move(paths_)),
         also(std::move(also_)) {}
 
-  std::string syscall;              // e.g. "write", "renameat2"; "": only `also`
-  std::string action;               // "signal=SIGKILL", "error=ENOSPC"
-  int when = 1;                     // the call to hit (1-based)
-  std::vector<std::string> paths;   // strace -P filters; empty = every call
+  std::string syscall;             // e.g. "write", "renameat2"; "": only `also`
+  std::string action;              // "signal=SIGKILL", "error=ENOSPC"
+  int when = 1;                    // the call to hit (1-based)
+  std::vector<std::string> paths;  // strace -P filters; empty = every call
   // More injections for the same run, as strace spells them, e.g.
   // "renameat2:error=EINVAL" (a filesystem without RENAME_EXCHANGE).
   std::vector<std::string> also;
@@ -52,7 +53,7 @@ struct StraceInjection {
 };
 
 struct StraceRun {
-  RunResult result;  // of the traced program (strace passes its status on)
+  RunResult result;   // of the traced program (strace passes its status on)
   std::string trace;  // strace's log of the injected syscall
   // Tracees killed by the injection ("+++ killed by SIGKILL +++").
   int killed = 0;
@@ -80,7 +81,8 @@ StraceRun RunUnderStrace(const std::vector<std::string>& argv,
 // group if the run has not ended, and waits for it.
 class StraceProcess {
  public:
-  StraceProcess(const std::vector<std::string>& argv, const StraceInjection& injection,
+  StraceProcess(const std::vector<std::string>& argv,
+                const StraceInjection& injection,
                 const std::map<std::string, std::string>& env = {});
   ~StraceProcess();
   StraceProcess(const StraceProcess&) = delete;
@@ -88,7 +90,8 @@ class StraceProcess {
 
   // The first line of strace's log containing `needle`, polling until it
   // appears, the run ends or `timeout` passes; "" in the last two cases.
-  std::string WaitForTrace(const std::string& needle, std::chrono::milliseconds timeout);
+  std::string WaitForTrace(const std::string& needle,
+                           std::chrono::milliseconds timeout);
   // Waits for the end, at most until injection.deadline after the start.
   // Call once.
   StraceRun Wait();

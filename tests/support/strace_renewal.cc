@@ -25,7 +25,8 @@ int ArchiveVersion(const std::string& file) {
     if (file.size() <= k.size() + 4 || file.compare(0, k.size(), k) != 0 ||
         file.compare(file.size() - 4, 4, ".pem") != 0)
       continue;
-    const std::string digits = file.substr(k.size(), file.size() - k.size() - 4);
+    const std::string digits =
+        file.substr(k.size(), file.size() - k.size() - 4);
     if (digits.empty() || digits.size() > 9 ||
         digits.find_first_not_of("0123456789") != std::string::npos)
       continue;
@@ -37,10 +38,16 @@ int ArchiveVersion(const std::string& file) {
 }  // namespace
 
 FaultyRenewal::FaultyRenewal(const PebbleFixture& ca, std::string name)
-    : cli_(ca), name_(std::move(name)), hook_log_(cli_.dir() / "deploy-hook.log") {}
+    : cli_(ca),
+      name_(std::move(name)),
+      hook_log_(cli_.dir() / "deploy-hook.log") {}
 
-std::string FaultyRenewal::archive_dir() const { return cli_.config() + "/archive/" + name_; }
-std::string FaultyRenewal::live_dir() const { return cli_.config() + "/live/" + name_; }
+std::string FaultyRenewal::archive_dir() const {
+  return cli_.config() + "/archive/" + name_;
+}
+std::string FaultyRenewal::live_dir() const {
+  return cli_.config() + "/live/" + name_;
+}
 
 std::string FaultyRenewal::Issue() {
   RunResult r = cli_.Certonly({"-d", name_});
@@ -51,7 +58,8 @@ std::string FaultyRenewal::Issue() {
 std::vector<std::string> FaultyRenewal::RenewArgv() const {
   std::vector<std::string> argv{CERTPILOT_BINARY, "renew"};
   for (const std::string& a : cli_.CommonArgs()) argv.push_back(a);
-  for (const char* a : {"--force-renewal", "--no-random-sleep-on-renew", "--cert-name"})
+  for (const char* a :
+       {"--force-renewal", "--no-random-sleep-on-renew", "--cert-name"})
     argv.push_back(a);
   argv.push_back(name_);
   argv.push_back("--deploy-hook");
@@ -59,7 +67,8 @@ std::vector<std::string> FaultyRenewal::RenewArgv() const {
   return argv;
 }
 
-std::map<std::string, std::string> FaultyRenewal::RenewEnv(const std::string& tag) const {
+std::map<std::string, std::string> FaultyRenewal::RenewEnv(
+    const std::string& tag) const {
   return {{"CERTPILOT_TEST_RUN", tag}};
 }
 
@@ -73,9 +82,12 @@ FaultyRenewal::Snapshot FaultyRenewal::Take() const {
   return s;
 }
 
-std::string FaultyRenewal::CheckInvariant(const Snapshot& before, Links links) const {
+std::string FaultyRenewal::CheckInvariant(const Snapshot& before,
+                                          Links links) const {
   std::string problems;
-  auto add = [&](const std::string& p) { problems += (problems.empty() ? "" : "; ") + p; };
+  auto add = [&](const std::string& p) {
+    problems += (problems.empty() ? "" : "; ") + p;
+  };
   // (a)
   if (links == Links::kOneVersion) {
     if (std::string lineage = cli_.CheckLineage(name_); !lineage.empty())
@@ -88,13 +100,14 @@ std::string FaultyRenewal::CheckInvariant(const Snapshot& before, Links links) c
       const std::string target = fs::read_symlink(link, ec).string();
       const int v = ArchiveVersion(fs::path(target).filename().string());
       if (ec || !fs::exists(link) || v < 0 || incomplete.count(v))
-        add("live/" + name_ + "/" + kind + ".pem does not name a complete version: " + target);
+        add("live/" + name_ + "/" + kind +
+            ".pem does not name a complete version: " + target);
     }
   }
   int now = cli_.Version(name_);
   if (now < before.version)
-    add("live went back from version " + std::to_string(before.version) + " to " +
-        std::to_string(now));
+    add("live went back from version " + std::to_string(before.version) +
+        " to " + std::to_string(now));
   // (b)
   for (const auto& [file, bytes] : before.files) {
     if (bytes.empty()) add("snapshot of " + file + " is empty");
@@ -149,17 +162,22 @@ int FaultyRenewal::HookRuns(const std::string& tag) const {
   return n;
 }
 
-std::string FaultyRenewal::RecoverAndCheck(const Snapshot& before, const std::string& tag,
-                                           const std::vector<std::string>& inject) {
+std::string FaultyRenewal::RecoverAndCheck(
+    const Snapshot& before, const std::string& tag,
+    const std::vector<std::string>& inject) {
   const std::set<int> incomplete = IncompleteVersions();
   int highest = 0;
   for (const auto& e : fs::directory_iterator(archive_dir()))
     highest = std::max(highest, ArchiveVersion(e.path().filename().string()));
-  RunResult r = inject.empty()
-                    ? RunProgram(RenewArgv(), RenewEnv(tag))
-                    : RunUnderStrace(RenewArgv(), {"", "", 1, {}, inject}, RenewEnv(tag)).result;
+  RunResult r =
+      inject.empty()
+          ? RunProgram(RenewArgv(), RenewEnv(tag))
+          : RunUnderStrace(RenewArgv(), {"", "", 1, {}, inject}, RenewEnv(tag))
+                .result;
   std::string problems;
-  auto add = [&](const std::string& p) { problems += (problems.empty() ? "" : "; ") + p; };
+  auto add = [&](const std::string& p) {
+    problems += (problems.empty() ? "" : "; ") + p;
+  };
   if (r.exit_code != 0) add("the next run failed: " + r.Describe());
   if (r.out.find("1 renewed, 0 not due, 0 failed") == std::string::npos)
     add("the next run did not report one renewal: " + r.Describe());
@@ -167,17 +185,19 @@ std::string FaultyRenewal::RecoverAndCheck(const Snapshot& before, const std::st
     add("after the next run: " + lineage);
   int now = cli_.Version(name_);
   if (now <= before.version || now <= highest)
-    add("the next run left version " + std::to_string(now) + " live (before: " +
-        std::to_string(before.version) + ", highest in archive: " + std::to_string(highest) +
-        ")");
-  if (incomplete.count(now)) add("a partial version was promoted: " + std::to_string(now));
+    add("the next run left version " + std::to_string(now) +
+        " live (before: " + std::to_string(before.version) +
+        ", highest in archive: " + std::to_string(highest) + ")");
+  if (incomplete.count(now))
+    add("a partial version was promoted: " + std::to_string(now));
   for (const auto& [file, bytes] : before.files)
     if (ReadFileOrEmpty(archive_dir() + "/" + file) != bytes)
       add("archive/" + name_ + "/" + file + " changed by the next run");
   if (fs::exists(cli_.config() + "/live/." + name_ + ".new"))
     add("live/." + name_ + ".new is still there after a successful run");
   if (int hooks = HookRuns(tag); hooks != 1)
-    add("the deploy hook ran " + std::to_string(hooks) + " times in the next run");
+    add("the deploy hook ran " + std::to_string(hooks) +
+        " times in the next run");
   return problems;
 }
 

@@ -58,7 +58,8 @@ class FaultyRenewal {
   // filesystem without RENAME_EXCHANGE: every link resolves to a file of a
   // complete version, but the four may name different versions.
   enum class Links { kOneVersion, kEachLinkComplete };
-  std::string CheckInvariant(const Snapshot& before, Links links = Links::kOneVersion) const;
+  std::string CheckInvariant(const Snapshot& before,
+                             Links links = Links::kOneVersion) const;
 
   // Archive versions whose four files are not all present and complete
   // (a verified version has four files that CheckLineage would accept).

@@ -41,22 +41,24 @@ struct Identity {
 void MakeIdentity(Identity& id) {
   id.key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
   id.cert = X509_new();
-  if (!id.key || !id.cert) throw std::runtime_error("TlsStubCa: key generation failed");
+  if (!id.key || !id.cert)
+    throw std::runtime_error("TlsStubCa: key generation failed");
   X509_set_version(id.cert, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(id.cert), 1);
   X509_gmtime_adj(X509_getm_notBefore(id.cert), -3600);
   X509_gmtime_adj(X509_getm_notAfter(id.cert), 24 * 3600);
   X509_set_pubkey(id.cert, id.key);
   X509_NAME* name = X509_get_subject_name(id.cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("certpilot stub CA"), -1,
-                             -1, 0);
+  X509_NAME_add_entry_by_txt(
+      name, "CN", MBSTRING_ASC,
+      reinterpret_cast<const unsigned char*>("certpilot stub CA"), -1, -1, 0);
   X509_set_issuer_name(id.cert, name);
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, id.cert, id.cert, nullptr, nullptr, 0);
-  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1"},
-                            std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+  for (auto [nid, value] :
+       {std::pair{NID_subject_alt_name, "IP:127.0.0.1"},
+        std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
     X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
     X509_add_ext(id.cert, ext, -1);
     X509_EXTENSION_free(ext);
@@ -72,14 +74,22 @@ void MakeIdentity(Identity& id) {
 
 const char* Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 429: return "Too Many Requests";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 429:
+      return "Too Many Requests";
+    default:
+      return "Status";
   }
 }
 
@@ -112,7 +122,8 @@ struct TlsStubCa::Impl {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
-    if (listener < 0 || bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+    if (listener < 0 ||
+        bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         listen(listener, 64) != 0 ||
         getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
         pipe2(wake, O_CLOEXEC) != 0)
@@ -175,7 +186,8 @@ struct TlsStubCa::Impl {
   bool Send(SSL* ssl, const std::string& bytes) {
     size_t done = 0;
     while (done < bytes.size()) {
-      int n = SSL_write(ssl, bytes.data() + done, static_cast<int>(bytes.size() - done));
+      int n = SSL_write(ssl, bytes.data() + done,
+                        static_cast<int>(bytes.size() - done));
       if (n <= 0) return false;
       done += static_cast<size_t>(n);
     }
@@ -205,7 +217,8 @@ struct TlsStubCa::Impl {
     size_t sp1 = lines[0].find(' '), sp2 = lines[0].rfind(' ');
     if (sp1 == std::string::npos || sp2 <= sp1) return false;
     request.method = lines[0].substr(0, sp1);
-    request.url = "https://127.0.0.1:" + std::to_string(port) + lines[0].substr(sp1 + 1, sp2 - sp1 - 1);
+    request.url = "https://127.0.0.1:" + std::to_string(port) +
+                  lines[0].substr(sp1 + 1, sp2 - sp1 - 1);
     size_t content_length = 0;
     bool close_requested = false;
     for (size_t i = 1; i < lines.size(); ++i) {
@@ -214,7 +227,8 @@ struct TlsStubCa::Impl {
       std::string name = lines[i].substr(0, colon);
       std::string value(Trim(lines[i].substr(colon + 1)));
       if (ToLower(name) == "content-length") content_length = std::stoul(value);
-      if (ToLower(name) == "connection" && ToLower(value) == "close") close_requested = true;
+      if (ToLower(name) == "connection" && ToLower(value) == "close")
+        close_requested = true;
       request.headers.push_back({name, value});
     }
     while (buffered.size() < content_length) {
@@ -232,8 +246,10 @@ struct TlsStubCa::Impl {
     http::Response response = owner.ca().Do(request);
     std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " +
                       Reason(response.status) + "\r\n";
-    for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
-    out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n\r\n";
+    for (const auto& [name, value] : response.headers)
+      out += name + ": " + value + "\r\n";
+    out +=
+        "Content-Length: " + std::to_string(response.body.size()) + "\r\n\r\n";
     out += response.body;
     return Send(ssl, out) && !close_requested;
   }
@@ -245,7 +261,8 @@ struct TlsStubCa::Impl {
         if (!Send(ssl, "x")) return false;
         owner.bytes_streamed_ += 1;
         std::unique_lock<std::mutex> l(mu);
-        if (stopping_cv.wait_for(l, reply.drip, [this] { return stopping; })) return false;
+        if (stopping_cv.wait_for(l, reply.drip, [this] { return stopping; }))
+          return false;
       }
       return true;
     }

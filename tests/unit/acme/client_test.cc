@@ -21,7 +21,8 @@ class ClientTest : public ::testing::Test {
     client_.SetAccountKey(crypto::PrivateKey::Generate({}));
   }
   void TearDown() override {
-    EXPECT_TRUE(ca_.violations().empty()) << ::testing::PrintToString(ca_.violations());
+    EXPECT_TRUE(ca_.violations().empty())
+        << ::testing::PrintToString(ca_.violations());
   }
   Account Register() {
     NewAccountOptions o;
@@ -53,9 +54,9 @@ TEST_F(ClientTest, RegistersWithJwkThenUsesKid) {
   auto header = [](const testing::RecordedRequest& r) {
     return nlohmann::json::parse(r.protected_header);
   };
-  EXPECT_TRUE(header(reqs[2]).contains("jwk"));   // newAccount
+  EXPECT_TRUE(header(reqs[2]).contains("jwk"));  // newAccount
   EXPECT_FALSE(header(reqs[2]).contains("kid"));
-  EXPECT_EQ(header(reqs[3])["kid"], a.url);       // newOrder
+  EXPECT_EQ(header(reqs[3])["kid"], a.url);  // newOrder
   EXPECT_FALSE(header(reqs[3]).contains("jwk"));
 }
 
@@ -104,8 +105,9 @@ TEST_F(ClientTest, RefusesHttpEntriesInDirectoryBeforeSendingAnything) {
 TEST_F(ClientTest, RefusesHttpLocation) {
   ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
     if (r.url.find("/new-account") == std::string::npos) return std::nullopt;
-    return JsonResponse(201, R"({"status":"valid"})",
-                        {{"Location", "http://ca.test/acct/1"}, {"Replay-Nonce", "abc"}});
+    return JsonResponse(
+        201, R"({"status":"valid"})",
+        {{"Location", "http://ca.test/acct/1"}, {"Replay-Nonce", "abc"}});
   };
   EXPECT_THROW(Register(), ProtocolError);
 }
@@ -121,7 +123,8 @@ TEST_F(ClientTest, RedirectsAreRefusedWithWhatTheCaSaid) {
     FAIL() << "a 307 was accepted";
   } catch (const ProtocolError& e) {
     EXPECT_EQ(e.field(), "status");
-    EXPECT_NE(std::string(e.what()).find("answered 307 redirecting to https://ca.test/elsewhere"),
+    EXPECT_NE(std::string(e.what()).find(
+                  "answered 307 redirecting to https://ca.test/elsewhere"),
               std::string::npos)
         << e.what();
   }
@@ -130,12 +133,16 @@ TEST_F(ClientTest, RedirectsAreRefusedWithWhatTheCaSaid) {
 
 TEST_F(ClientTest, MalformedResponsesAreProtocolErrors) {
   Register();
-  for (const char* body : {"not json", R"({"status":"pending"})", R"({"status":1})", "[]"}) {
-    ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
+  for (const char* body :
+       {"not json", R"({"status":"pending"})", R"({"status":1})", "[]"}) {
+    ca_.intercept =
+        [&](const http::Request& r) -> std::optional<http::Response> {
       if (r.url.find("/new-order") == std::string::npos) return std::nullopt;
-      return JsonResponse(201, body, {{"Location", "https://ca.test/order/99"}});
+      return JsonResponse(201, body,
+                          {{"Location", "https://ca.test/order/99"}});
     };
-    EXPECT_THROW(client_.NewOrder({{"dns", "a.example"}}), ProtocolError) << body;
+    EXPECT_THROW(client_.NewOrder({{"dns", "a.example"}}), ProtocolError)
+        << body;
   }
 }
 
@@ -143,9 +150,10 @@ TEST_F(ClientTest, RateLimitCarriesRetryAfter) {
   Register();
   ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
     if (r.url.find("/new-order") == std::string::npos) return std::nullopt;
-    return JsonResponse(429,
-                        R"({"type":"urn:ietf:params:acme:error:rateLimited","detail":"too many"})",
-                        {{"Retry-After", "3600"}});
+    return JsonResponse(
+        429,
+        R"({"type":"urn:ietf:params:acme:error:rateLimited","detail":"too many"})",
+        {{"Retry-After", "3600"}});
   };
   try {
     client_.NewOrder({{"dns", "a.example"}});
@@ -154,7 +162,8 @@ TEST_F(ClientTest, RateLimitCarriesRetryAfter) {
     EXPECT_EQ(e.problem().type, ProblemType::kRateLimited);
     EXPECT_EQ(e.retry_after(), std::chrono::seconds(3600));
     EXPECT_NE(std::string(e.what()).find("too many"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("(the CA asks to wait 1 h before trying again)"),
+    EXPECT_NE(std::string(e.what()).find(
+                  "(the CA asks to wait 1 h before trying again)"),
               std::string::npos)
         << e.what();
   }
@@ -167,7 +176,8 @@ TEST_F(ClientTest, TransientServerErrorsOnFetchesAreRetried) {
   ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
     if (r.url != o.url || failures == 0) return std::nullopt;
     --failures;
-    return JsonResponse(503, R"({"type":"urn:ietf:params:acme:error:serverInternal"})");
+    return JsonResponse(
+        503, R"({"type":"urn:ietf:params:acme:error:serverInternal"})");
   };
   EXPECT_EQ(client_.GetOrder(o.url).status, Status::kPending);
   EXPECT_EQ(failures, 0);
@@ -177,14 +187,17 @@ TEST_F(ClientTest, ParsesAlternateLinks) {
   Register();
   ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
     if (r.url != "https://ca.test/cert/1") return std::nullopt;
-    return JsonResponse(200, "PEM",
-                        {{"Link", "<https://ca.test/cert/1/1>;rel=\"alternate\", "
-                                  "<https://ca.test/dir>;rel=\"index\""},
-                         {"link", "<https://ca.test/cert/1/2>; rel=alternate"}});
+    return JsonResponse(
+        200, "PEM",
+        {{"Link",
+          "<https://ca.test/cert/1/1>;rel=\"alternate\", "
+          "<https://ca.test/dir>;rel=\"index\""},
+         {"link", "<https://ca.test/cert/1/2>; rel=alternate"}});
   };
   CertificateChain c = client_.DownloadCertificate("https://ca.test/cert/1");
-  EXPECT_EQ(c.alternates, (std::vector<std::string>{"https://ca.test/cert/1/1",
-                                                     "https://ca.test/cert/1/2"}));
+  EXPECT_EQ(c.alternates,
+            (std::vector<std::string>{"https://ca.test/cert/1/1",
+                                      "https://ca.test/cert/1/2"}));
 }
 
 // Issue 7, hostile CA: an alternate chain at a plain-http or file URL is
@@ -194,13 +207,17 @@ TEST_F(ClientTest, RefusesNonHttpsAlternateLinks) {
   Register();
   for (const char* link : {"<http://ca.test/cert/1/1>;rel=\"alternate\"",
                            "<file:///etc/passwd>;rel=\"alternate\""}) {
-    ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
+    ca_.intercept =
+        [&](const http::Request& r) -> std::optional<http::Response> {
       if (r.url != "https://ca.test/cert/1") return std::nullopt;
       return JsonResponse(200, "PEM", {{"Link", link}});
     };
-    EXPECT_THROW(client_.DownloadCertificate("https://ca.test/cert/1"), ProtocolError) << link;
+    EXPECT_THROW(client_.DownloadCertificate("https://ca.test/cert/1"),
+                 ProtocolError)
+        << link;
   }
-  for (const auto& r : ca_.requests()) EXPECT_EQ(r.url.rfind("https://", 0), 0u) << r.url;
+  for (const auto& r : ca_.requests())
+    EXPECT_EQ(r.url.rfind("https://", 0), 0u) << r.url;
 }
 
 TEST_F(ClientTest, KeyAuthorizationIsTokenDotThumbprint) {
@@ -223,7 +240,8 @@ TEST(RenewalInfo, FetchedWithPlainGetAndRetryAfter) {
   Client client(ca, clock, ca.directory_url());
   ASSERT_FALSE(client.GetDirectory().renewal_info.empty());
   std::optional<std::chrono::seconds> retry;
-  RenewalInfo info = client.GetRenewalInfo("aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE", &retry);
+  RenewalInfo info =
+      client.GetRenewalInfo("aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE", &retry);
   EXPECT_EQ(std::chrono::system_clock::to_time_t(info.window_start),
             std::chrono::system_clock::to_time_t(start));
   EXPECT_GT(info.window_end, info.window_start);
@@ -233,9 +251,12 @@ TEST(RenewalInfo, FetchedWithPlainGetAndRetryAfter) {
 }
 
 TEST(RenewalInfo, BadWindowsAreProtocolErrors) {
-  EXPECT_THROW(json::ParseRenewalInfo(R"({"suggestedWindow":{"start":"2026-01-02T00:00:00Z","end":"2026-01-01T00:00:00Z"}})"),
-               ProtocolError);
-  EXPECT_THROW(json::ParseRenewalInfo(R"({"suggestedWindow":{"start":"2026-01-02T00:00:00Z"}})"),
+  EXPECT_THROW(
+      json::ParseRenewalInfo(
+          R"({"suggestedWindow":{"start":"2026-01-02T00:00:00Z","end":"2026-01-01T00:00:00Z"}})"),
+      ProtocolError);
+  EXPECT_THROW(json::ParseRenewalInfo(
+                   R"({"suggestedWindow":{"start":"2026-01-02T00:00:00Z"}})"),
                ProtocolError);
   EXPECT_THROW(json::ParseRenewalInfo(R"({})"), ProtocolError);
 }
@@ -252,7 +273,8 @@ class AccountLifecycle : public ::testing::Test {
     client_.SetAccountKey(crypto::PrivateKey::Generate({}));
   }
   void TearDown() override {
-    EXPECT_TRUE(ca_.violations().empty()) << ::testing::PrintToString(ca_.violations());
+    EXPECT_TRUE(ca_.violations().empty())
+        << ::testing::PrintToString(ca_.violations());
   }
   Account Register(NewAccountOptions o = {}) {
     o.terms_of_service_agreed = true;
@@ -266,7 +288,8 @@ class AccountLifecycle : public ::testing::Test {
 TEST_F(AccountLifecycle, UpdatesContactsAndDeactivates) {
   Account a = Register();
   Account updated = client_.UpdateAccount({"mailto:new@example.com"});
-  EXPECT_EQ(updated.contact, std::vector<std::string>{"mailto:new@example.com"});
+  EXPECT_EQ(updated.contact,
+            std::vector<std::string>{"mailto:new@example.com"});
   EXPECT_EQ(client_.DeactivateAccount().status, Status::kDeactivated);
   EXPECT_EQ(ca_.AccountStatus(a.url), "deactivated");
   EXPECT_THROW(client_.NewOrder({{"dns", "a.example"}}), ProblemError);
@@ -274,7 +297,8 @@ TEST_F(AccountLifecycle, UpdatesContactsAndDeactivates) {
 
 TEST_F(AccountLifecycle, KeyRolloverIsAcceptedAndTheNewKeySigns) {
   Account a = Register();
-  crypto::PrivateKey new_key = crypto::PrivateKey::Generate({crypto::KeyType::kEcdsa, 0, "secp384r1"});
+  crypto::PrivateKey new_key =
+      crypto::PrivateKey::Generate({crypto::KeyType::kEcdsa, 0, "secp384r1"});
   client_.ChangeKey(new_key);
   EXPECT_EQ(client_.account_key()->Thumbprint(), new_key.Thumbprint());
   EXPECT_EQ(client_.kid(), a.url);
@@ -297,11 +321,13 @@ TEST_F(AccountLifecycle, KeyChangeJwsHasTheShapeOfRfc8555Section735) {
   EXPECT_EQ(outer["kid"], a.url);
   EXPECT_EQ(outer["url"], "https://ca.test/key-change");
   nlohmann::json inner = nlohmann::json::parse(r.payload);
-  nlohmann::json ih = nlohmann::json::parse(*Base64UrlDecode(inner["protected"].get<std::string>()));
+  nlohmann::json ih = nlohmann::json::parse(
+      *Base64UrlDecode(inner["protected"].get<std::string>()));
   EXPECT_FALSE(ih.contains("nonce"));
   EXPECT_EQ(ih["url"], outer["url"]);
   EXPECT_EQ(ih["jwk"], nlohmann::json::parse(new_key.PublicJwk()));
-  nlohmann::json ip = nlohmann::json::parse(*Base64UrlDecode(inner["payload"].get<std::string>()));
+  nlohmann::json ip = nlohmann::json::parse(
+      *Base64UrlDecode(inner["payload"].get<std::string>()));
   EXPECT_EQ(ip["account"], a.url);
   EXPECT_EQ(ip["oldKey"], nlohmann::json::parse(old_key.PublicJwk()));
 }

@@ -8,8 +8,10 @@ namespace certpilot::acme {
 namespace {
 
 TEST(Identifier, NormalisesDomains) {
-  EXPECT_EQ(ParseIdentifierInput("WWW.Example.COM."), (Identifier{"dns", "www.example.com"}));
-  EXPECT_EQ(ParseIdentifierInput("*.example.com"), (Identifier{"dns", "*.example.com"}));
+  EXPECT_EQ(ParseIdentifierInput("WWW.Example.COM."),
+            (Identifier{"dns", "www.example.com"}));
+  EXPECT_EQ(ParseIdentifierInput("*.example.com"),
+            (Identifier{"dns", "*.example.com"}));
   EXPECT_EQ(ParseIdentifierInput("xn--bcher-kva.example"),
             (Identifier{"dns", "xn--bcher-kva.example"}));
 }
@@ -32,26 +34,25 @@ TEST_P(BadIdentifier, IsRefusedWithAReason) {
     ParseIdentifierInput(GetParam().input);
     FAIL() << "accepted " << GetParam().input;
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find(GetParam().expected_fragment), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find(GetParam().expected_fragment),
+              std::string::npos)
         << e.what();
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Table, BadIdentifier,
-    ::testing::Values(BadCase{"", "empty"}, BadCase{".", "empty"},
-                      BadCase{"a..b", "empty label"},
-                      BadCase{"exa mple.com", "white space"},
-                      BadCase{"a;b.com", "';'"}, BadCase{"a/b.com", "'/'"},
-                      BadCase{"a\nb.com", "control"}, BadCase{"$x.com", "'$'"},
-                      BadCase{"a\"b.com", "'\"'"}, BadCase{"a'b.com", "'''"},
-                      BadCase{"{a}.com", "'{'"}, BadCase{"a#b.com", "'#'"},
-                      BadCase{"www.*.example.com", "leftmost"},
-                      BadCase{"w*.example.com", "leftmost"},
-                      BadCase{"*.com", "two labels"},
-                      BadCase{"-a.example.com", "'-'"},
-                      BadCase{"a_b.example.com", "'_'"},
-                      BadCase{"bücher.example", "punycode"}));
+    ::testing::Values(
+        BadCase{"", "empty"}, BadCase{".", "empty"},
+        BadCase{"a..b", "empty label"}, BadCase{"exa mple.com", "white space"},
+        BadCase{"a;b.com", "';'"}, BadCase{"a/b.com", "'/'"},
+        BadCase{"a\nb.com", "control"}, BadCase{"$x.com", "'$'"},
+        BadCase{"a\"b.com", "'\"'"}, BadCase{"a'b.com", "'''"},
+        BadCase{"{a}.com", "'{'"}, BadCase{"a#b.com", "'#'"},
+        BadCase{"www.*.example.com", "leftmost"},
+        BadCase{"w*.example.com", "leftmost"}, BadCase{"*.com", "two labels"},
+        BadCase{"-a.example.com", "'-'"}, BadCase{"a_b.example.com", "'_'"},
+        BadCase{"bücher.example", "punycode"}));
 
 TEST(Identifier, LengthLimits) {
   std::string label63(63, 'a'), label64(64, 'a');

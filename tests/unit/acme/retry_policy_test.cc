@@ -9,7 +9,8 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 TEST(RetryAfter, ParsesSecondsAndDates) {
-  TimePoint now = std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+  TimePoint now = std::chrono::system_clock::from_time_t(
+      784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
   EXPECT_EQ(ParseRetryAfter("120", now), seconds(120));
   EXPECT_EQ(ParseRetryAfter(" 7 ", now), seconds(7));
   EXPECT_EQ(ParseRetryAfter("Sun, 06 Nov 1994 08:50:37 GMT", now), seconds(60));
@@ -34,7 +35,8 @@ TEST(PollDelay, GrowsAndIsCapped) {
 TEST(PollDelay, RetryAfterIsHonouredButClamped) {
   RetryPolicy p;
   EXPECT_EQ(NextPollDelay(p, milliseconds(50), seconds(2)), milliseconds(2000));
-  EXPECT_EQ(NextPollDelay(p, milliseconds(50), seconds(86400)), p.retry_after_cap);
+  EXPECT_EQ(NextPollDelay(p, milliseconds(50), seconds(86400)),
+            p.retry_after_cap);
   EXPECT_EQ(NextPollDelay(p, milliseconds(50), seconds(0)), p.poll_initial);
 }
 

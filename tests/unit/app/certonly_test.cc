@@ -6,27 +6,27 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "app/account_setup.h"
 #include "app/certificates.h"
 #include "app/reconfigure.h"
+#include "app/renewal_settings.h"
+#include "app/run_context.h"
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
 #include "issuance/obtain.h"
-#include "app/run_context.h"
-#include "app/renewal_settings.h"
 #include "storage/renewal_conf.h"
 #include "support/app_fakes.h"
 #include "support/fake_acme_server.h"
 #include "support/fake_clock.h"
 #include "support/free_port.h"
 #include "support/temp_dir.h"
-#include "sys/filesystem.h"
 #include "support/usage_message.h"
+#include "sys/filesystem.h"
 #include "util/error.h"
 
 namespace certpilot::app {
@@ -34,31 +34,40 @@ namespace {
 
 using testing::UsageMessage;
 
+using ::testing::ElementsAre;
 using testing::FakeAcmeServer;
 using testing::FakeClock;
-using testing::TempDir;
-using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
+using testing::TempDir;
 using ::testing::UnorderedElementsAre;
 namespace fs = std::filesystem;
 
 class CertonlyUseCase : public ::testing::Test {
  protected:
   CertonlyUseCase()
-      : services_{fs_, clock_, prompter_,
-                  [this](const CommonOptions&) { return std::make_unique<testing::BorrowedHttpClient>(ca_); },
-                  out_, runner_, [] { return 0.5; }, false} {
+      : services_{fs_,
+                  clock_,
+                  prompter_,
+                  [this](const CommonOptions&) {
+                    return std::make_unique<testing::BorrowedHttpClient>(ca_);
+                  },
+                  out_,
+                  runner_,
+                  [] { return 0.5; },
+                  false} {
     options_.common.config_dir = dir_ / "config";
     options_.common.server = ca_.directory_url();
     options_.common.email = "admin@example.com";
     options_.common.agree_tos = true;
     options_.common.non_interactive = true;
     options_.http01_address = "127.0.0.1";
-    options_.http01_port = testing::FreeLoopbackPort();  // the fake CA never connects
+    options_.http01_port =
+        testing::FreeLoopbackPort();  // the fake CA never connects
   }
   void TearDown() override {
-    EXPECT_TRUE(ca_.violations().empty()) << ::testing::PrintToString(ca_.violations());
+    EXPECT_TRUE(ca_.violations().empty())
+        << ::testing::PrintToString(ca_.violations());
   }
   RenewalSettings StoredSettings(const std::string& name) {
     RunContext ctx(options_.common, services_, false);
@@ -87,21 +96,26 @@ class CertonlyUseCase : public ::testing::Test {
 TEST_F(CertonlyUseCase, StoresLineageAndWhatRenewalNeeds) {
   options_.domains = {"a.example", "www.a.example"};
   ASSERT_EQ(Certonly(options_, services_), 0);
-  std::string conf = testing::ReadFileOrEmpty(dir_ / "config/renewal/a.example.conf");
+  std::string conf =
+      testing::ReadFileOrEmpty(dir_ / "config/renewal/a.example.conf");
   EXPECT_NE(conf.find("[renewalparams]"), std::string::npos) << conf;
   EXPECT_NE(conf.find("authenticator = standalone"), std::string::npos) << conf;
-  EXPECT_NE(conf.find("server = " + ca_.directory_url()), std::string::npos) << conf;
+  EXPECT_NE(conf.find("server = " + ca_.directory_url()), std::string::npos)
+      << conf;
   EXPECT_NE(conf.find("key_type = ecdsa"), std::string::npos) << conf;
-  EXPECT_NE(conf.find("archive_dir = " + dir_ / "config/archive/a.example"), std::string::npos)
+  EXPECT_NE(conf.find("archive_dir = " + dir_ / "config/archive/a.example"),
+            std::string::npos)
       << conf;
 
   nlohmann::json list = ListJson();
   ASSERT_EQ(list.size(), 1u);
-  EXPECT_EQ(list[0]["domains"], (std::vector<std::string>{"a.example", "www.a.example"}));
+  EXPECT_EQ(list[0]["domains"],
+            (std::vector<std::string>{"a.example", "www.a.example"}));
   EXPECT_EQ(list[0]["valid"], true);
   // 90-day certificate: renews 20 days before expiry.
-  EXPECT_EQ(list[0]["renew_after"].get<std::string>().substr(0, 10),
-            FormatRfc3339(clock_.Now() + std::chrono::hours(24 * 70)).substr(0, 10));
+  EXPECT_EQ(
+      list[0]["renew_after"].get<std::string>().substr(0, 10),
+      FormatRfc3339(clock_.Now() + std::chrono::hours(24 * 70)).substr(0, 10));
 }
 
 TEST_F(CertonlyUseCase, ReusesTheStoredAccount) {
@@ -117,11 +131,14 @@ TEST_F(CertonlyUseCase, ReusesTheStoredAccount) {
 TEST_F(CertonlyUseCase, FailedRenewalLeavesTheWorkingCertificateAlone) {
   options_.domains = {"a.example"};
   ASSERT_EQ(Certonly(options_, services_), 0);
-  std::string before = testing::ReadFileOrEmpty(dir_ / "config/live/a.example/fullchain.pem");
+  std::string before =
+      testing::ReadFileOrEmpty(dir_ / "config/live/a.example/fullchain.pem");
   ca_.failing_names = {"a.example"};
   options_.force_renewal = true;
   EXPECT_THROW(Certonly(options_, services_), Error);
-  EXPECT_EQ(testing::ReadFileOrEmpty(dir_ / "config/live/a.example/fullchain.pem"), before);
+  EXPECT_EQ(
+      testing::ReadFileOrEmpty(dir_ / "config/live/a.example/fullchain.pem"),
+      before);
   EXPECT_EQ(ListJson()[0]["valid"], true);
 }
 
@@ -131,7 +148,8 @@ TEST_F(CertonlyUseCase, RsaSettingsAreStored) {
   options_.rsa_key_size = 3072;
   ASSERT_EQ(Certonly(options_, services_), 0);
   EXPECT_EQ(ListJson()[0]["key_type"], "rsa-3072");
-  std::string conf = testing::ReadFileOrEmpty(dir_ / "config/renewal/rsa.example.conf");
+  std::string conf =
+      testing::ReadFileOrEmpty(dir_ / "config/renewal/rsa.example.conf");
   EXPECT_NE(conf.find("rsa_key_size = 3072"), std::string::npos) << conf;
 }
 
@@ -179,7 +197,8 @@ TEST_F(CertonlyUseCase, AsksForEmailAndTermsOnATerminal) {
   auto reqs = ca_.requests();
   bool saw_contact = false;
   for (auto& r : reqs)
-    if (r.payload.find("mailto:me@example.com") != std::string::npos) saw_contact = true;
+    if (r.payload.find("mailto:me@example.com") != std::string::npos)
+      saw_contact = true;
   EXPECT_TRUE(saw_contact);
 }
 
@@ -195,8 +214,8 @@ TEST_F(CertonlyUseCase, DecliningTheTermsRegistersNothing) {
 
 TEST(ValidateEmail, Table) {
   EXPECT_NO_THROW(ValidateEmail("a@example.com"));
-  for (const char* bad : {"", "a", "@example.com", "a@", "a@b@c", "a b@c.d", "a@c.d\n",
-                          "a,b@c.d", "<a@c.d>"})
+  for (const char* bad : {"", "a", "@example.com", "a@", "a@b@c", "a b@c.d",
+                          "a@c.d\n", "a,b@c.d", "<a@c.d>"})
     EXPECT_THROW(ValidateEmail(bad), UsageError) << bad;
 }
 
@@ -215,9 +234,11 @@ TEST_F(CertonlyUseCase, WebrootStoresItsMapAndLeavesTheRootAsItWas) {
   EXPECT_TRUE(fs::is_empty(two + "/.well-known/acme-challenge"));
   RenewalSettings s = StoredSettings("a.example");
   EXPECT_EQ(s.authenticator, "webroot");
-  EXPECT_THAT(s.challenges.webroot_map,
-              UnorderedElementsAre(Pair("a.example", one), Pair("b.example", two)));
-  const std::string conf = testing::ReadFileOrEmpty(dir_ / "config/renewal/a.example.conf");
+  EXPECT_THAT(
+      s.challenges.webroot_map,
+      UnorderedElementsAre(Pair("a.example", one), Pair("b.example", two)));
+  const std::string conf =
+      testing::ReadFileOrEmpty(dir_ / "config/renewal/a.example.conf");
   EXPECT_THAT(conf, HasSubstr("webroot_path = " + one + ", " + two + "\n"));
 }
 
@@ -228,7 +249,8 @@ TEST_F(CertonlyUseCase, ChallengeSettingsRoundTripThroughTheRenewalConf) {
   RenewalSettings s = ReadRenewalConf(ctx, "rt.example");
   EXPECT_EQ(s.challenges, ChallengeSettings{}) << "defaults must write no keys";
   const std::string path = dir_ / "config/renewal/rt.example.conf";
-  EXPECT_THAT(testing::ReadFileOrEmpty(path), ::testing::Not(HasSubstr("tls_alpn")));
+  EXPECT_THAT(testing::ReadFileOrEmpty(path),
+              ::testing::Not(HasSubstr("tls_alpn")));
   s.challenges.preferred = {"dns-01", "http-01"};
   s.challenges.webroot_map = {{"rt.example", "/var/www/a b"}};
   s.challenges.manual_auth_hook = "/usr/local/bin/auth --x 'y'";
@@ -244,7 +266,8 @@ TEST_F(CertonlyUseCase, ChallengeSettingsRoundTripThroughTheRenewalConf) {
   s.challenges = ChallengeSettings{};
   WriteRenewalConf(ctx, "rt.example", s);
   EXPECT_EQ(ReadRenewalConf(ctx, "rt.example").challenges, ChallengeSettings{});
-  EXPECT_THAT(testing::ReadFileOrEmpty(path), ::testing::Not(HasSubstr("rt.example = ")));
+  EXPECT_THAT(testing::ReadFileOrEmpty(path),
+              ::testing::Not(HasSubstr("rt.example = ")));
 }
 
 TEST_F(CertonlyUseCase, AGarbledNumberInTheConfIsAUsageError) {
@@ -262,7 +285,8 @@ TEST_F(CertonlyUseCase, ManualHooksRunAndAreStored) {
   options_.challenges.preferred = {"dns"};
   options_.challenges.manual_auth_hook =
       "echo \"auth $CERTBOT_DOMAIN $CERTBOT_VALIDATION\" >> '" + log + "'";
-  options_.challenges.manual_cleanup_hook = "echo \"cleanup $CERTBOT_DOMAIN\" >> '" + log + "'";
+  options_.challenges.manual_cleanup_hook =
+      "echo \"cleanup $CERTBOT_DOMAIN\" >> '" + log + "'";
   options_.domains = {"*.m.example", "m.example"};
   ASSERT_EQ(Certonly(options_, services_), 0);
   std::string text = testing::ReadFileOrEmpty(log);
@@ -270,12 +294,14 @@ TEST_F(CertonlyUseCase, ManualHooksRunAndAreStored) {
   EXPECT_THAT(text, HasSubstr("cleanup m.example"));
   RenewalSettings s = StoredSettings("m.example");
   EXPECT_THAT(s.challenges.preferred, ElementsAre("dns-01"));
-  EXPECT_EQ(s.challenges.manual_auth_hook, options_.challenges.manual_auth_hook);
+  EXPECT_EQ(s.challenges.manual_auth_hook,
+            options_.challenges.manual_auth_hook);
 }
 
 TEST_F(CertonlyUseCase, RefusalsComeBeforeAnyRequest) {
   options_.domains = {"*.w.example"};
-  EXPECT_THROW(Certonly(options_, services_), UsageError);  // standalone, wildcard
+  EXPECT_THROW(Certonly(options_, services_),
+               UsageError);  // standalone, wildcard
   options_.authenticator = "manual";
   options_.domains = {"m.example"};
   EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }),
@@ -290,20 +316,22 @@ TEST_F(CertonlyUseCase, RefusalsComeBeforeAnyRequest) {
   EXPECT_TRUE(ca_.requests().empty());
 }
 
-// ---- issue 6: CSR, subsets, expand, profiles, chain, must-staple, reconfigure ----
+// ---- issue 6: CSR, subsets, expand, profiles, chain, must-staple, reconfigure
+// ----
 
 TEST_F(CertonlyUseCase, CsrIssuesIntoFilesAndMakesNoLineage) {
   const crypto::PrivateKey key = crypto::PrivateKey::Generate({});
   const std::string csr = dir_ / "req.der";
-  std::ofstream(csr, std::ios::binary) << crypto::MakeCsrDer(key, {"csr.example", "127.0.0.1"});
+  std::ofstream(csr, std::ios::binary)
+      << crypto::MakeCsrDer(key, {"csr.example", "127.0.0.1"});
   options_.csr = csr;
   options_.cert_path = dir_ / "out/cert.pem";
   options_.chain_path = dir_ / "out/chain.pem";
   options_.fullchain_path = dir_ / "out/fullchain.pem";
   fs::create_directories(dir_ / "out");
   ASSERT_EQ(Certonly(options_, services_), 0);
-  crypto::Certificate cert =
-      crypto::Certificate::FromPem(testing::ReadFileOrEmpty(options_.cert_path));
+  crypto::Certificate cert = crypto::Certificate::FromPem(
+      testing::ReadFileOrEmpty(options_.cert_path));
   EXPECT_TRUE(cert.MatchesKey(key));
   EXPECT_THAT(cert.DnsNames(), ElementsAre("csr.example"));
   EXPECT_THAT(cert.IpAddresses(), ElementsAre("127.0.0.1"));
@@ -323,7 +351,8 @@ TEST_F(CertonlyUseCase, CsrIssuesIntoFilesAndMakesNoLineage) {
               HasSubstr("the -d names differ from the CSR's"));
   options_.csr = dir_ / "out/cert.pem";  // not a CSR
   options_.domains.clear();
-  EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }), HasSubstr("--csr "));
+  EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }),
+              HasSubstr("--csr "));
 }
 
 TEST_F(CertonlyUseCase, CsrDefaultFileNamesCountUpLikeCertbots) {
@@ -340,8 +369,9 @@ TEST_F(CertonlyUseCase, CsrDefaultFileNamesCountUpLikeCertbots) {
   fs::current_path(before);
   EXPECT_EQ(testing::ReadFileOrEmpty(dir_ / "cwd/0000_chain.pem"), "someone's");
   EXPECT_FALSE(fs::exists(dir_ / "cwd/0000_cert.pem"));
-  for (const char* f : {"0001_cert.pem", "0001_chain.pem", "0001_fullchain.pem",
-                        "0002_cert.pem", "0002_chain.pem", "0002_fullchain.pem"})
+  for (const char* f :
+       {"0001_cert.pem", "0001_chain.pem", "0001_fullchain.pem",
+        "0002_cert.pem", "0002_chain.pem", "0002_fullchain.pem"})
     EXPECT_TRUE(fs::exists(dir_ / ("cwd/" + std::string(f)))) << f;
 }
 
@@ -362,7 +392,8 @@ TEST_F(CertonlyUseCase, ExpandAsksOnATerminalAndNeedsTheFlagOtherwise) {
   options_.domains = {"e.example"};
   ASSERT_EQ(Certonly(options_, services_), 0);
   options_.domains = {"e.example", "www.e.example"};
-  EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }), HasSubstr("--expand"));
+  EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }),
+              HasSubstr("--expand"));
   prompter_.interactive_ = true;
   prompter_.answers = {"y"};
   ASSERT_EQ(Certonly(options_, services_), 0);
@@ -380,8 +411,9 @@ TEST_F(CertonlyUseCase, ProfilesFollowWhatTheDirectoryOffers) {
     Certonly(options_, services_);
     FAIL() << "a missing required profile was accepted";
   } catch (const Error& e) {
-    EXPECT_THAT(e.what(), HasSubstr("does not offer the required profile \"tlsserver\" "
-                                    "(it offers: classic, shortlived)"));
+    EXPECT_THAT(e.what(),
+                HasSubstr("does not offer the required profile \"tlsserver\" "
+                          "(it offers: classic, shortlived)"));
   }
   options_.order.required_profile.clear();
   options_.order.preferred_profile = "tlsserver";  // not offered: the default
@@ -403,7 +435,8 @@ TEST_F(CertonlyUseCase, OrderSettingsAreStoredForRenewal) {
   ASSERT_EQ(Certonly(options_, services_), 0);
   OrderSettings stored = StoredSettings("o.example").order;
   EXPECT_EQ(stored, options_.order);
-  const std::string conf = testing::ReadFileOrEmpty(dir_ / "config/renewal/o.example.conf");
+  const std::string conf =
+      testing::ReadFileOrEmpty(dir_ / "config/renewal/o.example.conf");
   EXPECT_THAT(conf, HasSubstr("must_staple = True"));
   EXPECT_THAT(conf, HasSubstr("preferred_chain = Some Root X1"));
 }

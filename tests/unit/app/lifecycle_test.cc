@@ -25,9 +25,16 @@ using testing::TempDir;
 class LifecycleUseCase : public ::testing::Test {
  protected:
   LifecycleUseCase()
-      : services_{fs_, clock_, prompter_,
-                  [this](const CommonOptions&) { return std::make_unique<testing::BorrowedHttpClient>(ca_); },
-                  out_, runner_, [] { return 0.5; }, false} {
+      : services_{fs_,
+                  clock_,
+                  prompter_,
+                  [this](const CommonOptions&) {
+                    return std::make_unique<testing::BorrowedHttpClient>(ca_);
+                  },
+                  out_,
+                  runner_,
+                  [] { return 0.5; },
+                  false} {
     common_.config_dir = dir_ / "config";
     common_.work_dir = dir_ / "work";
     common_.server = ca_.directory_url();
@@ -36,7 +43,8 @@ class LifecycleUseCase : public ::testing::Test {
     common_.non_interactive = true;
   }
   void TearDown() override {
-    EXPECT_TRUE(ca_.violations().empty()) << ::testing::PrintToString(ca_.violations());
+    EXPECT_TRUE(ca_.violations().empty())
+        << ::testing::PrintToString(ca_.violations());
   }
   void Issue(const std::string& name) {
     CertonlyOptions o;
@@ -156,7 +164,8 @@ TEST_F(LifecycleUseCase, RolloverFailureKeepsTheOldKey) {
     if (r.url.find("/key-change") == std::string::npos) return std::nullopt;
     http::Response resp;
     resp.status = 500;
-    resp.body = R"({"type":"urn:ietf:params:acme:error:serverInternal","detail":"down"})";
+    resp.body =
+        R"({"type":"urn:ietf:params:acme:error:serverInternal","detail":"down"})";
     return resp;
   };
   AccountOptions roll = Account();
@@ -174,11 +183,13 @@ TEST_F(LifecycleUseCase, ShowAccountListsTheProfilesTheCaOffers) {
   AccountOptions show = Account();
   out_.str("");
   ASSERT_EQ(ShowAccount(show, services_), 0);
-  EXPECT_NE(out_.str().find("    shortlived: 6 days\n"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("    shortlived: 6 days\n"), std::string::npos)
+      << out_.str();
   show.json = true;
   out_.str("");
   ASSERT_EQ(ShowAccount(show, services_), 0);
-  EXPECT_EQ(nlohmann::json::parse(out_.str())["profiles"]["classic"], "90 days");
+  EXPECT_EQ(nlohmann::json::parse(out_.str())["profiles"]["classic"],
+            "90 days");
 }
 
 TEST_F(LifecycleUseCase, EabKeyMustBeBase64UrlAndPaired) {

@@ -2,8 +2,6 @@
 // scripted nginx, on a real temp dir: what is written where, what the
 // renewal conf records, what a rejected configuration leaves (nothing), and
 // that renew reloads nginx once, after the deploy hooks.
-#include "app/install.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,6 +9,7 @@
 #include <sstream>
 
 #include "app/certonly.h"
+#include "app/install.h"
 #include "app/renew.h"
 #include "app/renewal_settings.h"
 #include "nginx/install_patch.h"
@@ -35,7 +34,8 @@ using testing::TempDir;
 
 // `pid` names no file: no real nginx in /proc is ever waited for.
 constexpr char kMain[] =
-    "pid /nonexistent/certpilot-test.pid;\nevents {}\nhttp {\n    include sites-enabled/*.conf;\n}\n";
+    "pid /nonexistent/certpilot-test.pid;\nevents {}\nhttp {\n    include "
+    "sites-enabled/*.conf;\n}\n";
 constexpr char kSite[] =
     "server {\n"
     "    listen 80;\n"
@@ -46,9 +46,16 @@ constexpr char kSite[] =
 class NginxInstallUseCase : public ::testing::Test {
  protected:
   NginxInstallUseCase()
-      : services_{fs_, clock_, prompter_,
-                  [this](const CommonOptions&) { return std::make_unique<testing::BorrowedHttpClient>(ca_); },
-                  out_, runner_, [] { return 0.5; }, false} {
+      : services_{fs_,
+                  clock_,
+                  prompter_,
+                  [this](const CommonOptions&) {
+                    return std::make_unique<testing::BorrowedHttpClient>(ca_);
+                  },
+                  out_,
+                  runner_,
+                  [] { return 0.5; },
+                  false} {
     common_.config_dir = dir_ / "config";
     common_.work_dir = dir_ / "work";
     common_.server = ca_.directory_url();
@@ -83,7 +90,9 @@ class NginxInstallUseCase : public ::testing::Test {
     return o;
   }
   std::string Conf() const { return dir_ / "nginx/nginx.conf"; }
-  std::string Site() const { return ReadFileOrEmpty(dir_ / "nginx/sites-enabled/app.conf"); }
+  std::string Site() const {
+    return ReadFileOrEmpty(dir_ / "nginx/sites-enabled/app.conf");
+  }
   std::string RenewalConf(const std::string& name) const {
     return ReadFileOrEmpty(dir_ / ("config/renewal/" + name + ".conf"));
   }
@@ -105,23 +114,35 @@ TEST_F(NginxInstallUseCase, InstallsTestsReloadsAndRecordsTheInstaller) {
 
   const std::string live = dir_ / "config/live/app.example.com";
   const std::string site = Site();
-  EXPECT_NE(site.find("ssl_certificate " + live + "/fullchain.pem; # managed by certpilot"),
-            std::string::npos) << site;
-  EXPECT_NE(site.find("ssl_certificate_key " + live + "/privkey.pem; # managed by certpilot"),
-            std::string::npos) << site;
-  EXPECT_NE(site.find("if ($host = www.app.example.com) {"), std::string::npos) << site;
+  EXPECT_NE(site.find("ssl_certificate " + live +
+                      "/fullchain.pem; # managed by certpilot"),
+            std::string::npos)
+      << site;
+  EXPECT_NE(site.find("ssl_certificate_key " + live +
+                      "/privkey.pem; # managed by certpilot"),
+            std::string::npos)
+      << site;
+  EXPECT_NE(site.find("if ($host = www.app.example.com) {"), std::string::npos)
+      << site;
   const std::string options = dir_ / "config/options-ssl-nginx.conf";
   EXPECT_NE(site.find("include " + options + ";"), std::string::npos) << site;
-  EXPECT_NE(ReadFileOrEmpty(options).find("ssl_protocols TLSv1.2 TLSv1.3;"), std::string::npos);
+  EXPECT_NE(ReadFileOrEmpty(options).find("ssl_protocols TLSv1.2 TLSv1.3;"),
+            std::string::npos);
   EXPECT_EQ(runner_.Commands(),
-            (std::vector<std::string>{"-t -c " + Conf(), "-c " + Conf() + " -s reload"}));
+            (std::vector<std::string>{"-t -c " + Conf(),
+                                      "-c " + Conf() + " -s reload"}));
   EXPECT_EQ(runner_.calls()[0][0], "/usr/sbin/nginx");
 
   const std::string conf = RenewalConf("app.example.com");
   EXPECT_NE(conf.find("installer = nginx"), std::string::npos) << conf;
-  EXPECT_NE(conf.find("nginx_server_root = " + dir_ / "nginx"), std::string::npos) << conf;
-  EXPECT_NE(conf.find("nginx_ctl = /usr/sbin/nginx"), std::string::npos) << conf;
-  EXPECT_NE(out_.str().find("Deployed the certificate app.example.com to nginx"), std::string::npos)
+  EXPECT_NE(conf.find("nginx_server_root = " + dir_ / "nginx"),
+            std::string::npos)
+      << conf;
+  EXPECT_NE(conf.find("nginx_ctl = /usr/sbin/nginx"), std::string::npos)
+      << conf;
+  EXPECT_NE(
+      out_.str().find("Deployed the certificate app.example.com to nginx"),
+      std::string::npos)
       << out_.str();
   // A backup of the files as they were is kept under WORK/nginx/backups.
   ASSERT_TRUE(fs::exists(dir_ / "work/nginx/backups"));
@@ -135,27 +156,32 @@ TEST_F(NginxInstallUseCase, InstallsTestsReloadsAndRecordsTheInstaller) {
   EXPECT_EQ(Site(), site);
   EXPECT_TRUE(runner_.calls().empty());
   EXPECT_NE(ReadFileOrEmpty(options).find("# my edit"), std::string::npos);
-  EXPECT_NE(out_.str().find("nothing changed"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("nothing changed"), std::string::npos)
+      << out_.str();
 }
 
 TEST_F(NginxInstallUseCase, RejectedConfigurationLeavesEveryFileAsItWas) {
   Obtain("app.example.com", {"app.example.com"});
   const std::string conf_before = RenewalConf("app.example.com");
   runner_.script = [](const std::vector<std::string>& argv) {
-    return FakeRunner::Has(argv, "-t") ? FakeRunner::Exit(1, "nginx: [emerg] no\n")
-                                       : FakeRunner::Exit(0, "");
+    return FakeRunner::Has(argv, "-t")
+               ? FakeRunner::Exit(1, "nginx: [emerg] no\n")
+               : FakeRunner::Exit(0, "");
   };
   try {
     Install(Options("app.example.com"), services_);
     FAIL() << "no error";
   } catch (const nginx::ConfigUpdateError& e) {
-    EXPECT_NE(std::string(e.what()).find("Restored byte for byte"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("Restored byte for byte"),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_EQ(Site(), kSite);
   EXPECT_EQ(ReadFileOrEmpty(Conf()), kMain);
   EXPECT_FALSE(fs::exists(dir_ / "config/options-ssl-nginx.conf"));
   EXPECT_FALSE(fs::exists(dir_ / "work/nginx/install.journal"));
-  EXPECT_EQ(RenewalConf("app.example.com"), conf_before);  // installer not recorded
+  EXPECT_EQ(RenewalConf("app.example.com"),
+            conf_before);  // installer not recorded
 }
 
 TEST_F(NginxInstallUseCase, NamesWithoutABlockAreReportedAndNothingChanges) {
@@ -183,7 +209,9 @@ TEST_F(NginxInstallUseCase, BadOptionsAreUsageErrors) {
     Install(o, services_);
     FAIL() << "no error";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("--nginx-server-root"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--nginx-server-root"),
+              std::string::npos)
+        << e.what();
   }
 }
 

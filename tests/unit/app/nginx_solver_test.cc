@@ -12,9 +12,9 @@
 
 #include "app/nginx_setup.h"
 #include "support/fake_clock.h"
+#include "support/temp_dir.h"
 #include "unit/nginx/fake_runner.h"
 #include "unit/nginx/nginx_test_util.h"
-#include "support/temp_dir.h"
 #include "util/error.h"
 
 namespace certpilot::solvers {
@@ -37,18 +37,21 @@ constexpr char kSite[] =
 // files on disk hold it and nginx was reloaded since they changed.
 class FakeNginxHttp : public http::HttpClient {
  public:
-  FakeNginxHttp(const TempDir& dir, FakeRunner& runner) : dir_(dir), runner_(runner) {}
+  FakeNginxHttp(const TempDir& dir, FakeRunner& runner)
+      : dir_(dir), runner_(runner) {}
   http::Response Do(const http::Request& req) override {
     requests.push_back(req);
     http::Response r;
     r.status = 404;
     if (broken) return r;
     bool reloaded = false;
-    for (const auto& argv : runner_.calls()) reloaded = reloaded || FakeRunner::Has(argv, "reload");
+    for (const auto& argv : runner_.calls())
+      reloaded = reloaded || FakeRunner::Has(argv, "reload");
     const std::string token = req.url.substr(req.url.rfind('/') + 1);
     std::string all;
     for (const auto& e : fs::recursive_directory_iterator(dir_.path()))
-      if (e.is_regular_file() && e.path().extension() == ".conf") all += ReadDiskFile(e.path());
+      if (e.is_regular_file() && e.path().extension() == ".conf")
+        all += ReadDiskFile(e.path());
     const size_t at = all.find("acme-challenge/" + token + " {");
     if (reloaded && at != std::string::npos) {
       const size_t q = all.find("return 200 \"", at) + 12;
@@ -65,7 +68,8 @@ class FakeNginxHttp : public http::HttpClient {
   FakeRunner& runner_;
 };
 
-issuance::ChallengeTask Task(const std::string& name, const std::string& token) {
+issuance::ChallengeTask Task(const std::string& name,
+                             const std::string& token) {
   issuance::ChallengeTask t;
   t.identifier = {"dns", name};
   t.challenge.type = "http-01";
@@ -78,8 +82,10 @@ class NginxSolverTest : public ::testing::Test {
  protected:
   NginxSolverTest() {
     fs_.MakeDirs(dir_ / "root/sites-enabled", 0755);
-    fs_.CreateFileExclusive(dir_ / "root/nginx.conf", kMain, 0644, std::nullopt);
-    fs_.CreateFileExclusive(dir_ / "root/sites-enabled/app.conf", kSite, 0644, std::nullopt);
+    fs_.CreateFileExclusive(dir_ / "root/nginx.conf", kMain, 0644,
+                            std::nullopt);
+    fs_.CreateFileExclusive(dir_ / "root/sites-enabled/app.conf", kSite, 0644,
+                            std::nullopt);
     options_.server_root = dir_ / "root";
     options_.state_dir = dir_ / "work/nginx";
   }
@@ -94,13 +100,15 @@ class NginxSolverTest : public ::testing::Test {
   }
   int Reloads() {
     int n = 0;
-    for (const auto& argv : runner_.calls()) n += FakeRunner::Has(argv, "reload");
+    for (const auto& argv : runner_.calls())
+      n += FakeRunner::Has(argv, "reload");
     return n;
   }
 
   // `pid` names no file: no real nginx in /proc is ever waited for.
   static constexpr char kMain[] =
-      "pid /nonexistent/certpilot-test.pid;\nevents {}\nhttp {\n    include sites-enabled/*.conf;\n}\n";
+      "pid /nonexistent/certpilot-test.pid;\nevents {}\nhttp {\n    include "
+      "sites-enabled/*.conf;\n}\n";
   TempDir dir_;
   sys::PosixFilesystem fs_;
   FakeRunner runner_;
@@ -114,32 +122,42 @@ TEST_F(NginxSolverTest, ServesThroughNginxThenLeavesNoTrace) {
   const auto before = Snapshot();
   auto solver = Solver();
   const auto app = Task("app.example.com", "tok-1");
-  const auto other = Task("other.example.com", "tok-2");  // no block: temporary server
+  const auto other =
+      Task("other.example.com", "tok-2");  // no block: temporary server
   solver->Present(app);
   solver->Present(other);
   EXPECT_TRUE(runner_.calls().empty()) << "Present must not touch nginx";
   solver->Wait();
 
   const std::string site = ReadDiskFile(dir_ / "root/sites-enabled/app.conf");
-  EXPECT_NE(site.find("location = /.well-known/acme-challenge/tok-1 {"), std::string::npos) << site;
-  EXPECT_NE(ReadDiskFile(dir_ / "root/nginx.conf").find("challenge-servers.conf; # managed by certpilot"),
+  EXPECT_NE(site.find("location = /.well-known/acme-challenge/tok-1 {"),
+            std::string::npos)
+      << site;
+  EXPECT_NE(ReadDiskFile(dir_ / "root/nginx.conf")
+                .find("challenge-servers.conf; # managed by certpilot"),
             std::string::npos);
-  EXPECT_NE(ReadDiskFile(dir_ / "work/nginx/challenge-servers.conf").find("server_name other.example.com;"),
+  EXPECT_NE(ReadDiskFile(dir_ / "work/nginx/challenge-servers.conf")
+                .find("server_name other.example.com;"),
             std::string::npos);
   EXPECT_TRUE(fs::exists(dir_ / "work/nginx/challenge.journal/manifest"));
   const std::string conf = dir_ / "root/nginx.conf";
-  EXPECT_EQ(runner_.Commands(), (std::vector<std::string>{"-t -c " + conf, "-c " + conf + " -s reload"}));
+  EXPECT_EQ(
+      runner_.Commands(),
+      (std::vector<std::string>{"-t -c " + conf, "-c " + conf + " -s reload"}));
   // The self-check asked nginx itself, with the name in Host.
   ASSERT_EQ(http_.requests.size(), 2u);
-  EXPECT_EQ(http_.requests[0].url, "http://127.0.0.1:80/.well-known/acme-challenge/tok-1");
+  EXPECT_EQ(http_.requests[0].url,
+            "http://127.0.0.1:80/.well-known/acme-challenge/tok-1");
   EXPECT_EQ(http_.requests[0].headers,
             (http::Headers{{"Host", "app.example.com"}}));
-  EXPECT_EQ(http_.requests[1].headers, (http::Headers{{"Host", "other.example.com"}}));
+  EXPECT_EQ(http_.requests[1].headers,
+            (http::Headers{{"Host", "other.example.com"}}));
 
   solver->CleanUp(other);
   EXPECT_EQ(ReadDiskFile(dir_ / "root/nginx.conf"), kMain);
   EXPECT_FALSE(fs::exists(dir_ / "work/nginx/challenge-servers.conf"));
-  EXPECT_NE(ReadDiskFile(dir_ / "root/sites-enabled/app.conf").find("tok-1"), std::string::npos);
+  EXPECT_NE(ReadDiskFile(dir_ / "root/sites-enabled/app.conf").find("tok-1"),
+            std::string::npos);
   solver->CleanUp(app);
   EXPECT_EQ(Snapshot(), before);  // byte for byte; the journal is gone too
   EXPECT_EQ(Reloads(), 3);
@@ -156,10 +174,14 @@ TEST_F(NginxSolverTest, NotServedMeansTheCaIsNeverAskedAndFilesAreRestored) {
     FAIL() << "no error";
   } catch (const Error& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("nginx does not serve the challenge response for app.example.com"),
-              std::string::npos) << what;
+    EXPECT_NE(
+        what.find(
+            "nginx does not serve the challenge response for app.example.com"),
+        std::string::npos)
+        << what;
     EXPECT_NE(what.find("answered 404"), std::string::npos) << what;
-    EXPECT_NE(what.find("the CA was not asked to validate"), std::string::npos) << what;
+    EXPECT_NE(what.find("the CA was not asked to validate"), std::string::npos)
+        << what;
     EXPECT_NE(what.find("sites-enabled/app.conf:1"), std::string::npos) << what;
   }
   EXPECT_GT(http_.requests.size(), 1u);  // it polled
@@ -170,8 +192,9 @@ TEST_F(NginxSolverTest, NotServedMeansTheCaIsNeverAskedAndFilesAreRestored) {
 TEST_F(NginxSolverTest, RejectedConfigurationIsNeverReloaded) {
   const auto before = Snapshot();
   runner_.script = [](const std::vector<std::string>& argv) {
-    return FakeRunner::Has(argv, "-t") ? FakeRunner::Exit(1, "nginx: [emerg] nope\n")
-                                       : FakeRunner::Exit(0, "");
+    return FakeRunner::Has(argv, "-t")
+               ? FakeRunner::Exit(1, "nginx: [emerg] nope\n")
+               : FakeRunner::Exit(0, "");
   };
   auto solver = Solver();
   const auto app = Task("app.example.com", "tok-1");
@@ -233,14 +256,16 @@ TEST_F(NginxSolverTest, RecoveryKeepsAnAdminsLaterEditAndDropsOnlyOurLines) {
   }
   const std::string site = dir_ / "root/sites-enabled/app.conf";
   std::string edited = ReadDiskFile(site);
-  edited.replace(edited.find("listen 80;"), 10, "listen 80; # edited after the crash");
+  edited.replace(edited.find("listen 80;"), 10,
+                 "listen 80; # edited after the crash");
   std::ofstream(site, std::ios::binary | std::ios::trunc) << edited;
 
   storage::Layout layout;
   layout.work_dir = dir_ / "work";
   app::RecoverNginxState(fs_, nginx_, layout);
   std::string want = kSite;
-  want.replace(want.find("listen 80;"), 10, "listen 80; # edited after the crash");
+  want.replace(want.find("listen 80;"), 10,
+               "listen 80; # edited after the crash");
   EXPECT_EQ(ReadDiskFile(site), want);
   EXPECT_FALSE(fs::exists(dir_ / "work/nginx/challenge.journal"));
 }

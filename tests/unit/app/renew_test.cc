@@ -33,10 +33,11 @@ class RecordingRunner : public sys::ProcessRunner {
     std::lock_guard<std::mutex> l(mu);
     specs.push_back(spec);
     sys::ProcessResult r;
-    r.exit_code = fail_containing.empty() ||
-                          spec.argv.back().find(fail_containing) == std::string::npos
-                      ? 0
-                      : 3;
+    r.exit_code =
+        fail_containing.empty() ||
+                spec.argv.back().find(fail_containing) == std::string::npos
+            ? 0
+            : 3;
     return r;
   }
   std::vector<std::string> Commands() {
@@ -52,9 +53,16 @@ class RecordingRunner : public sys::ProcessRunner {
 class RenewUseCase : public ::testing::Test {
  protected:
   RenewUseCase()
-      : services_{fs_, clock_, prompter_,
-                  [this](const CommonOptions&) { return std::make_unique<testing::BorrowedHttpClient>(ca_); },
-                  out_, runner_, [] { return 0.5; }, false} {
+      : services_{fs_,
+                  clock_,
+                  prompter_,
+                  [this](const CommonOptions&) {
+                    return std::make_unique<testing::BorrowedHttpClient>(ca_);
+                  },
+                  out_,
+                  runner_,
+                  [] { return 0.5; },
+                  false} {
     common_.config_dir = dir_ / "config";
     common_.work_dir = dir_ / "work";
     common_.server = ca_.directory_url();
@@ -63,7 +71,8 @@ class RenewUseCase : public ::testing::Test {
     common_.non_interactive = true;
   }
   void TearDown() override {
-    EXPECT_TRUE(ca_.violations().empty()) << ::testing::PrintToString(ca_.violations());
+    EXPECT_TRUE(ca_.violations().empty())
+        << ::testing::PrintToString(ca_.violations());
   }
   void Issue(const std::string& name, const std::string& deploy_hook = "") {
     CertonlyOptions o;
@@ -75,7 +84,8 @@ class RenewUseCase : public ::testing::Test {
     ASSERT_EQ(Certonly(o, services_), 0);
   }
   int Version(const std::string& name) {
-    std::string link = fs_.ReadLink(dir_ / ("config/live/" + name + "/cert.pem"));
+    std::string link =
+        fs_.ReadLink(dir_ / ("config/live/" + name + "/cert.pem"));
     return std::stoi(link.substr(link.rfind("cert") + 4));
   }
   RenewOptions Options() {
@@ -138,7 +148,8 @@ TEST_F(RenewUseCase, ExplicitRenewBeforeExpiry) {
   std::string path = dir_ / "config/renewal/a.example.conf";
   std::string conf = fs_.ReadFile(path);
   fs_.Unlink(path);
-  fs_.CreateFileExclusive(path, "renew_before_expiry = 100 days\n" + conf, 0644, std::nullopt);
+  fs_.CreateFileExclusive(path, "renew_before_expiry = 100 days\n" + conf, 0644,
+                          std::nullopt);
   EXPECT_EQ(RunRenew(Options(), 0)["renewed"].size(), 1u);
 }
 
@@ -147,9 +158,10 @@ TEST_F(RenewUseCase, FailuresAreIsolated) {
   Issue("bad.example");
   Issue("broken.example");
   fs_.Unlink(dir_ / "config/renewal/broken.example.conf");
-  fs_.CreateFileExclusive(dir_ / "config/renewal/broken.example.conf", "[[[ garbage\n", 0644,
-                          std::nullopt);
-  std::string bad_before = fs_.ReadFile(dir_ / "config/live/bad.example/fullchain.pem");
+  fs_.CreateFileExclusive(dir_ / "config/renewal/broken.example.conf",
+                          "[[[ garbage\n", 0644, std::nullopt);
+  std::string bad_before =
+      fs_.ReadFile(dir_ / "config/live/bad.example/fullchain.pem");
   ca_.failing_names = {"bad.example"};
   RenewOptions o = Options();
   o.force_renewal = true;
@@ -160,9 +172,11 @@ TEST_F(RenewUseCase, FailuresAreIsolated) {
   ASSERT_EQ(j["failed"].size(), 2u) << j.dump();
   EXPECT_EQ(Version("good.example"), 2);
   EXPECT_EQ(Version("bad.example"), 1);
-  EXPECT_EQ(fs_.ReadFile(dir_ / "config/live/bad.example/fullchain.pem"), bad_before);
+  EXPECT_EQ(fs_.ReadFile(dir_ / "config/live/bad.example/fullchain.pem"),
+            bad_before);
   std::string failed_errors = j["failed"].dump();
-  EXPECT_NE(failed_errors.find("validation of bad.example failed"), std::string::npos);
+  EXPECT_NE(failed_errors.find("validation of bad.example failed"),
+            std::string::npos);
   EXPECT_NE(failed_errors.find("broken.example"), std::string::npos);
   // The post hook hears about both.
   ASSERT_EQ(runner_.specs.size(), 1u);
@@ -171,7 +185,8 @@ TEST_F(RenewUseCase, FailuresAreIsolated) {
 }
 
 TEST_F(RenewUseCase, HooksRunOnceWithTheirEnvironment) {
-  for (const char* n : {"a.example", "b.example", "c.example"}) Issue(n, "stored-deploy");
+  for (const char* n : {"a.example", "b.example", "c.example"})
+    Issue(n, "stored-deploy");
   RenewOptions o = Options();
   o.force_renewal = true;
   o.jobs = 3;
@@ -186,7 +201,8 @@ TEST_F(RenewUseCase, HooksRunOnceWithTheirEnvironment) {
   for (auto& s : runner_.specs)
     if (s.argv.back() == "stored-deploy") {
       lineages.insert(s.env_add.at("RENEWED_LINEAGE"));
-      EXPECT_EQ(s.argv, (std::vector<std::string>{"/bin/sh", "-c", "stored-deploy"}));
+      EXPECT_EQ(s.argv,
+                (std::vector<std::string>{"/bin/sh", "-c", "stored-deploy"}));
     }
   EXPECT_EQ(lineages, (std::set<std::string>{dir_ / "config/live/a.example",
                                              dir_ / "config/live/b.example",
@@ -200,10 +216,12 @@ TEST_F(RenewUseCase, HookDirectoriesRunInNameOrder) {
   for (const char* stage : {"pre", "deploy", "post"}) {
     fs_.MakeDirs(dir_ / (std::string("config/renewal-hooks/") + stage), 0755);
     for (const char* f : {"20-second", "10-first"})
-      fs_.CreateFileExclusive(dir_ / (std::string("config/renewal-hooks/") + stage + "/" + f),
-                              "#!/bin/sh\n", 0755, std::nullopt);
-    fs_.CreateFileExclusive(dir_ / (std::string("config/renewal-hooks/") + stage + "/README"),
-                            "not executable", 0644, std::nullopt);
+      fs_.CreateFileExclusive(
+          dir_ / (std::string("config/renewal-hooks/") + stage + "/" + f),
+          "#!/bin/sh\n", 0755, std::nullopt);
+    fs_.CreateFileExclusive(
+        dir_ / (std::string("config/renewal-hooks/") + stage + "/README"),
+        "not executable", 0644, std::nullopt);
   }
   RenewOptions o = Options();
   o.force_renewal = true;
@@ -237,7 +255,8 @@ TEST_F(RenewUseCase, DryRunWritesNothingAndRunsNoDeployHook) {
   EXPECT_EQ(j["dry_run"], true);
   EXPECT_EQ(Version("a.example"), 1);
   EXPECT_TRUE(runner_.specs.empty());
-  EXPECT_GE(ca_.CountRequests("/finalize/"), 2);  // it really went through the CA
+  EXPECT_GE(ca_.CountRequests("/finalize/"),
+            2);  // it really went through the CA
 }
 
 TEST_F(RenewUseCase, SleepsRandomlyOnlyOffATerminal) {
@@ -249,7 +268,8 @@ TEST_F(RenewUseCase, SleepsRandomlyOnlyOffATerminal) {
   RunRenew(o, 0);
   auto sleeps = clock_.sleeps();
   ASSERT_GT(sleeps.size(), before);
-  EXPECT_EQ(sleeps[before], std::chrono::milliseconds(1000 + 479'000 / 2));  // random() = 0.5
+  EXPECT_EQ(sleeps[before],
+            std::chrono::milliseconds(1000 + 479'000 / 2));  // random() = 0.5
 
   services_.on_terminal = true;
   before = clock_.sleeps().size();
@@ -276,18 +296,21 @@ TEST_F(RenewUseCase, AriWindowDecidesAndReplacesIsSent) {
 TEST_F(RenewUseCase, AriWindowInTheFutureWaitsAndRetryAfterIsHonoured) {
   ca_.validity = hours(24 * 90);
   Issue("a.example");
-  ca_.renewal_window = {clock_.Now() + hours(24 * 10), clock_.Now() + hours(24 * 12)};
+  ca_.renewal_window = {clock_.Now() + hours(24 * 10),
+                        clock_.Now() + hours(24 * 12)};
   ca_.renewal_retry_after = "21600";
   EXPECT_EQ(RunRenew(Options(), 0)["not_due"].size(), 1u);
   int asked = ca_.CountRequests("/renewal-info/");
   EXPECT_EQ(asked, 1);
   clock_.Advance(hours(1));
   EXPECT_EQ(RunRenew(Options(), 0)["not_due"].size(), 1u);
-  EXPECT_EQ(ca_.CountRequests("/renewal-info/"), asked);  // within Retry-After: not asked
+  EXPECT_EQ(ca_.CountRequests("/renewal-info/"),
+            asked);  // within Retry-After: not asked
   clock_.Advance(hours(6));
   RunRenew(Options(), 0);
   EXPECT_EQ(ca_.CountRequests("/renewal-info/"), asked + 1);
-  clock_.Advance(hours(24 * 11));  // the chosen moment (middle of the window) passed
+  clock_.Advance(
+      hours(24 * 11));  // the chosen moment (middle of the window) passed
   EXPECT_EQ(RunRenew(Options(), 0)["renewed"].size(), 1u);
 }
 

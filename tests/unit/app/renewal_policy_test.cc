@@ -23,7 +23,8 @@ TEST(RenewAfter, ShortLivedCertificateRenewsAtTwoThirds) {
 }
 
 TEST(RenewAfter, ExplicitWindowWins) {
-  EXPECT_EQ(RenewAfter(T0(), T0() + 90 * kDay, seconds(30 * 86400)), T0() + 60 * kDay);
+  EXPECT_EQ(RenewAfter(T0(), T0() + 90 * kDay, seconds(30 * 86400)),
+            T0() + 60 * kDay);
 }
 
 TEST(RenewBeforeExpiry, ParsesCertbotSyntax) {

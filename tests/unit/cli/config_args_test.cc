@@ -71,7 +71,8 @@ TEST_F(ConfigArgsTest, DomainListsLoseTheirBlanksAsCertbotsDo) {
   std::vector<std::string> domains;
   std::string cert_name;
   AddDomainOptions(&fresh, domains, cert_name);
-  std::vector<const char*> argv{"certpilot", a.args[0].c_str(), "-d", " c.example "};
+  std::vector<const char*> argv{"certpilot", a.args[0].c_str(), "-d",
+                                " c.example "};
   fresh.parse(int(argv.size()), argv.data());
   EXPECT_EQ(domains, (Args{"a.example", "b.example", "c.example"}));
 }

@@ -275,15 +275,19 @@ TEST(AriCertId, MatchesRfc9773Example) {
   test_util::CertOptions opt;
   opt.serial_hex = "87654321";
   opt.authority_key_id = std::string(
-      "\x69\x88\x5B\x6B\x87\x46\x40\x41\xE1\xB3\x7B\x84\x7B\xA0\xAE\x2C\xDE\x01\xC8\xD4", 20);
+      "\x69\x88\x5B\x6B\x87\x46\x40\x41\xE1\xB3\x7B\x84\x7B\xA0\xAE\x2C\xDE\x01"
+      "\xC8\xD4",
+      20);
   PrivateKey key = PrivateKey::Generate({});
-  Certificate cert = Certificate::FromPem(test_util::ToPem(test_util::MakeCert(opt, key.get()).get()));
+  Certificate cert = Certificate::FromPem(
+      test_util::ToPem(test_util::MakeCert(opt, key.get()).get()));
   EXPECT_EQ(cert.AriCertId(), "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE");
 }
 
 TEST(AriCertId, NeedsAnAuthorityKeyIdentifier) {
   PrivateKey key = PrivateKey::Generate({});
-  Certificate cert = Certificate::FromPem(test_util::ToPem(test_util::MakeCert({}, key.get()).get()));
+  Certificate cert = Certificate::FromPem(
+      test_util::ToPem(test_util::MakeCert({}, key.get()).get()));
   EXPECT_THROW(cert.AriCertId(), CryptoError);
 }
 

@@ -190,11 +190,13 @@ std::string DerToPem(const std::string& der) {
 
 TEST(ParseCsrTest, ReadsNamesAndKeyFromDerAndPem) {
   const PrivateKey& key = CachedKey("ecdsa-p256");
-  const std::string der = MakeCsrDer(key, {"a.example.com", "www.a.example.com", "127.0.0.1"});
+  const std::string der =
+      MakeCsrDer(key, {"a.example.com", "www.a.example.com", "127.0.0.1"});
   for (const std::string& input : {der, DerToPem(der)}) {
     crypto::ParsedCsr csr = ParseCsr(input);
     EXPECT_EQ(csr.der, der);
-    EXPECT_THAT(csr.dns_names, ElementsAre("a.example.com", "www.a.example.com"));
+    EXPECT_THAT(csr.dns_names,
+                ElementsAre("a.example.com", "www.a.example.com"));
     EXPECT_THAT(csr.ip_addresses, ElementsAre("127.0.0.1"));
     EXPECT_EQ(csr.public_key_der, key.PublicKeyDer());
   }
@@ -205,9 +207,9 @@ TEST(ParseCsrTest, ACommonNameMissingFromTheSansIsOrderedToo) {
   ReqPtr req(X509_REQ_new());
   X509_REQ_set_version(req.get(), 0);
   X509_NAME* subject = X509_REQ_get_subject_name(req.get());
-  X509_NAME_add_entry_by_NID(subject, NID_commonName, MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("cn.example.com"), -1, -1,
-                             0);
+  X509_NAME_add_entry_by_NID(
+      subject, NID_commonName, MBSTRING_ASC,
+      reinterpret_cast<const unsigned char*>("cn.example.com"), -1, -1, 0);
   X509_REQ_set_pubkey(req.get(), key.get());
   ASSERT_GT(X509_REQ_sign(req.get(), key.get(), EVP_sha256()), 0);
   unsigned char* out = nullptr;

@@ -22,7 +22,9 @@ class RecordingSolver : public ChallengeSolver {
     presented.push_back(t);
   }
   void Wait() override { ++waits; }
-  void CleanUp(const ChallengeTask& t) noexcept override { cleaned.push_back(t); }
+  void CleanUp(const ChallengeTask& t) noexcept override {
+    cleaned.push_back(t);
+  }
 
   std::string type_;
   bool fail_present = false;
@@ -39,10 +41,18 @@ class ObtainTest : public ::testing::Test {
     client_.NewAccount(o);
   }
   void TearDown() override {
-    EXPECT_TRUE(ca_.violations().empty()) << ::testing::PrintToString(ca_.violations());
+    EXPECT_TRUE(ca_.violations().empty())
+        << ::testing::PrintToString(ca_.violations());
   }
   ObtainRequest Request(std::vector<acme::Identifier> ids) {
-    ObtainRequest r{std::move(ids), crypto::PrivateKey::Generate({}), {&http_}, "", "", "", false, std::nullopt};
+    ObtainRequest r{std::move(ids),
+                    crypto::PrivateKey::Generate({}),
+                    {&http_},
+                    "",
+                    "",
+                    "",
+                    false,
+                    std::nullopt};
     return r;
   }
 
@@ -54,13 +64,15 @@ class ObtainTest : public ::testing::Test {
 };
 
 TEST_F(ObtainTest, IssuesForSeveralNamesAndCleansUp) {
-  ObtainRequest req = Request({{"dns", "a.example"}, {"dns", "www.a.example"}, {"ip", "127.0.0.1"}});
+  ObtainRequest req = Request(
+      {{"dns", "a.example"}, {"dns", "www.a.example"}, {"ip", "127.0.0.1"}});
   ObtainResult res = Obtain(client_, clock_, req);
   EXPECT_EQ(http_.presented.size(), 3u);
   EXPECT_EQ(http_.cleaned.size(), 3u);
   EXPECT_EQ(http_.waits, 1);
   for (const ChallengeTask& t : http_.presented)
-    EXPECT_EQ(t.key_authorization, t.challenge.token + "." + client_.account_key()->Thumbprint());
+    EXPECT_EQ(t.key_authorization,
+              t.challenge.token + "." + client_.account_key()->Thumbprint());
   crypto::Certificate cert = crypto::Certificate::FromPem(res.cert_pem);
   EXPECT_TRUE(cert.MatchesKey(*req.certificate_key));
   EXPECT_EQ(cert.IpAddresses(), std::vector<std::string>{"127.0.0.1"});
@@ -82,7 +94,8 @@ TEST_F(ObtainTest, PollsWithGrowingBackoffAndHonoursRetryAfter) {
   ca_.pending_polls = 1;
   Obtain(client_, clock2, Request({{"dns", "b.example"}}));
   auto s2 = clock2.sleeps();
-  EXPECT_NE(std::find(s2.begin(), s2.end(), std::chrono::milliseconds(2000)), s2.end());
+  EXPECT_NE(std::find(s2.begin(), s2.end(), std::chrono::milliseconds(2000)),
+            s2.end());
 }
 
 TEST_F(ObtainTest, GivesUpAtTheDeadline) {
@@ -93,7 +106,8 @@ TEST_F(ObtainTest, GivesUpAtTheDeadline) {
     Obtain(client_, clock_, Request({{"dns", "slow.example"}}), p);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("timed out"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("timed out"), std::string::npos)
+        << e.what();
   }
   EXPECT_EQ(http_.cleaned.size(), 1u);
 }
@@ -101,12 +115,16 @@ TEST_F(ObtainTest, GivesUpAtTheDeadline) {
 TEST_F(ObtainTest, ValidationFailureNamesTheNameAndCleansUp) {
   ca_.failing_names = {"bad.example"};
   try {
-    Obtain(client_, clock_, Request({{"dns", "good.example"}, {"dns", "bad.example"}}));
+    Obtain(client_, clock_,
+           Request({{"dns", "good.example"}, {"dns", "bad.example"}}));
     FAIL();
   } catch (const ValidationError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("validation of bad.example failed"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("urn:ietf:params:acme:error:connection"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("validation of bad.example failed"), std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("urn:ietf:params:acme:error:connection"),
+              std::string::npos)
+        << msg;
   }
   EXPECT_EQ(http_.cleaned.size(), 2u);
 }
@@ -114,7 +132,7 @@ TEST_F(ObtainTest, ValidationFailureNamesTheNameAndCleansUp) {
 TEST_F(ObtainTest, CleansUpWhenPresentFails) {
   http_.fail_present = true;
   EXPECT_THROW(Obtain(client_, clock_, Request({{"dns", "a.example"}})), Error);
-  EXPECT_EQ(http_.cleaned.size(), 1u);  // the attempted one
+  EXPECT_EQ(http_.cleaned.size(), 1u);         // the attempted one
   EXPECT_EQ(ca_.CountRequests("/chall/"), 0);  // never told the CA to look
 }
 
@@ -151,12 +169,14 @@ TEST_F(ObtainTest, RefusesAuthorizationForANameNotOrdered) {
     if (r.url.find("/authz/") == std::string::npos) return std::nullopt;
     http::Response resp;
     resp.status = 200;
-    resp.body = R"({"identifier":{"type":"dns","value":"evil.example"},"status":"pending",
+    resp.body =
+        R"({"identifier":{"type":"dns","value":"evil.example"},"status":"pending",
       "challenges":[{"type":"http-01","url":"https://ca.test/chall/1/http-01","status":"pending",
       "token":"aaaaaaaaaaaaaaaaaaaaaaaaaaaa"}]})";
     return resp;
   };
-  EXPECT_THROW(Obtain(client_, clock_, Request({{"dns", "a.example"}})), acme::ProtocolError);
+  EXPECT_THROW(Obtain(client_, clock_, Request({{"dns", "a.example"}})),
+               acme::ProtocolError);
   EXPECT_TRUE(http_.presented.empty());
 }
 
@@ -165,8 +185,9 @@ TEST_F(ObtainTest, RefusesChainWithNonCertificateBlocks) {
     if (r.url.find("/cert/") == std::string::npos) return std::nullopt;
     http::Response resp;
     resp.status = 200;
-    resp.body = ca_.CaCertificatePem() +
-                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    resp.body =
+        ca_.CaCertificatePem() +
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
     return resp;
   };
   EXPECT_THROW(Obtain(client_, clock_, Request({{"dns", "a.example"}})), Error);
@@ -178,14 +199,18 @@ TEST_F(ObtainTest, RefusesChainThatDoesNotLink) {
   const std::string stranger = FakeAcmeServer().CaCertificatePem();
   ca_.tamper = [&](const http::Request& r, http::Response& resp) {
     if (r.url.find("/cert/") == std::string::npos) return;
-    resp.body = resp.body.substr(0, resp.body.find("-----END CERTIFICATE-----") + 26) + stranger;
+    resp.body =
+        resp.body.substr(0, resp.body.find("-----END CERTIFICATE-----") + 26) +
+        stranger;
   };
   try {
     Obtain(client_, clock_, Request({{"dns", "a.example"}}));
     FAIL() << "a chain that does not link was accepted";
   } catch (const acme::ProtocolError& e) {
     EXPECT_EQ(e.field(), "certificate");
-    EXPECT_NE(std::string(e.what()).find("the chain does not link: certificate 1"), std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("the chain does not link: certificate 1"),
+        std::string::npos)
         << e.what();
   }
 }
@@ -200,7 +225,8 @@ TEST_F(ObtainTest, RefusesCertificateForOtherNames) {
     resp.body = ca_.CaCertificatePem() + ca_.CaCertificatePem();
     return resp;
   };
-  EXPECT_THROW(Obtain(client_, clock_, Request({{"dns", "a.example"}})), acme::ProtocolError);
+  EXPECT_THROW(Obtain(client_, clock_, Request({{"dns", "a.example"}})),
+               acme::ProtocolError);
 }
 
 }  // namespace

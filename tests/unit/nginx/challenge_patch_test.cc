@@ -18,8 +18,10 @@ using testing::LoadInput;
 using testing::MemFilesystem;
 
 constexpr char kOwn[] = "/var/lib/certpilot/nginx/challenge-servers.conf";
-const ChallengeResponse kApp{"app.example.com", "tok_EN-1", "tok_EN-1.thumb-print_X"};
-const ChallengeResponse kWww{"www.app.example.com", "tok_EN-2", "tok_EN-2.thumb-print_X"};
+const ChallengeResponse kApp{"app.example.com", "tok_EN-1",
+                             "tok_EN-1.thumb-print_X"};
+const ChallengeResponse kWww{"www.app.example.com", "tok_EN-2",
+                             "tok_EN-2.thumb-print_X"};
 
 // Everything the patch reports, with every file it touched.
 std::vector<FileState> Present(ChallengePatch& patch) { return patch.Files(); }
@@ -65,7 +67,8 @@ TEST(NginxChallengePatchTest, ServerLevelRedirectIsBypassedWithRewriteBreak) {
   ConfigGraph graph = ConfigGraph::Load(fs, kRoot);
   ChallengePatch patch(graph, 80, kOwn);
   ChallengeSite site = patch.Add(kApp);
-  EXPECT_EQ(site.blocks, std::vector<std::string>{"nginx.conf:10"});  // not the TLS block
+  EXPECT_EQ(site.blocks,
+            std::vector<std::string>{"nginx.conf:10"});  // not the TLS block
   ExpectGolden("challenge/redirect_block", Present(patch));
   patch.Remove(kApp.token);
   ExpectRestored(graph, patch);
@@ -82,8 +85,10 @@ TEST(NginxChallengePatchTest, FallbackOnlySocketsGetATemporaryServer) {
   ChallengeResponse r{"new.example.com", "tok3", "tok3.tp"};
   ChallengeSite site = patch.Add(r);
   EXPECT_EQ(site.address, "127.0.0.1");
-  EXPECT_EQ(site.blocks, std::vector<std::string>{std::string(kOwn) + " (temporary server block)"});
-  ChallengeResponse r2{"new.example.com", "tok4", "tok4.tp"};  // same name: same server
+  EXPECT_EQ(site.blocks, std::vector<std::string>{std::string(kOwn) +
+                                                  " (temporary server block)"});
+  ChallengeResponse r2{"new.example.com", "tok4",
+                       "tok4.tp"};  // same name: same server
   patch.Add(r2);
   ExpectGolden("challenge/fallback_only", Present(patch));
   patch.Remove("tok3");
@@ -115,7 +120,8 @@ TEST(NginxChallengePatchTest, SelfCheckGoesToTheSocketNginxListensOn) {
   EXPECT_EQ(address_for("listen 127.0.0.2:80;"), "127.0.0.2");
   EXPECT_EQ(address_for("listen [::]:80;"), "::1");
   EXPECT_EQ(address_for("listen [::]:80; listen 80;"), "127.0.0.1");
-  EXPECT_EQ(address_for("listen 192.0.2.7:80; listen 127.0.0.1:80;"), "127.0.0.1");
+  EXPECT_EQ(address_for("listen 192.0.2.7:80; listen 127.0.0.1:80;"),
+            "127.0.0.1");
   EXPECT_EQ(address_for(""), "127.0.0.1");  // nginx's implicit *:80
 }
 
@@ -137,7 +143,8 @@ TEST(NginxChallengePatchTest, InjectionAttemptsAreRefusedAndChangeNothing) {
     LoadInput("challenge/seed", &fs);
     ConfigGraph graph = ConfigGraph::Load(fs, kRoot);
     ChallengePatch patch(graph, 80, kOwn);
-    EXPECT_THROW(patch.Add(r), UsageError) << r.name << " " << r.token << " " << r.key_authorization;
+    EXPECT_THROW(patch.Add(r), UsageError)
+        << r.name << " " << r.token << " " << r.key_authorization;
     EXPECT_TRUE(graph.ModifiedFiles().empty());
     EXPECT_TRUE(patch.empty());
   }
@@ -157,16 +164,19 @@ TEST(NginxChallengePatchTest, StripRemovesOnlyCertpilotsChallengeLines) {
   const std::string left =
       "http {\n"
       "    server {\n"
-      "        rewrite ^(/\\.well-known/acme-challenge/t1)$ $1 break; # managed by certpilot\n"
+      "        rewrite ^(/\\.well-known/acme-challenge/t1)$ $1 break; # "
+      "managed by certpilot\n"
       "        listen 80;\n"
       "        # added by the admin after the crash\n"
-      "        location = /.well-known/acme-challenge/mine { return 200 \"kept\"; }\n"
+      "        location = /.well-known/acme-challenge/mine { return 200 "
+      "\"kept\"; }\n"
       "        location = /.well-known/acme-challenge/t1 {\n"
       "            default_type text/plain;\n"
       "            return 200 \"t1.x\";\n"
       "        } # managed by certpilot\n"
       "    }\n"
-      "    include /var/lib/certpilot/nginx/challenge-servers.conf; # managed by certpilot\n"
+      "    include /var/lib/certpilot/nginx/challenge-servers.conf; # managed "
+      "by certpilot\n"
       "    include other.conf; # managed by certpilot\n"
       "}\n";
   Config c = ParseConfig(left, "t.conf");
@@ -176,7 +186,8 @@ TEST(NginxChallengePatchTest, StripRemovesOnlyCertpilotsChallengeLines) {
             "    server {\n"
             "        listen 80;\n"
             "        # added by the admin after the crash\n"
-            "        location = /.well-known/acme-challenge/mine { return 200 \"kept\"; }\n"
+            "        location = /.well-known/acme-challenge/mine { return 200 "
+            "\"kept\"; }\n"
             "    }\n"
             "    include other.conf; # managed by certpilot\n"
             "}\n");

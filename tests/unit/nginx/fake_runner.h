@@ -14,7 +14,8 @@ namespace certpilot::nginx::testing {
 class FakeRunner : public sys::ProcessRunner {
  public:
   // Decides the result of one run; the default succeeds silently.
-  std::function<sys::ProcessResult(const std::vector<std::string>& argv)> script = Succeed;
+  std::function<sys::ProcessResult(const std::vector<std::string>& argv)>
+      script = Succeed;
 
   static sys::ProcessResult Succeed(const std::vector<std::string>&) {
     sys::ProcessResult r;
@@ -42,7 +43,8 @@ class FakeRunner : public sys::ProcessRunner {
     std::vector<std::string> out;
     for (const auto& argv : calls()) {
       std::string line;
-      for (size_t i = 1; i < argv.size(); ++i) line += (i > 1 ? " " : "") + argv[i];
+      for (size_t i = 1; i < argv.size(); ++i)
+        line += (i > 1 ? " " : "") + argv[i];
       out.push_back(line);
     }
     return out;
@@ -54,7 +56,8 @@ class FakeRunner : public sys::ProcessRunner {
     r.err = err;
     return r;
   }
-  static bool Has(const std::vector<std::string>& argv, const std::string& arg) {
+  static bool Has(const std::vector<std::string>& argv,
+                  const std::string& arg) {
     for (const std::string& a : argv)
       if (a == arg) return true;
     return false;

@@ -25,7 +25,8 @@ namespace certpilot::nginx::testing {
 inline constexpr char kRoot[] = "/srv/nginx";
 
 inline std::string PatchDataDir() {
-  return (std::filesystem::path(__FILE__).parent_path() / "../../data/nginx_patch")
+  return (std::filesystem::path(__FILE__).parent_path() /
+          "../../data/nginx_patch")
       .lexically_normal()
       .string();
 }
@@ -36,7 +37,8 @@ inline std::map<std::string, std::string> ReadTree(const std::string& dir) {
   if (!std::filesystem::exists(dir)) return files;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
     if (e.is_regular_file()) {
-      files[std::filesystem::relative(e.path(), dir).string()] = ReadDiskFile(e.path().string());
+      files[std::filesystem::relative(e.path(), dir).string()] =
+          ReadDiskFile(e.path().string());
     }
   }
   return files;
@@ -44,21 +46,25 @@ inline std::map<std::string, std::string> ReadTree(const std::string& dir) {
 
 // The input tree of a case, in memory at kRoot.
 inline void LoadInput(const std::string& kind_case, MemFilesystem* fs) {
-  for (const auto& [rel, text] : ReadTree(PatchDataDir() + "/" + kind_case + "/input")) {
+  for (const auto& [rel, text] :
+       ReadTree(PatchDataDir() + "/" + kind_case + "/input")) {
     fs->AddFile(std::string(kRoot) + "/" + rel, text);
   }
 }
 
 // Compares the patched files with expected/ (or rewrites it).
-inline void ExpectGolden(const std::string& kind_case, const std::vector<FileState>& changed) {
-  const std::string expected_dir = PatchDataDir() + "/" + kind_case + "/expected";
+inline void ExpectGolden(const std::string& kind_case,
+                         const std::vector<FileState>& changed) {
+  const std::string expected_dir =
+      PatchDataDir() + "/" + kind_case + "/expected";
   std::map<std::string, std::string> got;
   for (const FileState& f : changed) {
     if (!f.text) continue;
     std::string rel = f.path;
     const std::string root = std::string(kRoot) + "/";
-    rel = rel.rfind(root, 0) == 0 ? rel.substr(root.size())
-                                  : "@" + std::filesystem::path(rel).filename().string();
+    rel = rel.rfind(root, 0) == 0
+              ? rel.substr(root.size())
+              : "@" + std::filesystem::path(rel).filename().string();
     got[rel] = *f.text;
   }
   const char* update = std::getenv("CERTPILOT_UPDATE_GOLDEN");
@@ -81,7 +87,9 @@ inline void ExpectGolden(const std::string& kind_case, const std::vector<FileSta
     EXPECT_EQ(it->second, text) << kind_case << ": " << rel;
   }
   for (const auto& [rel, text] : got) {
-    EXPECT_TRUE(want.count(rel)) << kind_case << ": " << rel << " changed unexpectedly:\n" << text;
+    EXPECT_TRUE(want.count(rel))
+        << kind_case << ": " << rel << " changed unexpectedly:\n"
+        << text;
   }
 }
 

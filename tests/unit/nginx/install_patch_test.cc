@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include "unit/nginx/golden.h"
 #include "nginx/parser.h"
 #include "nginx/server_query.h"
 #include "nginx/tls_options.h"
+#include "unit/nginx/golden.h"
 #include "util/error.h"
 
 namespace certpilot::nginx {
@@ -45,17 +45,20 @@ InstallResult RunCase(const std::string& name, const InstallRequest& req) {
   again.AddFile(req.options_path, std::string(kTlsOptionsText));
   ConfigGraph second = ConfigGraph::Load(again, kRoot);
   InstallResult repeat = PatchForInstall(second, req);
-  EXPECT_TRUE(second.ModifiedFiles().empty()) << name << ": a second install changed "
-                                              << second.ModifiedFiles()[0]->Dump();
+  EXPECT_TRUE(second.ModifiedFiles().empty())
+      << name << ": a second install changed "
+      << second.ModifiedFiles()[0]->Dump();
   EXPECT_TRUE(repeat.actions.empty());
   return result;
 }
 
 TEST(NginxInstallPatchTest, SeedLayoutWithRedirectSplitsTheBlock) {
   InstallResult r =
-      RunCase("seed_redirect", Request({"app.example.com", "www.app.example.com"}, true));
+      RunCase("seed_redirect",
+              Request({"app.example.com", "www.app.example.com"}, true));
   ASSERT_EQ(r.actions.size(), 2u);
-  EXPECT_NE(r.actions[0].find("sites-enabled/app.conf:6: TLS on port 443"), std::string::npos)
+  EXPECT_NE(r.actions[0].find("sites-enabled/app.conf:6: TLS on port 443"),
+            std::string::npos)
       << r.actions[0];
   EXPECT_NE(r.actions[1].find("redirects app.example.com, www.app.example.com"),
             std::string::npos)
@@ -64,7 +67,8 @@ TEST(NginxInstallPatchTest, SeedLayoutWithRedirectSplitsTheBlock) {
 }
 
 TEST(NginxInstallPatchTest, SeedLayoutWithoutRedirectKeepsServingHttp) {
-  RunCase("seed_no_redirect", Request({"app.example.com", "www.app.example.com"}, false));
+  RunCase("seed_no_redirect",
+          Request({"app.example.com", "www.app.example.com"}, false));
 }
 
 TEST(NginxInstallPatchTest, OtherPortsAppearInListenAndRedirect) {
@@ -81,30 +85,38 @@ TEST(NginxInstallPatchTest, TlsBlockGetsOnlyItsTwoPathsSwapped) {
 }
 
 TEST(NginxInstallPatchTest, ExistingRedirectBlockIsLeftAlone) {
-  InstallResult r = RunCase("tls_swap_redirect", Request({"app.example.com"}, true));
+  InstallResult r =
+      RunCase("tls_swap_redirect", Request({"app.example.com"}, true));
   ASSERT_EQ(r.notes.size(), 1u);
-  EXPECT_NE(r.notes[0].find("already redirects app.example.com"), std::string::npos);
+  EXPECT_NE(r.notes[0].find("already redirects app.example.com"),
+            std::string::npos);
 }
 
 TEST(NginxInstallPatchTest, RedirectGoesToTheTopOfAPlainHttpBlock) {
-  InstallRequest req = Request({"shop.example.com", "www.shop.example.com"}, true);
+  InstallRequest req =
+      Request({"shop.example.com", "www.shop.example.com"}, true);
   InstallResult r = RunCase("tls_plus_http", req);
   ASSERT_EQ(r.actions.size(), 2u);
-  EXPECT_NE(r.actions[0].find("nginx.conf:4: ssl_certificate and ssl_certificate_key"),
-            std::string::npos) << r.actions[0];
+  EXPECT_NE(r.actions[0].find(
+                "nginx.conf:4: ssl_certificate and ssl_certificate_key"),
+            std::string::npos)
+      << r.actions[0];
   EXPECT_NE(r.actions[1].find("nginx.conf:12: plain HTTP for shop.example.com, "
                               "www.shop.example.com now redirects"),
-            std::string::npos) << r.actions[1];
+            std::string::npos)
+      << r.actions[1];
 }
 
 TEST(NginxInstallPatchTest, BlocksInIncludedFilesAndImplicitListen) {
-  RunCase("included", Request({"app.example.com", "implicit.example.com"}, false));
+  RunCase("included",
+          Request({"app.example.com", "implicit.example.com"}, false));
 }
 
 TEST(NginxInstallPatchTest, WildcardNameCrlfAndOwnTlsSettings) {
   InstallResult r = RunCase("wildcard_crlf", Request({"*.example.org"}, true));
   EXPECT_FALSE(r.includes_options);  // the block sets ssl_protocols itself
-  EXPECT_NE(r.actions[0].find("is not included"), std::string::npos) << r.actions[0];
+  EXPECT_NE(r.actions[0].find("is not included"), std::string::npos)
+      << r.actions[0];
 }
 
 TEST(NginxInstallPatchTest, SplittingABlockWhoseListenIsIncludedIsRefused) {
@@ -115,7 +127,8 @@ TEST(NginxInstallPatchTest, SplittingABlockWhoseListenIsIncludedIsRefused) {
     PatchForInstall(graph, Request({"app.example.com"}, true));
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("snippets/listen-80.conf"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("snippets/listen-80.conf"),
+              std::string::npos)
         << e.what();
   }
 }
@@ -127,11 +140,13 @@ TEST(NginxInstallPatchTest, NameWithoutItsOwnBlockIsReportedNotGuessed) {
              "server { listen 80; server_name app.example.com; } }\n");
   ConfigGraph graph = ConfigGraph::Load(fs, kRoot);
   try {
-    PatchForInstall(graph, Request({"app.example.com", "nowhere.example.com"}, false));
+    PatchForInstall(graph,
+                    Request({"app.example.com", "nowhere.example.com"}, false));
     FAIL() << "no error";
   } catch (const NoServerBlockError& e) {
     EXPECT_EQ(e.names(), std::vector<std::string>{"nowhere.example.com"});
-    EXPECT_NE(std::string(e.what()).find("server_name nowhere.example.com"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("server_name nowhere.example.com"),
+              std::string::npos)
         << e.what();
   }
 }
@@ -148,18 +163,22 @@ TEST(NginxInstallPatchTest, SeveralCertificatesInABlockAreRefused) {
 
 TEST(NginxInstallPatchTest, CertificateSharedThroughAnIncludeIsRefused) {
   MemFilesystem fs;
-  fs.AddFile("/srv/nginx/nginx.conf",
-             "http {\n"
-             "  server { listen 443 ssl; server_name a.example; include tls.conf; }\n"
-             "  server { listen 443 ssl; server_name b.example; include tls.conf; }\n"
-             "}\n");
-  fs.AddFile("/srv/nginx/tls.conf", "ssl_certificate /x.pem;\nssl_certificate_key /x.key;\n");
+  fs.AddFile(
+      "/srv/nginx/nginx.conf",
+      "http {\n"
+      "  server { listen 443 ssl; server_name a.example; include tls.conf; }\n"
+      "  server { listen 443 ssl; server_name b.example; include tls.conf; }\n"
+      "}\n");
+  fs.AddFile("/srv/nginx/tls.conf",
+             "ssl_certificate /x.pem;\nssl_certificate_key /x.key;\n");
   ConfigGraph graph = ConfigGraph::Load(fs, kRoot);
   try {
     PatchForInstall(graph, Request({"a.example"}, false));
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("1 other server block"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("1 other server block"),
+              std::string::npos)
+        << e.what();
   }
 }
 
@@ -204,7 +223,8 @@ TEST(NginxInstallPatchTest, BlockSelectionUsesNginxPrecedence) {
   MemFilesystem fs;
   const std::string conf =
       "http {\n"
-      "    server { listen 80; server_name ~^app\\.example\\.com$; root /regex; }\n"
+      "    server { listen 80; server_name ~^app\\.example\\.com$; root "
+      "/regex; }\n"
       "    server { listen 80; server_name *.example.com; root /wild; }\n"
       "    server { listen 80; server_name app.example.com; root /exact; }\n"
       "}\n";
@@ -212,7 +232,8 @@ TEST(NginxInstallPatchTest, BlockSelectionUsesNginxPrecedence) {
   ConfigGraph graph = ConfigGraph::Load(fs, kRoot);
   InstallResult r = PatchForInstall(graph, Request({"app.example.com"}, false));
   ASSERT_EQ(r.actions.size(), 1u);
-  EXPECT_NE(r.actions[0].find("nginx.conf:4"), std::string::npos) << r.actions[0];
+  EXPECT_NE(r.actions[0].find("nginx.conf:4"), std::string::npos)
+      << r.actions[0];
   const std::string out = graph.main().Dump();
   const size_t exact = out.find("root /exact;");
   const size_t added = out.find("listen 443 ssl;");

@@ -52,20 +52,25 @@ class NginxSafeUpdateTest : public ::testing::Test {
 };
 
 TEST_F(NginxSafeUpdateTest, WritesTestsReloadsAndKeepsBackups) {
-  UpdateOutcome out = UpdateLiveConfig(fs_, nginx_, dir_ / "state/install.journal", Changes(),
-                                       dir_ / "state/backups/b1");
+  UpdateOutcome out =
+      UpdateLiveConfig(fs_, nginx_, dir_ / "state/install.journal", Changes(),
+                       dir_ / "state/backups/b1");
   EXPECT_EQ(out.written, (std::vector<std::string>{options_, site_}));
   EXPECT_FALSE(out.started);
-  EXPECT_EQ(ReadDiskFile(site_), "server {\n\tlisten 80;\n\tlisten 443 ssl;\n}\n");
+  EXPECT_EQ(ReadDiskFile(site_),
+            "server {\n\tlisten 80;\n\tlisten 443 ssl;\n}\n");
   const std::string conf = dir_ / "root/nginx.conf";
-  EXPECT_EQ(runner_.Commands(), (std::vector<std::string>{"-t -c " + conf, "-c " + conf + " -s reload"}));
+  EXPECT_EQ(
+      runner_.Commands(),
+      (std::vector<std::string>{"-t -c " + conf, "-c " + conf + " -s reload"}));
   EXPECT_FALSE(fs::exists(dir_ / "state/install.journal"));
   EXPECT_EQ(ReadDiskFile(dir_ / "state/backups/b1/2.orig"), kSite);
 }
 
 TEST_F(NginxSafeUpdateTest, NothingToChangeTouchesNothing) {
-  UpdateOutcome out = UpdateLiveConfig(fs_, nginx_, dir_ / "state/install.journal",
-                                       {{site_, kSite}}, dir_ / "state/backups/b1");
+  UpdateOutcome out =
+      UpdateLiveConfig(fs_, nginx_, dir_ / "state/install.journal",
+                       {{site_, kSite}}, dir_ / "state/backups/b1");
   EXPECT_TRUE(out.written.empty());
   EXPECT_TRUE(runner_.calls().empty());
   EXPECT_FALSE(fs::exists(dir_ / "state/backups"));
@@ -78,34 +83,46 @@ TEST_F(NginxSafeUpdateTest, FailingTestRestoresEveryFileAndSaysSo) {
                : FakeRunner::Exit(0, "");
   };
   try {
-    UpdateLiveConfig(fs_, nginx_, dir_ / "state/install.journal", Changes(), dir_ / "state/b");
+    UpdateLiveConfig(fs_, nginx_, dir_ / "state/install.journal", Changes(),
+                     dir_ / "state/b");
     FAIL() << "no error";
   } catch (const ConfigUpdateError& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("cannot load certificate"), std::string::npos) << what;
-    EXPECT_NE(what.find("Restored byte for byte: " + site_ + ", " + options_), std::string::npos)
+    EXPECT_NE(what.find("Restored byte for byte: " + site_ + ", " + options_),
+              std::string::npos)
         << what;
-    EXPECT_NE(what.find("reloaded with the restored configuration"), std::string::npos) << what;
+    EXPECT_NE(what.find("reloaded with the restored configuration"),
+              std::string::npos)
+        << what;
     EXPECT_TRUE(e.report().ok());
   }
   ExpectUntouched();
   const std::string conf = dir_ / "root/nginx.conf";
-  EXPECT_EQ(runner_.Commands(), (std::vector<std::string>{"-t -c " + conf, "-c " + conf + " -s reload"}));
+  EXPECT_EQ(
+      runner_.Commands(),
+      (std::vector<std::string>{"-t -c " + conf, "-c " + conf + " -s reload"}));
 }
 
 TEST_F(NginxSafeUpdateTest, FailingReloadRestoresAndReloadsTheRestoredFiles) {
   int reloads = 0;
   runner_.script = [&](const std::vector<std::string>& argv) {
     if (FakeRunner::Has(argv, "-s") && reloads++ == 0)
-      return FakeRunner::Exit(1, "nginx: [emerg] bind() to 0.0.0.0:443 failed (98: Address in use)\n");
+      return FakeRunner::Exit(
+          1,
+          "nginx: [emerg] bind() to 0.0.0.0:443 failed (98: Address in use)\n");
     return FakeRunner::Exit(0, "");
   };
   try {
-    UpdateLiveConfig(fs_, nginx_, dir_ / "state/install.journal", Changes(), dir_ / "state/b");
+    UpdateLiveConfig(fs_, nginx_, dir_ / "state/install.journal", Changes(),
+                     dir_ / "state/b");
     FAIL() << "no error";
   } catch (const ConfigUpdateError& e) {
-    EXPECT_NE(std::string(e.what()).find("Address in use"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("reloaded with the restored"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("Address in use"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("reloaded with the restored"),
+              std::string::npos)
+        << e.what();
   }
   ExpectUntouched();
   EXPECT_EQ(reloads, 2);
@@ -114,11 +131,13 @@ TEST_F(NginxSafeUpdateTest, FailingReloadRestoresAndReloadsTheRestoredFiles) {
 TEST_F(NginxSafeUpdateTest, NotRunningIsStartedAndReported) {
   runner_.script = [](const std::vector<std::string>& argv) {
     return FakeRunner::Has(argv, "-s")
-               ? FakeRunner::Exit(1, "nginx: [error] open() \"/x/nginx.pid\" failed (2: No such file or directory)\n")
+               ? FakeRunner::Exit(1,
+                                  "nginx: [error] open() \"/x/nginx.pid\" "
+                                  "failed (2: No such file or directory)\n")
                : FakeRunner::Exit(0, "");
   };
-  UpdateOutcome out =
-      UpdateLiveConfig(fs_, nginx_, dir_ / "state/install.journal", Changes(), dir_ / "state/b");
+  UpdateOutcome out = UpdateLiveConfig(
+      fs_, nginx_, dir_ / "state/install.journal", Changes(), dir_ / "state/b");
   EXPECT_TRUE(out.started);
 }
 
@@ -128,10 +147,12 @@ TEST_F(NginxSafeUpdateTest, AFailedWriteRestoresWhatWasWritten) {
     SCOPED_TRACE("failing step " + std::to_string(k));
     FaultFilesystem faulty(fs_, k, FaultFilesystem::Mode::kFailOnce);
     try {
-      UpdateLiveConfig(faulty, nginx_, dir_ / "state/install.journal", Changes(), "");
+      UpdateLiveConfig(faulty, nginx_, dir_ / "state/install.journal",
+                       Changes(), "");
       ADD_FAILURE() << "no error";
     } catch (const ConfigUpdateError& e) {
-      EXPECT_NE(std::string(e.what()).find("injected fault"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("injected fault"), std::string::npos)
+          << e.what();
     }
     EXPECT_EQ(ReadDiskFile(conf_), kConf);
     EXPECT_EQ(ReadDiskFile(site_), kSite);

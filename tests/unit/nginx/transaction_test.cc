@@ -3,9 +3,8 @@
 // overwritten, and a crash at every single filesystem step is recovered.
 #include "nginx/transaction.h"
 
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -28,8 +27,10 @@ class NginxTransactionTest : public ::testing::Test {
     fs::create_directories(dir_ / "root/sites-available");
     fs::create_directories(dir_ / "root/sites-enabled");
     Put("root/nginx.conf", "http {\n    include sites-enabled/*;\n}\n", 0640);
-    Put("root/sites-available/app", "server {\r\n    listen 80;\r\n}\r\n", 0644);
-    fs::create_symlink("../sites-available/app", dir_ / "root/sites-enabled/app");
+    Put("root/sites-available/app", "server {\r\n    listen 80;\r\n}\r\n",
+        0644);
+    fs::create_symlink("../sites-available/app",
+                       dir_ / "root/sites-enabled/app");
   }
   void Put(const std::string& rel, const std::string& text, mode_t mode) {
     fs_.CreateFileExclusive(dir_ / rel, text, mode, std::nullopt);
@@ -38,14 +39,18 @@ class NginxTransactionTest : public ::testing::Test {
   mode_t Mode(const std::string& rel) { return fs_.Stat(dir_ / rel).mode; }
   std::string journal() const { return dir_ / "state/challenge.journal"; }
   std::vector<FileState> Changes() const {
-    return {{dir_ / "root/nginx.conf", "http {\n    include sites-enabled/*;\n    include x;\n}\n"},
-            {dir_ / "root/sites-enabled/app", "server {\r\n    listen 80;\r\n    listen 443;\r\n}\r\n"},
+    return {{dir_ / "root/nginx.conf",
+             "http {\n    include sites-enabled/*;\n    include x;\n}\n"},
+            {dir_ / "root/sites-enabled/app",
+             "server {\r\n    listen 80;\r\n    listen 443;\r\n}\r\n"},
             {dir_ / "state/own.conf", "server {}\n"}};
   }
   void ExpectOriginal() {
-    EXPECT_EQ(Read("root/nginx.conf"), "http {\n    include sites-enabled/*;\n}\n");
+    EXPECT_EQ(Read("root/nginx.conf"),
+              "http {\n    include sites-enabled/*;\n}\n");
     EXPECT_EQ(Mode("root/nginx.conf"), 0640u);
-    EXPECT_EQ(Read("root/sites-available/app"), "server {\r\n    listen 80;\r\n}\r\n");
+    EXPECT_EQ(Read("root/sites-available/app"),
+              "server {\r\n    listen 80;\r\n}\r\n");
     EXPECT_TRUE(fs::is_symlink(dir_ / "root/sites-enabled/app"));
     EXPECT_FALSE(fs::exists(dir_ / "state/own.conf"));
   }
@@ -58,13 +63,16 @@ TEST_F(NginxTransactionTest, RollbackRestoresEveryByteAndMode) {
   fs_.MakeDirs(dir_ / "state", 0700);
   FileTransaction tx(fs_, journal());
   tx.Write(Changes());
-  EXPECT_EQ(Read("root/sites-available/app"), "server {\r\n    listen 80;\r\n    listen 443;\r\n}\r\n");
-  EXPECT_TRUE(fs::is_symlink(dir_ / "root/sites-enabled/app")) << "the link was replaced";
+  EXPECT_EQ(Read("root/sites-available/app"),
+            "server {\r\n    listen 80;\r\n    listen 443;\r\n}\r\n");
+  EXPECT_TRUE(fs::is_symlink(dir_ / "root/sites-enabled/app"))
+      << "the link was replaced";
   EXPECT_EQ(Mode("root/nginx.conf"), 0640u);
   EXPECT_EQ(Read("state/own.conf"), "server {}\n");
-  EXPECT_EQ(tx.touched(), (std::vector<std::string>{dir_ / "root/nginx.conf",
-                                                     dir_ / "root/sites-available/app",
-                                                     dir_ / "state/own.conf"}));
+  EXPECT_EQ(tx.touched(),
+            (std::vector<std::string>{dir_ / "root/nginx.conf",
+                                      dir_ / "root/sites-available/app",
+                                      dir_ / "state/own.conf"}));
   RestoreReport report = tx.Rollback();
   EXPECT_TRUE(report.ok()) << report.Summary();
   EXPECT_EQ(report.restored.size(), 3u);
@@ -74,7 +82,8 @@ TEST_F(NginxTransactionTest, RollbackRestoresEveryByteAndMode) {
 
 TEST_F(NginxTransactionTest, UnchangedFilesAreNotWrittenOrJournaled) {
   FileTransaction tx(fs_, journal());
-  tx.Write({{dir_ / "root/nginx.conf", Read("root/nginx.conf")}, {dir_ / "state/none", std::nullopt}});
+  tx.Write({{dir_ / "root/nginx.conf", Read("root/nginx.conf")},
+            {dir_ / "state/none", std::nullopt}});
   EXPECT_TRUE(tx.empty());
   EXPECT_FALSE(fs::exists(journal()));
 }
@@ -83,7 +92,8 @@ TEST_F(NginxTransactionTest, LaterVersionsAndRemovalRollBackToTheFirstState) {
   fs_.MakeDirs(dir_ / "state", 0700);
   FileTransaction tx(fs_, journal());
   tx.Write(Changes());
-  tx.Write({{dir_ / "root/nginx.conf", "second\n"}, {dir_ / "state/own.conf", std::nullopt}});
+  tx.Write({{dir_ / "root/nginx.conf", "second\n"},
+            {dir_ / "state/own.conf", std::nullopt}});
   EXPECT_FALSE(fs::exists(dir_ / "state/own.conf"));
   tx.Write({{dir_ / "state/own.conf", "again\n"}});
   EXPECT_TRUE(tx.Rollback().ok());
@@ -110,13 +120,18 @@ TEST_F(NginxTransactionTest, SomeoneElsesEditIsNeverOverwritten) {
   fs_.MakeDirs(dir_ / "state", 0700);
   FileTransaction tx(fs_, journal());
   tx.Write(Changes());
-  sys::WriteFileAtomic(fs_, dir_ / "root/nginx.conf", "edited by the admin\n", 0640);
+  sys::WriteFileAtomic(fs_, dir_ / "root/nginx.conf", "edited by the admin\n",
+                       0640);
   RestoreReport report = tx.Rollback();
-  EXPECT_EQ(report.conflicts, std::vector<std::string>{dir_ / "root/nginx.conf"});
-  EXPECT_NE(report.Summary().find("left " + dir_ / "root/nginx.conf" + " alone"), std::string::npos)
+  EXPECT_EQ(report.conflicts,
+            std::vector<std::string>{dir_ / "root/nginx.conf"});
+  EXPECT_NE(
+      report.Summary().find("left " + dir_ / "root/nginx.conf" + " alone"),
+      std::string::npos)
       << report.Summary();
   EXPECT_EQ(Read("root/nginx.conf"), "edited by the admin\n");
-  EXPECT_EQ(Read("root/sites-available/app"), "server {\r\n    listen 80;\r\n}\r\n");
+  EXPECT_EQ(Read("root/sites-available/app"),
+            "server {\r\n    listen 80;\r\n}\r\n");
 }
 
 TEST_F(NginxTransactionTest, TheConflictHandlerMayCleanAnEditedFile) {
@@ -125,13 +140,16 @@ TEST_F(NginxTransactionTest, TheConflictHandlerMayCleanAnEditedFile) {
     FileTransaction tx(fs_, journal());
     tx.Write(Changes());
   }
-  sys::WriteFileAtomic(fs_, dir_ / "root/nginx.conf", "edited\n    include x;\n", 0640);
-  std::optional<RestoreReport> report =
-      RecoverJournal(fs_, journal(), [](const std::string&, const std::string& current) {
-        return std::optional<std::string>(current.substr(0, current.find("    include x;")));
+  sys::WriteFileAtomic(fs_, dir_ / "root/nginx.conf",
+                       "edited\n    include x;\n", 0640);
+  std::optional<RestoreReport> report = RecoverJournal(
+      fs_, journal(), [](const std::string&, const std::string& current) {
+        return std::optional<std::string>(
+            current.substr(0, current.find("    include x;")));
       });
   ASSERT_TRUE(report.has_value());
-  EXPECT_EQ(report->rewritten, std::vector<std::string>{dir_ / "root/nginx.conf"});
+  EXPECT_EQ(report->rewritten,
+            std::vector<std::string>{dir_ / "root/nginx.conf"});
   EXPECT_EQ(Read("root/nginx.conf"), "edited\n");
 }
 
@@ -143,7 +161,8 @@ TEST_F(NginxTransactionTest, CommitKeepsTheFilesAndArchivesTheBackups) {
   EXPECT_FALSE(fs::exists(journal()));
   EXPECT_FALSE(RecoverJournal(fs_, journal()).has_value());
   EXPECT_EQ(Read("state/own.conf"), "server {}\n");
-  EXPECT_EQ(Read("state/backups/1/1.orig"), "http {\n    include sites-enabled/*;\n}\n");
+  EXPECT_EQ(Read("state/backups/1/1.orig"),
+            "http {\n    include sites-enabled/*;\n}\n");
 }
 
 // A crash (or I/O error) at each mutating step of a transaction: the next

@@ -24,8 +24,10 @@ class FakeProc : public MemFilesystem {
  public:
   void AddProcess(int pid, int ppid, const std::string& title) {
     AddFile("/proc/" + std::to_string(pid) + "/stat",
-            std::to_string(pid) + " (nginx) S " + std::to_string(ppid) + " 1 1 0 -1\n");
-    AddFile("/proc/" + std::to_string(pid) + "/cmdline", title + std::string(8, '\0'));
+            std::to_string(pid) + " (nginx) S " + std::to_string(ppid) +
+                " 1 1 0 -1\n");
+    AddFile("/proc/" + std::to_string(pid) + "/cmdline",
+            title + std::string(8, '\0'));
   }
   std::vector<std::string> ListDir(const std::string& path) override {
     if (path == "/proc" && on_list) on_list(++lists);
@@ -36,9 +38,12 @@ class FakeProc : public MemFilesystem {
 };
 
 TEST(NginxWorkersTest, PidFileComesFromTheMainContext) {
-  EXPECT_EQ(PidFileOf(ParseConfig("pid /run/x.pid;\nhttp {}\n", "n")), "/run/x.pid");
-  EXPECT_EQ(PidFileOf(ParseConfig("pid logs/nginx.pid;\n", "n")), "/usr/share/nginx/logs/nginx.pid");
-  EXPECT_EQ(PidFileOf(ParseConfig("http { pid /not/main; }\n", "n")), "/run/nginx.pid");
+  EXPECT_EQ(PidFileOf(ParseConfig("pid /run/x.pid;\nhttp {}\n", "n")),
+            "/run/x.pid");
+  EXPECT_EQ(PidFileOf(ParseConfig("pid logs/nginx.pid;\n", "n")),
+            "/usr/share/nginx/logs/nginx.pid");
+  EXPECT_EQ(PidFileOf(ParseConfig("http { pid /not/main; }\n", "n")),
+            "/run/nginx.pid");
 }
 
 TEST(NginxWorkersTest, OnlyAcceptingWorkersOfThatMasterCount) {
@@ -87,7 +92,8 @@ TEST_F(NginxReloadWaitTest, ReloadReturnsOnceTheOldWorkersStoppedAccepting) {
       proc_.AddProcess(101, 100, "nginx: worker process is shutting down");
   };
   EXPECT_EQ(Control().Reload(), NginxControl::Reloaded::kReloaded);
-  EXPECT_EQ(proc_.lists, lists_at_reload + 4);  // it polled until then, not longer
+  EXPECT_EQ(proc_.lists,
+            lists_at_reload + 4);  // it polled until then, not longer
 }
 
 TEST_F(NginxReloadWaitTest, AMasterThatKeepsItsOldWorkersIsAnError) {
@@ -95,8 +101,10 @@ TEST_F(NginxReloadWaitTest, AMasterThatKeepsItsOldWorkersIsAnError) {
     Control().Reload();
     FAIL() << "no error";
   } catch (const NginxError& e) {
-    EXPECT_NE(std::string(e.what()).find("still answers with its previous configuration"),
-              std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(
+                  "still answers with its previous configuration"),
+              std::string::npos)
+        << e.what();
   }
 }
 

@@ -634,7 +634,8 @@ TEST(Http01ResponderTest, OneMegabyteOfHeadersIsCutOffAtTheCap) {
   // the sender may block until the connection is closed under it.
   std::thread sender([&flood] {
     std::string headers = "GET " + ChallengePath() + " HTTP/1.1\r\nHost: a\r\n";
-    while (headers.size() < (1u << 20)) headers += "X-Padding: " + std::string(100, 'p') + "\r\n";
+    while (headers.size() < (1u << 20))
+      headers += "X-Padding: " + std::string(100, 'p') + "\r\n";
     flood.Send(headers + "\r\n");  // fails (EPIPE/ECONNRESET) once closed
   });
   EXPECT_TRUE(flood.WaitForClose());
@@ -694,14 +695,16 @@ TEST(Http01ResponderTest, FiveThousandConnectionsKeepItsDescriptorsBounded) {
     ASSERT_TRUE(clients.back()->connected()) << "attempt " << i;
     if (i % 2) clients.back()->Send("GET / HTTP/1.1\r\nHost: a\r\nX-");
     if (i % 250 == 249) {
-      most = std::max(most, OpenFds() - baseline - static_cast<int>(clients.size()));
+      most = std::max(most,
+                      OpenFds() - baseline - static_cast<int>(clients.size()));
     }
   }
   // Accepts are FIFO: once this one is answered, all 5,000 were taken.
   RawClient fresh(responder.port());
   ASSERT_TRUE(fresh.Send(Get(ChallengePath())));
   EXPECT_EQ(Body(fresh.ReadResponse()), kKeyAuth);
-  most = std::max(most, OpenFds() - baseline - static_cast<int>(clients.size()) - 1);
+  most = std::max(most,
+                  OpenFds() - baseline - static_cast<int>(clients.size()) - 1);
   EXPECT_LE(most, kMax + 1);
   // The evicted connections were really closed, not just forgotten.
   EXPECT_TRUE(clients.front()->WaitForClose());

@@ -371,11 +371,12 @@ TEST_F(LineageStoreTest, RefusesLiveDirectoriesItCannotSwitchSafely) {
 
 // Issue 7, local misuse: a symlink planted at a directory of the tree is
 // refused, and nothing is written where it points.
-TEST_F(LineageStoreTest, PlantedDirectorySymlinksAreRefusedNeverWrittenThrough) {
+TEST_F(LineageStoreTest,
+       PlantedDirectorySymlinksAreRefusedNeverWrittenThrough) {
   ASSERT_EQ(store_.SaveVersion(kName, Certs().Make(kName)), 1);
   const std::string elsewhere = tmp_ / "elsewhere";
-  for (const std::string& dir :
-       {layout_.archive_dir(kName), layout_.archive_root(), layout_.live_root()}) {
+  for (const std::string& dir : {layout_.archive_dir(kName),
+                                 layout_.archive_root(), layout_.live_root()}) {
     SCOPED_TRACE(dir);
     std::filesystem::remove_all(elsewhere);
     std::filesystem::rename(dir, elsewhere);
@@ -385,7 +386,8 @@ TEST_F(LineageStoreTest, PlantedDirectorySymlinksAreRefusedNeverWrittenThrough) 
       store_.SaveVersion(kName, Certs().Make(kName));
       FAIL() << "wrote through a symlink at " << dir;
     } catch (const StorageError& e) {
-      EXPECT_NE(std::string(e.what()).find(dir + " is a symlink"), std::string::npos)
+      EXPECT_NE(std::string(e.what()).find(dir + " is a symlink"),
+                std::string::npos)
           << e.what();
     }
     EXPECT_EQ(Snapshot(elsewhere), before);
@@ -401,15 +403,14 @@ TEST_F(LineageStoreTest, PlantedDirectorySymlinksAreRefusedNeverWrittenThrough) 
 // write access to archive/ but not to the victim could plant): the victims
 // are never written or truncated, their modes never changed, and the new
 // version lands in files the store created itself.
-TEST_F(LineageStoreTest, PlantedFileSymlinksAtTheNextVersionAreNeverWrittenThrough) {
+TEST_F(LineageStoreTest,
+       PlantedFileSymlinksAtTheNextVersionAreNeverWrittenThrough) {
   const CertificateFiles v1 = Certs().Make(kName), next = Certs().Make(kName);
   ASSERT_EQ(store_.SaveVersion(kName, v1), 1);
   std::map<std::string, std::string> victims;  // victim path → content
   for (const char* kind : kKinds) {
     const std::string victim = tmp_ / (std::string("victim-") + kind);
-    {
-      std::ofstream(victim) << "precious " << kind << "\n";
-    }
+    { std::ofstream(victim) << "precious " << kind << "\n"; }
     std::filesystem::permissions(victim, std::filesystem::perms(0644));
     victims[victim] = Slurp(victim);
     std::filesystem::create_symlink(
@@ -423,7 +424,8 @@ TEST_F(LineageStoreTest, PlantedFileSymlinksAtTheNextVersionAreNeverWrittenThrou
   }
   for (const auto& [victim, content] : victims) {
     EXPECT_EQ(Slurp(victim), content) << victim;
-    EXPECT_EQ(std::filesystem::status(victim).permissions() & std::filesystem::perms::all,
+    EXPECT_EQ(std::filesystem::status(victim).permissions() &
+                  std::filesystem::perms::all,
               std::filesystem::perms(0644))
         << victim;
   }
@@ -435,8 +437,8 @@ TEST_F(LineageStoreTest, PlantedFileSymlinksAtTheNextVersionAreNeverWrittenThrou
   if (saved != 0) {
     EXPECT_GT(saved, 2) << "version 2's paths were planted";
     for (const char* kind : kKinds) {
-      const std::string path =
-          layout_.archive_dir(kName) + "/" + kind + std::to_string(saved) + ".pem";
+      const std::string path = layout_.archive_dir(kName) + "/" + kind +
+                               std::to_string(saved) + ".pem";
       EXPECT_FALSE(std::filesystem::is_symlink(path)) << path;
     }
   }

@@ -234,7 +234,8 @@ TEST(ProcessRunnerTest, SecretVariablesAreNeverInherited) {
   // Passed on only when the caller says so explicitly.
   spec.env_add = {{"CERTPILOT_EAB_HMAC_KEY", "explicit"}};
   r = PosixProcessRunner().Run(spec);
-  EXPECT_NE(r.out.find("CERTPILOT_EAB_HMAC_KEY=explicit"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CERTPILOT_EAB_HMAC_KEY=explicit"), std::string::npos)
+      << r.out;
 }
 
 TEST(ProcessRunnerTest, ProgramIsFoundInTheChildsPath) {

@@ -31,7 +31,8 @@ TEST(Base64Url, RoundTripsAllByteValues) {
   std::string all;
   for (int i = 0; i < 256; ++i) all += char(i);
   for (size_t n = 0; n < all.size(); n += 7)
-    EXPECT_EQ(Base64UrlDecode(Base64UrlEncode(all.substr(0, n))), all.substr(0, n));
+    EXPECT_EQ(Base64UrlDecode(Base64UrlEncode(all.substr(0, n))),
+              all.substr(0, n));
 }
 
 TEST(Strings, StripControlReplacesControlCharacters) {

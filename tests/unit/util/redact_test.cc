@@ -110,10 +110,13 @@ TEST(RedactSecrets, AReplacementNeverCompletesALabelBeforeIt) {
   // Found by the redact fuzzer: the replacement made "EC PRIVATEed [redacted
   // private key]PRIVATE KEY" a label, so a second pass removed more.
   const std::string text =
-      "-----BEGIN EC PRIVATEed -----BEGIN EC PRIVATE KEY-----END EC PRIVATE KEY-----"
+      "-----BEGIN EC PRIVATEed -----BEGIN EC PRIVATE KEY-----END EC PRIVATE "
+      "KEY-----"
       "PRIVATE KEY----- tail";
   const std::string once = RedactSecrets(text);
-  EXPECT_EQ(once, "-----BEGIN EC PRIVATEed [redacted private key]PRIVATE KEY----- tail");
+  EXPECT_EQ(
+      once,
+      "-----BEGIN EC PRIVATEed [redacted private key]PRIVATE KEY----- tail");
   EXPECT_EQ(RedactSecrets(once), once);
 }
 
