@@ -63,15 +63,22 @@ TEST_F(AuthenticatorsCliTest, WebrootIssuesCleansUpAndRenewsFromTheStoredConf) {
   EXPECT_THAT(conf, HasSubstr("a.webroot.test = " + www));
   EXPECT_THAT(conf, HasSubstr("b.webroot.test = " + www));
 
-  // renew knows nothing but the conf: no -w, no --webroot.
-  size_t before = server.requests().size();
-  RunResult renew =
-      cli_.Run("renew", {"--force-renewal", "--no-random-sleep-on-renew"});
-  ASSERT_EQ(renew.exit_code, 0) << renew.Describe();
-  EXPECT_EQ(cli_.Version("a.webroot.test"), 2);
-  EXPECT_EQ(cli_.CheckLineage("a.webroot.test"), "");
-  EXPECT_GT(server.requests().size(), before);
-  EXPECT_FALSE(fs::exists(www + "/.well-known"));
+  // renew knows nothing but the conf: no -w, no --webroot. Pebble hands out
+  // an earlier valid authorization 1% of the time even with
+  // PEBBLE_AUTHZREUSE=0, and then the CA asks the webroot nothing for that
+  // name: renew again while neither name was asked (both reused three times
+  // running: odds 1e-12).
+  const size_t before = server.requests().size();
+  for (int version = 2; version <= 4 && server.requests().size() == before;
+       ++version) {
+    RunResult renew =
+        cli_.Run("renew", {"--force-renewal", "--no-random-sleep-on-renew"});
+    ASSERT_EQ(renew.exit_code, 0) << renew.Describe();
+    EXPECT_EQ(cli_.Version("a.webroot.test"), version);
+    EXPECT_EQ(cli_.CheckLineage("a.webroot.test"), "");
+    EXPECT_FALSE(fs::exists(www + "/.well-known"));
+  }
+  EXPECT_GT(server.requests().size(), before) << "no renewal asked the webroot";
 }
 
 TEST_F(AuthenticatorsCliTest, WebrootCleansUpWhenValidationFails) {

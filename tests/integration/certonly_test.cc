@@ -298,38 +298,37 @@ TEST_F(CertonlyTest, CommonOptionsAreAcceptedBeforeTheSubcommand) {
                      "ecdsa-p256");
 }
 
-TEST(CertonlyNonceStorm, FiveIssuancesSurviveHalfTheNoncesRejected) {
+// PEBBLE_WFE_NONCEREJECT=50: half the good nonces are refused at random.
+// Each POST is retried with the nonce from the badNonce answer up to ten
+// times (RFC 8555 §6.5), so a POST still fails once in 2^11 and an issuance
+// of about ten POSTs about once in 200: a fixed "all five succeed" would fail
+// a few CI runs in a hundred. Instead each run must end whole (a complete
+// lineage) or cleanly (exit 1 naming badNonce, no lineage), and at least two
+// of the five must succeed: without working retries an issuance succeeds
+// about once in 2^10, so two successes by chance have odds near 1e-5, while
+// with them fewer than two succeed about once in 10^8 runs. The exact retry
+// count is pinned against the fake CA (HostileCaTest's badNonce storm).
+TEST(CertonlyNonceStorm, IssuancesSurviveHalfTheNoncesRejected) {
   PebbleOptions o;
   o.nonce_reject_percent = 50;
   PebbleFixture ca(o);
-  TempDir dir;
+  CliHarness cli(ca);
+  int successes = 0;
   for (int i = 0; i < 5; ++i) {
-    std::string name = "storm" + std::to_string(i) + ".example.com";
-    RunResult r = RunCertpilot({"certonly",
-                                "--standalone",
-                                "--agree-tos",
-                                "-m",
-                                "a@example.com",
-                                "-n",
-                                "--http-01-address",
-                                "127.0.0.1",
-                                "--http-01-port",
-                                std::to_string(ca.http_port()),
-                                "-d",
-                                name,
-                                "--config-dir",
-                                dir / "config",
-                                "--work-dir",
-                                dir / "work",
-                                "--logs-dir",
-                                dir / "logs",
-                                "--server",
-                                ca.directory_url(),
-                                "--ca-bundle",
-                                ca.ca_bundle_path()});
-    ASSERT_EQ(r.exit_code, 0) << r.Describe();
-    EXPECT_TRUE(fs::exists(dir / ("config/live/" + name + "/fullchain.pem")));
+    const std::string name = "storm" + std::to_string(i) + ".example.com";
+    RunResult r = cli.Certonly({"-d", name});
+    if (r.exit_code == 0) {
+      EXPECT_EQ(cli.CheckLineage(name), "") << name;
+      ++successes;
+      continue;
+    }
+    EXPECT_EQ(r.exit_code, 1) << r.Describe();
+    EXPECT_NE(r.err.find("badNonce"), std::string::npos) << r.Describe();
+    EXPECT_FALSE(fs::exists(cli.config() + "/live/" + name))
+        << "half a lineage for " << name;
   }
+  EXPECT_GE(successes, 2) << "retries did not carry issuances through";
+  RecordProperty("successes", successes);
 }
 
 // PEBBLE_WFE_NONCEREJECT=90: a request fails after its ten badNonce

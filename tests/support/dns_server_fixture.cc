@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/free_port.h"
 #include "sys/process_runner.h"
 #include "util/base64url.h"
 
@@ -84,7 +85,8 @@ std::string Fqdn(std::string name) {
   return name;
 }
 
-// A port on 127.0.0.1 free for both TCP and UDP, held until Release().
+// A leased loopback port (support/free_port.h), free for both TCP and UDP,
+// held bound until Release().
 class PortReservation {
  public:
   ~PortReservation() { Release(); }
@@ -92,12 +94,12 @@ class PortReservation {
     for (int attempt = 0; attempt < 50; ++attempt) {
       Release();
       int port = 0;
-      tcp_ = Bind(SOCK_STREAM, 0, &port);
-      if (tcp_ < 0) Fail(Errno("binding 127.0.0.1:0"));
+      tcp_ = Bind(SOCK_STREAM, FreeLoopbackPort(true), &port);
+      if (tcp_ < 0) continue;
       udp_ = Bind(SOCK_DGRAM, port, nullptr);
       if (udp_ >= 0) return port;
     }
-    Fail("no port free for both TCP and UDP on 127.0.0.1");
+    Fail("no leased port could be bound for both TCP and UDP on 127.0.0.1");
   }
   void Release() {
     if (tcp_ >= 0) ::close(tcp_);

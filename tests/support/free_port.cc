@@ -1,26 +1,85 @@
 #include "support/free_port.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <random>
 #include <stdexcept>
+#include <string>
 
 namespace certpilot::testing {
+namespace {
 
-int FreeLoopbackPort() {
-  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+// The lowest port of the kernel's ephemeral range; 32768 if unreadable.
+int EphemeralLow() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0, high = 0;
+  if (in >> low >> high && low > 2048) return low;
+  return 32768;
+}
+
+bool CanBind(int type, int port) {
+  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  int one = 1;
+  // As the daemons and certpilot's responder bind: a TIME_WAIT left by an
+  // earlier user of the port is no obstacle.
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (s >= 0) close(s);
-    throw std::runtime_error("cannot find a free loopback port");
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+std::string LeaseDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir =
+      std::string(tmp && *tmp ? tmp : "/tmp") + "/certpilot-test-ports";
+  ::mkdir(dir.c_str(), 01777);  // shared by every user's test runs
+  return dir;
+}
+
+}  // namespace
+
+int FreeLoopbackPort(bool udp_too) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  static const std::string dir = LeaseDir();
+  const int high = EphemeralLow() - 1;
+  const int low = high > 12000 ? 10000 : 1024;
+  const int span = high - low + 1;
+  std::random_device seed;
+  const int start = static_cast<int>(seed() % static_cast<unsigned>(span));
+  for (int i = 0; i < span; ++i) {
+    const int port = low + (start + i) % span;
+    const std::string path = dir + "/" + std::to_string(port);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {  // another process holds it
+      ::close(fd);
+      continue;
+    }
+    if (!CanBind(SOCK_STREAM, port) ||
+        (udp_too && !CanBind(SOCK_DGRAM, port))) {
+      ::close(fd);  // in use by something that is not a test
+      continue;
+    }
+    return port;  // fd stays open: the lease lasts as long as the process
   }
-  close(s);
-  return ntohs(addr.sin_port);
+  throw std::runtime_error("no loopback port below " +
+                           std::to_string(high + 1) + " could be leased in " +
+                           dir);
 }
 
 }  // namespace certpilot::testing

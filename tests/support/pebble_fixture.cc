@@ -34,6 +34,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/free_port.h"
+
 extern char** environ;
 
 namespace certpilot::testing {
@@ -193,8 +195,8 @@ std::string ToPem(EVP_PKEY* key) {
 // ---------------------------------------------------------------------------
 // Ports.
 
-// A socket bound to 127.0.0.1:0 and held open until Release(), so the ports
-// picked for one fixture are distinct from each other.
+// A socket bound to a leased loopback port (support/free_port.h) and held
+// open until Release(), just before the daemon binds the port.
 class PortReservation {
  public:
   PortReservation() = default;
@@ -208,13 +210,13 @@ class PortReservation {
     for (int attempt = 0; attempt < 50; ++attempt) {
       Release();
       int port = 0;
-      tcp_fd_ = Bind(SOCK_STREAM, 0, &port);
-      if (tcp_fd_ < 0) Fail(Errno("binding 127.0.0.1:0"));
+      tcp_fd_ = Bind(SOCK_STREAM, FreeLoopbackPort(also_udp), &port);
+      if (tcp_fd_ < 0) continue;
       if (!also_udp) return port;
       udp_fd_ = Bind(SOCK_DGRAM, port, nullptr);
       if (udp_fd_ >= 0) return port;
     }
-    Fail("no port free for both TCP and UDP on 127.0.0.1");
+    Fail("no leased port could be bound on 127.0.0.1");
   }
 
   void Release() {
