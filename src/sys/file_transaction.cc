@@ -1,16 +1,19 @@
-#include "nginx/transaction.h"
+#include "sys/file_transaction.h"
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
+#include "sys/sys_error.h"
 #include "util/error.h"
 #include "util/strings.h"
 
-namespace certpilot::nginx {
+namespace certpilot::sys {
 namespace {
 
+// Journals written before this code moved out of nginx/ carry the same
+// first line; they must stay recoverable (see the header).
 constexpr char kMagic[] = "certpilot-nginx-journal 1";
 constexpr char kManifest[] = "manifest";
 constexpr int kMaxLinks = 40;
@@ -21,7 +24,7 @@ std::string Octal(mode_t mode) {
   return buf;
 }
 
-std::optional<std::string> ReadIfExists(sys::Filesystem& fs,
+std::optional<std::string> ReadIfExists(Filesystem& fs,
                                         const std::string& path) {
   if (!fs.Exists(path)) return std::nullopt;
   return fs.ReadFile(path);
@@ -38,7 +41,7 @@ struct JournalFile {
 };
 
 // Restores one file; appends the outcome to `report`.
-void RestoreOne(sys::Filesystem& fs, const JournalFile& f,
+void RestoreOne(Filesystem& fs, const JournalFile& f,
                 const ConflictHandler& on_conflict, RestoreReport* report) {
   try {
     std::optional<std::string> current = ReadIfExists(fs, f.path);
@@ -56,7 +59,7 @@ void RestoreOne(sys::Filesystem& fs, const JournalFile& f,
       std::optional<std::string> replacement;
       if (current && on_conflict) replacement = on_conflict(f.path, *current);
       if (replacement && replacement != current) {
-        sys::WriteFileAtomic(fs, f.path, *replacement, f.mode);
+        WriteFileAtomic(fs, f.path, *replacement, f.mode);
         report->rewritten.push_back(f.path);
       } else {
         report->conflicts.push_back(f.path);
@@ -64,10 +67,10 @@ void RestoreOne(sys::Filesystem& fs, const JournalFile& f,
       return;
     }
     if (want) {
-      sys::WriteFileAtomic(fs, f.path, *want, f.mode);
+      WriteFileAtomic(fs, f.path, *want, f.mode);
     } else {
       fs.Unlink(f.path);
-      fs.FsyncDir(sys::DirName(f.path));
+      fs.FsyncDir(DirName(f.path));
     }
     report->restored.push_back(f.path);
   } catch (const Error& e) {
@@ -75,8 +78,7 @@ void RestoreOne(sys::Filesystem& fs, const JournalFile& f,
   }
 }
 
-RestoreReport RestoreAll(sys::Filesystem& fs,
-                         const std::vector<JournalFile>& files,
+RestoreReport RestoreAll(Filesystem& fs, const std::vector<JournalFile>& files,
                          const ConflictHandler& on_conflict) {
   RestoreReport report;
   // Newest first: the reverse of the order the files were touched.
@@ -85,9 +87,8 @@ RestoreReport RestoreAll(sys::Filesystem& fs,
   return report;
 }
 
-std::vector<JournalFile> ReadJournal(sys::Filesystem& fs,
-                                     const std::string& dir) {
-  const std::string manifest = fs.ReadFile(sys::JoinPath(dir, kManifest));
+std::vector<JournalFile> ReadJournal(Filesystem& fs, const std::string& dir) {
+  const std::string manifest = fs.ReadFile(JoinPath(dir, kManifest));
   std::vector<std::string> lines = Split(manifest, '\n');
   if (lines.empty() || lines[0] != kMagic) {
     throw Error("the nginx journal " + dir +
@@ -107,10 +108,9 @@ std::vector<JournalFile> ReadJournal(sys::Filesystem& fs,
     // The path is the rest of the line (it may contain spaces).
     size_t at = f[0].size() + f[1].size() + f[2].size() + 3;
     jf.path = lines[i].substr(at);
-    if (jf.existed)
-      jf.original = fs.ReadFile(sys::JoinPath(dir, jf.id + ".orig"));
+    if (jf.existed) jf.original = fs.ReadFile(JoinPath(dir, jf.id + ".orig"));
     for (int k = 1;; ++k) {
-      std::string v = sys::JoinPath(dir, jf.id + ".w" + std::to_string(k));
+      std::string v = JoinPath(dir, jf.id + ".w" + std::to_string(k));
       if (!fs.Exists(v)) break;
       jf.versions.push_back(fs.ReadFile(v));
     }
@@ -139,21 +139,20 @@ std::string RestoreReport::Summary() const {
   return Join(parts, "; ");
 }
 
-std::string ResolveSymlinks(sys::Filesystem& fs, const std::string& path) {
+std::string ResolveSymlinks(Filesystem& fs, const std::string& path) {
   std::string p = path;
   for (int i = 0; i < kMaxLinks; ++i) {
     if (!fs.Exists(p) || !fs.IsSymlink(p)) return p;
     std::string target = fs.ReadLink(p);
-    p = StartsWith(target, "/") ? target
-                                : sys::JoinPath(sys::DirName(p), target);
+    p = StartsWith(target, "/") ? target : JoinPath(DirName(p), target);
     p = std::filesystem::path(p).lexically_normal().string();
   }
-  throw sys::SysError("resolving", path, ELOOP);
+  throw SysError("resolving", path, ELOOP);
 }
 
-FileTransaction::FileTransaction(sys::Filesystem& fs, std::string journal_dir)
+FileTransaction::FileTransaction(Filesystem& fs, std::string journal_dir)
     : fs_(fs), dir_(std::move(journal_dir)) {
-  if (fs_.Exists(sys::JoinPath(dir_, kManifest))) {
+  if (fs_.Exists(JoinPath(dir_, kManifest))) {
     throw Error("an earlier certpilot run left unfinished nginx changes in " +
                 dir_ + "; they must be recovered first");
   }
@@ -164,7 +163,7 @@ FileTransaction::Entry& FileTransaction::Touch(const std::string& path) {
     if (e.path == path) return e;
   if (entries_.empty()) {
     // A journal dir left without a manifest holds nothing worth keeping.
-    sys::RemoveTree(fs_, dir_);
+    RemoveTree(fs_, dir_);
     fs_.MakeDirs(dir_, 0700);
   }
   Entry e;
@@ -174,8 +173,8 @@ FileTransaction::Entry& FileTransaction::Touch(const std::string& path) {
   e.existed = e.original.has_value();
   if (e.existed) {
     e.mode = fs_.Stat(path).mode;
-    fs_.CreateFileExclusive(sys::JoinPath(dir_, e.id + ".orig"), *e.original,
-                            0600, std::nullopt);
+    fs_.CreateFileExclusive(JoinPath(dir_, e.id + ".orig"), *e.original, 0600,
+                            std::nullopt);
   }
   e.last = e.original;
   entries_.push_back(std::move(e));
@@ -192,7 +191,7 @@ void FileTransaction::WriteManifest() {
     text += e.id + " " + (e.existed ? "1" : "0") + " " + Octal(e.mode) + " " +
             e.path + "\n";
   }
-  sys::WriteFileAtomic(fs_, sys::JoinPath(dir_, kManifest), text, 0600);
+  WriteFileAtomic(fs_, JoinPath(dir_, kManifest), text, 0600);
 }
 
 void FileTransaction::Write(const std::vector<FileState>& files) {
@@ -206,16 +205,16 @@ void FileTransaction::Write(const std::vector<FileState>& files) {
     Entry& e = Touch(path);
     if (f.text) {
       const std::string version =
-          sys::JoinPath(dir_, e.id + ".w" + std::to_string(e.versions + 1));
+          JoinPath(dir_, e.id + ".w" + std::to_string(e.versions + 1));
       if (fs_.Exists(version))
         fs_.Unlink(version);  // half-made by an earlier failed attempt
       fs_.CreateFileExclusive(version, *f.text, 0600, std::nullopt);
       ++e.versions;
       fs_.FsyncDir(dir_);
-      sys::WriteFileAtomic(fs_, path, *f.text, e.mode);
+      WriteFileAtomic(fs_, path, *f.text, e.mode);
     } else {
       fs_.Unlink(path);
-      fs_.FsyncDir(sys::DirName(path));
+      fs_.FsyncDir(DirName(path));
     }
     e.last = f.text;
   }
@@ -236,14 +235,14 @@ RestoreReport FileTransaction::Rollback(const ConflictHandler& on_conflict) {
     // in-memory slip cannot make us overwrite someone else's edit.
     for (int k = 1; k <= e.versions; ++k) {
       const std::string version =
-          sys::JoinPath(dir_, e.id + ".w" + std::to_string(k));
+          JoinPath(dir_, e.id + ".w" + std::to_string(k));
       if (fs_.Exists(version)) f.versions.push_back(fs_.ReadFile(version));
     }
     files.push_back(std::move(f));
   }
   RestoreReport report = RestoreAll(fs_, files, on_conflict);
   if (report.failed.empty()) {
-    sys::RemoveTree(fs_, dir_);
+    RemoveTree(fs_, dir_);
     entries_.clear();
   }
   return report;
@@ -254,32 +253,32 @@ void FileTransaction::Commit(const std::string& archive_dir) {
   entries_.clear();
   if (!archive_dir.empty()) {
     try {
-      fs_.MakeDirs(sys::DirName(archive_dir), 0700);
+      fs_.MakeDirs(DirName(archive_dir), 0700);
       fs_.Rename(dir_, archive_dir);  // atomic: a journal, or a backup
-      fs_.FsyncDir(sys::DirName(dir_));
+      fs_.FsyncDir(DirName(dir_));
       return;
-    } catch (const sys::SysError&) {
+    } catch (const SysError&) {
       // Fall through: the journal must stop being one, backups or not.
     }
   }
   // Without its manifest a journal is never replayed; the rest is litter.
-  fs_.Unlink(sys::JoinPath(dir_, kManifest));
+  fs_.Unlink(JoinPath(dir_, kManifest));
   fs_.FsyncDir(dir_);
-  sys::RemoveTree(fs_, dir_);
+  RemoveTree(fs_, dir_);
 }
 
 std::optional<RestoreReport> RecoverJournal(
-    sys::Filesystem& fs, const std::string& journal_dir,
+    Filesystem& fs, const std::string& journal_dir,
     const ConflictHandler& on_conflict) {
   if (!fs.Exists(journal_dir)) return std::nullopt;
-  if (!fs.Exists(sys::JoinPath(journal_dir, kManifest))) {
-    sys::RemoveTree(fs, journal_dir);
+  if (!fs.Exists(JoinPath(journal_dir, kManifest))) {
+    RemoveTree(fs, journal_dir);
     return std::nullopt;
   }
   RestoreReport report =
       RestoreAll(fs, ReadJournal(fs, journal_dir), on_conflict);
-  if (report.failed.empty()) sys::RemoveTree(fs, journal_dir);
+  if (report.failed.empty()) RemoveTree(fs, journal_dir);
   return report;
 }
 
-}  // namespace certpilot::nginx
+}  // namespace certpilot::sys

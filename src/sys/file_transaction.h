@@ -1,6 +1,6 @@
-// Changes to configuration files made as one undoable unit, journaled on disk
-// so that a crash at any instant can be undone by the next run (DESIGN.md,
-// nginx: back up, write atomically, restore byte for byte).
+// Changes to configuration files (a web server's, for one) made as one
+// undoable unit, journaled on disk so that a crash at any instant can be
+// undone by the next run: back up, write atomically, restore byte for byte.
 //
 // Journal directory (created 0700; one transaction at a time per directory):
 //   manifest   "certpilot-nginx-journal 1", then one line per file:
@@ -22,6 +22,10 @@
 // Paths are resolved through symlinks first (sites-enabled/x → the file in
 // sites-available), so a link stays a link. Writes use WriteFileAtomic with
 // the file's existing mode (0644 for new files). Not thread-safe.
+//
+// The first line still names nginx, the journal's first user: a journal an
+// interrupted older run left behind must stay recoverable, so the format is
+// the same for every caller.
 #pragma once
 
 #include <functional>
@@ -31,7 +35,7 @@
 
 #include "sys/filesystem.h"
 
-namespace certpilot::nginx {
+namespace certpilot::sys {
 
 // A file as it should be: `text`, or absent (nullopt).
 struct FileState {
@@ -64,7 +68,7 @@ class FileTransaction {
  public:
   // Throws Error when `journal_dir` holds an unfinished journal (recover it
   // first with RecoverJournal). Creates nothing until the first Write.
-  FileTransaction(sys::Filesystem& fs, std::string journal_dir);
+  FileTransaction(Filesystem& fs, std::string journal_dir);
   // Leaves files and journal as they are: an unfinished transaction is
   // recovered by the next run.
   ~FileTransaction() = default;
@@ -72,7 +76,7 @@ class FileTransaction {
   FileTransaction& operator=(const FileTransaction&) = delete;
 
   // Brings every file to its state; files already in that state are not
-  // written. Throws sys::SysError (the journal then describes every change
+  // written. Throws SysError (the journal then describes every change
   // made so far, so Rollback still works).
   void Write(const std::vector<FileState>& files);
 
@@ -88,7 +92,7 @@ class FileTransaction {
   // Keeps the files as written and ends the transaction: moves the journal
   // to `archive_dir` (its parent is created; it must not exist) where the
   // backups stay for a person, or — without an archive, or when that move
-  // fails — deletes its manifest first, then the rest. Throws sys::SysError
+  // fails — deletes its manifest first, then the rest. Throws SysError
   // only when even the manifest cannot be deleted.
   void Commit(const std::string& archive_dir = "");
 
@@ -105,7 +109,7 @@ class FileTransaction {
   Entry& Touch(const std::string& path);
   void WriteManifest();
 
-  sys::Filesystem& fs_;
+  Filesystem& fs_;
   std::string dir_;
   std::vector<Entry> entries_;
 };
@@ -114,12 +118,12 @@ class FileTransaction {
 // it. nullopt when there is none. A journal without a manifest (the crash
 // came before the first file was written) is just deleted.
 std::optional<RestoreReport> RecoverJournal(
-    sys::Filesystem& fs, const std::string& journal_dir,
+    Filesystem& fs, const std::string& journal_dir,
     const ConflictHandler& on_conflict = nullptr);
 
 // `path` with every symlink along the final component followed (relative
-// targets resolved against the link's directory). Throws sys::SysError on a
+// targets resolved against the link's directory). Throws SysError on a
 // loop (ELOOP after 40 links).
-std::string ResolveSymlinks(sys::Filesystem& fs, const std::string& path);
+std::string ResolveSymlinks(Filesystem& fs, const std::string& path);
 
-}  // namespace certpilot::nginx
+}  // namespace certpilot::sys

@@ -1,7 +1,7 @@
-#include "nginx/dumper.h"
+#include "nginx/config/dumper.h"
 
-#include "nginx/lexer.h"
-#include "nginx/value_validation.h"
+#include "nginx/config/lexer.h"
+#include "nginx/config/value_validation.h"
 #include "util/error.h"
 #include "util/strings.h"
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "nginx/tree.h"
+#include "nginx/config/tree.h"
 
 namespace certpilot::nginx {
 

@@ -1,4 +1,4 @@
-#include "nginx/glob.h"
+#include "nginx/config/glob.h"
 
 #include <fnmatch.h>
 

@@ -1,11 +1,11 @@
-#include "nginx/include_loader.h"
+#include "nginx/config/include_loader.h"
 
 #include <algorithm>
 #include <utility>
 
-#include "nginx/glob.h"
-#include "nginx/parse_error.h"
-#include "nginx/parser.h"
+#include "nginx/config/glob.h"
+#include "nginx/config/parse_error.h"
+#include "nginx/config/parser.h"
 #include "util/strings.h"
 
 namespace certpilot::nginx {

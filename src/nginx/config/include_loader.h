@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "nginx/tree.h"
+#include "nginx/config/tree.h"
 #include "sys/filesystem.h"
 
 namespace certpilot::nginx {

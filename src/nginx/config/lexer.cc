@@ -1,10 +1,10 @@
-#include "nginx/lexer.h"
+#include "nginx/config/lexer.h"
 
 #include <algorithm>
 #include <cstring>
 #include <utility>
 
-#include "nginx/parse_error.h"
+#include "nginx/config/parse_error.h"
 
 namespace certpilot::nginx {
 namespace {

@@ -1,6 +1,6 @@
-#include "nginx/listen.h"
+#include "nginx/config/listen.h"
 
-#include "nginx/parse_error.h"
+#include "nginx/config/parse_error.h"
 #include "util/strings.h"
 
 namespace certpilot::nginx {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "nginx/tree.h"
+#include "nginx/config/tree.h"
 
 namespace certpilot::nginx {
 

@@ -1,4 +1,4 @@
-#include "nginx/parse_error.h"
+#include "nginx/config/parse_error.h"
 
 #include <utility>
 

@@ -1,10 +1,10 @@
-#include "nginx/parser.h"
+#include "nginx/config/parser.h"
 
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "nginx/lexer.h"
+#include "nginx/config/lexer.h"
 #include "util/strings.h"
 
 namespace certpilot::nginx {

@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "nginx/tree.h"
+#include "nginx/config/tree.h"
 
 namespace certpilot::nginx {
 

@@ -1,4 +1,4 @@
-#include "nginx/server_query.h"
+#include "nginx/config/server_query.h"
 
 #include <algorithm>
 #include <map>

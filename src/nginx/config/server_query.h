@@ -33,9 +33,9 @@
 #include <string_view>
 #include <vector>
 
-#include "nginx/include_loader.h"
-#include "nginx/listen.h"
-#include "nginx/tree.h"
+#include "nginx/config/include_loader.h"
+#include "nginx/config/listen.h"
+#include "nginx/config/tree.h"
 
 namespace certpilot::nginx {
 

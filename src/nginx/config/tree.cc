@@ -1,11 +1,11 @@
-#include "nginx/tree.h"
+#include "nginx/config/tree.h"
 
 #include <stdexcept>
 #include <utility>
 
-#include "nginx/dumper.h"
-#include "nginx/lexer.h"
-#include "nginx/value_validation.h"
+#include "nginx/config/dumper.h"
+#include "nginx/config/lexer.h"
+#include "nginx/config/value_validation.h"
 #include "util/error.h"
 #include "util/strings.h"
 

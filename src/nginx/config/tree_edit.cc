@@ -22,8 +22,8 @@
 #include <string>
 #include <utility>
 
-#include "nginx/dumper.h"
-#include "nginx/tree.h"
+#include "nginx/config/dumper.h"
+#include "nginx/config/tree.h"
 #include "util/strings.h"
 
 namespace certpilot::nginx {

@@ -1,4 +1,4 @@
-#include "nginx/value_validation.h"
+#include "nginx/config/value_validation.h"
 
 #include <string>
 

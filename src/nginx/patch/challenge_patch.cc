@@ -1,11 +1,11 @@
-#include "nginx/challenge_patch.h"
+#include "nginx/patch/challenge_patch.h"
 
 #include <algorithm>
 #include <functional>
 
-#include "nginx/managed.h"
-#include "nginx/parser.h"
-#include "nginx/value_validation.h"
+#include "nginx/config/parser.h"
+#include "nginx/config/value_validation.h"
+#include "nginx/patch/managed.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -222,8 +222,8 @@ void ChallengePatch::Remove(const std::string& token) {
   entries_.erase(it);
 }
 
-std::vector<FileState> ChallengePatch::Files() const {
-  std::vector<FileState> out;
+std::vector<sys::FileState> ChallengePatch::Files() const {
+  std::vector<sys::FileState> out;
   for (Config* file : graph_.files()) {
     if (touched_.count(file)) out.push_back({file->path(), file->Dump()});
   }

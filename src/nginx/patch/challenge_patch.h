@@ -4,7 +4,7 @@
 //
 // For a response (name, token, key authorization) on the HTTP port:
 //  - in every server block nginx picks for the name on that port *by name*
-//    (server_query.h: exact, wildcard, regex), two lines are added:
+//    (config/server_query.h: exact, wildcard, regex), two lines are added:
 //        rewrite ^(/\.well-known/acme-challenge/TOKEN)$ $1 break; # managed by
 //        certpilot
 //    as the block's first directive, and as its last
@@ -27,7 +27,7 @@
 // Remove(token) takes exactly those lines out again, so that once every
 // response is removed each file's text is byte-identical to what was read.
 //
-// Every value written is checked first (value_validation.h); tokens must
+// Every value written is checked first (config/value_validation.h); tokens must
 // be base64url (RFC 8555 §8.3). Not thread-safe.
 #pragma once
 
@@ -38,10 +38,10 @@
 #include <string>
 #include <vector>
 
-#include "nginx/include_loader.h"
-#include "nginx/server_query.h"
-#include "nginx/transaction.h"
-#include "nginx/tree.h"
+#include "nginx/config/include_loader.h"
+#include "nginx/config/server_query.h"
+#include "nginx/config/tree.h"
+#include "sys/file_transaction.h"
 
 namespace certpilot::nginx {
 
@@ -77,7 +77,7 @@ class ChallengePatch {
 
   // Every file this patch has touched, as it should be now (the own file
   // absent when it holds no server block).
-  std::vector<FileState> Files() const;
+  std::vector<sys::FileState> Files() const;
 
  private:
   struct Inserted {

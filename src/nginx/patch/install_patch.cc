@@ -1,12 +1,12 @@
-#include "nginx/install_patch.h"
+#include "nginx/patch/install_patch.h"
 
 #include <algorithm>
 #include <set>
 
-#include "nginx/managed.h"
-#include "nginx/server_query.h"
-#include "nginx/tls_options.h"
-#include "nginx/value_validation.h"
+#include "nginx/config/server_query.h"
+#include "nginx/config/value_validation.h"
+#include "nginx/patch/managed.h"
+#include "nginx/patch/tls_options.h"
 #include "util/strings.h"
 
 namespace certpilot::nginx {

@@ -1,9 +1,9 @@
 // The installer's edits: serve a lineage's certificate from the server
 // blocks that serve its names, as changes to a loaded ConfigGraph. Writing,
-// `nginx -t`, reload and rollback are safe_update.h's.
+// `nginx -t`, reload and rollback are runtime/safe_update.h's.
 //
 // For each name (blocks chosen by name only — exact, wildcard or regex
-// server_name, server_query.h — never a default_server fallback):
+// server_name, config/server_query.h — never a default_server fallback):
 //  - A block serving it over TLS on the HTTPS port: only its
 //    `ssl_certificate` and `ssl_certificate_key` change to the lineage's
 //    fullchain.pem and privkey.pem (added when the block inherits them).
@@ -31,8 +31,8 @@
 // install again changes nothing.
 //
 // Throws (the graph may be half-edited then; discard it): UsageError for an
-// unsafe value (value_validation.h); NoServerBlockError when a name has no
-// block; Error for what certpilot refuses to guess: several certificates in
+// unsafe value (config/value_validation.h); NoServerBlockError when a name has
+// no block; Error for what certpilot refuses to guess: several certificates in
 // one block, a certificate directive shared with other blocks through an
 // include, a block listening on the HTTPS port without `ssl`, splitting a
 // block whose HTTP-port listen comes from an included file.
@@ -41,7 +41,7 @@
 #include <string>
 #include <vector>
 
-#include "nginx/include_loader.h"
+#include "nginx/config/include_loader.h"
 #include "util/error.h"
 
 namespace certpilot::nginx {

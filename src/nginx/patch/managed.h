@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-#include "nginx/tree.h"
+#include "nginx/config/tree.h"
 
 namespace certpilot::nginx {
 

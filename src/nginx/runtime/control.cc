@@ -1,9 +1,9 @@
-#include "nginx/control.h"
+#include "nginx/runtime/control.h"
 
 #include <chrono>
 
-#include "nginx/parser.h"
-#include "nginx/workers.h"
+#include "nginx/config/parser.h"
+#include "nginx/runtime/workers.h"
 #include "util/strings.h"
 
 namespace certpilot::nginx {

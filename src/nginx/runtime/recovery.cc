@@ -1,9 +1,9 @@
-#include "nginx/recovery.h"
+#include "nginx/runtime/recovery.h"
 
-#include "nginx/challenge_patch.h"
-#include "nginx/parse_error.h"
-#include "nginx/parser.h"
-#include "nginx/transaction.h"
+#include "nginx/config/parse_error.h"
+#include "nginx/config/parser.h"
+#include "nginx/patch/challenge_patch.h"
+#include "sys/file_transaction.h"
 
 namespace certpilot::nginx {
 
@@ -14,7 +14,7 @@ StatePaths::StatePaths(const std::string& state_dir)
       install_journal(sys::JoinPath(state_dir, "install.journal")),
       backups(sys::JoinPath(state_dir, "backups")) {}
 
-ConflictHandler StripChallengeLinesHandler(const std::string& own_file) {
+sys::ConflictHandler StripChallengeLinesHandler(const std::string& own_file) {
   return [own_file](const std::string& path,
                     const std::string& current) -> std::optional<std::string> {
     try {
@@ -32,17 +32,18 @@ std::vector<std::string> RecoverInterruptedRuns(sys::Filesystem& fs,
                                                 const StatePaths& paths) {
   std::vector<std::string> lines;
   bool restored = false;
-  const ConflictHandler strip =
+  const sys::ConflictHandler strip =
       StripChallengeLinesHandler(paths.own_server_file);
   struct Journal {
     const std::string& dir;
     const char* what;
-    ConflictHandler handler;
+    sys::ConflictHandler handler;
   };
   for (const Journal& j :
        {Journal{paths.challenge_journal, "challenge responses", strip},
         Journal{paths.install_journal, "installer changes", nullptr}}) {
-    std::optional<RestoreReport> report = RecoverJournal(fs, j.dir, j.handler);
+    std::optional<sys::RestoreReport> report =
+        sys::RecoverJournal(fs, j.dir, j.handler);
     if (!report) continue;
     restored =
         restored || !report->restored.empty() || !report->rewritten.empty();

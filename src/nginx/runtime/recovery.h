@@ -8,7 +8,7 @@
 //   install.journal/         an installer transaction until `nginx -t` and
 //                            the reload succeeded
 //   backups/<UTC time>-install/  finished installs: the files as they were
-//                            before (see transaction.h for the format)
+//                            before (see sys/file_transaction.h for the format)
 //
 // Both journals mean "undo me": the challenge one always (responses are
 // temporary), the install one because its changes were never tested and
@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "nginx/control.h"
-#include "nginx/transaction.h"
+#include "nginx/runtime/control.h"
+#include "sys/file_transaction.h"
 #include "sys/filesystem.h"
 
 namespace certpilot::nginx {
@@ -38,7 +38,7 @@ struct StatePaths {
 // For a file someone changed while challenge responses were in it: the
 // text with certpilot's challenge lines (and the include of `own_file`)
 // taken out, or nullopt if it holds none or does not parse.
-ConflictHandler StripChallengeLinesHandler(const std::string& own_file);
+sys::ConflictHandler StripChallengeLinesHandler(const std::string& own_file);
 
 // Recovers both journals, then reloads nginx (if it runs) when a file was
 // restored. Returns what it did, one line each, for the log (empty when

@@ -1,4 +1,4 @@
-#include "nginx/safe_update.h"
+#include "nginx/runtime/safe_update.h"
 
 #include "util/strings.h"
 
@@ -6,9 +6,9 @@ namespace certpilot::nginx {
 namespace {
 
 // Restores, reloads what was restored, and throws the whole story.
-[[noreturn]] void Undo(FileTransaction& tx, NginxControl& nginx,
+[[noreturn]] void Undo(sys::FileTransaction& tx, NginxControl& nginx,
                        const std::string& what, bool reloaded_bad_config) {
-  RestoreReport report = tx.Rollback();
+  sys::RestoreReport report = tx.Rollback();
   std::string story =
       what + "\n" +
       (report.ok() && !report.restored.empty()
@@ -37,9 +37,9 @@ namespace {
 
 UpdateOutcome UpdateLiveConfig(sys::Filesystem& fs, NginxControl& nginx,
                                const std::string& journal_dir,
-                               const std::vector<FileState>& files,
+                               const std::vector<sys::FileState>& files,
                                const std::string& archive_dir) {
-  FileTransaction tx(fs, journal_dir);
+  sys::FileTransaction tx(fs, journal_dir);
   try {
     tx.Write(files);
   } catch (const Error& e) {

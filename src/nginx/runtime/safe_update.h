@@ -1,6 +1,6 @@
 // Changing the configuration of a running nginx without ever leaving it
-// broken (DESIGN.md, nginx): back up every file (a FileTransaction journal),
-// write atomically, `nginx -t`, reload. On any failure every touched file is
+// broken: back up every file (a sys::FileTransaction journal), write
+// atomically, `nginx -t`, reload. On any failure every touched file is
 // restored byte for byte, the restored configuration reloaded (when nginx
 // runs), and ConfigUpdateError says exactly what happened and what was
 // restored. On success the journal becomes a backup under `archive_dir`.
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "nginx/control.h"
-#include "nginx/transaction.h"
+#include "nginx/runtime/control.h"
+#include "sys/file_transaction.h"
 #include "sys/filesystem.h"
 #include "util/error.h"
 
@@ -23,12 +23,12 @@ struct UpdateOutcome {
 
 class ConfigUpdateError : public Error {
  public:
-  ConfigUpdateError(const std::string& message, RestoreReport report)
+  ConfigUpdateError(const std::string& message, sys::RestoreReport report)
       : Error(message), report_(std::move(report)) {}
-  const RestoreReport& report() const { return report_; }
+  const sys::RestoreReport& report() const { return report_; }
 
  private:
-  RestoreReport report_;
+  sys::RestoreReport report_;
 };
 
 // Brings `files` to their states (nothing happens, and nginx is not touched,
@@ -36,7 +36,7 @@ class ConfigUpdateError : public Error {
 // `journal_dir` (recover first). Throws ConfigUpdateError.
 UpdateOutcome UpdateLiveConfig(sys::Filesystem& fs, NginxControl& nginx,
                                const std::string& journal_dir,
-                               const std::vector<FileState>& files,
+                               const std::vector<sys::FileState>& files,
                                const std::string& archive_dir);
 
 }  // namespace certpilot::nginx

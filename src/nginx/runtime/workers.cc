@@ -1,4 +1,4 @@
-#include "nginx/workers.h"
+#include "nginx/runtime/workers.h"
 
 #include <cstdlib>
 

@@ -16,7 +16,7 @@
 #include <set>
 #include <string>
 
-#include "nginx/tree.h"
+#include "nginx/config/tree.h"
 #include "sys/filesystem.h"
 
 namespace certpilot::nginx {

@@ -1,7 +1,7 @@
 // FileTransaction and RecoverJournal on a real temp dir: rollback restores
 // bytes and modes, symlinks stay symlinks, someone else's edit is never
 // overwritten, and a crash at every single filesystem step is recovered.
-#include "nginx/transaction.h"
+#include "sys/file_transaction.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -9,21 +9,20 @@
 #include <filesystem>
 
 #include "support/fault_filesystem.h"
-#include "unit/nginx/nginx_test_util.h"
 #include "unit/sys/temp_dir.h"
 #include "util/error.h"
 
-namespace certpilot::nginx {
+namespace certpilot::sys {
 namespace {
 
 namespace fs = std::filesystem;
 using certpilot::testing::FaultFilesystem;
+using certpilot::testing::Slurp;
 using certpilot::testing::TempDir;
-using testing::ReadDiskFile;
 
-class NginxTransactionTest : public ::testing::Test {
+class FileTransactionTest : public ::testing::Test {
  protected:
-  NginxTransactionTest() {
+  FileTransactionTest() {
     fs::create_directories(dir_ / "root/sites-available");
     fs::create_directories(dir_ / "root/sites-enabled");
     Put("root/nginx.conf", "http {\n    include sites-enabled/*;\n}\n", 0640);
@@ -35,7 +34,7 @@ class NginxTransactionTest : public ::testing::Test {
   void Put(const std::string& rel, const std::string& text, mode_t mode) {
     fs_.CreateFileExclusive(dir_ / rel, text, mode, std::nullopt);
   }
-  std::string Read(const std::string& rel) { return ReadDiskFile(dir_ / rel); }
+  std::string Read(const std::string& rel) { return Slurp(dir_ / rel); }
   mode_t Mode(const std::string& rel) { return fs_.Stat(dir_ / rel).mode; }
   std::string journal() const { return dir_ / "state/challenge.journal"; }
   std::vector<FileState> Changes() const {
@@ -56,10 +55,10 @@ class NginxTransactionTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  sys::PosixFilesystem fs_;
+  PosixFilesystem fs_;
 };
 
-TEST_F(NginxTransactionTest, RollbackRestoresEveryByteAndMode) {
+TEST_F(FileTransactionTest, RollbackRestoresEveryByteAndMode) {
   fs_.MakeDirs(dir_ / "state", 0700);
   FileTransaction tx(fs_, journal());
   tx.Write(Changes());
@@ -80,7 +79,7 @@ TEST_F(NginxTransactionTest, RollbackRestoresEveryByteAndMode) {
   EXPECT_FALSE(fs::exists(journal()));
 }
 
-TEST_F(NginxTransactionTest, UnchangedFilesAreNotWrittenOrJournaled) {
+TEST_F(FileTransactionTest, UnchangedFilesAreNotWrittenOrJournaled) {
   FileTransaction tx(fs_, journal());
   tx.Write({{dir_ / "root/nginx.conf", Read("root/nginx.conf")},
             {dir_ / "state/none", std::nullopt}});
@@ -88,7 +87,7 @@ TEST_F(NginxTransactionTest, UnchangedFilesAreNotWrittenOrJournaled) {
   EXPECT_FALSE(fs::exists(journal()));
 }
 
-TEST_F(NginxTransactionTest, LaterVersionsAndRemovalRollBackToTheFirstState) {
+TEST_F(FileTransactionTest, LaterVersionsAndRemovalRollBackToTheFirstState) {
   fs_.MakeDirs(dir_ / "state", 0700);
   FileTransaction tx(fs_, journal());
   tx.Write(Changes());
@@ -100,7 +99,7 @@ TEST_F(NginxTransactionTest, LaterVersionsAndRemovalRollBackToTheFirstState) {
   ExpectOriginal();
 }
 
-TEST_F(NginxTransactionTest, AnInterruptedTransactionIsRecoveredByTheNextRun) {
+TEST_F(FileTransactionTest, AnInterruptedTransactionIsRecoveredByTheNextRun) {
   fs_.MakeDirs(dir_ / "state", 0700);
   {
     FileTransaction tx(fs_, journal());
@@ -116,12 +115,38 @@ TEST_F(NginxTransactionTest, AnInterruptedTransactionIsRecoveredByTheNextRun) {
   EXPECT_FALSE(RecoverJournal(fs_, journal()).has_value());
 }
 
-TEST_F(NginxTransactionTest, SomeoneElsesEditIsNeverOverwritten) {
+// A journal written by hand in the documented format, as every earlier
+// certpilot wrote it (the first line names nginx, its first user): an
+// interrupted run of an older binary is recovered by a newer one.
+TEST_F(FileTransactionTest, AJournalInTheDocumentedFormatIsRecovered) {
+  const std::string conf = dir_ / "root/nginx.conf";
+  const std::string own = dir_ / "state/own.conf";
+  fs::create_directories(journal());
+  auto journal_file = [&](const std::string& name, const std::string& text) {
+    fs_.CreateFileExclusive(journal() + "/" + name, text, 0600, std::nullopt);
+  };
+  journal_file("manifest", "certpilot-nginx-journal 1\n1 1 0640 " + conf +
+                               "\n2 0 0644 " + own + "\n");
+  journal_file("1.orig", "http {\n    include sites-enabled/*;\n}\n");
+  journal_file("1.w1", "interrupted\n");
+  journal_file("2.w1", "server {}\n");
+  WriteFileAtomic(fs_, conf, "interrupted\n", 0600);
+  Put("state/own.conf", "server {}\n", 0644);
+
+  EXPECT_THROW(FileTransaction(fs_, journal()), Error);  // must recover first
+  std::optional<RestoreReport> report = RecoverJournal(fs_, journal());
+  ASSERT_TRUE(report.has_value());
+  EXPECT_TRUE(report->ok()) << report->Summary();
+  EXPECT_EQ(report->restored, (std::vector<std::string>{own, conf}));
+  ExpectOriginal();  // bytes and the journaled mode 0640 are back
+  EXPECT_FALSE(fs::exists(journal()));
+}
+
+TEST_F(FileTransactionTest, SomeoneElsesEditIsNeverOverwritten) {
   fs_.MakeDirs(dir_ / "state", 0700);
   FileTransaction tx(fs_, journal());
   tx.Write(Changes());
-  sys::WriteFileAtomic(fs_, dir_ / "root/nginx.conf", "edited by the admin\n",
-                       0640);
+  WriteFileAtomic(fs_, dir_ / "root/nginx.conf", "edited by the admin\n", 0640);
   RestoreReport report = tx.Rollback();
   EXPECT_EQ(report.conflicts,
             std::vector<std::string>{dir_ / "root/nginx.conf"});
@@ -134,14 +159,14 @@ TEST_F(NginxTransactionTest, SomeoneElsesEditIsNeverOverwritten) {
             "server {\r\n    listen 80;\r\n}\r\n");
 }
 
-TEST_F(NginxTransactionTest, TheConflictHandlerMayCleanAnEditedFile) {
+TEST_F(FileTransactionTest, TheConflictHandlerMayCleanAnEditedFile) {
   fs_.MakeDirs(dir_ / "state", 0700);
   {
     FileTransaction tx(fs_, journal());
     tx.Write(Changes());
   }
-  sys::WriteFileAtomic(fs_, dir_ / "root/nginx.conf",
-                       "edited\n    include x;\n", 0640);
+  WriteFileAtomic(fs_, dir_ / "root/nginx.conf", "edited\n    include x;\n",
+                  0640);
   std::optional<RestoreReport> report = RecoverJournal(
       fs_, journal(), [](const std::string&, const std::string& current) {
         return std::optional<std::string>(
@@ -153,7 +178,7 @@ TEST_F(NginxTransactionTest, TheConflictHandlerMayCleanAnEditedFile) {
   EXPECT_EQ(Read("root/nginx.conf"), "edited\n");
 }
 
-TEST_F(NginxTransactionTest, CommitKeepsTheFilesAndArchivesTheBackups) {
+TEST_F(FileTransactionTest, CommitKeepsTheFilesAndArchivesTheBackups) {
   fs_.MakeDirs(dir_ / "state", 0700);
   FileTransaction tx(fs_, journal());
   tx.Write(Changes());
@@ -167,7 +192,7 @@ TEST_F(NginxTransactionTest, CommitKeepsTheFilesAndArchivesTheBackups) {
 
 // A crash (or I/O error) at each mutating step of a transaction: the next
 // run's recovery always brings every file back to its original bytes.
-TEST_F(NginxTransactionTest, CrashAtEveryStepIsRecovered) {
+TEST_F(FileTransactionTest, CrashAtEveryStepIsRecovered) {
   fs_.MakeDirs(dir_ / "state", 0700);
   int total = 0;
   {  // count the steps of a whole transaction
@@ -203,4 +228,4 @@ TEST_F(NginxTransactionTest, CrashAtEveryStepIsRecovered) {
 }
 
 }  // namespace
-}  // namespace certpilot::nginx
+}  // namespace certpilot::sys
