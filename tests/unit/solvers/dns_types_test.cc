@@ -1,7 +1,7 @@
-// The pure parts of the DNS client: server addresses, TSIG algorithm names,
+// The plain DNS types (dns_types.h): server addresses, TSIG algorithm names,
 // RCODE names. (Exchanges with a real server: tests/integration/
 // solvers_rfc2136_test.cc, against Knot DNS.)
-#include "solvers/dns_client.h"
+#include "solvers/dns_types.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
