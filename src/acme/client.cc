@@ -3,6 +3,9 @@
 #include <utility>
 
 #include "acme/json.h"
+#include "crypto/digest.h"
+#include "crypto/jwk.h"
+#include "crypto/jws.h"
 #include "util/base64url.h"
 #include "util/strings.h"
 
@@ -100,7 +103,7 @@ const Directory& Client::GetDirectory() {
 }
 
 void Client::SetAccountKey(crypto::PrivateKey key, std::string kid) {
-  jwk_ = key.PublicJwk();
+  jwk_ = crypto::PublicJwk(key);
   key_ = std::move(key);
   if (!kid.empty()) RequireHttps(kid, "account URL");
   kid_ = std::move(kid);
@@ -139,7 +142,7 @@ Reply Client::Post(const std::string& url, const std::string& payload,
 
 Reply Client::PostWithKey(const std::string& url, const std::string& payload,
                           const crypto::PrivateKey& key) {
-  return SignedPost(url, payload, key, key.PublicJwk(), "", {}, 1 << 20);
+  return SignedPost(url, payload, key, crypto::PublicJwk(key), "", {}, 1 << 20);
 }
 
 Reply Client::SignedPost(const std::string& url, const std::string& payload,
@@ -154,11 +157,11 @@ Reply Client::SignedPost(const std::string& url, const std::string& payload,
     std::string nonce = TakeNonce();
     // §6.2: exactly one of jwk and kid.
     std::string header =
-        json::ProtectedHeader(key.JwsAlgorithm(), jwk, kid, nonce, url);
+        json::ProtectedHeader(crypto::JwsAlgorithm(key), jwk, kid, nonce, url);
     std::string protected_b64 = Base64UrlEncode(header);
     // §6.3: POST-as-GET has the empty string as payload.
     std::string payload_b64 = Base64UrlEncode(payload);
-    std::string sig = key.SignJws(protected_b64 + "." + payload_b64);
+    std::string sig = crypto::SignJws(key, protected_b64 + "." + payload_b64);
 
     http::Request req;
     req.method = "POST";
@@ -216,13 +219,14 @@ void Client::ChangeKey(const crypto::PrivateKey& new_key) {
   // §7.3.5: the inner JWS proves possession of the new key: signed by it,
   // with its jwk, the keyChange URL and no nonce; its payload names the
   // account and the old key.
-  std::string inner_header = json::ProtectedHeader(
-      new_key.JwsAlgorithm(), new_key.PublicJwk(), "", "", dir.key_change);
+  std::string inner_header =
+      json::ProtectedHeader(crypto::JwsAlgorithm(new_key),
+                            crypto::PublicJwk(new_key), "", "", dir.key_change);
   std::string inner_payload = json::KeyChangePayload(kid_, jwk_);
   std::string p64 = Base64UrlEncode(inner_header);
   std::string pl64 = Base64UrlEncode(inner_payload);
   std::string inner = json::JwsJson(
-      p64, pl64, Base64UrlEncode(new_key.SignJws(p64 + "." + pl64)));
+      p64, pl64, Base64UrlEncode(crypto::SignJws(new_key, p64 + "." + pl64)));
   Post(dir.key_change, inner);
   SetAccountKey(new_key, kid_);
 }
@@ -262,7 +266,7 @@ RenewalInfo Client::GetRenewalInfo(
 
 std::string Client::KeyAuthorization(const std::string& token) const {
   if (!key_) throw Error("internal: key authorization without an account key");
-  return token + "." + key_->Thumbprint();
+  return token + "." + crypto::JwkThumbprint(*key_);
 }
 
 Account Client::NewAccount(const NewAccountOptions& options) {

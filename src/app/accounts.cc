@@ -8,6 +8,7 @@
 #include "app/account_setup.h"
 #include "app/issue.h"
 #include "app/run_context.h"
+#include "crypto/jwk.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -76,7 +77,7 @@ int ShowAccount(const AccountOptions& o, Services& services) {
   RunContext ctx(o.common, services);
   AccountSession s(o, services, ctx);
   acme::Account a = s.client.GetAccount();
-  std::string thumbprint = s.stored.key.Thumbprint();
+  std::string thumbprint = crypto::JwkThumbprint(s.stored.key);
   // draft-ietf-acme-profiles: what --preferred-profile/--required-profile
   // can name at this CA.
   const std::map<std::string, std::string>& profiles =
@@ -137,7 +138,7 @@ int UpdateAccount(const AccountOptions& o, Services& services) {
     }
     ctx.accounts().CommitKey(s.server, s.stored.id);
     services.out << "Account key rolled over; new thumbprint "
-                 << next.Thumbprint() << "\n";
+                 << crypto::JwkThumbprint(next) << "\n";
   }
   return 0;
 }

@@ -7,7 +7,7 @@
 
 #include "app/renewal_settings.h"
 #include "http/http_client.h"
-#include "nginx/control.h"
+#include "nginx/runtime/control.h"
 #include "solvers/nginx_solver.h"
 
 namespace certpilot::app {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "app/options.h"
-#include "nginx/control.h"
-#include "nginx/recovery.h"
+#include "nginx/runtime/control.h"
+#include "nginx/runtime/recovery.h"
 #include "storage/layout.h"
 #include "sys/filesystem.h"
 #include "sys/process_runner.h"

@@ -7,7 +7,7 @@
 #include "app/renewal_settings.h"
 #include "app/run_context.h"
 #include "crypto/certificate.h"
-#include "nginx/include_loader.h"
+#include "nginx/config/include_loader.h"
 #include "storage/lineage_store.h"
 #include "util/error.h"
 #include "util/log.h"

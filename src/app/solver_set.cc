@@ -2,6 +2,8 @@
 
 #include "app/challenge_choice.h"
 #include "http/curl_http_client.h"
+#include "solvers/dns_types.h"
+#include "solvers/ldns_dns_client.h"
 #include "util/error.h"
 #include "util/strings.h"
 

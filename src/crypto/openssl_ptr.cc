@@ -1,6 +1,7 @@
 #include "crypto/openssl_ptr.h"
 
 #include <arpa/inet.h>
+#include <openssl/bn.h>
 #include <openssl/x509v3.h>
 
 #include <climits>
@@ -47,6 +48,17 @@ BioPtr MemBioOver(const void* data, size_t size) {
   BioPtr bio(BIO_new_mem_buf(data, static_cast<int>(size)));
   if (!bio) ThrowOpenSslError("allocating memory BIO");
   return bio;
+}
+
+std::string BnToFixedBytes(const BIGNUM* bn, size_t width,
+                           const std::string& what) {
+  std::string out(width, '\0');
+  if (BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()),
+                   static_cast<int>(width)) < 0) {
+    throw CryptoError(what + ": value wider than " + std::to_string(width) +
+                      " bytes");
+  }
+  return out;
 }
 
 std::string BioContents(BIO* bio) {

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crypto/private_key.h"
@@ -61,5 +62,20 @@ SanTexts SanTextsOf(const GENERAL_NAMES* names);
 // The KeySpec of a public or private RSA / EC key. Throws CryptoError for
 // other key types and for EC curves other than P-256 / P-384.
 KeySpec SpecOfKey(const EVP_PKEY* key);
+
+// The supported curves, spelled as KeySpec::curve spells them.
+inline constexpr std::string_view kP256 = "secp256r1";
+inline constexpr std::string_view kP384 = "secp384r1";
+// OpenSSL's group name for a supported curve, or nullptr.
+const char* OpenSslGroupName(std::string_view curve);
+// Width in bytes of a field element / scalar of a supported curve: the fixed
+// size of JWK "x", "y", "d" (RFC 7518 §6.2.1.2, §6.2.2.1) and of each half
+// of an ES256/ES384 signature (RFC 7518 §3.4).
+size_t CurveBytes(std::string_view curve);
+
+// `bn` big-endian, zero-padded on the left to `width` bytes. Throws
+// CryptoError (naming `what`) when it is wider.
+std::string BnToFixedBytes(const BIGNUM* bn, size_t width,
+                           const std::string& what);
 
 }  // namespace certpilot::crypto::internal

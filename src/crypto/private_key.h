@@ -1,10 +1,11 @@
-// Private keys: RSA (2048/3072/4096) and ECDSA (P-256/P-384).
+// Private keys: RSA (2048/3072/4096) and ECDSA (P-256/P-384) — generating
+// them and reading and writing them as PEM. Their JWK forms and RFC 7638
+// thumbprint are in jwk.h, JWS signing in jws.h.
 //
 // PrivateKey owns an OpenSSL EVP_PKEY. It is movable, cheaply copyable
 // (reference-counted), and safe to use from several threads for signing.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,36 +52,6 @@ class PrivateKey {
   // may be outside 2048/3072/4096.
   KeySpec Spec() const;
 
-  // The public JWK in RFC 7638 canonical form: required members only,
-  // lexicographic order, no whitespace, e.g.
-  // {"crv":"P-256","kty":"EC","x":"...","y":"..."} or
-  // {"e":"AQAB","kty":"RSA","n":"..."}. Usable both as the `jwk` header value
-  // and as thumbprint input.
-  std::string PublicJwk() const;
-  // base64url(SHA-256(PublicJwk())) — RFC 7638 §3.
-  std::string Thumbprint() const;
-
-  // Every JWK member including the private ones, values base64url (RFC 7518
-  // §6.2, §6.3): EC: kty, crv, x, y, d (each fixed width, 32 or 48 bytes);
-  // RSA: kty, n, e, d, p, q, dp, dq, qi (minimal big-endian, RFC 7518 §2
-  // Base64urlUInt). This is the member set certbot stores in an account's
-  // private_key.json; storage/ does the JSON. The values are secret.
-  std::map<std::string, std::string> PrivateJwkFields() const;
-  // Inverse of PrivateJwkFields(). Members other than those above (e.g.
-  // "kid", "alg", "use") are ignored, except "oth" (multi-prime RSA), which
-  // is unsupported. Throws CryptoError naming the missing or malformed member,
-  // or when the private half does not match the public members (checked with
-  // OpenSSL's pairwise key check: ~0.1 ms for EC, ~40 ms for RSA-2048).
-  static PrivateKey FromJwkFields(
-      const std::map<std::string, std::string>& fields);
-
-  // JWS algorithm for this key: "ES256" (P-256), "ES384" (P-384), "RS256".
-  std::string JwsAlgorithm() const;
-  // Signs `data` for JWS (RFC 7515/7518): RS256 = PKCS#1 v1.5 SHA-256;
-  // ES256/ES384 = the raw r||s form, each half zero-padded to 32/48 bytes
-  // (RFC 7518 §3.4), not DER.
-  std::string SignJws(std::string_view data) const;
-
   EVP_PKEY* get() const { return key_.get(); }
   // Takes ownership of `owned` (which must hold a private key); throws
   // CryptoError if it is null.
@@ -89,15 +60,5 @@ class PrivateKey {
  private:
   std::shared_ptr<EVP_PKEY> key_;
 };
-
-// SHA-256 digest (32 raw bytes).
-std::string Sha256(std::string_view data);
-// Hex MD5 of data (certbot's account ids are md5 of the SPKI DER).
-std::string Md5Hex(std::string_view data);
-// HMAC (alg "HS256", "HS384", "HS512") of data under key, raw bytes (RFC 7518
-// §3.2; ACME external account binding, RFC 8555 §7.3.4). Throws CryptoError
-// for any other alg.
-std::string Hmac(std::string_view alg, std::string_view key,
-                 std::string_view data);
 
 }  // namespace certpilot::crypto

@@ -1,6 +1,6 @@
 #include "solvers/dns01.h"
 
-#include "crypto/private_key.h"
+#include "crypto/digest.h"
 #include "util/base64url.h"
 #include "util/error.h"
 #include "util/strings.h"

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "solvers/dns01.h"
+#include "solvers/dns_types.h"
 #include "util/log.h"
 #include "util/strings.h"
 

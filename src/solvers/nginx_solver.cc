@@ -1,6 +1,6 @@
 #include "solvers/nginx_solver.h"
 
-#include "nginx/value_validation.h"
+#include "nginx/config/value_validation.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -64,8 +64,7 @@ void NginxSolver::Publish() {
   if (!pending) return;
   if (!graph_) {
     fs_.MakeDirs(paths_.dir, 0700);
-    tx_ =
-        std::make_unique<nginx::FileTransaction>(fs_, paths_.challenge_journal);
+    tx_ = std::make_unique<sys::FileTransaction>(fs_, paths_.challenge_journal);
     graph_.emplace(nginx::ConfigGraph::Load(fs_, options_.server_root));
     patch_ = std::make_unique<nginx::ChallengePatch>(
         *graph_, options_.http_port, paths_.own_server_file);
@@ -137,7 +136,7 @@ void NginxSolver::CleanUp(const issuance::ChallengeTask& task) noexcept {
     if (!patch_) return;
     if (patch_->empty()) {
       // The last response: every file back to its bytes before certpilot.
-      nginx::RestoreReport report = tx_->Rollback(
+      sys::RestoreReport report = tx_->Rollback(
           nginx::StripChallengeLinesHandler(paths_.own_server_file));
       const bool changed =
           !report.restored.empty() || !report.rewritten.empty();

@@ -3,11 +3,11 @@
 //
 //   Present  checks the task's values and queues it (no I/O).
 //   Wait     puts every queued response into the configuration
-//            (nginx/challenge_patch.h) through a FileTransaction journaled in
-//            STATE/challenge.journal, runs `nginx -t`, reloads, and then
-//            fetches each response through nginx itself —
-//            GET http://<listen address>:<port>/.well-known/acme-challenge/
-//            <token> with `Host: <name>` — until it answers 200 with the key
+//            (nginx/patch/challenge_patch.h) through a FileTransaction
+//            journaled in STATE/challenge.journal, runs `nginx -t`, reloads,
+//            and then fetches each response through nginx itself — GET
+//            http://<listen address>:<port>/.well-known/acme-challenge/ <token>
+//            with `Host: <name>` — until it answers 200 with the key
 //            authorization, before the CA is told to look (§8.2). This
 //            replaces certbot's fixed sleep after the reload, and its race.
 //            Throws (the CA is then never asked) when nginx rejects the
@@ -20,7 +20,7 @@
 //
 // One solver serves any number of tasks and orders (parallel renewals
 // share it): every method takes one mutex. The caller recovers interrupted
-// runs (nginx/recovery.h) before the first Present.
+// runs (nginx/runtime/recovery.h) before the first Present.
 #pragma once
 
 #include <chrono>
@@ -32,11 +32,11 @@
 
 #include "http/http_client.h"
 #include "issuance/challenge_solver.h"
-#include "nginx/challenge_patch.h"
-#include "nginx/control.h"
-#include "nginx/include_loader.h"
-#include "nginx/recovery.h"
-#include "nginx/transaction.h"
+#include "nginx/config/include_loader.h"
+#include "nginx/patch/challenge_patch.h"
+#include "nginx/runtime/control.h"
+#include "nginx/runtime/recovery.h"
+#include "sys/file_transaction.h"
 #include "sys/filesystem.h"
 #include "util/clock.h"
 
@@ -45,7 +45,7 @@ namespace certpilot::solvers {
 struct NginxSolverOptions {
   std::string server_root = "/etc/nginx";  // nginx.conf lives here
   int http_port = 80;
-  // WORK/nginx: journal and temporary server file (nginx/recovery.h).
+  // WORK/nginx: journal and temporary server file (nginx/runtime/recovery.h).
   std::string state_dir;
   std::chrono::milliseconds self_check_timeout{30'000};
   std::chrono::milliseconds self_check_interval{100};
@@ -86,7 +86,7 @@ class NginxSolver : public issuance::ChallengeSolver {
   // While any response is in the configuration:
   std::optional<nginx::ConfigGraph> graph_;
   std::unique_ptr<nginx::ChallengePatch> patch_;
-  std::unique_ptr<nginx::FileTransaction> tx_;
+  std::unique_ptr<sys::FileTransaction> tx_;
 };
 
 }  // namespace certpilot::solvers

@@ -7,6 +7,8 @@
 #include <optional>
 
 #include "solvers/dns01.h"
+#include "solvers/dns_types.h"
+#include "solvers/ldns_dns_client.h"
 #include "sys/sys_error.h"
 #include "util/error.h"
 #include "util/log.h"

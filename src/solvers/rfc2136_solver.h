@@ -22,6 +22,7 @@
 #include "issuance/challenge_solver.h"
 #include "solvers/dns_client.h"
 #include "solvers/dns_propagation.h"
+#include "solvers/dns_types.h"
 #include "sys/filesystem.h"
 #include "util/clock.h"
 

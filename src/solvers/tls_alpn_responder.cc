@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "crypto/crypto_error.h"
+#include "crypto/digest.h"
 #include "crypto/private_key.h"
 #include "util/error.h"
 #include "util/strings.h"

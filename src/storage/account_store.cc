@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "crypto/crypto_error.h"
+#include "crypto/digest.h"
+#include "crypto/jwk.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -57,7 +59,7 @@ StoredAccount AccountStore::Load(const std::string& dir,
     for (const auto& [name, value] : jwk.items()) {
       if (value.is_string()) fields[name] = value.get<std::string>();
     }
-    crypto::PrivateKey key = crypto::PrivateKey::FromJwkFields(fields);
+    crypto::PrivateKey key = crypto::PrivateKeyFromJwkFields(fields);
 
     file = JoinPath(dir, kRegrFile);
     json regr = json::parse(fs_.ReadFile(file));
@@ -162,7 +164,7 @@ void AccountStore::Save(const std::string& server_url,
     sys::RemoveTree(fs_, work);  // left by a crash
     fs_.MakeDirs(work, 0700);
     json jwk = json::object();
-    for (const auto& [name, value] : account.key.PrivateJwkFields()) {
+    for (const auto& [name, value] : crypto::PrivateJwkFields(account.key)) {
       jwk[name] = value;
     }
     json meta = {{"creation_dt", FormatRfc3339(clock_.Now())},
@@ -215,7 +217,8 @@ namespace {
 
 std::string JwkText(const crypto::PrivateKey& key) {
   json jwk = json::object();
-  for (const auto& [name, value] : key.PrivateJwkFields()) jwk[name] = value;
+  for (const auto& [name, value] : crypto::PrivateJwkFields(key))
+    jwk[name] = value;
   return jwk.dump();
 }
 
@@ -279,7 +282,7 @@ std::optional<crypto::PrivateKey> AccountStore::StagedKey(
     std::map<std::string, std::string> fields;
     for (const auto& [name, value] : jwk.items())
       if (value.is_string()) fields[name] = value.get<std::string>();
-    return crypto::PrivateKey::FromJwkFields(fields);
+    return crypto::PrivateKeyFromJwkFields(fields);
   } catch (const std::exception& e) {
     throw StorageError(
         "reading the staged key of account " + id + ": " + e.what(), staged, 0);

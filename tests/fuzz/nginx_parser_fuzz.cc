@@ -17,9 +17,9 @@
 #include <string>
 #include <string_view>
 
-#include "nginx/parse_error.h"
-#include "nginx/parser.h"
-#include "nginx/tree.h"
+#include "nginx/config/parse_error.h"
+#include "nginx/config/parser.h"
+#include "nginx/config/tree.h"
 
 namespace {
 

@@ -12,7 +12,8 @@
 #include <sstream>
 
 #include "integration/solvers_test_util.h"
-#include "solvers/dns_client.h"
+#include "solvers/dns_types.h"
+#include "solvers/ldns_dns_client.h"
 #include "solvers/manual_solver.h"
 #include "support/temp_dir.h"
 #include "sys/process_runner.h"

@@ -15,6 +15,8 @@
 #include "solvers/dns01.h"
 #include "solvers/dns_client.h"
 #include "solvers/dns_propagation.h"
+#include "solvers/dns_types.h"
+#include "solvers/ldns_dns_client.h"
 #include "solvers/rfc2136_solver.h"
 #include "support/dns_server_fixture.h"
 #include "support/fake_clock.h"

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "acme/json.h"
+#include "crypto/jwk.h"
 #include "support/fake_acme_server.h"
 #include "support/fake_clock.h"
 #include "util/base64url.h"
@@ -222,7 +223,7 @@ TEST_F(ClientTest, RefusesNonHttpsAlternateLinks) {
 
 TEST_F(ClientTest, KeyAuthorizationIsTokenDotThumbprint) {
   EXPECT_EQ(client_.KeyAuthorization("tok"),
-            "tok." + client_.account_key()->Thumbprint());
+            "tok." + crypto::JwkThumbprint(*client_.account_key()));
 }
 
 }  // namespace
@@ -300,7 +301,8 @@ TEST_F(AccountLifecycle, KeyRolloverIsAcceptedAndTheNewKeySigns) {
   crypto::PrivateKey new_key =
       crypto::PrivateKey::Generate({crypto::KeyType::kEcdsa, 0, "secp384r1"});
   client_.ChangeKey(new_key);
-  EXPECT_EQ(client_.account_key()->Thumbprint(), new_key.Thumbprint());
+  EXPECT_EQ(crypto::JwkThumbprint(*client_.account_key()),
+            crypto::JwkThumbprint(new_key));
   EXPECT_EQ(client_.kid(), a.url);
   // The CA now knows the account by the new key only.
   EXPECT_NO_THROW(client_.NewOrder({{"dns", "a.example"}}));
@@ -325,11 +327,11 @@ TEST_F(AccountLifecycle, KeyChangeJwsHasTheShapeOfRfc8555Section735) {
       *Base64UrlDecode(inner["protected"].get<std::string>()));
   EXPECT_FALSE(ih.contains("nonce"));
   EXPECT_EQ(ih["url"], outer["url"]);
-  EXPECT_EQ(ih["jwk"], nlohmann::json::parse(new_key.PublicJwk()));
+  EXPECT_EQ(ih["jwk"], nlohmann::json::parse(crypto::PublicJwk(new_key)));
   nlohmann::json ip = nlohmann::json::parse(
       *Base64UrlDecode(inner["payload"].get<std::string>()));
   EXPECT_EQ(ip["account"], a.url);
-  EXPECT_EQ(ip["oldKey"], nlohmann::json::parse(old_key.PublicJwk()));
+  EXPECT_EQ(ip["oldKey"], nlohmann::json::parse(crypto::PublicJwk(old_key)));
 }
 
 TEST_F(AccountLifecycle, ExternalAccountBindingIsRequiredAndVerified) {

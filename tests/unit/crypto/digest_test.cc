@@ -1,10 +1,11 @@
+#include "crypto/digest.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "crypto/crypto_error.h"
-#include "crypto/private_key.h"
 #include "unit/crypto/crypto_test_util.h"
 
 namespace certpilot::crypto {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/certificate.h"
+#include "crypto/jwk.h"
 #include "support/fake_acme_server.h"
 #include "support/fake_clock.h"
 
@@ -72,7 +73,8 @@ TEST_F(ObtainTest, IssuesForSeveralNamesAndCleansUp) {
   EXPECT_EQ(http_.waits, 1);
   for (const ChallengeTask& t : http_.presented)
     EXPECT_EQ(t.key_authorization,
-              t.challenge.token + "." + client_.account_key()->Thumbprint());
+              t.challenge.token + "." +
+                  crypto::JwkThumbprint(*client_.account_key()));
   crypto::Certificate cert = crypto::Certificate::FromPem(res.cert_pem);
   EXPECT_TRUE(cert.MatchesKey(*req.certificate_key));
   EXPECT_EQ(cert.IpAddresses(), std::vector<std::string>{"127.0.0.1"});

@@ -1,11 +1,11 @@
-// The authenticator's edits (nginx/challenge_patch.h): golden files for the
-// responses in place, byte-identical files once they are removed, the
+// The authenticator's edits (nginx/patch/challenge_patch.h): golden files for
+// the responses in place, byte-identical files once they are removed, the
 // socket to self-check through, refused values, and StripChallengeLines.
-#include "nginx/challenge_patch.h"
+#include "nginx/patch/challenge_patch.h"
 
 #include <gtest/gtest.h>
 
-#include "nginx/parser.h"
+#include "nginx/config/parser.h"
 #include "unit/nginx/golden.h"
 #include "util/error.h"
 
@@ -24,12 +24,14 @@ const ChallengeResponse kWww{"www.app.example.com", "tok_EN-2",
                              "tok_EN-2.thumb-print_X"};
 
 // Everything the patch reports, with every file it touched.
-std::vector<FileState> Present(ChallengePatch& patch) { return patch.Files(); }
+std::vector<sys::FileState> Present(ChallengePatch& patch) {
+  return patch.Files();
+}
 
 // After removing every response, each touched file must read exactly as
 // it was read, and the own file must be gone.
 void ExpectRestored(ConfigGraph& graph, ChallengePatch& patch) {
-  for (const FileState& f : patch.Files()) {
+  for (const sys::FileState& f : patch.Files()) {
     if (f.path == kOwn) {
       EXPECT_FALSE(f.text.has_value()) << *f.text;
       continue;

@@ -1,6 +1,6 @@
-// What certpilot runs to test, reload and start nginx (nginx/control.h),
-// and how it reads nginx's answers.
-#include "nginx/control.h"
+// What certpilot runs to test, reload and start nginx
+// (nginx/runtime/control.h), and how it reads nginx's answers.
+#include "nginx/runtime/control.h"
 
 #include <gtest/gtest.h>
 

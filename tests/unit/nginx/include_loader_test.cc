@@ -1,14 +1,14 @@
 // Includes: globs relative to the server root, nested includes, per-file
 // trees, the errors nginx would report.
-#include "nginx/include_loader.h"
+#include "nginx/config/include_loader.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "nginx/glob.h"
-#include "nginx/parse_error.h"
+#include "nginx/config/glob.h"
+#include "nginx/config/parse_error.h"
 #include "unit/nginx/nginx_test_util.h"
 
 namespace certpilot::nginx {

@@ -1,12 +1,12 @@
-// The installer's edits (nginx/install_patch.h) as golden files, the
+// The installer's edits (nginx/patch/install_patch.h) as golden files, the
 // refusals, and idempotence: installing again changes nothing.
-#include "nginx/install_patch.h"
+#include "nginx/patch/install_patch.h"
 
 #include <gtest/gtest.h>
 
-#include "nginx/parser.h"
-#include "nginx/server_query.h"
-#include "nginx/tls_options.h"
+#include "nginx/config/parser.h"
+#include "nginx/config/server_query.h"
+#include "nginx/patch/tls_options.h"
 #include "unit/nginx/golden.h"
 #include "util/error.h"
 
@@ -36,12 +36,12 @@ InstallResult RunCase(const std::string& name, const InstallRequest& req) {
   LoadInput("install/" + name, &fs);
   ConfigGraph graph = ConfigGraph::Load(fs, kRoot);
   InstallResult result = PatchForInstall(graph, req);
-  const std::vector<FileState> changed = Modified(graph);
+  const std::vector<sys::FileState> changed = Modified(graph);
   ExpectGolden("install/" + name, changed);
 
   MemFilesystem again;
   LoadInput("install/" + name, &again);
-  for (const FileState& f : changed) again.AddFile(f.path, *f.text);
+  for (const sys::FileState& f : changed) again.AddFile(f.path, *f.text);
   again.AddFile(req.options_path, std::string(kTlsOptionsText));
   ConfigGraph second = ConfigGraph::Load(again, kRoot);
   InstallResult repeat = PatchForInstall(second, req);

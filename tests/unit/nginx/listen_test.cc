@@ -1,9 +1,9 @@
-#include "nginx/listen.h"
+#include "nginx/config/listen.h"
 
 #include <gtest/gtest.h>
 
-#include "nginx/parse_error.h"
-#include "nginx/parser.h"
+#include "nginx/config/parse_error.h"
+#include "nginx/config/parser.h"
 
 namespace certpilot::nginx {
 namespace {

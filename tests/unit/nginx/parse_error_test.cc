@@ -1,12 +1,12 @@
 // Broken inputs: ParseError names the file, the exact line and column, and
 // what is wrong.
-#include "nginx/parse_error.h"
+#include "nginx/config/parse_error.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "nginx/parser.h"
+#include "nginx/config/parser.h"
 
 namespace certpilot::nginx {
 namespace {

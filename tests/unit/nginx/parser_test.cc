@@ -1,13 +1,13 @@
 // What the parser makes of nginx syntax: words and their values, kinds,
 // where trivia goes, positions.
-#include "nginx/parser.h"
+#include "nginx/config/parser.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "nginx/lexer.h"
+#include "nginx/config/lexer.h"
 
 namespace certpilot::nginx {
 namespace {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "nginx/dumper.h"
-#include "nginx/parser.h"
+#include "nginx/config/dumper.h"
+#include "nginx/config/parser.h"
 #include "unit/nginx/nginx_test_util.h"
 
 namespace certpilot::nginx {

@@ -1,7 +1,7 @@
-// UpdateLiveConfig (nginx/safe_update.h): on success the files change,
+// UpdateLiveConfig (nginx/runtime/safe_update.h): on success the files change,
 // nginx is tested then reloaded, and the backups are archived; on any
 // failure every touched file is back byte for byte and the error says so.
-#include "nginx/safe_update.h"
+#include "nginx/runtime/safe_update.h"
 
 #include <gtest/gtest.h>
 
@@ -29,7 +29,7 @@ class NginxSafeUpdateTest : public ::testing::Test {
     fs_.CreateFileExclusive(conf_, kConf, 0644, std::nullopt);
     fs_.CreateFileExclusive(site_, kSite, 0644, std::nullopt);
   }
-  std::vector<FileState> Changes() const {
+  std::vector<sys::FileState> Changes() const {
     return {{options_, "ssl_protocols TLSv1.3;\n"},
             {site_, "server {\n\tlisten 80;\n\tlisten 443 ssl;\n}\n"}};
   }
@@ -158,7 +158,7 @@ TEST_F(NginxSafeUpdateTest, AFailedWriteRestoresWhatWasWritten) {
     EXPECT_EQ(ReadDiskFile(site_), kSite);
     EXPECT_FALSE(fs::exists(options_));
     // A failure while restoring keeps the journal for the next run.
-    RecoverJournal(fs_, dir_ / "state/install.journal");
+    sys::RecoverJournal(fs_, dir_ / "state/install.journal");
     for (const auto& e : fs::directory_iterator(dir_ / "root/sites-enabled"))
       if (e.path().filename().string()[0] == '.') fs::remove(e.path());
     for (const auto& e : fs::directory_iterator(dir_.path()))

@@ -1,5 +1,5 @@
 // Which server block serves a name on a port: nginx's precedence.
-#include "nginx/server_query.h"
+#include "nginx/config/server_query.h"
 
 #include <gtest/gtest.h>
 

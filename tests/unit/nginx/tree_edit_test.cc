@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "nginx/parser.h"
-#include "nginx/tree.h"
+#include "nginx/config/parser.h"
+#include "nginx/config/tree.h"
 
 namespace certpilot::nginx {
 namespace {

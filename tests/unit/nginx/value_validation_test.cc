@@ -1,14 +1,14 @@
 // Values from outside (names, paths, tokens) cannot change a
 // configuration's structure: refused on input, at insertion and at dump.
-#include "nginx/value_validation.h"
+#include "nginx/config/value_validation.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "nginx/dumper.h"
-#include "nginx/parser.h"
-#include "nginx/tree.h"
+#include "nginx/config/dumper.h"
+#include "nginx/config/parser.h"
+#include "nginx/config/tree.h"
 #include "util/error.h"
 
 namespace certpilot::nginx {

@@ -1,12 +1,12 @@
-// Awaiting a reload (nginx/workers.h, NginxControl with a ReloadWait): the
-// pid file from nginx.conf, nginx's workers read from a fake /proc, and a
+// Awaiting a reload (nginx/runtime/workers.h, NginxControl with a ReloadWait):
+// the pid file from nginx.conf, nginx's workers read from a fake /proc, and a
 // Reload that returns only once no old worker accepts connections.
-#include "nginx/workers.h"
+#include "nginx/runtime/workers.h"
 
 #include <gtest/gtest.h>
 
-#include "nginx/control.h"
-#include "nginx/parser.h"
+#include "nginx/config/parser.h"
+#include "nginx/runtime/control.h"
 #include "support/fake_clock.h"
 #include "unit/nginx/fake_runner.h"
 #include "unit/nginx/nginx_test_util.h"

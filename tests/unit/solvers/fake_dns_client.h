@@ -14,6 +14,7 @@
 
 #include "solvers/dns01.h"
 #include "solvers/dns_client.h"
+#include "solvers/dns_types.h"
 #include "util/strings.h"
 
 namespace certpilot::testing {

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "solvers/dns01.h"
+#include "solvers/dns_types.h"
 #include "support/fake_clock.h"
 #include "sys/filesystem.h"
 #include "unit/solvers/fake_dns_client.h"

@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 
+#include "crypto/digest.h"
 #include "crypto/private_key.h"
 #include "solvers/tls_alpn_solver.h"
 #include "util/error.h"

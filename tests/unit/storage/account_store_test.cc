@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "crypto/jwk.h"
 #include "support/fake_clock.h"
 #include "support/fault_filesystem.h"
 #include "unit/sys/temp_dir.h"
@@ -128,7 +129,7 @@ TEST_F(AccountStoreTest, ListFindRemove) {
   std::optional<StoredAccount> found = store_.Find(kServer, rs.id);
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->url, "https://ca.example/acct/2");
-  EXPECT_EQ(found->key.PublicJwk(), rs.key.PublicJwk());
+  EXPECT_EQ(crypto::PublicJwk(found->key), crypto::PublicJwk(rs.key));
   EXPECT_EQ(found->key.ToPem(), rs.key.ToPem())
       << "the private half round-trips";
   EXPECT_EQ(json::parse(found->body_json), json::parse(rs.body_json));
@@ -191,7 +192,7 @@ TEST_F(AccountStoreTest, ReadsAnAccountWrittenByCertbot) {
   std::string id = IndependentId(key);
   std::string dir = layout_.accounts_dir(kServer) + "/" + id;
   std::filesystem::create_directories(dir);
-  auto f = key.PrivateJwkFields();
+  auto f = crypto::PrivateJwkFields(key);
   std::ofstream(dir + "/private_key.json")
       << "{\"n\": \"" << f["n"] << "\", \"e\": \"" << f["e"] << "\", \"d\": \""
       << f["d"] << "\", \"p\": \"" << f["p"] << "\", \"q\": \"" << f["q"]
@@ -206,7 +207,7 @@ TEST_F(AccountStoreTest, ReadsAnAccountWrittenByCertbot) {
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].id, id);
   EXPECT_EQ(all[0].url, "https://acme-v02.api.letsencrypt.org/acme/acct/123");
-  EXPECT_EQ(all[0].key.PublicJwk(), key.PublicJwk());
+  EXPECT_EQ(crypto::PublicJwk(all[0].key), crypto::PublicJwk(key));
 }
 
 TEST_F(AccountStoreTest, CorruptAccountIsReportedByFile) {

@@ -1,0 +1,126 @@
+#include "nginx/runtime/control.h"
+
+#include <chrono>
+
+#include "nginx/config/parser.h"
+#include "nginx/runtime/workers.h"
+#include "util/strings.h"
+
+namespace certpilot::nginx {
+namespace {
+
+constexpr std::chrono::minutes kTimeout{2};
+
+std::string Output(const sys::ProcessResult& r) {
+  std::string text = std::string(Trim(r.err));
+  std::string out = std::string(Trim(r.out));
+  if (!out.empty()) text += (text.empty() ? "" : "\n") + out;
+  // Keep the newlines between nginx's lines; strip every other control byte.
+  std::string clean;
+  for (const std::string& line : Split(text, '\n')) {
+    if (!clean.empty()) clean += "\n";
+    clean += StripControl(line);
+  }
+  return clean;
+}
+
+}  // namespace
+
+bool SaysNotRunning(const std::string& output) {
+  // ngx_signal_process: the pid file is missing or empty, or the pid in it
+  // names no process.
+  return output.find(".pid\" failed (2:") != std::string::npos ||
+         output.find("invalid PID number") != std::string::npos ||
+         output.find("failed (3: No such process)") != std::string::npos;
+}
+
+NginxControl::NginxControl(sys::ProcessRunner& runner, std::string program,
+                           std::string conf, std::optional<ReloadWait> wait)
+    : runner_(runner),
+      program_(std::move(program)),
+      conf_(std::move(conf)),
+      wait_(wait) {}
+
+std::optional<std::pair<int, std::set<int>>> NginxControl::Generation() {
+  if (!wait_ || wait_->fs == nullptr || wait_->clock == nullptr)
+    return std::nullopt;
+  try {
+    const Config main = ParseConfig(wait_->fs->ReadFile(conf_), conf_);
+    const std::optional<int> master =
+        ReadMasterPid(*wait_->fs, PidFileOf(main));
+    if (!master) return std::nullopt;
+    return std::make_pair(*master, AcceptingWorkers(*wait_->fs, *master));
+  } catch (const Error&) {  // unreadable or unparsable: nginx -t will say
+    return std::nullopt;
+  }
+}
+
+void NginxControl::AwaitNewGeneration(int master, const std::set<int>& old) {
+  const TimePoint deadline = wait_->clock->Now() + wait_->timeout;
+  while (true) {
+    std::set<int> accepting = AcceptingWorkers(*wait_->fs, master);
+    bool old_left = false;
+    for (int pid : accepting) old_left = old_left || old.count(pid) != 0;
+    if (!old_left) return;
+    if (!wait_->fs->Exists("/proc/" + std::to_string(master)))
+      return;  // gone: nothing to wait for
+    if (wait_->clock->Now() >= deadline) {
+      throw NginxError(
+          "nginx (master " + std::to_string(master) + ") was told to reload " +
+              conf_ +
+              " but still answers with its previous configuration after " +
+              std::to_string(wait_->timeout.count() / 1000) +
+              " s; its error log says why (a port it cannot bind?)",
+          "");
+    }
+    wait_->clock->Sleep(wait_->interval);
+  }
+}
+
+sys::ProcessResult NginxControl::Run(std::vector<std::string> args,
+                                     const std::string& what) {
+  sys::ProcessSpec spec;
+  spec.argv = {program_};
+  for (std::string& a : args) spec.argv.push_back(std::move(a));
+  spec.timeout = kTimeout;
+  try {
+    return runner_.Run(spec);
+  } catch (const sys::ProcessError& e) {
+    throw NginxError(what + " failed: " + e.what(), "");
+  }
+}
+
+void NginxControl::Test() {
+  sys::ProcessResult r = Run({"-t", "-c", conf_}, "nginx -t -c " + conf_);
+  if (r.Succeeded()) return;
+  const std::string out = Output(r);
+  throw NginxError("nginx -t rejected the configuration " + conf_ + " (" +
+                       r.Describe() + "):\n" + out,
+                   out);
+}
+
+bool NginxControl::ReloadIfRunning() {
+  const auto before = Generation();
+  sys::ProcessResult r = Run({"-c", conf_, "-s", "reload"}, "nginx -s reload");
+  if (r.Succeeded()) {
+    if (before && !before->second.empty())
+      AwaitNewGeneration(before->first, before->second);
+    return true;
+  }
+  const std::string out = Output(r);
+  if (SaysNotRunning(out)) return false;
+  throw NginxError(
+      "nginx -c " + conf_ + " -s reload " + r.Describe() + ":\n" + out, out);
+}
+
+NginxControl::Reloaded NginxControl::Reload() {
+  if (ReloadIfRunning()) return Reloaded::kReloaded;
+  sys::ProcessResult s = Run({"-c", conf_}, "starting nginx");
+  if (s.Succeeded()) return Reloaded::kStarted;
+  const std::string start_out = Output(s);
+  throw NginxError("nginx is not running and starting it (nginx -c " + conf_ +
+                       ") " + s.Describe() + ":\n" + start_out,
+                   start_out);
+}
+
+}  // namespace certpilot::nginx
