@@ -1,4 +1,4 @@
-#include "app/challenge_choice.h"
+#include "app/rules/challenge_choice.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>

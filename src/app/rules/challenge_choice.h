@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "acme/types.h"
-#include "app/options.h"
+#include "app/types/options.h"
 
 namespace certpilot::app {
 

@@ -1,4 +1,4 @@
-#include "app/key_options.h"
+#include "app/rules/key_options.h"
 
 #include "util/error.h"
 #include "util/strings.h"

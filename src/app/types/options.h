@@ -42,7 +42,7 @@ struct CommonOptions {
   // src/cli/ before the use case runs; the use cases ignore it).
   std::string config_file;
   // Old log files kept beside LOGS/certpilot.log; 0: the file is never
-  // rotated (app/logging.h).
+  // rotated (app/wiring/logging.h).
   int max_log_backups = 10;
 
   // The directory URL this run talks to.
@@ -58,7 +58,8 @@ struct NginxOptions {
 
 // How an authenticator other than standalone-on-port-80 proves control:
 // the parts of the renewal settings the webroot, manual, DNS-01 and
-// TLS-ALPN-01 ways need. Stored in the renewal conf (app/renewal_settings.h).
+// TLS-ALPN-01 ways need. Stored in the renewal conf
+// (app/wiring/renewal_settings.h).
 struct ChallengeSettings {
   // --preferred-challenges, normalised to "http-01", "dns-01",
   // "tls-alpn-01", most preferred first. Empty: the authenticator's default.

@@ -1,13 +1,13 @@
-#include "app/accounts.h"
+#include "app/usecases/accounts.h"
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "acme/client.h"
-#include "app/account_setup.h"
-#include "app/issue.h"
-#include "app/run_context.h"
+#include "app/wiring/account_setup.h"
+#include "app/wiring/issue.h"
+#include "app/wiring/run_context.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strings.h"

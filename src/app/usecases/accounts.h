@@ -2,8 +2,8 @@
 // rollover), unregister. Each acts on the account stored for --server.
 #pragma once
 
-#include "app/options.h"
-#include "app/services.h"
+#include "app/types/options.h"
+#include "app/wiring/services.h"
 
 namespace certpilot::app {
 

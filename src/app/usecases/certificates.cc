@@ -1,11 +1,11 @@
-#include "app/certificates.h"
+#include "app/usecases/certificates.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "acme/identifier.h"
-#include "app/lineage_info.h"
+#include "app/wiring/lineage_info.h"
 #include "storage/lineage_store.h"
 #include "util/strings.h"
 

@@ -2,8 +2,8 @@
 // scripts. Read-only; runs beside a renew without taking the lock.
 #pragma once
 
-#include "app/options.h"
-#include "app/services.h"
+#include "app/types/options.h"
+#include "app/wiring/services.h"
 
 namespace certpilot::app {
 

@@ -1,4 +1,4 @@
-#include "app/certonly.h"
+#include "app/usecases/certonly.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -7,16 +7,16 @@
 
 #include "acme/client.h"
 #include "acme/identifier.h"
-#include "app/account_setup.h"
-#include "app/challenge_choice.h"
-#include "app/hooks.h"
-#include "app/issue.h"
-#include "app/key_options.h"
-#include "app/lineage_info.h"
-#include "app/nginx_setup.h"
-#include "app/renewal_settings.h"
-#include "app/run_context.h"
-#include "app/solver_set.h"
+#include "app/rules/challenge_choice.h"
+#include "app/rules/key_options.h"
+#include "app/wiring/account_setup.h"
+#include "app/wiring/hooks.h"
+#include "app/wiring/issue.h"
+#include "app/wiring/lineage_info.h"
+#include "app/wiring/nginx_setup.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/run_context.h"
+#include "app/wiring/solver_set.h"
 #include "crypto/csr.h"
 #include "issuance/obtain.h"
 #include "storage/lineage_store.h"

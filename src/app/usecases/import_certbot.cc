@@ -1,13 +1,13 @@
-#include "app/import_certbot.h"
+#include "app/usecases/import_certbot.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <ostream>
 
-#include "app/challenge_choice.h"
-#include "app/renewal_settings.h"
-#include "app/run_context.h"
+#include "app/rules/challenge_choice.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/run_context.h"
 #include "storage/account_store.h"
 #include "storage/lineage_store.h"
 #include "storage/renewal_conf.h"

@@ -1,12 +1,12 @@
-#include "app/install.h"
+#include "app/usecases/install.h"
 
 #include <filesystem>
 #include <ostream>
 
-#include "app/lineage_info.h"
-#include "app/nginx_setup.h"
-#include "app/renewal_settings.h"
-#include "app/run_context.h"
+#include "app/wiring/lineage_info.h"
+#include "app/wiring/nginx_setup.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/run_context.h"
 #include "nginx/include_loader.h"
 #include "nginx/install_patch.h"
 #include "nginx/safe_update.h"

@@ -10,8 +10,8 @@
 // and never overwritten (nginx/tls_options.h).
 #pragma once
 
-#include "app/options.h"
-#include "app/services.h"
+#include "app/types/options.h"
+#include "app/wiring/services.h"
 
 namespace certpilot::app {
 

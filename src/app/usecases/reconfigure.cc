@@ -1,11 +1,11 @@
-#include "app/reconfigure.h"
+#include "app/usecases/reconfigure.h"
 
 #include <ostream>
 
-#include "app/lineage_info.h"
-#include "app/renew.h"
-#include "app/renewal_settings.h"
-#include "app/run_context.h"
+#include "app/usecases/renew.h"
+#include "app/wiring/lineage_info.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/run_context.h"
 #include "storage/lineage_store.h"
 #include "util/error.h"
 #include "util/log.h"

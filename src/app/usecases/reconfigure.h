@@ -6,8 +6,8 @@
 // written to renewal/NAME.conf. As certbot's reconfigure.
 #pragma once
 
-#include "app/options.h"
-#include "app/services.h"
+#include "app/types/options.h"
+#include "app/wiring/services.h"
 
 namespace certpilot::app {
 

@@ -1,4 +1,4 @@
-#include "app/renew.h"
+#include "app/usecases/renew.h"
 
 #include <algorithm>
 #include <atomic>
@@ -11,15 +11,15 @@
 
 #include "acme/client.h"
 #include "acme/identifier.h"
-#include "app/ari_state.h"
-#include "app/challenge_choice.h"
-#include "app/hooks.h"
-#include "app/issue.h"
-#include "app/key_options.h"
-#include "app/lineage_info.h"
-#include "app/nginx_setup.h"
-#include "app/run_context.h"
-#include "app/solver_set.h"
+#include "app/rules/challenge_choice.h"
+#include "app/rules/key_options.h"
+#include "app/wiring/ari_state.h"
+#include "app/wiring/hooks.h"
+#include "app/wiring/issue.h"
+#include "app/wiring/lineage_info.h"
+#include "app/wiring/nginx_setup.h"
+#include "app/wiring/run_context.h"
+#include "app/wiring/solver_set.h"
 #include "storage/lineage_store.h"
 #include "util/error.h"
 #include "util/log.h"

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "app/options.h"
-#include "app/renewal_settings.h"
-#include "app/services.h"
+#include "app/types/options.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/services.h"
 
 namespace certpilot::app {
 

@@ -1,11 +1,11 @@
-#include "app/revoke.h"
+#include "app/usecases/revoke.h"
 
 #include <ostream>
 
 #include "acme/client.h"
-#include "app/issue.h"
-#include "app/renewal_settings.h"
-#include "app/run_context.h"
+#include "app/wiring/issue.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/run_context.h"
 #include "crypto/certificate.h"
 #include "nginx/include_loader.h"
 #include "storage/lineage_store.h"

@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 
-#include "app/options.h"
-#include "app/services.h"
+#include "app/types/options.h"
+#include "app/wiring/services.h"
 
 namespace certpilot::app {
 

@@ -1,7 +1,7 @@
-#include "app/run.h"
+#include "app/usecases/run.h"
 
-#include "app/certonly.h"
-#include "app/install.h"
+#include "app/usecases/certonly.h"
+#include "app/usecases/install.h"
 #include "util/error.h"
 
 namespace certpilot::app {

@@ -3,8 +3,8 @@
 // certbot's default command.
 #pragma once
 
-#include "app/options.h"
-#include "app/services.h"
+#include "app/types/options.h"
+#include "app/wiring/services.h"
 
 namespace certpilot::app {
 

@@ -1,4 +1,4 @@
-#include "app/account_setup.h"
+#include "app/wiring/account_setup.h"
 
 #include <algorithm>
 #include <cstdlib>

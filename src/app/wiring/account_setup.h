@@ -2,8 +2,8 @@
 #pragma once
 
 #include "acme/client.h"
-#include "app/options.h"
-#include "app/prompter.h"
+#include "app/types/options.h"
+#include "app/wiring/prompter.h"
 #include "storage/account_store.h"
 
 namespace certpilot::app {

@@ -1,4 +1,4 @@
-#include "app/ari_state.h"
+#include "app/wiring/ari_state.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "app/hooks.h"
+#include "app/wiring/hooks.h"
 
 #include <algorithm>
 

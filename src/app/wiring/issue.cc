@@ -1,4 +1,4 @@
-#include "app/issue.h"
+#include "app/wiring/issue.h"
 
 #include "util/error.h"
 #include "util/log.h"

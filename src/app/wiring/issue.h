@@ -11,9 +11,9 @@
 
 #include "acme/client.h"
 #include "acme/types.h"
-#include "app/renewal_settings.h"
-#include "app/run_context.h"
-#include "app/solver_set.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/run_context.h"
+#include "app/wiring/solver_set.h"
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
 #include "crypto/private_key.h"

@@ -1,7 +1,7 @@
-#include "app/lineage_info.h"
+#include "app/wiring/lineage_info.h"
 
-#include "app/renewal_policy.h"
-#include "app/renewal_settings.h"
+#include "app/rules/renewal_policy.h"
+#include "app/wiring/renewal_settings.h"
 #include "crypto/certificate.h"
 #include "storage/renewal_conf.h"
 #include "util/error.h"

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "app/renewal_settings.h"
-#include "app/run_context.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/run_context.h"
 #include "util/clock.h"
 
 namespace certpilot::app {

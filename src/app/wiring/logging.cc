@@ -1,4 +1,4 @@
-#include "app/logging.h"
+#include "app/wiring/logging.h"
 
 #include <memory>
 

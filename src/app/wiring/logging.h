@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "app/options.h"
+#include "app/types/options.h"
 #include "sys/filesystem.h"
 
 namespace certpilot::app {

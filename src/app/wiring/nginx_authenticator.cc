@@ -1,7 +1,7 @@
-#include "app/nginx_authenticator.h"
+#include "app/wiring/nginx_authenticator.h"
 
-#include "app/nginx_setup.h"
-#include "app/solver_set.h"
+#include "app/wiring/nginx_setup.h"
+#include "app/wiring/solver_set.h"
 #include "util/error.h"
 
 namespace certpilot::app {

@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "app/renewal_settings.h"
+#include "app/wiring/renewal_settings.h"
 #include "http/http_client.h"
 #include "nginx/control.h"
 #include "solvers/nginx_solver.h"

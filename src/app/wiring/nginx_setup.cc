@@ -1,4 +1,4 @@
-#include "app/nginx_setup.h"
+#include "app/wiring/nginx_setup.h"
 
 #include <set>
 #include <utility>

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "app/options.h"
+#include "app/types/options.h"
 #include "nginx/control.h"
 #include "nginx/recovery.h"
 #include "storage/layout.h"

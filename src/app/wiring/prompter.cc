@@ -1,4 +1,4 @@
-#include "app/prompter.h"
+#include "app/wiring/prompter.h"
 
 #include <unistd.h>
 

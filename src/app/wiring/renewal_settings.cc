@@ -1,9 +1,9 @@
-#include "app/renewal_settings.h"
+#include "app/wiring/renewal_settings.h"
 
 #include <algorithm>
 #include <cstdlib>
 
-#include "app/challenge_choice.h"
+#include "app/rules/challenge_choice.h"
 #include "storage/renewal_conf.h"
 #include "util/error.h"
 #include "util/strings.h"

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "app/run_context.h"
+#include "app/wiring/run_context.h"
 #include "crypto/private_key.h"
 
 namespace certpilot::app {

@@ -1,4 +1,4 @@
-#include "app/run_context.h"
+#include "app/wiring/run_context.h"
 
 #include "acme/json.h"
 #include "sys/host.h"
@@ -6,11 +6,6 @@
 #include "util/strings.h"
 
 namespace certpilot::app {
-
-std::string CommonOptions::ServerUrl() const {
-  if (!server.empty()) return server;
-  return staging ? kLetsEncryptStaging : kLetsEncryptProduction;
-}
 
 void ValidateServerUrl(const std::string& url) {
   if (!acme::json::IsHttpsUrl(url))

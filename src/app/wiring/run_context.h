@@ -6,8 +6,8 @@
 
 #include <memory>
 
-#include "app/options.h"
-#include "app/services.h"
+#include "app/types/options.h"
+#include "app/wiring/services.h"
 #include "storage/account_store.h"
 #include "storage/layout.h"
 #include "storage/lineage_store.h"

@@ -1,4 +1,4 @@
-#include "app/services.h"
+#include "app/wiring/services.h"
 
 #include <unistd.h>
 

@@ -5,8 +5,8 @@
 #include <iosfwd>
 #include <memory>
 
-#include "app/options.h"
-#include "app/prompter.h"
+#include "app/types/options.h"
+#include "app/wiring/prompter.h"
 #include "http/http_client.h"
 #include "sys/filesystem.h"
 #include "sys/process_runner.h"

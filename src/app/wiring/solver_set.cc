@@ -1,6 +1,6 @@
-#include "app/solver_set.h"
+#include "app/wiring/solver_set.h"
 
-#include "app/challenge_choice.h"
+#include "app/rules/challenge_choice.h"
 #include "http/curl_http_client.h"
 #include "util/error.h"
 #include "util/strings.h"

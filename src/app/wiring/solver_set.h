@@ -4,8 +4,8 @@
 // parallel: one standalone HTTP-01 responder per (address, port) (DESIGN.md:
 // one server with a token map), one TLS-ALPN-01 responder per (address,
 // port), one RFC 2136 solver per credentials file, one nginx authenticator
-// (app/nginx_authenticator.h). What belongs to one order — a webroot map,
-// the manual authenticator's hook sequence, a --dns-resolver client — is
+// (app/wiring/nginx_authenticator.h). What belongs to one order — a webroot
+// map, the manual authenticator's hook sequence, a --dns-resolver client — is
 // made per order by For() and lives in the returned SolverLease.
 //
 // Prepare() checks a lineage's settings and starts what it needs, on the
@@ -19,11 +19,11 @@
 #include <utility>
 #include <vector>
 
-#include "app/nginx_authenticator.h"
-#include "app/prompter.h"
-#include "app/renewal_settings.h"
-#include "app/run_context.h"
-#include "app/services.h"
+#include "app/wiring/nginx_authenticator.h"
+#include "app/wiring/prompter.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/run_context.h"
+#include "app/wiring/services.h"
 #include "http/http_client.h"
 #include "issuance/challenge_solver.h"
 #include "solvers/dns_client.h"
