@@ -1,9 +1,9 @@
 #include "app/rules/challenge_choice.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "acme/identifier.h"
+#include "app/types/json_text.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -127,19 +127,18 @@ std::map<std::string, std::string> ResolveWebrootMap(
       map.emplace(NormalizeName(domains[d]), paths[i].path);
   }
   if (!map_json.empty()) {
-    nlohmann::json j =
-        nlohmann::json::parse(map_json, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object())
+    auto entries = ParseWebrootMapJson(map_json);
+    if (!entries)
       throw UsageError(
           "--webroot-map must be a JSON object such as "
           "'{\"example.com,www.example.com\": \"/var/www/html\"}'");
-    for (const auto& [names, path] : j.items()) {
-      if (!path.is_string() || path.get<std::string>().empty())
+    for (const auto& [names, path] : *entries) {
+      if (path.empty())
         throw UsageError("--webroot-map: the webroot for \"" +
                          StripControl(names) + "\" must be a non-empty string");
       for (const std::string& name : Split(names, ',')) {
         if (Trim(name).empty()) continue;
-        map[NormalizeName(name)] = path.get<std::string>();
+        map[NormalizeName(name)] = path;
         bool listed = std::any_of(
             domains.begin(), domains.end(), [&](const std::string& d) {
               return NormalizeName(d) == NormalizeName(name);

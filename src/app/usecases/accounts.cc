@@ -1,10 +1,10 @@
 #include "app/usecases/accounts.h"
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "acme/client.h"
+#include "app/types/json_text.h"
 #include "app/wiring/account_setup.h"
 #include "app/wiring/issue.h"
 #include "app/wiring/run_context.h"
@@ -76,34 +76,32 @@ int ShowAccount(const AccountOptions& o, Services& services) {
   RunContext ctx(o.common, services);
   AccountSession s(o, services, ctx);
   acme::Account a = s.client.GetAccount();
-  std::string thumbprint = s.stored.key.Thumbprint();
+  AccountReport r;
+  r.server = s.server;
+  r.id = s.stored.id;
+  r.url = a.url;
+  r.contact = a.contact;
+  r.status = acme::StatusName(a.status);
+  r.thumbprint = s.stored.key.Thumbprint();
   // draft-ietf-acme-profiles: what --preferred-profile/--required-profile
   // can name at this CA.
-  const std::map<std::string, std::string>& profiles =
-      s.client.GetDirectory().meta.profiles;
+  r.profiles = s.client.GetDirectory().meta.profiles;
   if (o.json) {
-    nlohmann::json j = {{"server", s.server},
-                        {"id", s.stored.id},
-                        {"url", a.url},
-                        {"contact", a.contact},
-                        {"status", acme::StatusName(a.status)},
-                        {"thumbprint", thumbprint},
-                        {"profiles", profiles}};
-    services.out << j.dump(2) << "\n";
+    services.out << AccountJson(r) << "\n";
     return 0;
   }
-  services.out << "Account details for server " << s.server << ":\n"
-               << "  Account URL: " << a.url << "\n"
-               << "  Account ID: " << s.stored.id << "\n"
-               << "  Status: " << acme::StatusName(a.status) << "\n"
+  services.out << "Account details for server " << r.server << ":\n"
+               << "  Account URL: " << r.url << "\n"
+               << "  Account ID: " << r.id << "\n"
+               << "  Status: " << r.status << "\n"
                << "  Email contact: "
-               << (a.contact.empty() ? "none"
-                                     : StripControl(Join(a.contact, ", ")))
+               << (r.contact.empty() ? "none"
+                                     : StripControl(Join(r.contact, ", ")))
                << "\n"
-               << "  Key thumbprint: " << thumbprint << "\n";
-  if (!profiles.empty()) {
+               << "  Key thumbprint: " << r.thumbprint << "\n";
+  if (!r.profiles.empty()) {
     services.out << "  Certificate profiles offered by the CA:\n";
-    for (const auto& [name, description] : profiles)
+    for (const auto& [name, description] : r.profiles)
       services.out << "    " << StripControl(name) << ": "
                    << StripControl(description) << "\n";
   }

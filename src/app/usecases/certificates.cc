@@ -1,10 +1,10 @@
 #include "app/usecases/certificates.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "acme/identifier.h"
+#include "app/types/json_text.h"
 #include "app/wiring/lineage_info.h"
 #include "storage/lineage_store.h"
 #include "util/strings.h"
@@ -22,24 +22,24 @@ bool Selected(const CertificatesOptions& o, const LineageInfo& info,
   return true;
 }
 
-nlohmann::json ToJson(const LineageInfo& i) {
-  auto time = [&](TimePoint t) -> nlohmann::json {
-    if (!i.problem.empty()) return nullptr;
-    return FormatRfc3339(t);
-  };
-  return {{"name", i.name},
-          {"domains", i.domains},
-          {"serial", i.serial},
-          {"key_type", i.key_type},
-          {"not_before", time(i.not_before)},
-          {"not_after", time(i.not_after)},
-          {"renew_after", time(i.renew_after)},
-          {"cert_path", i.cert_path},
-          {"chain_path", i.chain_path},
-          {"fullchain_path", i.fullchain_path},
-          {"privkey_path", i.privkey_path},
-          {"server", i.server},
-          {"valid", i.valid}};
+CertificateListing ListingOf(const LineageInfo& i) {
+  CertificateListing l;
+  l.name = i.name;
+  l.domains = i.domains;
+  l.serial = i.serial;
+  l.key_type = i.key_type;
+  if (i.problem.empty()) {  // a damaged lineage has no dates to show
+    l.not_before = i.not_before;
+    l.not_after = i.not_after;
+    l.renew_after = i.renew_after;
+  }
+  l.cert_path = i.cert_path;
+  l.chain_path = i.chain_path;
+  l.fullchain_path = i.fullchain_path;
+  l.privkey_path = i.privkey_path;
+  l.server = i.server;
+  l.valid = i.valid;
+  return l;
 }
 
 void PrintBlock(std::ostream& out, const LineageInfo& i, TimePoint now) {
@@ -78,9 +78,9 @@ int Certificates(const CertificatesOptions& o, Services& services) {
     if (Selected(o, info, wanted)) shown.push_back(std::move(info));
   }
   if (o.json) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const LineageInfo& i : shown) arr.push_back(ToJson(i));
-    services.out << arr.dump(2) << "\n";
+    std::vector<CertificateListing> listings;
+    for (const LineageInfo& i : shown) listings.push_back(ListingOf(i));
+    services.out << CertificatesJson(listings) << "\n";
     return 0;
   }
   if (shown.empty()) {

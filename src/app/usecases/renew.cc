@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <ostream>
 #include <thread>
 
@@ -13,6 +12,8 @@
 #include "acme/identifier.h"
 #include "app/rules/challenge_choice.h"
 #include "app/rules/key_options.h"
+#include "app/types/json_text.h"
+#include "app/types/results.h"
 #include "app/wiring/ari_state.h"
 #include "app/wiring/hooks.h"
 #include "app/wiring/issue.h"
@@ -345,50 +346,41 @@ int Renew(const RenewOptions& o, Services& services) {
   }
 
   // Summary.
-  std::vector<const Candidate*> renewed, not_due, failed;
+  RenewReport report;
+  report.dry_run = o.dry_run;
+  report.hook_failures = hook_failures;
+  report.installer_failures = installer_failures;
   for (const Candidate& c : candidates) {
-    if (c.outcome == Outcome::kRenewed)
-      renewed.push_back(&c);
-    else if (c.outcome == Outcome::kFailed)
-      failed.push_back(&c);
-    else
-      not_due.push_back(&c);
+    if (c.outcome == Outcome::kRenewed) {
+      report.renewed.push_back({c.name, c.new_expiry});
+    } else if (c.outcome == Outcome::kFailed) {
+      report.failed.push_back({c.name, StripControl(c.error)});
+      // Failures of due lineages were logged as they happened.
+      if (c.due_reason.empty() || c.info.problem.size())
+        log::Error("cannot renew " + c.name + ": " +
+                   report.failed.back().error);
+    } else {
+      report.not_due.push_back({c.name, c.info.renew_after});
+    }
   }
-  for (const Candidate* c : failed)
-    if (c->due_reason.empty() || c->info.problem.size())
-      log::Error("cannot renew " + c->name + ": " + StripControl(c->error));
   if (o.json) {
-    nlohmann::json j = {{"renewed", nlohmann::json::array()},
-                        {"not_due", nlohmann::json::array()},
-                        {"failed", nlohmann::json::array()},
-                        {"dry_run", o.dry_run},
-                        {"hook_failures", hook_failures},
-                        {"installer_failures", installer_failures}};
-    for (const Candidate* c : renewed)
-      j["renewed"].push_back(
-          {{"name", c->name}, {"not_after", FormatRfc3339(c->new_expiry)}});
-    for (const Candidate* c : not_due)
-      j["not_due"].push_back(
-          {{"name", c->name},
-           {"renew_after", FormatRfc3339(c->info.renew_after)}});
-    for (const Candidate* c : failed)
-      j["failed"].push_back(
-          {{"name", c->name}, {"error", StripControl(c->error)}});
-    services.out << j.dump(2) << "\n";
+    services.out << RenewReportJson(report) << "\n";
   } else if (!o.common.quiet) {
-    for (const Candidate* c : not_due)
-      log::Debug("not due: " + c->name + " (renews after " +
-                 FormatRfc3339(c->info.renew_after) + ")");
-    services.out << renewed.size()
+    for (const RenewReport::NotDue& c : report.not_due)
+      log::Debug("not due: " + c.name + " (renews after " +
+                 FormatRfc3339(c.renew_after) + ")");
+    services.out << report.renewed.size()
                  << (o.dry_run ? " renewed (dry run), " : " renewed, ")
-                 << not_due.size() << " not due, " << failed.size() << " failed"
+                 << report.not_due.size() << " not due, "
+                 << report.failed.size() << " failed"
                  << (hook_failures ? ", " + std::to_string(hook_failures) +
                                          " hook(s) failed"
                                    : "")
                  << (installer_failures ? ", nginx reload failed" : "") << "\n";
   }
-  return failed.empty() && hook_failures == 0 && installer_failures == 0 ? 0
-                                                                         : 1;
+  return report.failed.empty() && hook_failures == 0 && installer_failures == 0
+             ? 0
+             : 1;
 }
 
 }  // namespace certpilot::app
