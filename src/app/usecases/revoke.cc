@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "acme/client.h"
+#include "app/wiring/ari_state.h"
 #include "app/wiring/issue.h"
 #include "app/wiring/renewal_settings.h"
 #include "app/wiring/run_context.h"
@@ -46,9 +47,7 @@ std::vector<std::string> NginxUsers(sys::Filesystem& fs,
 
 void DeleteLineage(RunContext& ctx, const std::string& name) {
   ctx.lineages().Delete(name);
-  const std::string ari =
-      ctx.layout().work_dir + "/renewal-info/" + name + ".json";
-  if (ctx.fs().Exists(ari)) ctx.fs().Unlink(ari);
+  RemoveAriState(ctx.fs(), ctx.layout(), name);
 }
 
 }  // namespace

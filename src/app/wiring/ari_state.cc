@@ -50,4 +50,10 @@ void SaveAriState(sys::Filesystem& fs, const storage::Layout& layout,
   sys::WriteFileAtomic(fs, PathOf(layout, name), j.dump() + "\n", 0600);
 }
 
+void RemoveAriState(sys::Filesystem& fs, const storage::Layout& layout,
+                    const std::string& name) {
+  const std::string path = PathOf(layout, name);
+  if (fs.Exists(path)) fs.Unlink(path);
+}
+
 }  // namespace certpilot::app

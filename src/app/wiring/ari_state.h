@@ -1,22 +1,17 @@
-// What the CA said about when to renew a lineage (RFC 9773), kept between
-// runs in WORK/renewal-info/NAME.json: the window, the random point chosen
-// in it (so it does not move on every run), and when we may ask again
-// (Retry-After, RFC 9773 §4.3).
+// The ARI state of each lineage (app/rules/ari_schedule.h's AriState), kept
+// between runs in WORK/renewal-info/NAME.json, a format of its own (seconds
+// since the epoch), read back by later versions. Not thread-safe for the
+// same lineage.
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include "app/rules/ari_schedule.h"
 #include "storage/layout.h"
 #include "sys/filesystem.h"
-#include "util/clock.h"
 
 namespace certpilot::app {
-
-struct AriState {
-  std::string cert_id;  // the certificate it is about
-  TimePoint window_start{}, window_end{}, selected{}, next_check{};
-};
 
 // nullopt when absent or unreadable (a damaged file is just asked again).
 std::optional<AriState> LoadAriState(sys::Filesystem& fs,
@@ -24,5 +19,8 @@ std::optional<AriState> LoadAriState(sys::Filesystem& fs,
                                      const std::string& name);
 void SaveAriState(sys::Filesystem& fs, const storage::Layout& layout,
                   const std::string& name, const AriState& state);
+// Removes the file, if there is one (the lineage is being deleted).
+void RemoveAriState(sys::Filesystem& fs, const storage::Layout& layout,
+                    const std::string& name);
 
 }  // namespace certpilot::app

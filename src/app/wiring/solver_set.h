@@ -1,8 +1,8 @@
 // The challenge solvers a run needs, built from lineages' settings.
 //
 // What can be shared is shared for the whole run, however many orders run in
-// parallel: one standalone HTTP-01 responder per (address, port) (DESIGN.md:
-// one server with a token map), one TLS-ALPN-01 responder per (address,
+// parallel: one standalone HTTP-01 responder per (address, port) (one server
+// with a token map), one TLS-ALPN-01 responder per (address,
 // port), one RFC 2136 solver per credentials file, one nginx authenticator
 // (app/wiring/nginx_authenticator.h). What belongs to one order — a webroot
 // map, the manual authenticator's hook sequence, a --dns-resolver client — is
