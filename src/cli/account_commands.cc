@@ -1,4 +1,4 @@
-#include "app/accounts.h"
+#include "app/usecases/accounts.h"
 #include "cli/command.h"
 
 namespace certpilot::cli {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "app/options.h"
+#include "app/types/options.h"
 
 namespace certpilot::cli {
 

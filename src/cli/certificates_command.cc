@@ -1,4 +1,4 @@
-#include "app/certificates.h"
+#include "app/usecases/certificates.h"
 #include "cli/command.h"
 
 namespace certpilot::cli {

@@ -1,4 +1,4 @@
-#include "app/certonly.h"
+#include "app/usecases/certonly.h"
 #include "cli/authenticator_args.h"
 #include "cli/command.h"
 

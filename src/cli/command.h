@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "app/options.h"
-#include "app/services.h"
+#include "app/types/options.h"
+#include "app/wiring/services.h"
 
 namespace certpilot::cli {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "app/logging.h"
+#include "app/wiring/logging.h"
 #include "cli/command.h"
 #include "cli/config_args.h"
 #include "cli/config_file.h"

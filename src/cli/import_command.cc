@@ -1,4 +1,4 @@
-#include "app/import_certbot.h"
+#include "app/usecases/import_certbot.h"
 #include "cli/command.h"
 
 namespace certpilot::cli {

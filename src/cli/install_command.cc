@@ -1,4 +1,4 @@
-#include "app/install.h"
+#include "app/usecases/install.h"
 #include "cli/command.h"
 
 namespace certpilot::cli {

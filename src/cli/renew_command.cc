@@ -1,5 +1,5 @@
-#include "app/reconfigure.h"
-#include "app/renew.h"
+#include "app/usecases/reconfigure.h"
+#include "app/usecases/renew.h"
 #include "cli/authenticator_args.h"
 #include "cli/command.h"
 

@@ -1,4 +1,4 @@
-#include "app/revoke.h"
+#include "app/usecases/revoke.h"
 #include "cli/command.h"
 
 namespace certpilot::cli {

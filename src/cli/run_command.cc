@@ -1,4 +1,4 @@
-#include "app/run.h"
+#include "app/usecases/run.h"
 #include "cli/command.h"
 
 namespace certpilot::cli {

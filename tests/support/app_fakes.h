@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "app/prompter.h"
+#include "app/wiring/prompter.h"
 #include "http/http_client.h"
 
 namespace certpilot::testing {

@@ -1,7 +1,7 @@
 // The certonly and certificates use cases against the fake CA, on a real
 // temp dir: what is stored, what renewal will read back, what a failed run
 // leaves behind, and what is asked of the person at the terminal.
-#include "app/certonly.h"
+#include "app/usecases/certonly.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,11 +11,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "app/account_setup.h"
-#include "app/certificates.h"
-#include "app/reconfigure.h"
-#include "app/renewal_settings.h"
-#include "app/run_context.h"
+#include "app/usecases/certificates.h"
+#include "app/usecases/reconfigure.h"
+#include "app/wiring/account_setup.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/run_context.h"
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
 #include "issuance/obtain.h"

@@ -1,6 +1,6 @@
 // Choosing challenge types and webroots (app/challenge_choice.h). The
 // authenticators through the certonly use case are in certonly_test.cc.
-#include "app/challenge_choice.h"
+#include "app/rules/challenge_choice.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

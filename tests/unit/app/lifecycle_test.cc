@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "app/accounts.h"
-#include "app/certonly.h"
-#include "app/revoke.h"
+#include "app/usecases/accounts.h"
+#include "app/usecases/certonly.h"
+#include "app/usecases/revoke.h"
 #include "support/app_fakes.h"
 #include "support/fake_acme_server.h"
 #include "support/fake_clock.h"

@@ -8,10 +8,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "app/certonly.h"
-#include "app/install.h"
-#include "app/renew.h"
-#include "app/renewal_settings.h"
+#include "app/usecases/certonly.h"
+#include "app/usecases/install.h"
+#include "app/usecases/renew.h"
+#include "app/wiring/renewal_settings.h"
 #include "nginx/patch/install_patch.h"
 #include "nginx/runtime/safe_update.h"
 #include "support/app_fakes.h"

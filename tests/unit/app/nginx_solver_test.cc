@@ -10,7 +10,7 @@
 #include <fstream>
 #include <map>
 
-#include "app/nginx_setup.h"
+#include "app/wiring/nginx_setup.h"
 #include "support/fake_clock.h"
 #include "support/temp_dir.h"
 #include "unit/nginx/fake_runner.h"

@@ -1,7 +1,7 @@
 // The renew use case against the fake CA: which lineages are due (local rule,
 // forced, ARI), isolation of failures, hooks and their environment, the
 // random sleep, and the JSON summary.
-#include "app/renew.h"
+#include "app/usecases/renew.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "app/certonly.h"
+#include "app/usecases/certonly.h"
 #include "support/app_fakes.h"
 #include "support/fake_acme_server.h"
 #include "support/fake_clock.h"

@@ -1,4 +1,4 @@
-#include "app/renewal_policy.h"
+#include "app/rules/renewal_policy.h"
 
 #include <gtest/gtest.h>
 

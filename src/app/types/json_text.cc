@@ -1,0 +1,72 @@
+#include "app/types/json_text.h"
+
+#include <nlohmann/json.hpp>
+
+namespace certpilot::app {
+namespace {
+
+nlohmann::json Time(const std::optional<TimePoint>& t) {
+  if (!t) return nullptr;
+  return FormatRfc3339(*t);
+}
+
+}  // namespace
+
+std::string CertificatesJson(const std::vector<CertificateListing>& listings) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const CertificateListing& i : listings)
+    arr.push_back({{"name", i.name},
+                   {"domains", i.domains},
+                   {"serial", i.serial},
+                   {"key_type", i.key_type},
+                   {"not_before", Time(i.not_before)},
+                   {"not_after", Time(i.not_after)},
+                   {"renew_after", Time(i.renew_after)},
+                   {"cert_path", i.cert_path},
+                   {"chain_path", i.chain_path},
+                   {"fullchain_path", i.fullchain_path},
+                   {"privkey_path", i.privkey_path},
+                   {"server", i.server},
+                   {"valid", i.valid}});
+  return arr.dump(2);
+}
+
+std::string RenewReportJson(const RenewReport& r) {
+  nlohmann::json j = {{"renewed", nlohmann::json::array()},
+                      {"not_due", nlohmann::json::array()},
+                      {"failed", nlohmann::json::array()},
+                      {"dry_run", r.dry_run},
+                      {"hook_failures", r.hook_failures},
+                      {"installer_failures", r.installer_failures}};
+  for (const RenewReport::Renewed& c : r.renewed)
+    j["renewed"].push_back(
+        {{"name", c.name}, {"not_after", FormatRfc3339(c.not_after)}});
+  for (const RenewReport::NotDue& c : r.not_due)
+    j["not_due"].push_back(
+        {{"name", c.name}, {"renew_after", FormatRfc3339(c.renew_after)}});
+  for (const RenewReport::Failed& c : r.failed)
+    j["failed"].push_back({{"name", c.name}, {"error", c.error}});
+  return j.dump(2);
+}
+
+std::string AccountJson(const AccountReport& a) {
+  nlohmann::json j = {{"server", a.server},    {"id", a.id},
+                      {"url", a.url},          {"contact", a.contact},
+                      {"status", a.status},    {"thumbprint", a.thumbprint},
+                      {"profiles", a.profiles}};
+  return j.dump(2);
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>>
+ParseWebrootMapJson(std::string_view text) {
+  nlohmann::json j =
+      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return std::nullopt;
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const auto& [names, path] : j.items())
+    entries.emplace_back(names,
+                         path.is_string() ? path.get<std::string>() : "");
+  return entries;
+}
+
+}  // namespace certpilot::app

@@ -1,0 +1,39 @@
+// The JSON text of the use cases, in one place: the --json output of
+// `certificates`, `renew` and `show_account`, and the --webroot-map value a
+// person writes. Everything else in app/ builds and reads plain structs
+// (app/types/results.h); the ARI state file keeps its own format
+// (app/wiring/ari_state.h). Output: objects with their keys in alphabetical
+// order, indented by two spaces, no trailing newline; throws
+// nlohmann::json::type_error for a string that is not UTF-8. Pure;
+// thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "app/types/results.h"
+
+namespace certpilot::app {
+
+// A JSON array with one object per lineage: name, domains, serial,
+// key_type, not_before, not_after, renew_after (RFC 3339, null when absent),
+// cert_path, chain_path, fullchain_path, privkey_path, server, valid.
+std::string CertificatesJson(const std::vector<CertificateListing>& listings);
+
+// {"renewed": [{name, not_after}], "not_due": [{name, renew_after}],
+//  "failed": [{name, error}], dry_run, hook_failures, installer_failures}.
+std::string RenewReportJson(const RenewReport& report);
+
+// {server, id, url, contact, status, thumbprint, profiles}.
+std::string AccountJson(const AccountReport& account);
+
+// --webroot-map: a JSON object {"name[,name...]": "path", ...} → its
+// entries, keys in alphabetical order; a value that is not a string reads
+// as "". nullopt when `text` is not a JSON object.
+std::optional<std::vector<std::pair<std::string, std::string>>>
+ParseWebrootMapJson(std::string_view text);
+
+}  // namespace certpilot::app

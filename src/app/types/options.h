@@ -1,0 +1,189 @@
+// What the command line (and later cli.ini) asks of each use case. Filled by
+// src/cli/, validated by the use case before any network or file work.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace certpilot::app {
+
+inline constexpr char kLetsEncryptProduction[] =
+    "https://acme-v02.api.letsencrypt.org/directory";
+inline constexpr char kLetsEncryptStaging[] =
+    "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+// Accepted by every subcommand, as certbot does.
+struct CommonOptions {
+  std::string config_dir = "/etc/certpilot";
+  std::string work_dir = "/var/lib/certpilot";
+  std::string logs_dir = "/var/log/certpilot";
+  std::string server;  // empty: Let's Encrypt production (or staging)
+  bool staging = false;
+  std::string ca_bundle;  // empty: $CERTPILOT_CA_BUNDLE, else the system store
+  // Deadline for each HTTP exchange with the CA, whole body included: a CA
+  // that stalls or drips its answer cannot hold a renewal (or the lock) for
+  // longer than this.
+  int http_timeout_seconds = 60;
+  bool non_interactive = false;
+  bool agree_tos = false;
+  std::string email;
+  bool register_unsafely_without_email = false;
+  // External account binding (RFC 8555 §7.3.4), for CAs that require it.
+  // The HMAC key (base64url, as CAs hand it out) comes from eab_hmac_key_file,
+  // eab_hmac_key or $CERTPILOT_EAB_HMAC_KEY; it is never written anywhere.
+  std::string eab_kid, eab_hmac_key, eab_hmac_key_file;
+  std::string eab_hmac_alg = "HS256";
+  int verbosity = 0;  // -v count
+  bool quiet = false;
+  // -c/--config FILE: a cli.ini to read besides CONFIG/cli.ini (read by
+  // src/cli/ before the use case runs; the use cases ignore it).
+  std::string config_file;
+  // Old log files kept beside LOGS/certpilot.log; 0: the file is never
+  // rotated (app/wiring/logging.h).
+  int max_log_backups = 10;
+
+  // The directory URL this run talks to.
+  std::string ServerUrl() const;
+};
+
+// --nginx-server-root / --nginx-ctl: the nginx certpilot authenticates
+// through and installs into.
+struct NginxOptions {
+  std::string server_root = "/etc/nginx";  // holds nginx.conf
+  std::string ctl = "nginx";               // the nginx binary (PATH lookup)
+};
+
+// How an authenticator other than standalone-on-port-80 proves control:
+// the parts of the renewal settings the webroot, manual, DNS-01 and
+// TLS-ALPN-01 ways need. Stored in the renewal conf
+// (app/wiring/renewal_settings.h).
+struct ChallengeSettings {
+  // --preferred-challenges, normalised to "http-01", "dns-01",
+  // "tls-alpn-01", most preferred first. Empty: the authenticator's default.
+  std::vector<std::string> preferred;
+  // --webroot: DNS name or IP address → document root.
+  std::map<std::string, std::string> webroot_map;
+  std::string manual_auth_hook, manual_cleanup_hook;  // --manual
+  std::string dns_resolver;         // HOST[:PORT] polled for DNS-01 TXT records
+  int dns_propagation_seconds = 0;  // a further plain wait for DNS-01
+  std::string dns_rfc2136_credentials;  // --dns-rfc2136: certbot's ini file
+  int tls_alpn01_port = 443;
+  std::string tls_alpn01_address;  // "" = all addresses
+
+  bool operator==(const ChallengeSettings&) const = default;
+};
+
+// What the CA is asked for besides the names and the key. Stored for
+// renewal.
+struct OrderSettings {
+  // --preferred-chain: the issuer CN of the topmost certificate of the
+  // chain to install, among the default and the alternates (RFC 8555 §7.4.2).
+  std::string preferred_chain;
+  // draft-ietf-acme-profiles: --preferred-profile is ordered when the CA
+  // offers it (else the default, with a warning); --required-profile must be
+  // offered.
+  std::string preferred_profile, required_profile;
+  bool must_staple = false;  // --must-staple: TLS Feature in the CSR (RFC 7633)
+
+  bool operator==(const OrderSettings&) const = default;
+};
+
+// One -w/--webroot-path as given: it applies to the -d values from
+// `first_domain` (an index into CertonlyOptions::domains) on, as certbot's.
+struct WebrootPathArg {
+  std::string path;
+  std::size_t first_domain = 0;
+};
+
+struct CertonlyOptions {
+  CommonOptions common;
+  std::vector<std::string> domains;  // -d values, comma lists already split
+  std::string cert_name;
+  std::string authenticator = "standalone";
+  int http01_port = 80;
+  std::string http01_address;  // "" = all addresses, IPv4 and IPv6
+  std::string key_type = "ecdsa";
+  int rsa_key_size = 2048;
+  std::string elliptic_curve = "secp256r1";
+  bool force_renewal = false;
+  bool reuse_key = false;
+  std::string pre_hook, post_hook, deploy_hook;
+  NginxOptions nginx;            // used with authenticator "nginx"
+  ChallengeSettings challenges;  // webroot_map is filled from the next two
+  std::vector<WebrootPathArg> webroot_paths;  // -w, in command-line order
+  std::string webroot_map_json;               // --webroot-map
+  OrderSettings order;
+  std::vector<std::string> ip_addresses;  // --ip-address (also accepted in -d)
+  bool new_key =
+      false;            // --new-key: a fresh key this once, even with reuse_key
+  bool expand = false;  // --expand: grow the lineage whose names are a subset
+  bool allow_subset_of_names = false;  // drop names that fail validation, retry
+  // --csr FILE: issue for the CSR's names and key into these files (no
+  // lineage). Empty paths: NNNN_cert.pem etc. in the current directory.
+  std::string csr, cert_path, chain_path, fullchain_path;
+};
+
+// `install --nginx --cert-name NAME`: serve an existing lineage from nginx.
+struct InstallOptions {
+  CommonOptions common;
+  std::string cert_name;
+  std::string installer;  // "nginx" (--nginx); the only installer so far
+  NginxOptions nginx;
+  int http_port = 80;    // --http-01-port: the plain-HTTP port of the blocks
+  int https_port = 443;  // --https-port
+  bool redirect = false;
+};
+
+// `run --nginx`: certonly with the nginx authenticator, then install.
+struct RunOptions {
+  CertonlyOptions certonly;  // its common, domains, nginx, http01_port...
+  std::string installer;     // "nginx" (--nginx)
+  int https_port = 443;
+  bool redirect = false;
+};
+
+struct RenewOptions {
+  CommonOptions common;
+  std::string cert_name;  // only this lineage
+  bool force_renewal = false;
+  bool dry_run = false;
+  bool no_random_sleep = false;
+  bool json = false;
+  int jobs = 4;
+  // Given on the command line: replace the stored hooks for this run.
+  std::string pre_hook, post_hook, deploy_hook;
+  // Given on the command line: override the stored settings for this run
+  // (and are stored with the renewed lineage).
+  std::optional<int> http01_port;
+  std::optional<std::string> http01_address, key_type, elliptic_curve;
+  std::optional<int> rsa_key_size;
+  std::optional<bool> reuse_key;
+  bool new_key = false;  // a fresh key this once, whatever reuse_key says
+  // Authenticator options given on the command line replace the stored
+  // authenticator and all its challenge settings.
+  std::optional<std::string> authenticator;
+  std::optional<ChallengeSettings> challenges;
+  std::vector<WebrootPathArg> webroot_paths;  // all apply to every name
+  std::string webroot_map_json;
+  std::optional<std::string> preferred_chain, preferred_profile,
+      required_profile;
+  std::optional<bool> must_staple;
+};
+
+// `reconfigure --cert-name NAME [options]`: the renew overrides, proved by a
+// dry run, then stored.
+struct ReconfigureOptions {
+  RenewOptions renew;  // cert_name required; dry_run and force implied
+};
+
+struct CertificatesOptions {
+  CommonOptions common;
+  std::string cert_name;
+  std::vector<std::string> domains;
+  bool json = false;
+};
+
+}  // namespace certpilot::app

@@ -1,0 +1,62 @@
+// What the use cases report, as plain structs: filled by the use cases,
+// printed as text by them and as JSON by app/types/json_text.h. No
+// behaviour.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/clock.h"
+
+namespace certpilot::app {
+
+// One lineage as `certificates --json` lists it. The times are absent when
+// the lineage cannot be read (valid is then false).
+struct CertificateListing {
+  std::string name;
+  std::vector<std::string> domains;  // DNS names then IP addresses
+  std::string serial;                // hex
+  std::string key_type;              // "ecdsa-p256", "rsa-2048", ...
+  std::optional<TimePoint> not_before, not_after, renew_after;
+  std::string cert_path, chain_path, fullchain_path, privkey_path;
+  std::string server;
+  bool valid = false;
+};
+
+// What one `renew` run did.
+struct RenewReport {
+  struct Renewed {
+    std::string name;
+    TimePoint not_after{};  // of the new certificate
+  };
+  struct NotDue {
+    std::string name;
+    TimePoint renew_after{};
+  };
+  struct Failed {
+    std::string name;
+    std::string error;  // control characters already stripped
+  };
+  std::vector<Renewed> renewed;
+  std::vector<NotDue> not_due;
+  std::vector<Failed> failed;
+  bool dry_run = false;
+  int hook_failures = 0;
+  int installer_failures = 0;  // nginx reloads after renewal
+};
+
+// `show_account`: the stored account as the CA describes it.
+struct AccountReport {
+  std::string server;  // the directory URL
+  std::string id;      // the stored account's id
+  std::string url;     // the account URL (RFC 8555 §7.3)
+  std::vector<std::string> contact;
+  std::string status;      // "valid", "deactivated", "revoked"
+  std::string thumbprint;  // of the account key (RFC 7638)
+  // draft-ietf-acme-profiles: the profiles the CA offers, name → description.
+  std::map<std::string, std::string> profiles;
+};
+
+}  // namespace certpilot::app

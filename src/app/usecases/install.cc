@@ -1,0 +1,125 @@
+#include "app/usecases/install.h"
+
+#include <filesystem>
+#include <ostream>
+
+#include "app/wiring/lineage_info.h"
+#include "app/wiring/nginx_setup.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/run_context.h"
+#include "nginx/config/include_loader.h"
+#include "nginx/patch/install_patch.h"
+#include "nginx/runtime/safe_update.h"
+#include "nginx/patch/tls_options.h"
+#include "storage/lineage_store.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace certpilot::app {
+namespace {
+
+// nginx resolves relative paths against its own prefix, not our working
+// directory: everything we write into its configuration is absolute.
+std::string Absolute(const std::string& path) {
+  std::string p = std::filesystem::absolute(path).lexically_normal().string();
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p;
+}
+
+// backups/<time>-install, unique.
+std::string ArchiveDir(sys::Filesystem& fs, const nginx::StatePaths& state,
+                       TimePoint now) {
+  const std::string base =
+      sys::JoinPath(state.backups, FormatRfc3339(now) + "-install");
+  std::string dir = base;
+  for (int i = 2; fs.Exists(dir); ++i) dir = base + "-" + std::to_string(i);
+  return dir;
+}
+
+}  // namespace
+
+void ValidateInstallOptions(const InstallOptions& o) {
+  if (o.installer != "nginx")
+    throw UsageError(
+        "no installer chosen: pass --nginx (the only installer so far)");
+  if (o.cert_name.empty())
+    throw UsageError(
+        "pass --cert-name NAME: the certificate to install (see certpilot "
+        "certificates)");
+  storage::LineageStore::ValidateName(o.cert_name);
+  ValidateNginxOptions(o.nginx);
+  for (int port : {o.http_port, o.https_port})
+    if (port < 1 || port > 65535)
+      throw UsageError(
+          "--http-01-port and --https-port must be between 1 and 65535");
+  if (o.http_port == o.https_port)
+    throw UsageError("--http-01-port and --https-port must differ");
+}
+
+int Install(const InstallOptions& o, Services& services) {
+  ValidateInstallOptions(o);
+  RunContext ctx(o.common, services);
+  sys::Filesystem& fs = ctx.fs();
+  const std::string& name = o.cert_name;
+  if (!fs.Exists(ctx.layout().renewal_conf(name)))
+    throw UsageError("no certificate named \"" + name +
+                     "\" (see certpilot certificates)");
+  LineageInfo info = InspectLineage(ctx, name, InspectDepth::kCertificate);
+  if (!info.problem.empty())
+    throw Error("cannot install " + name + ": " + StripControl(info.problem));
+  RequireNginxConf(fs, o.nginx);
+
+  nginx::NginxControl control =
+      MakeNginxControl(services.runner, o.nginx, fs, services.clock);
+  const nginx::StatePaths state = NginxState(ctx.layout());
+  RecoverNginxState(fs, control, ctx.layout());
+
+  nginx::InstallRequest req;
+  req.names = info.domains;
+  const std::string live = Absolute(ctx.layout().live_dir(name));
+  req.certificate_path = sys::JoinPath(live, "fullchain.pem");
+  req.key_path = sys::JoinPath(live, "privkey.pem");
+  req.options_path = sys::JoinPath(Absolute(ctx.layout().config_dir),
+                                   std::string(nginx::kTlsOptionsFileName));
+  req.http_port = o.http_port;
+  req.https_port = o.https_port;
+  req.redirect = o.redirect;
+
+  nginx::ConfigGraph graph = nginx::ConfigGraph::Load(fs, o.nginx.server_root);
+  nginx::InstallResult result = nginx::PatchForInstall(graph, req);
+  std::vector<nginx::FileState> files;
+  if (result.includes_options && !fs.Exists(req.options_path))
+    files.push_back({req.options_path, std::string(nginx::kTlsOptionsText)});
+  for (nginx::Config* file : graph.ModifiedFiles())
+    files.push_back({file->path(), file->Dump()});
+
+  fs.MakeDirs(state.dir, 0700);
+  nginx::UpdateOutcome outcome =
+      nginx::UpdateLiveConfig(fs, control, state.install_journal, files,
+                              ArchiveDir(fs, state, services.clock.Now()));
+
+  RenewalSettings settings = ReadRenewalConf(ctx, name);
+  settings.installer = "nginx";
+  settings.nginx = o.nginx;
+  WriteRenewalConf(ctx, name, settings);
+
+  for (const std::string& note : result.notes) log::Info(note);
+  if (outcome.written.empty()) {
+    services.out << "nginx already serves the certificate " << name << " for "
+                 << Join(info.domains, ", ") << "; nothing changed.\n";
+    return 0;
+  }
+  if (outcome.started)
+    log::Info("nginx was not running: started it (" + o.nginx.ctl + " -c " +
+              NginxConfPath(o.nginx) + ")");
+  services.out << "Deployed the certificate " << name << " to nginx ("
+               << NginxConfPath(o.nginx) << "):\n";
+  for (const std::string& action : result.actions)
+    services.out << "  " << action << "\n";
+  services.out << "nginx passed its configuration test and was "
+               << (outcome.started ? "started" : "reloaded") << ".\n";
+  return 0;
+}
+
+}  // namespace certpilot::app

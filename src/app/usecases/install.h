@@ -1,0 +1,28 @@
+// `install --nginx --cert-name NAME`: serve an existing lineage's
+// certificate from the nginx server blocks that serve its names.
+//
+// The edits are nginx/install_patch.h's; they are applied with
+// nginx/safe_update.h (journal, atomic writes, `nginx -t`, reload; any
+// failure restores every touched file byte for byte and reloads). The
+// lineage's renewal conf then records `installer = nginx` and the
+// nginx_server_root / nginx_ctl, so `renew` reloads that nginx after
+// renewing it. CONFIG/options-ssl-nginx.conf is written when first needed
+// and never overwritten (nginx/tls_options.h).
+#pragma once
+
+#include "app/types/options.h"
+#include "app/wiring/services.h"
+
+namespace certpilot::app {
+
+// Validates every input before touching anything (UsageError). Takes the
+// config-dir lock and recovers interrupted nginx runs first. Returns 0.
+// Throws Error (nginx::ConfigUpdateError, nginx::NoServerBlockError, ...)
+// when nothing was installed; the configuration is then as it was.
+int Install(const InstallOptions& options, Services& services);
+
+// Throws UsageError for bad InstallOptions (no installer, no --cert-name,
+// bad ports, empty nginx options).
+void ValidateInstallOptions(const InstallOptions& options);
+
+}  // namespace certpilot::app

@@ -1,0 +1,410 @@
+#include "app/usecases/renew.h"
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <ostream>
+#include <thread>
+
+#include "acme/client.h"
+#include "acme/identifier.h"
+#include "app/rules/ari_schedule.h"
+#include "app/rules/challenge_choice.h"
+#include "app/rules/key_options.h"
+#include "app/types/json_text.h"
+#include "app/types/results.h"
+#include "app/wiring/ari_state.h"
+#include "app/wiring/hooks.h"
+#include "app/wiring/issue.h"
+#include "app/wiring/lineage_info.h"
+#include "app/wiring/nginx_setup.h"
+#include "app/wiring/run_context.h"
+#include "app/wiring/solver_set.h"
+#include "storage/lineage_store.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace certpilot::app {
+namespace {
+
+// A run goes plan → ARI check → renew → report: PlanRenewals reads every
+// lineage and applies the local rule, ConsultAri adds the CA's opinion,
+// RenewDue renews what is due (with the hooks around it) and Report prints
+// the summary and chooses the exit status.
+
+constexpr int kMaxJobs = 64;
+
+enum class Outcome { kNotDue, kRenewed, kFailed };
+
+struct Candidate {
+  std::string name;
+  LineageInfo info;
+  std::string due_reason;  // "" = not due
+  std::string replaces;    // ARI id to send with the new order
+  Outcome outcome = Outcome::kNotDue;
+  std::string error;
+  TimePoint new_expiry{};
+};
+
+// What the run itself (not a lineage) got wrong.
+struct RunTally {
+  int hook_failures = 0;
+  int installer_failures = 0;  // nginx reloads after renewal
+};
+
+// certbot's --dry-run: Let's Encrypt's production server is swapped for its
+// staging server; any other CA is used as is.
+std::string EffectiveServer(const RenewOptions& o, const std::string& server) {
+  if (o.dry_run && server == kLetsEncryptProduction) return kLetsEncryptStaging;
+  return server;
+}
+
+std::vector<acme::Identifier> IdentifiersOf(const LineageInfo& info) {
+  return acme::ParseIdentifierInputs(info.domains);
+}
+
+void Fail(Candidate& c, const std::string& error) {
+  c.outcome = Outcome::kFailed;
+  c.error = error;
+}
+
+// Input checks, before any work.
+void ValidateRenewOptions(const RenewOptions& o) {
+  if (o.jobs < 1 || o.jobs > kMaxJobs)
+    throw UsageError("--jobs must be between 1 and " +
+                     std::to_string(kMaxJobs));
+  if (!o.cert_name.empty()) storage::LineageStore::ValidateName(o.cert_name);
+  if (o.http01_port && (*o.http01_port < 1 || *o.http01_port > 65535))
+    throw UsageError("--http-01-port must be between 1 and 65535");
+  if (o.key_type || o.rsa_key_size || o.elliptic_curve)
+    ParseKeySpec(o.key_type.value_or("ecdsa"), o.rsa_key_size.value_or(2048),
+                 o.elliptic_curve.value_or("secp256r1"));
+}
+
+// Plan: every lineage (or --cert-name), read locally, with the overrides of
+// the command line applied and the renewal rule decided. A lineage that
+// cannot be read or whose settings cannot work is failed here.
+std::vector<Candidate> PlanRenewals(const RenewOptions& o, RunContext& ctx) {
+  std::vector<std::string> names;
+  if (!o.cert_name.empty()) {
+    if (!ctx.fs().Exists(ctx.layout().renewal_conf(o.cert_name)))
+      throw UsageError("no certificate named \"" + o.cert_name +
+                       "\" (see certpilot certificates)");
+    names = {o.cert_name};
+  } else {
+    names = ctx.lineages().ListNames();
+  }
+  const TimePoint now = ctx.clock().Now();
+  std::vector<Candidate> candidates(names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    Candidate& c = candidates[i];
+    c.name = names[i];
+    c.info = InspectLineage(ctx, c.name, InspectDepth::kCertificate);
+    if (!c.info.problem.empty()) {
+      Fail(c, c.info.problem);
+      continue;
+    }
+    try {
+      ApplyRenewOverrides(o, c.info.domains, c.info.settings);
+      ValidateAuthenticator(c.info.settings.authenticator);
+    } catch (const Error& e) {
+      Fail(c, e.what());
+      continue;
+    }
+    if (o.force_renewal)
+      c.due_reason = "forced";
+    else if (now >= c.info.renew_after)
+      c.due_reason = "expires " + FormatRfc3339(c.info.not_after);
+  }
+  return candidates;
+}
+
+// ARI check: asks each CA that offers ARI when it wants its certificates
+// renewed (DecideAri says whether the stored answer still holds), and marks
+// the ones whose chosen moment has come. Degrades quietly: a CA without
+// renewalInfo, or one that does not answer, leaves the local rule in charge.
+void ConsultAri(const RenewOptions& o, Services& services, RunContext& ctx,
+                std::vector<Candidate>& candidates) {
+  std::map<std::string, std::vector<Candidate*>> by_server;
+  for (Candidate& c : candidates)
+    if (c.info.problem.empty() && !c.info.ari_cert_id.empty())
+      by_server[EffectiveServer(o, c.info.settings.server)].push_back(&c);
+  const TimePoint now = services.clock.Now();
+  for (auto& [server, group] : by_server) {
+    try {
+      auto http = services.make_http(o.common);
+      acme::Client client(*http, services.clock, server);
+      if (client.GetDirectory().renewal_info.empty()) continue;
+      for (Candidate* c : group) {
+        const std::string& id = c->info.ari_cert_id;
+        c->replaces = id;
+        const std::optional<AriState> stored =
+            LoadAriState(ctx.fs(), ctx.layout(), c->name);
+        AriDecision d =
+            DecideAri(stored, id, std::nullopt, now, services.random);
+        if (d.action == AriAction::kAskCa) {
+          AriAnswer answer;
+          answer.info = client.GetRenewalInfo(id, &answer.retry_after);
+          d = DecideAri(stored, id, answer, now, services.random);
+        }
+        if (d.state_changed && !o.dry_run)
+          SaveAriState(ctx.fs(), ctx.layout(), c->name, d.state);
+        if (c->due_reason.empty() && d.action == AriAction::kRenewNow)
+          c->due_reason = "inside the CA's suggested renewal window (ARI)";
+      }
+    } catch (const Error& e) {
+      log::Debug("renewalInfo from " + StripControl(server) +
+                 " unavailable: " + e.what());
+    }
+  }
+}
+
+class Printer {
+ public:
+  Printer(std::ostream& out, bool quiet) : out_(out), quiet_(quiet) {}
+  void Line(const std::string& text) {
+    if (quiet_) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    out_ << text << "\n" << std::flush;
+  }
+
+ private:
+  std::ostream& out_;
+  bool quiet_;
+  std::mutex mu_;
+};
+
+// certbot's random sleep spreads unattended runs; the systemd timer
+// randomises already and passes --no-random-sleep-on-renew.
+void SleepBeforeRenewing(const RenewOptions& o, Services& services) {
+  if (o.no_random_sleep || services.on_terminal || o.dry_run) return;
+  auto delay = std::chrono::milliseconds(
+      1000 + static_cast<long long>(services.random() * 479'000));
+  log::Info("Sleeping " + std::to_string(delay.count() / 1000) +
+            " s before renewing (pass --no-random-sleep-on-renew to skip)");
+  services.clock.Sleep(delay);
+}
+
+// Run: renews `work` with up to --jobs workers, each with its own HTTP
+// client and ACME clients (one per CA, on the shared `accounts`), running
+// each renewed lineage's deploy hook. Returns how many deploy hooks failed.
+int RenewEach(const RenewOptions& o, Services& services, RunContext& ctx,
+              const std::vector<Candidate*>& work, SolverSet& solvers,
+              const std::map<std::string, storage::StoredAccount>& accounts,
+              Hooks& hooks, Printer& printer) {
+  const size_t jobs = std::min<size_t>(work.size(), size_t(o.jobs));
+  log::Info("Renewing " + std::to_string(work.size()) + " certificate" +
+            (work.size() == 1 ? "" : "s") + " with " + std::to_string(jobs) +
+            " job" + (jobs == 1 ? "" : "s"));
+
+  std::atomic<size_t> next{0}, finished{0};
+  // "[12/37]": how far the run is, on each lineage's line.
+  auto progress = [&] {
+    return "[" + std::to_string(++finished) + "/" +
+           std::to_string(work.size()) + "]";
+  };
+  std::atomic<int> deploy_failures{0};
+  auto worker = [&] {
+    std::unique_ptr<http::HttpClient> http = services.make_http(o.common);
+    std::map<std::string, std::unique_ptr<acme::Client>> clients;
+    for (size_t i = next++; i < work.size(); i = next++) {
+      Candidate& c = *work[i];
+      try {
+        std::string server = EffectiveServer(o, c.info.settings.server);
+        auto& client = clients[server];
+        if (!client) {
+          client =
+              std::make_unique<acme::Client>(*http, services.clock, server);
+          const storage::StoredAccount& acct = accounts.at(server);
+          client->SetAccountKey(acct.key, acct.url);
+        }
+        IssueRequest req{c.name,          IdentifiersOf(c.info),
+                         c.info.settings, o.dry_run,
+                         c.replaces,      o.new_key};
+        IssueResult res = IssueIntoLineage(ctx, *client, solvers, req);
+        c.outcome = Outcome::kRenewed;
+        c.new_expiry = res.certificate.NotAfter();
+        printer.Line((o.dry_run ? "dry run ok " : "renewed    ") + c.name +
+                     " (expires " + FormatRfc3339(c.new_expiry) + ") " +
+                     progress());
+        if (!o.dry_run) {
+          std::vector<std::string> deploy;
+          AddHook(deploy, c.info.settings.deploy_hook);
+          deploy_failures += hooks.RunDeploy(
+              deploy, ctx.layout().live_dir(c.name), c.info.domains);
+        }
+      } catch (const Error& e) {
+        Fail(c, e.what());
+        // Errors go to stderr, where unattended runs' mail and journals
+        // look for them; stdout carries results.
+        log::Error("renewal of " + c.name +
+                   " failed: " + StripControl(c.error) + " " + progress());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < jobs; ++t) threads.emplace_back(worker);
+  worker();
+  for (std::thread& t : threads) t.join();
+  return deploy_failures;
+}
+
+// Run, with the hooks around it: the random sleep, the pre hooks, solvers
+// and accounts for every due lineage (one that cannot have them fails),
+// RenewEach, then the installers (one nginx reload per run, after the
+// deploy hooks) and the post hooks.
+RunTally RenewDue(const RenewOptions& o, Services& services, RunContext& ctx,
+                  const std::vector<Candidate*>& due, Printer& printer) {
+  RunTally tally;
+  SleepBeforeRenewing(o, services);
+  Hooks hooks(services.runner, ctx.fs(), ctx.layout());
+  std::vector<std::string> pre, post;
+  for (Candidate* c : due) {
+    AddHook(pre, c->info.settings.pre_hook);
+    AddHook(post, c->info.settings.post_hook);
+  }
+  tally.hook_failures += hooks.RunPre(pre);
+
+  SolverSet solvers(SolverEnvironmentFor(ctx, services));
+  std::map<std::string, storage::StoredAccount> accounts;
+  std::vector<Candidate*> work;
+  for (Candidate* c : due) {
+    try {
+      solvers.Prepare(c->info.settings);
+      std::string server = EffectiveServer(o, c->info.settings.server);
+      if (!accounts.count(server))
+        accounts.emplace(server,
+                         LoadAccount(ctx, server, c->info.settings.account_id));
+      work.push_back(c);
+    } catch (const Error& e) {
+      Fail(*c, e.what());
+      log::Error("renewal of " + c->name +
+                 " failed: " + StripControl(c->error));
+    }
+  }
+  tally.hook_failures +=
+      RenewEach(o, services, ctx, work, solvers, accounts, hooks, printer);
+  solvers.Stop();
+
+  std::vector<NginxOptions> nginx_lineages;
+  for (Candidate* c : due)
+    if (!o.dry_run && c->outcome == Outcome::kRenewed &&
+        c->info.settings.installer == "nginx")
+      nginx_lineages.push_back(c->info.settings.nginx);
+  tally.installer_failures = ReloadNginxAfterRenewal(
+      services.runner, ctx.fs(), services.clock, nginx_lineages);
+
+  std::vector<std::string> renewed_domains, failed_domains;
+  for (Candidate* c : due) {
+    auto& list =
+        c->outcome == Outcome::kRenewed ? renewed_domains : failed_domains;
+    list.insert(list.end(), c->info.domains.begin(), c->info.domains.end());
+  }
+  tally.hook_failures += hooks.RunPost(post, renewed_domains, failed_domains);
+  return tally;
+}
+
+// Report: the summary (text, or JSON with --json) and the exit status: 0
+// when no lineage, hook or installer failed.
+int Report(const RenewOptions& o, Services& services,
+           const std::vector<Candidate>& candidates, const RunTally& tally) {
+  RenewReport report;
+  report.dry_run = o.dry_run;
+  report.hook_failures = tally.hook_failures;
+  report.installer_failures = tally.installer_failures;
+  for (const Candidate& c : candidates) {
+    if (c.outcome == Outcome::kRenewed) {
+      report.renewed.push_back({c.name, c.new_expiry});
+    } else if (c.outcome == Outcome::kFailed) {
+      report.failed.push_back({c.name, StripControl(c.error)});
+      // Failures of due lineages were logged as they happened.
+      if (c.due_reason.empty() || c.info.problem.size())
+        log::Error("cannot renew " + c.name + ": " +
+                   report.failed.back().error);
+    } else {
+      report.not_due.push_back({c.name, c.info.renew_after});
+    }
+  }
+  if (o.json) {
+    services.out << RenewReportJson(report) << "\n";
+  } else if (!o.common.quiet) {
+    for (const RenewReport::NotDue& c : report.not_due)
+      log::Debug("not due: " + c.name + " (renews after " +
+                 FormatRfc3339(c.renew_after) + ")");
+    services.out << report.renewed.size()
+                 << (o.dry_run ? " renewed (dry run), " : " renewed, ")
+                 << report.not_due.size() << " not due, "
+                 << report.failed.size() << " failed"
+                 << (tally.hook_failures
+                         ? ", " + std::to_string(tally.hook_failures) +
+                               " hook(s) failed"
+                         : "")
+                 << (tally.installer_failures ? ", nginx reload failed" : "")
+                 << "\n";
+  }
+  return report.failed.empty() && tally.hook_failures == 0 &&
+                 tally.installer_failures == 0
+             ? 0
+             : 1;
+}
+
+}  // namespace
+
+void ApplyRenewOverrides(const RenewOptions& o,
+                         const std::vector<std::string>& domains,
+                         RenewalSettings& s) {
+  if (o.authenticator) s.authenticator = *o.authenticator;
+  if (o.challenges) {
+    s.challenges = *o.challenges;
+    s.challenges.preferred = NormalizeChallengeTypes(o.challenges->preferred);
+    if (s.authenticator == "webroot" &&
+        (!o.webroot_paths.empty() || !o.webroot_map_json.empty())) {
+      std::vector<std::string> names = domains;
+      std::vector<WebrootPathArg> paths;
+      for (const WebrootPathArg& p : o.webroot_paths)
+        paths.push_back(
+            {std::filesystem::absolute(p.path).lexically_normal(), 0});
+      s.challenges.webroot_map =
+          ResolveWebrootMap(names, paths, o.webroot_map_json);
+    }
+  }
+  if (o.preferred_chain) s.order.preferred_chain = *o.preferred_chain;
+  if (o.preferred_profile) s.order.preferred_profile = *o.preferred_profile;
+  if (o.required_profile) s.order.required_profile = *o.required_profile;
+  if (o.must_staple) s.order.must_staple = *o.must_staple;
+  ValidateOrderSettings(s.order);
+  if (o.http01_port) s.http01_port = *o.http01_port;
+  if (o.http01_address) s.http01_address = *o.http01_address;
+  if (o.key_type || o.rsa_key_size || o.elliptic_curve) {
+    std::string type = o.key_type.value_or(
+        s.key_spec.type == crypto::KeyType::kRsa ? "rsa" : "ecdsa");
+    s.key_spec =
+        ParseKeySpec(type, o.rsa_key_size.value_or(s.key_spec.rsa_bits),
+                     o.elliptic_curve.value_or(s.key_spec.curve));
+  }
+  if (o.reuse_key) s.reuse_key = *o.reuse_key;
+  if (!o.deploy_hook.empty()) s.deploy_hook = o.deploy_hook;
+  if (!o.pre_hook.empty()) s.pre_hook = o.pre_hook;
+  if (!o.post_hook.empty()) s.post_hook = o.post_hook;
+}
+
+int Renew(const RenewOptions& o, Services& services) {
+  ValidateRenewOptions(o);
+  RunContext ctx(o.common, services);
+  std::vector<Candidate> candidates = PlanRenewals(o, ctx);
+  // The CA's own opinion, where it offers one.
+  ConsultAri(o, services, ctx, candidates);
+  std::vector<Candidate*> due;
+  for (Candidate& c : candidates)
+    if (c.outcome != Outcome::kFailed && !c.due_reason.empty())
+      due.push_back(&c);
+  Printer printer(services.out, o.json || o.common.quiet);
+  RunTally tally;
+  if (!due.empty()) tally = RenewDue(o, services, ctx, due, printer);
+  return Report(o, services, candidates, tally);
+}
+
+}  // namespace certpilot::app

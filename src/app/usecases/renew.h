@@ -1,0 +1,32 @@
+// `renew`: renew every lineage that is due, unattended.
+//
+// Due: the rule of renewal_policy.h (or the conf's renew_before_expiry),
+// --force-renewal, or — when the CA offers ARI (RFC 9773) — a random point in
+// the CA's suggested window that has passed. Each lineage is isolated: a
+// broken conf, damaged files or a failed order is reported and the others
+// proceed; a failure never touches that lineage's live/ files. Up to --jobs
+// lineages renew at once, sharing one HTTP-01 responder per port and one
+// account per CA, each worker with its own connection and nonces.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app/types/options.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/services.h"
+
+namespace certpilot::app {
+
+// Returns 0 when nothing failed (renewals and hooks), 1 otherwise. Throws
+// UsageError for bad options before any work.
+int Renew(const RenewOptions& options, Services& services);
+
+// The settings given on renew's (or reconfigure's) command line applied to a
+// lineage's stored ones; `domains` are the lineage's (for -w). Throws
+// UsageError for overrides that cannot work.
+void ApplyRenewOverrides(const RenewOptions& options,
+                         const std::vector<std::string>& domains,
+                         RenewalSettings& settings);
+
+}  // namespace certpilot::app

@@ -1,0 +1,37 @@
+// `revoke` (RFC 8555 §7.6) and `delete`.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "app/types/options.h"
+#include "app/wiring/services.h"
+
+namespace certpilot::app {
+
+struct RevokeOptions {
+  CommonOptions common;
+  std::string cert_name;  // exactly one of cert_name and cert_path
+  std::string cert_path;
+  std::string
+      key_path;  // sign with the certificate's key instead of the account's
+  std::string reason = "unspecified";
+  std::optional<bool>
+      delete_after;  // unset: ask on a terminal, else yes (certbot)
+};
+
+struct DeleteOptions {
+  CommonOptions common;
+  std::string cert_name;
+  bool force = false;  // delete even if nginx still points at the lineage
+  std::string nginx_server_root = "/etc/nginx";
+};
+
+// CRL reason names certbot accepts → RFC 5280 §5.3.1 codes. Throws
+// UsageError for anything else.
+int RevocationReasonCode(const std::string& name);
+
+int Revoke(const RevokeOptions& options, Services& services);
+int Delete(const DeleteOptions& options, Services& services);
+
+}  // namespace certpilot::app

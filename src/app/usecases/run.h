@@ -1,0 +1,18 @@
+// `run --nginx`: obtain a certificate through nginx (certonly with the
+// nginx authenticator), then install it into nginx (install), like
+// certbot's default command.
+#pragma once
+
+#include "app/types/options.h"
+#include "app/wiring/services.h"
+
+namespace certpilot::app {
+
+// Every option of both halves is checked before anything happens
+// (UsageError). A certificate that is not due yet is kept and installed.
+// Returns 1 when certonly reported hook failures, else 0; throws Error when
+// either half fails (a certificate obtained before an install failure stays
+// saved; the nginx configuration is then as it was).
+int Run(const RunOptions& options, Services& services);
+
+}  // namespace certpilot::app

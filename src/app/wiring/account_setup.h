@@ -1,0 +1,43 @@
+// Finding or creating the ACME account a run acts for.
+#pragma once
+
+#include "acme/client.h"
+#include "app/types/options.h"
+#include "app/wiring/prompter.h"
+#include "storage/account_store.h"
+
+namespace certpilot::app {
+
+// What registering a new account needs, settled before any network work:
+// the contact and the agreement to the CA's terms (asked for on a terminal,
+// else required as -m / --agree-tos). Returns nullopt when an account for
+// `server` is already stored (nothing to ask).
+struct Registration {
+  std::vector<std::string> contact;  // "mailto:..."
+  std::string eab_kid;
+  std::string eab_hmac_key;  // raw bytes
+  std::string eab_hmac_alg;
+};
+std::optional<Registration> PrepareRegistration(const CommonOptions& options,
+                                                storage::AccountStore& store,
+                                                Prompter& prompter);
+
+// Points `client` at the stored account, or registers a new one (a fresh
+// ECDSA P-256 key — never a certificate key, RFC 8555 §11.1) and stores it.
+// Returns the stored account's id (after a key rollover it is no longer the
+// md5 of the key, so callers must not recompute it).
+std::string UseAccount(acme::Client& client, const CommonOptions& options,
+                       storage::AccountStore& store,
+                       const std::optional<Registration>& registration);
+
+// The EAB settings of `options`, checked: a kid needs a key and the other
+// way round; the key must be base64url; the algorithm HS256/384/512.
+// Returns the raw key ("" when no EAB was asked for). Warns when the key was
+// given on the command line (other users can read it in the process list).
+std::string ResolveEabKey(const CommonOptions& options);
+
+// Throws UsageError unless `email` looks like one address (no spaces,
+// commas or control characters, one '@').
+void ValidateEmail(const std::string& email);
+
+}  // namespace certpilot::app

@@ -1,0 +1,59 @@
+#include "app/wiring/ari_state.h"
+
+#include <nlohmann/json.hpp>
+
+namespace certpilot::app {
+namespace {
+
+std::string PathOf(const storage::Layout& layout, const std::string& name) {
+  return layout.work_dir + "/renewal-info/" + name + ".json";
+}
+
+long long Seconds(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch())
+      .count();
+}
+
+TimePoint FromSeconds(long long s) {
+  return TimePoint(std::chrono::seconds(s));
+}
+
+}  // namespace
+
+std::optional<AriState> LoadAriState(sys::Filesystem& fs,
+                                     const storage::Layout& layout,
+                                     const std::string& name) {
+  const std::string path = PathOf(layout, name);
+  if (!fs.Exists(path)) return std::nullopt;
+  nlohmann::json j = nlohmann::json::parse(fs.ReadFile(path), nullptr, false);
+  try {
+    AriState s;
+    s.cert_id = j.at("cert_id").get<std::string>();
+    s.window_start = FromSeconds(j.at("window_start").get<long long>());
+    s.window_end = FromSeconds(j.at("window_end").get<long long>());
+    s.selected = FromSeconds(j.at("selected").get<long long>());
+    s.next_check = FromSeconds(j.at("next_check").get<long long>());
+    return s;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+void SaveAriState(sys::Filesystem& fs, const storage::Layout& layout,
+                  const std::string& name, const AriState& s) {
+  nlohmann::json j = {{"cert_id", s.cert_id},
+                      {"window_start", Seconds(s.window_start)},
+                      {"window_end", Seconds(s.window_end)},
+                      {"selected", Seconds(s.selected)},
+                      {"next_check", Seconds(s.next_check)}};
+  fs.MakeDirs(layout.work_dir + "/renewal-info", 0700);
+  sys::WriteFileAtomic(fs, PathOf(layout, name), j.dump() + "\n", 0600);
+}
+
+void RemoveAriState(sys::Filesystem& fs, const storage::Layout& layout,
+                    const std::string& name) {
+  const std::string path = PathOf(layout, name);
+  if (fs.Exists(path)) fs.Unlink(path);
+}
+
+}  // namespace certpilot::app

@@ -1,0 +1,93 @@
+#include "app/wiring/issue.h"
+
+#include "util/error.h"
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace certpilot::app {
+
+IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
+                             SolverSet& solvers, const IssueRequest& req) {
+  std::optional<crypto::PrivateKey> key;
+  if (req.settings.reuse_key && !req.new_key &&
+      ctx.lineages().CurrentVersion(req.lineage))
+    key = crypto::PrivateKey::FromPem(
+        ctx.lineages().ReadCurrent(req.lineage).privkey_pem);
+  else
+    key = crypto::PrivateKey::Generate(req.settings.key_spec);
+
+  issuance::ObtainResult result =
+      ObtainCertificate(client, ctx.clock(), solvers, req.identifiers,
+                        req.settings, key, std::nullopt, req.replaces);
+  crypto::Certificate cert = crypto::Certificate::FromPem(result.cert_pem);
+  if (req.dry_run) return {cert, ctx.lineages().Paths(req.lineage)};
+
+  ctx.lineages().SaveVersion(
+      req.lineage,
+      {key->ToPem(), result.cert_pem, result.chain_pem, result.fullchain_pem});
+  WriteRenewalConf(ctx, req.lineage, req.settings);
+  return {cert, ctx.lineages().Paths(req.lineage)};
+}
+
+issuance::ObtainResult ObtainCertificate(
+    acme::Client& client, Clock& clock, SolverSet& solvers,
+    const std::vector<acme::Identifier>& identifiers,
+    const RenewalSettings& settings, std::optional<crypto::PrivateKey> key,
+    std::optional<crypto::ParsedCsr> csr, const std::string& replaces) {
+  SolverLease lease = solvers.For(settings);
+  issuance::ObtainRequest obtain{
+      identifiers,
+      std::move(key),
+      lease.solvers,
+      replaces,
+      ChooseProfile(client.GetDirectory().meta, settings.order),
+      settings.order.preferred_chain,
+      settings.order.must_staple,
+      std::move(csr)};
+  return issuance::Obtain(client, clock, obtain);
+}
+
+void ValidateOrderSettings(const OrderSettings& order) {
+  if (!order.preferred_profile.empty() && !order.required_profile.empty())
+    throw UsageError(
+        "--preferred-profile and --required-profile exclude each other");
+}
+
+std::string ChooseProfile(const acme::DirectoryMeta& meta,
+                          const OrderSettings& order) {
+  auto offered = [&] {
+    std::vector<std::string> names;
+    for (const auto& [name, description] : meta.profiles) names.push_back(name);
+    return names.empty() ? std::string("none") : Join(names, ", ");
+  };
+  if (!order.required_profile.empty()) {
+    if (!meta.profiles.count(order.required_profile))
+      throw Error("the CA does not offer the required profile \"" +
+                  order.required_profile +
+                  "\" (it offers: " + StripControl(offered()) + ")");
+    return order.required_profile;
+  }
+  if (order.preferred_profile.empty()) return "";
+  if (meta.profiles.count(order.preferred_profile))
+    return order.preferred_profile;
+  log::Warning(
+      "the CA does not offer the profile \"" + order.preferred_profile +
+      "\" (it offers: " + StripControl(offered()) + "); using its default");
+  return "";
+}
+
+storage::StoredAccount LoadAccount(RunContext& ctx, const std::string& server,
+                                   const std::string& account_id) {
+  if (!account_id.empty())
+    if (auto found = ctx.accounts().Find(server, account_id)) return *found;
+  std::vector<storage::StoredAccount> all = ctx.accounts().List(server);
+  if (all.empty())
+    throw Error("no account for " + StripControl(server) +
+                " is stored; register one with certonly or register");
+  if (!account_id.empty())
+    log::Warning("account " + account_id + " is not stored; using " +
+                 all.front().id);
+  return all.front();
+}
+
+}  // namespace certpilot::app

@@ -1,0 +1,71 @@
+// One issuance into a lineage, shared by certonly and renew: obtain a
+// certificate with a lineage's settings and, unless it is a dry run, store it
+// as the lineage's next version and record the settings for renewal.
+//
+// Thread-safe for different lineages (each call needs its own Client).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "acme/client.h"
+#include "acme/types.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/run_context.h"
+#include "app/wiring/solver_set.h"
+#include "crypto/certificate.h"
+#include "crypto/csr.h"
+#include "crypto/private_key.h"
+#include "issuance/obtain.h"
+#include "storage/lineage_store.h"
+
+namespace certpilot::app {
+
+struct IssueRequest {
+  std::string lineage;
+  std::vector<acme::Identifier> identifiers;
+  RenewalSettings settings;
+  bool dry_run = false;
+  std::string replaces;  // RFC 9773 §5: the ARI id of the certificate replaced
+  bool new_key = false;  // a fresh key even when settings.reuse_key
+};
+
+struct IssueResult {
+  crypto::Certificate certificate;
+  storage::LivePaths paths;
+};
+
+// Reuses the lineage's current key when settings.reuse_key says so (and one
+// exists, and !new_key); otherwise makes a fresh key of settings.key_spec.
+// Orders with settings.order (ChooseProfile). Throws on any failure,
+// leaving the lineage as it was.
+IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
+                             SolverSet& solvers, const IssueRequest& request);
+
+// One order with a lineage's settings (solvers, profile, chain,
+// must-staple): for `key`, or for `csr` as it is (certonly --csr). The
+// shared core of IssueIntoLineage and certonly --csr.
+issuance::ObtainResult ObtainCertificate(
+    acme::Client& client, Clock& clock, SolverSet& solvers,
+    const std::vector<acme::Identifier>& identifiers,
+    const RenewalSettings& settings, std::optional<crypto::PrivateKey> key,
+    std::optional<crypto::ParsedCsr> csr, const std::string& replaces);
+
+// Throws UsageError for settings that contradict each other
+// (--preferred-profile with --required-profile).
+void ValidateOrderSettings(const OrderSettings& order);
+
+// The profile to order (draft-ietf-acme-profiles) from what the CA's
+// directory offers: `required` if offered (else Error naming what is
+// offered), `preferred` if offered (else "" — the CA's default — with a
+// warning), else "".
+std::string ChooseProfile(const acme::DirectoryMeta& meta,
+                          const OrderSettings& order);
+
+// The account stored for `server`: the one with `account_id` if given and
+// present, else the first. Throws Error when there is none.
+storage::StoredAccount LoadAccount(RunContext& ctx, const std::string& server,
+                                   const std::string& account_id);
+
+}  // namespace certpilot::app

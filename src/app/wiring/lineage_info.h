@@ -1,0 +1,37 @@
+// What `certificates` shows and `renew` decides on, read from a lineage's
+// live files and renewal conf.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/run_context.h"
+#include "util/clock.h"
+
+namespace certpilot::app {
+
+struct LineageInfo {
+  std::string name;
+  std::vector<std::string> domains;  // DNS names then IP addresses
+  std::string serial;                // hex
+  std::string ari_cert_id;           // RFC 9773 §4.1; "" if it has no AKI
+  std::string key_type;              // "ecdsa-p256", "rsa-2048", ...
+  TimePoint not_before{}, not_after{}, renew_after{};
+  std::string cert_path, chain_path, fullchain_path, privkey_path;
+  std::string server;
+  RenewalSettings settings;  // from renewal/NAME.conf
+  bool valid = false;        // parses, key matches, not expired
+  std::string problem;       // why it cannot be read, if it cannot ("" = fine)
+};
+
+enum class InspectDepth {
+  kFull,         // also read the key and chain: `valid` is meaningful
+  kCertificate,  // only the conf and the certificate: enough to decide renewal
+};
+
+// Never throws for a damaged lineage: the problem is reported in `problem`.
+LineageInfo InspectLineage(RunContext& ctx, const std::string& name,
+                           InspectDepth depth = InspectDepth::kFull);
+
+}  // namespace certpilot::app

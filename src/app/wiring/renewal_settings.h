@@ -1,0 +1,52 @@
+// The settings a lineage is renewed with, as stored in renewal/NAME.conf in
+// certbot's key names (so certbot's confs read back, and ours read in
+// certbot).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "app/wiring/run_context.h"
+#include "crypto/private_key.h"
+
+namespace certpilot::app {
+
+struct RenewalSettings {
+  std::string server;
+  std::string account_id;
+  std::string authenticator;  // "standalone", ...
+  crypto::KeySpec key_spec;
+  int http01_port = 80;
+  std::string http01_address;
+  std::optional<std::string> renew_before_expiry;  // top-level, certbot syntax
+  bool reuse_key = false;
+  // Hook commands (run with /bin/sh -c; data only through the environment).
+  // certbot stores the deploy hook as renew_hook.
+  std::string pre_hook, post_hook, deploy_hook;
+  // "nginx" once `install`/`run` put the lineage into nginx ("" = none; a
+  // certbot "None" reads as ""). renew then reloads nginx after renewing.
+  std::string installer;
+  // nginx_server_root / nginx_ctl, stored when the authenticator or the
+  // installer is nginx.
+  NginxOptions nginx;
+  // webroot, manual, DNS-01 and TLS-ALPN-01 settings, in certbot's keys
+  // where certbot has them (pref_challs, webroot_path + [[webroot_map]],
+  // manual_auth_hook, manual_cleanup_hook, dns_rfc2136_credentials) and
+  // certpilot's own otherwise (dns_resolver, dns_propagation_seconds,
+  // tls_alpn_01_port, tls_alpn_01_address). Keys are written only when they
+  // differ from the defaults.
+  ChallengeSettings challenges;
+  // preferred_chain, must_staple (certbot's keys), preferred_profile,
+  // required_profile; written only when set.
+  OrderSettings order;
+};
+
+// Writes CONFIG/renewal/NAME.conf atomically; keeps comments and keys we do
+// not know from an existing file.
+void WriteRenewalConf(RunContext& ctx, const std::string& name,
+                      const RenewalSettings& settings);
+
+// Reads it back. Throws storage::StorageError / UsageError on a damaged conf.
+RenewalSettings ReadRenewalConf(RunContext& ctx, const std::string& name);
+
+}  // namespace certpilot::app

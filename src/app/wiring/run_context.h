@@ -1,0 +1,41 @@
+// What every use case that touches the config dir needs: the layout, the
+// lock, and the stores. Constructing it validates the server URL, creates
+// the config dir if needed and takes the config-dir lock (a second run gets
+// "another certpilot is already running ..." and exit code 1).
+#pragma once
+
+#include <memory>
+
+#include "app/types/options.h"
+#include "app/wiring/services.h"
+#include "storage/account_store.h"
+#include "storage/layout.h"
+#include "storage/lineage_store.h"
+#include "sys/dir_lock.h"
+
+namespace certpilot::app {
+
+class RunContext {
+ public:
+  // `take_lock` false: read-only commands (certificates) run beside a renew.
+  RunContext(const CommonOptions& options, Services& services,
+             bool take_lock = true);
+
+  const storage::Layout& layout() const { return layout_; }
+  storage::LineageStore& lineages() { return lineages_; }
+  storage::AccountStore& accounts() { return accounts_; }
+  sys::Filesystem& fs() { return services_.fs; }
+  Clock& clock() { return services_.clock; }
+
+ private:
+  Services& services_;
+  storage::Layout layout_;
+  std::unique_ptr<sys::DirLock> lock_;
+  storage::LineageStore lineages_;
+  storage::AccountStore accounts_;
+};
+
+// Throws UsageError unless `url` is an https URL (RFC 8555 §6.1).
+void ValidateServerUrl(const std::string& url);
+
+}  // namespace certpilot::app

@@ -1,0 +1,54 @@
+// The seams a use case runs on: the real ones in main, fakes in tests.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+
+#include "app/types/options.h"
+#include "app/wiring/prompter.h"
+#include "http/http_client.h"
+#include "sys/filesystem.h"
+#include "sys/process_runner.h"
+#include "util/clock.h"
+
+namespace certpilot::app {
+
+struct Services {
+  sys::Filesystem& fs;
+  Clock& clock;
+  Prompter& prompter;
+  // One HttpClient per thread that talks to the CA.
+  std::function<std::unique_ptr<http::HttpClient>(const CommonOptions&)>
+      make_http;
+  // Where results go (stdout); progress and errors go to the log (stderr).
+  std::ostream& out;
+  // Hooks, nginx.
+  sys::ProcessRunner& runner;
+  // Uniform in [0, 1): jitter and ARI's random point in a window.
+  std::function<double()> random;
+  // stdin is a terminal (renew's random sleep happens only off a terminal).
+  bool on_terminal = false;
+};
+
+// The real seams for one run of the command: POSIX filesystem, system
+// clock, the terminal, libcurl, stdout.
+class ProductionServices {
+ public:
+  explicit ProductionServices(const CommonOptions& options);
+  Services& services() { return services_; }
+
+ private:
+  sys::PosixFilesystem fs_;
+  sys::PosixProcessRunner runner_;
+  SystemClock clock_;
+  TerminalPrompter prompter_;
+  Services services_;
+};
+
+// The production HttpClient: libcurl, TLS verified against --ca-bundle,
+// $CERTPILOT_CA_BUNDLE or the system store.
+std::unique_ptr<http::HttpClient> MakeCurlHttpClient(
+    const CommonOptions& options);
+
+}  // namespace certpilot::app

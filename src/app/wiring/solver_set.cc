@@ -1,0 +1,189 @@
+#include "app/wiring/solver_set.h"
+
+#include "app/rules/challenge_choice.h"
+#include "http/curl_http_client.h"
+#include "solvers/dns_types.h"
+#include "solvers/ldns_dns_client.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace certpilot::app {
+
+SolverEnvironment SolverEnvironmentFor(RunContext& ctx, Services& services) {
+  SolverEnvironment env;
+  env.fs = &ctx.fs();
+  env.runner = &services.runner;
+  env.clock = &ctx.clock();
+  env.prompter = &services.prompter;
+  env.work_dir = ctx.layout().work_dir;
+  env.make_self_check_http = [] {
+    http::CurlOptions o;
+    o.https_only = false;  // the self-check asks nginx on the HTTP port
+    o.connect_timeout = std::chrono::seconds(5);
+    o.total_timeout = std::chrono::seconds(10);
+    o.user_agent = "certpilot/" CERTPILOT_VERSION " (nginx self-check)";
+    return std::make_unique<http::CurlHttpClient>(o);
+  };
+  return env;
+}
+
+void SolverSet::Check(const RenewalSettings& s) const {
+  ChallengeTypesFor(s.authenticator, s.challenges.preferred);
+  if (!s.challenges.dns_resolver.empty())
+    solvers::ParseDnsServerAddress(s.challenges.dns_resolver);
+  if (s.authenticator == "webroot" && s.challenges.webroot_map.empty())
+    throw UsageError(
+        "the webroot authenticator needs a webroot: pass -w PATH before -d");
+  if (s.authenticator == "webroot")
+    for (const auto& [name, root] : s.challenges.webroot_map)
+      if (!env_.fs->IsDir(root))
+        throw UsageError(
+            "webroot " + StripControl(root) + " (for " + name +
+            ") is not an existing directory: -w must name the directory the "
+            "web server serves the site from");
+  if (s.authenticator == "manual")
+    solvers::ValidateManualOptions(
+        ManualOptionsFor(s), env_.prompter && env_.prompter->interactive());
+  if (s.authenticator == "dns-rfc2136") {
+    if (s.challenges.dns_rfc2136_credentials.empty())
+      throw UsageError(
+          "the dns-rfc2136 authenticator needs --dns-rfc2136-credentials FILE");
+    solvers::LoadRfc2136Credentials(*env_.fs,
+                                    s.challenges.dns_rfc2136_credentials);
+  }
+}
+
+void SolverSet::Prepare(const RenewalSettings& s) {
+  Check(s);
+  if (s.authenticator == "nginx") PrepareNginx(s);
+  if (s.authenticator == "standalone")
+    PrepareStandalone(
+        s, ChallengeTypesFor(s.authenticator, s.challenges.preferred));
+  if (s.authenticator == "dns-rfc2136") PrepareRfc2136(s);
+}
+
+void SolverSet::PrepareNginx(const RenewalSettings& s) {
+  NginxKey key{s.nginx.server_root, s.nginx.ctl, s.http01_port};
+  if (nginx_.count(key)) return;
+  if (!nginx_.empty())
+    throw UsageError(
+        "one certpilot run authenticates through one nginx; renew the lineages "
+        "of " +
+        s.nginx.server_root + " separately (--cert-name)");
+  nginx_.emplace(key, NginxAuthenticator::Start(env_, s));
+}
+
+template <typename Options, typename Responder, typename Solver>
+void SolverSet::StartOnce(
+    std::map<Endpoint, Responding<Responder, Solver>>& running,
+    const Endpoint& at) {
+  if (running.count(at)) return;
+  Options o;
+  o.address = at.first;
+  o.port = at.second;
+  Responding<Responder, Solver> entry;
+  entry.responder = std::make_unique<Responder>(o);
+  entry.responder->Start();
+  entry.solver = std::make_unique<Solver>(*entry.responder);
+  running.emplace(at, std::move(entry));
+}
+
+void SolverSet::PrepareStandalone(const RenewalSettings& s,
+                                  const std::vector<std::string>& types) {
+  for (const std::string& type : types) {
+    if (type == "http-01")
+      StartOnce<solvers::Http01ResponderOptions>(
+          standalone_, {s.http01_address, s.http01_port});
+    else if (type == "tls-alpn-01")
+      StartOnce<solvers::TlsAlpnResponderOptions>(
+          tls_alpn_,
+          {s.challenges.tls_alpn01_address, s.challenges.tls_alpn01_port});
+  }
+}
+
+void SolverSet::PrepareRfc2136(const RenewalSettings& s) {
+  const std::string& path = s.challenges.dns_rfc2136_credentials;
+  std::pair key{path, s.challenges.dns_propagation_seconds};
+  if (rfc2136_.count(key)) return;
+  solvers::Rfc2136Credentials credentials =
+      solvers::LoadRfc2136Credentials(*env_.fs, path);
+  solvers::Rfc2136Options o;
+  o.extra_wait = std::chrono::seconds(s.challenges.dns_propagation_seconds);
+  Rfc2136 entry;
+  entry.client = solvers::MakeRfc2136Client(credentials);
+  entry.solver =
+      std::make_unique<solvers::Rfc2136Solver>(*entry.client, *env_.clock, o);
+  rfc2136_.emplace(key, std::move(entry));
+}
+
+solvers::ManualOptions SolverSet::ManualOptionsFor(
+    const RenewalSettings& s) const {
+  solvers::ManualOptions o;
+  o.auth_hook = s.challenges.manual_auth_hook;
+  o.cleanup_hook = s.challenges.manual_cleanup_hook;
+  o.dns_propagation.fixed_wait =
+      std::chrono::seconds(s.challenges.dns_propagation_seconds);
+  return o;
+}
+
+issuance::ChallengeSolver* SolverSet::Shared(const RenewalSettings& s,
+                                             const std::string& type) {
+  if (s.authenticator == "nginx") {
+    auto it = nginx_.find({s.nginx.server_root, s.nginx.ctl, s.http01_port});
+    if (it != nginx_.end()) return it->second->solver();
+  } else if (s.authenticator == "dns-rfc2136") {
+    auto it = rfc2136_.find({s.challenges.dns_rfc2136_credentials,
+                             s.challenges.dns_propagation_seconds});
+    if (it != rfc2136_.end()) return it->second.solver.get();
+  } else if (type == "tls-alpn-01") {
+    auto it = tls_alpn_.find(
+        {s.challenges.tls_alpn01_address, s.challenges.tls_alpn01_port});
+    if (it != tls_alpn_.end()) return it->second.solver.get();
+  } else {
+    auto it = standalone_.find({s.http01_address, s.http01_port});
+    if (it != standalone_.end()) return it->second.solver.get();
+  }
+  throw Error("internal: solvers not prepared for " + s.authenticator);
+}
+
+SolverLease SolverSet::For(const RenewalSettings& s) {
+  SolverLease lease;
+  for (const std::string& type :
+       ChallengeTypesFor(s.authenticator, s.challenges.preferred)) {
+    if (s.authenticator == "webroot") {
+      lease.webroot =
+          std::make_unique<solvers::WebrootSolver>(s.challenges.webroot_map);
+      lease.solvers.push_back(lease.webroot.get());
+    } else if (s.authenticator == "manual") {
+      if (!lease.manual) {
+        solvers::ManualOptions o = ManualOptionsFor(s);
+        if (!s.challenges.dns_resolver.empty()) {
+          solvers::LdnsDnsClientOptions c;
+          c.server = solvers::ParseDnsServerAddress(s.challenges.dns_resolver);
+          lease.resolver = std::make_unique<solvers::LdnsDnsClient>(c);
+          o.dns_propagation.resolver = lease.resolver.get();
+        }
+        solvers::ManualPrompt prompt;
+        if (env_.prompter && env_.prompter->interactive())
+          prompt = [p = env_.prompter](const std::string& instructions) {
+            return p->Ask(instructions + "\nPress Enter to continue")
+                .has_value();
+          };
+        lease.manual = std::make_unique<solvers::ManualSolver>(
+            o, *env_.runner, *env_.clock, std::move(prompt));
+      }
+      lease.solvers.push_back(type == "dns-01" ? &lease.manual->Dns01()
+                                               : &lease.manual->Http01());
+    } else {
+      lease.solvers.push_back(Shared(s, type));
+    }
+  }
+  return lease;
+}
+
+void SolverSet::Stop() {
+  for (auto& [at, entry] : standalone_) entry.responder->Stop();
+  for (auto& [at, entry] : tls_alpn_) entry.responder->Stop();
+}
+
+}  // namespace certpilot::app

@@ -1,0 +1,125 @@
+// The challenge solvers a run needs, built from lineages' settings.
+//
+// What can be shared is shared for the whole run, however many orders run in
+// parallel: one standalone HTTP-01 responder per (address, port) (one server
+// with a token map), one TLS-ALPN-01 responder per (address,
+// port), one RFC 2136 solver per credentials file, one nginx authenticator
+// (app/wiring/nginx_authenticator.h). What belongs to one order — a webroot
+// map, the manual authenticator's hook sequence, a --dns-resolver client — is
+// made per order by For() and lives in the returned SolverLease.
+//
+// Prepare() checks a lineage's settings and starts what it needs, on the
+// main thread, before workers start; For() is then safe from any thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "app/wiring/nginx_authenticator.h"
+#include "app/wiring/prompter.h"
+#include "app/wiring/renewal_settings.h"
+#include "app/wiring/run_context.h"
+#include "app/wiring/services.h"
+#include "http/http_client.h"
+#include "issuance/challenge_solver.h"
+#include "solvers/dns_client.h"
+#include "solvers/http01_responder.h"
+#include "solvers/manual_solver.h"
+#include "solvers/rfc2136_solver.h"
+#include "solvers/standalone_solver.h"
+#include "solvers/tls_alpn_solver.h"
+#include "solvers/webroot_solver.h"
+
+namespace certpilot::app {
+
+// What solvers beyond standalone need from the run: files, processes (nginx,
+// manual hooks), the clock, WORK/nginx, a plain-HTTP client for the nginx
+// self-check, the person (manual without hooks; nullptr = nobody to ask).
+struct SolverEnvironment {
+  sys::Filesystem* fs = nullptr;
+  sys::ProcessRunner* runner = nullptr;
+  Clock* clock = nullptr;
+  Prompter* prompter = nullptr;
+  std::string work_dir;
+  std::function<std::unique_ptr<http::HttpClient>()> make_self_check_http;
+};
+
+// The real environment of a run: its seams, and libcurl allowing http://.
+SolverEnvironment SolverEnvironmentFor(RunContext& ctx, Services& services);
+
+// The solvers of one order, most preferred type first, and the per-order
+// objects they use. Keep it alive until the order is done.
+struct SolverLease {
+  std::vector<issuance::ChallengeSolver*> solvers;
+  std::unique_ptr<solvers::WebrootSolver> webroot;
+  std::unique_ptr<solvers::DnsClient>
+      resolver;  // used by `manual`: declared first
+  std::unique_ptr<solvers::ManualSolver> manual;
+};
+
+class SolverSet {
+ public:
+  SolverSet() = default;
+  explicit SolverSet(SolverEnvironment env) : env_(std::move(env)) {}
+  ~SolverSet() { Stop(); }
+
+  // Throws UsageError for settings that cannot work: an unknown
+  // authenticator, a preferred type it cannot answer, a webroot-less
+  // lineage, manual without a hook and nobody to ask, a malformed
+  // --dns-resolver, missing or unsafe RFC 2136 credentials. Binds and
+  // starts nothing (so it can run before the pre-hooks, which may free a
+  // port).
+  void Check(const RenewalSettings& settings) const;
+  // Check, then starts what the settings need. Also throws ResponderError
+  // when a port cannot be bound.
+  void Prepare(const RenewalSettings& settings);
+  // REQUIRES: Prepare(settings) was called.
+  SolverLease For(const RenewalSettings& settings);
+  // Stops every responder (also done by the destructor).
+  void Stop();
+
+ private:
+  using Endpoint = std::pair<std::string, int>;
+  // A responder of our own and the solver that publishes through it.
+  template <typename Responder, typename Solver>
+  struct Responding {
+    std::unique_ptr<Responder> responder;
+    std::unique_ptr<Solver> solver;
+  };
+  using Standalone =
+      Responding<solvers::Http01Responder, solvers::StandaloneSolver>;
+  using TlsAlpn = Responding<solvers::TlsAlpnResponder, solvers::TlsAlpnSolver>;
+  struct Rfc2136 {
+    std::unique_ptr<solvers::DnsClient> client;
+    std::unique_ptr<solvers::Rfc2136Solver> solver;
+  };
+  // One nginx per run (WORK/nginx holds one journal): by server root,
+  // nginx program and port.
+  using NginxKey = std::tuple<std::string, std::string, int>;
+
+  // Starts a responder on `at` unless one runs there already.
+  template <typename Options, typename Responder, typename Solver>
+  static void StartOnce(
+      std::map<Endpoint, Responding<Responder, Solver>>& running,
+      const Endpoint& at);
+  void PrepareStandalone(const RenewalSettings& s,
+                         const std::vector<std::string>& types);
+  void PrepareNginx(const RenewalSettings& s);
+  void PrepareRfc2136(const RenewalSettings& s);
+  solvers::ManualOptions ManualOptionsFor(const RenewalSettings& s) const;
+  issuance::ChallengeSolver* Shared(const RenewalSettings& s,
+                                    const std::string& type);
+
+  SolverEnvironment env_;
+  std::map<Endpoint, Standalone> standalone_;
+  std::map<Endpoint, TlsAlpn> tls_alpn_;
+  std::map<std::pair<std::string, int>, Rfc2136>
+      rfc2136_;  // by credentials, extra wait
+  std::map<NginxKey, std::unique_ptr<NginxAuthenticator>> nginx_;
+};
+
+}  // namespace certpilot::app
