@@ -8,6 +8,7 @@
 #include "app/wiring/account_setup.h"
 #include "app/wiring/issue.h"
 #include "app/wiring/run_context.h"
+#include "crypto/jwk.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -82,7 +83,7 @@ int ShowAccount(const AccountOptions& o, Services& services) {
   r.url = a.url;
   r.contact = a.contact;
   r.status = acme::StatusName(a.status);
-  r.thumbprint = s.stored.key.Thumbprint();
+  r.thumbprint = crypto::JwkThumbprint(s.stored.key);
   // draft-ietf-acme-profiles: what --preferred-profile/--required-profile
   // can name at this CA.
   r.profiles = s.client.GetDirectory().meta.profiles;
@@ -135,7 +136,7 @@ int UpdateAccount(const AccountOptions& o, Services& services) {
     }
     ctx.accounts().CommitKey(s.server, s.stored.id);
     services.out << "Account key rolled over; new thumbprint "
-                 << next.Thumbprint() << "\n";
+                 << crypto::JwkThumbprint(next) << "\n";
   }
   return 0;
 }

@@ -9,9 +9,10 @@
 #include "app/wiring/run_context.h"
 #include "nginx/config/include_loader.h"
 #include "nginx/patch/install_patch.h"
-#include "nginx/runtime/safe_update.h"
 #include "nginx/patch/tls_options.h"
+#include "nginx/runtime/safe_update.h"
 #include "storage/lineage_store.h"
+#include "sys/file_transaction.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -88,7 +89,7 @@ int Install(const InstallOptions& o, Services& services) {
 
   nginx::ConfigGraph graph = nginx::ConfigGraph::Load(fs, o.nginx.server_root);
   nginx::InstallResult result = nginx::PatchForInstall(graph, req);
-  std::vector<nginx::FileState> files;
+  std::vector<sys::FileState> files;
   if (result.includes_options && !fs.Exists(req.options_path))
     files.push_back({req.options_path, std::string(nginx::kTlsOptionsText)});
   for (nginx::Config* file : graph.ModifiedFiles())
