@@ -2,6 +2,7 @@
 // under test, so that what they check is checked independently.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -39,6 +40,21 @@ inline std::string Hex(std::string_view bytes) {
     out += kHex[c & 15];
   }
   return out;
+}
+
+// Every spec name KeySpec::FromName accepts, and the test name for each
+// ("ecdsa_p256"), for suites run once per spec:
+//   INSTANTIATE_TEST_SUITE_P(AllSpecs, T, ::testing::ValuesIn(kAllSpecNames),
+//                            SpecTestName);
+inline constexpr const char* kAllSpecNames[] = {
+    "ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096"};
+inline std::string SpecTestName(
+    const ::testing::TestParamInfo<const char*>& info) {
+  std::string name = info.param;
+  for (char& c : name) {
+    if (c == '-') c = '_';
+  }
+  return name;
 }
 
 // One generated key per spec name ("ecdsa-p256", "rsa-2048", ...), shared by

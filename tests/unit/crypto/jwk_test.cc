@@ -93,15 +93,8 @@ TEST_P(JwkParamTest, PrivateJwkFieldsRoundTrip) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSpecs, JwkParamTest,
-                         ::testing::Values("ecdsa-p256", "ecdsa-p384",
-                                           "rsa-2048", "rsa-3072", "rsa-4096"),
-                         [](const auto& p) {
-                           std::string name = p.param;
-                           for (char& c : name) {
-                             if (c == '-') c = '_';
-                           }
-                           return name;
-                         });
+                         ::testing::ValuesIn(test_util::kAllSpecNames),
+                         test_util::SpecTestName);
 
 // ---- JWK and thumbprint ---------------------------------------------------
 

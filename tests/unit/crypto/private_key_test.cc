@@ -99,15 +99,8 @@ TEST_P(KeySpecParamTest, PublicKeyDerIsSubjectPublicKeyInfo) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSpecs, KeySpecParamTest,
-                         ::testing::Values("ecdsa-p256", "ecdsa-p384",
-                                           "rsa-2048", "rsa-3072", "rsa-4096"),
-                         [](const auto& p) {
-                           std::string name = p.param;
-                           for (char& c : name) {
-                             if (c == '-') c = '_';
-                           }
-                           return name;
-                         });
+                         ::testing::ValuesIn(test_util::kAllSpecNames),
+                         test_util::SpecTestName);
 
 TEST(PrivateKeyTest, GenerateRejectsUnsupportedSpecs) {
   EXPECT_THROW(PrivateKey::Generate({KeyType::kRsa, 1024}), CryptoError);
