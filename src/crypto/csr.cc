@@ -1,6 +1,5 @@
 #include "crypto/csr.h"
 
-#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -16,7 +15,9 @@
 namespace certpilot::crypto {
 namespace {
 
+using internal::GeneralNamePtr;
 using internal::GeneralNamesPtr;
+using internal::MakeGeneralName;
 using internal::OsslPtr;
 using internal::X509ExtensionPtr;
 using internal::X509ReqPtr;
@@ -26,7 +27,6 @@ void FreeExtensionStack(STACK_OF(X509_EXTENSION) * stack) {
 }
 using ExtensionStackPtr = OsslPtr<STACK_OF(X509_EXTENSION), FreeExtensionStack>;
 using Asn1OctetStringPtr = OsslPtr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>;
-using GeneralNamePtr = OsslPtr<GENERAL_NAME, GENERAL_NAME_free>;
 
 // RFC 5280 §4.2.1.6: a CN longer than ub-common-name (64) cannot be encoded,
 // so such a name appears only in the SAN (certbot does the same).
@@ -35,45 +35,6 @@ constexpr size_t kMaxCommonNameLength = 64;
 // DER of TLSFeature ::= SEQUENCE OF INTEGER with the single value 5,
 // status_request: the OCSP Must-Staple extension (RFC 7633 §4, §6).
 constexpr unsigned char kMustStapleValue[] = {0x30, 0x03, 0x02, 0x01, 0x05};
-
-bool IsPrintableAscii(const std::string& name) {
-  for (char c : name) {
-    auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f) return false;
-  }
-  return true;
-}
-
-// One subjectAltName entry: iPAddress for a literal IPv4/IPv6 address (RFC
-// 8738 IP identifiers), dNSName otherwise. Sets `is_dns`.
-GeneralNamePtr MakeGeneralName(const std::string& name, bool* is_dns) {
-  const std::string what = "making CSR: subjectAltName " + name;
-  unsigned char ip[16];
-  int ip_len = 0;
-  if (inet_pton(AF_INET, name.c_str(), ip) == 1) {
-    ip_len = 4;
-  } else if (inet_pton(AF_INET6, name.c_str(), ip) == 1) {
-    ip_len = 16;
-  }
-  *is_dns = ip_len == 0;
-  GeneralNamePtr general(GENERAL_NAME_new());
-  if (!general) ThrowOpenSslError(what);
-  if (ip_len != 0) {
-    Asn1OctetStringPtr value(ASN1_OCTET_STRING_new());
-    if (!value || ASN1_OCTET_STRING_set(value.get(), ip, ip_len) != 1) {
-      ThrowOpenSslError(what);
-    }
-    GENERAL_NAME_set0_value(general.get(), GEN_IPADD, value.release());
-  } else {
-    OsslPtr<ASN1_IA5STRING, ASN1_IA5STRING_free> value(ASN1_IA5STRING_new());
-    if (!value || ASN1_STRING_set(value.get(), name.data(),
-                                  static_cast<int>(name.size())) != 1) {
-      ThrowOpenSslError(what);
-    }
-    GENERAL_NAME_set0_value(general.get(), GEN_DNS, value.release());
-  }
-  return general;
-}
 
 }  // namespace
 
@@ -87,13 +48,8 @@ std::string MakeCsrDer(const PrivateKey& key,
   if (!sans) ThrowOpenSslError(what);
   std::string common_name;
   for (const std::string& name : names) {
-    // IA5String only holds ASCII, and a space or control character in a
-    // name is never valid; callers validate first, this is the backstop.
-    if (name.empty() || !IsPrintableAscii(name)) {
-      throw CryptoError(what + ": invalid name \"" + name + "\"");
-    }
-    bool is_dns = false;
-    GeneralNamePtr general = MakeGeneralName(name, &is_dns);
+    GeneralNamePtr general = MakeGeneralName(name, what);
+    const bool is_dns = general->type == GEN_DNS;
     if (sk_GENERAL_NAME_push(sans.get(), general.get()) <= 0) {
       ThrowOpenSslError(what);
     }

@@ -10,6 +10,50 @@
 #include "crypto/crypto_error.h"
 
 namespace certpilot::crypto::internal {
+namespace {
+
+bool IsPrintableAscii(const std::string& name) {
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+GeneralNamePtr MakeGeneralName(const std::string& name,
+                               const std::string& what) {
+  if (name.empty() || !IsPrintableAscii(name)) {
+    throw CryptoError(what + ": invalid name \"" + name + "\"");
+  }
+  const std::string failed = what + ": subjectAltName " + name;
+  unsigned char ip[16];
+  int ip_len = 0;
+  if (inet_pton(AF_INET, name.c_str(), ip) == 1) {
+    ip_len = 4;
+  } else if (inet_pton(AF_INET6, name.c_str(), ip) == 1) {
+    ip_len = 16;
+  }
+  GeneralNamePtr general(GENERAL_NAME_new());
+  if (!general) ThrowOpenSslError(failed);
+  if (ip_len != 0) {
+    OsslPtr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free> value(
+        ASN1_OCTET_STRING_new());
+    if (!value || ASN1_OCTET_STRING_set(value.get(), ip, ip_len) != 1) {
+      ThrowOpenSslError(failed);
+    }
+    GENERAL_NAME_set0_value(general.get(), GEN_IPADD, value.release());
+  } else {
+    OsslPtr<ASN1_IA5STRING, ASN1_IA5STRING_free> value(ASN1_IA5STRING_new());
+    if (!value || ASN1_STRING_set(value.get(), name.data(),
+                                  static_cast<int>(name.size())) != 1) {
+      ThrowOpenSslError(failed);
+    }
+    GENERAL_NAME_set0_value(general.get(), GEN_DNS, value.release());
+  }
+  return general;
+}
 
 SanTexts SanTextsOf(const GENERAL_NAMES* names) {
   SanTexts out;

@@ -39,6 +39,7 @@ using EcdsaSigPtr = OsslPtr<ECDSA_SIG, ECDSA_SIG_free>;
 using EvpMdCtxPtr = OsslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
 using EvpPkeyCtxPtr = OsslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 using EvpPkeyPtr = OsslPtr<EVP_PKEY, EVP_PKEY_free>;
+using GeneralNamePtr = OsslPtr<GENERAL_NAME, GENERAL_NAME_free>;
 using GeneralNamesPtr = OsslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
 using X509Ptr = OsslPtr<X509, X509_free>;
 using X509ReqPtr = OsslPtr<X509_REQ, X509_REQ_free>;
@@ -50,6 +51,15 @@ BioPtr NewMemBio();
 BioPtr MemBioOver(const void* data, size_t size);
 // Everything written to a memory BIO so far.
 std::string BioContents(BIO* bio);
+
+// One subjectAltName entry: iPAddress for a literal IPv4/IPv6 address (RFC
+// 8738 IP identifiers), dNSName otherwise. IA5String only holds ASCII, and a
+// space or control character in a name is never valid: an empty name or one
+// with other bytes throws CryptoError("<what>: invalid name \"...\"")
+// (callers validate first; this is the backstop), as does an OpenSSL
+// failure ("<what>: subjectAltName <name>: ...").
+GeneralNamePtr MakeGeneralName(const std::string& name,
+                               const std::string& what);
 
 // The dNSName and iPAddress entries of a subjectAltName, as text (IP
 // addresses as inet_ntop prints them; entries of other lengths — name

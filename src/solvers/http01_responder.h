@@ -2,10 +2,9 @@
 // that answers the CA's validation requests from an in-memory token map.
 //
 // One responder serves one run: parallel orders Add() their tokens to the
-// same instance, so they share one port. Start() binds and listens, then one
-// background thread runs a poll() loop over non-blocking sockets; Stop() (or
-// the destructor) wakes it through a self-pipe, closes every socket and
-// joins. The constructor does no I/O.
+// same instance, so they share one port. Start() binds, listens and serves
+// from one background thread; Stop() (or the destructor) closes every
+// connection and joins it. The constructor does no I/O.
 //
 // Served: GET or HEAD /.well-known/acme-challenge/<token> for a token that has
 // been Add()ed → 200, "Content-Type: text/plain", body = the key
@@ -18,12 +17,12 @@
 // request with a body (Content-Length > 0 or Transfer-Encoding) is answered
 // and the connection closed, so request framing is never guessed.
 //
-// Robustness: a connection is closed after idle_timeout without progress,
-// and when a request's headers are not complete header_timeout after its
-// first byte (slowloris). At most max_connections are open; a new one
-// beyond that evicts the connection that has made no progress for longest,
-// so the responder keeps serving under a flood. Writes use MSG_NOSIGNAL (no
-// SIGPIPE). It never touches the filesystem.
+// Connections are served by ConnectionServer (connection_server.h): idle
+// and slowloris connections (a request's headers not complete
+// header_timeout after its first byte) are closed, at most max_connections
+// are open and a new one beyond that evicts the connection that has made no
+// progress for longest, and writes never raise SIGPIPE. Requests are parsed
+// by ParseHttpRequestHead (http_request.h). It never touches the filesystem.
 //
 // Thread safety: Add, Remove, port and requests_served may be called from any
 // thread at any time. Start and Stop must not race each other.
@@ -38,20 +37,9 @@
 #include <string>
 #include <string_view>
 
-#include "util/error.h"
+#include "solvers/connection_server.h"  // ResponderError
 
 namespace certpilot::solvers {
-
-// Start() failed: the socket could not be created, bound or listened on.
-class ResponderError : public certpilot::Error {
- public:
-  ResponderError(int port, const std::string& message)
-      : Error(message), port_(port) {}
-  int port() const { return port_; }
-
- private:
-  int port_;
-};
 
 struct Http01ResponderOptions {
   // IP literal to listen on ("127.0.0.1", "::1", "[::1]"); never resolved.
@@ -73,8 +61,9 @@ struct Http01ResponderOptions {
 };
 
 // The responder's protocol logic as a pure function, for unit tests and the
-// fuzz target; the event loop is a thin shell around it. Looks at the front
-// of `input` (the bytes received on a connection and not yet consumed).
+// fuzz target; its connection handler is a thin shell around it. Looks at
+// the front of `input` (the bytes received on a connection and not yet
+// consumed).
 struct Http01Exchange {
   // False: `input` holds no complete request yet and is within the limits;
   // read more. The other fields are then unset.

@@ -1,56 +1,26 @@
 #include "solvers/tls_alpn_responder.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <openssl/asn1.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/objects.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/tls1.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
-#include <cstring>
+#include <climits>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <system_error>
-#include <thread>
 #include <utility>
-#include <vector>
 
 #include "crypto/crypto_error.h"
-#include "crypto/digest.h"
-#include "crypto/private_key.h"
+#include "crypto/tls_alpn_certificate.h"
 #include "util/error.h"
 #include "util/strings.h"
 
 namespace certpilot::solvers {
 namespace {
-
-using SteadyClock = std::chrono::steady_clock;
-using SteadyTime = SteadyClock::time_point;
-
-constexpr char kAcmeIdentifierOid[] = "1.3.6.1.5.5.7.1.31";  // RFC 8737 §6.1
-constexpr int kMaxAcceptsPerWakeup = 64;
-constexpr std::chrono::milliseconds kAcceptBackoff{100};
-// After the handshake (or its refusal) we half-close and discard what the
-// client still sends, for at most this long, so that closing never turns into
-// a reset that destroys the alert or close_notify in flight.
-constexpr std::chrono::milliseconds kLinger{2000};
 
 template <typename T, auto Free>
 struct OsslDeleter {
@@ -58,128 +28,12 @@ struct OsslDeleter {
 };
 template <typename T, auto Free>
 using OsslPtr = std::unique_ptr<T, OsslDeleter<T, Free>>;
-using X509Ptr = OsslPtr<X509, X509_free>;
-using PkeyPtr = OsslPtr<EVP_PKEY, EVP_PKEY_free>;
 using SslPtr = OsslPtr<SSL, SSL_free>;
 using SslCtxPtr = OsslPtr<SSL_CTX, SSL_CTX_free>;
-using BioPtr = OsslPtr<BIO, BIO_free_all>;
-using Asn1ObjectPtr = OsslPtr<ASN1_OBJECT, ASN1_OBJECT_free>;
-using OctetPtr = OsslPtr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>;
-using ExtensionPtr = OsslPtr<X509_EXTENSION, X509_EXTENSION_free>;
-using GeneralNamesPtr = OsslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
-using BignumPtr = OsslPtr<BIGNUM, BN_free>;
-
-std::string ErrnoText(int err) { return std::system_category().message(err); }
 
 std::string NameKey(std::string_view name) {
   while (!name.empty() && name.back() == '.') name.remove_suffix(1);
   return ToLower(name);
-}
-
-struct Cert {
-  X509Ptr cert;
-  PkeyPtr key;
-};
-
-Cert BuildCertificate(const acme::Identifier& identifier,
-                      const std::string& key_authorization) {
-  const bool ip = identifier.type == "ip";
-  if (!ip && identifier.type != "dns") {
-    throw UsageError("tls-alpn-01 cannot validate the " +
-                     StripControl(identifier.type) + " identifier " +
-                     StripControl(identifier.value));
-  }
-  Cert out;
-  out.key.reset(EVP_EC_gen("P-256"));
-  if (!out.key)
-    crypto::ThrowOpenSslError("tls-alpn-01: generating a P-256 key");
-  out.cert.reset(X509_new());
-  X509* x = out.cert.get();
-  if (!x || X509_set_version(x, X509_VERSION_3) != 1)
-    crypto::ThrowOpenSslError("tls-alpn-01: X509_new");
-
-  unsigned char serial_bytes[16];
-  if (RAND_bytes(serial_bytes, sizeof serial_bytes) != 1)
-    crypto::ThrowOpenSslError("tls-alpn-01: RAND_bytes");
-  serial_bytes[0] &= 0x7f;
-  BignumPtr serial(BN_bin2bn(serial_bytes, sizeof serial_bytes, nullptr));
-  if (!serial || !BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(x)))
-    crypto::ThrowOpenSslError("tls-alpn-01: setting the serial number");
-
-  X509_NAME* subject = X509_get_subject_name(x);
-  static const unsigned char kCn[] = "certpilot tls-alpn-01 challenge";
-  if (X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, kCn, -1, -1, 0) !=
-          1 ||
-      X509_set_issuer_name(x, subject) != 1 ||
-      !X509_gmtime_adj(X509_getm_notBefore(x), -3600) ||
-      !X509_gmtime_adj(X509_getm_notAfter(x), 7L * 24 * 3600) ||
-      X509_set_pubkey(x, out.key.get()) != 1) {
-    crypto::ThrowOpenSslError("tls-alpn-01: filling the certificate");
-  }
-
-  // subjectAltName: exactly the identifier (RFC 8737 §3, RFC 8738 §6).
-  GeneralNamesPtr names(sk_GENERAL_NAME_new_null());
-  GENERAL_NAME* gn = GENERAL_NAME_new();
-  if (!names || !gn) {
-    GENERAL_NAME_free(gn);
-    crypto::ThrowOpenSslError("tls-alpn-01: subjectAltName");
-  }
-  if (ip) {
-    ASN1_OCTET_STRING* address = a2i_IPADDRESS(identifier.value.c_str());
-    if (!address) {
-      GENERAL_NAME_free(gn);
-      throw UsageError("tls-alpn-01: not an IP address: " +
-                       StripControl(identifier.value));
-    }
-    GENERAL_NAME_set0_value(gn, GEN_IPADD, address);
-  } else {
-    const std::string name = NameKey(identifier.value);
-    ASN1_IA5STRING* ia5 = ASN1_IA5STRING_new();
-    if (!ia5 ||
-        ASN1_STRING_set(ia5, name.data(), static_cast<int>(name.size())) != 1) {
-      ASN1_IA5STRING_free(ia5);
-      GENERAL_NAME_free(gn);
-      crypto::ThrowOpenSslError("tls-alpn-01: subjectAltName");
-    }
-    GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
-  }
-  if (sk_GENERAL_NAME_push(names.get(), gn) <= 0) {
-    GENERAL_NAME_free(gn);
-    crypto::ThrowOpenSslError("tls-alpn-01: subjectAltName");
-  }
-  if (X509_add1_ext_i2d(x, NID_subject_alt_name, names.get(), 0,
-                        X509V3_ADD_DEFAULT) != 1) {
-    crypto::ThrowOpenSslError("tls-alpn-01: adding subjectAltName");
-  }
-
-  // acmeIdentifier (RFC 8737 §3): critical; extnValue is the DER of
-  // Authorization ::= OCTET STRING (SIZE (32)), the SHA-256 digest of the key
-  // authorization.
-  const std::string digest = crypto::Sha256(key_authorization);
-  OctetPtr inner(ASN1_OCTET_STRING_new());
-  if (!inner ||
-      ASN1_OCTET_STRING_set(
-          inner.get(), reinterpret_cast<const unsigned char*>(digest.data()),
-          static_cast<int>(digest.size())) != 1) {
-    crypto::ThrowOpenSslError("tls-alpn-01: acmeIdentifier value");
-  }
-  unsigned char* der = nullptr;
-  int der_len = i2d_ASN1_OCTET_STRING(inner.get(), &der);
-  if (der_len <= 0)
-    crypto::ThrowOpenSslError("tls-alpn-01: encoding acmeIdentifier");
-  OctetPtr value(ASN1_OCTET_STRING_new());
-  bool ok = value && ASN1_OCTET_STRING_set(value.get(), der, der_len) == 1;
-  OPENSSL_free(der);
-  Asn1ObjectPtr oid(OBJ_txt2obj(kAcmeIdentifierOid, 1));
-  if (!ok || !oid) crypto::ThrowOpenSslError("tls-alpn-01: acmeIdentifier");
-  ExtensionPtr ext(
-      X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), 1, value.get()));
-  if (!ext || X509_add_ext(x, ext.get(), -1) != 1)
-    crypto::ThrowOpenSslError("tls-alpn-01: adding acmeIdentifier");
-
-  if (X509_sign(x, out.key.get(), EVP_sha256()) <= 0)
-    crypto::ThrowOpenSslError("tls-alpn-01: signing the certificate");
-  return out;
 }
 
 // Finds `want` in a TLS ALPN ProtocolNameList body (RFC 7301 §3.1: u8 length
@@ -215,6 +69,46 @@ std::optional<std::string> ParseSni(const unsigned char* ext, size_t len) {
   return std::nullopt;
 }
 
+// One connection's handshake. OpenSSL reads from and writes to memory BIOs;
+// the bytes travel through ConnectionServer, which does all socket I/O.
+class Handshake : public ConnectionHandler {
+ public:
+  Handshake(SslPtr ssl, BIO* in, BIO* out, std::atomic<uint64_t>& completed)
+      : ssl_(std::move(ssl)), in_(in), out_(out), completed_(completed) {}
+
+  Step OnInput(std::string_view input, std::string& output) override {
+    const int n = static_cast<int>(std::min<size_t>(input.size(), INT_MAX / 2));
+    if (BIO_write(in_, input.data(), n) != n) return {0, true};
+    ERR_clear_error();
+    const int r = SSL_do_handshake(ssl_.get());
+    bool close = true;
+    if (r == 1) {
+      const unsigned char* alpn = nullptr;
+      unsigned int alpn_len = 0;
+      SSL_get0_alpn_selected(ssl_.get(), &alpn, &alpn_len);
+      if (std::string_view(reinterpret_cast<const char*>(alpn), alpn_len) ==
+          kAcmeTlsAlpn) {
+        ++completed_;
+      }
+      SSL_shutdown(ssl_.get());  // close_notify; §3: no application data
+    } else if (SSL_get_error(ssl_.get(), r) == SSL_ERROR_WANT_READ) {
+      close = false;
+    }  // else refused: OpenSSL has written the alert
+    ERR_clear_error();
+    char* data = nullptr;
+    const long pending = BIO_get_mem_data(out_, &data);
+    if (pending > 0) output.append(data, static_cast<size_t>(pending));
+    (void)BIO_reset(out_);
+    return {static_cast<size_t>(n), close};
+  }
+
+ private:
+  SslPtr ssl_;
+  BIO* in_;   // owned by ssl_
+  BIO* out_;  // owned by ssl_
+  std::atomic<uint64_t>& completed_;
+};
+
 }  // namespace
 
 std::string TlsAlpnServerName(const acme::Identifier& identifier) {
@@ -240,58 +134,30 @@ std::string TlsAlpnServerName(const acme::Identifier& identifier) {
                    StripControl(identifier.value));
 }
 
-TlsAlpnCertificate MakeTlsAlpnCertificate(
-    const acme::Identifier& identifier, const std::string& key_authorization) {
-  Cert c = BuildCertificate(identifier, key_authorization);
-  TlsAlpnCertificate out;
-  unsigned char* der = nullptr;
-  int len = i2d_X509(c.cert.get(), &der);
-  if (len <= 0)
-    crypto::ThrowOpenSslError("tls-alpn-01: encoding the certificate");
-  out.der.assign(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), c.key.get(), nullptr, nullptr,
-                                       0, nullptr, nullptr) != 1) {
-    crypto::ThrowOpenSslError("tls-alpn-01: encoding the key");
-  }
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio.get(), &data);
-  out.key_pem.assign(data, static_cast<size_t>(n));
-  return out;
-}
-
 // ---------------------------------------------------------------------------
 
 struct TlsAlpnResponder::Impl {
   struct Entry {
     std::string key_authorization;
-    Cert cert;
-  };
-  struct Connection {
-    int fd = -1;
-    SslPtr ssl;
-    SteadyTime deadline;
-    short events = POLLIN;
-    bool lingering = false;
+    crypto::TlsAlpnCertificate cert;
   };
 
-  explicit Impl(TlsAlpnResponderOptions o) : options(std::move(o)) {}
-
-  TlsAlpnResponderOptions options;
-  mutable std::mutex entries_mu;
-  std::map<std::string, std::shared_ptr<const Entry>> entries;  // by SNI
-  std::atomic<uint64_t> completed{0};
-  int bound_port = 0;
-
-  SslCtxPtr ctx;
-  int listen_fd = -1;
-  int wake_read = -1;
-  int wake_write = -1;
-  std::atomic<bool> stopping{false};
-  std::thread thread;
-  std::vector<std::unique_ptr<Connection>> conns;  // loop thread only
-  SteadyTime accept_resume{};
+  explicit Impl(const TlsAlpnResponderOptions& o)
+      : server(
+            ConnectionServerOptions{
+                .address = o.address,
+                .port = o.port,
+                .max_connections = o.max_connections,
+                .idle_timeout = o.handshake_timeout,
+                .request_timeout = o.handshake_timeout,
+                .connection_timeout = o.handshake_timeout,
+                .server_name = "TLS-ALPN-01 responder",
+                .address_in_use_hint = "; stop the process using it or use "
+                                       "another authenticator",
+                .permission_hint = "; run as root or grant "
+                                   "CAP_NET_BIND_SERVICE",
+            },
+            [this] { return NewHandshake(); }) {}
 
   std::shared_ptr<const Entry> Lookup(const std::string& sni) const {
     std::lock_guard<std::mutex> lock(entries_mu);
@@ -300,23 +166,16 @@ struct TlsAlpnResponder::Impl {
   }
 
   void MakeContext();
-  void Listen();
-  void CloseFds();
-  void Loop();
-  void AcceptNew(SteadyTime now);
-  void Drive(Connection& c, SteadyTime now);
-  static void Linger(Connection& c, SteadyTime now);
-  static void Discard(Connection& c);
-
-  static void Close(Connection& c) {
-    c.ssl.reset();
-    if (c.fd >= 0) ::close(c.fd);
-    c.fd = -1;
-  }
-
+  std::unique_ptr<ConnectionHandler> NewHandshake();
   static int OnClientHello(SSL* ssl, int* alert, void* arg);
   static int OnAlpn(SSL* ssl, const unsigned char** out, unsigned char* outlen,
                     const unsigned char* in, unsigned int inlen, void* arg);
+
+  mutable std::mutex entries_mu;
+  std::map<std::string, std::shared_ptr<const Entry>> entries;  // by SNI
+  std::atomic<uint64_t> completed{0};
+  SslCtxPtr ctx;            // made by Start, before the loop runs
+  ConnectionServer server;  // last: stopped before the rest goes
 };
 
 // Everything is decided here, before the server sends anything: ALPN must
@@ -342,7 +201,7 @@ int TlsAlpnResponder::Impl::OnClientHello(SSL* ssl, int* alert, void* arg) {
     *alert = SSL_AD_UNRECOGNIZED_NAME;
     return SSL_CLIENT_HELLO_ERROR;
   }
-  if (SSL_use_certificate(ssl, entry->cert.cert.get()) != 1 ||
+  if (SSL_use_certificate(ssl, entry->cert.certificate.get()) != 1 ||
       SSL_use_PrivateKey(ssl, entry->cert.key.get()) != 1) {
     *alert = SSL_AD_INTERNAL_ERROR;
     return SSL_CLIENT_HELLO_ERROR;
@@ -372,320 +231,51 @@ void TlsAlpnResponder::Impl::MakeContext() {
   SSL_CTX_set_alpn_select_cb(ctx.get(), &Impl::OnAlpn, this);
 }
 
-void TlsAlpnResponder::Impl::Listen() {
-  const int port = options.port;
-  std::string address = options.address;
-  if (address.size() >= 2 && address.front() == '[' && address.back() == ']')
-    address = address.substr(1, address.size() - 2);
-  const std::string shown =
-      address.empty() ? "all addresses" : StripControl(address);
-  auto fail = [&](int err) {
-    std::string message = "cannot listen on port " + std::to_string(port) +
-                          " (" + shown + "): " + ErrnoText(err);
-    if (err == EADDRINUSE) {
-      message += "; stop the process using it or use another authenticator";
-    } else if (err == EACCES) {
-      message += "; run as root or grant CAP_NET_BIND_SERVICE";
-    }
-    return ResponderError(port, message);
-  };
-  if (port < 0 || port > 65535) {
-    throw ResponderError(port, "cannot listen on port " + std::to_string(port) +
-                                   ": not a valid port number");
+std::unique_ptr<ConnectionHandler> TlsAlpnResponder::Impl::NewHandshake() {
+  SslPtr ssl(SSL_new(ctx.get()));
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  if (!ssl || !in || !out) {
+    BIO_free(in);
+    BIO_free(out);
+    ERR_clear_error();
+    return nullptr;
   }
-  sockaddr_storage addr{};
-  socklen_t addr_len = 0;
-  const bool dual_stack = address.empty();
-  if (dual_stack) {
-    auto* a6 = reinterpret_cast<sockaddr_in6*>(&addr);
-    a6->sin6_family = AF_INET6;
-    a6->sin6_addr = in6addr_any;
-    addr_len = sizeof(sockaddr_in6);
-  } else {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
-    addrinfo* found = nullptr;
-    if (getaddrinfo(address.c_str(), nullptr, &hints, &found) != 0 || !found) {
-      throw ResponderError(port, "cannot listen on port " +
-                                     std::to_string(port) + " (" + shown +
-                                     "): not an IP address");
-    }
-    std::memcpy(&addr, found->ai_addr, found->ai_addrlen);
-    addr_len = found->ai_addrlen;
-    freeaddrinfo(found);
-  }
-  auto set_port = [port](sockaddr_storage& a) {
-    if (a.ss_family == AF_INET6) {
-      reinterpret_cast<sockaddr_in6*>(&a)->sin6_port =
-          htons(static_cast<uint16_t>(port));
-    } else {
-      reinterpret_cast<sockaddr_in*>(&a)->sin_port =
-          htons(static_cast<uint16_t>(port));
-    }
-  };
-  set_port(addr);
-  auto try_bind = [](const sockaddr_storage& a, socklen_t len, bool v6only_off,
-                     int* err) -> int {
-    int fd =
-        ::socket(a.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      *err = errno;
-      return -1;
-    }
-    int one = 1, zero = 0;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if ((v6only_off && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
-                                    sizeof zero) != 0) ||
-        ::bind(fd, reinterpret_cast<const sockaddr*>(&a), len) != 0 ||
-        ::listen(fd, SOMAXCONN) != 0) {
-      *err = errno;
-      ::close(fd);
-      return -1;
-    }
-    return fd;
-  };
-  int err = 0;
-  int fd = try_bind(addr, addr_len, dual_stack, &err);
-  if (fd < 0 && dual_stack &&
-      (err == EAFNOSUPPORT || err == EPROTONOSUPPORT || err == EADDRNOTAVAIL ||
-       err == ENOPROTOOPT)) {
-    sockaddr_storage v4{};
-    auto* a4 = reinterpret_cast<sockaddr_in*>(&v4);
-    a4->sin_family = AF_INET;
-    a4->sin_addr.s_addr = htonl(INADDR_ANY);
-    set_port(v4);
-    fd = try_bind(v4, sizeof(sockaddr_in), false, &err);
-  }
-  if (fd < 0) throw fail(err);
-  sockaddr_storage bound{};
-  socklen_t bound_len = sizeof bound;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
-  bound_port = ntohs(bound.ss_family == AF_INET6
-                         ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                         : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  listen_fd = fd;
-}
-
-void TlsAlpnResponder::Impl::CloseFds() {
-  for (int* fd : {&listen_fd, &wake_read, &wake_write}) {
-    if (*fd >= 0) ::close(*fd);
-    *fd = -1;
-  }
-}
-
-void TlsAlpnResponder::Impl::AcceptNew(SteadyTime now) {
-  const size_t max_conns =
-      static_cast<size_t>(std::max(1, options.max_connections));
-  for (int i = 0; i < kMaxAcceptsPerWakeup; ++i) {
-    int fd =
-        ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-          errno == ENOMEM) {
-        if (!conns.empty()) {
-          Close(*conns.front());  // the oldest
-          conns.erase(conns.begin());
-        } else {
-          accept_resume = now + kAcceptBackoff;
-        }
-      }
-      return;  // EAGAIN, or a connection that died before we took it
-    }
-    // Full: the oldest handshake (the nearest deadline) makes room.
-    while (conns.size() >= max_conns) {
-      Close(*conns.front());
-      conns.erase(conns.begin());
-    }
-    auto c = std::make_unique<Connection>();
-    c->fd = fd;
-    c->deadline = now + options.handshake_timeout;
-    c->ssl.reset(SSL_new(ctx.get()));
-    if (!c->ssl || SSL_set_fd(c->ssl.get(), fd) != 1) {
-      ERR_clear_error();
-      Close(*c);
-      continue;
-    }
-    SSL_set_accept_state(c->ssl.get());
-    conns.push_back(std::move(c));
-  }
-}
-
-void TlsAlpnResponder::Impl::Linger(Connection& c, SteadyTime now) {
-  c.ssl.reset();
-  ERR_clear_error();
-  ::shutdown(c.fd, SHUT_WR);
-  c.lingering = true;
-  c.events = POLLIN;
-  c.deadline = std::min(c.deadline, now + kLinger);
-}
-
-void TlsAlpnResponder::Impl::Discard(Connection& c) {
-  char buf[4096];
-  while (true) {
-    ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
-    if (n > 0) continue;
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-    Close(c);  // EOF or error: done
-    return;
-  }
-}
-
-void TlsAlpnResponder::Impl::Drive(Connection& c, SteadyTime now) {
-  if (c.lingering) {
-    Discard(c);
-    return;
-  }
-  ERR_clear_error();
-  int r = SSL_do_handshake(c.ssl.get());
-  if (r == 1) {
-    const unsigned char* alpn = nullptr;
-    unsigned int alpn_len = 0;
-    SSL_get0_alpn_selected(c.ssl.get(), &alpn, &alpn_len);
-    if (std::string_view(reinterpret_cast<const char*>(alpn), alpn_len) ==
-        kAcmeTlsAlpn) {
-      ++completed;
-    }
-    SSL_shutdown(c.ssl.get());  // close_notify, best effort
-    Linger(c, now);
-    return;
-  }
-  switch (SSL_get_error(c.ssl.get(), r)) {
-    case SSL_ERROR_WANT_READ:
-      c.events = POLLIN;
-      break;
-    case SSL_ERROR_WANT_WRITE:
-      c.events = POLLOUT;
-      break;
-    case SSL_ERROR_SYSCALL:  // the peer went away
-      ERR_clear_error();
-      Close(c);
-      break;
-    default:  // refused: OpenSSL has written the alert
-      Linger(c, now);
-  }
-}
-
-void TlsAlpnResponder::Impl::Loop() {
-  // OpenSSL writes to sockets with write(2): a peer that reset the
-  // connection must not kill the process with SIGPIPE. Blocked here, the
-  // signal stays pending on this thread and write returns EPIPE.
-  sigset_t pipe_set;
-  sigemptyset(&pipe_set);
-  sigaddset(&pipe_set, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_set, nullptr);
-
-  std::vector<pollfd> fds;
-  std::vector<Connection*> polled;
-  while (true) {
-    SteadyTime now = SteadyClock::now();
-    std::optional<SteadyTime> next;
-    for (auto& c : conns) {
-      if (c->deadline <= now) {
-        Close(*c);
-      } else if (!next || c->deadline < *next) {
-        next = c->deadline;
-      }
-    }
-    std::erase_if(conns, [](const auto& c) { return c->fd < 0; });
-
-    fds.clear();
-    polled.clear();
-    fds.push_back({wake_read, POLLIN, 0});
-    const bool accepting = accept_resume <= now;
-    if (accepting) {
-      fds.push_back({listen_fd, POLLIN, 0});
-    } else if (!next || accept_resume < *next) {
-      next = accept_resume;
-    }
-    for (auto& c : conns) {
-      fds.push_back({c->fd, c->events, 0});
-      polled.push_back(c.get());
-    }
-    int timeout_ms = -1;
-    if (next) {
-      auto wait =
-          std::chrono::ceil<std::chrono::milliseconds>(*next - now).count();
-      timeout_ms = static_cast<int>(std::clamp<int64_t>(wait, 0, 60'000));
-    }
-    int ready = ::poll(fds.data(), fds.size(), timeout_ms);
-    if (ready <= 0) continue;  // EINTR, or a deadline passed
-    if (fds[0].revents != 0) {
-      char drain[64];
-      while (::read(wake_read, drain, sizeof drain) > 0) {
-      }
-      if (stopping.load()) break;
-    }
-    now = SteadyClock::now();
-    const size_t first_conn = accepting ? 2 : 1;
-    for (size_t i = first_conn; i < fds.size(); ++i) {
-      Connection& c = *polled[i - first_conn];
-      if (fds[i].revents != 0 && c.fd >= 0) Drive(c, now);
-    }
-    std::erase_if(conns, [](const auto& c) { return c->fd < 0; });
-    if (accepting && (fds[1].revents & POLLIN)) AcceptNew(now);
-  }
-  for (auto& c : conns) Close(*c);
-  conns.clear();
+  SSL_set_bio(ssl.get(), in, out);  // ssl owns both now
+  SSL_set_accept_state(ssl.get());
+  return std::make_unique<Handshake>(std::move(ssl), in, out, completed);
 }
 
 // ---------------------------------------------------------------------------
 
 TlsAlpnResponder::TlsAlpnResponder(TlsAlpnResponderOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+    : impl_(std::make_unique<Impl>(options)) {}
 
 TlsAlpnResponder::~TlsAlpnResponder() { Stop(); }
 
 void TlsAlpnResponder::Start() {
-  Impl& s = *impl_;
-  if (s.thread.joinable())
-    throw ResponderError(s.bound_port,
-                         "the TLS-ALPN-01 responder is already running");
-  s.MakeContext();
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_NONBLOCK | O_CLOEXEC) != 0) {
-    throw ResponderError(
-        s.options.port,
-        "cannot start the TLS-ALPN-01 responder: " + ErrnoText(errno));
-  }
-  s.wake_read = pipe_fds[0];
-  s.wake_write = pipe_fds[1];
-  try {
-    s.Listen();
-    s.stopping = false;
-    s.accept_resume = {};
-    s.thread = std::thread([&s] { s.Loop(); });
-  } catch (const std::system_error& e) {
-    s.CloseFds();
-    throw ResponderError(
-        s.options.port,
-        std::string("cannot start the TLS-ALPN-01 responder: ") + e.what());
-  } catch (...) {
-    s.CloseFds();
-    throw;
-  }
+  // Never replace the context under a running loop; Start then throws.
+  if (!impl_->server.running()) impl_->MakeContext();
+  impl_->server.Start();
 }
 
-void TlsAlpnResponder::Stop() {
-  Impl& s = *impl_;
-  if (!s.thread.joinable()) return;
-  s.stopping = true;
-  while (::write(s.wake_write, "x", 1) < 0 && errno == EINTR) {
-  }
-  s.thread.join();
-  s.CloseFds();
-}
+void TlsAlpnResponder::Stop() { impl_->server.Stop(); }
 
-int TlsAlpnResponder::port() const { return impl_->bound_port; }
+int TlsAlpnResponder::port() const { return impl_->server.port(); }
 
 void TlsAlpnResponder::Add(const acme::Identifier& identifier,
                            const std::string& key_authorization) {
-  auto entry = std::make_shared<Impl::Entry>();
-  entry->key_authorization = key_authorization;
-  entry->cert = BuildCertificate(identifier, key_authorization);
-  const std::string sni = TlsAlpnServerName(identifier);
+  if (identifier.type != "ip" && identifier.type != "dns") {
+    throw UsageError("tls-alpn-01 cannot validate the " +
+                     StripControl(identifier.type) + " identifier " +
+                     StripControl(identifier.value));
+  }
+  const std::string sni = TlsAlpnServerName(identifier);  // validates an IP
+  auto entry = std::make_shared<Impl::Entry>(Impl::Entry{
+      key_authorization,
+      crypto::MakeTlsAlpnCertificate(
+          identifier.type == "ip" ? identifier.value : sni, key_authorization),
+  });
   std::lock_guard<std::mutex> lock(impl_->entries_mu);
   impl_->entries[sni] = std::move(entry);
 }

@@ -16,12 +16,14 @@
 // application data is ever exchanged).
 //
 // Like Http01Responder: one server with a name map shared by parallel
-// orders; Start() binds and runs one poll() thread over non-blocking
-// sockets; Stop() (or the destructor) wakes it through a self-pipe and
-// joins. A handshake must complete within handshake_timeout of the accept
-// and at most max_connections are open (a new one evicts the oldest), so
-// idle or slow clients cannot stall it. Certificates are built in Add(), on
-// the caller's thread, never in the loop. The constructor does no I/O.
+// orders, served by ConnectionServer (connection_server.h), which owns the
+// sockets and the thread; this file speaks only TLS, over memory BIOs, so
+// every byte goes out through the server's SIGPIPE-safe writes. A handshake
+// must complete within handshake_timeout of the accept, and at most
+// max_connections are open (a new one evicts the connection that has made
+// no progress for longest), so idle or slow clients cannot stall it.
+// Certificates (crypto/tls_alpn_certificate.h) are built in Add(), on the
+// caller's thread, never in the loop. The constructor does no I/O.
 //
 // Thread safety: Add, Remove, port and handshakes_completed may be called
 // from any thread at any time. Start and Stop must not race each other.
@@ -33,7 +35,7 @@
 #include <string>
 
 #include "acme/types.h"
-#include "solvers/http01_responder.h"  // ResponderError
+#include "solvers/connection_server.h"  // ResponderError
 
 namespace certpilot::solvers {
 
@@ -49,20 +51,10 @@ struct TlsAlpnResponderOptions {
   std::chrono::milliseconds handshake_timeout{10'000};
 };
 
-// The challenge certificate for `identifier` (DER, and its private key as
-// PKCS#8 PEM), as the responder presents it. For tests and diagnostics.
-struct TlsAlpnCertificate {
-  std::string der;
-  std::string key_pem;
-};
-// Throws crypto::CryptoError on OpenSSL failure and UsageError for an
-// identifier that is neither "dns" nor a valid "ip".
-TlsAlpnCertificate MakeTlsAlpnCertificate(const acme::Identifier& identifier,
-                                          const std::string& key_authorization);
-
 // The SNI value a validation request for `identifier` carries: the DNS name
 // (lower-case, no trailing dot), or for an IP address its reverse-DNS name
-// ("1.0.0.127.in-addr.arpa", nibbles under ip6.arpa; RFC 8738 §6).
+// ("1.0.0.127.in-addr.arpa", nibbles under ip6.arpa; RFC 8738 §6). Throws
+// UsageError for an "ip" identifier that is not an IP address.
 std::string TlsAlpnServerName(const acme::Identifier& identifier);
 
 class TlsAlpnResponder {
@@ -83,7 +75,8 @@ class TlsAlpnResponder {
 
   // Serves the challenge certificate for `identifier` until Remove; replaces
   // an earlier entry for the same name (one name can present one
-  // certificate at a time).
+  // certificate at a time). Throws UsageError for an identifier that is
+  // neither "dns" nor a valid "ip", crypto::CryptoError on OpenSSL failure.
   void Add(const acme::Identifier& identifier,
            const std::string& key_authorization);
   // Removes the entry for `identifier` if it still is the one for

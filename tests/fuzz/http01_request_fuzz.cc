@@ -1,17 +1,25 @@
 // libFuzzer target for the HTTP-01 responder's request parser
-// (src/solvers/http01_responder.h: Http01Respond, the pure function the
-// event loop wraps). Anyone who can reach port 80 chooses these bytes.
+// (src/solvers/http_request.h: ParseHttpRequestHead) and the answer built
+// from it (src/solvers/http01_responder.h: Http01Respond, the pure function
+// the responder's connection handler wraps). Anyone who can reach port 80
+// chooses these bytes.
 //  - no exception, crash, leak or UB; the input is fed as a connection
 //    would deliver it, request after request (pipelining), until the
-//    parser wants more bytes or closes;
-//  - an incomplete request is within max_request_bytes; a complete one
-//    consumes at least one byte and no more than the input, has a known
-//    status, and its response is an HTTP/1.1 status line with that status,
-//    headers and a Content-Length that matches the body;
+//    parser wants more bytes or the answer closes;
+//  - an incomplete head is within max_request_bytes; a complete or refused
+//    one consumes at least one byte and no more than the input; a complete
+//    one fits the limit, has a token method and a target without spaces or
+//    control characters taken from the request line, and a path (if any)
+//    that starts with "/" and is taken from the target;
+//  - Http01Respond agrees with the parser (complete, consumed, error
+//    status), has a known status, and its response is an HTTP/1.1 status
+//    line with that status, headers and a Content-Length that matches the
+//    body;
 //  - 200 only for GET or HEAD of /.well-known/acme-challenge/<token> with a
 //    token lookup() knows, and the body is then exactly its key
 //    authorization (none for HEAD); lookup() only ever sees base64url.
 // Built and run by scripts/fuzz (see tests/fuzz/CMakeLists.txt).
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -20,6 +28,7 @@
 #include <string_view>
 
 #include "solvers/http01_responder.h"
+#include "solvers/http_request.h"
 #include "util/base64url.h"
 
 namespace {
@@ -59,6 +68,46 @@ void CheckResponse(const certpilot::solvers::Http01Exchange& ex) {
   }
 }
 
+// Checks what the parser says about the front of `input`.
+void CheckHead(std::string_view input,
+               const certpilot::solvers::HttpRequestHead& head) {
+  using Result = certpilot::solvers::HttpRequestHead::Result;
+  if (head.result == Result::kIncomplete) {
+    Check(input.size() <= kMaxRequestBytes);
+    return;
+  }
+  Check(head.consumed >= 1 && head.consumed <= input.size());
+  if (head.result == Result::kError) {
+    const int s = head.error_status;
+    Check(s == 400 || s == 414 || s == 431 || s == 505);
+    return;
+  }
+  Check(head.consumed <= kMaxRequestBytes);
+  const std::string_view used = input.substr(0, head.consumed);
+  Check(used.back() == '\n');
+  Check(!head.method.empty() && !head.target.empty());
+  // Views into the request line, in order, one space apart.
+  Check(head.method.data() >= used.data() &&
+        head.target.data() == head.method.data() + head.method.size() + 1 &&
+        head.target.data() + head.target.size() <= used.data() + used.size());
+  for (char c : head.method) {  // a token (RFC 9110 §5.6.2)
+    Check(std::isalnum(static_cast<unsigned char>(c)) ||
+          std::string_view("!#$%&'*+-.^_`|~").find(c) !=
+              std::string_view::npos);
+  }
+  for (char c : head.target) {
+    Check(static_cast<unsigned char>(c) > 0x20 && c != 0x7f);
+  }
+  // A path starts with "/" and is part of the target ("/" alone for an
+  // absolute-form target that names only the host).
+  if (auto path = certpilot::solvers::HttpRequestPath(head.target)) {
+    Check(!path->empty() && path->front() == '/');
+    Check(*path == "/" || (path->data() >= head.target.data() &&
+                           path->data() + path->size() <=
+                               head.target.data() + head.target.size()));
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -69,13 +118,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return std::nullopt;
   };
   while (true) {
+    const certpilot::solvers::HttpRequestHead head =
+        certpilot::solvers::ParseHttpRequestHead(input, kMaxRequestBytes);
+    CheckHead(input, head);
     certpilot::solvers::Http01Exchange ex =
         certpilot::solvers::Http01Respond(input, kMaxRequestBytes, lookup);
-    if (!ex.complete) {
-      Check(input.size() <= kMaxRequestBytes);
-      return 0;
+    Check(ex.complete ==
+          (head.result !=
+           certpilot::solvers::HttpRequestHead::Result::kIncomplete));
+    if (!ex.complete) return 0;
+    Check(ex.consumed == head.consumed);
+    if (head.result == certpilot::solvers::HttpRequestHead::Result::kError) {
+      Check(ex.status == head.error_status && ex.close);
     }
-    Check(ex.consumed >= 1 && ex.consumed <= input.size());
     CheckResponse(ex);
     if (ex.status == 200) {
       const std::string_view request = input.substr(0, ex.consumed);

@@ -2,6 +2,7 @@
 // under test, so that what they check is checked independently.
 #pragma once
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -15,8 +16,11 @@
 #include <ctime>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "crypto/private_key.h"
 
@@ -194,6 +198,53 @@ inline std::string ToPem(X509* cert) {
   std::string out(data, static_cast<size_t>(len));
   BIO_free(bio);
   return out;
+}
+
+inline X509Owner ParseDer(std::string_view der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  return X509Owner(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+}
+
+// Every subjectAltName as "DNS:x" / "IP:x" ("other" for other kinds).
+inline std::vector<std::string> SubjectAltNames(X509* cert) {
+  std::vector<std::string> out;
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; names && i < sk_GENERAL_NAME_num(names); ++i) {
+    GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
+    if (gn->type == GEN_DNS) {
+      out.push_back("DNS:" +
+                    std::string(reinterpret_cast<const char*>(
+                                    ASN1_STRING_get0_data(gn->d.dNSName)),
+                                ASN1_STRING_length(gn->d.dNSName)));
+    } else if (gn->type == GEN_IPADD) {
+      char buf[INET6_ADDRSTRLEN] = {};
+      int len = ASN1_STRING_length(gn->d.iPAddress);
+      inet_ntop(len == 4 ? AF_INET : AF_INET6,
+                ASN1_STRING_get0_data(gn->d.iPAddress), buf, sizeof buf);
+      out.push_back(std::string("IP:") + buf);
+    } else {
+      out.push_back("other");
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return out;
+}
+
+// The TLS-ALPN-01 acmeIdentifier extension (1.3.6.1.5.5.7.1.31, RFC 8737
+// §3) of `cert` as (critical, extnValue), or nullopt.
+inline std::optional<std::pair<bool, std::string>> AcmeIdentifierExtension(
+    X509* cert) {
+  ASN1_OBJECT* oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1);
+  int at = X509_get_ext_by_OBJ(cert, oid, -1);
+  ASN1_OBJECT_free(oid);
+  if (at < 0) return std::nullopt;
+  X509_EXTENSION* ext = X509_get_ext(cert, at);
+  ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(ext);
+  return std::make_pair(
+      X509_EXTENSION_get_critical(ext) == 1,
+      std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                  static_cast<size_t>(ASN1_STRING_length(data))));
 }
 
 }  // namespace certpilot::crypto::test_util

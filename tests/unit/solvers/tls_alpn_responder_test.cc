@@ -1,7 +1,7 @@
-// The TLS-ALPN-01 responder (RFC 8737): the challenge certificate parsed
-// back with OpenSSL, then real TLS handshakes against the server on
-// 127.0.0.1 port 0 — with acme-tls/1, without it, with unknown or missing
-// SNI — and idle clients that must not stall it. No sleeps: waits are
+// The TLS-ALPN-01 responder (RFC 8737): the SNI names, then real TLS
+// handshakes against the server on 127.0.0.1 port 0 — with acme-tls/1,
+// without it, with unknown or missing SNI — and idle clients that must not
+// stall it. (The certificate itself: tests/unit/crypto/.) No sleeps: waits are
 // blocking reads with deadlines or polls of a counter with a deadline.
 #include "solvers/tls_alpn_responder.h"
 
@@ -27,6 +27,7 @@
 #include "crypto/digest.h"
 #include "crypto/private_key.h"
 #include "solvers/tls_alpn_solver.h"
+#include "unit/crypto/crypto_test_util.h"
 #include "util/error.h"
 
 namespace certpilot::solvers {
@@ -39,96 +40,24 @@ constexpr char kKeyAuth[] =
     "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA.9jg46WB3rR_AHD-"
     "EBXdN7cBkH1WOu0tA3M9fm21mqTI";
 
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-
-X509Ptr ParseDer(const std::string& der) {
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
-  return X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-}
-
-// The acmeIdentifier extension's (critical, extnValue) or nullopt.
-std::optional<std::pair<bool, std::string>> AcmeIdentifier(X509* cert) {
-  ASN1_OBJECT* oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1);
-  int at = X509_get_ext_by_OBJ(cert, oid, -1);
-  ASN1_OBJECT_free(oid);
-  if (at < 0) return std::nullopt;
-  X509_EXTENSION* ext = X509_get_ext(cert, at);
-  ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(ext);
-  return std::make_pair(
-      X509_EXTENSION_get_critical(ext) == 1,
-      std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
-                  static_cast<size_t>(ASN1_STRING_length(data))));
-}
-
-// Every subjectAltName as "DNS:x" / "IP:x".
-std::vector<std::string> Sans(X509* cert) {
-  std::vector<std::string> out;
-  auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-  for (int i = 0; names && i < sk_GENERAL_NAME_num(names); ++i) {
-    GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
-    if (gn->type == GEN_DNS) {
-      out.push_back("DNS:" +
-                    std::string(reinterpret_cast<const char*>(
-                                    ASN1_STRING_get0_data(gn->d.dNSName)),
-                                ASN1_STRING_length(gn->d.dNSName)));
-    } else if (gn->type == GEN_IPADD) {
-      char buf[INET6_ADDRSTRLEN] = {};
-      int len = ASN1_STRING_length(gn->d.iPAddress);
-      inet_ntop(len == 4 ? AF_INET : AF_INET6,
-                ASN1_STRING_get0_data(gn->d.iPAddress), buf, sizeof buf);
-      out.push_back(std::string("IP:") + buf);
-    } else {
-      out.push_back("other");
-    }
-  }
-  GENERAL_NAMES_free(names);
-  return out;
-}
+using crypto::test_util::AcmeIdentifierExtension;
+using crypto::test_util::SubjectAltNames;
+using X509Ptr = crypto::test_util::X509Owner;
 
 std::string ExpectedExtnValue() {
   // DER OCTET STRING (tag 0x04, length 32) of SHA-256(key authorization).
   return std::string("\x04\x20", 2) + crypto::Sha256(kKeyAuth);
 }
 
-TEST(TlsAlpnCertificateTest, CarriesTheCriticalAcmeIdentifierAndOnlyTheName) {
-  TlsAlpnCertificate c =
-      MakeTlsAlpnCertificate({"dns", "WWW.Example.com."}, kKeyAuth);
-  X509Ptr cert = ParseDer(c.der);
-  ASSERT_TRUE(cert);
-  auto ext = AcmeIdentifier(cert.get());
-  ASSERT_TRUE(ext);
-  EXPECT_TRUE(ext->first) << "acmeIdentifier must be critical";
-  EXPECT_EQ(ext->second, ExpectedExtnValue());
-  EXPECT_EQ(Sans(cert.get()), std::vector<std::string>{"DNS:www.example.com"});
-  // Self-signed with the key that comes with it.
-  crypto::PrivateKey key = crypto::PrivateKey::FromPem(c.key_pem);
-  EXPECT_EQ(X509_verify(cert.get(), key.get()), 1);
-  EXPECT_EQ(X509_check_private_key(cert.get(), key.get()), 1);
-  // A fresh key per certificate.
-  EXPECT_NE(
-      MakeTlsAlpnCertificate({"dns", "www.example.com"}, kKeyAuth).key_pem,
-      c.key_pem);
-}
-
-TEST(TlsAlpnCertificateTest, IpIdentifiersGetAnIpSanAndAReverseNameSni) {
-  X509Ptr v4 =
-      ParseDer(MakeTlsAlpnCertificate({"ip", "192.0.2.7"}, kKeyAuth).der);
-  EXPECT_EQ(Sans(v4.get()), std::vector<std::string>{"IP:192.0.2.7"});
-  X509Ptr v6 =
-      ParseDer(MakeTlsAlpnCertificate({"ip", "2001:db8::1"}, kKeyAuth).der);
-  EXPECT_EQ(Sans(v6.get()), std::vector<std::string>{"IP:2001:db8::1"});
+TEST(TlsAlpnServerNameTest, IpIdentifiersGetAReverseNameSni) {
   EXPECT_EQ(TlsAlpnServerName({"ip", "192.0.2.7"}), "7.2.0.192.in-addr.arpa");
   EXPECT_EQ(TlsAlpnServerName({"ip", "2001:db8::1"}),
             "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2."
             "ip6.arpa");
   EXPECT_EQ(TlsAlpnServerName({"dns", "Example.COM."}), "example.com");
-  EXPECT_THROW(MakeTlsAlpnCertificate({"ip", "not-an-ip"}, kKeyAuth),
-               UsageError);
-  EXPECT_THROW(MakeTlsAlpnCertificate({"email", "a@b"}, kKeyAuth), UsageError);
+  TlsAlpnResponder responder(TlsAlpnResponderOptions{});  // no I/O
+  EXPECT_THROW(responder.Add({"ip", "not-an-ip"}, kKeyAuth), UsageError);
+  EXPECT_THROW(responder.Add({"email", "a@b"}, kKeyAuth), UsageError);
 }
 
 // ---------------------------------------------------------------------------
@@ -234,15 +163,33 @@ TEST_F(TlsAlpnResponderTest, PresentsTheChallengeCertificateForAcmeTls1) {
     ASSERT_TRUE(r.ok) << r.error;
     EXPECT_EQ(r.alpn, "acme-tls/1");
     ASSERT_TRUE(r.peer);
-    EXPECT_EQ(Sans(r.peer.get()),
+    EXPECT_EQ(SubjectAltNames(r.peer.get()),
               std::vector<std::string>{"DNS:www.example.com"});
-    auto ext = AcmeIdentifier(r.peer.get());
+    auto ext = AcmeIdentifierExtension(r.peer.get());
     ASSERT_TRUE(ext);
     EXPECT_TRUE(ext->first);
     EXPECT_EQ(ext->second, ExpectedExtnValue());
   }
   EXPECT_TRUE(
       Eventually([&] { return responder_.handshakes_completed() == 2; }));
+}
+
+TEST_F(TlsAlpnResponderTest, NamesAreNormalisedAndIpsAnsweredByReverseName) {
+  responder_.Add({"dns", "WWW.Example.com."}, kKeyAuth);
+  responder_.Add({"ip", "192.0.2.7"}, kKeyAuth);
+  responder_.Add({"ip", "2001:db8::1"}, kKeyAuth);
+  for (const auto& [sni, san] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"www.example.com", "DNS:www.example.com"},
+           {"7.2.0.192.in-addr.arpa", "IP:192.0.2.7"},
+           {TlsAlpnServerName({"ip", "2001:db8::1"}), "IP:2001:db8::1"},
+       }) {
+    HandshakeResult r = Handshake(responder_.port(), sni, "acme-tls/1");
+    ASSERT_TRUE(r.ok) << sni << ": " << r.error;
+    EXPECT_EQ(SubjectAltNames(r.peer.get()), std::vector<std::string>{san});
+    EXPECT_EQ(AcmeIdentifierExtension(r.peer.get())->second,
+              ExpectedExtnValue());
+  }
 }
 
 TEST_F(TlsAlpnResponderTest, AcceptsAcmeTls1AmongOtherProtocols) {
@@ -296,7 +243,7 @@ TEST_F(TlsAlpnResponderTest, RemoveWithdrawsOnlyTheMatchingEntry) {
   HandshakeResult r =
       Handshake(responder_.port(), "www.example.com", "acme-tls/1");
   ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(AcmeIdentifier(r.peer.get())->second,
+  EXPECT_EQ(AcmeIdentifierExtension(r.peer.get())->second,
             std::string("\x04\x20", 2) + crypto::Sha256("newer.keyauth"));
   responder_.Remove(id, "newer.keyauth");
   EXPECT_FALSE(
