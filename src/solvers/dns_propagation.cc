@@ -7,6 +7,7 @@
 #include "solvers/dns01.h"
 #include "solvers/dns_types.h"
 #include "util/log.h"
+#include "util/poll.h"
 #include "util/strings.h"
 
 namespace certpilot::solvers {
@@ -31,13 +32,11 @@ void AwaitTxtRecords(DnsClient& server, Clock& clock,
     wanted[ToLower(Fqdn(r.name))].insert(r.value);
   if (wanted.empty()) return;
 
-  const TimePoint deadline = clock.Now() + policy.timeout;
-  std::chrono::milliseconds interval =
-      std::max(policy.initial_interval, std::chrono::milliseconds(1));
   // Per name: what the server showed last, or its last error.
   std::map<std::string, std::string> last_seen;
   int round = 0;
-  while (true) {
+  // One round: each name still missing something is queried once.
+  auto all_visible = [&] {
     ++round;
     for (auto it = wanted.begin(); it != wanted.end();) {
       const std::string& name = it->first;
@@ -57,20 +56,22 @@ void AwaitTxtRecords(DnsClient& server, Clock& clock,
         ++it;
       }
     }
-    if (wanted.empty()) {
-      log::Info("DNS: every TXT record is visible at " + server.Describe() +
-                " (after " + std::to_string(round) + " round" +
-                (round == 1 ? "" : "s") + ")");
-      return;
-    }
-    const TimePoint now = clock.Now();
-    if (now >= deadline) break;
-    auto pause = std::min<std::chrono::milliseconds>(
-        interval, std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
-    log::Debug("DNS: waiting " + std::to_string(pause.count()) +
-               " ms before polling " + server.Describe() + " again");
-    clock.Sleep(pause);
-    interval = std::min(interval * 2, std::max(policy.max_interval, interval));
+    return wanted.empty();
+  };
+  const bool visible = PollUntil(
+      clock, clock.Now() + policy.timeout,
+      {.interval = policy.initial_interval,
+       .max_interval = policy.max_interval,
+       .clip_to_deadline = true},
+      all_visible, [&](Duration pause) {
+        log::Debug("DNS: waiting " + std::to_string(pause.count()) +
+                   " ms before polling " + server.Describe() + " again");
+      });
+  if (visible) {
+    log::Info("DNS: every TXT record is visible at " + server.Describe() +
+              " (after " + std::to_string(round) + " round" +
+              (round == 1 ? "" : "s") + ")");
+    return;
   }
 
   std::vector<std::string> problems;

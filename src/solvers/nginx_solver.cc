@@ -3,6 +3,7 @@
 #include "nginx/config/value_validation.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/poll.h"
 #include "util/strings.h"
 
 namespace certpilot::solvers {
@@ -88,15 +89,12 @@ void NginxSolver::SelfCheck(const Task& task) {
             r.token;
   req.headers = {{"Host", Bracketed(r.name)}};
   req.max_body_bytes = 4096;
-  const TimePoint deadline = clock_.Now() + options_.self_check_timeout;
   std::string last;
-  while (true) {
+  auto serves = [&] {
     try {
       http::Response resp = http_.Do(req);
-      if (resp.status == 200 && Trim(resp.body) == r.key_authorization) {
-        log::Debug("nginx serves the challenge response for " + r.name);
-        return;
-      }
+      if (resp.status == 200 && Trim(resp.body) == r.key_authorization)
+        return true;
       last = "answered " + std::to_string(resp.status) +
              (resp.status == 200
                   ? " with something else than the key authorization"
@@ -104,8 +102,14 @@ void NginxSolver::SelfCheck(const Task& task) {
     } catch (const http::TransportError& e) {
       last = "failed: " + StripControl(e.what());
     }
-    if (clock_.Now() >= deadline) break;
-    clock_.Sleep(options_.self_check_interval);
+    return false;
+  };
+  const bool served =
+      PollUntil(clock_, clock_.Now() + options_.self_check_timeout,
+                {options_.self_check_interval}, serves);
+  if (served) {
+    log::Debug("nginx serves the challenge response for " + r.name);
+    return;
   }
   throw Error("nginx does not serve the challenge response for " + r.name +
               ": GET " + req.url + " (Host: " + Bracketed(r.name) + ") " +

@@ -24,24 +24,13 @@
 #include "support/run_binary.h"
 #include "support/shared_pebble.h"
 #include "support/temp_dir.h"
+#include "support/wait_for.h"
 
 namespace certpilot::testing {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// Polls `done` until it is true or `timeout` passes.
-bool PollUntil(const std::function<bool()>& done,
-               std::chrono::milliseconds timeout) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= end) return false;
-    std::this_thread::sleep_for(
-        5ms);  // a poll interval, not a wait for an event
-  }
-  return true;
-}
 
 // A FIFO that a hook blocks on (`read line < FIFO`) until Release(). The
 // test keeps it open for reading and writing, so the hook's open never
@@ -145,7 +134,7 @@ TEST_F(LocalMisuseTest, OneOfTenRunsHoldsTheLockTheOthersExitWhileItHoldsIt) {
   holder = std::async(std::launch::async, [&] {
     return Renew({"--pre-hook", gate.HookCommand(mark)});
   });
-  ASSERT_TRUE(PollUntil([&] { return fs::exists(mark); }, 60s))
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(mark); }, 60s))
       << "the first run never got going";
   const std::string pid = LockPid();
   ASSERT_NE(pid, "");
@@ -182,11 +171,11 @@ TEST_F(LocalMisuseTest, ALockLeftByAKilledRunDoesNotBlockTheNext) {
   killed = std::async(std::launch::async, [&] {
     return Renew({"--pre-hook", gate.HookCommand(mark)});
   });
-  ASSERT_TRUE(PollUntil([&] { return fs::exists(mark); }, 60s));
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(mark); }, 60s));
   const pid_t pid = std::stoi(LockPid());
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   // Dead (a zombie until the test reaps it, once the orphaned hook ends).
-  ASSERT_TRUE(PollUntil(
+  ASSERT_TRUE(WaitFor(
       [&] {
         std::string stat =
             ReadFileOrEmpty("/proc/" + std::to_string(pid) + "/stat");

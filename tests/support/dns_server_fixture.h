@@ -26,12 +26,13 @@
 // may be called from any thread once construction has returned.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <cstddef>
 #include <string>
 #include <vector>
+
+#include "support/daemon.h"
+#include "support/temp_dir.h"
 
 namespace certpilot::testing {
 
@@ -66,8 +67,8 @@ class DnsServerFixture {
   const std::string& zone() const { return options_.zone; }
   // The keys, secrets filled in.
   const std::vector<DnsTsigKey>& keys() const { return options_.keys; }
-  const std::string& temp_dir() const { return temp_dir_; }
-  std::string log_path() const { return temp_dir_ + "/knotd.log"; }
+  const std::string& temp_dir() const { return dir_.path(); }
+  std::string log_path() const { return dir_ / "knotd.log"; }
 
   // A certbot dns-rfc2136 credentials file for key `key_index`
   // (dns_rfc2136_server/port/name/secret/algorithm, algorithm in certbot's
@@ -89,16 +90,15 @@ class DnsServerFixture {
  private:
   void Start();
   bool TryStart(std::string* failure);  // false: lost a port race
-  void StopChild();
   // Runs knotc with the control socket; returns stdout, throws on failure.
   std::string Knotc(const std::vector<std::string>& args) const;
   bool KnotcOk(const std::vector<std::string>& args) const;
 
   DnsServerOptions options_;
-  std::string temp_dir_;
+  TempDir dir_{"certpilot-knot"};
   std::string address_;
   int port_ = 0;
-  pid_t pid_ = -1;
+  Daemon knotd_;
   bool stopped_ = false;
 };
 

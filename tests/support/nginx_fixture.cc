@@ -1,7 +1,6 @@
 #include "support/nginx_fixture.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -10,12 +9,10 @@
 #include <openssl/x509.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -24,15 +21,15 @@
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
-#include <vector>
 
 #include "support/free_port.h"
+#include "util/clock.h"
+#include "util/poll.h"
 
 namespace certpilot::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using SteadyClock = std::chrono::steady_clock;
 
 [[noreturn]] void Fail(const std::string& what) {
   throw std::runtime_error("NginxFixture: " + what);
@@ -54,13 +51,6 @@ std::string FindNginx() {
       "nginx is not installed (looked in PATH and /usr/sbin); install Debian's "
       "nginx-light "
       "(scripts/deps) — these tests need a real nginx and are never skipped");
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 bool Alive(pid_t pid) {
@@ -151,17 +141,11 @@ std::string OpenSslError() {
 
 NginxFixture::NginxFixture(int http_port, int https_port)
     : binary_(FindNginx()),
+      root_(dir_ / "root"),
       http_port_(http_port ? http_port : FreeLoopbackPort()),
       https_port_(https_port ? https_port : FreeLoopbackPort()) {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl =
-      std::string(base && *base ? base : "/tmp") + "/certpilot-nginx-XXXXXX";
-  if (::mkdtemp(tmpl.data()) == nullptr)
-    Fail("mkdtemp " + tmpl + ": " + std::strerror(errno));
-  dir_ = tmpl;
-  root_ = dir_ + "/root";
   for (const char* sub : {"root/sites-enabled", "run", "logs", "tmp"})
-    fs::create_directories(dir_ + "/" + sub);
+    fs::create_directories(dir_ / sub);
   WriteFile("nginx.conf", MainConf());
 }
 
@@ -171,19 +155,11 @@ NginxFixture::~NginxFixture() {
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
   }
-  const char* keep = std::getenv("CERTPILOT_KEEP_TEST_DIRS");
-  if (keep != nullptr && std::string(keep) == "1") {
-    std::cerr << "NginxFixture: keeping " << dir_
-              << " (CERTPILOT_KEEP_TEST_DIRS=1)\n";
-    return;
-  }
-  std::error_code ec;
-  fs::remove_all(dir_, ec);
 }
 
 std::string NginxFixture::MainConf(const std::string& http_extra) const {
-  const std::string t = dir_ + "/tmp/";
-  return "# Written by NginxFixture: nothing outside " + dir_ +
+  const std::string t = dir() + "/tmp/";
+  return "# Written by NginxFixture: nothing outside " + dir() +
          ".\n"
          "worker_processes 1;\n"
          "pid " +
@@ -199,7 +175,7 @@ std::string NginxFixture::MainConf(const std::string& http_extra) const {
          "\n"
          "http {\n"
          "    access_log " +
-         dir_ +
+         dir() +
          "/logs/access.log;\n"
          "    client_body_temp_path " +
          t +
@@ -235,97 +211,54 @@ std::map<std::string, std::string> NginxFixture::Snapshot() const {
   std::map<std::string, std::string> files;
   for (const auto& e : fs::recursive_directory_iterator(root_)) {
     if (e.is_regular_file())
-      files[fs::relative(e.path(), root_).string()] = ReadAll(e.path());
+      files[fs::relative(e.path(), root_).string()] = ReadFileOrEmpty(e.path());
   }
   return files;
 }
 
 pid_t NginxFixture::RunningMasterPid() const {
-  const pid_t pid = static_cast<pid_t>(std::atol(ReadAll(pid_path()).c_str()));
+  const pid_t pid =
+      static_cast<pid_t>(std::atol(ReadFileOrEmpty(pid_path()).c_str()));
   return Alive(pid) ? pid : -1;
 }
 
 std::string NginxFixture::ErrorLogTail(size_t max_bytes) const {
-  std::string all = ReadAll(error_log_path());
-  if (all.size() > max_bytes) all = "..." + all.substr(all.size() - max_bytes);
-  return "--- " + error_log_path() + " ---\n" + all +
-         "\n--- nginx stdout/stderr ---\n" + ReadAll(dir_ + "/logs/nginx.out");
+  return "--- " + error_log_path() + " ---\n" +
+         ReadTail(error_log_path(), max_bytes) +
+         "\n--- nginx stdout/stderr ---\n" +
+         ReadFileOrEmpty(dir_ / "logs/nginx.out");
 }
 
 void NginxFixture::Start() {
-  if (child_ > 0) return;
-  const std::vector<std::string> argv{binary_, "-c", conf_path(), "-g",
-                                      "daemon off;"};
-  std::vector<char*> c_argv;
-  for (const std::string& a : argv)
-    c_argv.push_back(const_cast<char*>(a.c_str()));
-  c_argv.push_back(nullptr);
-  const std::string out_path = dir_ + "/logs/nginx.out";
-  int out_fd =
-      ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (out_fd < 0 || null_fd < 0) Fail("cannot open " + out_path);
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(126);
-    ::setpgid(0, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT})
-      ::signal(sig, SIG_DFL);
-    if (::dup2(null_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 ||
-        ::dup2(out_fd, 2) < 0)
-      ::_exit(126);
-    ::close_range(3, ~0U, 0);
-    ::execv(c_argv[0], c_argv.data());
-    ::_exit(127);
-  }
-  ::close(out_fd);
-  ::close(null_fd);
-  if (pid < 0) Fail(std::string("fork: ") + std::strerror(errno));
-  child_ = pid;
+  if (nginx_.started()) return;
+  nginx_.Start({.name = "nginx",
+                .argv = {binary_, "-c", conf_path(), "-g", "daemon off;"},
+                .log_path = dir_ / "logs/nginx.out",
+                .append_log = true,
+                .stop_timeout = std::chrono::seconds(10)});
   // The master writes its pid file once its sockets are bound.
-  const auto deadline = SteadyClock::now() + std::chrono::seconds(20);
-  while (RunningMasterPid() != child_) {
-    if (ChildExited(child_)) {
-      child_ = -1;
-      Fail("nginx exited at start:\n" + ErrorLogTail());
-    }
-    if (SteadyClock::now() >= deadline) {
-      Stop();
-      Fail("nginx did not write its pid file within 20 s:\n" + ErrorLogTail());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll
-  }
+  Readiness readiness;
+  readiness.owner = "NginxFixture";
+  readiness.ready = [this] { return RunningMasterPid() == nginx_.pid(); };
+  readiness.missing = [] { return "no pid file naming the master yet"; };
+  readiness.logs = [this] { return ErrorLogTail(); };
+  readiness.interval = std::chrono::milliseconds(10);
+  readiness.port_taken.clear();  // a site's port taken is the test's failure
+  AwaitReady({&nginx_}, readiness);
 }
 
 void NginxFixture::Stop() {
-  const auto deadline = SteadyClock::now() + std::chrono::seconds(10);
-  if (child_ > 0) {
-    ::kill(child_, SIGTERM);
-    while (!ChildExited(child_)) {
-      if (SteadyClock::now() >= deadline) {
-        ::kill(child_, SIGKILL);
-        int status;
-        while (::waitpid(child_, &status, 0) < 0 && errno == EINTR) {
-        }
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll
-    }
-    child_ = -1;
-  }
+  nginx_.Stop();
   // An nginx certpilot started (as a daemon) from this configuration.
   const pid_t other = RunningMasterPid();
   if (other > 0) {
     ::kill(other, SIGTERM);
-    while (Alive(other) && SteadyClock::now() < deadline) {
-      ChildExited(other);
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll
-    }
+    SystemClock clock;
+    PollUntil(clock, clock.Now() + std::chrono::seconds(10),
+              {std::chrono::milliseconds(10)}, [other] {
+                ChildExited(other);
+                return !Alive(other);
+              });
     if (Alive(other)) ::kill(other, SIGKILL);
   }
 }
@@ -392,18 +325,6 @@ std::string CertSerialHex(const std::string& pem) {
   std::string serial = SerialOf(cert);
   X509_free(cert);
   return serial;
-}
-
-bool WaitFor(const std::function<bool()>& done,
-             std::chrono::milliseconds timeout) {
-  const auto deadline = SteadyClock::now() + timeout;
-  auto pause = std::chrono::milliseconds(5);
-  while (true) {
-    if (done()) return true;
-    if (SteadyClock::now() >= deadline) return false;
-    std::this_thread::sleep_for(pause);  // back-off between polls
-    pause = std::min(pause * 2, std::chrono::milliseconds(100));
-  }
 }
 
 // ---- LoopbackApp ----

@@ -13,10 +13,10 @@
 // reads every file under it, for byte-for-byte comparisons.
 //
 // Start() runs `nginx -c ROOT/nginx.conf -g "daemon off;"` as a child
-// (PR_SET_PDEATHSIG: a crashed test leaks no nginx) and polls, with a
-// deadline and no fixed sleep, until the master has written its pid file
-// (it binds its sockets before that). certpilot then reloads it with
-// `nginx -c ROOT/nginx.conf -s reload` through that pid file, like a
+// (support/daemon.h; PR_SET_PDEATHSIG: a crashed test leaks no nginx) and
+// polls, with a deadline and no fixed sleep, until the master has written
+// its pid file (it binds its sockets before that). certpilot then reloads it
+// with `nginx -c ROOT/nginx.conf -s reload` through that pid file, like a
 // system nginx. Stop() (and the destructor) ends it — and an nginx that
 // certpilot started itself from this configuration — and removes TMP
 // unless CERTPILOT_KEEP_TEST_DIRS=1.
@@ -29,11 +29,13 @@
 #include <sys/types.h>
 
 #include <atomic>
-#include <chrono>
-#include <functional>
 #include <map>
 #include <string>
 #include <thread>
+
+#include "support/daemon.h"
+#include "support/temp_dir.h"
+#include "support/wait_for.h"
 
 namespace certpilot::testing {
 
@@ -48,11 +50,11 @@ class NginxFixture {
 
   // The nginx binary (PATH, else /usr/sbin/nginx).
   const std::string& binary() const { return binary_; }
-  const std::string& dir() const { return dir_; }
+  const std::string& dir() const { return dir_.path(); }
   const std::string& server_root() const { return root_; }
   std::string conf_path() const { return root_ + "/nginx.conf"; }
-  std::string pid_path() const { return dir_ + "/run/nginx.pid"; }
-  std::string error_log_path() const { return dir_ + "/logs/error.log"; }
+  std::string pid_path() const { return dir_ / "run/nginx.pid"; }
+  std::string error_log_path() const { return dir_ / "logs/error.log"; }
   int http_port() const { return http_port_; }
   int https_port() const { return https_port_; }
 
@@ -74,11 +76,11 @@ class NginxFixture {
 
  private:
   std::string binary_;
-  std::string dir_;
+  TempDir dir_{"certpilot-nginx"};
   std::string root_;
   int http_port_;
   int https_port_;
-  pid_t child_ = -1;
+  Daemon nginx_;
 };
 
 // The answer to a plain HTTP/1.0 request.
@@ -103,11 +105,6 @@ TlsReply TlsGet(int port, const std::string& sni, const std::string& path = "");
 
 // The serial of the first certificate in `pem`, as TlsReply::serial_hex.
 std::string CertSerialHex(const std::string& pem);
-
-// Polls `done` until it returns true or `timeout` passes (no fixed sleeps:
-// a short back-off between tries). Returns the last result.
-bool WaitFor(const std::function<bool()>& done,
-             std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 // A tiny HTTP app on 127.0.0.1:port() (the "application server" behind
 // nginx): every request gets 200 and body(). Runs on its own thread.

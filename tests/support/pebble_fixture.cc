@@ -1,9 +1,6 @@
 #include "support/pebble_fixture.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -11,32 +8,18 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
-#include <thread>
 
+#include "support/daemon.h"
 #include "support/free_port.h"
-
-extern char** environ;
+#include "support/temp_dir.h"
 
 namespace certpilot::testing {
 namespace {
@@ -47,14 +30,8 @@ constexpr const char* kNotInstalled =
     "pebble is not installed: run ./scripts/test (it apt-get installs pebble)";
 constexpr int kStartAttempts = 3;
 
-using Clock = std::chrono::steady_clock;
-
 [[noreturn]] void Fail(const std::string& message) {
   throw std::runtime_error("PebbleFixture: " + message);
-}
-
-std::string Errno(const std::string& what) {
-  return what + ": " + std::strerror(errno);
 }
 
 // ---------------------------------------------------------------------------
@@ -154,25 +131,6 @@ X509Ptr MakeCert(EVP_PKEY* key, const char* common_name, X509* issuer,
   return cert;
 }
 
-void WriteFile(const std::string& path, const std::string& content,
-               mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) Fail(Errno("creating " + path));
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int saved = errno;
-      ::close(fd);
-      errno = saved;
-      Fail(Errno("writing " + path));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0) Fail(Errno("closing " + path));
-}
-
 std::string ToPem(X509* cert) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) FailSsl("PEM of cert");
@@ -190,78 +148,6 @@ std::string ToPem(EVP_PKEY* key) {
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<size_t>(len));
-}
-
-// ---------------------------------------------------------------------------
-// Ports.
-
-// A socket bound to a leased loopback port (support/free_port.h) and held
-// open until Release(), just before the daemon binds the port.
-class PortReservation {
- public:
-  PortReservation() = default;
-  ~PortReservation() { Release(); }
-  PortReservation(const PortReservation&) = delete;
-  PortReservation& operator=(const PortReservation&) = delete;
-
-  // Binds a TCP socket to an ephemeral port; with `also_udp`, retries until
-  // the same port is free for UDP too (the DNS server needs both).
-  int Reserve(bool also_udp) {
-    for (int attempt = 0; attempt < 50; ++attempt) {
-      Release();
-      int port = 0;
-      tcp_fd_ = Bind(SOCK_STREAM, FreeLoopbackPort(also_udp), &port);
-      if (tcp_fd_ < 0) continue;
-      if (!also_udp) return port;
-      udp_fd_ = Bind(SOCK_DGRAM, port, nullptr);
-      if (udp_fd_ >= 0) return port;
-    }
-    Fail("no leased port could be bound on 127.0.0.1");
-  }
-
-  void Release() {
-    if (tcp_fd_ >= 0) ::close(tcp_fd_);
-    if (udp_fd_ >= 0) ::close(udp_fd_);
-    tcp_fd_ = udp_fd_ = -1;
-  }
-
- private:
-  static int Bind(int type, int port, int* bound_port) {
-    int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      ::close(fd);
-      return -1;
-    }
-    if (bound_port != nullptr) {
-      socklen_t len = sizeof addr;
-      if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        ::close(fd);
-        return -1;
-      }
-      *bound_port = ntohs(addr.sin_port);
-    }
-    return fd;
-  }
-
-  int tcp_fd_ = -1;
-  int udp_fd_ = -1;
-};
-
-bool TcpConnects(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
 }
 
 // ---------------------------------------------------------------------------
@@ -328,94 +214,12 @@ HttpResult HttpRequest(const std::string& url, const std::string& ca_path,
 // ---------------------------------------------------------------------------
 // Processes.
 
-bool EnvIsProxyOrPebble(const std::string& entry) {
-  std::string name = entry.substr(0, entry.find('='));
+bool IsProxyOrPebble(const std::string& name) {
   std::string lower = name;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   return name.rfind("PEBBLE_", 0) == 0 || lower == "http_proxy" ||
          lower == "https_proxy" || lower == "all_proxy" || lower == "no_proxy";
-}
-
-// Starts `argv` with `env` (full environment), stdin from /dev/null, stdout
-// and stderr appended to `log_path`. The child gets SIGTERM when this thread
-// dies and sits in its own process group.
-pid_t Spawn(const std::vector<std::string>& argv,
-            const std::vector<std::string>& env, const std::string& log_path) {
-  std::vector<char*> c_argv;
-  for (const auto& a : argv) c_argv.push_back(const_cast<char*>(a.c_str()));
-  c_argv.push_back(nullptr);
-  std::vector<char*> c_env;
-  for (const auto& e : env) c_env.push_back(const_cast<char*>(e.c_str()));
-  c_env.push_back(nullptr);
-
-  int log_fd =
-      ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (log_fd < 0) Fail(Errno("creating " + log_path));
-  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null_fd < 0) {
-    ::close(log_fd);
-    Fail(Errno("opening /dev/null"));
-  }
-  const pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    // Child: async-signal-safe calls only.
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(126);
-    ::setpgid(0, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT}) {
-      ::signal(sig, SIG_DFL);
-    }
-    if (::dup2(null_fd, 0) < 0 || ::dup2(log_fd, 1) < 0 ||
-        ::dup2(log_fd, 2) < 0) {
-      ::_exit(126);
-    }
-    ::close_range(3, ~0U, 0);
-    ::execve(c_argv[0], c_argv.data(), c_env.data());
-    const char msg[] = "PebbleFixture: execve failed\n";
-    [[maybe_unused]] ssize_t ignored = ::write(2, msg, sizeof msg - 1);
-    ::_exit(127);
-  }
-  int fork_errno = errno;
-  ::close(log_fd);
-  ::close(null_fd);
-  if (pid < 0) {
-    errno = fork_errno;
-    Fail(Errno("fork"));
-  }
-  return pid;
-}
-
-// Reaps `pid` if it has exited; returns true then (and sets *status).
-bool Exited(pid_t pid, int* status) {
-  if (pid <= 0) return true;
-  pid_t r;
-  do {
-    r = ::waitpid(pid, status, WNOHANG);
-  } while (r < 0 && errno == EINTR);
-  return r == pid || (r < 0 && errno == ECHILD);
-}
-
-std::string DescribeStatus(int status) {
-  if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    return "killed by signal " + std::to_string(WTERMSIG(status));
-  }
-  return "stopped";
-}
-
-std::string ReadTail(const std::string& path, std::size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "(no log at " + path + ")";
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string all = ss.str();
-  if (all.size() > max_bytes) all = "..." + all.substr(all.size() - max_bytes);
-  return all;
 }
 
 std::string NormalizeSerial(const std::string& serial_hex) {
@@ -460,27 +264,17 @@ void PebbleFixture::Start() {
     }
   }
 
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern =
-      std::string(tmp && *tmp ? tmp : "/tmp") + "/certpilot-pebble-XXXXXX";
-  std::vector<char> buf(pattern.begin(), pattern.end());
-  buf.push_back('\0');
-  if (::mkdtemp(buf.data()) == nullptr) Fail(Errno("mkdtemp " + pattern));
-  temp_dir_ = buf.data();
-
   PkeyPtr ca_key = NewKey();
   X509Ptr ca =
       MakeCert(ca_key.get(), "certpilot test listener CA", nullptr, nullptr);
   PkeyPtr server_key = NewKey();
   X509Ptr server =
       MakeCert(server_key.get(), "localhost", ca.get(), ca_key.get());
-  ca_bundle_path_ = temp_dir_ + "/listener-ca.pem";
-  server_cert_path_ = temp_dir_ + "/listener-cert.pem";
-  server_key_path_ = temp_dir_ + "/listener-key.pem";
-  config_path_ = temp_dir_ + "/pebble-config.json";
-  WriteFile(ca_bundle_path_, ToPem(ca.get()), 0644);
-  WriteFile(server_cert_path_, ToPem(server.get()), 0644);
-  WriteFile(server_key_path_, ToPem(server_key.get()), 0600);
+  ca_bundle_path_ = dir_.Write("listener-ca.pem", ToPem(ca.get()));
+  server_cert_path_ = dir_.Write("listener-cert.pem", ToPem(server.get()));
+  server_key_path_ =
+      dir_.Write("listener-key.pem", ToPem(server_key.get()), 0600);
+  config_path_ = dir_ / "pebble-config.json";
 
   std::string failures;
   for (int attempt = 1; attempt <= kStartAttempts; ++attempt) {
@@ -529,20 +323,18 @@ bool PebbleFixture::TryStart(std::string* failure) {
     config["certificateValidityPeriod"] =
         *options_.certificate_validity_seconds;
   }
-  WriteFile(config_path_, nlohmann::json{{"pebble", config}}.dump(2) + "\n",
-            0644);
+  WriteFileOrThrow(config_path_,
+                   nlohmann::json{{"pebble", config}}.dump(2) + "\n");
 
-  std::vector<std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    if (!EnvIsProxyOrPebble(*e)) env.emplace_back(*e);
-  }
-  std::map<std::string, std::string> knobs = {
-      {"PEBBLE_VA_NOSLEEP", options_.va_nosleep ? "1" : "0"},
-      {"PEBBLE_WFE_NONCEREJECT", std::to_string(options_.nonce_reject_percent)},
-      {"PEBBLE_AUTHZREUSE", std::to_string(options_.authz_reuse_percent)},
-  };
-  for (const auto& [k, v] : options_.extra_env) knobs[k] = v;
-  for (const auto& [k, v] : knobs) env.push_back(k + "=" + v);
+  std::map<std::string, std::string> vars = CurrentEnvironment();
+  std::erase_if(vars,
+                [](const auto& var) { return IsProxyOrPebble(var.first); });
+  vars["PEBBLE_VA_NOSLEEP"] = options_.va_nosleep ? "1" : "0";
+  vars["PEBBLE_WFE_NONCEREJECT"] =
+      std::to_string(options_.nonce_reject_percent);
+  vars["PEBBLE_AUTHZREUSE"] = std::to_string(options_.authz_reuse_percent);
+  for (const auto& [k, v] : options_.extra_env) vars[k] = v;
+  const std::vector<std::string> env = EnvironmentEntries(vars);
 
   // Free the ports only now, just before the daemons bind them.
   acme.Release();
@@ -552,37 +344,31 @@ bool PebbleFixture::TryStart(std::string* failure) {
   dns.Release();
   challtest_management.Release();
 
-  challtestsrv_pid_ =
-      Spawn({kChalltestsrvBin, "-dns01", dns_address_, "-http01", "",
-             "-https01", "", "-tlsalpn01", "", "-defaultIPv4", host,
-             "-defaultIPv6", "", "-management", addr(challtest_port)},
-            env, challtestsrv_log_path());
-  pebble_pid_ =
-      Spawn({kPebbleBin, "-config", config_path_, "-dnsserver",
-             options_.dns_server.empty() ? dns_address_ : options_.dns_server,
-             std::string("-strict=") + (options_.strict ? "true" : "false")},
-            env, pebble_log_path());
+  challtestsrv_.Start(
+      {.name = "challtestsrv",
+       .argv = {kChalltestsrvBin, "-dns01", dns_address_, "-http01", "",
+                "-https01", "", "-tlsalpn01", "", "-defaultIPv4", host,
+                "-defaultIPv6", "", "-management", addr(challtest_port)},
+       .env = env,
+       .log_path = challtestsrv_log_path(),
+       .stop_timeout = options_.stop_timeout});
+  pebble_.Start(
+      {.name = "pebble",
+       .argv = {kPebbleBin, "-config", config_path_, "-dnsserver",
+                options_.dns_server.empty() ? dns_address_
+                                            : options_.dns_server,
+                std::string("-strict=") + (options_.strict ? "true" : "false")},
+       .env = env,
+       .log_path = pebble_log_path(),
+       .stop_timeout = options_.stop_timeout});
 
-  const auto deadline = Clock::now() + options_.startup_timeout;
   bool directory_ok = false, management_ok = false, challtest_ok = false;
   std::string last_error = "nothing answered yet";
-  while (true) {
-    int status = 0;
-    for (auto [pid, name] : {std::pair{&pebble_pid_, "pebble"},
-                             std::pair{&challtestsrv_pid_, "challtestsrv"}}) {
-      if (Exited(*pid, &status)) {
-        *pid = -1;
-        std::string logs = LogTail();
-        StopChildren();
-        if (logs.find("address already in use") != std::string::npos) {
-          *failure = std::string(name) + " " + DescribeStatus(status) +
-                     ": address already in use";
-          return false;
-        }
-        Fail(std::string(name) + " " + DescribeStatus(status) +
-             " during startup\n" + logs);
-      }
-    }
+  Readiness readiness;
+  readiness.owner = "PebbleFixture";
+  readiness.timeout = options_.startup_timeout;
+  readiness.logs = [this] { return LogTail(); };
+  readiness.ready = [&] {
     if (!directory_ok) {
       HttpResult r = HttpRequest(directory_url_, ca_bundle_path_, nullptr,
                                  std::chrono::milliseconds(2000));
@@ -601,60 +387,25 @@ bool PebbleFixture::TryStart(std::string* failure) {
     if (!challtest_ok) {
       challtest_ok = TcpConnects(challtest_port) && TcpConnects(dns_port);
     }
-    if (directory_ok && management_ok && challtest_ok) return true;
-    if (Clock::now() >= deadline) {
-      std::string logs = LogTail();
-      StopChildren();
-      Fail("pebble did not come up within " +
-           std::to_string(options_.startup_timeout.count()) +
-           " ms (directory " + (directory_ok ? "ok" : last_error) +
+    return directory_ok && management_ok && challtest_ok;
+  };
+  readiness.missing = [&] {
+    return std::string("directory ") + (directory_ok ? "ok" : last_error) +
            ", management " + (management_ok ? "ok" : "not listening") +
-           ", challtestsrv " + (challtest_ok ? "ok" : "not listening") + ")\n" +
-           logs);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll
+           ", challtestsrv " + (challtest_ok ? "ok" : "not listening");
+  };
+  if (AwaitReady({&pebble_, &challtestsrv_}, readiness) == Startup::kReady) {
+    return true;
   }
-}
-
-void PebbleFixture::StopChildren() {
-  for (pid_t pid : {pebble_pid_, challtestsrv_pid_}) {
-    if (pid > 0) ::kill(pid, SIGTERM);
-  }
-  const auto deadline = Clock::now() + options_.stop_timeout;
-  for (pid_t* pid : {&pebble_pid_, &challtestsrv_pid_}) {
-    int status = 0;
-    while (*pid > 0) {
-      if (Exited(*pid, &status)) {
-        *pid = -1;
-      } else if (Clock::now() >= deadline) {
-        ::kill(*pid, SIGKILL);
-        while (::waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        *pid = -1;
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll
-      }
-    }
-  }
+  *failure = "pebble or challtestsrv: address already in use";
+  return false;
 }
 
 void PebbleFixture::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  StopChildren();
-  if (temp_dir_.empty()) return;
-  const char* keep = std::getenv("CERTPILOT_KEEP_TEST_DIRS");
-  if (keep != nullptr && std::string(keep) == "1") {
-    std::cerr << "PebbleFixture: keeping " << temp_dir_
-              << " (CERTPILOT_KEEP_TEST_DIRS=1)\n";
-    return;
-  }
-  std::error_code ec;
-  std::filesystem::remove_all(temp_dir_, ec);
-  if (ec) {
-    std::cerr << "PebbleFixture: could not remove " << temp_dir_ << ": "
-              << ec.message() << "\n";
-  }
+  StopAll({&pebble_, &challtestsrv_});
+  dir_.Remove();
 }
 
 std::string PebbleFixture::LogTail(std::size_t max_bytes) const {

@@ -25,13 +25,12 @@
 // CERTPILOT_KEEP_TEST_DIRS=1 (then the dir, with the logs, is kept and its
 // path printed to stderr). The children also get SIGTERM if the process that
 // started them dies (PR_SET_PDEATHSIG), so a crashed test leaks no daemons.
+// Starting, awaiting and stopping the daemons is support/daemon.h's.
 //
 // Thread safety: construct, use and destroy on one thread (the children are
 // tied to the thread that forked them). The HTTP helpers may be called from
 // any thread once construction has returned.
 #pragma once
-
-#include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
@@ -39,6 +38,9 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "support/daemon.h"
+#include "support/temp_dir.h"
 
 namespace certpilot::testing {
 
@@ -97,10 +99,10 @@ class PebbleFixture {
   // "127.0.0.1:D": the mock DNS server (UDP and TCP) Pebble resolves with
   // (unless PebbleOptions::dns_server names another).
   const std::string& dns_address() const { return dns_address_; }
-  const std::string& temp_dir() const { return temp_dir_; }
-  std::string pebble_log_path() const { return temp_dir_ + "/pebble.log"; }
+  const std::string& temp_dir() const { return dir_.path(); }
+  std::string pebble_log_path() const { return dir_ / "pebble.log"; }
   std::string challtestsrv_log_path() const {
-    return temp_dir_ + "/challtestsrv.log";
+    return dir_ / "challtestsrv.log";
   }
   const PebbleOptions& options() const { return options_; }
 
@@ -133,16 +135,14 @@ class PebbleFixture {
   void Stop();
 
  private:
-  struct Ports;
   void Start();
   bool TryStart(std::string* failure);  // false: lost a port race, retry
-  void StopChildren();
   std::string ManagementGet(const std::string& path) const;
   void ChalltestsrvPost(const std::string& path,
                         const std::string& json_body) const;
 
   PebbleOptions options_;
-  std::string temp_dir_;
+  TempDir dir_{"certpilot-pebble"};
   std::string ca_bundle_path_;
   std::string server_cert_path_;
   std::string server_key_path_;
@@ -153,8 +153,8 @@ class PebbleFixture {
   std::string dns_address_;
   int http_port_ = 0;
   int tls_port_ = 0;
-  pid_t pebble_pid_ = -1;
-  pid_t challtestsrv_pid_ = -1;
+  Daemon pebble_;
+  Daemon challtestsrv_;
   bool stopped_ = false;
 };
 

@@ -14,9 +14,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "support/daemon.h"
 #include "support/temp_dir.h"
-
-extern char** environ;
 
 namespace certpilot::testing {
 namespace {
@@ -60,12 +59,7 @@ std::vector<std::string> StraceArgs(const std::string& log,
 // a report of a bug.
 std::vector<std::string> Environment(
     const std::map<std::string, std::string>& env) {
-  std::map<std::string, std::string> merged;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    size_t eq = kv.find('=');
-    if (eq != std::string::npos) merged[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  std::map<std::string, std::string> merged = CurrentEnvironment();
   for (const auto& [var, extra] :
        {std::pair<const char*, const char*>{"ASAN_OPTIONS",
                                             "detect_leaks=0:log_path=stderr"},
@@ -77,9 +71,7 @@ std::vector<std::string> Environment(
         extra;
   }
   for (const auto& [k, v] : env) merged[k] = v;
-  std::vector<std::string> out;
-  for (const auto& [k, v] : merged) out.push_back(k + "=" + v);
-  return out;
+  return EnvironmentEntries(merged);
 }
 
 }  // namespace

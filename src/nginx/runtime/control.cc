@@ -4,6 +4,7 @@
 
 #include "nginx/config/parser.h"
 #include "nginx/runtime/workers.h"
+#include "util/poll.h"
 #include "util/strings.h"
 
 namespace certpilot::nginx {
@@ -56,24 +57,25 @@ std::optional<std::pair<int, std::set<int>>> NginxControl::Generation() {
 }
 
 void NginxControl::AwaitNewGeneration(int master, const std::set<int>& old) {
-  const TimePoint deadline = wait_->clock->Now() + wait_->timeout;
-  while (true) {
+  auto old_workers_gone = [&] {
     std::set<int> accepting = AcceptingWorkers(*wait_->fs, master);
     bool old_left = false;
     for (int pid : accepting) old_left = old_left || old.count(pid) != 0;
-    if (!old_left) return;
-    if (!wait_->fs->Exists("/proc/" + std::to_string(master)))
-      return;  // gone: nothing to wait for
-    if (wait_->clock->Now() >= deadline) {
-      throw NginxError(
-          "nginx (master " + std::to_string(master) + ") was told to reload " +
-              conf_ +
-              " but still answers with its previous configuration after " +
-              std::to_string(wait_->timeout.count() / 1000) +
-              " s; its error log says why (a port it cannot bind?)",
-          "");
-    }
-    wait_->clock->Sleep(wait_->interval);
+    if (!old_left) return true;
+    // A master that is gone leaves nothing to wait for.
+    return !wait_->fs->Exists("/proc/" + std::to_string(master));
+  };
+  const bool done =
+      PollUntil(*wait_->clock, wait_->clock->Now() + wait_->timeout,
+                {wait_->interval}, old_workers_gone);
+  if (!done) {
+    throw NginxError(
+        "nginx (master " + std::to_string(master) + ") was told to reload " +
+            conf_ +
+            " but still answers with its previous configuration after " +
+            std::to_string(wait_->timeout.count() / 1000) +
+            " s; its error log says why (a port it cannot bind?)",
+        "");
   }
 }
 

@@ -26,6 +26,7 @@
 #include "support/free_port.h"
 #include "support/temp_dir.h"
 #include "support/usage_message.h"
+#include "support/use_case_fixture.h"
 #include "sys/filesystem.h"
 #include "util/error.h"
 
@@ -35,40 +36,14 @@ namespace {
 using testing::UsageMessage;
 
 using ::testing::ElementsAre;
-using testing::FakeAcmeServer;
-using testing::FakeClock;
 using ::testing::HasSubstr;
 using ::testing::Pair;
-using testing::TempDir;
 using ::testing::UnorderedElementsAre;
 namespace fs = std::filesystem;
 
-class CertonlyUseCase : public ::testing::Test {
+class CertonlyUseCase : public testing::UseCaseTest<> {
  protected:
-  CertonlyUseCase()
-      : services_{fs_,
-                  clock_,
-                  prompter_,
-                  [this](const CommonOptions&) {
-                    return std::make_unique<testing::BorrowedHttpClient>(ca_);
-                  },
-                  out_,
-                  runner_,
-                  [] { return 0.5; },
-                  false} {
-    options_.common.config_dir = dir_ / "config";
-    options_.common.server = ca_.directory_url();
-    options_.common.email = "admin@example.com";
-    options_.common.agree_tos = true;
-    options_.common.non_interactive = true;
-    options_.http01_address = "127.0.0.1";
-    options_.http01_port =
-        testing::FreeLoopbackPort();  // the fake CA never connects
-  }
-  void TearDown() override {
-    EXPECT_TRUE(ca_.violations().empty())
-        << ::testing::PrintToString(ca_.violations());
-  }
+  CertonlyUseCase() : options_(StandaloneCertonly({})) {}
   RenewalSettings StoredSettings(const std::string& name) {
     RunContext ctx(options_.common, services_, false);
     return ReadRenewalConf(ctx, name);
@@ -82,14 +57,6 @@ class CertonlyUseCase : public ::testing::Test {
     return nlohmann::json::parse(out_.str());
   }
 
-  TempDir dir_;
-  FakeAcmeServer ca_;
-  FakeClock clock_;
-  sys::PosixFilesystem fs_;
-  sys::PosixProcessRunner runner_;
-  testing::ScriptedPrompter prompter_;
-  std::ostringstream out_;
-  Services services_;
   CertonlyOptions options_;
 };
 

@@ -12,47 +12,17 @@
 #include "support/fake_clock.h"
 #include "support/free_port.h"
 #include "support/temp_dir.h"
+#include "support/use_case_fixture.h"
 #include "sys/filesystem.h"
 #include "util/error.h"
 
 namespace certpilot::app {
 namespace {
 
-using testing::FakeAcmeServer;
-using testing::FakeClock;
-using testing::TempDir;
-
-class LifecycleUseCase : public ::testing::Test {
+class LifecycleUseCase : public testing::UseCaseTest<> {
  protected:
-  LifecycleUseCase()
-      : services_{fs_,
-                  clock_,
-                  prompter_,
-                  [this](const CommonOptions&) {
-                    return std::make_unique<testing::BorrowedHttpClient>(ca_);
-                  },
-                  out_,
-                  runner_,
-                  [] { return 0.5; },
-                  false} {
-    common_.config_dir = dir_ / "config";
-    common_.work_dir = dir_ / "work";
-    common_.server = ca_.directory_url();
-    common_.email = "admin@example.com";
-    common_.agree_tos = true;
-    common_.non_interactive = true;
-  }
-  void TearDown() override {
-    EXPECT_TRUE(ca_.violations().empty())
-        << ::testing::PrintToString(ca_.violations());
-  }
   void Issue(const std::string& name) {
-    CertonlyOptions o;
-    o.common = common_;
-    o.domains = {name};
-    o.http01_address = "127.0.0.1";
-    o.http01_port = testing::FreeLoopbackPort();
-    ASSERT_EQ(Certonly(o, services_), 0);
+    ASSERT_EQ(Certonly(StandaloneCertonly({name}), services_), 0);
   }
   AccountOptions Account() {
     AccountOptions o;
@@ -62,16 +32,6 @@ class LifecycleUseCase : public ::testing::Test {
   std::string Cert(const std::string& name) {
     return fs_.ReadFile(dir_ / ("config/live/" + name + "/cert.pem"));
   }
-
-  TempDir dir_;
-  FakeAcmeServer ca_;
-  FakeClock clock_;
-  sys::PosixFilesystem fs_;
-  sys::PosixProcessRunner runner_;
-  testing::ScriptedPrompter prompter_;
-  std::ostringstream out_;
-  Services services_;
-  CommonOptions common_;
 };
 
 TEST_F(LifecycleUseCase, RevocationReasonsAreCertbots) {

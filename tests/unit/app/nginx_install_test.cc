@@ -19,6 +19,7 @@
 #include "support/fake_clock.h"
 #include "support/free_port.h"
 #include "support/temp_dir.h"
+#include "support/use_case_fixture.h"
 #include "unit/nginx/fake_runner.h"
 #include "util/error.h"
 
@@ -27,10 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nginx::testing::FakeRunner;
-using testing::FakeAcmeServer;
-using testing::FakeClock;
 using testing::ReadFileOrEmpty;
-using testing::TempDir;
 
 // `pid` names no file: no real nginx in /proc is ever waited for.
 constexpr char kMain[] =
@@ -43,25 +41,9 @@ constexpr char kSite[] =
     "    location / { proxy_pass http://127.0.0.1:8080; }\n"
     "}\n";
 
-class NginxInstallUseCase : public ::testing::Test {
+class NginxInstallUseCase : public testing::UseCaseTest<FakeRunner> {
  protected:
-  NginxInstallUseCase()
-      : services_{fs_,
-                  clock_,
-                  prompter_,
-                  [this](const CommonOptions&) {
-                    return std::make_unique<testing::BorrowedHttpClient>(ca_);
-                  },
-                  out_,
-                  runner_,
-                  [] { return 0.5; },
-                  false} {
-    common_.config_dir = dir_ / "config";
-    common_.work_dir = dir_ / "work";
-    common_.server = ca_.directory_url();
-    common_.email = "admin@example.com";
-    common_.agree_tos = true;
-    common_.non_interactive = true;
+  NginxInstallUseCase() {
     fs::create_directories(dir_ / "nginx/sites-enabled");
     std::ofstream(dir_ / "nginx/nginx.conf") << kMain;
     std::ofstream(dir_ / "nginx/sites-enabled/app.conf") << kSite;
@@ -70,12 +52,8 @@ class NginxInstallUseCase : public ::testing::Test {
   // A lineage for the site's names, obtained with --standalone (the fake
   // CA validates nothing).
   void Obtain(const std::string& name, std::vector<std::string> domains) {
-    CertonlyOptions o;
-    o.common = common_;
-    o.domains = std::move(domains);
+    CertonlyOptions o = StandaloneCertonly(std::move(domains));
     o.cert_name = name;
-    o.http01_address = "127.0.0.1";
-    o.http01_port = testing::FreeLoopbackPort();
     ASSERT_EQ(Certonly(o, services_), 0);
     runner_.Reset();  // forget what certonly ran
   }
@@ -96,16 +74,6 @@ class NginxInstallUseCase : public ::testing::Test {
   std::string RenewalConf(const std::string& name) const {
     return ReadFileOrEmpty(dir_ / ("config/renewal/" + name + ".conf"));
   }
-
-  TempDir dir_;
-  FakeAcmeServer ca_;
-  FakeClock clock_;
-  sys::PosixFilesystem fs_;
-  FakeRunner runner_;
-  testing::ScriptedPrompter prompter_;
-  std::ostringstream out_;
-  Services services_;
-  CommonOptions common_;
 };
 
 TEST_F(NginxInstallUseCase, InstallsTestsReloadsAndRecordsTheInstaller) {

@@ -15,6 +15,7 @@
 #include "support/fake_clock.h"
 #include "support/free_port.h"
 #include "support/temp_dir.h"
+#include "support/use_case_fixture.h"
 #include "sys/filesystem.h"
 #include "util/error.h"
 
@@ -22,9 +23,6 @@ namespace certpilot::app {
 namespace {
 
 using std::chrono::hours;
-using testing::FakeAcmeServer;
-using testing::FakeClock;
-using testing::TempDir;
 
 // Records every process it is asked to run; runs nothing.
 class RecordingRunner : public sys::ProcessRunner {
@@ -50,36 +48,10 @@ class RecordingRunner : public sys::ProcessRunner {
   std::string fail_containing;
 };
 
-class RenewUseCase : public ::testing::Test {
+class RenewUseCase : public testing::UseCaseTest<RecordingRunner> {
  protected:
-  RenewUseCase()
-      : services_{fs_,
-                  clock_,
-                  prompter_,
-                  [this](const CommonOptions&) {
-                    return std::make_unique<testing::BorrowedHttpClient>(ca_);
-                  },
-                  out_,
-                  runner_,
-                  [] { return 0.5; },
-                  false} {
-    common_.config_dir = dir_ / "config";
-    common_.work_dir = dir_ / "work";
-    common_.server = ca_.directory_url();
-    common_.email = "admin@example.com";
-    common_.agree_tos = true;
-    common_.non_interactive = true;
-  }
-  void TearDown() override {
-    EXPECT_TRUE(ca_.violations().empty())
-        << ::testing::PrintToString(ca_.violations());
-  }
   void Issue(const std::string& name, const std::string& deploy_hook = "") {
-    CertonlyOptions o;
-    o.common = common_;
-    o.domains = {name};
-    o.http01_address = "127.0.0.1";
-    o.http01_port = testing::FreeLoopbackPort();
+    CertonlyOptions o = StandaloneCertonly({name});
     o.deploy_hook = deploy_hook;
     ASSERT_EQ(Certonly(o, services_), 0);
   }
@@ -101,16 +73,6 @@ class RenewUseCase : public ::testing::Test {
     EXPECT_EQ(Renew(o, services_), expected_rc);
     return nlohmann::json::parse(out_.str());
   }
-
-  TempDir dir_;
-  FakeAcmeServer ca_;
-  FakeClock clock_;
-  sys::PosixFilesystem fs_;
-  testing::ScriptedPrompter prompter_;
-  RecordingRunner runner_;
-  std::ostringstream out_;
-  Services services_;
-  CommonOptions common_;
 };
 
 TEST_F(RenewUseCase, DueRuleAndForce) {

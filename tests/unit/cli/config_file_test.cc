@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "unit/sys/temp_dir.h"
+#include "support/temp_dir.h"
 #include "util/error.h"
 
 namespace certpilot::cli {

@@ -26,8 +26,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,11 +34,14 @@
 #include <thread>
 #include <vector>
 
+#include "support/temp_dir.h"
+
 namespace certpilot::http {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using testing::TempDir;
 
 // ---------------------------------------------------------------------------
 // Socket helpers.
@@ -723,27 +724,6 @@ SelfSigned MakeSelfSigned(const std::string& san) {
   BIO_free(bio);
   return out;
 }
-
-// A private temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "certpilot-http-XXXXXX")
-            .string();
-    EXPECT_NE(mkdtemp(pattern.data()), nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string Write(const std::string& name, const std::string& content) {
-    std::filesystem::path file = path_ / name;
-    std::ofstream(file, std::ios::binary) << content;
-    return file.string();
-  }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Serves "HTTP/1.1 200" with body "secure" over TLS to each connection whose
 // handshake succeeds; counts handshakes.

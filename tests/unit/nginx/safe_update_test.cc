@@ -8,9 +8,9 @@
 #include <filesystem>
 
 #include "support/fault_filesystem.h"
+#include "support/temp_dir.h"
 #include "unit/nginx/fake_runner.h"
 #include "unit/nginx/nginx_test_util.h"
-#include "unit/sys/temp_dir.h"
 
 namespace certpilot::nginx {
 namespace {

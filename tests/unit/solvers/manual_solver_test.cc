@@ -14,8 +14,8 @@
 
 #include "solvers/dns01.h"
 #include "support/fake_clock.h"
+#include "support/temp_dir.h"
 #include "unit/solvers/fake_dns_client.h"
-#include "unit/sys/temp_dir.h"
 #include "util/error.h"
 
 namespace certpilot::solvers {

@@ -27,6 +27,7 @@
 #include "crypto/digest.h"
 #include "crypto/private_key.h"
 #include "solvers/tls_alpn_solver.h"
+#include "support/wait_for.h"
 #include "unit/crypto/crypto_test_util.h"
 #include "util/error.h"
 
@@ -133,16 +134,6 @@ bool ReadsToEof(int fd) {
   }
 }
 
-// Polls `f` until true or 10 s passed.
-bool Eventually(const std::function<bool()>& f) {
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (f()) return true;
-    std::this_thread::sleep_for(5ms);  // poll
-  }
-  return f();
-}
-
 class TlsAlpnResponderTest : public ::testing::Test {
  protected:
   TlsAlpnResponderTest() : responder_(Options()) { responder_.Start(); }
@@ -170,8 +161,8 @@ TEST_F(TlsAlpnResponderTest, PresentsTheChallengeCertificateForAcmeTls1) {
     EXPECT_TRUE(ext->first);
     EXPECT_EQ(ext->second, ExpectedExtnValue());
   }
-  EXPECT_TRUE(
-      Eventually([&] { return responder_.handshakes_completed() == 2; }));
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return responder_.handshakes_completed() == 2; }, 10s));
 }
 
 TEST_F(TlsAlpnResponderTest, NamesAreNormalisedAndIpsAnsweredByReverseName) {

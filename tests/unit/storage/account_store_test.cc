@@ -15,7 +15,7 @@
 #include "crypto/jwk.h"
 #include "support/fake_clock.h"
 #include "support/fault_filesystem.h"
-#include "unit/sys/temp_dir.h"
+#include "support/temp_dir.h"
 #include "util/error.h"
 
 namespace certpilot::storage {
@@ -30,7 +30,7 @@ using nlohmann::json;
 
 constexpr char kServer[] = "https://acme-v02.api.letsencrypt.org/directory";
 
-using testing::Slurp;
+using testing::ReadFileOrEmpty;
 
 // MD5 of the DER SPKI, computed here independently of crypto/.
 // certbot's id: MD5 of the PEM SubjectPublicKeyInfo (account.py hashes
@@ -93,14 +93,14 @@ TEST_F(AccountStoreTest, SaveWritesCertbotsFilesWithItsModes) {
   EXPECT_EQ(ModeOf(dir + "/regr.json"), 0644u);
   EXPECT_EQ(ModeOf(dir + "/meta.json"), 0644u);
 
-  json jwk = json::parse(Slurp(dir + "/private_key.json"));
+  json jwk = json::parse(ReadFileOrEmpty(dir + "/private_key.json"));
   EXPECT_EQ(jwk["kty"], "EC");
   EXPECT_EQ(jwk["crv"], "P-256");
   EXPECT_TRUE(jwk.contains("d"));
-  json regr = json::parse(Slurp(dir + "/regr.json"));
+  json regr = json::parse(ReadFileOrEmpty(dir + "/regr.json"));
   EXPECT_EQ(regr["uri"], "https://ca.example/acct/1");
   EXPECT_EQ(regr["body"]["status"], "valid");
-  json meta = json::parse(Slurp(dir + "/meta.json"));
+  json meta = json::parse(ReadFileOrEmpty(dir + "/meta.json"));
   EXPECT_EQ(meta["creation_dt"], "2026-01-01T00:00:00Z");
   EXPECT_EQ(meta["creation_host"], "testhost");
   EXPECT_TRUE(meta.contains("register_to_eff"));
@@ -152,13 +152,13 @@ TEST_F(AccountStoreTest, SavingAgainUpdatesOnlyTheRegistration) {
       NewAccount(crypto::KeySpec{}, "https://ca.example/acct/1");
   store_.Save(kServer, account);
   std::string dir = layout_.accounts_dir(kServer) + "/" + account.id;
-  std::string key_before = Slurp(dir + "/private_key.json");
-  std::string meta_before = Slurp(dir + "/meta.json");
+  std::string key_before = ReadFileOrEmpty(dir + "/private_key.json");
+  std::string meta_before = ReadFileOrEmpty(dir + "/meta.json");
   clock_.Advance(std::chrono::hours(24));
   account.body_json = R"({"status":"deactivated"})";
   store_.Save(kServer, account);
-  EXPECT_EQ(Slurp(dir + "/private_key.json"), key_before);
-  EXPECT_EQ(Slurp(dir + "/meta.json"), meta_before);
+  EXPECT_EQ(ReadFileOrEmpty(dir + "/private_key.json"), key_before);
+  EXPECT_EQ(ReadFileOrEmpty(dir + "/meta.json"), meta_before);
   EXPECT_EQ(json::parse(store_.Find(kServer, account.id)->body_json)["status"],
             "deactivated");
 }

@@ -13,8 +13,8 @@
 #include "crypto/certificate.h"
 #include "crypto/private_key.h"
 #include "support/fault_filesystem.h"
+#include "support/temp_dir.h"
 #include "unit/storage/test_certs.h"
-#include "unit/sys/temp_dir.h"
 #include "util/error.h"
 
 namespace certpilot::storage {
@@ -29,7 +29,7 @@ using certpilot::testing::TempDir;
 constexpr char kName[] = "a.example.com";
 constexpr const char* kKinds[] = {"cert", "chain", "fullchain", "privkey"};
 
-using testing::Slurp;
+using testing::ReadFileOrEmpty;
 
 void Spit(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary) << data;
@@ -59,7 +59,7 @@ std::map<std::string, std::string> Snapshot(const std::string& root) {
     } else if (e.is_directory()) {
       out[rel] = "dir " + mode;
     } else {
-      out[rel] = "file " + mode + " " + Slurp(e.path().string());
+      out[rel] = "file " + mode + " " + ReadFileOrEmpty(e.path().string());
     }
   }
   return out;
@@ -93,7 +93,7 @@ Layout LayoutIn(const TempDir& tmp) {
     return ::testing::AssertionFailure()
            << link << " → unexpected version " << n;
   }
-  if (Slurp(link) != Member(it->second, kind)) {
+  if (ReadFileOrEmpty(link) != Member(it->second, kind)) {
     return ::testing::AssertionFailure()
            << link << " → " << target << " is not the complete version " << n;
   }
@@ -118,13 +118,13 @@ Layout LayoutIn(const TempDir& tmp) {
   }
   // Independent of the store's own checks: parse, match, concatenate.
   std::string dir = layout.live_dir(kName);
-  std::string cert = Slurp(dir + "/cert.pem");
-  std::string chain = Slurp(dir + "/chain.pem");
-  if (Slurp(dir + "/fullchain.pem") != cert + chain) {
+  std::string cert = ReadFileOrEmpty(dir + "/cert.pem");
+  std::string chain = ReadFileOrEmpty(dir + "/chain.pem");
+  if (ReadFileOrEmpty(dir + "/fullchain.pem") != cert + chain) {
     return ::testing::AssertionFailure() << "fullchain != cert + chain";
   }
   if (!crypto::Certificate::FromPem(cert).MatchesKey(
-          crypto::PrivateKey::FromPem(Slurp(dir + "/privkey.pem")))) {
+          crypto::PrivateKey::FromPem(ReadFileOrEmpty(dir + "/privkey.pem")))) {
     return ::testing::AssertionFailure() << "key does not match certificate";
   }
   *version = first;
@@ -185,15 +185,17 @@ TEST_F(LineageStoreTest, FirstVersionLayoutModesAndRelativeLinks) {
     std::string file = layout_.archive_dir(kName) + "/" + kind + "1.pem";
     EXPECT_EQ(ModeOf(file), std::string(kind) == "privkey" ? 0600u : 0644u)
         << file;
-    EXPECT_EQ(Slurp(file), Member(v1, kind));
+    EXPECT_EQ(ReadFileOrEmpty(file), Member(v1, kind));
     std::string link = layout_.live_dir(kName) + "/" + kind + ".pem";
     EXPECT_EQ(std::filesystem::read_symlink(link).string(),
               std::string("../../archive/") + kName + "/" + kind + "1.pem");
   }
-  EXPECT_NE(Slurp(layout_.live_dir(kName) + "/README").find("privkey.pem"),
-            std::string::npos);
-  EXPECT_NE(Slurp(layout_.live_root() + "/README").find("[cert name]"),
-            std::string::npos);
+  EXPECT_NE(
+      ReadFileOrEmpty(layout_.live_dir(kName) + "/README").find("privkey.pem"),
+      std::string::npos);
+  EXPECT_NE(
+      ReadFileOrEmpty(layout_.live_root() + "/README").find("[cert name]"),
+      std::string::npos);
   int v = 0;
   EXPECT_TRUE(LiveIsComplete(layout_, {{1, v1}}, &v));
   EXPECT_EQ(store_.CurrentVersion(kName), 1);
@@ -227,7 +229,8 @@ TEST_F(LineageStoreTest, SecondVersionSwitchesAllFourLinks) {
   EXPECT_EQ(store_.CurrentVersion(kName), 2);
   EXPECT_EQ(store_.ReadCurrent(kName).privkey_pem, v2.privkey_pem);
   // The old version stays in the archive; the README is carried over.
-  EXPECT_EQ(Slurp(layout_.archive_dir(kName) + "/cert1.pem"), v1.cert_pem);
+  EXPECT_EQ(ReadFileOrEmpty(layout_.archive_dir(kName) + "/cert1.pem"),
+            v1.cert_pem);
   EXPECT_TRUE(PathExists(layout_.live_dir(kName) + "/README"));
   EXPECT_EQ(fs_.ListDir(layout_.live_dir(kName)),
             (std::vector<std::string>{"README", "cert.pem", "chain.pem",
@@ -249,7 +252,7 @@ TEST_F(LineageStoreTest, DeployHookFilesInTheLiveDirectorySurvive) {
   ASSERT_EQ(::stat((dir + "/haproxy.pem").c_str(), &after), 0);
   EXPECT_EQ(after.st_ino, before.st_ino) << "same file, not a copy";
   EXPECT_EQ(after.st_nlink, 1u) << "the old directory's name is gone";
-  EXPECT_EQ(Slurp(dir + "/haproxy.pem"), "combined");
+  EXPECT_EQ(ReadFileOrEmpty(dir + "/haproxy.pem"), "combined");
   EXPECT_EQ(std::filesystem::read_symlink(dir + "/custom").string(),
             "/somewhere/else");
 }
@@ -274,7 +277,7 @@ TEST_F(LineageStoreTest, PreviousKeyGroupAndGroupBitsAreKept) {
 TEST_F(LineageStoreTest, KeyModeIsNotTakenFromAForeignLinkTarget) {
   ASSERT_EQ(store_.SaveVersion(kName, Certs().Make(kName)), 1);
   const std::string foreign = tmp_ / "foreign.pem";
-  Spit(foreign, Slurp(layout_.archive_dir(kName) + "/privkey1.pem"));
+  Spit(foreign, ReadFileOrEmpty(layout_.archive_dir(kName) + "/privkey1.pem"));
   ASSERT_EQ(::chmod(foreign.c_str(), 0644), 0);
   const std::string link = layout_.live_dir(kName) + "/privkey.pem";
   std::filesystem::remove(link);
@@ -351,7 +354,8 @@ TEST_F(LineageStoreTest, VersionNumbersAreNeverReused) {
   // A partial file left by a crash of an earlier run.
   Spit(layout_.archive_dir(kName) + "/privkey5.pem", "half");
   EXPECT_EQ(store_.SaveVersion(kName, Certs().Make(kName)), 6);
-  EXPECT_EQ(Slurp(layout_.archive_dir(kName) + "/privkey5.pem"), "half");
+  EXPECT_EQ(ReadFileOrEmpty(layout_.archive_dir(kName) + "/privkey5.pem"),
+            "half");
   EXPECT_EQ(store_.CurrentVersion(kName), 6);
 }
 
@@ -366,7 +370,8 @@ TEST_F(LineageStoreTest, RefusesLiveDirectoriesItCannotSwitchSafely) {
   std::filesystem::remove(dir + "/chain.pem");
   Spit(dir + "/chain.pem", "a real file someone put here");
   EXPECT_THROW(store_.SaveVersion(kName, Certs().Make(kName)), StorageError);
-  EXPECT_EQ(Slurp(dir + "/chain.pem"), "a real file someone put here");
+  EXPECT_EQ(ReadFileOrEmpty(dir + "/chain.pem"),
+            "a real file someone put here");
 }
 
 // Issue 7, local misuse: a symlink planted at a directory of the tree is
@@ -412,7 +417,7 @@ TEST_F(LineageStoreTest,
     const std::string victim = tmp_ / (std::string("victim-") + kind);
     { std::ofstream(victim) << "precious " << kind << "\n"; }
     std::filesystem::permissions(victim, std::filesystem::perms(0644));
-    victims[victim] = Slurp(victim);
+    victims[victim] = ReadFileOrEmpty(victim);
     std::filesystem::create_symlink(
         victim, layout_.archive_dir(kName) + "/" + kind + "2.pem");
   }
@@ -423,7 +428,7 @@ TEST_F(LineageStoreTest,
     // Refusing is fine too; writing through is not.
   }
   for (const auto& [victim, content] : victims) {
-    EXPECT_EQ(Slurp(victim), content) << victim;
+    EXPECT_EQ(ReadFileOrEmpty(victim), content) << victim;
     EXPECT_EQ(std::filesystem::status(victim).permissions() &
                   std::filesystem::perms::all,
               std::filesystem::perms(0644))
@@ -519,8 +524,9 @@ TEST_F(LineageStoreTest, StaleWorkDirectoryIsClearedAndOrphansReturned) {
   Spit(work + "/README", "old readme");
   ASSERT_EQ(store_.SaveVersion(kName, Certs().Make(kName)), 2);
   EXPECT_FALSE(PathExists(work));
-  EXPECT_EQ(Slurp(layout_.live_dir(kName) + "/orphan.pem"), "only here");
-  EXPECT_NE(Slurp(layout_.live_dir(kName) + "/README"), "old readme");
+  EXPECT_EQ(ReadFileOrEmpty(layout_.live_dir(kName) + "/orphan.pem"),
+            "only here");
+  EXPECT_NE(ReadFileOrEmpty(layout_.live_dir(kName) + "/README"), "old readme");
 }
 
 // ---- crash and fault injection -------------------------------------------
@@ -585,7 +591,7 @@ class LineageCrashTest : public LineageStoreTest {
       EXPECT_EQ(*returned, 2);
       EXPECT_EQ(v, 2) << "success reported but not in place";
     }
-    EXPECT_EQ(Slurp(hook_file), "deploy hook output");
+    EXPECT_EQ(ReadFileOrEmpty(hook_file), "deploy hook output");
     if (mode == FaultFilesystem::Mode::kFailOnce && v == 1) {
       // An error (not a crash) before the commit is cleaned up.
       for (const char* kind : kKinds) {
@@ -606,7 +612,7 @@ class LineageCrashTest : public LineageStoreTest {
     int now = 0;
     EXPECT_TRUE(LiveIsComplete(layout, {{next, v3_}}, &now));
     EXPECT_EQ(store.CurrentVersion(kName), next);
-    EXPECT_EQ(Slurp(hook_file), "deploy hook output");
+    EXPECT_EQ(ReadFileOrEmpty(hook_file), "deploy hook output");
     EXPECT_FALSE(PathExists(layout.live_root() + "/." + kName + ".new"));
     return v;
   }

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "unit/sys/temp_dir.h"
+#include "support/temp_dir.h"
 #include "util/error.h"
 
 namespace certpilot::storage {

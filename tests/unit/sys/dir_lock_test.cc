@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "unit/sys/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace certpilot::sys {
 namespace {

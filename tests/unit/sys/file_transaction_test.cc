@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "support/fault_filesystem.h"
-#include "unit/sys/temp_dir.h"
+#include "support/temp_dir.h"
 #include "util/error.h"
 
 namespace certpilot::sys {
@@ -17,7 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using certpilot::testing::FaultFilesystem;
-using certpilot::testing::Slurp;
+using certpilot::testing::ReadFileOrEmpty;
 using certpilot::testing::TempDir;
 
 class FileTransactionTest : public ::testing::Test {
@@ -34,7 +34,9 @@ class FileTransactionTest : public ::testing::Test {
   void Put(const std::string& rel, const std::string& text, mode_t mode) {
     fs_.CreateFileExclusive(dir_ / rel, text, mode, std::nullopt);
   }
-  std::string Read(const std::string& rel) { return Slurp(dir_ / rel); }
+  std::string Read(const std::string& rel) {
+    return ReadFileOrEmpty(dir_ / rel);
+  }
   mode_t Mode(const std::string& rel) { return fs_.Stat(dir_ / rel).mode; }
   std::string journal() const { return dir_ / "state/challenge.journal"; }
   std::vector<FileState> Changes() const {

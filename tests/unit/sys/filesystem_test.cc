@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "unit/sys/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace certpilot::sys {
 namespace {
@@ -18,7 +18,7 @@ using testing::ModeOf;
 using testing::ScopedUmask;
 using testing::TempDir;
 
-using testing::Slurp;
+using testing::ReadFileOrEmpty;
 
 void Spit(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary) << data;
@@ -43,8 +43,8 @@ TEST_F(FilesystemTest,
     EXPECT_EQ(ModeOf(key), 0600u) << "umask " << mask;
     EXPECT_EQ(ModeOf(pub), 0644u) << "umask " << mask;
     EXPECT_EQ(ModeOf(ro), 0400u) << "umask " << mask;
-    EXPECT_EQ(Slurp(key), "secret");
-    EXPECT_EQ(Slurp(ro), "readonly");
+    EXPECT_EQ(ReadFileOrEmpty(key), "secret");
+    EXPECT_EQ(ReadFileOrEmpty(ro), "readonly");
   }
 }
 
@@ -67,7 +67,7 @@ TEST_F(FilesystemTest, CreateFileExclusiveRefusesAnExistingFile) {
     EXPECT_EQ(e.error_code(), EEXIST);
     EXPECT_EQ(e.path(), path);
   }
-  EXPECT_EQ(Slurp(path), "original");
+  EXPECT_EQ(ReadFileOrEmpty(path), "original");
 }
 
 TEST_F(FilesystemTest, CreateFileExclusiveRefusesSymlinksEvenDangling) {
@@ -77,7 +77,7 @@ TEST_F(FilesystemTest, CreateFileExclusiveRefusesSymlinksEvenDangling) {
   ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
   EXPECT_THROW(fs_.CreateFileExclusive(link, "x", 0600, std::nullopt),
                SysError);
-  EXPECT_EQ(Slurp(target), "victim");
+  EXPECT_EQ(ReadFileOrEmpty(target), "victim");
 
   std::string absent = tmp_ / "absent";
   std::string dangling = tmp_ / "dangling";
@@ -136,7 +136,7 @@ TEST_F(FilesystemTest, WriteFileAtomicReplacesContentAndLeavesNoTemporary) {
   ScopedUmask umask(0);
   WriteFileAtomic(fs_, path, "one", 0644);
   WriteFileAtomic(fs_, path, "two", 0600);
-  EXPECT_EQ(Slurp(path), "two");
+  EXPECT_EQ(ReadFileOrEmpty(path), "two");
   EXPECT_EQ(ModeOf(path), 0600u);
   EXPECT_EQ(fs_.ListDir(tmp_.path()), std::vector<std::string>{"renewal.conf"});
 }
@@ -148,8 +148,8 @@ TEST_F(FilesystemTest, WriteFileAtomicReplacesASymlinkNotItsTarget) {
   ASSERT_EQ(::symlink(target.c_str(), path.c_str()), 0);
   WriteFileAtomic(fs_, path, "new", 0644);
   EXPECT_FALSE(fs_.IsSymlink(path));
-  EXPECT_EQ(Slurp(path), "new");
-  EXPECT_EQ(Slurp(target), "victim");
+  EXPECT_EQ(ReadFileOrEmpty(path), "new");
+  EXPECT_EQ(ReadFileOrEmpty(target), "victim");
 }
 
 TEST_F(FilesystemTest, WriteFileAtomicFailureLeavesOldContentAndNoTemporary) {
@@ -202,8 +202,8 @@ TEST_F(FilesystemTest, ExchangeSwapsTwoDirectoriesAtomically) {
   Spit(tmp_ / "new/file", "new");
   ASSERT_TRUE(fs_.Exchange(tmp_ / "new", tmp_ / "old"))
       << "the test filesystem must support RENAME_EXCHANGE";
-  EXPECT_EQ(Slurp(tmp_ / "old/file"), "new");
-  EXPECT_EQ(Slurp(tmp_ / "new/file"), "old");
+  EXPECT_EQ(ReadFileOrEmpty(tmp_ / "old/file"), "new");
+  EXPECT_EQ(ReadFileOrEmpty(tmp_ / "new/file"), "old");
   EXPECT_EQ(ModeOf(tmp_ / "old"), 0700u);
   EXPECT_THROW((void)fs_.Exchange(tmp_ / "new", tmp_ / "absent"), SysError);
 }
@@ -213,7 +213,7 @@ TEST_F(FilesystemTest, RenameSymlinkUnlinkRemoveDirChmod) {
   fs_.Rename(tmp_ / "a", tmp_ / "b");
   EXPECT_FALSE(fs_.Exists(tmp_ / "a"));
   fs_.Symlink("b", tmp_ / "l");
-  EXPECT_EQ(Slurp(tmp_ / "l"), "x");
+  EXPECT_EQ(ReadFileOrEmpty(tmp_ / "l"), "x");
   fs_.Chmod(tmp_ / "b", 0604);
   EXPECT_EQ(ModeOf(tmp_ / "b"), 0604u);
   fs_.Unlink(tmp_ / "l");
@@ -235,7 +235,7 @@ TEST_F(FilesystemTest, RemoveTreeNeverFollowsSymlinks) {
   fs_.Symlink(tmp_ / "outside", tmp_ / "tree/link");
   RemoveTree(fs_, tmp_ / "tree");
   EXPECT_FALSE(fs_.Exists(tmp_ / "tree"));
-  EXPECT_EQ(Slurp(tmp_ / "outside/precious"), "keep");
+  EXPECT_EQ(ReadFileOrEmpty(tmp_ / "outside/precious"), "keep");
   RemoveTree(fs_, tmp_ / "tree");  // absent: no-op
 }
 

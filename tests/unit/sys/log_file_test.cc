@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "unit/sys/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace certpilot::sys {
 namespace {
@@ -17,7 +17,7 @@ using testing::ModeOf;
 using testing::ScopedUmask;
 using testing::TempDir;
 
-using testing::Slurp;
+using testing::ReadFileOrEmpty;
 
 bool Exists(const std::string& path) {
   struct stat st;
@@ -43,7 +43,7 @@ TEST_F(LogFileTest, CreatesTheFileWithMode0600UnderAnyUmask) {
     RotatingLogFile file({path, 1 << 20, 10});
     EXPECT_EQ(file.Append("hello\n"), "");
     EXPECT_EQ(ModeOf(path), 0600u) << "umask " << mask;
-    EXPECT_EQ(Slurp(path), "hello\n");
+    EXPECT_EQ(ReadFileOrEmpty(path), "hello\n");
   }
 }
 
@@ -54,7 +54,7 @@ TEST_F(LogFileTest, AppendsToAnExistingFileAndKeepsItsMode) {
     RotatingLogFile file({path_, 1 << 20, 10});
     EXPECT_EQ(file.Append("this run\n"), "");
   }
-  EXPECT_EQ(Slurp(path_), "earlier run\nthis run\n");
+  EXPECT_EQ(ReadFileOrEmpty(path_), "earlier run\nthis run\n");
   EXPECT_EQ(ModeOf(path_), 0640u);
 }
 
@@ -63,10 +63,10 @@ TEST_F(LogFileTest, RotatesBySizeKeepingAtMostMaxBackups) {
   for (int n = 0; n < 40; ++n) ASSERT_EQ(file.Append(Line(n)), "") << n;
 
   // 40 lines: 39 in ceil(40/3)=14 files; only the newest four are left.
-  EXPECT_EQ(Slurp(path_), Line(39));
-  EXPECT_EQ(Slurp(path_ + ".1"), Line(36) + Line(37) + Line(38));
-  EXPECT_EQ(Slurp(path_ + ".2"), Line(33) + Line(34) + Line(35));
-  EXPECT_EQ(Slurp(path_ + ".3"), Line(30) + Line(31) + Line(32));
+  EXPECT_EQ(ReadFileOrEmpty(path_), Line(39));
+  EXPECT_EQ(ReadFileOrEmpty(path_ + ".1"), Line(36) + Line(37) + Line(38));
+  EXPECT_EQ(ReadFileOrEmpty(path_ + ".2"), Line(33) + Line(34) + Line(35));
+  EXPECT_EQ(ReadFileOrEmpty(path_ + ".3"), Line(30) + Line(31) + Line(32));
   EXPECT_FALSE(Exists(path_ + ".4"));
   for (const char* suffix : {"", ".1", ".2", ".3"})
     EXPECT_EQ(ModeOf(path_ + suffix), 0600u) << suffix;
@@ -79,7 +79,7 @@ TEST_F(LogFileTest, ZeroBackupsNeverRotates) {
     ASSERT_EQ(file.Append(Line(n)), "");
     all += Line(n);
   }
-  EXPECT_EQ(Slurp(path_), all);
+  EXPECT_EQ(ReadFileOrEmpty(path_), all);
   EXPECT_FALSE(Exists(path_ + ".1"));
 }
 
@@ -88,8 +88,8 @@ TEST_F(LogFileTest, AWriteLargerThanTheLimitStaysWhole) {
   ASSERT_EQ(file.Append(Line(0)), "");
   std::string big(250, 'x');
   ASSERT_EQ(file.Append(big + "\n"), "");
-  EXPECT_EQ(Slurp(path_), big + "\n");
-  EXPECT_EQ(Slurp(path_ + ".1"), Line(0));
+  EXPECT_EQ(ReadFileOrEmpty(path_), big + "\n");
+  EXPECT_EQ(ReadFileOrEmpty(path_ + ".1"), Line(0));
 }
 
 TEST_F(LogFileTest, ReopensInsteadOfRotatingWhenAnotherWriterRotated) {
@@ -99,8 +99,8 @@ TEST_F(LogFileTest, ReopensInsteadOfRotatingWhenAnotherWriterRotated) {
   ASSERT_EQ(second.Append(Line(3)), "");  // rotates: 90 → .1
   ASSERT_EQ(first.Append(Line(4)),
             "");  // still has .1 open: must not rotate again
-  EXPECT_EQ(Slurp(path_ + ".1"), Line(0) + Line(1) + Line(2));
-  EXPECT_EQ(Slurp(path_), Line(3) + Line(4));
+  EXPECT_EQ(ReadFileOrEmpty(path_ + ".1"), Line(0) + Line(1) + Line(2));
+  EXPECT_EQ(ReadFileOrEmpty(path_), Line(3) + Line(4));
   EXPECT_FALSE(Exists(path_ + ".2"));
 }
 
@@ -108,7 +108,7 @@ TEST_F(LogFileTest, RefusesASymlinkOrADirectory) {
   std::ofstream(tmp_ / "target") << "precious\n";
   ::symlink((tmp_ / "target").c_str(), path_.c_str());
   EXPECT_THROW(RotatingLogFile({path_, 100, 1}), SysError);
-  EXPECT_EQ(Slurp(tmp_ / "target"), "precious\n");
+  EXPECT_EQ(ReadFileOrEmpty(tmp_ / "target"), "precious\n");
 
   std::filesystem::create_directory(tmp_ / "dir.log");
   EXPECT_THROW(RotatingLogFile({tmp_ / "dir.log", 100, 1}), SysError);

@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "unit/sys/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace certpilot::sys {
 namespace {
