@@ -25,8 +25,8 @@ namespace certpilot::nginx::testing {
 inline constexpr char kRoot[] = "/srv/nginx";
 
 inline std::string PatchDataDir() {
-  return (std::filesystem::path(__FILE__).parent_path() /
-          "../../data/nginx_patch")
+  return (std::filesystem::path(CERTPILOT_SOURCE_DIR) /
+          "tests/data/nginx_patch")
       .lexically_normal()
       .string();
 }

@@ -19,7 +19,7 @@ namespace certpilot::nginx::testing {
 
 // tests/data/nginx of the source tree.
 inline std::string CorpusDir() {
-  return (std::filesystem::path(__FILE__).parent_path() / "../../data/nginx")
+  return (std::filesystem::path(CERTPILOT_SOURCE_DIR) / "tests/data/nginx")
       .lexically_normal()
       .string();
 }

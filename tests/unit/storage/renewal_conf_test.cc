@@ -19,7 +19,7 @@ using Items = std::vector<std::string>;
 
 std::string DataFile(const std::string& name) {
   std::filesystem::path dir =
-      std::filesystem::path(__FILE__).parent_path() / "../../data/renewal";
+      std::filesystem::path(CERTPILOT_SOURCE_DIR) / "tests/data/renewal";
   std::ifstream in(dir / name, std::ios::binary);
   EXPECT_TRUE(in.good()) << (dir / name);
   std::stringstream ss;
