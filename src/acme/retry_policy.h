@@ -1,5 +1,5 @@
 // When and how long the ACME client waits before asking again — all of the
-// retry policy in one place (../shared/DESIGN.md, after acmez and uacme).
+// retry policy in one place (after acmez and uacme).
 #pragma once
 
 #include <chrono>

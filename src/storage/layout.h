@@ -1,6 +1,6 @@
 // Where things live under the configuration directory, named as certbot
-// names them (../shared/REFERENCE.md), so an existing /etc/letsencrypt can be
-// used as is:
+// names them (docs/ARCHITECTURE.md, Storage), so an existing /etc/letsencrypt
+// can be used as is:
 //
 //   CONFIG/live/NAME/{cert,chain,fullchain,privkey}.pem   (symlinks)
 //   CONFIG/archive/NAME/{cert,chain,fullchain,privkey}N.pem

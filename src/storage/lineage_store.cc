@@ -123,7 +123,8 @@ auto Wrap(const std::string& step, F&& f) -> decltype(f()) {
   }
 }
 
-// The checks DESIGN.md requires before a version may be promoted.
+// The checks docs/ARCHITECTURE.md (Storage) requires before a version may be
+// promoted.
 void Verify(const std::string& name, const CertificateFiles& files) {
   auto refuse = [&](const std::string& why) {
     return StorageError(

@@ -7,7 +7,7 @@
 // with relative symlinks and file names exactly as certbot makes them, so
 // certbot and every web server config written for certbot keep working.
 //
-// How SaveVersion stays safe at every instant (DESIGN.md, Storage):
+// How SaveVersion stays safe at every instant (docs/ARCHITECTURE.md, Storage):
 //  1. Verify the four PEMs in memory; refuse before touching the disk.
 //  2. Write archive/NAME/<kind>N.pem with a fresh N (1 + the highest number
 //     in archive/NAME, counting partial leftovers, so no number is reused),

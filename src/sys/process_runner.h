@@ -30,7 +30,7 @@
 namespace certpilot::sys {
 
 // Variables certpilot reads secrets from ($CERTPILOT_EAB_HMAC_KEY); no
-// child inherits them (issue 7: secrets never in hook environments).
+// child inherits them (secrets never reach hook environments).
 inline constexpr const char* kSecretEnvironment[] = {"CERTPILOT_EAB_HMAC_KEY"};
 
 struct ProcessSpec {

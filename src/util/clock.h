@@ -1,5 +1,5 @@
 // Time as a seam: code that reads the time or waits takes a Clock, so tests
-// control both without sleeping (../shared/DESIGN.md, Layering).
+// control both without sleeping (docs/ARCHITECTURE.md, Layers).
 #pragma once
 
 #include <chrono>

@@ -1,7 +1,7 @@
 // The root of certpilot's exception hierarchy.
 //
 // Exceptions are for failures; expected outcomes are return values. Each layer
-// derives its own error type carrying data (see ../shared/DESIGN.md, Errors).
+// derives its own error type carrying data (docs/ARCHITECTURE.md, Errors).
 // `main` maps UsageError to exit code 2 and every other Error to exit code 1.
 #pragma once
 

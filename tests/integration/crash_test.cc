@@ -1,4 +1,4 @@
-// Issue 7, fault 1 ("crash at every step"): `certpilot renew
+// Fault class "crash at every step": `certpilot renew
 // --force-renewal` against the real Pebble, SIGKILLed by strace at the k-th
 // call of a syscall, for every k the run reaches (the sweep ends at the
 // first k at which no tracee gets that far). After each kill the invariant

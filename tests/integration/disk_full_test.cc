@@ -1,4 +1,4 @@
-// Issue 7, fault 2 ("full disk and I/O errors"): `certpilot renew
+// Fault class "full disk and I/O errors": `certpilot renew
 // --force-renewal` against the real Pebble when the disk fills up or fails.
 //  - ENOSPC or EIO, injected by strace, on the write, fsync or creation of
 //    each archive file: exit 1 naming the cause and the file, nothing of

@@ -1,4 +1,4 @@
-// Issue 7, fault 3 ("hostile or broken CA"), end to end: the real binary
+// Fault class "hostile or broken CA", end to end: the real binary
 // against TlsStubCa, an ACME CA over TLS on 127.0.0.1 that says what a
 // broken or malicious CA could say — on the wire (redirects, 256 MiB
 // bodies, bodies dripped a byte at a time) and in ACME (plain-http URLs,

@@ -1,4 +1,4 @@
-// Issue 7, fault 5 ("local misuse"), end to end with the built binary and
+// Fault class "local misuse", end to end with the built binary and
 // the real Pebble: concurrent runs and the lock, a lock left by a killed
 // run, the umask, symlinks planted in the tree, corrupted lineages, and
 // certificate names or domains that try to leave the configuration

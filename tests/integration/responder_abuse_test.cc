@@ -1,4 +1,4 @@
-// Issue 7, fault 4 ("abusive clients on the responder"), end to end: the
+// Fault class "abusive clients on the responder", end to end: the
 // standalone HTTP-01 responder of `certpilot certonly` must let the real
 // Pebble validate while hundreds of idle and slowloris connections, opened
 // the moment its port listens, sit in front of Pebble's request.

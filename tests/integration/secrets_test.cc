@@ -1,4 +1,4 @@
-// Issue 7, fault 6 ("secrets"), end to end: with Pebble requiring External
+// Fault class "secrets", end to end: with Pebble requiring External
 // Account Binding, a verbose certonly and a verbose forced renew, with pre,
 // post and deploy hooks that record their environment and arguments. The
 // certificate keys, the account key and the EAB HMAC key must then appear

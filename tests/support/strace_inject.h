@@ -1,5 +1,5 @@
 // Runs a program under strace(1) with syscall fault injection, for the
-// crash and full-disk integration tests (issue 7): SIGKILL at the k-th
+// crash and full-disk integration tests: SIGKILL at the k-th
 // call of a syscall, or an error (ENOSPC, EIO) instead of it.
 //
 //   StraceRun r = RunUnderStrace(argv, {.syscall = "fsync",

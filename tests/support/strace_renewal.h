@@ -1,6 +1,6 @@
 // One lineage renewed with `certpilot renew --force-renewal` against the
-// real Pebble, with the checks the crash and full-disk tests (issue 7,
-// faults 1 and 2) make after every injected fault:
+// real Pebble, with the checks the crash and full-disk tests make after every
+// injected fault:
 //   (a) every live/NAME/*.pem resolves, the certificate parses, the key
 //       matches, fullchain = cert + chain, all four one version;
 //   (b) the version that was live before the run is intact in archive/;

@@ -201,7 +201,7 @@ TEST_F(ClientTest, ParsesAlternateLinks) {
                                       "https://ca.test/cert/1/2"}));
 }
 
-// Issue 7, hostile CA: an alternate chain at a plain-http or file URL is
+// Hostile CA: an alternate chain at a plain-http or file URL is
 // refused (a later POST-as-GET would carry a JWS over plain http); nothing
 // is ever requested from such a URL.
 TEST_F(ClientTest, RefusesNonHttpsAlternateLinks) {

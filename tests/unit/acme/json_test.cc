@@ -127,7 +127,7 @@ TEST(Json, ParsesProblemsWithSubproblems) {
       std::string::npos);
 }
 
-// Issue 7, hostile CA: a 1 MB detail full of control characters, and
+// Hostile CA: a 1 MB detail full of control characters, and
 // thousands of subproblems, make a short, printable message that says what
 // was cut; the parsed fields keep everything.
 TEST(Json, HugeProblemsPrintShortAndClean) {

@@ -283,7 +283,7 @@ TEST_F(CertonlyUseCase, RefusalsComeBeforeAnyRequest) {
   EXPECT_TRUE(ca_.requests().empty());
 }
 
-// ---- issue 6: CSR, subsets, expand, profiles, chain, must-staple, reconfigure
+// ---- CSR, subsets, expand, profiles, chain, must-staple, reconfigure
 // ----
 
 TEST_F(CertonlyUseCase, CsrIssuesIntoFilesAndMakesNoLineage) {

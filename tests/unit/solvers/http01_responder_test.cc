@@ -202,7 +202,7 @@ TEST(Http01RespondTest, LeadingBlankLinesAndBareLfAreTolerated) {
             200);
 }
 
-// Issue 7, fault 4: path tricks. The responder serves exactly
+// Abusive clients: path tricks. The responder serves exactly
 // /.well-known/acme-challenge/<token>; nothing is decoded or normalised, so
 // no spelling of another path can reach a token (and none reaches a file:
 // it never touches the filesystem).
@@ -526,7 +526,7 @@ TEST(Http01ResponderTest, TokensCanChangeWhileServing) {
   EXPECT_THAT(client.ReadResponse(), StartsWith("HTTP/1.1 404 "));
 }
 
-// Issue 7, fault 4: 1 MB of headers on one connection. The responder
+// Abusive clients: 1 MB of headers on one connection. The responder
 // answers 431 at its cap and closes; it keeps serving others.
 TEST(Http01ResponderTest, OneMegabyteOfHeadersIsCutOffAtTheCap) {
   Http01Responder responder(LoopbackOptions());  // cap: 8192 bytes
@@ -560,7 +560,7 @@ int OpenFds() {
   return n - 3;  // ".", ".." and the directory's own descriptor
 }
 
-// Issue 7, fault 4: 5,000 connection attempts that are never closed by the
+// Abusive clients: 5,000 connection attempts that are never closed by the
 // client (half of them slowloris). The responder holds at most
 // max_connections of them (plus, for an instant, the one it has just
 // accepted), evicting the stalest, and still answers a fresh request.

@@ -272,8 +272,8 @@ TEST_F(LineageStoreTest, PreviousKeyGroupAndGroupBitsAreKept) {
   EXPECT_EQ(ModeOf(layout_.archive_dir(kName) + "/cert2.pem"), 0644u);
 }
 
-// Issue 7: a privkey.pem link planted to point outside the lineage (at some
-// world-readable file) lends the new key nothing: it stays 0600.
+// Local misuse: a privkey.pem link planted to point outside the lineage (at
+// some world-readable file) lends the new key nothing: it stays 0600.
 TEST_F(LineageStoreTest, KeyModeIsNotTakenFromAForeignLinkTarget) {
   ASSERT_EQ(store_.SaveVersion(kName, Certs().Make(kName)), 1);
   const std::string foreign = tmp_ / "foreign.pem";
@@ -374,7 +374,7 @@ TEST_F(LineageStoreTest, RefusesLiveDirectoriesItCannotSwitchSafely) {
             "a real file someone put here");
 }
 
-// Issue 7, local misuse: a symlink planted at a directory of the tree is
+// Local misuse: a symlink planted at a directory of the tree is
 // refused, and nothing is written where it points.
 TEST_F(LineageStoreTest,
        PlantedDirectorySymlinksAreRefusedNeverWrittenThrough) {

@@ -221,7 +221,7 @@ TEST(ProcessRunnerTest, EnvironmentIsInheritedAndEdited) {
                   }));
 }
 
-// Issue 7, secrets: the EAB HMAC key certpilot may read from its own
+// Secrets: the EAB HMAC key certpilot may read from its own
 // environment never reaches a hook.
 TEST(ProcessRunnerTest, SecretVariablesAreNeverInherited) {
   ScopedEnv secret("CERTPILOT_EAB_HMAC_KEY", "hmac-secret-value");
