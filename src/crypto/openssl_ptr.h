@@ -18,18 +18,13 @@
 #include <vector>
 
 #include "crypto/private_key.h"
+#include "util/c_ptr.h"
 
 namespace certpilot::crypto::internal {
 
-// unique_ptr whose deleter is an OpenSSL free function, e.g.
-// OsslPtr<BIO, BIO_free_all>. The function is a template argument so the
-// pointer stays one word and no deleter object is stored.
+// unique_ptr whose deleter is an OpenSSL free function (util/c_ptr.h).
 template <typename T, auto Free>
-struct OsslDeleter {
-  void operator()(T* p) const { Free(p); }
-};
-template <typename T, auto Free>
-using OsslPtr = std::unique_ptr<T, OsslDeleter<T, Free>>;
+using OsslPtr = CPtr<T, Free>;
 
 using BioPtr = OsslPtr<BIO, BIO_free_all>;
 using BignumPtr = OsslPtr<BIGNUM, BN_free>;

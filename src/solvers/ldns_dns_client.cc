@@ -1,5 +1,7 @@
 #include "solvers/ldns_dns_client.h"
 
+#include "util/c_ptr.h"
+
 // Before ldns: without __bool_true_false_are_defined its common.h would
 // #define bool, true and false. (CMakeLists.txt compiles this file without
 // OPENSSL_NO_DEPRECATED: ldns's headers name OpenSSL's RSA and DSA types.)
@@ -28,11 +30,7 @@ namespace {
 
 // RAII for ldns objects.
 template <typename T, auto Free>
-struct LdnsDeleter {
-  void operator()(T* p) const { Free(p); }
-};
-template <typename T, auto Free>
-using LdnsPtr = std::unique_ptr<T, LdnsDeleter<T, Free>>;
+using LdnsPtr = CPtr<T, Free>;
 using PktPtr = LdnsPtr<ldns_pkt, ldns_pkt_free>;
 using RdfPtr = LdnsPtr<ldns_rdf, ldns_rdf_deep_free>;
 using RrPtr = LdnsPtr<ldns_rr, ldns_rr_free>;

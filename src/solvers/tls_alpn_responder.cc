@@ -16,20 +16,15 @@
 
 #include "crypto/crypto_error.h"
 #include "crypto/tls_alpn_certificate.h"
+#include "util/c_ptr.h"
 #include "util/error.h"
 #include "util/strings.h"
 
 namespace certpilot::solvers {
 namespace {
 
-template <typename T, auto Free>
-struct OsslDeleter {
-  void operator()(T* p) const { Free(p); }
-};
-template <typename T, auto Free>
-using OsslPtr = std::unique_ptr<T, OsslDeleter<T, Free>>;
-using SslPtr = OsslPtr<SSL, SSL_free>;
-using SslCtxPtr = OsslPtr<SSL_CTX, SSL_CTX_free>;
+using SslPtr = CPtr<SSL, SSL_free>;
+using SslCtxPtr = CPtr<SSL_CTX, SSL_CTX_free>;
 
 std::string NameKey(std::string_view name) {
   while (!name.empty() && name.back() == '.') name.remove_suffix(1);

@@ -25,10 +25,10 @@ std::string CertificatesJson(const std::vector<CertificateListing>& listings);
 
 // {"renewed": [{name, not_after}], "not_due": [{name, renew_after}],
 //  "failed": [{name, error}], dry_run, hook_failures, installer_failures}.
-std::string RenewReportJson(const RenewReport& report);
+std::string RenewReportJson(const RenewReport& r);
 
 // {server, id, url, contact, status, thumbprint, profiles}.
-std::string AccountJson(const AccountReport& account);
+std::string AccountJson(const AccountReport& a);
 
 // --webroot-map: a JSON object {"name[,name...]": "path", ...} → its
 // entries, keys in alphabetical order; a value that is not a string reads

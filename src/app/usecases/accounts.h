@@ -14,14 +14,14 @@ struct AccountOptions {
 };
 
 // Registers a new account (refuses when one is stored for the server).
-int Register(const AccountOptions& options, Services& services);
+int Register(const AccountOptions& o, Services& services);
 // Prints the account URL, contacts, status (asked of the CA), key
 // thumbprint; --json: {"server","id","url","contact","status","thumbprint"}.
-int ShowAccount(const AccountOptions& options, Services& services);
+int ShowAccount(const AccountOptions& o, Services& services);
 // -m replaces the contacts; --new-key rolls the key over and swaps the stored
 // key only after the CA accepted the new one.
-int UpdateAccount(const AccountOptions& options, Services& services);
+int UpdateAccount(const AccountOptions& o, Services& services);
 // Deactivates the account at the CA (asking first unless -n), then removes it.
-int Unregister(const AccountOptions& options, Services& services);
+int Unregister(const AccountOptions& o, Services& services);
 
 }  // namespace certpilot::app

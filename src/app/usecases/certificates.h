@@ -11,6 +11,6 @@ namespace certpilot::app {
 // name, domains, serial, key_type, not_before, not_after, renew_after,
 // cert_path, chain_path, fullchain_path, privkey_path, server, valid.
 // A damaged lineage is listed with its problem (valid = false). Returns 0.
-int Certificates(const CertificatesOptions& options, Services& services);
+int Certificates(const CertificatesOptions& o, Services& services);
 
 }  // namespace certpilot::app
