@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "app/certonly.h"
-#include "app/options.h"
-#include "app/services.h"
+#include "app/types/options.h"
+#include "app/usecases/certonly.h"
+#include "app/wiring/services.h"
 #include "support/app_fakes.h"
 #include "support/fake_acme_server.h"
 #include "support/fake_clock.h"

@@ -15,7 +15,7 @@ namespace certpilot::app {
 // Throws Error on failure; the existing lineage, if any, is left untouched.
 // `lineage`, when given, receives the name of the lineage written (or kept
 // because it is not due) — `run` installs it next.
-int Certonly(const CertonlyOptions& options, Services& services,
+int Certonly(const CertonlyOptions& o, Services& services,
              std::string* lineage = nullptr);
 
 }  // namespace certpilot::app
