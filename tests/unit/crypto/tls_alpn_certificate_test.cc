@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "crypto/crypto_error.h"
+#include "crypto/digest.h"
 #include "crypto/private_key.h"
 #include "unit/crypto/crypto_test_util.h"
 
