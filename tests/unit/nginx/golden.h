@@ -25,10 +25,7 @@ namespace certpilot::nginx::testing {
 inline constexpr char kRoot[] = "/srv/nginx";
 
 inline std::string PatchDataDir() {
-  return (std::filesystem::path(__FILE__).parent_path() /
-          "../../data/nginx_patch")
-      .lexically_normal()
-      .string();
+  return certpilot::testing::TestDataDir() + "/nginx_patch";
 }
 
 // The files of `dir`, by path relative to it.
