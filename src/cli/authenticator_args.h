@@ -16,7 +16,7 @@ class AuthenticatorArgs {
  public:
   // `domains` is the subcommand's -d list: each -w records how many names
   // came before it. --nginx is left to the caller (run/install add their own).
-  void Register(CLI::App* app, const std::vector<std::string>& domains);
+  void Register(CLI::App* c, const std::vector<std::string>& domains);
   // The authenticator chosen by flags or -a ("" if none); throws UsageError
   // when two are chosen. -w or --webroot-map alone choose "webroot".
   std::string Chosen() const;
@@ -37,7 +37,7 @@ class AuthenticatorArgs {
 // --preferred-chain, --preferred-profile, --required-profile, --must-staple.
 class OrderArgs {
  public:
-  void Register(CLI::App* app);
+  void Register(CLI::App* c);
   // Only what was given (for renew/reconfigure overrides).
   void ApplyTo(app::RenewOptions& o) const;
   app::OrderSettings order;

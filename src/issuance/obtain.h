@@ -46,7 +46,7 @@ struct ObtainResult {
 // crypto::CryptoError, or ValidationError when the CA could not validate a
 // name. Always cleans up every presented challenge.
 ObtainResult Obtain(acme::Client& client, Clock& clock,
-                    const ObtainRequest& request,
+                    const ObtainRequest& req,
                     const acme::RetryPolicy& policy = {});
 
 // The CA tried and failed to validate identifier() (as ordered: "*.x" for

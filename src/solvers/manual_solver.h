@@ -102,8 +102,8 @@ class ManualSolver {
   void Present(const issuance::ChallengeTask& task);
   void Wait();
   void CleanUp(const issuance::ChallengeTask& task) noexcept;
-  void RunAuthHook(Entry& entry);
-  void Prompt(const Entry& entry, size_t index, size_t count);
+  void RunAuthHook(Entry& e);
+  void Prompt(const Entry& e, size_t index, size_t count);
 
   ManualOptions options_;
   sys::ProcessRunner& runner_;

@@ -208,6 +208,17 @@ Startup AwaitReady(const std::vector<Daemon*>& daemons,
       text);
 }
 
+void RetryPortRaces(const std::string& owner, const std::string& what,
+                    const std::function<Startup()>& start,
+                    const std::function<std::string()>& logs, int attempts) {
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    if (start() == Startup::kReady) return;
+  }
+  throw std::runtime_error(owner + ": could not start " + what +
+                           ": lost the race for a port " +
+                           std::to_string(attempts) + " times\n" + logs());
+}
+
 std::map<std::string, std::string> CurrentEnvironment(
     const std::map<std::string, std::string>& overrides) {
   std::map<std::string, std::string> env;

@@ -100,6 +100,15 @@ enum class Startup { kReady, kPortTaken };
 Startup AwaitReady(const std::vector<Daemon*>& daemons,
                    const Readiness& readiness);
 
+// Calls `start` — which picks fresh ports each time — until it returns
+// kReady, at most `attempts` times: kPortTaken means another process took a
+// port between its reservation and the daemon's bind. Then throws
+// "OWNER: could not start WHAT: lost the race for a port N times" with
+// `logs()`.
+void RetryPortRaces(const std::string& owner, const std::string& what,
+                    const std::function<Startup()>& start,
+                    const std::function<std::string()>& logs, int attempts = 3);
+
 // This process's environment, NAME → value, with `overrides` on top.
 std::map<std::string, std::string> CurrentEnvironment(
     const std::map<std::string, std::string>& overrides = {});

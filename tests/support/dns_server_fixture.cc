@@ -21,7 +21,6 @@ constexpr const char* kKnotd = "/usr/sbin/knotd";
 constexpr const char* kKnotc = "/usr/sbin/knotc";
 constexpr const char* kNotInstalled =
     "Knot DNS is not installed: run ./scripts/deps (it apt-get installs knot)";
-constexpr int kStartAttempts = 3;
 
 [[noreturn]] void Fail(const std::string& message) {
   throw std::runtime_error("DnsServerFixture: " + message);
@@ -110,17 +109,12 @@ void DnsServerFixture::Start() {
   for (const std::string& r : options_.records) zone += r + "\n";
   WriteFileOrThrow(dir_ / ("zones/" + origin + "zone"), zone);
 
-  std::string failures;
-  for (int attempt = 1; attempt <= kStartAttempts; ++attempt) {
-    std::string failure;
-    if (TryStart(&failure)) return;
-    failures += "\n  attempt " + std::to_string(attempt) + ": " + failure;
-  }
-  Fail("could not start knotd (lost port races):" + failures + "\n" +
-       LogTail());
+  RetryPortRaces(
+      "DnsServerFixture", "knotd", [this] { return TryStart(); },
+      [this] { return LogTail(); });
 }
 
-bool DnsServerFixture::TryStart(std::string* failure) {
+Startup DnsServerFixture::TryStart() {
   PortReservation reservation;
   port_ = reservation.Reserve(true);
   address_ = "127.0.0.1:" + std::to_string(port_);
@@ -185,9 +179,7 @@ bool DnsServerFixture::TryStart(std::string* failure) {
            KnotcOk({"zone-read", Fqdn(options_.zone), "@", "SOA"});
   };
   readiness.missing = [this] { return "on " + address_; };
-  if (AwaitReady({&knotd_}, readiness) == Startup::kReady) return true;
-  *failure = "knotd: address already in use";
-  return false;
+  return AwaitReady({&knotd_}, readiness);
 }
 
 std::string DnsServerFixture::Knotc(

@@ -89,7 +89,7 @@ class DnsServerFixture {
 
  private:
   void Start();
-  bool TryStart(std::string* failure);  // false: lost a port race
+  Startup TryStart();  // on a fresh port
   // Runs knotc with the control socket; returns stdout, throws on failure.
   std::string Knotc(const std::vector<std::string>& args) const;
   bool KnotcOk(const std::vector<std::string>& args) const;

@@ -28,7 +28,6 @@ constexpr const char* kPebbleBin = "/usr/bin/pebble";
 constexpr const char* kChalltestsrvBin = "/usr/bin/pebble-challtestsrv";
 constexpr const char* kNotInstalled =
     "pebble is not installed: run ./scripts/test (it apt-get installs pebble)";
-constexpr int kStartAttempts = 3;
 
 [[noreturn]] void Fail(const std::string& message) {
   throw std::runtime_error("PebbleFixture: " + message);
@@ -212,7 +211,7 @@ HttpResult HttpRequest(const std::string& url, const std::string& ca_path,
 }
 
 // ---------------------------------------------------------------------------
-// Processes.
+// Environment and names.
 
 bool IsProxyOrPebble(const std::string& name) {
   std::string lower = name;
@@ -276,17 +275,12 @@ void PebbleFixture::Start() {
       dir_.Write("listener-key.pem", ToPem(server_key.get()), 0600);
   config_path_ = dir_ / "pebble-config.json";
 
-  std::string failures;
-  for (int attempt = 1; attempt <= kStartAttempts; ++attempt) {
-    std::string failure;
-    if (TryStart(&failure)) return;
-    failures += "\n  attempt " + std::to_string(attempt) + ": " + failure;
-  }
-  Fail("could not start pebble (lost port races):" + failures + "\n" +
-       LogTail());
+  RetryPortRaces(
+      "PebbleFixture", "pebble", [this] { return TryStart(); },
+      [this] { return LogTail(); });
 }
 
-bool PebbleFixture::TryStart(std::string* failure) {
+Startup PebbleFixture::TryStart() {
   PortReservation acme, management, http, tls, dns, challtest_management;
   const int acme_port = acme.Reserve(false);
   const int management_port = management.Reserve(false);
@@ -394,11 +388,7 @@ bool PebbleFixture::TryStart(std::string* failure) {
            ", management " + (management_ok ? "ok" : "not listening") +
            ", challtestsrv " + (challtest_ok ? "ok" : "not listening");
   };
-  if (AwaitReady({&pebble_, &challtestsrv_}, readiness) == Startup::kReady) {
-    return true;
-  }
-  *failure = "pebble or challtestsrv: address already in use";
-  return false;
+  return AwaitReady({&pebble_, &challtestsrv_}, readiness);
 }
 
 void PebbleFixture::Stop() {

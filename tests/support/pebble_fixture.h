@@ -136,7 +136,7 @@ class PebbleFixture {
 
  private:
   void Start();
-  bool TryStart(std::string* failure);  // false: lost a port race, retry
+  Startup TryStart();  // on fresh ports
   std::string ManagementGet(const std::string& path) const;
   void ChalltestsrvPost(const std::string& path,
                         const std::string& json_body) const;

@@ -36,6 +36,6 @@ struct ImportOptions {
 // 0 when everything asked for was imported or was already here (skipped
 // names are reported); 1 when a lineage or an account failed. Throws
 // UsageError when --from is not a certbot tree or is the config dir.
-int ImportCertbot(const ImportOptions& options, Services& services);
+int ImportCertbot(const ImportOptions& o, Services& services);
 
 }  // namespace certpilot::app

@@ -19,10 +19,10 @@ namespace certpilot::app {
 // config-dir lock and recovers interrupted nginx runs first. Returns 0.
 // Throws Error (nginx::ConfigUpdateError, nginx::NoServerBlockError, ...)
 // when nothing was installed; the configuration is then as it was.
-int Install(const InstallOptions& options, Services& services);
+int Install(const InstallOptions& o, Services& services);
 
 // Throws UsageError for bad InstallOptions (no installer, no --cert-name,
 // bad ports, empty nginx options).
-void ValidateInstallOptions(const InstallOptions& options);
+void ValidateInstallOptions(const InstallOptions& o);
 
 }  // namespace certpilot::app

@@ -14,6 +14,6 @@ namespace certpilot::app {
 // 0 when the settings were saved; 1 when the dry run failed (nothing
 // changed). Throws UsageError without --cert-name or for a lineage that does
 // not exist.
-int Reconfigure(const ReconfigureOptions& options, Services& services);
+int Reconfigure(const ReconfigureOptions& o, Services& services);
 
 }  // namespace certpilot::app

@@ -20,13 +20,13 @@ namespace certpilot::app {
 
 // Returns 0 when nothing failed (renewals and hooks), 1 otherwise. Throws
 // UsageError for bad options before any work.
-int Renew(const RenewOptions& options, Services& services);
+int Renew(const RenewOptions& o, Services& services);
 
 // The settings given on renew's (or reconfigure's) command line applied to a
 // lineage's stored ones; `domains` are the lineage's (for -w). Throws
 // UsageError for overrides that cannot work.
-void ApplyRenewOverrides(const RenewOptions& options,
+void ApplyRenewOverrides(const RenewOptions& o,
                          const std::vector<std::string>& domains,
-                         RenewalSettings& settings);
+                         RenewalSettings& s);
 
 }  // namespace certpilot::app

@@ -31,7 +31,7 @@ struct DeleteOptions {
 // UsageError for anything else.
 int RevocationReasonCode(const std::string& name);
 
-int Revoke(const RevokeOptions& options, Services& services);
-int Delete(const DeleteOptions& options, Services& services);
+int Revoke(const RevokeOptions& o, Services& services);
+int Delete(const DeleteOptions& o, Services& services);
 
 }  // namespace certpilot::app

@@ -13,6 +13,6 @@ namespace certpilot::app {
 // Returns 1 when certonly reported hook failures, else 0; throws Error when
 // either half fails (a certificate obtained before an install failure stays
 // saved; the nginx configuration is then as it was).
-int Run(const RunOptions& options, Services& services);
+int Run(const RunOptions& o, Services& services);
 
 }  // namespace certpilot::app

@@ -34,7 +34,7 @@ std::string UseAccount(acme::Client& client, const CommonOptions& options,
 // way round; the key must be base64url; the algorithm HS256/384/512.
 // Returns the raw key ("" when no EAB was asked for). Warns when the key was
 // given on the command line (other users can read it in the process list).
-std::string ResolveEabKey(const CommonOptions& options);
+std::string ResolveEabKey(const CommonOptions& o);
 
 // Throws UsageError unless `email` looks like one address (no spaces,
 // commas or control characters, one '@').

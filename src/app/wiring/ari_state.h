@@ -18,7 +18,7 @@ std::optional<AriState> LoadAriState(sys::Filesystem& fs,
                                      const storage::Layout& layout,
                                      const std::string& name);
 void SaveAriState(sys::Filesystem& fs, const storage::Layout& layout,
-                  const std::string& name, const AriState& state);
+                  const std::string& name, const AriState& s);
 // Removes the file, if there is one (the lineage is being deleted).
 void RemoveAriState(sys::Filesystem& fs, const storage::Layout& layout,
                     const std::string& name);

@@ -41,7 +41,7 @@ struct IssueResult {
 // Orders with settings.order (ChooseProfile). Throws on any failure,
 // leaving the lineage as it was.
 IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
-                             SolverSet& solvers, const IssueRequest& request);
+                             SolverSet& solvers, const IssueRequest& req);
 
 // One order with a lineage's settings (solvers, profile, chain,
 // must-staple): for `key`, or for `csr` as it is (certonly --csr). The

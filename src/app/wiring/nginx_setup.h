@@ -17,10 +17,10 @@
 namespace certpilot::app {
 
 // Throws UsageError for an empty server root or nginx program.
-void ValidateNginxOptions(const NginxOptions& options);
+void ValidateNginxOptions(const NginxOptions& o);
 
 // SERVER_ROOT/nginx.conf
-std::string NginxConfPath(const NginxOptions& options);
+std::string NginxConfPath(const NginxOptions& o);
 
 // WORK/nginx
 nginx::StatePaths NginxState(const storage::Layout& layout);
@@ -28,12 +28,12 @@ nginx::StatePaths NginxState(const storage::Layout& layout);
 // Reloads are awaited (nginx/control.h: no old worker answers afterwards)
 // through `fs` (/proc) and `clock`.
 nginx::NginxControl MakeNginxControl(sys::ProcessRunner& runner,
-                                     const NginxOptions& options,
+                                     const NginxOptions& o,
                                      sys::Filesystem& fs, Clock& clock);
 
 // Throws UsageError when SERVER_ROOT/nginx.conf does not exist (the usual
 // mistake: nginx lives elsewhere; say which option fixes it).
-void RequireNginxConf(sys::Filesystem& fs, const NginxOptions& options);
+void RequireNginxConf(sys::Filesystem& fs, const NginxOptions& o);
 
 // Undoes what interrupted runs left in the nginx configuration, logging
 // what it did (nginx/recovery.h). Throws Error for an unreadable journal.
@@ -45,6 +45,6 @@ void RecoverNginxState(sys::Filesystem& fs, nginx::NginxControl& nginx,
 // did; returns how many reloads failed.
 int ReloadNginxAfterRenewal(
     sys::ProcessRunner& runner, sys::Filesystem& fs, Clock& clock,
-    const std::vector<NginxOptions>& renewed_nginx_lineages);
+    const std::vector<NginxOptions>& renewed);
 
 }  // namespace certpilot::app

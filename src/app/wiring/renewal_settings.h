@@ -44,7 +44,7 @@ struct RenewalSettings {
 // Writes CONFIG/renewal/NAME.conf atomically; keeps comments and keys we do
 // not know from an existing file.
 void WriteRenewalConf(RunContext& ctx, const std::string& name,
-                      const RenewalSettings& settings);
+                      const RenewalSettings& s);
 
 // Reads it back. Throws storage::StorageError / UsageError on a damaged conf.
 RenewalSettings ReadRenewalConf(RunContext& ctx, const std::string& name);

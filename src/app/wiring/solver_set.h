@@ -73,12 +73,12 @@ class SolverSet {
   // --dns-resolver, missing or unsafe RFC 2136 credentials. Binds and
   // starts nothing (so it can run before the pre-hooks, which may free a
   // port).
-  void Check(const RenewalSettings& settings) const;
+  void Check(const RenewalSettings& s) const;
   // Check, then starts what the settings need. Also throws ResponderError
   // when a port cannot be bound.
-  void Prepare(const RenewalSettings& settings);
+  void Prepare(const RenewalSettings& s);
   // REQUIRES: Prepare(settings) was called.
-  SolverLease For(const RenewalSettings& settings);
+  SolverLease For(const RenewalSettings& s);
   // Stops every responder (also done by the destructor).
   void Stop();
 

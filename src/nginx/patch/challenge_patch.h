@@ -70,7 +70,7 @@ class ChallengePatch {
   // Adds the response. Throws UsageError for an unsafe value or a token
   // that is not base64url, Error when the same token is added twice or no
   // `http` block exists to hold a temporary server.
-  ChallengeSite Add(const ChallengeResponse& response);
+  ChallengeSite Add(const ChallengeResponse& r);
   // Removes what Add put in for `token`; unknown tokens are ignored.
   void Remove(const std::string& token);
   bool empty() const { return entries_.empty(); }

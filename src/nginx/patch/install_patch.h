@@ -76,6 +76,6 @@ class NoServerBlockError : public Error {
 };
 
 InstallResult PatchForInstall(ConfigGraph& graph,
-                              const InstallRequest& request);
+                              const InstallRequest& req);
 
 }  // namespace certpilot::nginx

@@ -16,8 +16,8 @@
 #include <map>
 #include <string>
 
-#include "nginx/config/include_loader.h"
-#include "sys/file_transaction.h"
+#include "nginx/include_loader.h"
+#include "nginx/transaction.h"
 #include "unit/nginx/nginx_test_util.h"
 
 namespace certpilot::nginx::testing {
@@ -25,10 +25,7 @@ namespace certpilot::nginx::testing {
 inline constexpr char kRoot[] = "/srv/nginx";
 
 inline std::string PatchDataDir() {
-  return (std::filesystem::path(CERTPILOT_SOURCE_DIR) /
-          "tests/data/nginx_patch")
-      .lexically_normal()
-      .string();
+  return certpilot::testing::TestDataDir() + "/nginx_patch";
 }
 
 // The files of `dir`, by path relative to it.
@@ -54,11 +51,11 @@ inline void LoadInput(const std::string& kind_case, MemFilesystem* fs) {
 
 // Compares the patched files with expected/ (or rewrites it).
 inline void ExpectGolden(const std::string& kind_case,
-                         const std::vector<sys::FileState>& changed) {
+                         const std::vector<FileState>& changed) {
   const std::string expected_dir =
       PatchDataDir() + "/" + kind_case + "/expected";
   std::map<std::string, std::string> got;
-  for (const sys::FileState& f : changed) {
+  for (const FileState& f : changed) {
     if (!f.text) continue;
     std::string rel = f.path;
     const std::string root = std::string(kRoot) + "/";
@@ -94,8 +91,8 @@ inline void ExpectGolden(const std::string& kind_case,
 }
 
 // The modified files of a graph, as FileStates.
-inline std::vector<sys::FileState> Modified(ConfigGraph& graph) {
-  std::vector<sys::FileState> out;
+inline std::vector<FileState> Modified(ConfigGraph& graph) {
+  std::vector<FileState> out;
   for (Config* c : graph.ModifiedFiles()) out.push_back({c->path(), c->Dump()});
   return out;
 }

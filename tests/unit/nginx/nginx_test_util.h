@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "support/test_data.h"
 #include "sys/filesystem.h"
 #include "sys/sys_error.h"
 
@@ -19,9 +20,7 @@ namespace certpilot::nginx::testing {
 
 // tests/data/nginx of the source tree.
 inline std::string CorpusDir() {
-  return (std::filesystem::path(CERTPILOT_SOURCE_DIR) / "tests/data/nginx")
-      .lexically_normal()
-      .string();
+  return certpilot::testing::TestDataDir() + "/nginx";
 }
 
 inline std::string ReadDiskFile(const std::string& path) {

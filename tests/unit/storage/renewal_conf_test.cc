@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "support/temp_dir.h"
+#include "support/test_data.h"
 #include "util/error.h"
 
 namespace certpilot::storage {
@@ -18,8 +19,7 @@ using certpilot::testing::TempDir;
 using Items = std::vector<std::string>;
 
 std::string DataFile(const std::string& name) {
-  std::filesystem::path dir =
-      std::filesystem::path(CERTPILOT_SOURCE_DIR) / "tests/data/renewal";
+  std::filesystem::path dir = testing::TestDataDir() + "/renewal";
   std::ifstream in(dir / name, std::ios::binary);
   EXPECT_TRUE(in.good()) << (dir / name);
   std::stringstream ss;
