@@ -44,8 +44,9 @@ class RenewOverrides {
  private:
   AuthenticatorArgs auth_;
   OrderArgs order_;
-  const std::vector<std::string>
-      no_domains_;  // renew has no -d: every -w applies to all
+  // renew has no -d: every -w applies to all. ({}: a const member of a
+  // type with a defaulted constructor must be initialized.)
+  const std::vector<std::string> no_domains_{};
   bool reuse_ = false, no_reuse_ = false;
 };
 
