@@ -16,8 +16,8 @@
 #include <map>
 #include <string>
 
-#include "nginx/include_loader.h"
-#include "nginx/transaction.h"
+#include "nginx/config/include_loader.h"
+#include "sys/file_transaction.h"
 #include "unit/nginx/nginx_test_util.h"
 
 namespace certpilot::nginx::testing {
@@ -51,11 +51,11 @@ inline void LoadInput(const std::string& kind_case, MemFilesystem* fs) {
 
 // Compares the patched files with expected/ (or rewrites it).
 inline void ExpectGolden(const std::string& kind_case,
-                         const std::vector<FileState>& changed) {
+                         const std::vector<sys::FileState>& changed) {
   const std::string expected_dir =
       PatchDataDir() + "/" + kind_case + "/expected";
   std::map<std::string, std::string> got;
-  for (const FileState& f : changed) {
+  for (const sys::FileState& f : changed) {
     if (!f.text) continue;
     std::string rel = f.path;
     const std::string root = std::string(kRoot) + "/";
@@ -91,8 +91,8 @@ inline void ExpectGolden(const std::string& kind_case,
 }
 
 // The modified files of a graph, as FileStates.
-inline std::vector<FileState> Modified(ConfigGraph& graph) {
-  std::vector<FileState> out;
+inline std::vector<sys::FileState> Modified(ConfigGraph& graph) {
+  std::vector<sys::FileState> out;
   for (Config* c : graph.ModifiedFiles()) out.push_back({c->path(), c->Dump()});
   return out;
 }
