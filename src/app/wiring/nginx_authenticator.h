@@ -18,8 +18,8 @@ class NginxAuthenticator {
  public:
   // Checks the settings (UsageError: bad options, no nginx.conf), recovers
   // interrupted runs (nginx/recovery.h), builds the solver.
-  static std::unique_ptr<NginxAuthenticator> Start(
-      const SolverEnvironment& env, const RenewalSettings& s);
+  static std::unique_ptr<NginxAuthenticator> Start(const SolverEnvironment& env,
+                                                   const RenewalSettings& s);
   issuance::ChallengeSolver* solver() { return solver_.get(); }
 
  private:

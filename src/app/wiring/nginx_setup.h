@@ -28,8 +28,8 @@ nginx::StatePaths NginxState(const storage::Layout& layout);
 // Reloads are awaited (nginx/control.h: no old worker answers afterwards)
 // through `fs` (/proc) and `clock`.
 nginx::NginxControl MakeNginxControl(sys::ProcessRunner& runner,
-                                     const NginxOptions& o,
-                                     sys::Filesystem& fs, Clock& clock);
+                                     const NginxOptions& o, sys::Filesystem& fs,
+                                     Clock& clock);
 
 // Throws UsageError when SERVER_ROOT/nginx.conf does not exist (the usual
 // mistake: nginx lives elsewhere; say which option fixes it).
@@ -43,8 +43,8 @@ void RecoverNginxState(sys::Filesystem& fs, nginx::NginxControl& nginx,
 // After `renew`: reloads, once each, every nginx that serves a renewed
 // lineage (`installer = nginx`), so it picks up the new files. Logs what it
 // did; returns how many reloads failed.
-int ReloadNginxAfterRenewal(
-    sys::ProcessRunner& runner, sys::Filesystem& fs, Clock& clock,
-    const std::vector<NginxOptions>& renewed);
+int ReloadNginxAfterRenewal(sys::ProcessRunner& runner, sys::Filesystem& fs,
+                            Clock& clock,
+                            const std::vector<NginxOptions>& renewed);
 
 }  // namespace certpilot::app

@@ -75,7 +75,6 @@ class NoServerBlockError : public Error {
   std::vector<std::string> names_;
 };
 
-InstallResult PatchForInstall(ConfigGraph& graph,
-                              const InstallRequest& req);
+InstallResult PatchForInstall(ConfigGraph& graph, const InstallRequest& req);
 
 }  // namespace certpilot::nginx
