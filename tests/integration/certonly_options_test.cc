@@ -1,7 +1,12 @@
-// certonly's issue-6 options against the real Pebble: --csr, --preferred-chain
-// with Pebble's alternate roots, --new-key, --must-staple, and reconfigure.
+// certonly's CSR, chain, key and staple options against the real Pebble: --csr,
+// --preferred-chain with Pebble's alternate roots, --new-key, --must-staple,
+// and reconfigure.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +15,7 @@
 #include "crypto/csr.h"
 #include "crypto/private_key.h"
 #include "support/cli_harness.h"
+#include "support/free_port.h"
 #include "support/pebble_fixture.h"
 #include "support/temp_dir.h"
 
@@ -114,10 +120,24 @@ TEST(ReconfigureTest, ChangesTheStoredSettingsAfterADryRun) {
                               "'\""));  // ConfigObj quoting
   EXPECT_THAT(conf, HasSubstr("must_staple = True"));
 
-  // A setting that cannot work is not saved: the dry run fails first.
+  // A setting that cannot work is not saved: the dry run fails first. The
+  // port is taken by a listener of the test's own, so the responder cannot
+  // bind it whether or not the CA asks for a challenge (Pebble reuses a
+  // valid authorization 1% of the time even with PEBBLE_AUTHZREUSE=0, and
+  // then a port that merely nobody serves would go unnoticed).
+  const int busy_port = FreeLoopbackPort();
+  const int busy = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(busy, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(busy_port));
+  ASSERT_EQ(::bind(busy, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(busy, 1), 0);
   r = cli.Run("reconfigure",
               {"--cert-name", "re.example.com", "--http-01-address",
-               "127.0.0.1", "--http-01-port", "1"});
+               "127.0.0.1", "--http-01-port", std::to_string(busy_port)});
+  ::close(busy);
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("were not changed"));
   EXPECT_EQ(ReadFileOrEmpty(conf_path), conf);
