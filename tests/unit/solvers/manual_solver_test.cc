@@ -69,18 +69,24 @@ ManualOptions Hooks() {
   return o;
 }
 
-TEST(ManualSolverTest, PresentRunsNothingWaitRunsEveryAuthHookInOrder) {
-  RecordingRunner runner;
-  FakeClock clock;
-  ManualSolver manual(Hooks(), runner, clock);
+// Every solver here runs its hooks through the recording runner, on the
+// fake clock.
+class ManualSolverTest : public ::testing::Test {
+ protected:
+  RecordingRunner runner_;
+  FakeClock clock_;
+};
+
+TEST_F(ManualSolverTest, PresentRunsNothingWaitRunsEveryAuthHookInOrder) {
+  ManualSolver manual(Hooks(), runner_, clock_);
   auto a = Task("http-01", "a.example.com", false, "tokenA");
   auto b = Task("http-01", "b.example.com", false, "tokenB");
   manual.Http01().Present(a);
   manual.Http01().Present(b);
-  EXPECT_THAT(runner.specs, IsEmpty());
+  EXPECT_THAT(runner_.specs, IsEmpty());
   manual.Http01().Wait();
-  ASSERT_EQ(runner.specs.size(), 2u);
-  const sys::ProcessSpec& first = runner.specs[0];
+  ASSERT_EQ(runner_.specs.size(), 2u);
+  const sys::ProcessSpec& first = runner_.specs[0];
   EXPECT_THAT(first.argv,
               ElementsAre("/bin/sh", "-c", "/usr/local/bin/auth.sh"));
   for (const char* prefix : {"CERTBOT_", "CERTPILOT_"}) {
@@ -95,50 +101,46 @@ TEST(ManualSolverTest, PresentRunsNothingWaitRunsEveryAuthHookInOrder) {
     EXPECT_EQ(first.env_add.count(p + "AUTH_OUTPUT"), 0u);
   }
   EXPECT_THAT(first.env_remove, Contains("CERTBOT_AUTH_OUTPUT"));
-  EXPECT_THAT(runner.specs[1].env_add,
+  EXPECT_THAT(runner_.specs[1].env_add,
               Contains(Pair("CERTBOT_DOMAIN", "b.example.com")));
-  EXPECT_THAT(runner.specs[1].env_add,
+  EXPECT_THAT(runner_.specs[1].env_add,
               Contains(Pair("CERTBOT_REMAINING_CHALLENGES", "0")));
   manual.Http01().Wait();  // a second Wait of the same order does nothing
-  EXPECT_EQ(runner.specs.size(), 2u);
+  EXPECT_EQ(runner_.specs.size(), 2u);
 }
 
-TEST(ManualSolverTest, DnsWildcardAndBaseGetTheBaseDomainAndTheDigest) {
-  RecordingRunner runner;
-  FakeClock clock;
-  ManualSolver manual(Hooks(), runner, clock);
+TEST_F(ManualSolverTest, DnsWildcardAndBaseGetTheBaseDomainAndTheDigest) {
+  ManualSolver manual(Hooks(), runner_, clock_);
   auto wild = Task("dns-01", "example.com", true, "tokenW");
   auto base = Task("dns-01", "example.com", false, "tokenB");
   manual.Dns01().Present(wild);
   manual.Dns01().Present(base);
   manual.Dns01().Wait();
-  ASSERT_EQ(runner.specs.size(), 2u);
-  EXPECT_THAT(runner.specs[0].env_add,
+  ASSERT_EQ(runner_.specs.size(), 2u);
+  EXPECT_THAT(runner_.specs[0].env_add,
               Contains(Pair("CERTBOT_DOMAIN", "example.com")));
   EXPECT_THAT(
-      runner.specs[0].env_add,
+      runner_.specs[0].env_add,
       Contains(Pair("CERTBOT_VALIDATION", Dns01TxtValue("tokenW.thumbprint"))));
-  EXPECT_THAT(runner.specs[1].env_add,
+  EXPECT_THAT(runner_.specs[1].env_add,
               Contains(Pair("CERTPILOT_VALIDATION",
                             Dns01TxtValue("tokenB.thumbprint"))));
-  EXPECT_THAT(runner.specs[0].env_add,
+  EXPECT_THAT(runner_.specs[0].env_add,
               Contains(Pair("CERTBOT_ALL_DOMAINS", "example.com,example.com")));
-  EXPECT_EQ(runner.specs[0].env_add.count("CERTBOT_TOKEN"), 0u);
-  EXPECT_THAT(runner.specs[0].env_remove, Contains("CERTBOT_TOKEN"));
-  EXPECT_THAT(runner.specs[0].env_remove, Contains("CERTPILOT_TOKEN"));
+  EXPECT_EQ(runner_.specs[0].env_add.count("CERTBOT_TOKEN"), 0u);
+  EXPECT_THAT(runner_.specs[0].env_remove, Contains("CERTBOT_TOKEN"));
+  EXPECT_THAT(runner_.specs[0].env_remove, Contains("CERTPILOT_TOKEN"));
 }
 
-TEST(ManualSolverTest, CleanupGetsTheSameEnvironmentPlusItsAuthHooksOutput) {
-  RecordingRunner runner;
-  runner.next = [](const sys::ProcessSpec& spec) {
+TEST_F(ManualSolverTest, CleanupGetsTheSameEnvironmentPlusItsAuthHooksOutput) {
+  runner_.next = [](const sys::ProcessSpec& spec) {
     sys::ProcessResult r;
     r.exit_code = 0;
     r.out = "  id-of-" + spec.env_add.at("CERTBOT_TOKEN") +
             std::string("\0", 1) + "\n\n";
     return r;
   };
-  FakeClock clock;
-  ManualSolver manual(Hooks(), runner, clock);
+  ManualSolver manual(Hooks(), runner_, clock_);
   auto a = Task("http-01", "a.example.com", false, "tokenA");
   auto b = Task("http-01", "b.example.com", false, "tokenB");
   manual.Http01().Present(a);
@@ -146,8 +148,8 @@ TEST(ManualSolverTest, CleanupGetsTheSameEnvironmentPlusItsAuthHooksOutput) {
   manual.Http01().Wait();
   manual.Http01().CleanUp(b);
   manual.Http01().CleanUp(a);
-  ASSERT_EQ(runner.specs.size(), 4u);
-  const sys::ProcessSpec& cleanup_b = runner.specs[2];
+  ASSERT_EQ(runner_.specs.size(), 4u);
+  const sys::ProcessSpec& cleanup_b = runner_.specs[2];
   EXPECT_THAT(cleanup_b.argv,
               ElementsAre("/bin/sh", "-c", "/usr/local/bin/cleanup.sh"));
   EXPECT_THAT(cleanup_b.env_add,
@@ -158,22 +160,20 @@ TEST(ManualSolverTest, CleanupGetsTheSameEnvironmentPlusItsAuthHooksOutput) {
               Contains(Pair("CERTBOT_VALIDATION", "tokenB.thumbprint")));
   EXPECT_THAT(cleanup_b.env_add,
               Contains(Pair("CERTBOT_REMAINING_CHALLENGES", "0")));
-  EXPECT_THAT(runner.specs[3].env_add,
+  EXPECT_THAT(runner_.specs[3].env_add,
               Contains(Pair("CERTBOT_AUTH_OUTPUT", "id-of-tokenA")));
   manual.Http01().CleanUp(a);  // once only
-  EXPECT_EQ(runner.specs.size(), 4u);
+  EXPECT_EQ(runner_.specs.size(), 4u);
 }
 
-TEST(ManualSolverTest, AFailingAuthHookStopsTheBatchAndNamesHookAndStatus) {
-  RecordingRunner runner;
-  runner.next = [](const sys::ProcessSpec& spec) {
+TEST_F(ManualSolverTest, AFailingAuthHookStopsTheBatchAndNamesHookAndStatus) {
+  runner_.next = [](const sys::ProcessSpec& spec) {
     sys::ProcessResult r;
     r.exit_code = spec.env_add.at("CERTBOT_DOMAIN") == "b.example.com" ? 3 : 0;
     r.err = r.exit_code ? "no API token\n" : "";
     return r;
   };
-  FakeClock clock;
-  ManualSolver manual(Hooks(), runner, clock);
+  ManualSolver manual(Hooks(), runner_, clock_);
   std::vector<issuance::ChallengeTask> tasks = {
       Task("http-01", "a.example.com", false, "tA"),
       Task("http-01", "b.example.com", false, "tB"),
@@ -189,57 +189,51 @@ TEST(ManualSolverTest, AFailingAuthHookStopsTheBatchAndNamesHookAndStatus) {
     EXPECT_THAT(e.what(), HasSubstr("exited with status 3"));
     EXPECT_THAT(e.what(), HasSubstr("no API token"));
   }
-  EXPECT_EQ(runner.specs.size(), 2u);  // c's hook never ran
+  EXPECT_EQ(runner_.specs.size(), 2u);  // c's hook never ran
   for (auto& t : tasks) manual.Http01().CleanUp(t);
   // Cleanup for a (succeeded) and b (failed, maybe half done), not for c.
-  ASSERT_EQ(runner.specs.size(), 4u);
-  EXPECT_THAT(runner.specs[2].env_add,
+  ASSERT_EQ(runner_.specs.size(), 4u);
+  EXPECT_THAT(runner_.specs[2].env_add,
               Contains(Pair("CERTBOT_DOMAIN", "a.example.com")));
-  EXPECT_THAT(runner.specs[3].env_add,
+  EXPECT_THAT(runner_.specs[3].env_add,
               Contains(Pair("CERTBOT_DOMAIN", "b.example.com")));
 }
 
-TEST(ManualSolverTest, NoHooksRunWhenWaitNeverCame) {
-  RecordingRunner runner;
-  FakeClock clock;
-  ManualSolver manual(Hooks(), runner, clock);
+TEST_F(ManualSolverTest, NoHooksRunWhenWaitNeverCame) {
+  ManualSolver manual(Hooks(), runner_, clock_);
   auto a = Task("http-01", "a.example.com", false, "tA");
   manual.Http01().Present(a);
   manual.Http01().CleanUp(a);
-  EXPECT_THAT(runner.specs, IsEmpty());
+  EXPECT_THAT(runner_.specs, IsEmpty());
 }
 
-TEST(ManualSolverTest, CleanupFailuresAreLoggedNotThrown) {
-  RecordingRunner runner;
-  FakeClock clock;
-  ManualSolver manual(Hooks(), runner, clock);
+TEST_F(ManualSolverTest, CleanupFailuresAreLoggedNotThrown) {
+  ManualSolver manual(Hooks(), runner_, clock_);
   auto a = Task("dns-01", "a.example.com", false, "tA");
   manual.Dns01().Present(a);
   manual.Dns01().Wait();
-  runner.next = [](const sys::ProcessSpec&) -> sys::ProcessResult {
+  runner_.next = [](const sys::ProcessSpec&) -> sys::ProcessResult {
     throw sys::ProcessError("/bin/sh", "No such file or directory", ENOENT);
   };
   manual.Dns01().CleanUp(a);  // noexcept: must not terminate
-  EXPECT_EQ(runner.specs.size(), 2u);
+  EXPECT_EQ(runner_.specs.size(), 2u);
 }
 
-TEST(ManualSolverTest, AMixedOrderCountsItsChallengesTogether) {
-  RecordingRunner runner;
-  FakeClock clock;
-  ManualSolver manual(Hooks(), runner, clock);
+TEST_F(ManualSolverTest, AMixedOrderCountsItsChallengesTogether) {
+  ManualSolver manual(Hooks(), runner_, clock_);
   auto h = Task("http-01", "www.example.com", false, "tH");
   auto d = Task("dns-01", "example.com", true, "tD");
   manual.Http01().Present(h);
   manual.Dns01().Present(d);
   manual.Http01().Wait();
   manual.Dns01().Wait();
-  ASSERT_EQ(runner.specs.size(), 2u);
-  EXPECT_THAT(runner.specs[0].env_add,
+  ASSERT_EQ(runner_.specs.size(), 2u);
+  EXPECT_THAT(runner_.specs[0].env_add,
               Contains(Pair("CERTBOT_REMAINING_CHALLENGES", "1")));
-  EXPECT_THAT(runner.specs[1].env_add,
+  EXPECT_THAT(runner_.specs[1].env_add,
               Contains(Pair("CERTBOT_REMAINING_CHALLENGES", "0")));
   EXPECT_THAT(
-      runner.specs[1].env_add,
+      runner_.specs[1].env_add,
       Contains(Pair("CERTBOT_ALL_DOMAINS", "www.example.com,example.com")));
   EXPECT_EQ(manual.Http01().Type(), "http-01");
   EXPECT_EQ(manual.Dns01().Type(), "dns-01");
@@ -248,34 +242,30 @@ TEST(ManualSolverTest, AMixedOrderCountsItsChallengesTogether) {
       Error);
 }
 
-TEST(ManualSolverTest, HookTimeoutAndOutputCapReachTheRunner) {
-  RecordingRunner runner;
-  FakeClock clock;
+TEST_F(ManualSolverTest, HookTimeoutAndOutputCapReachTheRunner) {
   ManualOptions options = Hooks();
   options.hook_timeout = 42s;
-  ManualSolver manual(options, runner, clock);
+  ManualSolver manual(options, runner_, clock_);
   auto a = Task("http-01", "a.example.com", false, "tA");
   manual.Http01().Present(a);
   manual.Http01().Wait();
   manual.Http01().CleanUp(a);
-  ASSERT_EQ(runner.specs.size(), 2u);
-  EXPECT_EQ(runner.specs[0].timeout, 42s);
-  EXPECT_EQ(runner.specs[1].timeout, 42s);
-  EXPECT_LE(runner.specs[0].max_output_bytes, 64u * 1024);
+  ASSERT_EQ(runner_.specs.size(), 2u);
+  EXPECT_EQ(runner_.specs[0].timeout, 42s);
+  EXPECT_EQ(runner_.specs[1].timeout, 42s);
+  EXPECT_LE(runner_.specs[0].max_output_bytes, 64u * 1024);
 }
 
-TEST(ManualSolverTest, DnsPropagationIsCheckedAfterEveryAuthHook) {
+TEST_F(ManualSolverTest, DnsPropagationIsCheckedAfterEveryAuthHook) {
   std::vector<std::string> log;
-  RecordingRunner runner;
-  runner.log = &log;
+  runner_.log = &log;
   FakeDnsClient resolver;
-  FakeClock clock;
   ManualOptions options = Hooks();
   options.dns_propagation.resolver = &resolver;
   auto wild = Task("dns-01", "example.com", true, "tW");
   auto base = Task("dns-01", "example.com", false, "tB");
   // The hook "publishes" the record in the fake DNS.
-  runner.next = [&](const sys::ProcessSpec& spec) {
+  runner_.next = [&](const sys::ProcessSpec& spec) {
     if (!spec.env_add.count("CERTBOT_AUTH_OUTPUT")) {
       resolver.txt["_acme-challenge.example.com."].push_back(
           spec.env_add.at("CERTBOT_VALIDATION"));
@@ -285,37 +275,33 @@ TEST(ManualSolverTest, DnsPropagationIsCheckedAfterEveryAuthHook) {
     return r;
   };
   resolver.hidden_until_query[Dns01TxtValue(base.key_authorization)] = 2;
-  ManualSolver manual(options, runner, clock);
+  ManualSolver manual(options, runner_, clock_);
   manual.Dns01().Present(wild);
   manual.Dns01().Present(base);
   manual.Dns01().Wait();
   EXPECT_THAT(log, ElementsAre("run example.com auth", "run example.com auth"));
   EXPECT_EQ(resolver.queries, 2);  // polled after both hooks, until both show
-  EXPECT_EQ(clock.sleeps().size(), 1u);
+  EXPECT_EQ(clock_.sleeps().size(), 1u);
 }
 
-TEST(ManualSolverTest, DnsPropagationFailureFailsTheWait) {
-  RecordingRunner runner;
+TEST_F(ManualSolverTest, DnsPropagationFailureFailsTheWait) {
   FakeDnsClient resolver;  // never shows anything
-  FakeClock clock;
   ManualOptions options = Hooks();
   options.dns_propagation.resolver = &resolver;
   options.dns_propagation.poll.timeout = 3s;
-  ManualSolver manual(options, runner, clock);
+  ManualSolver manual(options, runner_, clock_);
   auto d = Task("dns-01", "example.com", false, "tD");
   manual.Dns01().Present(d);
   EXPECT_THROW(manual.Dns01().Wait(), DnsPropagationError);
   manual.Dns01().CleanUp(d);
-  EXPECT_EQ(runner.specs.size(), 2u);  // auth + cleanup
+  EXPECT_EQ(runner_.specs.size(), 2u);  // auth + cleanup
 }
 
-TEST(ManualSolverTest,
-     InteractiveShowsInstructionsAndWaitsForEachConfirmation) {
-  RecordingRunner runner;
-  FakeClock clock;
+TEST_F(ManualSolverTest,
+       InteractiveShowsInstructionsAndWaitsForEachConfirmation) {
   std::vector<std::string> shown;
   ManualOptions options;  // no hooks
-  ManualSolver manual(options, runner, clock, [&](const std::string& text) {
+  ManualSolver manual(options, runner_, clock_, [&](const std::string& text) {
     shown.push_back(text);
     return true;
   });
@@ -338,26 +324,24 @@ TEST(ManualSolverTest,
   EXPECT_THAT(shown[2],
               HasSubstr("dig +short TXT _acme-challenge.example.com."));
   EXPECT_THAT(shown[2], HasSubstr("Press Enter to Continue"));
-  EXPECT_THAT(runner.specs, IsEmpty());
+  EXPECT_THAT(runner_.specs, IsEmpty());
 }
 
-TEST(ManualSolverTest, InteractiveEofAborts) {
-  RecordingRunner runner;
-  FakeClock clock;
+TEST_F(ManualSolverTest, InteractiveEofAborts) {
   ManualOptions options;
   options.cleanup_hook = "/usr/local/bin/cleanup.sh";
-  ManualSolver manual(options, runner, clock,
+  ManualSolver manual(options, runner_, clock_,
                       [](const std::string&) { return false; });
   auto h = Task("http-01", "www.example.com", false, "tokenH");
   manual.Http01().Present(h);
   EXPECT_THROW(manual.Http01().Wait(), Error);
   manual.Http01().CleanUp(h);
-  ASSERT_EQ(runner.specs.size(), 1u);  // the cleanup hook still runs
-  EXPECT_THAT(runner.specs[0].env_add,
+  ASSERT_EQ(runner_.specs.size(), 1u);  // the cleanup hook still runs
+  EXPECT_THAT(runner_.specs[0].env_add,
               Contains(Pair("CERTBOT_AUTH_OUTPUT", "")));
 }
 
-TEST(ManualSolverTest, ValidationHelperRefusesNonInteractiveWithoutHook) {
+TEST_F(ManualSolverTest, ValidationHelperRefusesNonInteractiveWithoutHook) {
   ManualOptions none;
   EXPECT_THROW(ValidateManualOptions(none, false), UsageError);
   EXPECT_NO_THROW(ValidateManualOptions(none, true));
@@ -367,15 +351,11 @@ TEST(ManualSolverTest, ValidationHelperRefusesNonInteractiveWithoutHook) {
   } catch (const UsageError& e) {
     EXPECT_THAT(e.what(), HasSubstr("--manual-auth-hook"));
   }
-  RecordingRunner runner;
-  FakeClock clock;
-  EXPECT_THROW(ManualSolver(none, runner, clock), UsageError);
+  EXPECT_THROW(ManualSolver(none, runner_, clock_), UsageError);
 }
 
-TEST(ManualSolverTest, RefusesTokensThatCouldBePathsAndIpsForDns) {
-  RecordingRunner runner;
-  FakeClock clock;
-  ManualSolver manual(Hooks(), runner, clock);
+TEST_F(ManualSolverTest, RefusesTokensThatCouldBePathsAndIpsForDns) {
+  ManualSolver manual(Hooks(), runner_, clock_);
   EXPECT_THROW(manual.Http01().Present(
                    Task("http-01", "a.example.com", false, "../../etc")),
                Error);
