@@ -219,6 +219,27 @@ void RetryPortRaces(const std::string& owner, const std::string& what,
                            std::to_string(attempts) + " times\n" + logs());
 }
 
+void RequirePrograms(const std::string& owner,
+                     const std::vector<std::string>& programs,
+                     const std::string& not_installed) {
+  for (const std::string& program : programs) {
+    if (::access(program.c_str(), X_OK) != 0) {
+      throw std::runtime_error(owner + ": " + not_installed + " (" + program +
+                               " not found)");
+    }
+  }
+}
+
+void StartOrStop(const std::function<void()>& start,
+                 const std::function<void()>& stop) {
+  try {
+    start();
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
 std::map<std::string, std::string> CurrentEnvironment(
     const std::map<std::string, std::string>& overrides) {
   std::map<std::string, std::string> env;

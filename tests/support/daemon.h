@@ -109,6 +109,19 @@ void RetryPortRaces(const std::string& owner, const std::string& what,
                     const std::function<Startup()>& start,
                     const std::function<std::string()>& logs, int attempts = 3);
 
+// Throws "OWNER: NOT_INSTALLED (PROGRAM not found)" for the first of
+// `programs` that is not executable, so a missing package fails with how to
+// install it rather than as a daemon that exits at once.
+void RequirePrograms(const std::string& owner,
+                     const std::vector<std::string>& programs,
+                     const std::string& not_installed);
+
+// Runs `start`; when it throws, runs `stop` and rethrows. For a fixture's
+// constructor: its destructor never runs when the constructor throws, so a
+// half-started fixture must stop its daemons and remove its files itself.
+void StartOrStop(const std::function<void()>& start,
+                 const std::function<void()>& stop);
+
 // This process's environment, NAME → value, with `overrides` on top.
 std::map<std::string, std::string> CurrentEnvironment(
     const std::map<std::string, std::string>& overrides = {});

@@ -78,21 +78,13 @@ std::vector<std::string> ParseZoneReadTxt(const std::string& out) {
 
 DnsServerFixture::DnsServerFixture(DnsServerOptions options)
     : options_(std::move(options)) {
-  try {
-    Start();
-  } catch (...) {
-    Stop();
-    throw;
-  }
+  StartOrStop([this] { Start(); }, [this] { Stop(); });
 }
 
 DnsServerFixture::~DnsServerFixture() { Stop(); }
 
 void DnsServerFixture::Start() {
-  for (const char* bin : {kKnotd, kKnotc}) {
-    if (::access(bin, X_OK) != 0)
-      Fail(std::string(kNotInstalled) + " (" + bin + " not found)");
-  }
+  RequirePrograms("DnsServerFixture", {kKnotd, kKnotc}, kNotInstalled);
   for (const char* sub : {"/run", "/db", "/zones"}) {
     if (::mkdir((temp_dir() + sub).c_str(), 0700) != 0)
       Fail(Errno("mkdir " + temp_dir() + sub));

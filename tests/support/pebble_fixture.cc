@@ -246,22 +246,14 @@ std::string Fqdn(const std::string& host) {
 
 PebbleFixture::PebbleFixture(PebbleOptions options)
     : options_(std::move(options)) {
-  try {
-    Start();
-  } catch (...) {
-    Stop();
-    throw;
-  }
+  StartOrStop([this] { Start(); }, [this] { Stop(); });
 }
 
 PebbleFixture::~PebbleFixture() { Stop(); }
 
 void PebbleFixture::Start() {
-  for (const char* bin : {kPebbleBin, kChalltestsrvBin}) {
-    if (::access(bin, X_OK) != 0) {
-      Fail(std::string(kNotInstalled) + " (" + bin + " not found)");
-    }
-  }
+  RequirePrograms("PebbleFixture", {kPebbleBin, kChalltestsrvBin},
+                  kNotInstalled);
 
   PkeyPtr ca_key = NewKey();
   X509Ptr ca =
