@@ -30,13 +30,13 @@
 
 #include "support/cli_harness.h"
 #include "support/pebble_fixture.h"
+#include "support/run_binary.h"
 #include "support/temp_dir.h"
 #include "sys/process_runner.h"
 
 namespace certpilot::testing {
 namespace {
 
-using namespace std::chrono_literals;
 using Set = std::set<std::string>;
 
 const std::string kManDir = std::string(CERTPILOT_SOURCE_DIR) + "/man";
@@ -46,21 +46,6 @@ const std::string kCompletion =
     std::string(CERTPILOT_SOURCE_DIR) + "/packaging/bash-completion/certpilot";
 // The scope name of options given before the subcommand.
 const std::string kTopLevel = "(top level)";
-
-sys::ProcessResult RunTool(const std::vector<std::string>& argv,
-                           const std::map<std::string, std::string>& env = {},
-                           const std::string& hint = "") {
-  sys::ProcessSpec spec;
-  spec.argv = argv;
-  spec.env_add = env;
-  spec.timeout = 120s;
-  try {
-    return sys::PosixProcessRunner().Run(spec);
-  } catch (const sys::ProcessError& e) {
-    ADD_FAILURE() << e.what() << hint;
-    throw;
-  }
-}
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;

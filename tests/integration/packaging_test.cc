@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "support/run_binary.h"
 #include "support/temp_dir.h"
 #include "sys/process_runner.h"
 
@@ -38,27 +39,14 @@ using namespace std::chrono_literals;
 const std::string kBuildDir = fs::path(CERTPILOT_BINARY).parent_path().string();
 const std::string kSourceDir = CERTPILOT_SOURCE_DIR;
 const std::string kExecStartArgs = " -q renew --no-random-sleep-on-renew";
-
-sys::ProcessResult RunTool(const std::vector<std::string>& argv,
-                           const std::map<std::string, std::string>& env = {},
-                           const std::string& hint = "") {
-  sys::ProcessSpec spec;
-  spec.argv = argv;
-  spec.env_add = env;
-  spec.timeout = 300s;
-  try {
-    return sys::PosixProcessRunner().Run(spec);
-  } catch (const sys::ProcessError& e) {
-    ADD_FAILURE() << e.what() << hint;
-    throw;
-  }
-}
+// For RunTool: cmake --install and cpack take their time on a loaded machine.
+constexpr std::chrono::seconds kToolTimeout = 300s;
 
 // Runs and requires success; returns stdout.
 std::string MustRun(const std::vector<std::string>& argv,
                     const std::map<std::string, std::string>& env = {},
                     const std::string& hint = "") {
-  sys::ProcessResult r = RunTool(argv, env, hint);
+  sys::ProcessResult r = RunTool(argv, env, hint, kToolTimeout);
   std::string cmd;
   for (const std::string& a : argv) cmd += a + " ";
   EXPECT_EQ(r.exit_code, 0) << cmd << r.Describe() << "\n"
@@ -192,10 +180,10 @@ void CheckInstalledTree(const std::string& root, const std::string& prefix) {
     EXPECT_EQ(roff.find("@PROJECT_VERSION@"), std::string::npos) << page;
     EXPECT_NE(roff.find("\"certpilot " + Version() + "\""), std::string::npos)
         << page;
-    sys::ProcessResult r =
-        RunTool({"man", "--warnings", "-l", gz},
-                {{"MANPAGER", "cat"}, {"PAGER", "cat"}, {"MANWIDTH", "80"}},
-                " -- install the Debian packages man-db and groff-base");
+    sys::ProcessResult r = RunTool(
+        {"man", "--warnings", "-l", gz},
+        {{"MANPAGER", "cat"}, {"PAGER", "cat"}, {"MANWIDTH", "80"}},
+        " -- install the Debian packages man-db and groff-base", kToolTimeout);
     EXPECT_EQ(r.exit_code, 0) << page << ": " << r.err;
     EXPECT_EQ(r.err, "") << page;
   }
@@ -212,7 +200,8 @@ void CheckInstalledTree(const std::string& root, const std::string& prefix) {
                    " || exit 1; complete -p certpilot 2>/dev/null && exit 1\n"
                    "_completion_loader certpilot; complete -p certpilot"},
               {{"XDG_DATA_DIRS", root + "/" + prefix + "share"},
-               {"BASH_COMPLETION_USER_DIR", root + "/nonexistent"}});
+               {"BASH_COMPLETION_USER_DIR", root + "/nonexistent"}},
+              "", kToolTimeout);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "complete -F _certpilot certpilot\n") << r.err;
 }
@@ -405,7 +394,7 @@ class MaintainerScriptsTest : public ::testing::Test {
     argv.insert(argv.end(), args.begin(), args.end());
     std::string path =
         with_systemctl ? bin_ + ":/usr/bin:/bin" : tmp_ / "empty";
-    sys::ProcessResult r = RunTool(argv, {{"PATH", path}});
+    sys::ProcessResult r = RunTool(argv, {{"PATH", path}}, "", kToolTimeout);
     EXPECT_EQ(r.exit_code, 0) << script << ": " << r.Describe() << "\n"
                               << r.err;
     EXPECT_EQ(r.out + r.err, "") << script << " printed something";
@@ -433,7 +422,7 @@ TEST_F(MaintainerScriptsTest, PresentExecutableAndSyntacticallyValid) {
     std::string first;
     std::getline(in, first);
     EXPECT_EQ(first, "#!/bin/sh") << script;
-    sys::ProcessResult r = RunTool({"sh", "-n", path});
+    sys::ProcessResult r = RunTool({"sh", "-n", path}, {}, "", kToolTimeout);
     EXPECT_EQ(r.exit_code, 0) << script << ": " << r.err;
     EXPECT_EQ(r.err, "") << script;
   }
@@ -490,7 +479,8 @@ TEST_F(MaintainerScriptsTest, DpkgInstallsUpgradesAndRemovesIt) {
     fs::remove(log_);
     // dpkg wants ldconfig and start-stop-daemon on its PATH.
     sys::ProcessResult r =
-        RunTool(argv, {{"PATH", bin_ + ":/usr/sbin:/usr/bin:/sbin:/bin"}});
+        RunTool(argv, {{"PATH", bin_ + ":/usr/sbin:/usr/bin:/sbin:/bin"}}, "",
+                kToolTimeout);
     EXPECT_EQ(r.exit_code, 0) << r.Describe() << "\n" << r.out << r.err;
     std::ifstream in(log_);
     return std::string((std::istreambuf_iterator<char>(in)), {});

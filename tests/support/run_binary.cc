@@ -1,6 +1,7 @@
 #include "support/run_binary.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -83,6 +84,22 @@ RunResult RunCertpilot(const std::vector<std::string>& args,
   std::vector<std::string> argv{CERTPILOT_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunProgram(argv, env);
+}
+
+sys::ProcessResult RunTool(const std::vector<std::string>& argv,
+                           const std::map<std::string, std::string>& env,
+                           const std::string& hint,
+                           std::chrono::seconds timeout) {
+  sys::ProcessSpec spec;
+  spec.argv = argv;
+  spec.env_add = env;
+  spec.timeout = timeout;
+  try {
+    return sys::PosixProcessRunner().Run(spec);
+  } catch (const sys::ProcessError& e) {
+    ADD_FAILURE() << e.what() << hint;
+    throw;
+  }
 }
 
 }  // namespace certpilot::testing

@@ -2,9 +2,12 @@
 // for integration tests. No shell is involved: argv goes to execve as is.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "sys/process_runner.h"
 
 namespace certpilot::testing {
 
@@ -24,5 +27,16 @@ RunResult RunProgram(const std::vector<std::string>& argv,
 // RunProgram with CERTPILOT_BINARY prepended.
 RunResult RunCertpilot(const std::vector<std::string>& args,
                        const std::map<std::string, std::string>& env = {});
+
+// Runs a tool the tests need (man, cmake, dpkg-deb, bash, ...) through
+// sys::PosixProcessRunner with `env` added to the environment, and returns
+// its result whatever its exit status. When it cannot run at all (not
+// installed, or over `timeout`), adds a test failure with the error and
+// `hint` (say, which package to install) and rethrows the sys::ProcessError.
+sys::ProcessResult RunTool(
+    const std::vector<std::string>& argv,
+    const std::map<std::string, std::string>& env = {},
+    const std::string& hint = "",
+    std::chrono::seconds timeout = std::chrono::seconds(120));
 
 }  // namespace certpilot::testing
