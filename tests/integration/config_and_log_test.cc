@@ -120,17 +120,13 @@ TEST(CliIniTest, BadSettingsAreUsageErrorsNamingFileAndLine) {
 }
 
 TEST(LogFileOfARunTest, DebugLogOf0600WithTheAcmeExchangeAndNoSecrets) {
-  const std::string key =
-      "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
-  PebbleOptions o;
-  o.eab_required = true;
-  o.eab_keys["kid-1"] = key;
-  PebbleFixture ca(o);
+  const std::string key = kEabHmacKey;
+  PebbleFixture ca(EabRequiredOptions());
   CliHarness cli(ca);
   std::vector<std::string> args = CertonlyArgs(ca, "log.example.com");
   // On the command line on purpose: the log records the command line.
   args.insert(args.end(), {"--agree-tos", "-m", "admin@example.com",
-                           "--eab-kid", "kid-1", "--eab-hmac-key", key, "-q"});
+                           "--eab-kid", kEabKid, "--eab-hmac-key", key, "-q"});
   mode_t old_umask = ::umask(0);  // the binary inherits it
   RunResult r = cli.Run("certonly", args);
   ::umask(old_umask);

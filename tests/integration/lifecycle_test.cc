@@ -174,20 +174,15 @@ TEST_F(LifecycleTest, ReuseKeyKeepsTheKeyAcrossAForcedRenewal) {
 }
 
 TEST(ExternalAccountBinding, RequiredByTheCaAndNeverStored) {
-  // 32 bytes, base64url as a CA hands it out.
-  const std::string key =
-      "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
-  PebbleOptions o;
-  o.eab_required = true;
-  o.eab_keys["kid-1"] = key;
-  PebbleFixture ca(o);
+  const std::string key = kEabHmacKey;
+  PebbleFixture ca(EabRequiredOptions());
   CliHarness cli(ca);
   RunResult r = cli.Certonly({"-d", "no-eab.example.com"});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_NE(r.err.find("External Account Binding"), std::string::npos) << r.err;
 
   std::ofstream(cli.dir() / "eab.key") << key << "\n";
-  r = cli.Certonly({"-d", "eab.example.com", "--eab-kid", "kid-1",
+  r = cli.Certonly({"-d", "eab.example.com", "--eab-kid", kEabKid,
                     "--eab-hmac-key-file", cli.dir() / "eab.key"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_TRUE(fs::exists(cli.config() + "/live/eab.example.com/fullchain.pem"));
@@ -201,7 +196,7 @@ TEST(ExternalAccountBinding, RequiredByTheCaAndNeverStored) {
   TempDir other_dir;
   CliHarness other(ca);
   r = other.Run("register", {"--agree-tos", "-m", "a@example.com", "--eab-kid",
-                             "kid-1", "--eab-hmac-key",
+                             kEabKid, "--eab-hmac-key",
                              "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_NE(r.err.find("visible to other users"), std::string::npos) << r.err;

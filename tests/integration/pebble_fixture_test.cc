@@ -112,10 +112,7 @@ TEST(PebbleFixtureTest, RootsPemIsACaCertificate) {
 }
 
 TEST(PebbleFixtureTest, OptionsReachPebbleAndChalltestsrvAnswers) {
-  PebbleOptions options;
-  options.eab_required = true;
-  options.eab_keys["kid-1"] =
-      "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
+  PebbleOptions options = EabRequiredOptions();
   options.certificate_validity_seconds = 3600;
   PebbleFixture pebble(options);
   Fetched dir = Get(pebble.directory_url(), pebble.ca_bundle_path());

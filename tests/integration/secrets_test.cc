@@ -25,10 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// 32 bytes, base64url, as a CA hands it out.
-constexpr char kEabKey[] =
-    "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
-
 // Needles for a PEM private key: its whole base64 body on one line, and
 // each base64 line that holds private material, i.e. is not also in the
 // certificate `public_pem` (an EC key's last line can be all public key).
@@ -48,10 +44,8 @@ std::vector<std::string> KeyNeedles(const std::string& pem,
 }
 
 TEST(SecretsTest, KeysNeverLeaveTheirOwnFiles) {
-  PebbleOptions o;
+  PebbleOptions o = EabRequiredOptions();
   o.certificate_validity_seconds = 3600;
-  o.eab_required = true;
-  o.eab_keys["kid-1"] = kEabKey;
   PebbleFixture ca(o);
   CliHarness cli(ca);
   const std::string dumps = cli.dir() / "hook-dumps";
@@ -62,43 +56,20 @@ TEST(SecretsTest, KeysNeverLeaveTheirOwnFiles) {
   // The HMAC key reaches certpilot through its environment, as from a
   // systemd unit's Environment=: hooks must not inherit it.
   const std::map<std::string, std::string> env{
-      {"CERTPILOT_EAB_HMAC_KEY", kEabKey}};
-  std::vector<std::string> certonly{"certonly",
-                                    "-v",
-                                    "-v",
-                                    "--standalone",
-                                    "--agree-tos",
-                                    "-m",
-                                    "admin@example.com",
-                                    "--http-01-address",
-                                    "127.0.0.1",
-                                    "--http-01-port",
-                                    std::to_string(ca.http_port()),
-                                    "--eab-kid",
-                                    "kid-1",
-                                    "-d",
-                                    "secret.example.com",
-                                    "--deploy-hook",
-                                    dump("certonly-deploy")};
-  std::vector<std::string> renew{"renew",
-                                 "-v",
-                                 "-v",
-                                 "--force-renewal",
-                                 "--no-random-sleep-on-renew",
-                                 "--pre-hook",
-                                 dump("pre"),
-                                 "--post-hook",
-                                 dump("post"),
-                                 "--deploy-hook",
-                                 dump("deploy")};
+      {"CERTPILOT_EAB_HMAC_KEY", kEabHmacKey}};
   std::vector<RunResult> runs;
-  for (const auto* args : {&certonly, &renew}) {
-    std::vector<std::string> argv{CERTPILOT_BINARY, (*args)[0]};
-    for (const std::string& a : cli.CommonArgs()) argv.push_back(a);
-    argv.insert(argv.end(), args->begin() + 1, args->end());
-    runs.push_back(RunProgram(argv, env));
-    ASSERT_EQ(runs.back().exit_code, 0) << runs.back().Describe();
-  }
+  runs.push_back(cli.Certonly(
+      {"-v", "-v", "--eab-kid", kEabKid, "-d", "secret.example.com",
+       "--deploy-hook", dump("certonly-deploy")},
+      env));
+  ASSERT_EQ(runs.back().exit_code, 0) << runs.back().Describe();
+  runs.push_back(
+      cli.Run("renew",
+              {"-v", "-v", "--force-renewal", "--no-random-sleep-on-renew",
+               "--pre-hook", dump("pre"), "--post-hook", dump("post"),
+               "--deploy-hook", dump("deploy")},
+              env));
+  ASSERT_EQ(runs.back().exit_code, 0) << runs.back().Describe();
   runs.push_back(cli.Run("certificates", {"-v", "-v"}));
   runs.push_back(cli.Run("show_account", {"-v", "-v"}));
   for (const RunResult& r : runs) ASSERT_EQ(r.exit_code, 0) << r.Describe();
@@ -126,7 +97,7 @@ TEST(SecretsTest, KeysNeverLeaveTheirOwnFiles) {
     if (jwk.contains(member))
       owner[jwk[member].get<std::string>()] = account_key;
   ASSERT_TRUE(jwk.contains("d")) << jwk.dump();
-  owner[kEabKey] = "";  // in no file at all
+  owner[kEabHmacKey] = "";  // in no file at all
   ASSERT_GE(owner.size(), 4u);
 
   // Where they must not be.

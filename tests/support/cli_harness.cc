@@ -51,14 +51,17 @@ std::vector<std::string> CliHarness::CommonArgs() const {
 }
 
 RunResult CliHarness::Run(const std::string& subcommand,
-                          const std::vector<std::string>& extra) const {
+                          const std::vector<std::string>& extra,
+                          const std::map<std::string, std::string>& env) const {
   std::vector<std::string> args{subcommand};
   for (const auto& a : CommonArgs()) args.push_back(a);
   for (const auto& a : extra) args.push_back(a);
-  return RunCertpilot(args);
+  return RunCertpilot(args, env);
 }
 
-RunResult CliHarness::Certonly(const std::vector<std::string>& extra) const {
+RunResult CliHarness::Certonly(
+    const std::vector<std::string>& extra,
+    const std::map<std::string, std::string>& env) const {
   std::vector<std::string> args{"--standalone",
                                 "--agree-tos",
                                 "-m",
@@ -68,7 +71,7 @@ RunResult CliHarness::Certonly(const std::vector<std::string>& extra) const {
                                 "--http-01-port",
                                 std::to_string(http_port_)};
   for (const auto& a : extra) args.push_back(a);
-  return Run("certonly", args);
+  return Run("certonly", args, env);
 }
 
 int CliHarness::Version(const std::string& name) const {

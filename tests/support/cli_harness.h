@@ -3,6 +3,7 @@
 // config/work/logs dirs: the shared plumbing of the integration tests.
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,12 +29,15 @@ class CliHarness {
 
   // --config-dir/--work-dir/--logs-dir, --server, --ca-bundle, -n.
   std::vector<std::string> CommonArgs() const;
-  // certpilot SUBCOMMAND COMMON... EXTRA...
+  // certpilot SUBCOMMAND COMMON... EXTRA..., with `env` added to the
+  // environment.
   RunResult Run(const std::string& subcommand,
-                const std::vector<std::string>& extra) const;
+                const std::vector<std::string>& extra,
+                const std::map<std::string, std::string>& env = {}) const;
   // certonly --standalone on the port Pebble validates, with registration
   // flags, plus `extra`.
-  RunResult Certonly(const std::vector<std::string>& extra) const;
+  RunResult Certonly(const std::vector<std::string>& extra,
+                     const std::map<std::string, std::string>& env = {}) const;
 
   // live/NAME/cert.pem → N of archive/NAME/certN.pem (0 if absent).
   int Version(const std::string& name) const;

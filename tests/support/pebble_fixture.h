@@ -75,6 +75,21 @@ struct PebbleOptions {
   std::chrono::milliseconds stop_timeout{5000};
 };
 
+// An External Account Binding key as a CA hands it out (32 bytes,
+// base64url), and the key id it goes with.
+inline constexpr char kEabKid[] = "kid-1";
+inline constexpr char kEabHmacKey[] =
+    "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
+
+// Options for a Pebble that requires External Account Binding and knows the
+// one key kEabKid → kEabHmacKey.
+inline PebbleOptions EabRequiredOptions() {
+  PebbleOptions o;
+  o.eab_required = true;
+  o.eab_keys[kEabKid] = kEabHmacKey;
+  return o;
+}
+
 class PebbleFixture {
  public:
   explicit PebbleFixture(PebbleOptions options = {});
