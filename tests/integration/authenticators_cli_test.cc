@@ -181,22 +181,13 @@ TEST_F(AuthenticatorsCliTest,
   const std::string log = dir_ / "hooks.log";
   const std::string auth = Script(
       dir_, "auth.sh",
-      "curl --noproxy '*' -sSf -X POST -d "
-      "\"{\\\"host\\\":\\\"_acme-challenge.$CERTBOT_DOMAIN.\\\",\\\"value\\\":"
-      "\\\""
-      "$CERTBOT_VALIDATION\\\"}\" '" +
-          mgmt +
-          "/set-txt'\n"
-          "echo \"auth $CERTBOT_DOMAIN ${CERTBOT_TOKEN:-notoken}\" >> '" +
-          log + "'\n");
+      ChalltestsrvSetTxt(mgmt) +
+          "echo \"auth $CERTBOT_DOMAIN ${CERTBOT_TOKEN:-notoken}\" >> '" + log +
+          "'\n");
   const std::string cleanup =
       Script(dir_, "cleanup.sh",
-             "curl --noproxy '*' -sSf -X POST -d "
-             "\"{\\\"host\\\":\\\"_acme-challenge.$CERTBOT_DOMAIN.\\\"}\" '" +
-                 mgmt +
-                 "/clear-txt'\n"
-                 "echo \"cleanup $CERTBOT_DOMAIN\" >> '" +
-                 log + "'\n");
+             ChalltestsrvClearTxt(mgmt) +
+                 "echo \"cleanup $CERTBOT_DOMAIN\" >> '" + log + "'\n");
   RunResult r = cli_.Run(
       "certonly",
       With(kRegister, {"--manual", "--preferred-challenges", "dns",

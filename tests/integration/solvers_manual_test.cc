@@ -85,23 +85,14 @@ TEST_F(SolversManualTest, Dns01WildcardAndBaseWithChalltestsrvHooks) {
   solvers::ManualOptions options;
   options.auth_hook =
       Script(dir_, "auth.sh",
-             "curl --noproxy '*' -sSf -X POST -d "
-             "\"{\\\"host\\\":\\\"_acme-challenge.$CERTBOT_DOMAIN.\\\","
-             "\\\"value\\\":\\\"$CERTBOT_VALIDATION\\\"}\" "
-             "'" +
-                 mgmt +
-                 "/set-txt'\n"
+             ChalltestsrvSetTxt(mgmt) +
                  "echo \"auth $CERTBOT_DOMAIN $CERTBOT_REMAINING_CHALLENGES "
                  "${CERTBOT_TOKEN:-notoken}\" >> '" +
                  log + "'\n");
   options.cleanup_hook =
       Script(dir_, "cleanup.sh",
-             "curl --noproxy '*' -sSf -X POST -d "
-             "\"{\\\"host\\\":\\\"_acme-challenge.$CERTBOT_DOMAIN.\\\"}\" '" +
-                 mgmt +
-                 "/clear-txt'\n"
-                 "echo \"cleanup $CERTBOT_DOMAIN\" >> '" +
-                 log + "'\n");
+             ChalltestsrvClearTxt(mgmt) +
+                 "echo \"cleanup $CERTBOT_DOMAIN\" >> '" + log + "'\n");
   solvers::LdnsDnsClient resolver(
       {solvers::ParseDnsServerAddress(pebble_->dns_address()), std::nullopt,
        false, std::chrono::seconds(2), 2});

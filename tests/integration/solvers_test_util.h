@@ -100,6 +100,21 @@ inline std::string Script(const TempDir& dir, const std::string& name,
   return path;
 }
 
+// Script lines for a manual dns-01 hook: set or clear the TXT record of the
+// hook's CERTBOT_DOMAIN (to its CERTBOT_VALIDATION) in pebble-challtestsrv,
+// through its management API at `mgmt`.
+inline std::string ChalltestsrvSetTxt(const std::string& mgmt) {
+  return "curl --noproxy '*' -sSf -X POST -d "
+         "\"{\\\"host\\\":\\\"_acme-challenge.$CERTBOT_DOMAIN.\\\","
+         "\\\"value\\\":\\\"$CERTBOT_VALIDATION\\\"}\" '" +
+         mgmt + "/set-txt'\n";
+}
+inline std::string ChalltestsrvClearTxt(const std::string& mgmt) {
+  return "curl --noproxy '*' -sSf -X POST -d "
+         "\"{\\\"host\\\":\\\"_acme-challenge.$CERTBOT_DOMAIN.\\\"}\" '" +
+         mgmt + "/clear-txt'\n";
+}
+
 // The DNS names of an issued certificate, sorted.
 inline std::vector<std::string> CertNames(const std::string& cert_pem) {
   std::vector<std::string> names =
