@@ -37,8 +37,6 @@ using testing::UsageMessage;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::Pair;
-using ::testing::UnorderedElementsAre;
 namespace fs = std::filesystem;
 
 class CertonlyUseCase : public testing::UseCaseTest<> {
@@ -201,9 +199,9 @@ TEST_F(CertonlyUseCase, WebrootStoresItsMapAndLeavesTheRootAsItWas) {
   EXPECT_TRUE(fs::is_empty(two + "/.well-known/acme-challenge"));
   RenewalSettings s = StoredSettings("a.example");
   EXPECT_EQ(s.authenticator, "webroot");
-  EXPECT_THAT(
-      s.challenges.webroot_map,
-      UnorderedElementsAre(Pair("a.example", one), Pair("b.example", two)));
+  EXPECT_THAT(s.challenges.webroot_map, ::testing::UnorderedElementsAre(
+                                            ::testing::Pair("a.example", one),
+                                            ::testing::Pair("b.example", two)));
   const std::string conf =
       testing::ReadFileOrEmpty(dir_ / "config/renewal/a.example.conf");
   EXPECT_THAT(conf, HasSubstr("webroot_path = " + one + ", " + two + "\n"));

@@ -13,11 +13,9 @@
 namespace certpilot::nginx {
 namespace {
 
-using testing::ExpectGolden;
 using testing::kRoot;
 using testing::LoadInput;
 using testing::MemFilesystem;
-using testing::Modified;
 
 InstallRequest Request(std::vector<std::string> names, bool redirect) {
   InstallRequest r;
@@ -36,8 +34,8 @@ InstallResult RunCase(const std::string& name, const InstallRequest& req) {
   LoadInput("install/" + name, &fs);
   ConfigGraph graph = ConfigGraph::Load(fs, kRoot);
   InstallResult result = PatchForInstall(graph, req);
-  const std::vector<sys::FileState> changed = Modified(graph);
-  ExpectGolden("install/" + name, changed);
+  const std::vector<sys::FileState> changed = testing::Modified(graph);
+  testing::ExpectGolden("install/" + name, changed);
 
   MemFilesystem again;
   LoadInput("install/" + name, &again);

@@ -14,8 +14,6 @@ namespace certpilot::sys {
 namespace {
 
 using testing::ModeOf;
-using testing::ScopedUmask;
-using testing::TempDir;
 
 using testing::ReadFileOrEmpty;
 
@@ -32,13 +30,13 @@ std::string Line(int n) {
 
 class LogFileTest : public ::testing::Test {
  protected:
-  TempDir tmp_;
+  testing::TempDir tmp_;
   std::string path_ = tmp_ / "certpilot.log";
 };
 
 TEST_F(LogFileTest, CreatesTheFileWithMode0600UnderAnyUmask) {
   for (mode_t mask : {mode_t{0}, mode_t{022}, mode_t{0277}}) {
-    ScopedUmask umask(mask);
+    testing::ScopedUmask umask(mask);
     std::string path = tmp_ / ("log" + std::to_string(mask));
     RotatingLogFile file({path, 1 << 20, 10});
     EXPECT_EQ(file.Append("hello\n"), "");
