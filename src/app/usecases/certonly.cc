@@ -259,9 +259,9 @@ int Certonly(const CertonlyOptions& o, Services& services,
   settings.deploy_hook = o.deploy_hook;
   settings.nginx = o.nginx;
   settings.order = o.order;
-  settings.pkcs12 = ResolvePkcs12Settings(services.fs, o.pkcs12);
-  if (csr && settings.pkcs12.enabled())
+  if (csr && (!o.pkcs12.path.empty() || !o.pkcs12.password_file.empty()))
     throw UsageError("--pkcs12-path needs a lineage; it cannot go with --csr");
+  settings.pkcs12 = ResolvePkcs12Settings(services.fs, o.pkcs12);
   if (o.authenticator == "nginx") ValidateNginxOptions(o.nginx);
   std::optional<storage::LivePaths> csr_out;
   if (csr) csr_out = CsrOutputPaths(o, services.fs);
