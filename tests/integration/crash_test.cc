@@ -118,6 +118,51 @@ TEST_F(CrashTest, WithoutRenameExchangeEachLinkStaysValidAndTheNextRunRepairs) {
               kills);
 }
 
+// The same sweep for a lineage with a PKCS#12 keystore (--pkcs12-path),
+// over the calls that write it: its temporary file is created (openat,
+// fchown, fchmod), written, fsynced and renamed over the old one, the
+// directory fsynced, a crash's leftover unlinked. After each kill the
+// keystore loads and holds the old or the new certificate; the next run
+// leaves it holding the live one.
+class KeystoreKillAtEveryCallTest
+    : public CrashTest,
+      public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(KeystoreKillAtEveryCallTest, KeepsTheOldOrTheNewKeystore) {
+  const std::string syscall = GetParam();
+  FaultyRenewal lineage(*pebble_, "keystore.example.com",
+                        FaultyRenewal::Keystore::kYes);
+  ASSERT_EQ(lineage.Issue(), "");
+  int kills = 0;
+  for (int k = 1;; ++k) {
+    ASSERT_LE(k, kMaxCalls) << syscall << " is still reached at call " << k;
+    SCOPED_TRACE(syscall + " call " + std::to_string(k));
+    const FaultyRenewal::Snapshot before = lineage.Take();
+    const std::string tag = "keystore-" + syscall + "-" + std::to_string(k);
+    StraceRun run =
+        RunUnderStrace(lineage.RenewArgv(), {syscall, "signal=SIGKILL", k, {}},
+                       lineage.RenewEnv(tag));
+    ASSERT_FALSE(run.timed_out) << run.result.Describe();
+    if (!run.injected()) {
+      EXPECT_EQ(run.result.exit_code, 0) << run.result.Describe();
+      EXPECT_EQ(lineage.CheckInvariant(before), "");
+      break;
+    }
+    ++kills;
+    ASSERT_EQ(lineage.CheckInvariant(before), "") << run.trace;
+    ASSERT_EQ(lineage.RecoverAndCheck(before, tag + "-next"), "") << run.trace;
+  }
+  EXPECT_GT(kills, 0) << "a renew never calls " << syscall;
+  std::printf("%s with a keystore: killed at each of %d calls\n",
+              syscall.c_str(), kills);
+}
+
+INSTANTIATE_TEST_SUITE_P(Syscalls, KeystoreKillAtEveryCallTest,
+                         ::testing::Values("openat", "fchown", "fchmod",
+                                           "write", "fsync", "rename",
+                                           "unlink"),
+                         [](const auto& p) { return p.param; });
+
 INSTANTIATE_TEST_SUITE_P(Syscalls, KillAtEveryCallTest,
                          ::testing::Values("write", "pwrite64", "fsync",
                                            "rename", "renameat2", "symlink",

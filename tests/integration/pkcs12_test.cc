@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/cli_harness.h"
+#include "support/keystore_reader.h"
 #include "support/run_binary.h"
 #include "support/shared_pebble.h"
 #include "support/temp_dir.h"
@@ -26,19 +27,6 @@ constexpr char kOpenSsl[] = "/usr/bin/openssl";
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// The PEM blocks of `text` (openssl's "Bag Attributes" lines dropped).
-std::vector<std::string> PemBlocks(const std::string& text) {
-  std::vector<std::string> out;
-  size_t at = 0;
-  while ((at = text.find("-----BEGIN ", at)) != std::string::npos) {
-    size_t end = text.find("-----END ", at);
-    end = text.find("-----\n", end + 9) + 6;
-    out.push_back(text.substr(at, end - at));
-    at = end;
-  }
-  return out;
 }
 
 class Pkcs12Test : public SharedPebbleTest<3600> {
@@ -82,26 +70,14 @@ class Pkcs12Test : public SharedPebbleTest<3600> {
   // the lineage name as its alias) and chain; else what differs.
   std::string CheckKeystore(const std::string& name) {
     const std::string live = cli_.config() + "/live/" + name;
-    RunResult cert = OpenSsl({"-nokeys", "-clcerts"});
-    if (cert.exit_code != 0) return "reading the certificate: " + cert.err;
-    std::vector<std::string> leaf = PemBlocks(cert.out);
-    if (leaf.size() != 1 || leaf[0] != Slurp(live + "/cert.pem"))
-      return "the certificate is not live/" + name + "/cert.pem:\n" + cert.out;
-    if (cert.out.find("friendlyName: " + name + "\n") == std::string::npos)
-      return "no alias " + name + ":\n" + cert.out;
-    RunResult chain = OpenSsl({"-nokeys", "-cacerts"});
-    std::string chain_text;
-    for (const std::string& b : PemBlocks(chain.out)) chain_text += b;
-    if (chain.exit_code != 0 || chain_text != Slurp(live + "/chain.pem"))
-      return "the chain is not chain.pem:\n" + chain.out + chain.err;
-    const std::string key_out = dir_ / "key.pem";
-    RunResult key = OpenSsl({"-nocerts", "-nodes", "-out", key_out});
-    if (key.exit_code != 0) return "reading the key: " + key.err;
-    RunResult stored =
-        RunProgram({kOpenSsl, "pkey", "-in", key_out, "-pubout"});
-    RunResult live_key =
-        RunProgram({kOpenSsl, "pkey", "-in", live + "/privkey.pem", "-pubout"});
-    if (stored.out.empty() || stored.out != live_key.out)
+    KeystoreRead ks = ReadKeystore(keystore_, password_file_);
+    if (!ks.error.empty()) return "reading: " + ks.error;
+    if (ks.cert_pem != Slurp(live + "/cert.pem"))
+      return "the certificate is not live/" + name + "/cert.pem";
+    if (ks.alias != name) return "the alias is \"" + ks.alias + "\"";
+    if (ks.chain_pem != Slurp(live + "/chain.pem"))
+      return "the chain is not chain.pem";
+    if (ks.key_public_pem != PublicKeyPemOf(live + "/privkey.pem"))
       return "the key is not privkey.pem's";
     return "";
   }
