@@ -76,8 +76,10 @@ void AddDomainOptions(CLI::App* app, std::vector<std::string>& domains,
 void AddHookOptions(CLI::App* app, std::string& pre, std::string& post,
                     std::string& deploy);
 // What certonly and run share: key type and size, --force-renewal,
-// --reuse-key and the hooks.
+// --reuse-key, the hooks and the PKCS#12 keystore.
 void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o);
+// --pkcs12-path, --pkcs12-password-file.
+void AddPkcs12Options(CLI::App* app, app::Pkcs12Settings& o);
 // --nginx-server-root, --nginx-ctl (defined in install_command.cc).
 void AddNginxOptions(CLI::App* app, app::NginxOptions& o);
 

@@ -94,6 +94,15 @@ void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o) {
                 "Replace the certificate even if it is not due");
   app->add_flag("--reuse-key", o.reuse_key, "Keep the key across renewals");
   AddHookOptions(app, o.pre_hook, o.post_hook, o.deploy_hook);
+  AddPkcs12Options(app, o.pkcs12);
+}
+
+void AddPkcs12Options(CLI::App* app, app::Pkcs12Settings& o) {
+  app->add_option("--pkcs12-path", o.path,
+                  "Also keep a PKCS#12 keystore (key, certificate, chain) "
+                  "here, for Java servers; rewritten at each renewal");
+  app->add_option("--pkcs12-password-file", o.password_file,
+                  "File holding the keystore's password (one line)");
 }
 
 }  // namespace certpilot::cli

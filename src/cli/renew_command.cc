@@ -94,16 +94,20 @@ class ReconfigureCommand : public Command {
   void AddOptions(CLI::App* r, app::CommonOptions& common) override {
     AddCommonOptions(r, common);
     overrides_.Register(r, o_.renew);
+    AddPkcs12Options(r, pkcs12_);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.renew.common = common;
     overrides_.ApplyTo(o_.renew);
+    if (!pkcs12_.path.empty() || !pkcs12_.password_file.empty())
+      o_.renew.pkcs12 = pkcs12_;
     return app::Reconfigure(o_, services);
   }
 
  private:
   app::ReconfigureOptions o_;
   RenewOverrides overrides_;
+  app::Pkcs12Settings pkcs12_;
 };
 
 }  // namespace

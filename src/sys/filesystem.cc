@@ -241,7 +241,8 @@ void PosixFilesystem::Chmod(const std::string& path, mode_t mode) {
 }
 
 void WriteFileAtomic(Filesystem& fs, const std::string& path,
-                     std::string_view data, mode_t mode) {
+                     std::string_view data, mode_t mode,
+                     std::optional<gid_t> group) {
   // A random suffix rather than a fixed name: two writers (or a stale file
   // from a crash) must never share, and so never rename, the other's
   // half-written temporary.
@@ -250,8 +251,8 @@ void WriteFileAtomic(Filesystem& fs, const std::string& path,
   std::snprintf(suffix, sizeof suffix, "%016llx",
                 static_cast<unsigned long long>(rng()));
   std::string dir = DirName(path);
-  std::string tmp = JoinPath(dir, "." + BaseName(path) + ".tmp." + suffix);
-  fs.CreateFileExclusive(tmp, data, mode, std::nullopt);
+  std::string tmp = JoinPath(dir, TempFilePrefix(path) + suffix);
+  fs.CreateFileExclusive(tmp, data, mode, group);
   try {
     fs.Rename(tmp, path);
   } catch (const SysError&) {
@@ -263,6 +264,10 @@ void WriteFileAtomic(Filesystem& fs, const std::string& path,
     throw;
   }
   fs.FsyncDir(dir);
+}
+
+std::string TempFilePrefix(std::string_view path) {
+  return "." + BaseName(path) + ".tmp.";
 }
 
 void RemoveTree(Filesystem& fs, const std::string& path) {

@@ -130,9 +130,16 @@ class PosixFilesystem : public Filesystem {
 // uniquely named temporary file beside `path` → Rename over `path` →
 // FsyncDir of the parent. A symlink at `path` is replaced, not followed.
 // On failure the temporary file is removed (a crash may leave it behind;
-// its name starts with "." and contains ".tmp.").
+// its name starts with "." and contains ".tmp."; TempFilePrefix). `group`,
+// when set, is given to the new file before any byte is written (see
+// CreateFileExclusive).
 void WriteFileAtomic(Filesystem& fs, const std::string& path,
-                     std::string_view data, mode_t mode);
+                     std::string_view data, mode_t mode,
+                     std::optional<gid_t> group = std::nullopt);
+
+// ".NAME.tmp.": how the temporary files of WriteFileAtomic for `path`
+// (whose last component is NAME) begin, for finding a crash's leftovers.
+std::string TempFilePrefix(std::string_view path);
 
 // rm -rf that never follows symlinks: a symlink is unlinked, never entered.
 // Does nothing if `path` does not exist.

@@ -31,6 +31,42 @@ constexpr int kMaxCalls = 400;
 
 class CrashTest : public SharedPebbleTest<3600> {
  protected:
+  // The sweep: renews `lineage` under strace, killed at call k of `syscall`
+  // for k = 1, 2, ... until a run no longer reaches call k, checking the
+  // invariant and the next run after each kill. Adds the number of kills to
+  // *kills.
+  static void KillAtEveryCall(FaultyRenewal& lineage,
+                              const std::string& syscall, int* kills) {
+    for (int k = 1;; ++k) {
+      ASSERT_LE(k, kMaxCalls) << syscall << " is still reached at call " << k;
+      SCOPED_TRACE(syscall + " call " + std::to_string(k));
+      const FaultyRenewal::Snapshot before = lineage.Take();
+      const std::string tag =
+          lineage.name() + "-" + syscall + "-" + std::to_string(k);
+      StraceRun run = RunUnderStrace(lineage.RenewArgv(),
+                                     {syscall, "signal=SIGKILL", k, {}},
+                                     lineage.RenewEnv(tag));
+      ASSERT_FALSE(run.timed_out) << run.result.Describe();
+      if (!run.injected()) {
+        // Past the last call: the run must have been a normal, complete one.
+        EXPECT_EQ(run.result.exit_code, 0) << run.result.Describe();
+        EXPECT_EQ(lineage.CheckInvariant(before), "");
+        EXPECT_GT(lineage.cli().Version(lineage.name()), before.version);
+        EXPECT_EQ(lineage.HookRuns(tag), 1);
+        return;
+      }
+      ++*kills;
+      // certpilot itself (128 + SIGKILL) or, for calls its hook makes, only
+      // the hook: then certpilot reports the failed hook.
+      EXPECT_TRUE(run.result.exit_code == 137 || run.result.exit_code == 1)
+          << run.result.Describe() << "\n"
+          << run.trace;
+      ASSERT_EQ(lineage.CheckInvariant(before), "") << run.trace;
+      EXPECT_LE(lineage.HookRuns(tag), 1);
+      ASSERT_EQ(lineage.RecoverAndCheck(before, tag + "-next"), "")
+          << run.trace;
+    }
+  }
 };
 
 class KillAtEveryCallTest : public CrashTest,
@@ -41,36 +77,8 @@ TEST_P(KillAtEveryCallTest, KeepsTheLineageAndTheNextRunCompletes) {
   const std::string syscall = GetParam();
   FaultyRenewal lineage(*pebble_, "crash.example.com");
   ASSERT_EQ(lineage.Issue(), "");
-
-  int k = 1;
   int kills = 0;
-  for (;; ++k) {
-    ASSERT_LE(k, kMaxCalls) << syscall << " is still reached at call " << k;
-    SCOPED_TRACE(syscall + " call " + std::to_string(k));
-    const FaultyRenewal::Snapshot before = lineage.Take();
-    const std::string tag = syscall + "-" + std::to_string(k);
-    StraceRun run =
-        RunUnderStrace(lineage.RenewArgv(), {syscall, "signal=SIGKILL", k, {}},
-                       lineage.RenewEnv(tag));
-    ASSERT_FALSE(run.timed_out) << run.result.Describe();
-    if (!run.injected()) {
-      // Past the last call: the run must have been a normal, complete one.
-      EXPECT_EQ(run.result.exit_code, 0) << run.result.Describe();
-      EXPECT_EQ(lineage.CheckInvariant(before), "");
-      EXPECT_GT(lineage.cli().Version(lineage.name()), before.version);
-      EXPECT_EQ(lineage.HookRuns(tag), 1);
-      break;
-    }
-    ++kills;
-    // certpilot itself (128 + SIGKILL) or, for calls its hook makes, only
-    // the hook: then certpilot reports the failed hook.
-    EXPECT_TRUE(run.result.exit_code == 137 || run.result.exit_code == 1)
-        << run.result.Describe() << "\n"
-        << run.trace;
-    ASSERT_EQ(lineage.CheckInvariant(before), "") << run.trace;
-    EXPECT_LE(lineage.HookRuns(tag), 1);
-    ASSERT_EQ(lineage.RecoverAndCheck(before, tag + "-next"), "") << run.trace;
-  }
+  KillAtEveryCall(lineage, syscall, &kills);
   // The sweep really killed something: a renew that never makes this call
   // means the list above is stale.
   EXPECT_GT(kills, 0) << "a renew never calls " << syscall;
@@ -117,6 +125,34 @@ TEST_F(CrashTest, WithoutRenameExchangeEachLinkStaysValidAndTheNextRunRepairs) {
   std::printf("rename without RENAME_EXCHANGE: killed at each of %d calls\n",
               kills);
 }
+
+// The same sweep for a lineage with a PKCS#12 keystore (--pkcs12-path),
+// over the calls that write it: its temporary file is created (openat,
+// fchown, fchmod), written, fsynced and renamed over the old one, the
+// directory fsynced, a crash's leftover unlinked. After each kill the
+// keystore loads and holds the old or the new certificate; the next run
+// leaves it holding the live one.
+class KeystoreKillAtEveryCallTest
+    : public CrashTest,
+      public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(KeystoreKillAtEveryCallTest, KeepsTheOldOrTheNewKeystore) {
+  const std::string syscall = GetParam();
+  FaultyRenewal lineage(*pebble_, "keystore.example.com",
+                        FaultyRenewal::Keystore::kYes);
+  ASSERT_EQ(lineage.Issue(), "");
+  int kills = 0;
+  KillAtEveryCall(lineage, syscall, &kills);
+  EXPECT_GT(kills, 0) << "a renew never calls " << syscall;
+  std::printf("%s with a keystore: killed at each of %d calls\n",
+              syscall.c_str(), kills);
+}
+
+INSTANTIATE_TEST_SUITE_P(Syscalls, KeystoreKillAtEveryCallTest,
+                         ::testing::Values("openat", "fchown", "fchmod",
+                                           "write", "fsync", "rename",
+                                           "unlink"),
+                         [](const auto& p) { return p.param; });
 
 INSTANTIATE_TEST_SUITE_P(Syscalls, KillAtEveryCallTest,
                          ::testing::Values("write", "pwrite64", "fsync",

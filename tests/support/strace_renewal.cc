@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/keystore_reader.h"
 #include "support/strace_inject.h"
 #include "support/temp_dir.h"
 
@@ -37,10 +38,14 @@ int ArchiveVersion(const std::string& file) {
 
 }  // namespace
 
-FaultyRenewal::FaultyRenewal(const PebbleFixture& ca, std::string name)
+FaultyRenewal::FaultyRenewal(const PebbleFixture& ca, std::string name,
+                             Keystore keystore)
     : cli_(ca),
       name_(std::move(name)),
-      hook_log_(cli_.dir() / "deploy-hook.log") {}
+      hook_log_(cli_.dir() / "deploy-hook.log"),
+      keystore_(keystore == Keystore::kYes),
+      keystore_path_(cli_.dir() / "tomcat/keystore.p12"),
+      password_file_(cli_.dir() / "keystore.pass") {}
 
 std::string FaultyRenewal::archive_dir() const {
   return cli_.config() + "/archive/" + name_;
@@ -50,7 +55,14 @@ std::string FaultyRenewal::live_dir() const {
 }
 
 std::string FaultyRenewal::Issue() {
-  RunResult r = cli_.Certonly({"-d", name_});
+  std::vector<std::string> args{"-d", name_};
+  if (keystore_) {
+    fs::create_directories(fs::path(keystore_path_).parent_path());
+    std::ofstream(password_file_) << "changeit\n";
+    args.insert(args.end(), {"--pkcs12-path", keystore_path_,
+                             "--pkcs12-password-file", password_file_});
+  }
+  RunResult r = cli_.Certonly(args);
   if (r.exit_code != 0) return "certonly failed: " + r.Describe();
   return cli_.CheckLineage(name_);
 }
@@ -130,7 +142,33 @@ std::string FaultyRenewal::CheckInvariant(const Snapshot& before,
       add(it->path().string() + " has mode " + mode.str());
     }
   }
+  // (d)
+  if (std::string keystore = CheckKeystore(before, false); !keystore.empty())
+    add(keystore);
   return problems;
+}
+
+std::string FaultyRenewal::CheckKeystore(const Snapshot& before,
+                                         bool after_next_run) const {
+  if (!keystore_) return "";
+  const KeystoreRead ks = ReadKeystore(keystore_path_, password_file_);
+  if (!ks.error.empty()) return "the keystore does not load: " + ks.error;
+  const std::string live = ReadFileOrEmpty(live_dir() + "/cert.pem");
+  const std::string old =
+      before.files.at("cert" + std::to_string(before.version) + ".pem");
+  if (ks.cert_pem != live && (after_next_run || ks.cert_pem != old))
+    return after_next_run ? "the keystore does not hold the live certificate"
+                          : "the keystore holds neither the old nor the live "
+                            "certificate";
+  struct stat st;
+  if (lstat(keystore_path_.c_str(), &st) != 0 || (st.st_mode & 07777) != 0600)
+    return "the keystore is not mode 0600";
+  if (after_next_run)
+    for (const auto& e :
+         fs::directory_iterator(fs::path(keystore_path_).parent_path()))
+      if (e.path() != keystore_path_)
+        return "left beside the keystore: " + e.path().string();
+  return "";
 }
 
 std::set<int> FaultyRenewal::IncompleteVersions() const {
@@ -198,6 +236,8 @@ std::string FaultyRenewal::RecoverAndCheck(
   if (int hooks = HookRuns(tag); hooks != 1)
     add("the deploy hook ran " + std::to_string(hooks) +
         " times in the next run");
+  if (std::string keystore = CheckKeystore(before, true); !keystore.empty())
+    add("after the next run: " + keystore);
   return problems;
 }
 

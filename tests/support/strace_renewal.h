@@ -10,6 +10,12 @@
 // version is complete and newer than anything the faulted run left, the
 // work directory is gone, and the deploy hook ran exactly once in it.
 //
+// With a keystore (--pkcs12-path, `Keystore::kYes`), also:
+//   (d) the keystore loads and holds the certificate of the version live
+//       before the run or of the one live now (the old or the new keystore),
+//       is mode 0600 and has no temporary file beside it after the next run,
+//       which leaves it holding the live version.
+//
 // The deploy hook appends the value of $CERTPILOT_TEST_RUN (a tag each run
 // gets in its environment) to a file, so hook runs are counted per run even
 // if a hook orphaned by a killed run finishes late.
@@ -28,15 +34,18 @@ namespace certpilot::testing {
 
 class FaultyRenewal {
  public:
+  enum class Keystore { kNo, kYes };
   // A lineage `name` under a fresh config dir; Issue() creates it.
-  FaultyRenewal(const PebbleFixture& ca, std::string name);
+  FaultyRenewal(const PebbleFixture& ca, std::string name,
+                Keystore keystore = Keystore::kNo);
 
   CliHarness& cli() { return cli_; }
   const std::string& name() const { return name_; }
   std::string archive_dir() const;
   std::string live_dir() const;
 
-  // certonly --standalone; "" or what went wrong.
+  // certonly --standalone (with --pkcs12-path for kYes); "" or what went
+  // wrong.
   std::string Issue();
 
   // Full argv of `certpilot renew --force-renewal` for this lineage with the
@@ -76,9 +85,15 @@ class FaultyRenewal {
                               const std::vector<std::string>& inject = {});
 
  private:
+  // (d): "" or what is wrong. `after_next_run`: it must hold the live
+  // version, with nothing left beside it.
+  std::string CheckKeystore(const Snapshot& before, bool after_next_run) const;
+
   CliHarness cli_;
   std::string name_;
   std::string hook_log_;
+  bool keystore_ = false;
+  std::string keystore_path_, password_file_;
 };
 
 }  // namespace certpilot::testing

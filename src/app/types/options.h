@@ -91,6 +91,18 @@ struct OrderSettings {
   bool operator==(const OrderSettings&) const = default;
 };
 
+// --pkcs12-path / --pkcs12-password-file: a PKCS#12 keystore of the
+// lineage's key, certificate and chain, for Java servers, rewritten at every
+// renewal (app/wiring/keystore.h). Stored in the renewal conf; the password
+// itself never is. Both set or both empty.
+struct Pkcs12Settings {
+  std::string path;           // absolute once resolved
+  std::string password_file;  // absolute once resolved
+
+  bool enabled() const { return !path.empty(); }
+  bool operator==(const Pkcs12Settings&) const = default;
+};
+
 // One -w/--webroot-path as given: it applies to the -d values from
 // `first_domain` (an index into CertonlyOptions::domains) on, as certbot's.
 struct WebrootPathArg {
@@ -111,6 +123,7 @@ struct CertonlyOptions {
   bool force_renewal = false;
   bool reuse_key = false;
   std::string pre_hook, post_hook, deploy_hook;
+  Pkcs12Settings pkcs12;
   NginxOptions nginx;            // used with authenticator "nginx"
   ChallengeSettings challenges;  // webroot_map is filled from the next two
   std::vector<WebrootPathArg> webroot_paths;  // -w, in command-line order
@@ -171,6 +184,7 @@ struct RenewOptions {
   std::optional<std::string> preferred_chain, preferred_profile,
       required_profile;
   std::optional<bool> must_staple;
+  std::optional<Pkcs12Settings> pkcs12;  // reconfigure only
 };
 
 // `reconfigure --cert-name NAME [options]`: the renew overrides, proved by a

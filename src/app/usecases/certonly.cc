@@ -12,6 +12,7 @@
 #include "app/wiring/account_setup.h"
 #include "app/wiring/hooks.h"
 #include "app/wiring/issue.h"
+#include "app/wiring/keystore.h"
 #include "app/wiring/lineage_info.h"
 #include "app/wiring/nginx_setup.h"
 #include "app/wiring/renewal_settings.h"
@@ -206,6 +207,21 @@ IssueResult IssueAllowingSubset(const CertonlyOptions& o, RunContext& ctx,
   }
 }
 
+// certonly --pkcs12-path for a lineage that is not due: the keystore of its
+// current version, and the setting stored so renewals keep it in step.
+int AddKeystore(const CertonlyOptions& o, RunContext& ctx, Services& services,
+                const std::string& name, const Pkcs12Settings& pkcs12) {
+  RenewalSettings stored = ReadRenewalConf(ctx, name);
+  stored.pkcs12 = pkcs12;
+  WriteRenewalConf(ctx, name, stored);
+  SyncKeystore(ctx, name, stored.pkcs12);
+  if (!o.common.quiet)
+    services.out << "Certificate " << name
+                 << " is not yet due for renewal; its keystore is saved at: "
+                 << stored.pkcs12.path << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int Certonly(const CertonlyOptions& o, Services& services,
@@ -243,6 +259,9 @@ int Certonly(const CertonlyOptions& o, Services& services,
   settings.deploy_hook = o.deploy_hook;
   settings.nginx = o.nginx;
   settings.order = o.order;
+  if (csr && (!o.pkcs12.path.empty() || !o.pkcs12.password_file.empty()))
+    throw UsageError("--pkcs12-path needs a lineage; it cannot go with --csr");
+  settings.pkcs12 = ResolvePkcs12Settings(services.fs, o.pkcs12);
   if (o.authenticator == "nginx") ValidateNginxOptions(o.nginx);
   std::optional<storage::LivePaths> csr_out;
   if (csr) csr_out = CsrOutputPaths(o, services.fs);
@@ -258,10 +277,16 @@ int Certonly(const CertonlyOptions& o, Services& services,
   if (!csr) {
     name = ChooseLineage(o, ctx, services.prompter, ids);
     if (lineage) *lineage = name;
-    if (ctx.lineages().CurrentVersion(name) && !o.force_renewal) {
+    if (ctx.lineages().CurrentVersion(name)) {
       LineageInfo info = InspectLineage(ctx, name);
-      if (info.problem.empty() && Sorted(info.domains) == SortedNames(ids) &&
+      // A keystore set up earlier stays unless another is asked for.
+      if (!settings.pkcs12.enabled() && info.problem.empty())
+        settings.pkcs12 = info.settings.pkcs12;
+      if (!o.force_renewal && info.problem.empty() &&
+          Sorted(info.domains) == SortedNames(ids) &&
           services.clock.Now() < info.renew_after) {
+        if (o.pkcs12.enabled())
+          return AddKeystore(o, ctx, services, name, settings.pkcs12);
         services.out << "Certificate " << name
                      << " is not yet due for renewal (renews after "
                      << FormatRfc3339(info.renew_after) << "); nothing to do.\n"
@@ -316,6 +341,9 @@ int Certonly(const CertonlyOptions& o, Services& services,
                  << "Certificate is saved at: " << result->paths.fullchain
                  << "\n"
                  << "Key is saved at:         " << result->paths.privkey << "\n"
+                 << (settings.pkcs12.enabled() ? "Keystore is saved at:    " +
+                                                     settings.pkcs12.path + "\n"
+                                               : "")
                  << "This certificate expires on "
                  << FormatRfc3339(result->certificate.NotAfter()) << ".\n";
   if (hook_failures) {

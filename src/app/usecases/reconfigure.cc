@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "app/usecases/renew.h"
+#include "app/wiring/keystore.h"
 #include "app/wiring/lineage_info.h"
 #include "app/wiring/renewal_settings.h"
 #include "app/wiring/run_context.h"
@@ -42,6 +43,10 @@ int Reconfigure(const ReconfigureOptions& o, Services& services) {
   if (!o.renew.common.quiet)
     services.out << "The dry run succeeded; saved the new settings of " << name
                  << " in " << ctx.layout().renewal_conf(name) << ".\n";
+  // A keystore asked for now holds the current version at once.
+  if (settings.pkcs12.enabled() && SyncKeystore(ctx, name, settings.pkcs12) &&
+      !o.renew.common.quiet)
+    services.out << "Keystore is saved at: " << settings.pkcs12.path << "\n";
   return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "app/wiring/ari_state.h"
 #include "app/wiring/hooks.h"
 #include "app/wiring/issue.h"
+#include "app/wiring/keystore.h"
 #include "app/wiring/lineage_info.h"
 #include "app/wiring/nginx_setup.h"
 #include "app/wiring/run_context.h"
@@ -72,7 +73,7 @@ void Fail(Candidate& c, const std::string& error) {
 }
 
 // Input checks, before any work.
-void ValidateRenewOptions(const RenewOptions& o) {
+void ValidateRenewOptions(const RenewOptions& o, sys::Filesystem& fs) {
   if (o.jobs < 1 || o.jobs > kMaxJobs)
     throw UsageError("--jobs must be between 1 and " +
                      std::to_string(kMaxJobs));
@@ -82,6 +83,7 @@ void ValidateRenewOptions(const RenewOptions& o) {
   if (o.key_type || o.rsa_key_size || o.elliptic_curve)
     ParseKeySpec(o.key_type.value_or("ecdsa"), o.rsa_key_size.value_or(2048),
                  o.elliptic_curve.value_or("secp256r1"));
+  if (o.pkcs12) ResolvePkcs12Settings(fs, *o.pkcs12);
 }
 
 // Plan: every lineage (or --cert-name), read locally, with the overrides of
@@ -307,6 +309,26 @@ RunTally RenewDue(const RenewOptions& o, Services& services, RunContext& ctx,
   return tally;
 }
 
+// The keystores of lineages that were not renewed this run: one left behind
+// by an interrupted or failed run (the new version committed, the keystore
+// not yet replaced) is brought in step; a lineage whose keystore cannot be
+// written fails.
+void SyncKeystores(const RenewOptions& o, RunContext& ctx,
+                   std::vector<Candidate>& candidates) {
+  if (o.dry_run) return;
+  for (Candidate& c : candidates) {
+    const Pkcs12Settings& pkcs12 = c.info.settings.pkcs12;
+    if (c.outcome != Outcome::kNotDue || !pkcs12.enabled()) continue;
+    try {
+      if (SyncKeystore(ctx, c.name, pkcs12))
+        log::Info("wrote the keystore of " + c.name + " (" + pkcs12.path +
+                  "), which did not hold its current certificate");
+    } catch (const Error& e) {
+      Fail(c, "keeping the keystore " + pkcs12.path + " in step: " + e.what());
+    }
+  }
+}
+
 // Report: the summary (text, or JSON with --json) and the exit status: 0
 // when no lineage, hook or installer failed.
 int Report(const RenewOptions& o, Services& services,
@@ -389,10 +411,11 @@ void ApplyRenewOverrides(const RenewOptions& o,
   if (!o.deploy_hook.empty()) s.deploy_hook = o.deploy_hook;
   if (!o.pre_hook.empty()) s.pre_hook = o.pre_hook;
   if (!o.post_hook.empty()) s.post_hook = o.post_hook;
+  if (o.pkcs12) s.pkcs12 = AbsolutePkcs12Settings(*o.pkcs12);
 }
 
 int Renew(const RenewOptions& o, Services& services) {
-  ValidateRenewOptions(o);
+  ValidateRenewOptions(o, services.fs);
   RunContext ctx(o.common, services);
   std::vector<Candidate> candidates = PlanRenewals(o, ctx);
   // The CA's own opinion, where it offers one.
@@ -404,6 +427,7 @@ int Renew(const RenewOptions& o, Services& services) {
   Printer printer(services.out, o.json || o.common.quiet);
   RunTally tally;
   if (!due.empty()) tally = RenewDue(o, services, ctx, due, printer);
+  SyncKeystores(o, ctx, candidates);
   return Report(o, services, candidates, tally);
 }
 

@@ -1,5 +1,6 @@
 #include "app/wiring/issue.h"
 
+#include "app/wiring/keystore.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -8,6 +9,12 @@ namespace certpilot::app {
 
 IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
                              SolverSet& solvers, const IssueRequest& req) {
+  // Before the CA is asked: a keystore that could not be written would
+  // leave the Java server on the old certificate.
+  std::string pkcs12_password;
+  if (req.settings.pkcs12.enabled())
+    pkcs12_password =
+        ReadPkcs12Password(ctx.fs(), req.settings.pkcs12.password_file);
   std::optional<crypto::PrivateKey> key;
   if (req.settings.reuse_key && !req.new_key &&
       ctx.lineages().CurrentVersion(req.lineage))
@@ -22,10 +29,16 @@ IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
   crypto::Certificate cert = crypto::Certificate::FromPem(result.cert_pem);
   if (req.dry_run) return {cert, ctx.lineages().Paths(req.lineage)};
 
-  ctx.lineages().SaveVersion(
-      req.lineage,
-      {key->ToPem(), result.cert_pem, result.chain_pem, result.fullchain_pem});
+  const storage::CertificateFiles files{key->ToPem(), result.cert_pem,
+                                        result.chain_pem, result.fullchain_pem};
+  ctx.lineages().SaveVersion(req.lineage, files);
   WriteRenewalConf(ctx, req.lineage, req.settings);
+  // After the commit, so the keystore never runs ahead of live/, and after
+  // the conf, which names it: a crash or failure in between leaves the old
+  // keystore, which the next renew's SyncKeystore replaces.
+  if (req.settings.pkcs12.enabled())
+    WriteKeystore(ctx, req.lineage, req.settings.pkcs12, files,
+                  pkcs12_password);
   return {cert, ctx.lineages().Paths(req.lineage)};
 }
 

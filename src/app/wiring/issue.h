@@ -38,8 +38,11 @@ struct IssueResult {
 
 // Reuses the lineage's current key when settings.reuse_key says so (and one
 // exists, and !new_key); otherwise makes a fresh key of settings.key_spec.
-// Orders with settings.order (ChooseProfile). Throws on any failure,
-// leaving the lineage as it was.
+// Orders with settings.order (ChooseProfile). With settings.pkcs12, reads
+// its password first and writes the keystore after the new version and the
+// conf (app/wiring/keystore.h). Throws on any failure, leaving the lineage as
+// it was (a failure of the keystore alone: the new version is live, the
+// keystore the old one).
 IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
                              SolverSet& solvers, const IssueRequest& req);
 

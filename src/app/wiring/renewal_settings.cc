@@ -128,6 +128,8 @@ void WriteRenewalConf(RunContext& ctx, const std::string& name,
   SetOrRemove(conf, "preferred_profile", s.order.preferred_profile);
   SetOrRemove(conf, "required_profile", s.order.required_profile);
   SetOrRemove(conf, "must_staple", s.order.must_staple ? "True" : "");
+  SetOrRemove(conf, "pkcs12_path", s.pkcs12.path);
+  SetOrRemove(conf, "pkcs12_password_file", s.pkcs12.password_file);
   // Kept when empty: a later certonly with another authenticator does not
   // make nginx forget the certificate it serves.
   if (!s.installer.empty()) conf.Set(kParams, "installer", s.installer);
@@ -178,6 +180,11 @@ RenewalSettings ReadRenewalConf(RunContext& ctx, const std::string& name) {
   s.order.preferred_profile = get("preferred_profile");
   s.order.required_profile = get("required_profile");
   s.order.must_staple = get("must_staple") == "True";
+  s.pkcs12.path = get("pkcs12_path");
+  s.pkcs12.password_file = get("pkcs12_password_file");
+  if (s.pkcs12.path.empty() != s.pkcs12.password_file.empty())
+    throw UsageError(path +
+                     ": pkcs12_path and pkcs12_password_file go together");
   if (s.server.empty())
     throw UsageError(path + ": [renewalparams] has no server");
   return s;

@@ -39,6 +39,9 @@ struct RenewalSettings {
   // preferred_chain, must_staple (certbot's keys), preferred_profile,
   // required_profile; written only when set.
   OrderSettings order;
+  // pkcs12_path, pkcs12_password_file (certpilot's keys; certbot ignores
+  // them); written only when set.
+  Pkcs12Settings pkcs12;
 };
 
 // Writes CONFIG/renewal/NAME.conf atomically; keeps comments and keys we do

@@ -18,6 +18,7 @@
 #include "app/wiring/run_context.h"
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
+#include "crypto/pkcs12.h"
 #include "issuance/obtain.h"
 #include "storage/renewal_conf.h"
 #include "support/app_fakes.h"
@@ -242,6 +243,51 @@ TEST_F(CertonlyUseCase, AGarbledNumberInTheConfIsAUsageError) {
   std::ofstream(path, std::ios::app) << "tls_alpn_01_port = 44three\n";
   EXPECT_THAT(UsageMessage([&] { StoredSettings("bad.example"); }),
               HasSubstr("tls_alpn_01_port must be a number from 1 to 65535"));
+}
+
+TEST_F(CertonlyUseCase, Pkcs12KeystoreHoldsTheLineageAndItsSettingsAreStored) {
+  std::ofstream(dir_ / "pw") << "secret\r\n";
+  options_.domains = {"java.example"};
+  options_.pkcs12 = {dir_ / "ks.p12", dir_ / "pw"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  crypto::Pkcs12Contents ks =
+      crypto::ParsePkcs12(testing::ReadFileOrEmpty(dir_ / "ks.p12"), "secret");
+  const std::string live = dir_ / "config/live/java.example";
+  EXPECT_EQ(
+      ks.certificate.ToDer(),
+      crypto::Certificate::FromPem(testing::ReadFileOrEmpty(live + "/cert.pem"))
+          .ToDer());
+  EXPECT_EQ(ks.key.ToPem(), crypto::PrivateKey::FromPem(
+                                testing::ReadFileOrEmpty(live + "/privkey.pem"))
+                                .ToPem());
+  EXPECT_EQ(ks.friendly_name, "java.example");
+  EXPECT_FALSE(ks.chain.empty());
+  EXPECT_EQ(StoredSettings("java.example").pkcs12, options_.pkcs12);
+
+  // One key without the other is a damaged conf.
+  const std::string path = dir_ / "config/renewal/java.example.conf";
+  std::string conf = testing::ReadFileOrEmpty(path);
+  conf.erase(conf.find("pkcs12_password_file"));
+  std::ofstream(path, std::ios::trunc) << conf;
+  EXPECT_THAT(UsageMessage([&] { StoredSettings("java.example"); }),
+              HasSubstr("pkcs12_path and pkcs12_password_file go together"));
+}
+
+TEST_F(CertonlyUseCase, Pkcs12PathsAreStoredAbsoluteAndRefusedWithCsr) {
+  std::ofstream(dir_ / "pw") << "secret";
+  const fs::path before = fs::current_path();
+  fs::current_path(dir_.path());
+  options_.domains = {"rel.example"};
+  options_.pkcs12 = {"ks.p12", "pw"};
+  EXPECT_EQ(Certonly(options_, services_), 0);
+  fs::current_path(before);
+  EXPECT_EQ(StoredSettings("rel.example").pkcs12,
+            (Pkcs12Settings{dir_ / "ks.p12", dir_ / "pw"}));
+  options_.csr = dir_ / "req.pem";
+  std::ofstream(options_.csr, std::ios::binary)
+      << crypto::MakeCsrDer(crypto::PrivateKey::Generate({}), {"rel.example"});
+  EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }),
+              HasSubstr("cannot go with --csr"));
 }
 
 TEST_F(CertonlyUseCase, ManualHooksRunAndAreStored) {
