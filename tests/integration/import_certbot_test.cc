@@ -23,6 +23,7 @@
 #include "support/pebble_fixture.h"
 #include "support/run_binary.h"
 #include "support/temp_dir.h"
+#include "support/wait_for.h"
 
 namespace certpilot::testing {
 namespace {
@@ -220,6 +221,9 @@ TEST_F(ImportCertbotTest, WebrootLineage) {
   ExpectRenews("web.example.com");
 }
 
+// certbot's `run --nginx`: authenticated through nginx and installed into
+// it; certpilot's renewal reloads nginx, which then serves the new
+// certificate.
 TEST_F(ImportCertbotTest, NginxLineage) {
   NginxFixture nginx(pebble_.http_port());
   nginx.WriteFile(
@@ -228,15 +232,41 @@ TEST_F(ImportCertbotTest, NginxLineage) {
           ";\n    server_name nginx.example.com;\n"
           "    location / { return 200 \"app\\n\"; }\n}\n");
   nginx.Start();
-  RunResult r =
-      Certbot("certonly",
-              {"--nginx", "--nginx-server-root", nginx.server_root(),
-               "--nginx-ctl", nginx.binary(), "--http-01-port",
-               std::to_string(pebble_.http_port()), "-d", "nginx.example.com"});
+  RunResult r = Certbot(
+      "run", {"--nginx", "--nginx-server-root", nginx.server_root(),
+              "--nginx-ctl", nginx.binary(), "--http-01-port",
+              std::to_string(pebble_.http_port()), "--https-port",
+              std::to_string(nginx.https_port()), "-d", "nginx.example.com"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe() << nginx.ErrorLogTail();
-  ImportAndCheck("nginx.example.com");
-  EXPECT_THAT(Conf("nginx.example.com"), HasSubstr("authenticator = nginx"));
+  r = ImportAndCheck("nginx.example.com");
+  const std::string conf = Conf("nginx.example.com");
+  EXPECT_THAT(conf, HasSubstr("authenticator = nginx"));
+  EXPECT_THAT(conf, HasSubstr("installer = nginx"));
+  // certbot's nginx configuration names certbot's live/ files; the import
+  // says how to point it at certpilot's.
+  EXPECT_THAT(r.err,
+              HasSubstr("certpilot install --config-dir " + cli_.config() +
+                        " --cert-name nginx.example.com --nginx "
+                        "--nginx-server-root " +
+                        nginx.server_root()))
+      << conf;
+  r = cli_.Run("install", {"--nginx", "--cert-name", "nginx.example.com",
+                           "--nginx-server-root", nginx.server_root(),
+                           "--nginx-ctl", nginx.binary(), "--http-01-port",
+                           std::to_string(pebble_.http_port()), "--https-port",
+                           std::to_string(nginx.https_port())});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe() << nginx.ErrorLogTail();
+  for (const auto& [rel, text] : nginx.Snapshot())
+    EXPECT_EQ(text.find(certbot_dir() + "/live/"), std::string::npos) << rel;
   ExpectRenews("nginx.example.com");
+  const std::string serial = CertSerialHex(
+      ReadFileOrEmpty(cli_.config() + "/live/nginx.example.com/cert.pem"));
+  std::string served;
+  WaitFor([&] {
+    served = TlsGet(nginx.https_port(), "nginx.example.com").serial_hex;
+    return served == serial;
+  });
+  EXPECT_EQ(served, serial) << nginx.ErrorLogTail();
   // certpilot took its challenge configuration out again.
   for (const auto& [rel, text] : nginx.Snapshot())
     EXPECT_EQ(text.find("acme-challenge"), std::string::npos) << rel;

@@ -99,6 +99,15 @@ std::string ShellWord(const std::string& word) {
   return out + "'";
 }
 
+// "certpilot SUBCOMMAND [--config-dir DIR] --cert-name NAME".
+std::string CommandFor(const std::string& subcommand, const std::string& name,
+                       const std::string& config_dir) {
+  std::string command = "certpilot " + subcommand;
+  if (config_dir != CommonOptions{}.config_dir)
+    command += " --config-dir " + ShellWord(config_dir);
+  return command + " --cert-name " + ShellWord(name);
+}
+
 }  // namespace
 
 std::optional<std::string> CertpilotAuthenticatorFor(
@@ -116,10 +125,7 @@ std::string ReconfigureCommandFor(const std::string& name,
                                   const std::string& authenticator,
                                   const std::vector<std::string>& domains,
                                   const std::string& config_dir) {
-  std::string command = "certpilot reconfigure";
-  if (config_dir != CommonOptions{}.config_dir)
-    command += " --config-dir " + ShellWord(config_dir);
-  command += " --cert-name " + ShellWord(name);
+  std::string command = CommandFor("reconfigure", name, config_dir);
   const bool wildcard =
       std::any_of(domains.begin(), domains.end(),
                   [](const std::string& d) { return StartsWith(d, "*."); });
@@ -143,6 +149,20 @@ void CheckLineageAuthenticator(const std::string& name,
                    " choose another: " +
                    ReconfigureCommandFor(name, StripControl(authenticator),
                                          domains, config_dir));
+}
+
+std::string InstallCommandFor(const std::string& name,
+                              const NginxOptions& nginx, int http_port,
+                              const std::string& config_dir) {
+  std::string command = CommandFor("install", name, config_dir) + " --nginx";
+  const NginxOptions defaults;
+  if (nginx.server_root != defaults.server_root)
+    command += " --nginx-server-root " + ShellWord(nginx.server_root);
+  if (nginx.ctl != defaults.ctl)
+    command += " --nginx-ctl " + ShellWord(nginx.ctl);
+  if (http_port != 80)
+    command += " --http-01-port " + std::to_string(http_port);
+  return command;
 }
 
 bool IsLetsEncryptServer(std::string_view directory_url) {

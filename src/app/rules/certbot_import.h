@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "app/types/options.h"
+
 namespace certpilot::app {
 
 // certpilot's name for certbot's `authenticator` value: the same name for the
@@ -39,6 +41,14 @@ void CheckLineageAuthenticator(const std::string& name,
                                const std::string& authenticator,
                                const std::vector<std::string>& domains,
                                const std::string& config_dir);
+
+// The command that makes nginx serve certpilot's copy of lineage `name`,
+// which certbot installed into nginx with its own live/ paths: `certpilot
+// install --cert-name NAME --nginx` with the nginx settings and the HTTP
+// port (where install looks for the site) that differ from the defaults.
+std::string InstallCommandFor(const std::string& name,
+                              const NginxOptions& nginx, int http_port,
+                              const std::string& config_dir);
 
 // True for Let's Encrypt's production and staging ACME servers (any URL on
 // acme-v02.api.letsencrypt.org or acme-staging-v02.api.letsencrypt.org).

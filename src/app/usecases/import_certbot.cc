@@ -166,7 +166,13 @@ bool ReportRenewalProblems(const ImportOptions& o, RunContext& ctx,
     problem = true;
     log::Warning(name + " will not renew as it is: " + e.what());
   }
-  if (!s.installer.empty() && s.installer != "nginx")
+  if (s.installer == "nginx")
+    log::Warning(
+        name +
+        ": certbot installed it into nginx, whose configuration "
+        "names certbot's files; to serve certpilot's renewals, run: " +
+        InstallCommandFor(name, s.nginx, s.http01_port, o.common.config_dir));
+  else if (!s.installer.empty())
     log::Warning(
         name + ": certbot's installer \"" + StripControl(s.installer) +
         "\" is not in certpilot; renewed certificates are not reloaded into it "

@@ -46,6 +46,16 @@ TEST(CertbotImport, TheFixForAMissingPluginFitsIt) {
               HasSubstr("--preferred-challenges dns"));
 }
 
+TEST(CertbotImport, TheCommandThatPointsNginxAtCertpilotsFiles) {
+  EXPECT_EQ(InstallCommandFor("a", NginxOptions{}, 80, "/etc/certpilot"),
+            "certpilot install --cert-name a --nginx");
+  EXPECT_EQ(InstallCommandFor("a", NginxOptions{"/srv/nginx", "/opt/nginx"},
+                              8080, "/c"),
+            "certpilot install --config-dir /c --cert-name a --nginx "
+            "--nginx-server-root /srv/nginx --nginx-ctl /opt/nginx "
+            "--http-01-port 8080");
+}
+
 TEST(CertbotImport, RenewNamesTheFixForALineageItCannotRenew) {
   EXPECT_NO_THROW(
       CheckLineageAuthenticator("a", "dns-rfc2136", {"a.example"}, "/c"));
