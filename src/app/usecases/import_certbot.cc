@@ -133,10 +133,14 @@ void TranslateConf(RunContext& ctx, const std::string& name,
       ours && *ours != authenticator)
     conf.Set(kParams, "authenticator", *ours);
   // certbot's plugin waits this long because it cannot look; certpilot
-  // polls the server and then still waits what the user asked for.
+  // polls the server and then still waits what the user asked for (a value
+  // certpilot could not read stays certbot's alone).
   if (std::optional<std::string> wait =
           conf.Get(kParams, "dns_rfc2136_propagation_seconds");
-      wait && !conf.Get(kParams, "dns_propagation_seconds"))
+      wait && !wait->empty() && wait->size() < 6 &&
+      std::all_of(wait->begin(), wait->end(), ::isdigit) &&
+      std::stoi(*wait) <= 86400 &&
+      !conf.Get(kParams, "dns_propagation_seconds"))
     conf.Set(kParams, "dns_propagation_seconds", *wait);
   if (conf.Get(kParams, "must_staple") == "True" &&
       IsLetsEncryptServer(conf.Get(kParams, "server").value_or(""))) {
