@@ -11,6 +11,7 @@
 #include "acme/client.h"
 #include "acme/identifier.h"
 #include "app/rules/ari_schedule.h"
+#include "app/rules/certbot_import.h"
 #include "app/rules/challenge_choice.h"
 #include "app/rules/key_options.h"
 #include "app/types/json_text.h"
@@ -111,7 +112,8 @@ std::vector<Candidate> PlanRenewals(const RenewOptions& o, RunContext& ctx) {
     }
     try {
       ApplyRenewOverrides(o, c.info.domains, c.info.settings);
-      ValidateAuthenticator(c.info.settings.authenticator);
+      CheckLineageAuthenticator(c.name, c.info.settings.authenticator,
+                                c.info.domains, o.common.config_dir);
     } catch (const Error& e) {
       Fail(c, e.what());
       continue;

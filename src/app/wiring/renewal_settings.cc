@@ -143,7 +143,11 @@ void WriteRenewalConf(RunContext& ctx, const std::string& name,
 
 RenewalSettings ReadRenewalConf(RunContext& ctx, const std::string& name) {
   const std::string path = ctx.layout().renewal_conf(name);
-  storage::RenewalConf conf = storage::RenewalConf::Load(ctx.fs(), path);
+  return RenewalSettingsOf(storage::RenewalConf::Load(ctx.fs(), path), path);
+}
+
+RenewalSettings RenewalSettingsOf(const storage::RenewalConf& conf,
+                                  const std::string& path) {
   RenewalSettings s;
   auto get = [&](const char* key) {
     return conf.Get(kParams, key).value_or("");

@@ -8,6 +8,7 @@
 
 #include "app/wiring/run_context.h"
 #include "crypto/private_key.h"
+#include "storage/renewal_conf.h"
 
 namespace certpilot::app {
 
@@ -51,5 +52,10 @@ void WriteRenewalConf(RunContext& ctx, const std::string& name,
 
 // Reads it back. Throws storage::StorageError / UsageError on a damaged conf.
 RenewalSettings ReadRenewalConf(RunContext& ctx, const std::string& name);
+
+// The settings `conf` holds (`path` names it in messages); what
+// ReadRenewalConf does once the file is read. Throws as it does.
+RenewalSettings RenewalSettingsOf(const storage::RenewalConf& conf,
+                                  const std::string& path);
 
 }  // namespace certpilot::app
