@@ -28,6 +28,9 @@ struct RetryPolicy {
   std::chrono::seconds retry_after_cap{60};
   // Overall deadline for one wait (authorization or order).
   std::chrono::seconds poll_deadline{300};
+  // Deadline for the order to become valid once finalized (§7.4): the
+  // CA issuing the certificate. certbot's --issuance-timeout.
+  std::chrono::seconds issuance_deadline{300};
 };
 
 // Parses a Retry-After value (RFC 9110 §10.2.3): delta-seconds or an

@@ -50,6 +50,13 @@ class Command {
   std::string description_;
 };
 
+// What the root needs before anything is added to it (the parser and its
+// tests share it): one subcommand, to which options given before it fall
+// through; and, as argparse does for certbot, an option given twice takes
+// its last value (`-m a -m b` is b). Subcommands inherit the latter; lists
+// (-d, -w) still collect every value.
+void ConfigureRoot(CLI::App& root);
+
 // Every subcommand, in the order --help lists them.
 std::vector<std::unique_ptr<Command>> AllCommands();
 
@@ -66,6 +73,7 @@ std::unique_ptr<Command> MakeShowAccountCommand();
 std::unique_ptr<Command> MakeUpdateAccountCommand();
 std::unique_ptr<Command> MakeUnregisterCommand();
 std::unique_ptr<Command> MakeImportCertbotCommand();
+std::unique_ptr<Command> MakePluginsCommand();
 
 // Options shared by several subcommands. certbot accepts its common options
 // on every subcommand and before it; so do we: the same options are added to

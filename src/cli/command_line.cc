@@ -25,7 +25,7 @@ constexpr int kExitUsage = 2;
 // remember what a parse saw.
 //
 // Adding options is most of certpilot's start-up time: CLI11 checks each new
-// option's names against every earlier option of its subcommand, and the 13
+// option's names against every earlier option of its subcommand, and the
 // subcommands have 20 to 60 each. So a Parser made for kNamedSubcommands adds
 // every subcommand (name and description: --help lists them, the parse
 // recognises them) but the options of only those whose name is among the
@@ -46,8 +46,7 @@ struct Parser {
   Parser(const std::vector<std::string>& args, Options options) {
     root.set_version_flag("--version",
                           std::string("certpilot ") + CERTPILOT_VERSION);
-    root.require_subcommand(1);
-    root.fallthrough();
+    ConfigureRoot(root);
     AddCommonOptions(&root, common);
     for (auto& c : commands) {
       CLI::App* sub = root.add_subcommand(c->name(), c->description());
@@ -143,29 +142,58 @@ void LogInvocation(const std::vector<std::string>& args,
   for (const std::string& note : extra.notes) log::Debug(note);
 }
 
+// As certbot does, a command line that starts with an option and names no
+// subcommand is one for `run`: `certpilot -d example.com --nginx`. Not
+// `certpilot` alone (it lists the subcommands) nor `certpilot NAME` with a
+// NAME that is no subcommand (a typo is not a domain).
+bool MeansRun(const Parser& failed, const CLI::ParseError& e,
+              const std::vector<std::string>& args) {
+  return e.get_exit_code() != 0 && !args.empty() && StartsWith(args[0], "-") &&
+         failed.root.get_subcommands().empty();
+}
+
+// CLI11 prints what ended the parse (help, version, a usage error).
+int ExitAfter(const Parser& parser, const CLI::ParseError& e) {
+  return parser.root.exit(e) == 0 ? kExitOk : kExitUsage;
+}
+
+// Parses `args` with a new `parser`. Returns the exit code when the parse
+// ends the run (ExitAfter), else nullopt.
+std::optional<int> ParseWith(std::unique_ptr<Parser>& parser,
+                             const std::string& program,
+                             const std::vector<std::string>& args,
+                             Parser::Options options) {
+  parser = std::make_unique<Parser>(args, options);
+  try {
+    parser->Parse(program, args);
+  } catch (const CLI::ParseError& e) {
+    return ExitAfter(*parser, e);
+  }
+  return std::nullopt;
+}
+
 // Parses, reads the cli.ini files, sets up logging and runs the subcommand.
 // Throws certpilot::Error like the use cases do.
-int ParseAndRun(const std::string& program,
-                const std::vector<std::string>& args) {
+int ParseAndRun(const std::string& program, std::vector<std::string> args) {
   auto parser = std::make_unique<Parser>(args, Parser::kNamedSubcommands);
   try {
     parser->Parse(program, args);
   } catch (const CLI::ParseError& e) {
-    return parser->root.exit(e) == 0 ? kExitOk : kExitUsage;
+    if (!MeansRun(*parser, e, args)) return ExitAfter(*parser, e);
+    args.insert(args.begin(), "run");
+    if (std::optional<int> code =
+            ParseWith(parser, program, args, Parser::kNamedSubcommands))
+      return *code;
   }
   ConfigureTerminal(parser->common);  // for errors in the files; again below
   std::vector<std::vector<ConfigEntry>> files = ReadSettings(*parser);
-  if (!files.empty() && !parser->all_options) {
-    // A setting is checked against every subcommand's options (one only
-    // others accept is left out, one none accepts is an error): parse
-    // again with all of them, which gives the same result.
-    parser = std::make_unique<Parser>(args, Parser::kAll);
-    try {
-      parser->Parse(program, args);
-    } catch (const CLI::ParseError& e) {
-      return parser->root.exit(e) == 0 ? kExitOk : kExitUsage;
-    }
-  }
+  // A setting is checked against every subcommand's options (one only
+  // others accept is left out, one none accepts is certbot's or an error):
+  // parse again with all of them, which gives the same result.
+  if (!files.empty() && !parser->all_options)
+    if (std::optional<int> code =
+            ParseWith(parser, program, args, Parser::kAll))
+      return *code;
   ConfigArguments extra = ArgumentsFromConfig(
       parser->root, *parser->subcommands[parser->Chosen()], files);
   if (!extra.args.empty()) {
@@ -185,6 +213,8 @@ int ParseAndRun(const std::string& program,
   app::ProductionServices production(common);
   app::StartLogFile(common, production.services().fs);
   LogInvocation(args, extra);
+  const std::string ignored = IgnoredSettingsWarning(extra.ignored);
+  if (!ignored.empty()) log::Warning(ignored);
   return parser->commands[parser->Chosen()]->Run(common, production.services());
 }
 

@@ -2,6 +2,12 @@
 
 namespace certpilot::cli {
 
+void ConfigureRoot(CLI::App& root) {
+  root.require_subcommand(1);
+  root.fallthrough();
+  root.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+}
+
 std::vector<std::unique_ptr<Command>> AllCommands() {
   std::vector<std::unique_ptr<Command>> all;
   all.push_back(MakeCertonlyCommand());
@@ -17,6 +23,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   all.push_back(MakeUpdateAccountCommand());
   all.push_back(MakeUnregisterCommand());
   all.push_back(MakeImportCertbotCommand());
+  all.push_back(MakePluginsCommand());
   return all;
 }
 

@@ -2,6 +2,16 @@
 #include "util/strings.h"
 
 namespace certpilot::cli {
+namespace {
+
+// A value that goes into an HTTP header must stay one line.
+std::string NoControlCharacters(const std::string& value) {
+  return StripControl(value) == value
+             ? std::string()
+             : std::string("may not contain control characters");
+}
+
+}  // namespace
 
 void AddCommonOptions(CLI::App* app, app::CommonOptions& o) {
   app->add_option("--config-dir", o.config_dir, "Configuration directory")
@@ -33,7 +43,13 @@ void AddCommonOptions(CLI::App* app, app::CommonOptions& o) {
   app->add_flag("--agree-tos", o.agree_tos,
                 "Agree to the ACME server's terms of service");
   app->add_option("-m,--email", o.email,
-                  "Account contact email (comma-separated for several)");
+                  "Account contact email, for the CA's notices about the "
+                  "account (comma-separated for several)");
+  app->add_flag("--eff-email,--no-eff-email")
+      ->description(
+          "Accepted from certbot; certpilot shares no address with anyone");
+  app->add_option("--account", o.account,
+                  "Stored account ID to use (see show_account)");
   app->add_flag("--register-unsafely-without-email",
                 o.register_unsafely_without_email,
                 "Register without an email address");
@@ -47,6 +63,22 @@ void AddCommonOptions(CLI::App* app, app::CommonOptions& o) {
                   "File holding the external account binding HMAC key");
   app->add_option("--eab-hmac-alg", o.eab_hmac_alg, "HS256, HS384 or HS512")
       ->default_str("HS256");
+  app->add_option("--user-agent", o.user_agent,
+                  "User-Agent of the ACME requests (default: "
+                  "certpilot/VERSION)")
+      ->check(NoControlCharacters);
+  app->add_option("--user-agent-comment", o.user_agent_comment,
+                  "Appended to the default User-Agent, in parentheses")
+      ->check(NoControlCharacters)
+      ->check([](const std::string& v) {
+        return v.find_first_of("()") == std::string::npos
+                   ? std::string()
+                   : std::string("may not contain parentheses");
+      });
+  app->add_option("--issuance-timeout", o.issuance_timeout_seconds,
+                  "Seconds the CA may take to issue a finalized order")
+      ->default_str("300")
+      ->check(CLI::PositiveNumber);
   app->add_flag("-v,--verbose", o.verbosity, "More output (repeatable)");
   app->add_flag("-q,--quiet", o.quiet, "Only errors");
 }

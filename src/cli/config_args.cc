@@ -3,6 +3,7 @@
 #include <optional>
 #include <set>
 
+#include "cli/certbot_options.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -33,12 +34,27 @@ class Collector {
     if (e.key == "config" || e.key == "help" || e.key == "version")
       throw UsageError(e.source + ": " + e.key +
                        " cannot be set in a configuration file");
-    const std::string name = "--" + e.key;
+    std::string name = "--" + e.key;
+    if (!AnySubcommandAccepts(root_, name)) {
+      std::optional<CertbotOption> certbot = FindCertbotOption(e.key);
+      if (!certbot)
+        throw UsageError(e.source + ": \"" + StripControl(e.key) +
+                         "\" is not an option of certpilot or certbot");
+      if (certbot->kind == CertbotOption::Kind::kIgnored) {
+        out_.ignored.push_back({e.key, e.source});
+        return;
+      }
+      if (certbot->kind == CertbotOption::Kind::kCertpilotDefault) {
+        out_.notes.push_back(e.source + ": " + e.key +
+                             ": certbot's, and what certpilot does anyway");
+        return;
+      }
+      name = "--" + std::string(certbot->certpilot_name);
+      out_.notes.push_back(e.source + ": " + e.key + ": certpilot's " +
+                           name.substr(2));
+    }
     const CLI::Option* opt = sub_.get_option_no_throw(name);
     if (opt == nullptr) {
-      if (!AnySubcommandAccepts(root_, name))
-        throw UsageError(e.source + ": \"" + StripControl(e.key) +
-                         "\" is not an option of certpilot");
       out_.notes.push_back(e.source + ": " + e.key + ": not an option of " +
                            sub_.get_name() + "; left out");
       return;
@@ -99,6 +115,26 @@ class Collector {
 };
 
 }  // namespace
+
+std::string IgnoredSettingsWarning(
+    const std::vector<ConfigArguments::Ignored>& ignored) {
+  std::string text, file;
+  for (const ConfigArguments::Ignored& i : ignored) {
+    const size_t colon = i.source.rfind(':');
+    const std::string this_file = i.source.substr(0, colon);
+    const std::string line = i.source.substr(colon + 1);
+    if (text.empty() || this_file != file) {
+      if (!text.empty()) text += "; ";
+      text +=
+          StripControl(this_file) + ": certbot settings certpilot ignores: ";
+      file = this_file;
+    } else {
+      text += ", ";
+    }
+    text += i.key + " (line " + line + ")";
+  }
+  return text;
+}
 
 bool GivenOnCommandLine(const CLI::App& root, const CLI::App& sub,
                         const std::string& name) {

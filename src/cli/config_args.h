@@ -6,8 +6,11 @@
 // certbot accepts every option with every subcommand, so its cli.ini may set
 // any of them; here options belong to subcommands, so a setting that only
 // other subcommands accept (rsa-key-size while running `certificates`) is
-// left out, not an error. A key that no subcommand accepts is an error, as
-// it is for certbot.
+// left out, not an error. So that a certbot cli.ini works as it is, a key
+// of certbot's that no subcommand accepts (certbot_options.h) is mapped to
+// certpilot's name for it, accepted silently when it asks for what
+// certpilot does anyway, or else ignored and named in one warning. A key
+// neither certpilot nor certbot knows is an error, as it is for certbot.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -26,7 +29,18 @@ struct ConfigArguments {
   // For the debug log: "FILE:LINE: rsa-key-size: not an option of
   // certificates" and the like (never a value: values may be secret).
   std::vector<std::string> notes;
+  // certbot settings certpilot ignores, in file order: key and FILE:LINE.
+  struct Ignored {
+    std::string key, source;
+  };
+  std::vector<Ignored> ignored;
 };
+
+// The one warning about `ignored` ("" when there is none):
+// "FILE: certbot settings certpilot ignores: no-eff-email (line 4),
+// nginx-sleep-seconds (line 9); FILE2: ...".
+std::string IgnoredSettingsWarning(
+    const std::vector<ConfigArguments::Ignored>& ignored);
 
 // REQUIRES: `root` has parsed the command line and `sub` is the subcommand
 // it chose. `files` holds the entries of each file, highest precedence
@@ -38,8 +52,11 @@ struct ConfigArguments {
 //  - an option of `sub` that takes a value: "--key=V" for each value;
 //  - a flag: "--key" when bare or true/yes/1 (any case), nothing when
 //    false/no/0;
-//  - an option only other subcommands accept: skipped, with a note.
-// Throws UsageError "FILE:LINE: ..." for a key no subcommand accepts, for
+//  - an option only other subcommands accept: skipped, with a note;
+//  - a key of certbot's that no subcommand accepts: as certbot_options.h
+//    says: taken under certpilot's name, skipped with a note, or added to
+//    `ignored`.
+// Throws UsageError "FILE:LINE: ..." for a key neither knows, for
 // config, help and version, and for a flag whose value is not one of the
 // above.
 // True if the command line gave `name` ("--config-dir") to `sub` or before

@@ -50,11 +50,12 @@ class CleanupGuard {
 
 class Poller {
  public:
-  Poller(Clock& clock, const acme::RetryPolicy& policy, std::string what)
+  Poller(Clock& clock, const acme::RetryPolicy& policy, std::string what,
+         std::chrono::seconds deadline)
       : clock_(clock),
         policy_(policy),
         what_(std::move(what)),
-        deadline_(clock.Now() + policy.poll_deadline),
+        deadline_(clock.Now() + deadline),
         delay_(policy.poll_initial) {}
 
   // Sleeps before the next poll; throws when the deadline has passed.
@@ -129,7 +130,8 @@ void AwaitAuthorizations(acme::Client& client, Clock& clock,
               Display(p.task.identifier, p.task.wildcard) + "...");
     Poller poller(
         clock, policy,
-        "validation of " + Display(p.task.identifier, p.task.wildcard));
+        "validation of " + Display(p.task.identifier, p.task.wildcard),
+        policy.poll_deadline);
     while (true) {
       std::optional<std::chrono::seconds> retry_after;
       Authorization authz =
@@ -144,8 +146,10 @@ void AwaitAuthorizations(acme::Client& client, Clock& clock,
 Order AwaitOrder(acme::Client& client, Clock& clock,
                  const acme::RetryPolicy& policy, Order order, Status want,
                  std::optional<std::chrono::seconds> retry_after) {
-  Poller poller(clock, policy,
-                std::string("order to become ") + acme::StatusName(want));
+  // Issuing (after finalize) has its own deadline, --issuance-timeout.
+  Poller poller(
+      clock, policy, std::string("order to become ") + acme::StatusName(want),
+      want == Status::kValid ? policy.issuance_deadline : policy.poll_deadline);
   while (order.status != want) {
     bool waiting = order.status == Status::kPending ||
                    order.status == Status::kProcessing ||

@@ -133,6 +133,27 @@ TEST_F(NginxRunTest, RunWithRedirectServesTheCertificateAndRenewReloads) {
   ExpectNoChallengeTrace();
 }
 
+// As with certbot, options without a subcommand are `run`: a script's
+// `certbot -d NAME --nginx` works as it is.
+TEST_F(NginxRunTest, NoSubcommandIsRun) {
+  nginx_.WriteFile("sites-enabled/app.conf", SeedSite("bare.example.com"));
+  nginx_.Start();
+  std::vector<std::string> args = cli_.CommonArgs();
+  for (const std::string& a : NginxArgs()) args.push_back(a);
+  args.insert(args.end(), {"-d", "bare.example.com", "--agree-tos", "-m",
+                           "admin@example.com", "--https-port",
+                           std::to_string(nginx_.https_port())});
+  RunResult r = RunCertpilot(args);
+  ASSERT_EQ(r.exit_code, 0) << r.Describe() << nginx_.ErrorLogTail();
+  EXPECT_NE(r.out.find("Deployed the certificate bare.example.com to nginx"),
+            std::string::npos)
+      << r.out;
+  const std::string serial = LiveSerial("bare.example.com");
+  ASSERT_FALSE(serial.empty());
+  EXPECT_EQ(AwaitServedSerial("bare.example.com", serial), serial);
+  ExpectNoChallengeTrace();
+}
+
 TEST_F(NginxRunTest, CertonlyThroughATemporaryServerBlockLeavesNoTrace) {
   // No block names new.example.com: a temporary server block serves the
   // challenge and disappears afterwards.

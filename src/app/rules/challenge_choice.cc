@@ -57,6 +57,11 @@ const std::vector<std::string>& KnownAuthenticators() {
   return names;
 }
 
+const std::vector<std::string>& AnswerableChallengeTypes(
+    const std::string& authenticator) {
+  return Find(authenticator).can;
+}
+
 void ValidateAuthenticator(const std::string& authenticator) {
   Find(authenticator);
 }

@@ -24,6 +24,11 @@ namespace certpilot::app {
 // The authenticators this build has, for messages and checks.
 const std::vector<std::string>& KnownAuthenticators();
 
+// Every challenge type `authenticator` can answer, default order first.
+// Throws UsageError unless it is one of KnownAuthenticators().
+const std::vector<std::string>& AnswerableChallengeTypes(
+    const std::string& authenticator);
+
 // Throws UsageError unless `authenticator` is one of KnownAuthenticators().
 void ValidateAuthenticator(const std::string& authenticator);
 

@@ -57,6 +57,17 @@ std::string AccountJson(const AccountReport& a) {
   return j.dump(2);
 }
 
+std::string PluginsJson(const std::vector<PluginListing>& plugins) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const PluginListing& p : plugins)
+    arr.push_back({{"name", p.name},
+                   {"authenticator", p.authenticator},
+                   {"installer", p.installer},
+                   {"challenges", p.challenges},
+                   {"needs", p.needs}});
+  return arr.dump(2);
+}
+
 std::optional<std::vector<std::pair<std::string, std::string>>>
 ParseWebrootMapJson(std::string_view text) {
   nlohmann::json j =

@@ -1,6 +1,6 @@
 // The JSON text of the use cases, in one place: the --json output of
-// `certificates`, `renew` and `show_account`, and the --webroot-map value a
-// person writes. Everything else in app/ builds and reads plain structs
+// `certificates`, `renew`, `show_account` and `plugins`, and the --webroot-map
+// value a person writes. Everything else in app/ builds and reads plain structs
 // (app/types/results.h); the ARI state file keeps its own format
 // (app/wiring/ari_state.h). Output: objects with their keys in alphabetical
 // order, indented by two spaces, no trailing newline; throws
@@ -29,6 +29,10 @@ std::string RenewReportJson(const RenewReport& r);
 
 // {server, id, url, contact, status, thumbprint, profiles}.
 std::string AccountJson(const AccountReport& a);
+
+// `plugins --json`: a JSON array of {name, authenticator, installer,
+// challenges, needs}.
+std::string PluginsJson(const std::vector<PluginListing>& plugins);
 
 // --webroot-map: a JSON object {"name[,name...]": "path", ...} → its
 // entries, keys in alphabetical order; a value that is not a string reads

@@ -44,6 +44,16 @@ struct CommonOptions {
   // Old log files kept beside LOGS/certpilot.log; 0: the file is never
   // rotated (app/wiring/logging.h).
   int max_log_backups = 10;
+  // --account: the stored account (its ID) to act for; "" = the lineage's,
+  // else the first stored for the server.
+  std::string account;
+  // --user-agent replaces certpilot's User-Agent on every ACME request (""
+  // keeps it: RFC 8555 §6.1 wants one); --user-agent-comment is appended to
+  // certpilot's in parentheses, as certbot does (ignored with --user-agent).
+  std::string user_agent, user_agent_comment;
+  // --issuance-timeout: how long the CA may take to issue once the order is
+  // finalized (RFC 8555 §7.4), in seconds; > 0.
+  int issuance_timeout_seconds = 300;
 
   // The directory URL this run talks to.
   std::string ServerUrl() const;

@@ -59,4 +59,14 @@ struct AccountReport {
   std::map<std::string, std::string> profiles;
 };
 
+// One line of `plugins`: an authenticator (how control of the names is
+// proved), an installer (where the certificate is put to use), or both.
+struct PluginListing {
+  std::string name;
+  bool authenticator = false;
+  bool installer = false;
+  std::vector<std::string> challenges;  // what the authenticator answers
+  std::string needs;                    // what it needs, one sentence
+};
+
 }  // namespace certpilot::app

@@ -24,7 +24,7 @@ struct AccountSession {
       : server(o.common.ServerUrl()),
         http(services.make_http(o.common)),
         client(*http, services.clock, server),
-        stored(LoadAccount(ctx, server, "")) {
+        stored(LoadAccount(ctx, server, "", o.common.account)) {
     if (auto staged = ctx.accounts().StagedKey(server, stored.id)) {
       acme::Client probe(*http, services.clock, server);
       probe.SetAccountKey(*staged);

@@ -314,8 +314,9 @@ int Certonly(const CertonlyOptions& o, Services& services,
     if (csr) {
       log::Info("Requesting a certificate for " + Join(NamesOf(ids), ", ") +
                 " (from the CSR)");
-      issuance::ObtainResult got = ObtainCertificate(
-          client, ctx.clock(), solvers, ids, settings, std::nullopt, *csr, "");
+      issuance::ObtainResult got =
+          ObtainCertificate(client, ctx.clock(), ctx.retry_policy(), solvers,
+                            ids, settings, std::nullopt, *csr, "");
       WriteCsrOutputs(services.fs, *csr_out, got);
       hook_failures += hooks.RunPost(post, NamesOf(ids), {});
       if (!o.common.quiet)

@@ -281,7 +281,8 @@ RunTally RenewDue(const RenewOptions& o, Services& services, RunContext& ctx,
       std::string server = EffectiveServer(o, c->info.settings.server);
       if (!accounts.count(server))
         accounts.emplace(server,
-                         LoadAccount(ctx, server, c->info.settings.account_id));
+                         LoadAccount(ctx, server, c->info.settings.account_id,
+                                     o.common.account));
       work.push_back(c);
     } catch (const Error& e) {
       Fail(*c, e.what());

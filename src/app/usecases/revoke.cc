@@ -105,7 +105,8 @@ int Revoke(const RevokeOptions& o, Services& services) {
       throw UsageError("--key-path is not the certificate's key");
     client.RevokeCertificate(cert.ToDer(), reason, &key);
   } else {
-    storage::StoredAccount account = LoadAccount(ctx, server, account_id);
+    storage::StoredAccount account =
+        LoadAccount(ctx, server, account_id, o.common.account);
     client.SetAccountKey(account.key, account.url);
     client.RevokeCertificate(cert.ToDer(), reason);
   }

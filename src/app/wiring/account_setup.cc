@@ -61,9 +61,32 @@ std::string ResolveEabKey(const CommonOptions& o) {
   return *raw;
 }
 
+storage::StoredAccount FindChosenAccount(storage::AccountStore& store,
+                                         const std::string& server,
+                                         const std::string& id) {
+  // An id names a directory under accounts/SERVER/: nothing that could
+  // lead out of it or to a hidden (half-written) one.
+  if (id.empty() || id.front() == '.' || id.find('/') != std::string::npos)
+    throw UsageError("--account " + StripControl(id) +
+                     ": not an account ID (see show_account)");
+  if (std::optional<storage::StoredAccount> found = store.Find(server, id))
+    return *found;
+  std::vector<std::string> ids;
+  for (const storage::StoredAccount& a : store.List(server))
+    ids.push_back(a.id);
+  throw UsageError("--account " + StripControl(id) +
+                   ": no such account is stored for " + StripControl(server) +
+                   " (stored: " + (ids.empty() ? "none" : Join(ids, ", ")) +
+                   ")");
+}
+
 std::optional<Registration> PrepareRegistration(const CommonOptions& options,
                                                 storage::AccountStore& store,
                                                 Prompter& prompter) {
+  if (!options.account.empty()) {
+    FindChosenAccount(store, options.ServerUrl(), options.account);
+    return std::nullopt;
+  }
   if (!store.List(options.ServerUrl()).empty()) return std::nullopt;
   Registration reg;
   reg.eab_hmac_key = ResolveEabKey(options);
@@ -78,7 +101,7 @@ std::optional<Registration> PrepareRegistration(const CommonOptions& options,
           "an email address is needed to register an account: pass -m EMAIL "
           "(or --register-unsafely-without-email)");
     auto answer = prompter.Ask(
-        "Enter an email address (for urgent renewal and security notices):");
+        "Enter an email address (for the CA's notices about your account):");
     if (!answer || answer->empty()) throw UsageError("no email address given");
     email = *answer;
   }
@@ -106,7 +129,11 @@ std::string UseAccount(acme::Client& client, const CommonOptions& options,
                        storage::AccountStore& store,
                        const std::optional<Registration>& registration) {
   std::string server = options.ServerUrl();
-  std::vector<storage::StoredAccount> accounts = store.List(server);
+  std::vector<storage::StoredAccount> accounts;
+  if (!options.account.empty())
+    accounts.push_back(FindChosenAccount(store, server, options.account));
+  else
+    accounts = store.List(server);
   if (!accounts.empty()) {
     client.SetAccountKey(accounts.front().key, accounts.front().url);
     log::Debug("Using account " + accounts.front().url);

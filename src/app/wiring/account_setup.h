@@ -11,7 +11,8 @@ namespace certpilot::app {
 // What registering a new account needs, settled before any network work:
 // the contact and the agreement to the CA's terms (asked for on a terminal,
 // else required as -m / --agree-tos). Returns nullopt when an account for
-// `server` is already stored (nothing to ask).
+// `server` is already stored (nothing to ask); with options.account, that
+// account must be stored (FindChosenAccount).
 struct Registration {
   std::vector<std::string> contact;  // "mailto:..."
   std::string eab_kid;
@@ -22,7 +23,15 @@ std::optional<Registration> PrepareRegistration(const CommonOptions& options,
                                                 storage::AccountStore& store,
                                                 Prompter& prompter);
 
-// Points `client` at the stored account, or registers a new one (a fresh
+// The stored account `id` for `server` (--account). Throws UsageError
+// naming the id and listing the ids stored for `server` when there is no
+// such account.
+storage::StoredAccount FindChosenAccount(storage::AccountStore& store,
+                                         const std::string& server,
+                                         const std::string& id);
+
+// Points `client` at the stored account (options.account if given, which
+// must exist: FindChosenAccount), or registers a new one (a fresh
 // ECDSA P-256 key — never a certificate key, RFC 8555 §11.1) and stores it.
 // Returns the stored account's id (after a key rollover it is no longer the
 // md5 of the key, so callers must not recompute it).

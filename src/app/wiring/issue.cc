@@ -1,5 +1,6 @@
 #include "app/wiring/issue.h"
 
+#include "app/wiring/account_setup.h"
 #include "app/wiring/keystore.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -23,9 +24,9 @@ IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
   else
     key = crypto::PrivateKey::Generate(req.settings.key_spec);
 
-  issuance::ObtainResult result =
-      ObtainCertificate(client, ctx.clock(), solvers, req.identifiers,
-                        req.settings, key, std::nullopt, req.replaces);
+  issuance::ObtainResult result = ObtainCertificate(
+      client, ctx.clock(), ctx.retry_policy(), solvers, req.identifiers,
+      req.settings, key, std::nullopt, req.replaces);
   crypto::Certificate cert = crypto::Certificate::FromPem(result.cert_pem);
   if (req.dry_run) return {cert, ctx.lineages().Paths(req.lineage)};
 
@@ -43,8 +44,8 @@ IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
 }
 
 issuance::ObtainResult ObtainCertificate(
-    acme::Client& client, Clock& clock, SolverSet& solvers,
-    const std::vector<acme::Identifier>& identifiers,
+    acme::Client& client, Clock& clock, const acme::RetryPolicy& policy,
+    SolverSet& solvers, const std::vector<acme::Identifier>& identifiers,
     const RenewalSettings& settings, std::optional<crypto::PrivateKey> key,
     std::optional<crypto::ParsedCsr> csr, const std::string& replaces) {
   SolverLease lease = solvers.For(settings);
@@ -57,7 +58,7 @@ issuance::ObtainResult ObtainCertificate(
       settings.order.preferred_chain,
       settings.order.must_staple,
       std::move(csr)};
-  return issuance::Obtain(client, clock, obtain);
+  return issuance::Obtain(client, clock, obtain, policy);
 }
 
 void ValidateOrderSettings(const OrderSettings& order) {
@@ -90,7 +91,9 @@ std::string ChooseProfile(const acme::DirectoryMeta& meta,
 }
 
 storage::StoredAccount LoadAccount(RunContext& ctx, const std::string& server,
-                                   const std::string& account_id) {
+                                   const std::string& account_id,
+                                   const std::string& chosen) {
+  if (!chosen.empty()) return FindChosenAccount(ctx.accounts(), server, chosen);
   if (!account_id.empty())
     if (auto found = ctx.accounts().Find(server, account_id)) return *found;
   std::vector<storage::StoredAccount> all = ctx.accounts().List(server);

@@ -50,8 +50,8 @@ IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
 // must-staple): for `key`, or for `csr` as it is (certonly --csr). The
 // shared core of IssueIntoLineage and certonly --csr.
 issuance::ObtainResult ObtainCertificate(
-    acme::Client& client, Clock& clock, SolverSet& solvers,
-    const std::vector<acme::Identifier>& identifiers,
+    acme::Client& client, Clock& clock, const acme::RetryPolicy& policy,
+    SolverSet& solvers, const std::vector<acme::Identifier>& identifiers,
     const RenewalSettings& settings, std::optional<crypto::PrivateKey> key,
     std::optional<crypto::ParsedCsr> csr, const std::string& replaces);
 
@@ -66,9 +66,12 @@ void ValidateOrderSettings(const OrderSettings& order);
 std::string ChooseProfile(const acme::DirectoryMeta& meta,
                           const OrderSettings& order);
 
-// The account stored for `server`: the one with `account_id` if given and
-// present, else the first. Throws Error when there is none.
+// The account stored for `server`: `chosen` (--account) if given, which
+// must be stored (else UsageError, FindChosenAccount); else the one with
+// `account_id` (a lineage's) if given and present, else the first. Throws
+// Error when there is none.
 storage::StoredAccount LoadAccount(RunContext& ctx, const std::string& server,
-                                   const std::string& account_id);
+                                   const std::string& account_id,
+                                   const std::string& chosen);
 
 }  // namespace certpilot::app

@@ -28,6 +28,10 @@ RunContext::RunContext(const CommonOptions& options, Services& services,
       lineages_(services.fs, layout_),
       accounts_(services.fs, layout_, services.clock, sys::Hostname()) {
   ValidateServerUrl(options.ServerUrl());
+  if (options.issuance_timeout_seconds <= 0)
+    throw UsageError("--issuance-timeout must be a positive number of seconds");
+  retry_policy_.issuance_deadline =
+      std::chrono::seconds(options.issuance_timeout_seconds);
   if (take_lock) {
     services.fs.MakeDirs(layout_.config_dir, 0755);
     lock_ = std::make_unique<sys::DirLock>(layout_.config_dir);

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "acme/retry_policy.h"
 #include "app/types/options.h"
 #include "app/wiring/services.h"
 #include "storage/account_store.h"
@@ -26,6 +27,8 @@ class RunContext {
   storage::AccountStore& accounts() { return accounts_; }
   sys::Filesystem& fs() { return services_.fs; }
   Clock& clock() { return services_.clock; }
+  // How long orders may take (--issuance-timeout), for issuance::Obtain.
+  const acme::RetryPolicy& retry_policy() const { return retry_policy_; }
 
  private:
   Services& services_;
@@ -33,6 +36,7 @@ class RunContext {
   std::unique_ptr<sys::DirLock> lock_;
   storage::LineageStore lineages_;
   storage::AccountStore accounts_;
+  acme::RetryPolicy retry_policy_;
 };
 
 // Throws UsageError unless `url` is an https URL (RFC 8555 §6.1).

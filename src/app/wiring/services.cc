@@ -11,6 +11,7 @@
 #include "http/curl_http_client.h"
 #include "http/logging_http_client.h"
 #include "sys/host.h"
+#include "util/strings.h"
 
 namespace certpilot::app {
 
@@ -34,13 +35,21 @@ ProductionServices::ProductionServices(const CommonOptions& options)
   sys::RaiseOpenFileLimit(16384);
 }
 
+std::string AcmeUserAgent(const CommonOptions& options) {
+  if (!options.user_agent.empty()) return StripControl(options.user_agent);
+  std::string agent = "certpilot/" CERTPILOT_VERSION;
+  if (!options.user_agent_comment.empty())
+    agent += " (" + StripControl(options.user_agent_comment) + ")";
+  return agent;
+}
+
 std::unique_ptr<http::HttpClient> MakeCurlHttpClient(
     const CommonOptions& options) {
   http::CurlOptions o;
   o.ca_bundle = options.ca_bundle;
   if (o.ca_bundle.empty())
     if (const char* env = std::getenv("CERTPILOT_CA_BUNDLE")) o.ca_bundle = env;
-  o.user_agent = "certpilot/" CERTPILOT_VERSION;
+  o.user_agent = AcmeUserAgent(options);
   o.total_timeout = std::chrono::seconds(options.http_timeout_seconds);
   // The ACME exchange goes into the log file at debug level.
   return std::make_unique<http::LoggingHttpClient>(

@@ -46,6 +46,11 @@ class ProductionServices {
   Services services_;
 };
 
+// The User-Agent of every ACME request: --user-agent, else
+// "certpilot/VERSION" with " (--user-agent-comment)" if one was given.
+// Control characters are dropped (a header is one line).
+std::string AcmeUserAgent(const CommonOptions& options);
+
 // The production HttpClient: libcurl, TLS verified against --ca-bundle,
 // $CERTPILOT_CA_BUNDLE or the system store.
 std::unique_ptr<http::HttpClient> MakeCurlHttpClient(

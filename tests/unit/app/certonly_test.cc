@@ -94,6 +94,48 @@ TEST_F(CertonlyUseCase, ReusesTheStoredAccount) {
   EXPECT_EQ(ca_.CountRequests("/new-account"), 1);
 }
 
+// --account picks one of several stored accounts; one not stored is a
+// usage error naming it and what is stored, before anything is ordered.
+TEST_F(CertonlyUseCase, AccountChoosesAStoredAccount) {
+  options_.domains = {"a.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  std::vector<std::string> ids;
+  {
+    RunContext ctx(options_.common, services_);
+    crypto::PrivateKey key = crypto::PrivateKey::Generate({});
+    acme::Client client(ca_, clock_, ca_.directory_url());
+    client.SetAccountKey(key);
+    acme::NewAccountOptions o;
+    o.terms_of_service_agreed = true;
+    client.NewAccount(o);
+    ctx.accounts().Save(
+        ca_.directory_url(),
+        {storage::AccountStore::AccountId(key), client.kid(), key, "{}"});
+    for (const storage::StoredAccount& a :
+         ctx.accounts().List(ca_.directory_url()))
+      ids.push_back(a.id);
+  }
+  ASSERT_EQ(ids.size(), 2u);
+  // The one a run would not take by itself.
+  options_.common.account = ids.back();
+  options_.domains = {"b.example"};
+  ASSERT_EQ(Certonly(options_, services_), 0);
+  EXPECT_EQ(StoredSettings("b.example").account_id, ids.back());
+
+  const int orders = ca_.CountRequests("/new-order");
+  options_.common.account = "0123456789abcdef";
+  options_.domains = {"c.example"};
+  EXPECT_EQ(UsageMessage([&] { Certonly(options_, services_); }),
+            "--account 0123456789abcdef: no such account is stored for " +
+                ca_.directory_url() + " (stored: " + ids[0] + ", " + ids[1] +
+                ")");
+  options_.common.account = "../" + ids[0];
+  EXPECT_THAT(UsageMessage([&] { Certonly(options_, services_); }),
+              HasSubstr("not an account ID"));
+  EXPECT_EQ(ca_.CountRequests("/new-order"), orders);
+  EXPECT_EQ(ca_.accounts(), 2u);
+}
+
 TEST_F(CertonlyUseCase, FailedRenewalLeavesTheWorkingCertificateAlone) {
   options_.domains = {"a.example"};
   ASSERT_EQ(Certonly(options_, services_), 0);

@@ -15,8 +15,7 @@ using Args = std::vector<std::string>;
 class ConfigArgsTest : public ::testing::Test {
  protected:
   ConfigArgsTest() {
-    root_.require_subcommand(1);
-    root_.fallthrough();
+    ConfigureRoot(root_);
     AddCommonOptions(&root_, common_);
     for (auto& c : commands_) c->Register(root_, common_);
   }
@@ -109,7 +108,8 @@ TEST_F(ConfigArgsTest, OptionsOfOtherSubcommandsAreLeftOutWithANote) {
 
 TEST_F(ConfigArgsTest, UnknownKeysAndBadFlagValuesAreErrorsNamingTheLine) {
   EXPECT_EQ(ErrorOf({"renew"}, "# settings\nno-such-option = 1\n"),
-            "f1:2: \"no-such-option\" is not an option of certpilot");
+            "f1:2: \"no-such-option\" is not an option of certpilot or "
+            "certbot");
   EXPECT_EQ(ErrorOf({"renew"}, "agree-tos = maybe\n"),
             "f1:1: agree-tos is a flag: give it alone, or = true or false");
   EXPECT_EQ(ErrorOf({"renew"}, "email\n"),
@@ -118,6 +118,95 @@ TEST_F(ConfigArgsTest, UnknownKeysAndBadFlagValuesAreErrorsNamingTheLine) {
     EXPECT_EQ(
         ErrorOf({"renew"}, std::string(key) + " = x\n"),
         std::string("f1:1: ") + key + " cannot be set in a configuration file");
+}
+
+TEST_F(ConfigArgsTest, CertbotOnlySettingsAreIgnoredAndCollectedOnce) {
+  ConfigArguments a =
+      From({"renew"},
+           {"email = a@example.com\nnginx-sleep-seconds = 2\n"
+            "apache-handle-sites = True\ndns-cloudflare-credentials = /x.ini\n",
+            "debug\nnginx-sleep-seconds = 3\n"});
+  EXPECT_EQ(a.args, Args{"--email=a@example.com"});
+  std::vector<std::string> ignored;
+  for (const ConfigArguments::Ignored& i : a.ignored)
+    ignored.push_back(i.key + "@" + i.source);
+  // Each file is read on its own: a key in two files is named for both.
+  EXPECT_EQ(ignored,
+            (Args{"nginx-sleep-seconds@f1:2", "apache-handle-sites@f1:3",
+                  "dns-cloudflare-credentials@f1:4", "debug@f2:1",
+                  "nginx-sleep-seconds@f2:2"}));
+}
+
+TEST_F(ConfigArgsTest, CertbotNamesWithACertpilotEquivalentAreMapped) {
+  ConfigArguments a = From({"certonly", "--dns-rfc2136"},
+                           {"dns-rfc2136-propagation-seconds = 30\n"});
+  EXPECT_EQ(a.args, Args{"--dns-propagation-seconds=30"});
+  EXPECT_TRUE(a.ignored.empty());
+  // The command line's own spelling still wins.
+  a = From({"certonly", "--dns-propagation-seconds", "5"},
+           {"dns-rfc2136-propagation-seconds = 30\n"});
+  EXPECT_TRUE(a.args.empty());
+}
+
+TEST_F(ConfigArgsTest, CertbotSettingsCertpilotFollowsAnywayPassSilently) {
+  ConfigArguments a = From({"certonly"}, {"keep-until-expiring = True\nkeep\n"
+                                          "no-self-upgrade\ntext\n"});
+  EXPECT_TRUE(a.args.empty());
+  EXPECT_TRUE(a.ignored.empty());
+  EXPECT_EQ(a.notes.size(), 4u);
+}
+
+TEST_F(ConfigArgsTest, OneWarningNamesEveryIgnoredSettingByFileAndLine) {
+  EXPECT_EQ(IgnoredSettingsWarning({}), "");
+  EXPECT_EQ(IgnoredSettingsWarning({{"no-verify-ssl", "/etc/a/cli.ini:4"},
+                                    {"debug", "/etc/a/cli.ini:9"},
+                                    {"installer", "/x:y.ini:2"}}),
+            "/etc/a/cli.ini: certbot settings certpilot ignores: "
+            "no-verify-ssl (line 4), debug (line 9); /x:y.ini: certbot "
+            "settings certpilot ignores: installer (line 2)");
+}
+
+// As argparse does: the last of several values wins, on the command line.
+TEST_F(ConfigArgsTest, ARepeatedSingleValuedOptionTakesTheLastValue) {
+  From({"-m",
+        "early@example.com",
+        "certonly",
+        "-m",
+        "a@example.com",
+        "-m",
+        "b@example.com",
+        "--server",
+        "https://one.test/dir",
+        "--server",
+        "https://two.test/dir",
+        "--cert-name",
+        "first",
+        "--cert-name",
+        "second",
+        "--key-type",
+        "rsa",
+        "--key-type",
+        "ecdsa",
+        "--preferred-challenges",
+        "http-01",
+        "--preferred-challenges",
+        "dns-01"},
+       {});
+  EXPECT_EQ(common_.email, "b@example.com");
+  EXPECT_EQ(common_.server, "https://two.test/dir");
+  const CLI::App& sub = *root_.get_subcommands().at(0);
+  EXPECT_EQ(sub.get_option("--cert-name")->as<std::string>(), "second");
+  EXPECT_EQ(sub.get_option("--key-type")->as<std::string>(), "ecdsa");
+  // Lists keep every value.
+  EXPECT_EQ(
+      sub.get_option("--preferred-challenges")->as<std::vector<std::string>>(),
+      (Args{"http-01", "dns-01"}));
+}
+
+TEST_F(ConfigArgsTest, EmailHelpPromisesNoExpiryMail) {
+  const CLI::Option* email = root_.get_option("--email");
+  EXPECT_EQ(email->get_description().find("expir"), std::string::npos)
+      << email->get_description();
 }
 
 TEST_F(ConfigArgsTest, GivenOnCommandLineLooksBeforeAndAfterTheSubcommand) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "crypto/certificate.h"
 #include "crypto/jwk.h"
 #include "support/fake_acme_server.h"
@@ -112,6 +114,37 @@ TEST_F(ObtainTest, GivesUpAtTheDeadline) {
         << e.what();
   }
   EXPECT_EQ(http_.cleaned.size(), 1u);
+}
+
+// --issuance-timeout: a CA that never finishes issuing a finalized order is
+// given up on after RetryPolicy::issuance_deadline, not poll_deadline.
+TEST_F(ObtainTest, GivesUpOnIssuingAtTheIssuanceDeadline) {
+  bool finalized = false;
+  ca_.tamper = [&](const http::Request& r, http::Response& resp) {
+    if (r.url.find("/finalize/") != std::string::npos) finalized = true;
+    if (!finalized || (r.url.find("/order/") == std::string::npos &&
+                       r.url.find("/finalize/") == std::string::npos))
+      return;
+    nlohmann::json order = nlohmann::json::parse(resp.body);
+    order["status"] = "processing";
+    order.erase("certificate");
+    resp.body = order.dump();
+  };
+  acme::RetryPolicy p;
+  p.poll_deadline = std::chrono::seconds(300);
+  p.issuance_deadline = std::chrono::seconds(7);
+  const TimePoint start = clock_.Now();
+  try {
+    Obtain(client_, clock_, Request({{"dns", "a.example"}}), p);
+    FAIL() << "an order that never became valid was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "timed out waiting for the CA: order to become valid"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_LE(clock_.Now() - start, std::chrono::seconds(7));
+  EXPECT_GE(clock_.Now() - start, std::chrono::seconds(4));
 }
 
 TEST_F(ObtainTest, ValidationFailureNamesTheNameAndCleansUp) {

@@ -1,0 +1,79 @@
+// `plugins`: every authenticator the build has, with what it answers and
+// needs; nginx also as the installer; --json, --authenticators, --installers.
+#include "app/usecases/plugins.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "app/rules/challenge_choice.h"
+#include "support/use_case_fixture.h"
+
+namespace certpilot::app {
+namespace {
+
+class PluginsUseCase : public testing::UseCaseTest<> {
+ protected:
+  std::string Print(PluginsOptions o) {
+    out_.str("");
+    EXPECT_EQ(Plugins(o, services_), 0);
+    return out_.str();
+  }
+};
+
+TEST_F(PluginsUseCase, ListsEveryAuthenticatorAndTheInstaller) {
+  std::vector<PluginListing> plugins = ListPlugins();
+  std::vector<std::string> names;
+  for (const PluginListing& p : plugins) {
+    names.push_back(p.name);
+    EXPECT_TRUE(p.authenticator) << p.name;
+    EXPECT_EQ(p.installer, p.name == "nginx") << p.name;
+    EXPECT_EQ(p.challenges, AnswerableChallengeTypes(p.name));
+    EXPECT_FALSE(p.needs.empty()) << p.name;
+  }
+  EXPECT_EQ(names, KnownAuthenticators());
+
+  std::string text = Print({});
+  EXPECT_NE(text.find("* webroot: authenticator (http-01)\n  needs -w PATH"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("* nginx: authenticator (http-01), installer\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("/.well-known/acme-challenge/"), std::string::npos);
+}
+
+TEST_F(PluginsUseCase, JsonAndFilters) {
+  PluginsOptions o;
+  o.json = true;
+  nlohmann::json all = nlohmann::json::parse(Print(o));
+  ASSERT_EQ(all.size(), KnownAuthenticators().size());
+  EXPECT_EQ(all[0]["name"], "standalone");
+  EXPECT_EQ(all[0]["challenges"],
+            nlohmann::json::array({"http-01", "tls-alpn-01"}));
+  EXPECT_EQ(all[0]["installer"], false);
+
+  o.installers = true;
+  nlohmann::json installers = nlohmann::json::parse(Print(o));
+  ASSERT_EQ(installers.size(), 1u);
+  EXPECT_EQ(installers[0]["name"], "nginx");
+
+  o.installers = false;
+  o.authenticators = true;
+  EXPECT_EQ(nlohmann::json::parse(Print(o)).size(), all.size());
+}
+
+TEST(AcmeUserAgentTest, DefaultCommentOrReplacement) {
+  CommonOptions o;
+  EXPECT_EQ(AcmeUserAgent(o), "certpilot/" CERTPILOT_VERSION);
+  o.user_agent_comment = "Wrapper/1.0";
+  EXPECT_EQ(AcmeUserAgent(o), "certpilot/" CERTPILOT_VERSION " (Wrapper/1.0)");
+  // certbot ignores the comment when --user-agent is given; so do we.
+  o.user_agent = "Mine/2 (x)";
+  EXPECT_EQ(AcmeUserAgent(o), "Mine/2 (x)");
+  o.user_agent = "Mine/2\r\nX-Injected: 1";
+  EXPECT_EQ(AcmeUserAgent(o).find_first_of("\r\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace certpilot::app
