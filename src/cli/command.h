@@ -59,6 +59,7 @@ std::unique_ptr<Command> MakeReconfigureCommand();
 std::unique_ptr<Command> MakeCertificatesCommand();
 std::unique_ptr<Command> MakeRunCommand();
 std::unique_ptr<Command> MakeInstallCommand();
+std::unique_ptr<Command> MakeEnhanceCommand();
 std::unique_ptr<Command> MakeRevokeCommand();
 std::unique_ptr<Command> MakeDeleteCommand();
 std::unique_ptr<Command> MakeRegisterCommand();
@@ -80,5 +81,7 @@ void AddHookOptions(CLI::App* app, std::string& pre, std::string& post,
 void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o);
 // --nginx-server-root, --nginx-ctl (defined in install_command.cc).
 void AddNginxOptions(CLI::App* app, app::NginxOptions& o);
+// --redirect, --hsts, --uir, --staple-ocsp (install_command.cc).
+void AddEnhancementOptions(CLI::App* app, bool& redirect, app::Enhancements& e);
 
 }  // namespace certpilot::cli

@@ -12,6 +12,19 @@ void AddNginxOptions(CLI::App* app, app::NginxOptions& o) {
       ->default_str("nginx");
 }
 
+void AddEnhancementOptions(CLI::App* app, bool& redirect,
+                           app::Enhancements& e) {
+  app->add_flag("--redirect", redirect,
+                "Redirect plain HTTP for the names to https");
+  app->add_flag("--hsts", e.hsts,
+                "Send Strict-Transport-Security (max-age=31536000) over TLS");
+  app->add_flag("--uir", e.uir,
+                "Send Content-Security-Policy: upgrade-insecure-requests");
+  app->add_flag("--staple-ocsp", e.staple_ocsp,
+                "Staple OCSP responses (only for a certificate with an OCSP "
+                "URL; Let's Encrypt ended OCSP in 2025)");
+}
+
 namespace {
 
 class InstallCommand : public Command {
@@ -29,8 +42,7 @@ class InstallCommand : public Command {
         ->default_str("80");
     c->add_option("--https-port", o_.https_port, "The port to serve HTTPS on")
         ->default_str("443");
-    c->add_flag("--redirect", o_.redirect,
-                "Redirect plain HTTP for the names to https");
+    AddEnhancementOptions(c, o_.redirect, o_.enhance);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

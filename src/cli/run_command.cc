@@ -20,8 +20,7 @@ class RunCommand : public Command {
         ->default_str("80");
     c->add_option("--https-port", o_.https_port, "The port to serve HTTPS on")
         ->default_str("443");
-    c->add_flag("--redirect", o_.redirect,
-                "Redirect plain HTTP for the names to https");
+    AddEnhancementOptions(c, o_.redirect, o_.enhance);
     AddIssuanceOptions(c, o);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
