@@ -18,12 +18,8 @@ class EnhanceCommand : public Command {
     AddNginxOptions(c, o_.nginx);
     server_root_ = c->get_option("--nginx-server-root");
     ctl_ = c->get_option("--nginx-ctl");
-    c->add_option("--http-01-port", o_.http_port,
-                  "The plain-HTTP port of the server blocks (for --redirect)")
-        ->default_str("80");
-    c->add_option("--https-port", o_.https_port, "The port HTTPS is served on")
-        ->default_str("443");
-    AddEnhancementOptions(c, o_.redirect, o_.enhance);
+    AddInstallTargetOptions(c, o_.http_port, o_.https_port, o_.redirect,
+                            o_.enhance);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

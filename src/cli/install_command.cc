@@ -12,8 +12,13 @@ void AddNginxOptions(CLI::App* app, app::NginxOptions& o) {
       ->default_str("nginx");
 }
 
-void AddEnhancementOptions(CLI::App* app, bool& redirect,
-                           app::Enhancements& e) {
+void AddInstallTargetOptions(CLI::App* app, int& http_port, int& https_port,
+                             bool& redirect, app::Enhancements& e) {
+  app->add_option("--http-01-port", http_port,
+                  "The plain-HTTP port of the server blocks")
+      ->default_str("80");
+  app->add_option("--https-port", https_port, "The port to serve HTTPS on")
+      ->default_str("443");
   app->add_flag("--redirect", redirect,
                 "Redirect plain HTTP for the names to https");
   app->add_flag("--hsts", e.hsts,
@@ -37,12 +42,8 @@ class InstallCommand : public Command {
                   "The certificate (lineage) to install");
     c->add_flag("--nginx", nginx_, "Install into nginx (the only installer)");
     AddNginxOptions(c, o_.nginx);
-    c->add_option("--http-01-port", o_.http_port,
-                  "The plain-HTTP port of the server blocks")
-        ->default_str("80");
-    c->add_option("--https-port", o_.https_port, "The port to serve HTTPS on")
-        ->default_str("443");
-    AddEnhancementOptions(c, o_.redirect, o_.enhance);
+    AddInstallTargetOptions(c, o_.http_port, o_.https_port, o_.redirect,
+                            o_.enhance);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
