@@ -261,6 +261,7 @@ TEST(NginxInstallPatchTest, ABlockOnAnotherPortIsFoundByNameAndReported) {
   // Installing again finds the block on 443 now and changes nothing.
   MemFilesystem again;
   again.AddFile("/srv/nginx/nginx.conf", graph.main().Dump());
+  again.AddFile(req.options_path, std::string(kTlsOptionsText));
   ConfigGraph second = ConfigGraph::Load(again, kRoot);
   InstallResult repeat = PatchForInstall(second, req);
   EXPECT_TRUE(second.ModifiedFiles().empty());

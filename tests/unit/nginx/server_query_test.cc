@@ -80,7 +80,7 @@ TEST(NginxServerQueryTest, RankingByNameOnAnyPortFollowsCertbot) {
                 "exact/exact name", "long/leading wildcard",
                 "short/leading wildcard", "tail/trailing wildcard",
                 "regex1/regular expression", "regex2/regular expression"}));
-  EXPECT_TRUE(Ranked(graph, "nowhere.example.org").empty());  // no fallback
+  EXPECT_TRUE(Ranked(graph, "nowhere.test").empty());  // no fallback
 }
 
 TEST(NginxServerQueryTest, RankingPutsEveryTlsBlockFirst) {
