@@ -81,7 +81,9 @@ void AddHookOptions(CLI::App* app, std::string& pre, std::string& post,
 void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o);
 // --nginx-server-root, --nginx-ctl (defined in install_command.cc).
 void AddNginxOptions(CLI::App* app, app::NginxOptions& o);
-// --redirect, --hsts, --uir, --staple-ocsp (install_command.cc).
-void AddEnhancementOptions(CLI::App* app, bool& redirect, app::Enhancements& e);
+// --http-01-port, --https-port, --redirect, --hsts, --uir, --staple-ocsp
+// (install_command.cc): where and how install, run and enhance edit nginx.
+void AddInstallTargetOptions(CLI::App* app, int& http_port, int& https_port,
+                             bool& redirect, app::Enhancements& e);
 
 }  // namespace certpilot::cli
