@@ -66,6 +66,7 @@ std::unique_ptr<Command> MakeReconfigureCommand();
 std::unique_ptr<Command> MakeCertificatesCommand();
 std::unique_ptr<Command> MakeRunCommand();
 std::unique_ptr<Command> MakeInstallCommand();
+std::unique_ptr<Command> MakeEnhanceCommand();
 std::unique_ptr<Command> MakeRevokeCommand();
 std::unique_ptr<Command> MakeDeleteCommand();
 std::unique_ptr<Command> MakeRegisterCommand();
@@ -90,5 +91,9 @@ void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o);
 void AddPkcs12Options(CLI::App* app, app::Pkcs12Settings& o);
 // --nginx-server-root, --nginx-ctl (defined in install_command.cc).
 void AddNginxOptions(CLI::App* app, app::NginxOptions& o);
+// --http-01-port, --https-port, --redirect, --hsts, --uir, --staple-ocsp
+// (install_command.cc): where and how install, run and enhance edit nginx.
+void AddInstallTargetOptions(CLI::App* app, int& http_port, int& https_port,
+                             bool& redirect, app::Enhancements& e);
 
 }  // namespace certpilot::cli

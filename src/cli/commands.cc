@@ -16,6 +16,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   all.push_back(MakeCertificatesCommand());
   all.push_back(MakeRunCommand());
   all.push_back(MakeInstallCommand());
+  all.push_back(MakeEnhanceCommand());
   all.push_back(MakeRevokeCommand());
   all.push_back(MakeDeleteCommand());
   all.push_back(MakeRegisterCommand());

@@ -12,6 +12,24 @@ void AddNginxOptions(CLI::App* app, app::NginxOptions& o) {
       ->default_str("nginx");
 }
 
+void AddInstallTargetOptions(CLI::App* app, int& http_port, int& https_port,
+                             bool& redirect, app::Enhancements& e) {
+  app->add_option("--http-01-port", http_port,
+                  "The plain-HTTP port of the server blocks")
+      ->default_str("80");
+  app->add_option("--https-port", https_port, "The port to serve HTTPS on")
+      ->default_str("443");
+  app->add_flag("--redirect", redirect,
+                "Redirect plain HTTP for the names to https");
+  app->add_flag("--hsts", e.hsts,
+                "Send Strict-Transport-Security (max-age=31536000) over TLS");
+  app->add_flag("--uir", e.uir,
+                "Send Content-Security-Policy: upgrade-insecure-requests");
+  app->add_flag("--staple-ocsp", e.staple_ocsp,
+                "Staple OCSP responses (only for a certificate with an OCSP "
+                "URL; Let's Encrypt ended OCSP in 2025)");
+}
+
 namespace {
 
 class InstallCommand : public Command {
@@ -24,13 +42,8 @@ class InstallCommand : public Command {
                   "The certificate (lineage) to install");
     c->add_flag("--nginx", nginx_, "Install into nginx (the only installer)");
     AddNginxOptions(c, o_.nginx);
-    c->add_option("--http-01-port", o_.http_port,
-                  "The plain-HTTP port of the server blocks")
-        ->default_str("80");
-    c->add_option("--https-port", o_.https_port, "The port to serve HTTPS on")
-        ->default_str("443");
-    c->add_flag("--redirect", o_.redirect,
-                "Redirect plain HTTP for the names to https");
+    AddInstallTargetOptions(c, o_.http_port, o_.https_port, o_.redirect,
+                            o_.enhance);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

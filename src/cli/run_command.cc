@@ -15,13 +15,8 @@ class RunCommand : public Command {
     c->add_flag("--nginx", nginx_,
                 "Authenticate through and install into nginx");
     AddNginxOptions(c, o.nginx);
-    c->add_option("--http-01-port", o.http01_port,
-                  "The plain-HTTP port nginx serves")
-        ->default_str("80");
-    c->add_option("--https-port", o_.https_port, "The port to serve HTTPS on")
-        ->default_str("443");
-    c->add_flag("--redirect", o_.redirect,
-                "Redirect plain HTTP for the names to https");
+    AddInstallTargetOptions(c, o.http01_port, o_.https_port, o_.redirect,
+                            o_.enhance);
     AddIssuanceOptions(c, o);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {

@@ -189,6 +189,15 @@ std::vector<std::string> Certificate::IpAddresses() const {
   return internal::SanTextsOf(SubjectAltNames(cert_.get()).get()).ip;
 }
 
+std::vector<std::string> Certificate::OcspUrls() const {
+  std::vector<std::string> out;
+  STACK_OF(OPENSSL_STRING)* urls = X509_get1_ocsp(cert_.get());
+  for (int i = 0; i < sk_OPENSSL_STRING_num(urls); ++i)
+    out.emplace_back(sk_OPENSSL_STRING_value(urls, i));
+  X509_email_free(urls);  // X509_get1_ocsp's documented release
+  return out;
+}
+
 std::string Certificate::PublicKeyDer() const {
   unsigned char* der = nullptr;
   int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert_.get()), &der);

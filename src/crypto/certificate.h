@@ -40,6 +40,10 @@ class Certificate {
   // "127.0.0.1", "::1"), in certificate order.
   std::vector<std::string> DnsNames() const;
   std::vector<std::string> IpAddresses() const;
+  // The OCSP responder URLs of its Authority Information Access extension
+  // (RFC 5280 §4.2.2.1), in certificate order; empty when it has none (Let's
+  // Encrypt's certificates since 2025).
+  std::vector<std::string> OcspUrls() const;
   // DER SubjectPublicKeyInfo; equal to PrivateKey::PublicKeyDer() of its key.
   std::string PublicKeyDer() const;
   bool MatchesKey(const PrivateKey& key) const;

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "support/cli_harness.h"
+#include "support/free_port.h"
 #include "support/nginx_fixture.h"
 #include "support/pebble_fixture.h"
 #include "support/shared_pebble.h"
@@ -98,6 +99,97 @@ TEST_F(NginxInstallTest, InstallsIntoABlockInAnIncludedFile) {
   EXPECT_NE(ReadFileOrEmpty(cli_.config() + "/options-ssl-nginx.conf")
                 .find("ssl_protocols"),
             std::string::npos);
+}
+
+TEST_F(NginxInstallTest, FindsABlockOnAnotherPortByNameAndEnhancesIt) {
+  // The block listens only on a port that is neither --http-01-port nor
+  // --https-port: install finds it by name, says so, and adds TLS.
+  const int other = FreeLoopbackPort();
+  nginx_.WriteFile("apps/shop/server.conf",
+                   "server {\n"
+                   "\tlisten 127.0.0.1:" +
+                       std::to_string(other) +
+                       ";\n"
+                       "\tserver_name shop.example.com;\n"
+                       "\tlocation / {\n"
+                       "\t\tproxy_pass http://127.0.0.1:" +
+                       std::to_string(app_.port()) +
+                       ";\n"
+                       "\t}\n"
+                       "}\n");
+  RunResult r = cli_.Certonly({"-d", "shop.example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  nginx_.Start();
+  r = Install(nginx_.binary());
+  ASSERT_EQ(r.exit_code, 0) << r.Describe() << nginx_.ErrorLogTail();
+  EXPECT_NE(r.out.find("Chose the server block for shop.example.com: "
+                       "apps/shop/server.conf:1 (listen 127.0.0.1:" +
+                       std::to_string(other) + "), exact name"),
+            std::string::npos)
+      << r.out;
+  const std::string serial = LiveSerial();
+  std::string seen;
+  EXPECT_TRUE(WaitFor([&] {
+    seen = TlsGet(nginx_.https_port(), "shop.example.com").serial_hex;
+    return seen == serial;
+  })) << seen
+      << " != " << serial;
+  EXPECT_EQ(PlainGet(other, "shop.example.com", "/").body, app_.body());
+
+  // enhance: the headers are served over TLS, from the stored nginx.
+  const std::vector<std::string> enhance{
+      "--cert-name", "shop.example.com", "--hsts",
+      "--uir",       "--https-port",     std::to_string(nginx_.https_port())};
+  r = cli_.Run("enhance", enhance);
+  ASSERT_EQ(r.exit_code, 0) << r.Describe() << nginx_.ErrorLogTail();
+  TlsReply tls;
+  EXPECT_TRUE(WaitFor([&] {
+    tls = TlsGet(nginx_.https_port(), "shop.example.com", "/");
+    return tls.http.headers.count("strict-transport-security") > 0;
+  })) << tls.error;
+  EXPECT_EQ(tls.http.headers["strict-transport-security"], "max-age=31536000");
+  EXPECT_EQ(tls.http.headers["content-security-policy"],
+            "upgrade-insecure-requests");
+  EXPECT_EQ(tls.http.body, app_.body());
+
+  // Again: nothing added, and it says so.
+  const auto enhanced = nginx_.Snapshot();
+  r = cli_.Run("enhance", enhance);
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out.find("already has every enhancement"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(nginx_.Snapshot(), enhanced);
+}
+
+TEST_F(NginxInstallTest, EnhanceWithAFailingConfigTestChangesNoFile) {
+  RunResult r = cli_.Certonly({"-d", "shop.example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  nginx_.Start();
+  r = Install(nginx_.binary());
+  ASSERT_EQ(r.exit_code, 0) << r.Describe() << nginx_.ErrorLogTail();
+  const auto before = nginx_.Snapshot();
+  const std::string ctl =
+      Script("nginx-fails-t",
+             "for a in \"$@\"; do\n"
+             "  if [ \"$a\" = -t ]; then\n"
+             "    echo 'nginx: [emerg] failing on purpose' >&2; exit 1\n"
+             "  fi\n"
+             "done\n"
+             "exec " +
+                 nginx_.binary() + " \"$@\"\n");
+  r = cli_.Run(
+      "enhance",
+      {"--cert-name", "shop.example.com", "--hsts", "--uir", "--staple-ocsp",
+       "--nginx-server-root", nginx_.server_root(), "--nginx-ctl", ctl,
+       "--https-port", std::to_string(nginx_.https_port())});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_NE(r.err.find("failing on purpose"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Let's Encrypt ended its OCSP service"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(nginx_.Snapshot(), before);
+  const TlsReply tls = TlsGet(nginx_.https_port(), "shop.example.com", "/");
+  EXPECT_EQ(tls.http.headers.count("strict-transport-security"), 0u);
 }
 
 TEST_F(NginxInstallTest, FailingConfigTestLeavesEveryFileByteIdentical) {

@@ -149,6 +149,16 @@ struct CertonlyOptions {
   std::string csr, cert_path, chain_path, fullchain_path;
 };
 
+// What install, run and enhance can add to the TLS server blocks
+// (nginx/patch/enhance_patch.h).
+struct Enhancements {
+  bool hsts = false;         // --hsts: Strict-Transport-Security
+  bool uir = false;          // --uir: Content-Security-Policy
+                             // upgrade-insecure-requests
+  bool staple_ocsp = false;  // --staple-ocsp (only for a certificate with an
+                             // OCSP URL)
+};
+
 // `install --nginx --cert-name NAME`: serve an existing lineage from nginx.
 struct InstallOptions {
   CommonOptions common;
@@ -158,6 +168,22 @@ struct InstallOptions {
   int http_port = 80;    // --http-01-port: the plain-HTTP port of the blocks
   int https_port = 443;  // --https-port
   bool redirect = false;
+  Enhancements enhance;
+};
+
+// `enhance --cert-name NAME`: add enhancements to the nginx server blocks of
+// a lineage already installed there.
+struct EnhanceOptions {
+  CommonOptions common;
+  std::string cert_name;
+  // Used when nginx_given; otherwise the nginx the lineage's renewal conf
+  // records.
+  NginxOptions nginx;
+  bool nginx_given = false;  // --nginx-server-root or --nginx-ctl given
+  int http_port = 80;
+  int https_port = 443;
+  bool redirect = false;
+  Enhancements enhance;
 };
 
 // `run --nginx`: certonly with the nginx authenticator, then install.
@@ -166,6 +192,7 @@ struct RunOptions {
   std::string installer;     // "nginx" (--nginx)
   int https_port = 443;
   bool redirect = false;
+  Enhancements enhance;
 };
 
 struct RenewOptions {

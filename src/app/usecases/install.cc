@@ -7,7 +7,9 @@
 #include "app/wiring/nginx_setup.h"
 #include "app/wiring/renewal_settings.h"
 #include "app/wiring/run_context.h"
+#include "crypto/certificate.h"
 #include "nginx/config/include_loader.h"
+#include "nginx/patch/enhance_patch.h"
 #include "nginx/patch/install_patch.h"
 #include "nginx/patch/tls_options.h"
 #include "nginx/runtime/safe_update.h"
@@ -28,11 +30,11 @@ std::string Absolute(const std::string& path) {
   return p;
 }
 
-// backups/<time>-install, unique.
+// backups/<time>-install (or -enhance), unique.
 std::string ArchiveDir(sys::Filesystem& fs, const nginx::StatePaths& state,
-                       TimePoint now) {
-  const std::string base =
-      sys::JoinPath(state.backups, FormatRfc3339(now) + "-install");
+                       TimePoint now, bool install) {
+  const std::string base = sys::JoinPath(
+      state.backups, FormatRfc3339(now) + (install ? "-install" : "-enhance"));
   std::string dir = base;
   for (int i = 2; fs.Exists(dir); ++i) dir = base + "-" + std::to_string(i);
   return dir;
@@ -60,6 +62,37 @@ void ValidateInstallOptions(const InstallOptions& o) {
 
 int Install(const InstallOptions& o, Services& services) {
   ValidateInstallOptions(o);
+  return DeployToNginx(o, services, NginxDeploy::kInstall);
+}
+
+namespace {
+
+// The stapling the request asks for, if the certificate allows it: warns
+// about Let's Encrypt's end of OCSP, and drops it for a certificate without
+// an OCSP URL (nginx would fail to staple it on every handshake).
+void DecideStapling(sys::Filesystem& fs, const LineageInfo& info,
+                    const std::string& live, nginx::EnhanceRequest& req) {
+  if (!req.staple_ocsp) return;
+  log::Warning(
+      "--staple-ocsp: Let's Encrypt ended its OCSP service in 2025; stapling "
+      "helps only with a CA that still runs OCSP");
+  const crypto::Certificate cert =
+      crypto::Certificate::FromPem(fs.ReadFile(info.cert_path));
+  if (cert.OcspUrls().empty()) {
+    log::Warning("the certificate " + info.name +
+                 " names no OCSP responder (Authority Information Access): "
+                 "no OCSP stapling added");
+    req.staple_ocsp = false;
+    return;
+  }
+  req.chain_path = sys::JoinPath(live, "chain.pem");
+}
+
+}  // namespace
+
+int DeployToNginx(const InstallOptions& o, Services& services,
+                  NginxDeploy what) {
+  const bool install = what == NginxDeploy::kInstall;
   RunContext ctx(o.common, services);
   sys::Filesystem& fs = ctx.fs();
   const std::string& name = o.cert_name;
@@ -68,7 +101,13 @@ int Install(const InstallOptions& o, Services& services) {
                      "\" (see certpilot certificates)");
   LineageInfo info = InspectLineage(ctx, name, InspectDepth::kCertificate);
   if (!info.problem.empty())
-    throw Error("cannot install " + name + ": " + StripControl(info.problem));
+    throw Error("cannot " + std::string(install ? "install " : "enhance ") +
+                name + ": " + StripControl(info.problem));
+  if (!install && info.settings.installer != "nginx")
+    throw UsageError("the certificate " + name +
+                     " is not installed in nginx; run certpilot install "
+                     "--nginx --cert-name " +
+                     name + " first");
   RequireNginxConf(fs, o.nginx);
 
   nginx::NginxControl control =
@@ -86,9 +125,24 @@ int Install(const InstallOptions& o, Services& services) {
   req.http_port = o.http_port;
   req.https_port = o.https_port;
   req.redirect = o.redirect;
+  nginx::EnhanceRequest enhance;
+  enhance.names = info.domains;
+  enhance.https_port = o.https_port;
+  enhance.hsts = o.enhance.hsts;
+  enhance.uir = o.enhance.uir;
+  enhance.staple_ocsp = o.enhance.staple_ocsp;
+  DecideStapling(fs, info, live, enhance);
 
   nginx::ConfigGraph graph = nginx::ConfigGraph::Load(fs, o.nginx.server_root);
-  nginx::InstallResult result = nginx::PatchForInstall(graph, req);
+  nginx::InstallResult result;
+  if (install || req.redirect) result = nginx::PatchForInstall(graph, req);
+  if (nginx::WantsEnhancement(enhance)) {
+    nginx::EnhanceResult more = nginx::PatchForEnhance(graph, enhance);
+    result.actions.insert(result.actions.end(), more.actions.begin(),
+                          more.actions.end());
+    result.notes.insert(result.notes.end(), more.notes.begin(),
+                        more.notes.end());
+  }
   std::vector<sys::FileState> files;
   if (result.includes_options && !fs.Exists(req.options_path))
     files.push_back({req.options_path, std::string(nginx::kTlsOptionsText)});
@@ -96,25 +150,34 @@ int Install(const InstallOptions& o, Services& services) {
     files.push_back({file->path(), file->Dump()});
 
   fs.MakeDirs(state.dir, 0700);
-  nginx::UpdateOutcome outcome =
-      nginx::UpdateLiveConfig(fs, control, state.install_journal, files,
-                              ArchiveDir(fs, state, services.clock.Now()));
+  nginx::UpdateOutcome outcome = nginx::UpdateLiveConfig(
+      fs, control, state.install_journal, files,
+      ArchiveDir(fs, state, services.clock.Now(), install));
 
-  RenewalSettings settings = ReadRenewalConf(ctx, name);
-  settings.installer = "nginx";
-  settings.nginx = o.nginx;
-  WriteRenewalConf(ctx, name, settings);
+  if (install) {
+    RenewalSettings settings = ReadRenewalConf(ctx, name);
+    settings.installer = "nginx";
+    settings.nginx = o.nginx;
+    WriteRenewalConf(ctx, name, settings);
+  }
 
+  for (const std::string& choice : result.choices)
+    services.out << "Chose the server block for " << choice << "\n";
   for (const std::string& note : result.notes) log::Info(note);
   if (outcome.written.empty()) {
-    services.out << "nginx already serves the certificate " << name << " for "
-                 << Join(info.domains, ", ") << "; nothing changed.\n";
+    if (install)
+      services.out << "nginx already serves the certificate " << name << " for "
+                   << Join(info.domains, ", ") << "; nothing changed.\n";
+    else
+      services.out << "nginx already has every enhancement asked for " << name
+                   << "; nothing changed.\n";
     return 0;
   }
   if (outcome.started)
     log::Info("nginx was not running: started it (" + o.nginx.ctl + " -c " +
               NginxConfPath(o.nginx) + ")");
-  services.out << "Deployed the certificate " << name << " to nginx ("
+  services.out << (install ? "Deployed the certificate " : "Enhanced ") << name
+               << (install ? " to nginx (" : " in nginx (")
                << NginxConfPath(o.nginx) << "):\n";
   for (const std::string& action : result.actions)
     services.out << "  " << action << "\n";

@@ -1,7 +1,8 @@
 // `install --nginx --cert-name NAME`: serve an existing lineage's
 // certificate from the nginx server blocks that serve its names.
 //
-// The edits are nginx/install_patch.h's; they are applied with
+// The edits are nginx/install_patch.h's (and enhance_patch.h's for --hsts,
+// --uir, --staple-ocsp); they are applied with
 // nginx/safe_update.h (journal, atomic writes, `nginx -t`, reload; any
 // failure restores every touched file byte for byte and reloads). The
 // lineage's renewal conf then records `installer = nginx` and the
@@ -20,6 +21,14 @@ namespace certpilot::app {
 // Throws Error (nginx::ConfigUpdateError, nginx::NoServerBlockError, ...)
 // when nothing was installed; the configuration is then as it was.
 int Install(const InstallOptions& o, Services& services);
+
+// What install and enhance share (enhance.h): with kEnhance the lineage
+// must already be installed (`installer = nginx`), the certificate is not
+// touched, only o.redirect and o.enhance are applied, and the renewal conf
+// is left as it is. Same locking, recovery and rollback as Install.
+enum class NginxDeploy { kInstall, kEnhance };
+int DeployToNginx(const InstallOptions& o, Services& services,
+                  NginxDeploy what);
 
 // Throws UsageError for bad InstallOptions (no installer, no --cert-name,
 // bad ports, empty nginx options).

@@ -22,6 +22,7 @@ int Run(const RunOptions& o, Services& services) {
   install.http_port = certonly.http01_port;
   install.https_port = o.https_port;
   install.redirect = o.redirect;
+  install.enhance = o.enhance;
   ValidateInstallOptions(install);  // before the CA is asked for anything
 
   // Two steps, each under the config-dir lock (certonly releases it when

@@ -201,6 +201,67 @@ std::string DescribeBlock(const ConfigGraph& graph, const ServerBlock& server) {
   return path + ":" + std::to_string(server.directive->line());
 }
 
+std::vector<const ServerBlock*> BlocksNamedOnPort(
+    const std::vector<ServerBlock>& servers, std::string_view name, int port) {
+  std::vector<const ServerBlock*> out;
+  for (const ServerMatch& m : FindServerBlocks(servers, name, port)) {
+    if (!MatchesName(m.rule)) continue;
+    for (const ServerBlock& s : servers)
+      if (s.directive == m.server.directive) out.push_back(&s);
+  }
+  return out;
+}
+
+std::vector<RankedBlock> RankBlocksByName(
+    const std::vector<ServerBlock>& servers, std::string_view name) {
+  const std::string host = NormalizeHost(name);
+  struct Scored {
+    RankedBlock block;
+    size_t strength = 0;
+  };
+  std::vector<Scored> found;
+  for (const ServerBlock& s : servers) {
+    std::optional<Scored> best;
+    for (const std::string& pattern : s.names) {
+      const NameMatch m = MatchServerName(pattern, host);
+      if (!m.matched) continue;
+      if (!best || m.rule < best->block.rule ||
+          (m.rule == best->block.rule && m.strength > best->strength)) {
+        best = Scored{{&s, m.rule, pattern, false}, m.strength};
+      }
+    }
+    if (!best) continue;
+    best->block.tls =
+        s.ssl_on || std::any_of(s.listens.begin(), s.listens.end(),
+                                [](const ListenAddress& l) { return l.ssl; });
+    found.push_back(std::move(*best));
+  }
+  // Regex matches keep configuration order (nginx uses the first), so only
+  // wildcards compare by strength.
+  std::stable_sort(
+      found.begin(), found.end(), [](const Scored& a, const Scored& b) {
+        if (a.block.tls != b.block.tls) return a.block.tls;
+        if (a.block.rule != b.block.rule) return a.block.rule < b.block.rule;
+        const bool wildcard = a.block.rule == MatchRule::kLeadingWildcard ||
+                              a.block.rule == MatchRule::kTrailingWildcard;
+        return wildcard && a.strength > b.strength;
+      });
+  std::vector<RankedBlock> out;
+  out.reserve(found.size());
+  for (Scored& s : found) out.push_back(std::move(s.block));
+  return out;
+}
+
+std::string DescribeListens(const ServerBlock& server) {
+  if (server.implicit_listen) return "listen 80 (nginx's default)";
+  std::vector<std::string> parts;
+  for (const ListenAddress& l : server.listens) {
+    if (l.directive == nullptr) continue;
+    parts.push_back("listen " + Join(l.directive->ArgValues(), " "));
+  }
+  return Join(parts, "; ");
+}
+
 std::vector<ServerBlock> FindAllServerBlocks(ConfigGraph& graph) {
   std::vector<ServerBlock> servers;
   Config& main = graph.main();

@@ -103,6 +103,31 @@ struct NameMatch {
 };
 NameMatch MatchServerName(std::string_view pattern, std::string_view host);
 
+// The blocks of FindServerBlocks(servers, name, port) that match the name
+// itself (MatchesName), as pointers into `servers`.
+std::vector<const ServerBlock*> BlocksNamedOnPort(
+    const std::vector<ServerBlock>& servers, std::string_view name, int port);
+
+// The blocks whose server_name matches `name`, on any port, best first, as
+// certbot-nginx ranks them for installing a certificate
+// (_rank_matches_by_name_and_ssl): every block with TLS (a listen with
+// "ssl", or "ssl on;") before every block without; within each, exact name,
+// then leading wildcard (longest first), then trailing wildcard (longest
+// first), then regex; ties in configuration order. default_server and
+// first-on-port fallbacks are not name matches and never appear.
+struct RankedBlock {
+  const ServerBlock* server = nullptr;  // into the vector passed in
+  MatchRule rule = MatchRule::kExactName;
+  std::string server_name;  // the pattern that matched
+  bool tls = false;
+};
+std::vector<RankedBlock> RankBlocksByName(
+    const std::vector<ServerBlock>& servers, std::string_view name);
+
+// "listen 127.0.0.1:8080; listen 8443 ssl" (nginx's implicit "listen 80"
+// for a block without any), for messages.
+std::string DescribeListens(const ServerBlock& server);
+
 // "sites-enabled/app.conf:3" — where a server block starts, its file shown
 // relative to the server root when inside it (for messages).
 std::string DescribeBlock(const ConfigGraph& graph, const ServerBlock& server);

@@ -1,6 +1,7 @@
 #include "nginx/patch/install_patch.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "nginx/config/server_query.h"
@@ -140,13 +141,7 @@ class Installer {
 
  private:
   std::vector<const ServerBlock*> ByName(const std::string& name, int port) {
-    std::vector<const ServerBlock*> out;
-    for (const ServerMatch& m : FindServerBlocks(servers_, name, port)) {
-      if (!MatchesName(m.rule)) continue;
-      for (const ServerBlock& s : servers_)
-        if (s.directive == m.server.directive) out.push_back(&s);
-    }
-    return out;
+    return BlocksNamedOnPort(servers_, name, port);
   }
 
   void Plan() {
@@ -156,6 +151,10 @@ class Installer {
       for (const ServerBlock* b : ByName(name, req_.https_port))
         if (b->TlsOn(req_.https_port)) tls.push_back(b);
       const std::vector<const ServerBlock*> http = ByName(name, req_.http_port);
+      if (tls.empty() && http.empty()) {
+        if (!ChooseOnAnyPort(name)) unmatched.push_back(name);
+        continue;
+      }
       if (!tls.empty()) {
         for (const ServerBlock* b : tls) swap_.Add(b, name);
       } else if (!http.empty()) {
@@ -171,14 +170,56 @@ class Installer {
       throw NoServerBlockError(
           "no server block in " + graph_.main().path() +
               " (or the files it includes) has server_name " +
-              Join(unmatched, ", ") + " on port " +
-              std::to_string(req_.http_port) + " or " +
-              std::to_string(req_.https_port) +
-              "; add the name to the server block that should serve it and run "
+              Join(unmatched, ", ") +
+              " (on any port); add the name to the server block that should "
+              "serve it and run "
               "install again "
               "(certpilot creates no server block on its own)",
           unmatched);
     }
+  }
+
+  // certbot's choice for a name no block serves on the HTTP or HTTPS port:
+  // the best-ranked block on any port. False when no block has the name.
+  bool ChooseOnAnyPort(const std::string& name) {
+    const std::vector<RankedBlock> ranked = RankBlocksByName(servers_, name);
+    if (ranked.empty()) return false;
+    const ServerBlock& b = *ranked[0].server;
+    std::string choice = name + ": " + DescribeBlock(graph_, b) + " (" +
+                         DescribeListens(b) + "), " + ToString(ranked[0].rule) +
+                         " " + ranked[0].server_name;
+    if (ranked.size() > 1) {
+      std::vector<std::string> others;
+      for (size_t i = 1; i < ranked.size(); ++i)
+        others.push_back(DescribeBlock(graph_, *ranked[i].server) + " (" +
+                         DescribeListens(*ranked[i].server) + ")");
+      choice += ", chosen over " + Join(others, ", ");
+    }
+    result_.choices.push_back(choice);
+    if (ranked[0].tls) {
+      swap_.Add(&b, name);
+    } else {
+      for (const ListenAddress& l : b.listens) {
+        if (l.ssl) continue;
+        plain_port_.emplace(b.directive, l.port);
+        break;
+      }
+      enable_.Add(&b, name);
+    }
+    if (req_.redirect) {
+      result_.notes.push_back("no block serves " + name +
+                              " as plain HTTP on port " +
+                              std::to_string(req_.http_port) +
+                              ", so no redirect was set up for it");
+    }
+    return true;
+  }
+
+  // The port whose listens Enable gives TLS twins: the HTTP port, or the
+  // plain port of a block chosen on another port.
+  int PlainPort(const ServerBlock& b) const {
+    auto it = plain_port_.find(b.directive);
+    return it == plain_port_.end() ? req_.http_port : it->second;
   }
 
   // The names `b` is to redirect that it does not redirect already.
@@ -299,7 +340,7 @@ class Installer {
   void Enable(const ServerBlock& b, const std::vector<std::string>& names) {
     std::vector<std::string> specs;
     const std::vector<const ListenAddress*> http =
-        ListensOnPort(b, req_.http_port);
+        ListensOnPort(b, PlainPort(b));
     if (b.implicit_listen && RedirectTodo(b).empty()) {
       b.file->Append(
           b.directive,
@@ -405,6 +446,7 @@ class Installer {
   const InstallRequest& req_;
   std::vector<ServerBlock> servers_;
   BlockNames swap_, enable_, redirect_;
+  std::map<const Directive*, int> plain_port_;
   std::vector<Located> found_;
   InstallResult result_;
 };

@@ -3,12 +3,17 @@
 // `nginx -t`, reload and rollback are runtime/safe_update.h's.
 //
 // For each name (blocks chosen by name only — exact, wildcard or regex
-// server_name, config/server_query.h — never a default_server fallback):
+// server_name, config/server_query.h — never a default_server fallback;
+// nginx's own choice on the HTTP and HTTPS ports first, and when no block
+// serves the name on either, the one best block on any port as certbot
+// ranks them, RankBlocksByName, reported in InstallResult::choices):
 //  - A block serving it over TLS on the HTTPS port: only its
 //    `ssl_certificate` and `ssl_certificate_key` change to the lineage's
 //    fullchain.pem and privkey.pem (added when the block inherits them).
 //    A port-80 block for the name is left alone.
-//  - Otherwise every block serving it on the HTTP port gets, at its end,
+//  - Otherwise every block serving it on the HTTP port (or the block chosen
+//    on another port: then its first plain port stands for the HTTP port
+//    below, and no redirect is set up) gets, at its end,
 //        listen 443 ssl;                 (one per address it listens on for
 //        listen [::]:443 ssl;             the HTTP port, IPv6 ones as twins)
 //        ssl_certificate …/fullchain.pem;
@@ -61,6 +66,10 @@ struct InstallResult {
   std::vector<std::string> actions;
   // What was already so and left alone.
   std::vector<std::string> notes;
+  // For a name no block serves on the HTTP or HTTPS port: which block on
+  // another port was chosen and why ("app.example.com: nginx.conf:3 (listen
+  // 8080), exact name, chosen over nginx.conf:9 (listen 8081)").
+  std::vector<std::string> choices;
   // An include of InstallRequest::options_path was added.
   bool includes_options = false;
 };

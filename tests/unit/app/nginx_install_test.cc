@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "app/usecases/certonly.h"
+#include "app/usecases/enhance.h"
 #include "app/usecases/install.h"
 #include "app/usecases/renew.h"
 #include "app/wiring/renewal_settings.h"
@@ -65,6 +66,14 @@ class NginxInstallUseCase : public testing::UseCaseTest<FakeRunner> {
     o.nginx.server_root = dir_ / "nginx";
     o.nginx.ctl = "/usr/sbin/nginx";
     o.redirect = true;
+    return o;
+  }
+  EnhanceOptions Enhancing(const std::string& name) {
+    EnhanceOptions o;
+    o.common = common_;
+    o.cert_name = name;
+    o.enhance.hsts = true;
+    o.enhance.uir = true;
     return o;
   }
   std::string Conf() const { return dir_ / "nginx/nginx.conf"; }
@@ -205,6 +214,92 @@ TEST_F(NginxInstallUseCase, RenewReloadsNginxOnceAfterTheDeployHooks) {
   EXPECT_EQ(reloads, 1) << ::testing::PrintToString(cmds);
   EXPECT_EQ(cmds[0], "true deployed");
   EXPECT_EQ(cmds[1], "true deployed");
+}
+
+TEST_F(NginxInstallUseCase, EnhanceAddsTheHeadersOnceThroughTheStoredNginx) {
+  Obtain("app.example.com", {"app.example.com", "www.app.example.com"});
+  ASSERT_EQ(Install(Options("app.example.com"), services_), 0);
+  const std::string installed = Site();
+  runner_.Reset();
+  out_.str("");
+  // No --nginx-server-root: the renewal conf's nginx is used.
+  ASSERT_EQ(Enhance(Enhancing("app.example.com"), services_), 0);
+  const std::string site = Site();
+  EXPECT_NE(site.find("add_header Strict-Transport-Security "
+                      "\"max-age=31536000\" always; # managed by certpilot"),
+            std::string::npos)
+      << site;
+  EXPECT_NE(site.find("add_header Content-Security-Policy "
+                      "\"upgrade-insecure-requests\" always;"),
+            std::string::npos)
+      << site;
+  EXPECT_EQ(runner_.Commands(),
+            (std::vector<std::string>{"-t -c " + Conf(),
+                                      "-c " + Conf() + " -s reload"}));
+  EXPECT_NE(out_.str().find("Enhanced app.example.com in nginx"),
+            std::string::npos)
+      << out_.str();
+  EXPECT_EQ(installed.find("Strict-Transport-Security"), std::string::npos);
+
+  runner_.Reset();
+  out_.str("");
+  ASSERT_EQ(Enhance(Enhancing("app.example.com"), services_), 0);
+  EXPECT_EQ(Site(), site);
+  EXPECT_TRUE(runner_.calls().empty());
+  EXPECT_NE(out_.str().find("already has every enhancement"), std::string::npos)
+      << out_.str();
+}
+
+TEST_F(NginxInstallUseCase,
+       InstallWithHstsAndAFailingTestLeavesFilesAsTheyWere) {
+  Obtain("app.example.com", {"app.example.com"});
+  InstallOptions o = Options("app.example.com");
+  o.enhance.hsts = true;
+  ASSERT_EQ(Install(o, services_), 0);
+  EXPECT_NE(Site().find("Strict-Transport-Security"), std::string::npos);
+
+  // enhance --uir with an nginx -t that fails: every file byte-identical.
+  const std::string site = Site();
+  const std::string conf = RenewalConf("app.example.com");
+  runner_.script = [](const std::vector<std::string>& argv) {
+    return FakeRunner::Has(argv, "-t")
+               ? FakeRunner::Exit(1, "nginx: [emerg] no\n")
+               : FakeRunner::Exit(0, "");
+  };
+  EnhanceOptions e = Enhancing("app.example.com");
+  e.redirect = true;
+  EXPECT_THROW(Enhance(e, services_), nginx::ConfigUpdateError);
+  EXPECT_EQ(Site(), site);
+  EXPECT_EQ(ReadFileOrEmpty(Conf()), kMain);
+  EXPECT_EQ(RenewalConf("app.example.com"), conf);
+  EXPECT_FALSE(fs::exists(dir_ / "work/nginx/install.journal"));
+}
+
+TEST_F(NginxInstallUseCase, EnhanceNeedsAnInstalledLineageAndAnEnhancement) {
+  Obtain("app.example.com", {"app.example.com"});
+  EXPECT_THROW(Enhance(Enhancing("app.example.com"), services_), UsageError);
+  EnhanceOptions none = Enhancing("app.example.com");
+  none.enhance = {};
+  EXPECT_THROW(Enhance(none, services_), UsageError);
+  EXPECT_THROW(Enhance(Enhancing("../x"), services_), UsageError);
+  EXPECT_EQ(Site(), kSite);
+  EXPECT_TRUE(runner_.calls().empty());
+}
+
+TEST_F(NginxInstallUseCase, StaplingIsNotAddedForACertificateWithoutOcsp) {
+  Obtain("app.example.com", {"app.example.com"});
+  ASSERT_EQ(Install(Options("app.example.com"), services_), 0);
+  const std::string site = Site();
+  runner_.Reset();
+  out_.str("");
+  EnhanceOptions o = Enhancing("app.example.com");
+  o.enhance = {};
+  o.enhance.staple_ocsp = true;
+  ASSERT_EQ(Enhance(o, services_), 0);  // the fake CA's names no responder
+  EXPECT_EQ(Site(), site);
+  EXPECT_TRUE(runner_.calls().empty());
+  EXPECT_NE(out_.str().find("nothing changed"), std::string::npos)
+      << out_.str();
 }
 
 TEST_F(NginxInstallUseCase, RenewalSettingsKeepTheInstaller) {

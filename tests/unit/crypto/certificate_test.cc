@@ -147,6 +147,17 @@ TEST_F(CertificateTest, SubjectAltNamesInOrder) {
   EXPECT_TRUE(ca.IpAddresses().empty());
 }
 
+TEST_F(CertificateTest, OcspUrlsFromAuthorityInformationAccess) {
+  CertOptions opt;
+  opt.aia =
+      "caIssuers;URI:http://ca.example/ca.der,OCSP;URI:http://o1.example,"
+      "OCSP;URI:http://o2.example/";
+  X509Owner with = MakeCert(opt, leaf_key_.get(), ca_.get(), ca_key_.get());
+  EXPECT_THAT(Certificate::FromPem(test_util::ToPem(with.get())).OcspUrls(),
+              ElementsAre("http://o1.example", "http://o2.example/"));
+  EXPECT_TRUE(Certificate::FromPem(leaf_pem_).OcspUrls().empty());
+}
+
 TEST_F(CertificateTest, KeyMatching) {
   Certificate cert = Certificate::FromPem(leaf_pem_);
   EXPECT_EQ(cert.PublicKeyDer(), leaf_key_.PublicKeyDer());

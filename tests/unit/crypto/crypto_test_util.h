@@ -135,6 +135,7 @@ struct CertOptions {
   std::time_t not_after = 1707776000;   // 2024-02-12T22:13:20Z
   bool ca = false;
   std::string authority_key_id;  // raw keyIdentifier bytes; "" = no AKI
+  std::string aia;  // X509v3 config syntax: "OCSP;URI:http://o.example"
 };
 
 // Builds and signs a certificate for `subject_key`. With `issuer` null it is
@@ -165,6 +166,12 @@ inline X509Owner MakeCert(const CertOptions& opt, EVP_PKEY* subject_key,
   if (!opt.san.empty()) {
     X509_EXTENSION* ext = X509V3_EXT_conf_nid(
         nullptr, &ctx, NID_subject_alt_name, opt.san.c_str());
+    X509_add_ext(cert.get(), ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  if (!opt.aia.empty()) {
+    X509_EXTENSION* ext =
+        X509V3_EXT_conf_nid(nullptr, &ctx, NID_info_access, opt.aia.c_str());
     X509_add_ext(cert.get(), ext, -1);
     X509_EXTENSION_free(ext);
   }

@@ -215,6 +215,86 @@ TEST(NginxInstallPatchTest, InjectionAttemptsAreRefusedBeforeAnyEdit) {
   }
 }
 
+TEST(NginxInstallPatchTest, ABlockOnAnotherPortIsFoundByNameAndReported) {
+  // No block serves the name on 80 or 443: the one on 8080 is chosen (an
+  // exact name beats the wildcard on 8081), gets TLS on the HTTPS port beside
+  // its own listen, and the choice is reported.
+  MemFilesystem fs;
+  fs.AddFile("/srv/nginx/nginx.conf",
+             "http {\n"
+             "    server { listen 8081; server_name *.example.com; }\n"
+             "    server {\n"
+             "        listen 127.0.0.1:8080;\n"
+             "        server_name app.example.com;\n"
+             "    }\n"
+             "}\n");
+  ConfigGraph graph = ConfigGraph::Load(fs, kRoot);
+  InstallRequest req = Request({"app.example.com"}, true);
+  InstallResult r = PatchForInstall(graph, req);
+  EXPECT_EQ(graph.main().Dump(),
+            "http {\n"
+            "    server { listen 8081; server_name *.example.com; }\n"
+            "    server {\n"
+            "        listen 127.0.0.1:8080;\n"
+            "        server_name app.example.com;\n"
+            "        listen 127.0.0.1:443 ssl; # managed by certpilot\n"
+            "        ssl_certificate "
+            "/etc/certpilot/live/app.example.com/fullchain.pem; # managed by "
+            "certpilot\n"
+            "        ssl_certificate_key "
+            "/etc/certpilot/live/app.example.com/privkey.pem; # managed by "
+            "certpilot\n"
+            "        include /etc/certpilot/options-ssl-nginx.conf; # managed "
+            "by certpilot\n"
+            "    }\n"
+            "}\n");
+  ASSERT_EQ(r.choices.size(), 1u);
+  EXPECT_EQ(r.choices[0],
+            "app.example.com: nginx.conf:3 (listen 127.0.0.1:8080), exact "
+            "name app.example.com, chosen over nginx.conf:2 (listen 8081)");
+  // The redirect needs a plain block on the HTTP port: none, and said so.
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_NE(r.notes[0].find("no redirect"), std::string::npos) << r.notes[0];
+
+  // Installing again finds the block on 443 now and changes nothing.
+  MemFilesystem again;
+  again.AddFile("/srv/nginx/nginx.conf", graph.main().Dump());
+  again.AddFile(req.options_path, std::string(kTlsOptionsText));
+  ConfigGraph second = ConfigGraph::Load(again, kRoot);
+  InstallResult repeat = PatchForInstall(second, req);
+  EXPECT_TRUE(second.ModifiedFiles().empty());
+  EXPECT_TRUE(repeat.actions.empty());
+  EXPECT_TRUE(repeat.choices.empty());
+}
+
+TEST(NginxInstallPatchTest, OnAnyPortATlsBlockIsPreferredAsCertbotDoes) {
+  // A TLS block on 8443 (wildcard) beats a plain exact block on 8080: only
+  // its certificate changes.
+  MemFilesystem fs;
+  const std::string plain =
+      "    server { listen 8080; server_name app.example.com; }\n";
+  fs.AddFile("/srv/nginx/nginx.conf",
+             "http {\n" + plain +
+                 "    server { listen 8443 ssl; server_name *.example.com;\n"
+                 "        ssl_certificate /old.pem; ssl_certificate_key "
+                 "/old.key; }\n"
+                 "}\n");
+  ConfigGraph graph = ConfigGraph::Load(fs, kRoot);
+  InstallResult r = PatchForInstall(graph, Request({"app.example.com"}, false));
+  const std::string out = graph.main().Dump();
+  EXPECT_NE(out.find(plain), std::string::npos) << out;
+  EXPECT_NE(out.find("ssl_certificate "
+                     "/etc/certpilot/live/app.example.com/fullchain.pem;"),
+            std::string::npos)
+      << out;
+  ASSERT_EQ(r.choices.size(), 1u);
+  EXPECT_NE(r.choices[0].find("nginx.conf:3 (listen 8443 ssl), leading "
+                              "wildcard *.example.com, chosen over "
+                              "nginx.conf:2 (listen 8080)"),
+            std::string::npos)
+      << r.choices[0];
+}
+
 TEST(NginxInstallPatchTest, BlockSelectionUsesNginxPrecedence) {
   // The exact name wins over a wildcard and a regex that also match: only
   // the exact block changes.

@@ -48,6 +48,59 @@ const char* const kPrecedenceConfig = R"(
   server { listen 80; set $id exact2;   server_name www.example.com; }
 )";
 
+// The ids of RankBlocksByName's result, best first.
+std::vector<std::string> Ranked(ConfigGraph& graph, const std::string& name) {
+  const std::vector<ServerBlock> servers = FindAllServerBlocks(graph);
+  std::vector<std::string> out;
+  for (const RankedBlock& r : RankBlocksByName(servers, name)) {
+    const Directive* id = r.server->directive->block().Find("set");
+    out.push_back((id ? id->arg(1) : "?") + "/" + ToString(r.rule) +
+                  (r.tls ? "/tls" : ""));
+  }
+  return out;
+}
+
+TEST(NginxServerQueryTest, RankingByNameOnAnyPortFollowsCertbot) {
+  // Without TLS anywhere: exact > leading wildcard (longest first) >
+  // trailing wildcard > regex (first in order), whatever the ports.
+  MemFilesystem fs;
+  ConfigGraph graph = Load(R"(
+  server { listen 81;   set $id regex1; server_name ~^www\.; }
+  server { listen 82;   set $id regex2; server_name ~example; }
+  server { listen 83;   set $id tail;   server_name www.example.*; }
+  server { listen 84;   set $id short;  server_name *.com; }
+  server { listen 85;   set $id long;   server_name *.example.com; }
+  server { listen 86;   set $id exact;  server_name www.example.com; }
+  server { listen 87 default_server; set $id default; server_name _; }
+  server { listen 8080; set $id other;  server_name other.example.com; }
+)",
+                           &fs);
+  EXPECT_EQ(Ranked(graph, "WWW.example.com."),
+            (std::vector<std::string>{
+                "exact/exact name", "long/leading wildcard",
+                "short/leading wildcard", "tail/trailing wildcard",
+                "regex1/regular expression", "regex2/regular expression"}));
+  EXPECT_TRUE(Ranked(graph, "nowhere.test").empty());  // no fallback
+}
+
+TEST(NginxServerQueryTest, RankingPutsEveryTlsBlockFirst) {
+  // certbot ranks TLS before the kind of match: a TLS regex beats a plain
+  // exact name; among TLS blocks the name decides again.
+  MemFilesystem fs;
+  ConfigGraph graph = Load(R"(
+  server { listen 8080;     set $id plain; server_name app.example.com; }
+  server { listen 8443 ssl; set $id regex; server_name ~^app\.; }
+  server { listen 9443; ssl on; set $id wild; server_name *.example.com; }
+)",
+                           &fs);
+  EXPECT_EQ(Ranked(graph, "app.example.com"),
+            (std::vector<std::string>{"wild/leading wildcard/tls",
+                                      "regex/regular expression/tls",
+                                      "plain/exact name"}));
+  const std::vector<ServerBlock> servers = FindAllServerBlocks(graph);
+  EXPECT_EQ(DescribeListens(servers[1]), "listen 8443 ssl");
+}
+
 TEST(NginxServerQueryTest, PrecedenceTable) {
   MemFilesystem fs;
   ConfigGraph graph = Load(kPrecedenceConfig, &fs);
