@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "util/base64url.h"
@@ -22,6 +23,17 @@ void ValidateEmail(const std::string& email) {
       ok = false;
   if (!ok)
     throw UsageError("invalid email address \"" + StripControl(email) + "\"");
+}
+
+std::vector<std::string> ContactOf(const storage::StoredAccount& account) {
+  const nlohmann::json body = nlohmann::json::parse(account.body_json, nullptr,
+                                                    /*allow_exceptions=*/false);
+  std::vector<std::string> contact;
+  if (body.is_object() && body.contains("contact") &&
+      body["contact"].is_array())
+    for (const nlohmann::json& c : body["contact"])
+      if (c.is_string()) contact.push_back(c.get<std::string>());
+  return contact;
 }
 
 std::string ResolveEabKey(const CommonOptions& o) {

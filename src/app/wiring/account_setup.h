@@ -30,6 +30,10 @@ std::string UseAccount(acme::Client& client, const CommonOptions& options,
                        storage::AccountStore& store,
                        const std::optional<Registration>& registration);
 
+// The contact URIs ("mailto:...") of a stored account's object; empty when
+// it has none or its JSON cannot be read.
+std::vector<std::string> ContactOf(const storage::StoredAccount& account);
+
 // The EAB settings of `options`, checked: a kid needs a key and the other
 // way round; the key must be base64url; the algorithm HS256/384/512.
 // Returns the raw key ("" when no EAB was asked for). Warns when the key was

@@ -39,6 +39,11 @@ struct RenewalSettings {
   // preferred_chain, must_staple (certbot's keys), preferred_profile,
   // required_profile; written only when set.
   OrderSettings order;
+  // certbot's autorenew (written only when False: renew skips the lineage
+  // unless forced) and allow_subset_of_names (written only when True: names
+  // that fail validation are left out of the renewed certificate).
+  bool autorenew = true;
+  bool allow_subset_of_names = false;
 };
 
 // Writes CONFIG/renewal/NAME.conf atomically; keeps comments and keys we do
