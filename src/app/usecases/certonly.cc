@@ -253,7 +253,12 @@ int Certonly(const CertonlyOptions& o, Services& services,
   solvers.Check(settings);
 
   std::optional<Registration> registration =
-      PrepareRegistration(common, ctx.accounts(), services.prompter);
+      o.dry_run ? DryRunRegistration(ctx.accounts(), o.common.ServerUrl(), "",
+                                     settings.server)
+                : std::nullopt;
+  if (!registration)
+    registration =
+        PrepareRegistration(common, ctx.accounts(), services.prompter);
 
   std::string name;
   if (!csr) {

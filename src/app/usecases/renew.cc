@@ -276,25 +276,22 @@ int RenewEach(const RenewOptions& o, Services& services, RunContext& ctx,
   return deploy_failures;
 }
 
-// The account a lineage renews with on `server`. certbot's dry run
-// registers one with Let's Encrypt's staging server when there is none
-// (its terms agreed, the contact of the lineage's own account), so that the
-// first dry run works unattended.
+// The account a lineage renews with on `server`; in a dry run against
+// Let's Encrypt's staging server, registered there first if need be
+// (DryRunRegistration).
 storage::StoredAccount AccountFor(const RenewOptions& o, Services& services,
                                   RunContext& ctx, const std::string& server,
                                   const RenewalSettings& s) {
-  if (!o.dry_run || server == s.server || !ctx.accounts().List(server).empty())
-    return LoadAccount(ctx, server, s.account_id);
-  Registration registration;
-  if (std::optional<storage::StoredAccount> own =
-          ctx.accounts().Find(s.server, s.account_id))
-    registration.contact = ContactOf(*own);
-  CommonOptions common = o.common;
-  common.server = server;
-  auto http = services.make_http(common);
-  acme::Client client(*http, services.clock, server);
-  UseAccount(client, common, ctx.accounts(), registration);
-  return LoadAccount(ctx, server, "");
+  if (std::optional<Registration> registration =
+          DryRunRegistration(ctx.accounts(), s.server, s.account_id, server)) {
+    CommonOptions common = o.common;
+    common.server = server;
+    auto http = services.make_http(common);
+    acme::Client client(*http, services.clock, server);
+    UseAccount(client, common, ctx.accounts(), registration);
+  }
+  // The lineage's account id names an account of its own server.
+  return LoadAccount(ctx, server, server == s.server ? s.account_id : "");
 }
 
 // Run, with the hooks around it: the random sleep, the pre hooks, solvers

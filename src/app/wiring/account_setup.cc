@@ -36,6 +36,24 @@ std::vector<std::string> ContactOf(const storage::StoredAccount& account) {
   return contact;
 }
 
+std::optional<Registration> DryRunRegistration(storage::AccountStore& store,
+                                               const std::string& own_server,
+                                               const std::string& account_id,
+                                               const std::string& dry_server) {
+  if (dry_server == own_server || !store.List(dry_server).empty())
+    return std::nullopt;
+  std::optional<storage::StoredAccount> own =
+      account_id.empty() ? std::nullopt : store.Find(own_server, account_id);
+  if (!own) {
+    std::vector<storage::StoredAccount> all = store.List(own_server);
+    if (all.empty()) return std::nullopt;
+    own = all.front();
+  }
+  Registration registration;
+  registration.contact = ContactOf(*own);
+  return registration;
+}
+
 std::string ResolveEabKey(const CommonOptions& o) {
   std::string text = o.eab_hmac_key;
   if (!o.eab_hmac_key.empty())

@@ -22,6 +22,17 @@ std::optional<Registration> PrepareRegistration(const CommonOptions& options,
                                                 storage::AccountStore& store,
                                                 Prompter& prompter);
 
+// certbot's dry run against Let's Encrypt's staging server (`dry_server`)
+// registers an account there when none is stored, its terms agreed, with
+// the contact of the account stored for `own_server` (the one with
+// `account_id`, else the first), so that a first dry run works unattended.
+// nullopt when `dry_server` has an account or `own_server` has none (then
+// registration goes as usual).
+std::optional<Registration> DryRunRegistration(storage::AccountStore& store,
+                                               const std::string& own_server,
+                                               const std::string& account_id,
+                                               const std::string& dry_server);
+
 // Points `client` at the stored account, or registers a new one (a fresh
 // ECDSA P-256 key — never a certificate key, RFC 8555 §11.1) and stores it.
 // Returns the stored account's id (after a key rollover it is no longer the

@@ -79,6 +79,21 @@ TEST_F(CertonlyCertbotOptions, DryRunAgainstLetsEncryptUsesItsStagingServer) {
   EXPECT_EQ(asked.front(), kLetsEncryptStaging);
 }
 
+// As certbot's: a first dry run against Let's Encrypt's staging server
+// registers an account there, terms agreed, with the production account's
+// contact, when only the production server has one.
+TEST_F(CertonlyCertbotOptions, DryRunRegistersAStagingAccountUnattended) {
+  CertonlyOptions o = Options({"a.example"});
+  o.common.server = kLetsEncryptProduction;
+  o.dry_run = true;
+  o.common.agree_tos = false;
+  o.common.email.clear();
+  // No production account: registration needs its flags as usual.
+  EXPECT_THAT(UsageMessage([&] { Certonly(o, services_); }),
+              HasSubstr("to register an account"));
+  EXPECT_TRUE(ca_.requests().empty());
+}
+
 TEST_F(CertonlyCertbotOptions, DuplicateMakesASecondLineage) {
   CertonlyOptions o = Options({"a.example"});
   ASSERT_EQ(Certonly(o, services_), 0);

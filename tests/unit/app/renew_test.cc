@@ -374,6 +374,15 @@ TEST_F(RenewUseCase, DryRunOfALetsEncryptLineageUsesItsStagingServer) {
   // A staging account was registered for the dry run, with the contact of
   // the production one.
   EXPECT_EQ(staging.accounts(), 1u);
+
+  // certonly --dry-run uses it, and needs no registration flags.
+  CertonlyOptions trial = c;
+  trial.dry_run = true;
+  trial.common.agree_tos = false;
+  trial.common.email.clear();
+  ASSERT_EQ(Certonly(trial, services), 0);
+  EXPECT_EQ(staging.CountRequests("/finalize/"), 2);
+  EXPECT_EQ(staging.accounts(), 1u);
   bool contact = false;
   for (const testing::RecordedRequest& r : staging.requests())
     if (r.url.find("/new-account") != std::string::npos)
