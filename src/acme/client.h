@@ -62,6 +62,7 @@ class Client {
   // kid-signed call.
   void SetAccountKey(crypto::PrivateKey key, std::string kid = "");
   const std::string& kid() const { return kid_; }
+  const std::string& directory_url() const { return directory_url_; }
   const std::optional<crypto::PrivateKey>& account_key() const { return key_; }
 
   // §7.3: creates the account (or returns the existing one for this key —

@@ -32,8 +32,12 @@ class CertonlyCommand : public Command {
     c->add_flag(
         "--expand", o_.expand,
         "Add the names to the certificate that already holds some of them");
-    c->add_flag("--allow-subset-of-names", o_.allow_subset_of_names,
-                "Leave out names the CA cannot validate instead of failing");
+    c->add_flag("--dry-run", o_.dry_run,
+                "Obtain a test certificate (staging server for Let's "
+                "Encrypt); save nothing, run no deploy hook");
+    c->add_flag("--run-deploy-hooks", o_.run_deploy_hooks,
+                "With --dry-run: run the deploy hooks on the current "
+                "certificate");
     c->add_option(
         "--csr", o_.csr,
         "Issue for this CSR (PEM or DER) and its key; write files, no lineage");

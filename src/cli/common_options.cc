@@ -126,6 +126,28 @@ void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o) {
                 "Replace the certificate even if it is not due");
   app->add_flag("--reuse-key", o.reuse_key, "Keep the key across renewals");
   AddHookOptions(app, o.pre_hook, o.post_hook, o.deploy_hook);
+  app->add_flag("--allow-subset-of-names", o.allow_subset_of_names,
+                "Leave out names the CA cannot validate instead of failing "
+                "(also at renewal)");
+  auto* off = app->add_flag_callback(
+      "--no-autorenew", [&o] { o.autorenew = false; },
+      "renew skips this certificate unless --force-renewal");
+  app->add_flag_callback(
+         "--autorenew", [&o] { o.autorenew = true; },
+         "renew renews this certificate when due (the default)")
+      ->excludes(off);
+  app->add_flag("--keep-until-expiring,--keep,--reinstall",
+                o.keep_until_expiring,
+                "Keep a certificate with these names that is not due "
+                "(never ask)");
+  app->add_flag("--duplicate", o.duplicate,
+                "A new certificate (NAME-0001) even if one holds these names");
+  app->add_flag_callback(
+      "--no-directory-hooks", [&o] { o.directory_hooks = false; },
+      "Do not run the executables in CONFIG/renewal-hooks/");
+  app->add_flag("--break-my-certs", o.break_my_certs,
+                "Replace a trusted certificate with a staging one, or the "
+                "reverse");
   AddPkcs12Options(app, o.pkcs12);
 }
 

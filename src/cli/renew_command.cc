@@ -24,6 +24,13 @@ class RenewOverrides {
         ->excludes(reuse);
     r->add_flag("--new-key", o.new_key,
                 "Make a new key this time, even with --reuse-key");
+    auto* autorenew = r->add_flag("--autorenew", autorenew_,
+                                  "Renew this certificate when due (stored)");
+    r->add_flag("--no-autorenew", no_autorenew_,
+                "renew skips it unless --force-renewal (stored)")
+        ->excludes(autorenew);
+    r->add_flag("--allow-subset-of-names", subset_,
+                "Leave out names the CA cannot validate (stored)");
     auth_.Register(r, no_domains_);
     r->add_flag("--nginx", auth_.nginx, "Prove control through nginx");
     order_.Register(r);
@@ -31,6 +38,9 @@ class RenewOverrides {
   void ApplyTo(app::RenewOptions& o) const {
     if (reuse_) o.reuse_key = true;
     if (no_reuse_) o.reuse_key = false;
+    if (autorenew_) o.autorenew = true;
+    if (no_autorenew_) o.autorenew = false;
+    if (subset_) o.allow_subset_of_names = true;
     if (auth_.Given()) {
       std::string chosen = auth_.Chosen();
       if (!chosen.empty()) o.authenticator = chosen;
@@ -48,6 +58,7 @@ class RenewOverrides {
   // type with a defaulted constructor must be initialized.)
   const std::vector<std::string> no_domains_{};
   bool reuse_ = false, no_reuse_ = false;
+  bool autorenew_ = false, no_autorenew_ = false, subset_ = false;
 };
 
 class RenewCommand : public Command {
@@ -59,9 +70,15 @@ class RenewCommand : public Command {
     r->add_flag("--force-renewal,--renew-by-default", o_.force_renewal,
                 "Renew even if not due");
     r->add_flag("--dry-run", o_.dry_run,
-                "Obtain test certificates (staging server for Let's Encrypt); "
-                "save nothing, "
-                "run no deploy hook");
+                "Renew every selected certificate, due or not, with test "
+                "certificates (staging server for Let's Encrypt); save "
+                "nothing, run no deploy hook");
+    r->add_flag("--run-deploy-hooks", o_.run_deploy_hooks,
+                "With --dry-run: run each certificate's deploy hooks on its "
+                "current certificate");
+    r->add_flag_callback(
+        "--no-directory-hooks", [this] { o_.directory_hooks = false; },
+        "Do not run the executables in CONFIG/renewal-hooks/");
     r->add_flag(
         "--no-random-sleep-on-renew", o_.no_random_sleep,
         "Do not sleep up to 8 minutes before renewing when not on a terminal");

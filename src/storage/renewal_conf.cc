@@ -661,9 +661,11 @@ bool RenewalConf::Remove(std::string_view section, std::string_view key) {
 }
 
 RenewalConf NewRenewalConf(const Layout& layout, const std::string& name,
-                           const std::string& version) {
+                           const std::string& version,
+                           const std::vector<std::string>& first_comment) {
   const std::string live = layout.live_dir(name);
-  std::string text = "# renew_before_expiry = 30 days\n";
+  std::string text;
+  for (const std::string& line : first_comment) text += "# " + line + "\n";
   auto add = [&](const char* key, const std::string& value) {
     text += std::string(key) + " = " + Quote(value, true) + "\n";
   };

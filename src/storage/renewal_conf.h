@@ -113,7 +113,7 @@ class RenewalConf {
 };
 
 // A renewal configuration laid out as certbot writes a new one:
-//   # renew_before_expiry = 30 days
+//   # <each line of first_comment>   (certbot: "renew_before_expiry = 30 days")
 //   version = <version>
 //   archive_dir = CONFIG/archive/NAME
 //   cert = CONFIG/live/NAME/cert.pem   (then privkey, chain, fullchain)
@@ -122,6 +122,7 @@ class RenewalConf {
 //   [renewalparams]
 // The caller then Sets the [renewalparams] keys.
 RenewalConf NewRenewalConf(const Layout& layout, const std::string& name,
-                           const std::string& version);
+                           const std::string& version,
+                           const std::vector<std::string>& first_comment);
 
 }  // namespace certpilot::storage

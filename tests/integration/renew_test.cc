@@ -199,6 +199,109 @@ TEST_F(RenewTest, DryRunChangesNothing) {
       fs::exists(cli_.config() + "/archive/dry.example.com/cert2.pem"));
 }
 
+// certbot's dry run simulates every renewal, due or not: users run it to
+// prove their setup. Pebble really validates each lineage; nothing changes.
+TEST_F(RenewTest, DryRunOrdersEveryLineageWhenNothingIsDue) {
+  Issue("sim1.example.com");
+  Issue("sim2.example.com");
+  RunResult r = Renew({"--dry-run", "--pre-hook", "echo pre >> " + log_,
+                       "--post-hook", "echo post >> " + log_, "--deploy-hook",
+                       "echo \"deploy $RENEWED_LINEAGE\" >> " + log_});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out.find("dry run ok sim1.example.com"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("dry run ok sim2.example.com"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("2 renewals simulated (dry run), 0 failed"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(Lines(log_), (std::vector<std::string>{"pre", "post"}));
+  for (const char* n : {"sim1.example.com", "sim2.example.com"}) {
+    EXPECT_EQ(cli_.Version(n), 1) << n;
+    EXPECT_FALSE(fs::exists(cli_.config() + "/archive/" + n + "/cert2.pem"));
+  }
+
+  // --run-deploy-hooks: the deploy hook runs on the current certificate.
+  fs::remove(log_);
+  r = Renew({"--dry-run", "--run-deploy-hooks", "--cert-name",
+             "sim1.example.com", "--deploy-hook",
+             "echo \"deploy $RENEWED_LINEAGE\" >> " + log_});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(Lines(log_), (std::vector<std::string>{"deploy " + cli_.config() +
+                                                   "/live/sim1.example.com"}));
+  EXPECT_EQ(cli_.Version("sim1.example.com"), 1);
+}
+
+TEST_F(RenewTest, CertonlyDryRunSavesNothing) {
+  RunResult r = cli_.Certonly({"-d", "trial.example.com", "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out.find("The dry run was successful"), std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists(cli_.config() + "/live/trial.example.com"));
+  EXPECT_FALSE(fs::exists(cli_.config() + "/renewal/trial.example.com.conf"));
+}
+
+// A lineage stored with --allow-subset-of-names renews with the names that
+// still validate. The dropped name's A record points where nothing listens.
+// Pebble reuses an earlier valid authorization of the same account 1% of
+// the time; the renewal runs with a new account, for which the dropped name
+// was never validated, so the CA must ask for it and it must fail.
+TEST_F(RenewTest, AllowSubsetOfNamesRenewsWithTheNamesThatValidate) {
+  const std::string kept = "subset.example.com",
+                    gone = "gone-subset.example.com";
+  RunResult r =
+      cli_.Certonly({"-d", kept, "-d", gone, "--allow-subset-of-names"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(ReadFileOrEmpty(cli_.config() + "/renewal/" + kept + ".conf")
+                .find("\nallow_subset_of_names = True\n"),
+            std::string::npos);
+  fs::remove_all(cli_.config() + "/accounts");
+  r = cli_.Run("register", {"--agree-tos", "-m", "admin@example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  pebble_->AddA(gone, "127.0.0.2");  // our responder listens on 127.0.0.1
+
+  r = Renew({"--force-renewal", "--cert-name", kept, "--json"});
+  pebble_->ClearA(gone);
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["renewed"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["renewed"][0]["dropped"], nlohmann::json::array({gone}))
+      << j.dump();
+  EXPECT_EQ(cli_.Version(kept), 2);
+  EXPECT_EQ(cli_.CheckLineage(kept), "");
+  RunResult list = cli_.Run("certificates", {"--json", "--cert-name", kept});
+  EXPECT_EQ(nlohmann::json::parse(list.out)[0]["domains"],
+            nlohmann::json::array({kept}))
+      << list.out;
+}
+
+// certbot's lineage options, as scripts pass them: --no-autorenew (stored,
+// then renew skips the lineage), --keep-until-expiring, --duplicate.
+TEST_F(RenewTest, CertbotLineageOptionsOnTheCommandLine) {
+  const std::string name = "keep.example.com";
+  RunResult r = cli_.Certonly({"-d", name, "--no-autorenew"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(ReadFileOrEmpty(cli_.config() + "/renewal/" + name + ".conf")
+                .find("\nautorenew = False\n"),
+            std::string::npos);
+  r = cli_.Certonly({"-d", name, "--keep-until-expiring"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out.find("is not yet due for renewal"), std::string::npos)
+      << r.out;
+  r = cli_.Certonly({"-d", name, "--duplicate", "--no-autorenew"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(cli_.Version(name + "-0001"), 1);
+  EXPECT_EQ(cli_.Version(name), 1);
+
+  MakeDue(name);
+  r = Renew({"--cert-name", name});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out.find("0 renewed, 0 not due, 1 autorenew disabled, 0 failed"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(cli_.Version(name), 1);
+}
+
 TEST_F(RenewTest, ForceRenewalAndOverridesAreStored) {
   Issue("force.example.com");
   RunResult r = Renew({"--force-renewal", "--cert-name", "force.example.com",

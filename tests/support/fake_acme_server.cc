@@ -152,6 +152,7 @@ struct FakeAcmeServer::Impl {
   std::set<std::string> issued_nonces;
   std::map<std::string, PkeyPtr> account_keys;  // account URL → key
   std::map<std::string, std::string> account_by_jwk;
+  std::set<std::string> forgotten_accounts;  // URLs, after ForgetAccounts
   std::map<std::string, json> account_objects;
   struct Authz {
     std::string identifier_type, value;
@@ -259,6 +260,14 @@ int FakeAcmeServer::CountRequests(const std::string& prefix) const {
     if (StartsWith(r.url, base_ + prefix)) ++n;
   return n;
 }
+void FakeAcmeServer::ForgetAccounts() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [url, key] : impl_->account_keys)
+    impl_->forgotten_accounts.insert(url);
+  impl_->account_keys.clear();
+  impl_->account_by_jwk.clear();
+}
+
 size_t FakeAcmeServer::accounts() const {
   std::lock_guard<std::mutex> l(mu_);
   return impl_->account_keys.size();
@@ -393,7 +402,8 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
     kid = header.value("kid", "");
     auto it = s.account_keys.find(kid);
     if (it == s.account_keys.end()) {
-      s.violations.push_back("unknown kid " + kid);
+      if (!s.forgotten_accounts.count(kid))
+        s.violations.push_back("unknown kid " + kid);
       return finish(Problem(400, "accountDoesNotExist", "no such account"));
     }
     key = it->second.get();

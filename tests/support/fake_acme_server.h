@@ -85,6 +85,10 @@ class FakeAcmeServer : public http::HttpClient {
   // other names): a CA that issues what was not asked for.
   std::function<void(X509*)> edit_issued;
 
+  // Forgets every account (as a CA whose data was reset): requests signed
+  // with their kid get accountDoesNotExist, and are not violations.
+  void ForgetAccounts();
+
   // --- observations ---
   std::vector<RecordedRequest> requests() const;
   std::vector<std::string> violations() const;

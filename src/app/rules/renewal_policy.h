@@ -21,4 +21,13 @@ TimePoint RenewAfter(TimePoint not_before, TimePoint not_after,
 // "1 day", a bare number = days. Throws UsageError naming the value.
 std::chrono::seconds ParseRenewBeforeExpiry(std::string_view text);
 
+// The default rule as the first comment of a new renewal conf says it (the
+// lines without "# "), with the key that replaces it, commented out.
+inline constexpr const char* kRenewalRuleComment[] = {
+    "certpilot renews when less than 20 days or a third of the "
+    "certificate's lifetime remains,",
+    "whichever is less; uncomment the next line to renew a fixed time before "
+    "expiry instead.",
+    "renew_before_expiry = 20 days"};
+
 }  // namespace certpilot::app

@@ -35,12 +35,15 @@ std::string RenewReportJson(const RenewReport& r) {
   nlohmann::json j = {{"renewed", nlohmann::json::array()},
                       {"not_due", nlohmann::json::array()},
                       {"failed", nlohmann::json::array()},
+                      {"autorenew_disabled", nlohmann::json::array()},
                       {"dry_run", r.dry_run},
                       {"hook_failures", r.hook_failures},
                       {"installer_failures", r.installer_failures}};
   for (const RenewReport::Renewed& c : r.renewed)
-    j["renewed"].push_back(
-        {{"name", c.name}, {"not_after", FormatRfc3339(c.not_after)}});
+    j["renewed"].push_back({{"name", c.name},
+                            {"not_after", FormatRfc3339(c.not_after)},
+                            {"dropped", c.dropped}});
+  j["autorenew_disabled"] = r.autorenew_disabled;
   for (const RenewReport::NotDue& c : r.not_due)
     j["not_due"].push_back(
         {{"name", c.name}, {"renew_after", FormatRfc3339(c.renew_after)}});

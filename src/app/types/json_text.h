@@ -23,8 +23,10 @@ namespace certpilot::app {
 // cert_path, chain_path, fullchain_path, privkey_path, server, valid.
 std::string CertificatesJson(const std::vector<CertificateListing>& listings);
 
-// {"renewed": [{name, not_after}], "not_due": [{name, renew_after}],
-//  "failed": [{name, error}], dry_run, hook_failures, installer_failures}.
+// {"renewed": [{name, not_after, dropped: [names left out]}],
+//  "not_due": [{name, renew_after}], "failed": [{name, error}],
+//  "autorenew_disabled": [names], dry_run, hook_failures,
+//  installer_failures}.
 std::string RenewReportJson(const RenewReport& r);
 
 // {server, id, url, contact, status, thumbprint, profiles}.

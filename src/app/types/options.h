@@ -143,7 +143,27 @@ struct CertonlyOptions {
   bool new_key =
       false;            // --new-key: a fresh key this once, even with reuse_key
   bool expand = false;  // --expand: grow the lineage whose names are a subset
-  bool allow_subset_of_names = false;  // drop names that fail validation, retry
+  // Drop names that fail validation and order the rest again; stored, so
+  // renewals do the same (certbot's allow_subset_of_names).
+  bool allow_subset_of_names = false;
+  // --dry-run: a full order against the CA (Let's Encrypt's staging server
+  // for its production one); nothing saved, no deploy hook unless
+  // run_deploy_hooks (then on the current live certificate).
+  bool dry_run = false;
+  bool run_deploy_hooks = false;
+  // --no-autorenew: stored as autorenew = False; renew then skips the
+  // lineage unless forced.
+  bool autorenew = true;
+  // --keep-until-expiring/--keep/--reinstall: a lineage with exactly these
+  // names that is not due is kept (also the default when nobody can be asked).
+  bool keep_until_expiring = false;
+  // --duplicate: a new lineage (NAME-0001) even when one holds these names.
+  bool duplicate = false;
+  // --no-directory-hooks: skip CONFIG/renewal-hooks/*/ executables.
+  bool directory_hooks = true;
+  // --break-my-certs: replace a production certificate with a staging one
+  // (or the reverse).
+  bool break_my_certs = false;
   // --csr FILE: issue for the CSR's names and key into these files (no
   // lineage). Empty paths: NNNN_cert.pem etc. in the current directory.
   std::string csr, cert_path, chain_path, fullchain_path;
@@ -199,7 +219,13 @@ struct RenewOptions {
   CommonOptions common;
   std::string cert_name;  // only this lineage
   bool force_renewal = false;
+  // Every selected lineage is ordered (due or not, autorenew or not) and
+  // nothing is saved; ARI is not consulted.
   bool dry_run = false;
+  // With dry_run: each lineage's deploy hooks run after its successful dry
+  // run, on the current live certificate.
+  bool run_deploy_hooks = false;
+  bool directory_hooks = true;  // false: --no-directory-hooks
   bool no_random_sleep = false;
   bool json = false;
   int jobs = 4;
@@ -222,6 +248,7 @@ struct RenewOptions {
       required_profile;
   std::optional<bool> must_staple;
   std::optional<Pkcs12Settings> pkcs12;  // reconfigure only
+  std::optional<bool> autorenew, allow_subset_of_names;
 };
 
 // `reconfigure --cert-name NAME [options]`: the renew overrides, proved by a

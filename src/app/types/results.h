@@ -30,6 +30,8 @@ struct RenewReport {
   struct Renewed {
     std::string name;
     TimePoint not_after{};  // of the new certificate
+    // Names left out because they failed validation (allow_subset_of_names).
+    std::vector<std::string> dropped;
   };
   struct NotDue {
     std::string name;
@@ -42,6 +44,7 @@ struct RenewReport {
   std::vector<Renewed> renewed;
   std::vector<NotDue> not_due;
   std::vector<Failed> failed;
+  std::vector<std::string> autorenew_disabled;  // autorenew = False, skipped
   bool dry_run = false;
   int hook_failures = 0;
   int installer_failures = 0;  // nginx reloads after renewal

@@ -48,16 +48,18 @@ void PrintBlock(std::ostream& out, const LineageInfo& i, TimePoint now) {
     out << "    INVALID: " << i.problem << "\n";
     return;
   }
-  long days = std::chrono::duration_cast<std::chrono::hours>(i.not_after - now)
-                  .count() /
-              24;
+  // Days, or hours when less than two days remain (a short-lived
+  // certificate would otherwise show "0 days" for all of its last day).
+  const long hours =
+      std::chrono::duration_cast<std::chrono::hours>(i.not_after - now).count();
+  const std::string left =
+      hours < 48 ? std::to_string(hours) + (hours == 1 ? " hour" : " hours")
+                 : std::to_string(hours / 24) + " days";
   out << "    Serial Number: " << i.serial << "\n"
       << "    Key Type: " << i.key_type << "\n"
       << "    Identifiers: " << Join(i.domains, " ") << "\n"
       << "    Expiry Date: " << FormatRfc3339(i.not_after)
-      << (i.valid ? " (VALID: " + std::to_string(days) + " days)"
-                  : " (INVALID)")
-      << "\n"
+      << (i.valid ? " (VALID: " + left + ")" : " (INVALID)") << "\n"
       << "    Renews After: " << FormatRfc3339(i.renew_after) << "\n"
       << "    Certificate Path: " << i.fullchain_path << "\n"
       << "    Private Key Path: " << i.privkey_path << "\n";

@@ -7,6 +7,7 @@
 
 #include "acme/client.h"
 #include "acme/identifier.h"
+#include "app/rules/ca_servers.h"
 #include "app/rules/challenge_choice.h"
 #include "app/rules/key_options.h"
 #include "app/wiring/account_setup.h"
@@ -55,6 +56,8 @@ std::string ChooseLineage(const CertonlyOptions& o, RunContext& ctx,
                           Prompter& prompter,
                           const std::vector<acme::Identifier>& ids) {
   if (!o.cert_name.empty()) return o.cert_name;
+  // --duplicate: certbot's separate lineage, whatever holds these names.
+  if (o.duplicate) return ctx.lineages().AvailableName(DefaultLineageName(ids));
   std::vector<std::string> want = SortedNames(ids);
   std::optional<LineageInfo> subset;
   for (const std::string& existing : ctx.lineages().ListNames()) {
@@ -183,28 +186,18 @@ void WriteCsrOutputs(sys::Filesystem& fs, const storage::LivePaths& to,
   fs.CreateFileExclusive(to.fullchain, got.fullchain_pem, 0644, std::nullopt);
 }
 
-// Issues into the lineage; with --allow-subset-of-names, a name the CA could
-// not validate is dropped and the rest ordered again (as certbot does), as
-// long as one remains. `ids` ends up holding the names certified.
-IssueResult IssueAllowingSubset(const CertonlyOptions& o, RunContext& ctx,
-                                acme::Client& client, SolverSet& solvers,
-                                const std::string& name,
-                                std::vector<acme::Identifier>& ids,
-                                const RenewalSettings& settings) {
-  while (true) {
-    log::Info("Requesting a certificate for " + Join(NamesOf(ids), ", "));
-    try {
-      IssueRequest req{name, ids, settings, false, "", o.new_key};
-      return IssueIntoLineage(ctx, client, solvers, req);
-    } catch (const issuance::ValidationError& e) {
-      auto failed = std::find(ids.begin(), ids.end(), e.identifier());
-      if (!o.allow_subset_of_names || failed == ids.end() || ids.size() == 1)
-        throw;
-      log::Warning(std::string(e.what()) + "; leaving " + e.identifier().value +
-                   " out (--allow-subset-of-names)");
-      ids.erase(failed);
-    }
-  }
+// What a successful dry run proved.
+void ReportDryRun(const CertonlyOptions& o, Services& services,
+                  const std::vector<std::string>& names,
+                  const std::vector<std::string>& dropped,
+                  const std::string& server) {
+  if (o.common.quiet) return;
+  services.out << "The dry run was successful: " << StripControl(server)
+               << " validated and issued a certificate for "
+               << Join(names, ", ")
+               << (dropped.empty() ? ""
+                                   : " (left out: " + Join(dropped, ", ") + ")")
+               << "; nothing was saved.\n";
 }
 
 // certonly --pkcs12-path for a lineage that is not due: the keystore of its
@@ -249,7 +242,14 @@ int Certonly(const CertonlyOptions& o, Services& services,
   if (o.http01_port < 1 || o.http01_port > 65535)
     throw UsageError("--http-01-port must be between 1 and 65535");
   ValidateOrderSettings(o.order);
-  settings.server = o.common.ServerUrl();
+  // A dry run talks to Let's Encrypt's staging server instead of its
+  // production one, as certbot's does (the account too).
+  CommonOptions common = o.common;
+  if (o.dry_run) common.server = DryRunServer(common.ServerUrl());
+  settings.server = common.ServerUrl();
+  if (o.order.must_staple && IsLetsEncrypt(settings.server))
+    throw UsageError(std::string(kLetsEncryptMustStapleEnded) +
+                     ": leave out --must-staple for " + settings.server);
   settings.authenticator = o.authenticator;
   settings.http01_port = o.http01_port;
   settings.http01_address = o.http01_address;
@@ -262,27 +262,34 @@ int Certonly(const CertonlyOptions& o, Services& services,
   if (csr && (!o.pkcs12.path.empty() || !o.pkcs12.password_file.empty()))
     throw UsageError("--pkcs12-path needs a lineage; it cannot go with --csr");
   settings.pkcs12 = ResolvePkcs12Settings(services.fs, o.pkcs12);
+  settings.autorenew = o.autorenew;
+  settings.allow_subset_of_names = o.allow_subset_of_names;
   if (o.authenticator == "nginx") ValidateNginxOptions(o.nginx);
   std::optional<storage::LivePaths> csr_out;
   if (csr) csr_out = CsrOutputPaths(o, services.fs);
-  RunContext ctx(o.common,
-                 services);  // validates the server URL, takes the lock
+  RunContext ctx(common, services);  // validates the server URL, takes the lock
   SolverSet solvers(SolverEnvironmentFor(ctx, services));
   solvers.Check(settings);
 
   std::optional<Registration> registration =
-      PrepareRegistration(o.common, ctx.accounts(), services.prompter);
+      o.dry_run ? DryRunRegistration(ctx.accounts(), o.common.ServerUrl(), "",
+                                     settings.server)
+                : std::nullopt;
+  if (!registration)
+    registration =
+        PrepareRegistration(common, ctx.accounts(), services.prompter);
 
   std::string name;
   if (!csr) {
     name = ChooseLineage(o, ctx, services.prompter, ids);
     if (lineage) *lineage = name;
+    // certbot's dry run orders whether or not the lineage is due.
     if (ctx.lineages().CurrentVersion(name)) {
       LineageInfo info = InspectLineage(ctx, name);
       // A keystore set up earlier stays unless another is asked for.
       if (!settings.pkcs12.enabled() && info.problem.empty())
         settings.pkcs12 = info.settings.pkcs12;
-      if (!o.force_renewal && info.problem.empty() &&
+      if (!o.force_renewal && !o.dry_run && info.problem.empty() &&
           Sorted(info.domains) == SortedNames(ids) &&
           services.clock.Now() < info.renew_after) {
         if (o.pkcs12.enabled())
@@ -294,14 +301,17 @@ int Certonly(const CertonlyOptions& o, Services& services,
         return 0;
       }
     }
+    if (ctx.lineages().CurrentVersion(name) && !o.dry_run)
+      CheckServerSwitch(name, ReadRenewalConf(ctx, name).server,
+                        settings.server, o.break_my_certs);
   }
 
-  std::unique_ptr<http::HttpClient> http = services.make_http(o.common);
+  std::unique_ptr<http::HttpClient> http = services.make_http(common);
   acme::Client client(*http, services.clock, settings.server);
   settings.account_id =
-      UseAccount(client, o.common, ctx.accounts(), registration);
+      UseAccount(client, common, ctx.accounts(), registration);
 
-  Hooks hooks(services.runner, ctx.fs(), ctx.layout());
+  Hooks hooks(services.runner, ctx.fs(), ctx.layout(), o.directory_hooks);
   std::vector<std::string> pre, post, deploy;
   AddHook(pre, o.pre_hook);
   AddHook(post, o.post_hook);
@@ -314,9 +324,13 @@ int Certonly(const CertonlyOptions& o, Services& services,
     if (csr) {
       log::Info("Requesting a certificate for " + Join(NamesOf(ids), ", ") +
                 " (from the CSR)");
-      issuance::ObtainResult got =
-          ObtainCertificate(client, ctx.clock(), ctx.retry_policy(), solvers,
-                            ids, settings, std::nullopt, *csr, "");
+      issuance::ObtainResult got = ObtainCertificate(
+          ctx, client, solvers, ids, settings, std::nullopt, *csr, "");
+      if (o.dry_run) {
+        hook_failures += hooks.RunPost(post, NamesOf(ids), {});
+        ReportDryRun(o, services, NamesOf(ids), {}, settings.server);
+        return hook_failures ? 1 : 0;
+      }
       WriteCsrOutputs(services.fs, *csr_out, got);
       hook_failures += hooks.RunPost(post, NamesOf(ids), {});
       if (!o.common.quiet)
@@ -328,15 +342,25 @@ int Certonly(const CertonlyOptions& o, Services& services,
                      << csr_out->fullchain << "\n";
       return hook_failures ? 1 : 0;
     }
-    result = IssueAllowingSubset(o, ctx, client, solvers, name, ids, settings);
-    hook_failures +=
-        hooks.RunDeploy(deploy, ctx.layout().live_dir(name), NamesOf(ids));
+    IssueRequest req{name, ids, settings, o.dry_run, "", o.new_key, true};
+    result = IssueIntoLineage(ctx, client, solvers, req);
+    ids = result->identifiers;
+    // A dry run deploys nothing; --run-deploy-hooks runs the deploy hooks
+    // on the lineage's current certificate, when there is one.
+    if (!o.dry_run ||
+        (o.run_deploy_hooks && ctx.lineages().CurrentVersion(name)))
+      hook_failures +=
+          hooks.RunDeploy(deploy, ctx.layout().live_dir(name), NamesOf(ids));
     hook_failures += hooks.RunPost(post, NamesOf(ids), {});
   } catch (const Error&) {
     hooks.RunPost(post, {}, NamesOf(ids));
     throw;
   }
 
+  if (o.dry_run) {
+    ReportDryRun(o, services, NamesOf(ids), result->dropped, settings.server);
+    return hook_failures ? 1 : 0;
+  }
   if (!o.common.quiet)
     services.out << "Successfully received certificate.\n"
                  << "Certificate is saved at: " << result->paths.fullchain

@@ -11,7 +11,9 @@ namespace certpilot::app {
 
 // Validates every input first (UsageError), then takes the config-dir lock,
 // finds or registers the account, proves control of the names, and saves a
-// new version of the lineage crash-safely. Returns the exit code (0).
+// new version of the lineage crash-safely (with o.dry_run: orders, then
+// saves nothing). Replacing a staging certificate with a production one or
+// the reverse needs o.break_my_certs (UsageError). Returns the exit code.
 // Throws Error on failure; the existing lineage, if any, is left untouched.
 // `lineage`, when given, receives the name of the lineage written (or kept
 // because it is not due) — `run` installs it next.

@@ -11,11 +11,13 @@
 #include "acme/client.h"
 #include "acme/identifier.h"
 #include "app/rules/ari_schedule.h"
+#include "app/rules/ca_servers.h"
 #include "app/rules/certbot_import.h"
 #include "app/rules/challenge_choice.h"
 #include "app/rules/key_options.h"
 #include "app/types/json_text.h"
 #include "app/types/results.h"
+#include "app/wiring/account_setup.h"
 #include "app/wiring/ari_state.h"
 #include "app/wiring/hooks.h"
 #include "app/wiring/issue.h"
@@ -39,7 +41,7 @@ namespace {
 
 constexpr int kMaxJobs = 64;
 
-enum class Outcome { kNotDue, kRenewed, kFailed };
+enum class Outcome { kNotDue, kAutorenewOff, kRenewed, kFailed };
 
 struct Candidate {
   std::string name;
@@ -49,6 +51,7 @@ struct Candidate {
   Outcome outcome = Outcome::kNotDue;
   std::string error;
   TimePoint new_expiry{};
+  std::vector<std::string> dropped;  // left out (allow_subset_of_names)
 };
 
 // What the run itself (not a lineage) got wrong.
@@ -60,8 +63,7 @@ struct RunTally {
 // certbot's --dry-run: Let's Encrypt's production server is swapped for its
 // staging server; any other CA is used as is.
 std::string EffectiveServer(const RenewOptions& o, const std::string& server) {
-  if (o.dry_run && server == kLetsEncryptProduction) return kLetsEncryptStaging;
-  return server;
+  return o.dry_run ? DryRunServer(server) : server;
 }
 
 std::vector<acme::Identifier> IdentifiersOf(const LineageInfo& info) {
@@ -118,10 +120,16 @@ std::vector<Candidate> PlanRenewals(const RenewOptions& o, RunContext& ctx) {
       Fail(c, e.what());
       continue;
     }
-    if (o.force_renewal)
+    // certbot's autorenew = False: only a forced renewal (or a dry run,
+    // which changes nothing) touches the lineage.
+    if (!c.info.settings.autorenew && !o.force_renewal && !o.dry_run)
+      c.outcome = Outcome::kAutorenewOff;
+    else if (o.force_renewal)
       c.due_reason = "forced";
     else if (now >= c.info.renew_after)
       c.due_reason = "expires " + FormatRfc3339(c.info.not_after);
+    else if (o.dry_run)  // certbot simulates every renewal in a dry run
+      c.due_reason = "dry run";
   }
   return candidates;
 }
@@ -130,11 +138,16 @@ std::vector<Candidate> PlanRenewals(const RenewOptions& o, RunContext& ctx) {
 // renewed (DecideAri says whether the stored answer still holds), and marks
 // the ones whose chosen moment has come. Degrades quietly: a CA without
 // renewalInfo, or one that does not answer, leaves the local rule in charge.
+// Not in a dry run: every lineage is ordered then, and without `replaces`
+// (RFC 9773 §5), which would spend the certificate's one replacement on a
+// test.
 void ConsultAri(const RenewOptions& o, Services& services, RunContext& ctx,
                 std::vector<Candidate>& candidates) {
+  if (o.dry_run) return;
   std::map<std::string, std::vector<Candidate*>> by_server;
   for (Candidate& c : candidates)
-    if (c.info.problem.empty() && !c.info.ari_cert_id.empty())
+    if (c.outcome == Outcome::kNotDue && c.info.problem.empty() &&
+        !c.info.ari_cert_id.empty())
       by_server[EffectiveServer(o, c.info.settings.server)].push_back(&c);
   const TimePoint now = services.clock.Now();
   for (auto& [server, group] : by_server) {
@@ -154,7 +167,7 @@ void ConsultAri(const RenewOptions& o, Services& services, RunContext& ctx,
           answer.info = client.GetRenewalInfo(id, &answer.retry_after);
           d = DecideAri(stored, id, answer, now, services.random);
         }
-        if (d.state_changed && !o.dry_run)
+        if (d.state_changed)
           SaveAriState(ctx.fs(), ctx.layout(), c->name, d.state);
         if (c->due_reason.empty() && d.action == AriAction::kRenewNow)
           c->due_reason = "inside the CA's suggested renewal window (ARI)";
@@ -231,10 +244,21 @@ int RenewEach(const RenewOptions& o, Services& services, RunContext& ctx,
         IssueResult res = IssueIntoLineage(ctx, *client, solvers, req);
         c.outcome = Outcome::kRenewed;
         c.new_expiry = res.certificate.NotAfter();
+        c.dropped = res.dropped;
+        // The hooks hear the names the new certificate holds.
+        std::erase_if(c.info.domains, [&](const std::string& d) {
+          return std::find(c.dropped.begin(), c.dropped.end(), d) !=
+                 c.dropped.end();
+        });
         printer.Line((o.dry_run ? "dry run ok " : "renewed    ") + c.name +
-                     " (expires " + FormatRfc3339(c.new_expiry) + ") " +
-                     progress());
-        if (!o.dry_run) {
+                     " (expires " + FormatRfc3339(c.new_expiry) +
+                     (c.dropped.empty() ? ""
+                                        : "; without " + Join(c.dropped, ", ") +
+                                              ", which failed validation") +
+                     ") " + progress());
+        // A dry run deploys nothing unless --run-deploy-hooks asks for the
+        // deploy hooks on the current certificate (certbot's).
+        if (!o.dry_run || o.run_deploy_hooks) {
           std::vector<std::string> deploy;
           AddHook(deploy, c.info.settings.deploy_hook);
           deploy_failures += hooks.RunDeploy(
@@ -256,6 +280,25 @@ int RenewEach(const RenewOptions& o, Services& services, RunContext& ctx,
   return deploy_failures;
 }
 
+// The account a lineage renews with on `server`; in a dry run against
+// Let's Encrypt's staging server, registered there first if need be
+// (DryRunRegistration).
+storage::StoredAccount AccountFor(const RenewOptions& o, Services& services,
+                                  RunContext& ctx, const std::string& server,
+                                  const RenewalSettings& s) {
+  if (std::optional<Registration> registration =
+          DryRunRegistration(ctx.accounts(), s.server, s.account_id, server)) {
+    CommonOptions common = o.common;
+    common.server = server;
+    auto http = services.make_http(common);
+    acme::Client client(*http, services.clock, server);
+    UseAccount(client, common, ctx.accounts(), registration);
+  }
+  // The lineage's account id names an account of its own server.
+  return LoadAccount(ctx, server, server == s.server ? s.account_id : "",
+                     o.common.account);
+}
+
 // Run, with the hooks around it: the random sleep, the pre hooks, solvers
 // and accounts for every due lineage (one that cannot have them fails),
 // RenewEach, then the installers (one nginx reload per run, after the
@@ -264,7 +307,7 @@ RunTally RenewDue(const RenewOptions& o, Services& services, RunContext& ctx,
                   const std::vector<Candidate*>& due, Printer& printer) {
   RunTally tally;
   SleepBeforeRenewing(o, services);
-  Hooks hooks(services.runner, ctx.fs(), ctx.layout());
+  Hooks hooks(services.runner, ctx.fs(), ctx.layout(), o.directory_hooks);
   std::vector<std::string> pre, post;
   for (Candidate* c : due) {
     AddHook(pre, c->info.settings.pre_hook);
@@ -280,9 +323,8 @@ RunTally RenewDue(const RenewOptions& o, Services& services, RunContext& ctx,
       solvers.Prepare(c->info.settings);
       std::string server = EffectiveServer(o, c->info.settings.server);
       if (!accounts.count(server))
-        accounts.emplace(server,
-                         LoadAccount(ctx, server, c->info.settings.account_id,
-                                     o.common.account));
+        accounts.emplace(
+            server, AccountFor(o, services, ctx, server, c->info.settings));
       work.push_back(c);
     } catch (const Error& e) {
       Fail(*c, e.what());
@@ -342,7 +384,9 @@ int Report(const RenewOptions& o, Services& services,
   report.installer_failures = tally.installer_failures;
   for (const Candidate& c : candidates) {
     if (c.outcome == Outcome::kRenewed) {
-      report.renewed.push_back({c.name, c.new_expiry});
+      report.renewed.push_back({c.name, c.new_expiry, c.dropped});
+    } else if (c.outcome == Outcome::kAutorenewOff) {
+      report.autorenew_disabled.push_back(c.name);
     } else if (c.outcome == Outcome::kFailed) {
       report.failed.push_back({c.name, StripControl(c.error)});
       // Failures of due lineages were logged as they happened.
@@ -359,9 +403,19 @@ int Report(const RenewOptions& o, Services& services,
     for (const RenewReport::NotDue& c : report.not_due)
       log::Debug("not due: " + c.name + " (renews after " +
                  FormatRfc3339(c.renew_after) + ")");
-    services.out << report.renewed.size()
-                 << (o.dry_run ? " renewed (dry run), " : " renewed, ")
-                 << report.not_due.size() << " not due, "
+    for (const std::string& name : report.autorenew_disabled)
+      log::Info("not renewed: " + name + " (autorenew = False in its conf)");
+    if (o.dry_run)
+      services.out << report.renewed.size() << " renewal"
+                   << (report.renewed.size() == 1 ? "" : "s")
+                   << " simulated (dry run), ";
+    else
+      services.out << report.renewed.size() << " renewed, "
+                   << report.not_due.size() << " not due, ";
+    services.out << (report.autorenew_disabled.empty()
+                         ? ""
+                         : std::to_string(report.autorenew_disabled.size()) +
+                               " autorenew disabled, ")
                  << report.failed.size() << " failed"
                  << (tally.hook_failures
                          ? ", " + std::to_string(tally.hook_failures) +
@@ -401,6 +455,17 @@ void ApplyRenewOverrides(const RenewOptions& o,
   if (o.required_profile) s.order.required_profile = *o.required_profile;
   if (o.must_staple) s.order.must_staple = *o.must_staple;
   ValidateOrderSettings(s.order);
+  if (s.order.must_staple && IsLetsEncrypt(s.server)) {
+    if (o.must_staple)
+      throw UsageError(std::string(kLetsEncryptMustStapleEnded) +
+                       ": leave out --must-staple for " + s.server);
+    log::Warning(std::string(kLetsEncryptMustStapleEnded) +
+                 ": renewing without it (must_staple = True is dropped)");
+    s.order.must_staple = false;
+  }
+  if (o.autorenew) s.autorenew = *o.autorenew;
+  if (o.allow_subset_of_names)
+    s.allow_subset_of_names = *o.allow_subset_of_names;
   if (o.http01_port) s.http01_port = *o.http01_port;
   if (o.http01_address) s.http01_address = *o.http01_address;
   if (o.key_type || o.rsa_key_size || o.elliptic_curve) {

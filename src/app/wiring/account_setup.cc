@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "util/base64url.h"
@@ -22,6 +23,35 @@ void ValidateEmail(const std::string& email) {
       ok = false;
   if (!ok)
     throw UsageError("invalid email address \"" + StripControl(email) + "\"");
+}
+
+std::vector<std::string> ContactOf(const storage::StoredAccount& account) {
+  const nlohmann::json body = nlohmann::json::parse(account.body_json, nullptr,
+                                                    /*allow_exceptions=*/false);
+  std::vector<std::string> contact;
+  if (body.is_object() && body.contains("contact") &&
+      body["contact"].is_array())
+    for (const nlohmann::json& c : body["contact"])
+      if (c.is_string()) contact.push_back(c.get<std::string>());
+  return contact;
+}
+
+std::optional<Registration> DryRunRegistration(storage::AccountStore& store,
+                                               const std::string& own_server,
+                                               const std::string& account_id,
+                                               const std::string& dry_server) {
+  if (dry_server == own_server || !store.List(dry_server).empty())
+    return std::nullopt;
+  std::optional<storage::StoredAccount> own =
+      account_id.empty() ? std::nullopt : store.Find(own_server, account_id);
+  if (!own) {
+    std::vector<storage::StoredAccount> all = store.List(own_server);
+    if (all.empty()) return std::nullopt;
+    own = all.front();
+  }
+  Registration registration;
+  registration.contact = ContactOf(*own);
+  return registration;
 }
 
 std::string ResolveEabKey(const CommonOptions& o) {

@@ -30,6 +30,17 @@ storage::StoredAccount FindChosenAccount(storage::AccountStore& store,
                                          const std::string& server,
                                          const std::string& id);
 
+// certbot's dry run against Let's Encrypt's staging server (`dry_server`)
+// registers an account there when none is stored, its terms agreed, with
+// the contact of the account stored for `own_server` (the one with
+// `account_id`, else the first), so that a first dry run works unattended.
+// nullopt when `dry_server` has an account or `own_server` has none (then
+// registration goes as usual).
+std::optional<Registration> DryRunRegistration(storage::AccountStore& store,
+                                               const std::string& own_server,
+                                               const std::string& account_id,
+                                               const std::string& dry_server);
+
 // Points `client` at the stored account (options.account if given, which
 // must exist: FindChosenAccount), or registers a new one (a fresh
 // ECDSA P-256 key — never a certificate key, RFC 8555 §11.1) and stores it.
@@ -38,6 +49,10 @@ storage::StoredAccount FindChosenAccount(storage::AccountStore& store,
 std::string UseAccount(acme::Client& client, const CommonOptions& options,
                        storage::AccountStore& store,
                        const std::optional<Registration>& registration);
+
+// The contact URIs ("mailto:...") of a stored account's object; empty when
+// it has none or its JSON cannot be read.
+std::vector<std::string> ContactOf(const storage::StoredAccount& account);
 
 // The EAB settings of `options`, checked: a kid needs a key and the other
 // way round; the key must be base64url; the algorithm HS256/384/512.

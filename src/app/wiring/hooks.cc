@@ -8,8 +8,11 @@
 namespace certpilot::app {
 
 Hooks::Hooks(sys::ProcessRunner& runner, sys::Filesystem& fs,
-             const storage::Layout& layout)
-    : runner_(runner), fs_(fs), layout_(layout) {}
+             const storage::Layout& layout, bool directory_hooks)
+    : runner_(runner),
+      fs_(fs),
+      layout_(layout),
+      directory_hooks_(directory_hooks) {}
 
 void AddHook(std::vector<std::string>& list, const std::string& command) {
   if (!command.empty() &&
@@ -27,7 +30,7 @@ int Hooks::RunStage(const std::string& stage,
     names.push_back(c);
   }
   const std::string dir = layout_.renewal_hooks_dir() + "/" + stage;
-  if (fs_.IsDir(dir)) {
+  if (directory_hooks_ && fs_.IsDir(dir)) {
     std::vector<std::string> files = fs_.ListDir(dir);
     std::sort(files.begin(), files.end());
     for (const std::string& f : files) {

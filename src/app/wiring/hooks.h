@@ -7,7 +7,8 @@
 //          FAILED_DOMAINS
 //
 // Each stage runs the command hooks (a person's strings, run with
-// /bin/sh -c, data only through the environment) and then the executables in
+// /bin/sh -c, data only through the environment) and then, unless
+// `directory_hooks` is false (--no-directory-hooks), the executables in
 // CONFIG/renewal-hooks/<stage>/ in name order (argv = the file alone).
 // Output is captured into the log. A failing hook is reported and counted;
 // it never undoes a renewal.
@@ -26,7 +27,7 @@ namespace certpilot::app {
 class Hooks {
  public:
   Hooks(sys::ProcessRunner& runner, sys::Filesystem& fs,
-        const storage::Layout& layout);
+        const storage::Layout& layout, bool directory_hooks = true);
 
   // Each returns the number of hooks that failed. Thread-safe.
   int RunPre(const std::vector<std::string>& commands);
@@ -45,6 +46,7 @@ class Hooks {
   sys::ProcessRunner& runner_;
   sys::Filesystem& fs_;
   storage::Layout layout_;
+  bool directory_hooks_;
 };
 
 // Adds `command` to `list` unless empty or already there (order kept).

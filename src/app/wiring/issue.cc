@@ -1,15 +1,27 @@
 #include "app/wiring/issue.h"
 
+#include <algorithm>
+
 #include "app/wiring/account_setup.h"
 #include "app/wiring/keystore.h"
+#include "sys/filesystem.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strings.h"
 
 namespace certpilot::app {
 
-IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
-                             SolverSet& solvers, const IssueRequest& req) {
+namespace {
+
+std::vector<std::string> NamesOf(const std::vector<acme::Identifier>& ids) {
+  std::vector<std::string> names;
+  for (const acme::Identifier& id : ids) names.push_back(id.value);
+  return names;
+}
+
+// One order for req.identifiers into the lineage (or, in a dry run, nowhere).
+IssueResult IssueOnce(RunContext& ctx, acme::Client& client, SolverSet& solvers,
+                      const IssueRequest& req) {
   // Before the CA is asked: a keystore that could not be written would
   // leave the Java server on the old certificate.
   std::string pkcs12_password;
@@ -24,11 +36,12 @@ IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
   else
     key = crypto::PrivateKey::Generate(req.settings.key_spec);
 
-  issuance::ObtainResult result = ObtainCertificate(
-      client, ctx.clock(), ctx.retry_policy(), solvers, req.identifiers,
-      req.settings, key, std::nullopt, req.replaces);
+  issuance::ObtainResult result =
+      ObtainCertificate(ctx, client, solvers, req.identifiers, req.settings,
+                        key, std::nullopt, req.replaces);
   crypto::Certificate cert = crypto::Certificate::FromPem(result.cert_pem);
-  if (req.dry_run) return {cert, ctx.lineages().Paths(req.lineage)};
+  if (req.dry_run)
+    return {cert, ctx.lineages().Paths(req.lineage), req.identifiers, {}};
 
   const storage::CertificateFiles files{key->ToPem(), result.cert_pem,
                                         result.chain_pem, result.fullchain_pem};
@@ -40,25 +53,61 @@ IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
   if (req.settings.pkcs12.enabled())
     WriteKeystore(ctx, req.lineage, req.settings.pkcs12, files,
                   pkcs12_password);
-  return {cert, ctx.lineages().Paths(req.lineage)};
+  return {cert, ctx.lineages().Paths(req.lineage), req.identifiers, {}};
+}
+
+}  // namespace
+
+IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
+                             SolverSet& solvers, const IssueRequest& req) {
+  IssueRequest attempt = req;
+  std::vector<std::string> dropped;
+  while (true) {
+    if (req.announce)
+      log::Info("Requesting a certificate for " +
+                Join(NamesOf(attempt.identifiers), ", "));
+    try {
+      IssueResult result = IssueOnce(ctx, client, solvers, attempt);
+      result.dropped = dropped;
+      return result;
+    } catch (const issuance::ValidationError& e) {
+      std::vector<acme::Identifier>& ids = attempt.identifiers;
+      auto failed = std::find(ids.begin(), ids.end(), e.identifier());
+      if (!req.settings.allow_subset_of_names || failed == ids.end() ||
+          ids.size() == 1)
+        throw;
+      log::Warning(std::string(e.what()) + "; leaving " +
+                   StripControl(e.identifier().value) +
+                   " out (--allow-subset-of-names)");
+      dropped.push_back(e.identifier().value);
+      ids.erase(failed);
+    }
+  }
 }
 
 issuance::ObtainResult ObtainCertificate(
-    acme::Client& client, Clock& clock, const acme::RetryPolicy& policy,
-    SolverSet& solvers, const std::vector<acme::Identifier>& identifiers,
+    RunContext& ctx, acme::Client& client, SolverSet& solvers,
+    const std::vector<acme::Identifier>& identifiers,
     const RenewalSettings& settings, std::optional<crypto::PrivateKey> key,
     std::optional<crypto::ParsedCsr> csr, const std::string& replaces) {
   SolverLease lease = solvers.For(settings);
-  issuance::ObtainRequest obtain{
-      identifiers,
-      std::move(key),
-      lease.solvers,
-      replaces,
-      ChooseProfile(client.GetDirectory().meta, settings.order),
-      settings.order.preferred_chain,
-      settings.order.must_staple,
-      std::move(csr)};
-  return issuance::Obtain(client, clock, obtain, policy);
+  try {
+    issuance::ObtainRequest obtain{
+        identifiers,
+        std::move(key),
+        lease.solvers,
+        replaces,
+        ChooseProfile(client.GetDirectory().meta, settings.order),
+        settings.order.preferred_chain,
+        settings.order.must_staple,
+        std::move(csr)};
+    return issuance::Obtain(client, ctx.clock(), obtain, ctx.retry_policy());
+  } catch (const acme::ProblemError& e) {
+    if (e.problem().type != acme::ProblemType::kAccountDoesNotExist) throw;
+    throw Error(
+        UnknownAccountMessage(ctx, client.directory_url(), client.kid()) +
+        " (the CA said: " + StripControl(e.what()) + ")");
+  }
 }
 
 void ValidateOrderSettings(const OrderSettings& order) {
@@ -91,9 +140,7 @@ std::string ChooseProfile(const acme::DirectoryMeta& meta,
 }
 
 storage::StoredAccount LoadAccount(RunContext& ctx, const std::string& server,
-                                   const std::string& account_id,
-                                   const std::string& chosen) {
-  if (!chosen.empty()) return FindChosenAccount(ctx.accounts(), server, chosen);
+                                   const std::string& account_id) {
   if (!account_id.empty())
     if (auto found = ctx.accounts().Find(server, account_id)) return *found;
   std::vector<storage::StoredAccount> all = ctx.accounts().List(server);
@@ -104,6 +151,32 @@ storage::StoredAccount LoadAccount(RunContext& ctx, const std::string& server,
     log::Warning("account " + account_id + " is not stored; using " +
                  all.front().id);
   return all.front();
+}
+
+std::string UnknownAccountMessage(RunContext& ctx, const std::string& server,
+                                  const std::string& account_url) {
+  std::optional<storage::StoredAccount> stored;
+  for (storage::StoredAccount& a : ctx.accounts().List(server))
+    if (a.url == account_url) stored = std::move(a);
+  const std::string id = stored ? stored->id : "";
+  const std::string dir =
+      stored ? sys::JoinPath(ctx.layout().accounts_dir(server), id)
+             : ctx.layout().accounts_dir(server);
+  std::string command = "certpilot register";
+  if (ctx.layout().config_dir != CommonOptions().config_dir)
+    command += " --config-dir " + ctx.layout().config_dir;
+  command += " --server " + server + " --agree-tos";
+  std::vector<std::string> emails;
+  if (stored)
+    for (const std::string& c : ContactOf(*stored))
+      if (StartsWith(c, "mailto:")) emails.push_back(c.substr(7));
+  const std::string email = Join(emails, ",");
+  command +=
+      email.empty() ? " --register-unsafely-without-email" : " -m " + email;
+  return "the CA at " + StripControl(server) + " no longer knows account " +
+         (id.empty() ? "" : id + " ") + "(" + StripControl(account_url) +
+         "), e.g. because the CA's data was reset. To fix it, remove " + dir +
+         " and register a new account: " + StripControl(command);
 }
 
 }  // namespace certpilot::app

@@ -29,29 +29,40 @@ struct IssueRequest {
   bool dry_run = false;
   std::string replaces;  // RFC 9773 §5: the ARI id of the certificate replaced
   bool new_key = false;  // a fresh key even when settings.reuse_key
+  // Log "Requesting a certificate for ..." before each order (certonly).
+  bool announce = false;
 };
 
 struct IssueResult {
   crypto::Certificate certificate;
   storage::LivePaths paths;
+  // The names certified, and those left out because they failed validation
+  // (settings.allow_subset_of_names).
+  std::vector<acme::Identifier> identifiers;
+  std::vector<std::string> dropped;
 };
 
 // Reuses the lineage's current key when settings.reuse_key says so (and one
 // exists, and !new_key); otherwise makes a fresh key of settings.key_spec.
-// Orders with settings.order (ChooseProfile). With settings.pkcs12, reads
-// its password first and writes the keystore after the new version and the
-// conf (app/wiring/keystore.h). Throws on any failure, leaving the lineage as
-// it was (a failure of the keystore alone: the new version is live, the
+// Orders with settings.order (ChooseProfile). With
+// settings.allow_subset_of_names a name the CA could not validate is left
+// out (with a warning naming it) and the rest ordered again, as certbot
+// does, as long as one name remains. With settings.pkcs12, reads its
+// password first and writes the keystore after the new version and the conf
+// (app/wiring/keystore.h). Throws on any failure, leaving the lineage as it
+// was (a failure of the keystore alone: the new version is live, the
 // keystore the old one).
 IssueResult IssueIntoLineage(RunContext& ctx, acme::Client& client,
                              SolverSet& solvers, const IssueRequest& req);
 
 // One order with a lineage's settings (solvers, profile, chain,
 // must-staple): for `key`, or for `csr` as it is (certonly --csr). The
-// shared core of IssueIntoLineage and certonly --csr.
+// shared core of IssueIntoLineage and certonly --csr. A CA that no longer
+// knows the account gets an Error saying which account and how to fix it
+// (UnknownAccountMessage).
 issuance::ObtainResult ObtainCertificate(
-    acme::Client& client, Clock& clock, const acme::RetryPolicy& policy,
-    SolverSet& solvers, const std::vector<acme::Identifier>& identifiers,
+    RunContext& ctx, acme::Client& client, SolverSet& solvers,
+    const std::vector<acme::Identifier>& identifiers,
     const RenewalSettings& settings, std::optional<crypto::PrivateKey> key,
     std::optional<crypto::ParsedCsr> csr, const std::string& replaces);
 
@@ -73,5 +84,12 @@ std::string ChooseProfile(const acme::DirectoryMeta& meta,
 storage::StoredAccount LoadAccount(RunContext& ctx, const std::string& server,
                                    const std::string& account_id,
                                    const std::string& chosen);
+
+// What to say when the CA at `server` answers accountDoesNotExist (RFC 8555
+// §7.3.1) for the stored account at `account_url` (e.g. after a test CA's
+// data was reset): which account (id, URL, server), and the fix — the
+// account directory to remove and the `certpilot register` command to run.
+std::string UnknownAccountMessage(RunContext& ctx, const std::string& server,
+                                  const std::string& account_url);
 
 }  // namespace certpilot::app

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "app/rules/challenge_choice.h"
+#include "app/rules/renewal_policy.h"
 #include "storage/renewal_conf.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -69,6 +70,20 @@ int ReadInt(const storage::RenewalConf& conf, const std::string& path,
   return int(n);
 }
 
+// ConfigObj's as_bool words, any case; absent or empty: `fallback`.
+bool ReadBool(const storage::RenewalConf& conf, const std::string& path,
+              const char* key, bool fallback) {
+  std::optional<std::string> v = conf.Get(kParams, key);
+  if (!v || v->empty()) return fallback;
+  const std::string word = ToLower(*v);
+  for (const char* yes : {"true", "yes", "on", "1"})
+    if (word == yes) return true;
+  for (const char* no : {"false", "no", "off", "0"})
+    if (word == no) return false;
+  throw UsageError(path + ": " + key + " must be True or False, not \"" +
+                   StripControl(*v) + "\"");
+}
+
 ChallengeSettings ReadChallengeSettings(const storage::RenewalConf& conf,
                                         const std::string& path) {
   ChallengeSettings c;
@@ -98,7 +113,9 @@ void WriteRenewalConf(RunContext& ctx, const std::string& name,
   storage::RenewalConf conf =
       ctx.fs().Exists(path)
           ? storage::RenewalConf::Load(ctx.fs(), path)
-          : storage::NewRenewalConf(ctx.layout(), name, CERTPILOT_VERSION);
+          : storage::NewRenewalConf(ctx.layout(), name, CERTPILOT_VERSION,
+                                    {std::begin(kRenewalRuleComment),
+                                     std::end(kRenewalRuleComment)});
   conf.Set("", "version", CERTPILOT_VERSION);
   if (s.renew_before_expiry)
     conf.Set("", "renew_before_expiry", *s.renew_before_expiry);
@@ -130,6 +147,9 @@ void WriteRenewalConf(RunContext& ctx, const std::string& name,
   SetOrRemove(conf, "must_staple", s.order.must_staple ? "True" : "");
   SetOrRemove(conf, "pkcs12_path", s.pkcs12.path);
   SetOrRemove(conf, "pkcs12_password_file", s.pkcs12.password_file);
+  SetOrRemove(conf, "autorenew", s.autorenew ? "" : "False");
+  SetOrRemove(conf, "allow_subset_of_names",
+              s.allow_subset_of_names ? "True" : "");
   // Kept when empty: a later certonly with another authenticator does not
   // make nginx forget the certificate it serves.
   if (!s.installer.empty()) conf.Set(kParams, "installer", s.installer);
@@ -189,6 +209,10 @@ RenewalSettings RenewalSettingsOf(const storage::RenewalConf& conf,
   if (s.pkcs12.path.empty() != s.pkcs12.password_file.empty())
     throw UsageError(path +
                      ": pkcs12_path and pkcs12_password_file go together");
+  // certbot reads these with ConfigObj's as_bool.
+  s.autorenew = ReadBool(conf, path, "autorenew", true);
+  s.allow_subset_of_names =
+      ReadBool(conf, path, "allow_subset_of_names", false);
   if (s.server.empty())
     throw UsageError(path + ": [renewalparams] has no server");
   return s;

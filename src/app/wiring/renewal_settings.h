@@ -43,6 +43,11 @@ struct RenewalSettings {
   // pkcs12_path, pkcs12_password_file (certpilot's keys; certbot ignores
   // them); written only when set.
   Pkcs12Settings pkcs12;
+  // certbot's autorenew (written only when False: renew skips the lineage
+  // unless forced) and allow_subset_of_names (written only when True: names
+  // that fail validation are left out of the renewed certificate).
+  bool autorenew = true;
+  bool allow_subset_of_names = false;
 };
 
 // Writes CONFIG/renewal/NAME.conf atomically; keeps comments and keys we do

@@ -65,11 +65,15 @@ TEST(JsonText, Certificates) {
 
 TEST(JsonText, RenewReport) {
   RenewReport r;
-  r.renewed = {{"a.example", kNewYear}};
+  r.renewed = {{"a.example", kNewYear, {"www.a.example"}}};
+  r.autorenew_disabled = {"d.example"};
   r.not_due = {{"b.example", kNewYear}};
   r.failed = {{"c.example", "connection refused"}};
   r.hook_failures = 2;
   EXPECT_EQ(RenewReportJson(r), R"({
+  "autorenew_disabled": [
+    "d.example"
+  ],
   "dry_run": false,
   "failed": [
     {
@@ -87,6 +91,9 @@ TEST(JsonText, RenewReport) {
   ],
   "renewed": [
     {
+      "dropped": [
+        "www.a.example"
+      ],
       "name": "a.example",
       "not_after": "2026-01-01T00:00:00Z"
     }
@@ -95,6 +102,7 @@ TEST(JsonText, RenewReport) {
   RenewReport empty;
   empty.dry_run = true;
   EXPECT_EQ(RenewReportJson(empty), R"({
+  "autorenew_disabled": [],
   "dry_run": true,
   "failed": [],
   "hook_failures": 0,

@@ -10,6 +10,9 @@
 #include <sstream>
 
 #include "app/usecases/certonly.h"
+#include "app/wiring/run_context.h"
+#include "crypto/certificate.h"
+#include "storage/account_store.h"
 #include "support/app_fakes.h"
 #include "support/fake_acme_server.h"
 #include "support/fake_clock.h"
@@ -289,6 +292,278 @@ TEST_F(RenewUseCase, BadOptionsAreUsageErrors) {
   o = Options();
   o.key_type = "dsa";
   EXPECT_THROW(Renew(o, services_), UsageError);
+}
+
+}  // namespace
+}  // namespace certpilot::app
+
+namespace certpilot::app {
+namespace {
+
+// certbot's dry run simulates every selected renewal, due or not: the CA
+// really orders and validates, the pre and post hooks run, nothing is saved
+// and no deploy hook runs.
+TEST_F(RenewUseCase, DryRunOrdersEveryLineageEvenWhenNoneIsDue) {
+  ca_.validity = hours(24 * 90);
+  Issue("a.example", "deploy");
+  Issue("b.example", "deploy");
+  const int finalized = ca_.CountRequests("/finalize/");
+  RenewOptions o = Options();
+  o.dry_run = true;
+  o.pre_hook = "pre";
+  o.post_hook = "post";
+  nlohmann::json j = RunRenew(o, 0);
+  EXPECT_EQ(j["renewed"].size(), 2u) << j.dump();
+  EXPECT_EQ(j["not_due"].size(), 0u) << j.dump();
+  EXPECT_EQ(ca_.CountRequests("/finalize/"), finalized + 2);
+  EXPECT_EQ(Version("a.example"), 1);
+  EXPECT_EQ(Version("b.example"), 1);
+  EXPECT_EQ(runner_.Commands(), (std::vector<std::string>{"pre", "post"}));
+
+  o.json = false;
+  out_.str("");
+  EXPECT_EQ(Renew(o, services_), 0);
+  EXPECT_NE(out_.str().find("2 renewals simulated (dry run), 0 failed\n"),
+            std::string::npos)
+      << out_.str();
+}
+
+// Sends each request to the fake CA whose base URL it starts with.
+class TwoCas : public http::HttpClient {
+ public:
+  TwoCas(testing::FakeAcmeServer& a, testing::FakeAcmeServer& b)
+      : a_(a), b_(b) {}
+  http::Response Do(const http::Request& r) override {
+    const std::string b_base = b_.directory_url().substr(
+        0, b_.directory_url().size() - std::string("/directory").size());
+    return r.url.rfind(b_base, 0) == 0 ? b_.Do(r) : a_.Do(r);
+  }
+
+ private:
+  testing::FakeAcmeServer &a_, &b_;
+};
+
+TEST_F(RenewUseCase, DryRunOfALetsEncryptLineageUsesItsStagingServer) {
+  testing::FakeAcmeServer production("https://acme-v02.api.letsencrypt.org");
+  testing::FakeAcmeServer staging(
+      "https://acme-staging-v02.api.letsencrypt.org");
+  ASSERT_EQ(production.directory_url(), kLetsEncryptProduction);
+  ASSERT_EQ(staging.directory_url(), kLetsEncryptStaging);
+  Services services{fs_,
+                    clock_,
+                    prompter_,
+                    [&](const CommonOptions&) {
+                      return std::make_unique<TwoCas>(production, staging);
+                    },
+                    out_,
+                    runner_,
+                    [] { return 0.5; },
+                    false};
+  CertonlyOptions c = StandaloneCertonly({"le.example"});
+  c.common.server = kLetsEncryptProduction;
+  ASSERT_EQ(Certonly(c, services), 0);
+
+  RenewOptions o = Options();
+  o.dry_run = true;
+  out_.str("");
+  ASSERT_EQ(Renew(o, services), 0) << out_.str();
+  nlohmann::json j = nlohmann::json::parse(out_.str());
+  EXPECT_EQ(j["renewed"].size(), 1u) << j.dump();
+  EXPECT_EQ(production.CountRequests("/finalize/"), 1);  // certonly's
+  EXPECT_EQ(staging.CountRequests("/finalize/"), 1);
+  // A staging account was registered for the dry run, with the contact of
+  // the production one.
+  EXPECT_EQ(staging.accounts(), 1u);
+
+  // certonly --dry-run uses it, and needs no registration flags.
+  CertonlyOptions trial = c;
+  trial.dry_run = true;
+  trial.common.agree_tos = false;
+  trial.common.email.clear();
+  ASSERT_EQ(Certonly(trial, services), 0);
+  EXPECT_EQ(staging.CountRequests("/finalize/"), 2);
+  EXPECT_EQ(staging.accounts(), 1u);
+  bool contact = false;
+  for (const testing::RecordedRequest& r : staging.requests())
+    if (r.url.find("/new-account") != std::string::npos)
+      contact |=
+          r.payload.find("mailto:admin@example.com") != std::string::npos;
+  EXPECT_TRUE(contact);
+  EXPECT_EQ(Version("le.example"), 1);
+  EXPECT_TRUE(production.violations().empty());
+  EXPECT_TRUE(staging.violations().empty());
+}
+
+TEST_F(RenewUseCase, DryRunAsksNoAriAndSendsNoReplaces) {
+  ca_.validity = hours(24 * 90);
+  const auto now = std::chrono::system_clock::now();
+  ca_.renewal_window = {now + hours(24 * 60), now + hours(24 * 61)};
+  Issue("a.example");
+  RenewOptions o = Options();
+  o.dry_run = true;
+  EXPECT_EQ(RunRenew(o, 0)["renewed"].size(), 1u);
+  EXPECT_EQ(ca_.CountRequests("/renewal-info"), 0);
+  for (const testing::RecordedRequest& r : ca_.requests())
+    EXPECT_EQ(r.payload.find("replaces"), std::string::npos) << r.payload;
+}
+
+TEST_F(RenewUseCase, RunDeployHooksRunsThemOnTheCurrentCertificate) {
+  Issue("a.example", "deploy");
+  RenewOptions o = Options();
+  o.dry_run = true;
+  o.run_deploy_hooks = true;
+  RunRenew(o, 0);
+  ASSERT_EQ(runner_.Commands(), (std::vector<std::string>{"deploy"}));
+  EXPECT_EQ(runner_.specs[0].env_add.at("RENEWED_LINEAGE"),
+            dir_ / "config/live/a.example");
+  EXPECT_EQ(Version("a.example"), 1);
+}
+
+TEST_F(RenewUseCase, NoDirectoryHooksSkipsTheHookDirectories) {
+  Issue("a.example");
+  fs_.MakeDirs(dir_ / "config/renewal-hooks/pre", 0755);
+  fs_.CreateFileExclusive(dir_ / "config/renewal-hooks/pre/10-stop",
+                          "#!/bin/sh\n", 0755, std::nullopt);
+  RenewOptions o = Options();
+  o.force_renewal = true;
+  RunRenew(o, 0);
+  EXPECT_EQ(
+      runner_.Commands(),
+      (std::vector<std::string>{dir_ / "config/renewal-hooks/pre/10-stop"}));
+  o.directory_hooks = false;
+  RunRenew(o, 0);
+  EXPECT_TRUE(runner_.specs.empty());
+  EXPECT_EQ(Version("a.example"), 3);
+}
+
+TEST_F(RenewUseCase, AutorenewFalseIsSkippedUnlessForced) {
+  ca_.validity = hours(24 * 90);
+  CertonlyOptions c = StandaloneCertonly({"off.example"});
+  c.autorenew = false;
+  ASSERT_EQ(Certonly(c, services_), 0);
+  Issue("on.example");
+  EXPECT_NE(fs_.ReadFile(dir_ / "config/renewal/off.example.conf")
+                .find("\nautorenew = False\n"),
+            std::string::npos);
+  clock_.Advance(hours(24 * 80));  // both due
+  nlohmann::json j = RunRenew(Options(), 0);
+  ASSERT_EQ(j["renewed"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["renewed"][0]["name"], "on.example");
+  EXPECT_EQ(j["autorenew_disabled"], nlohmann::json::array({"off.example"}));
+  EXPECT_EQ(Version("off.example"), 1);
+
+  RenewOptions text = Options();
+  text.json = false;
+  out_.str("");
+  EXPECT_EQ(Renew(text, services_), 0);
+  // (on.example renews again: the fake CA dates certificates by the real
+  // clock, so after the advance every new one is due at once.)
+  EXPECT_NE(out_.str().find("1 renewed, 0 not due, 1 autorenew disabled, "
+                            "0 failed\n"),
+            std::string::npos)
+      << out_.str();
+
+  RenewOptions forced = Options();
+  forced.force_renewal = true;
+  forced.cert_name = "off.example";
+  EXPECT_EQ(RunRenew(forced, 0)["renewed"].size(), 1u);
+  EXPECT_EQ(Version("off.example"), 2);
+  // Still off: the renewal kept the setting.
+  EXPECT_EQ(RunRenew(Options(), 0)["autorenew_disabled"].size(), 1u);
+
+  // renew --autorenew turns it back on (and it is stored).
+  RenewOptions on = Options();
+  on.autorenew = true;
+  on.force_renewal = true;
+  RunRenew(on, 0);
+  EXPECT_EQ(
+      fs_.ReadFile(dir_ / "config/renewal/off.example.conf").find("autorenew"),
+      std::string::npos);
+}
+
+TEST_F(RenewUseCase, AllowSubsetOfNamesIsStoredAndUsedAtRenewal) {
+  CertonlyOptions c = StandaloneCertonly({"a.example", "b.example"});
+  c.allow_subset_of_names = true;
+  ASSERT_EQ(Certonly(c, services_), 0);
+  EXPECT_NE(fs_.ReadFile(dir_ / "config/renewal/a.example.conf")
+                .find("\nallow_subset_of_names = True\n"),
+            std::string::npos);
+  ca_.failing_names = {"b.example"};
+  RenewOptions o = Options();
+  o.force_renewal = true;
+  nlohmann::json j = RunRenew(o, 0);
+  ASSERT_EQ(j["renewed"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["renewed"][0]["dropped"], nlohmann::json::array({"b.example"}));
+  EXPECT_EQ(Version("a.example"), 2);
+  std::string cert = fs_.ReadFile(dir_ / "config/live/a.example/cert.pem");
+  EXPECT_EQ(crypto::Certificate::FromPem(cert).DnsNames(),
+            std::vector<std::string>{"a.example"});
+
+  o.json = false;
+  out_.str("");
+  EXPECT_EQ(Renew(o, services_), 0);
+  // Only a.example is left in the lineage now; the next renewal asks for
+  // it alone.
+  EXPECT_EQ(out_.str().find("without"), std::string::npos) << out_.str();
+}
+
+TEST_F(RenewUseCase, WithoutAllowSubsetOneFailingNameFailsTheLineage) {
+  Issue("a.example");
+  CertonlyOptions c = StandaloneCertonly({"c.example", "d.example"});
+  ASSERT_EQ(Certonly(c, services_), 0);
+  ca_.failing_names = {"d.example"};
+  RenewOptions o = Options();
+  o.force_renewal = true;
+  o.cert_name = "c.example";
+  EXPECT_EQ(RunRenew(o, 1)["failed"].size(), 1u);
+  EXPECT_EQ(Version("c.example"), 1);
+}
+
+TEST_F(RenewUseCase, AnAccountTheCaForgotIsNamedWithTheFix) {
+  Issue("a.example");
+  RunContext ctx(common_, services_, /*take_lock=*/false);
+  const storage::StoredAccount account =
+      ctx.accounts().List(ca_.directory_url()).front();
+  ca_.ForgetAccounts();
+  RenewOptions o = Options();
+  o.force_renewal = true;
+  nlohmann::json j = RunRenew(o, 1);
+  ASSERT_EQ(j["failed"].size(), 1u) << j.dump();
+  const std::string error = j["failed"][0]["error"];
+  EXPECT_NE(error.find("no longer knows account " + account.id + " (" +
+                       account.url + ")"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(
+      error.find("remove " + ctx.layout().accounts_dir(ca_.directory_url()) +
+                 "/" + account.id),
+      std::string::npos)
+      << error;
+  EXPECT_NE(error.find("certpilot register --config-dir " +
+                       dir_ / "config --server " + ca_.directory_url() +
+                       " --agree-tos -m admin@example.com"),
+            std::string::npos)
+      << error;
+}
+
+TEST(RenewOverrides, MustStapleIsDroppedForLetsEncryptAndKeptElsewhere) {
+  RenewalSettings s;
+  s.server = kLetsEncryptProduction;
+  s.order.must_staple = true;
+  ApplyRenewOverrides(RenewOptions(), {"a.example"}, s);
+  EXPECT_FALSE(s.order.must_staple);
+
+  RenewOptions asked;
+  asked.must_staple = true;
+  s.server = kLetsEncryptStaging;
+  EXPECT_THROW(ApplyRenewOverrides(asked, {"a.example"}, s), UsageError);
+
+  s.server = "https://ca.test/directory";
+  s.order.must_staple = true;
+  ApplyRenewOverrides(RenewOptions(), {"a.example"}, s);
+  EXPECT_TRUE(s.order.must_staple);
+  ApplyRenewOverrides(asked, {"a.example"}, s);
+  EXPECT_TRUE(s.order.must_staple);
 }
 
 }  // namespace

@@ -270,7 +270,8 @@ TEST(RenewalConfTest, CrlfAndMissingFinalNewlineArePreserved) {
 TEST(RenewalConfTest, NewRenewalConfIsCertbotsLayout) {
   Layout layout{"/etc/letsencrypt", "/var/lib/letsencrypt",
                 "/var/log/letsencrypt"};
-  RenewalConf conf = NewRenewalConf(layout, "a.example.com", "2.1.0");
+  RenewalConf conf = NewRenewalConf(layout, "a.example.com", "2.1.0",
+                                    {"renew_before_expiry = 30 days"});
   conf.Set("renewalparams", "account", "477f00e3e6f12c255f7a641ed7546b02");
   conf.Set("renewalparams", "authenticator", "standalone");
   conf.Set("renewalparams", "server",
