@@ -140,7 +140,9 @@ std::string ChooseProfile(const acme::DirectoryMeta& meta,
 }
 
 storage::StoredAccount LoadAccount(RunContext& ctx, const std::string& server,
-                                   const std::string& account_id) {
+                                   const std::string& account_id,
+                                   const std::string& chosen) {
+  if (!chosen.empty()) return FindChosenAccount(ctx.accounts(), server, chosen);
   if (!account_id.empty())
     if (auto found = ctx.accounts().Find(server, account_id)) return *found;
   std::vector<storage::StoredAccount> all = ctx.accounts().List(server);
