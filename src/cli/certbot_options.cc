@@ -44,11 +44,9 @@ constexpr std::array kCertbotOptions = {
     Ignored("email"),
     Ignored("eff-email"),
     Ignored("no-eff-email"),
-    // certpilot keeps a certificate that is not due for renewal unless
-    // --force-renewal says otherwise: certbot's --keep-until-expiring.
-    Default("keep-until-expiring"),
-    Default("keep"),
-    Default("reinstall"),
+    Ignored("keep-until-expiring"),
+    Ignored("keep"),
+    Ignored("reinstall"),
     Ignored("expand"),
     Ignored("force-renewal"),
     Ignored("renew-by-default"),

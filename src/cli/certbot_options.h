@@ -28,8 +28,8 @@ struct CertbotOption {
   enum class Kind {
     // certbot only: a setting certpilot ignores (one warning names them).
     kIgnored,
-    // What certpilot always does (keep-until-expiring), or a no-op in
-    // certbot itself (no-self-upgrade): accepted silently.
+    // What certpilot always does, or a no-op in certbot itself
+    // (no-self-upgrade): accepted silently.
     kCertpilotDefault,
     // certpilot has it under another name: `certpilot_name`.
     kMapped,

@@ -33,13 +33,16 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 // A certbot cli.ini as certbot's documentation suggests one, with the
-// registration settings certbot needs to run unattended.
+// registration settings certbot needs to run unattended and two settings
+// certbot users keep there (each once stopped every certpilot command).
 constexpr char kCertbotCliIni[] =
     "# Because we are using logrotate for greater flexibility, disable the\n"
     "# internal certbot logrotation.\n"
     "max-log-backups = 0\n"
     "agree-tos = True\n"
     "email = admin@example.com\n"
+    "keep-until-expiring = True\n"
+    "no-eff-email\n"
     "config-dir = /etc/letsencrypt\n";
 
 class ImportCertbotTest : public ::testing::Test {
@@ -164,7 +167,8 @@ TEST_F(ImportCertbotTest, StandaloneTreeWithCliIniAndHooks) {
   // config-dir there).
   const std::string ini = ReadFileOrEmpty(cli_.config() + "/cli.ini");
   EXPECT_THAT(ini, HasSubstr("\nmax-log-backups = 0\nagree-tos = True\n"
-                             "email = admin@example.com\n"));
+                             "email = admin@example.com\n"
+                             "keep-until-expiring = True\nno-eff-email\n"));
   EXPECT_THAT(ini, HasSubstr("left out (certbot's directory; certpilot keeps "
                              "its own): config-dir = /etc/letsencrypt\n"));
   EXPECT_THAT(r.err, HasSubstr("cli.ini: config-dir: left out"));
@@ -204,7 +208,8 @@ TEST_F(ImportCertbotTest, ExistingCliIniKeepsItsSettings) {
   EXPECT_THAT(ini, ::testing::StartsWith("email = ours@example.com\n\n"));
   EXPECT_THAT(ini, HasSubstr("\nmax-log-backups = 0\nagree-tos = True\n"));
   EXPECT_THAT(ini, HasSubstr("left out (set already by certpilot's cli.ini): "
-                             "email = admin@example.com\n"));
+                             "email = admin@example.com\n"
+                             "keep-until-expiring = True\nno-eff-email\n"));
   ExpectRenews("ini.example.com");
 }
 

@@ -18,7 +18,7 @@ using Kind = CertbotOption::Kind;
 TEST(CertbotOptionsTest, FindsCertbotsNamesOnly) {
   ASSERT_TRUE(FindCertbotOption("no-eff-email"));
   EXPECT_EQ(FindCertbotOption("nginx-sleep-seconds")->kind, Kind::kIgnored);
-  EXPECT_EQ(FindCertbotOption("keep-until-expiring")->kind,
+  EXPECT_EQ(FindCertbotOption("no-self-upgrade")->kind,
             Kind::kCertpilotDefault);
   EXPECT_EQ(FindCertbotOption("dns-route53-propagation-seconds")->kind,
             Kind::kIgnored);

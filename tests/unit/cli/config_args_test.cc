@@ -149,11 +149,17 @@ TEST_F(ConfigArgsTest, CertbotNamesWithACertpilotEquivalentAreMapped) {
 }
 
 TEST_F(ConfigArgsTest, CertbotSettingsCertpilotFollowsAnywayPassSilently) {
-  ConfigArguments a = From({"certonly"}, {"keep-until-expiring = True\nkeep\n"
-                                          "no-self-upgrade\ntext\n"});
+  ConfigArguments a = From({"certonly"}, {"no-self-upgrade\ntext\n"});
   EXPECT_TRUE(a.args.empty());
   EXPECT_TRUE(a.ignored.empty());
-  EXPECT_EQ(a.notes.size(), 4u);
+  EXPECT_EQ(a.notes.size(), 2u);
+}
+
+// certbot's keep-until-expiring is certonly's own option: it takes effect.
+TEST_F(ConfigArgsTest, KeepUntilExpiringIsCertonlysOption) {
+  ConfigArguments a = From({"certonly"}, {"keep-until-expiring = True\n"});
+  EXPECT_EQ(a.args, std::vector<std::string>{"--keep-until-expiring"});
+  EXPECT_TRUE(a.ignored.empty());
 }
 
 TEST_F(ConfigArgsTest, OneWarningNamesEveryIgnoredSettingByFileAndLine) {
