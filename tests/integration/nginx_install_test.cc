@@ -44,6 +44,19 @@ class NginxInstallTest : public SharedPebbleTest<> {
     fs::permissions(path, fs::perms::owner_all);
     return path;
   }
+  // An nginx whose configuration test (-t) always fails; anything else is
+  // the real nginx.
+  std::string FailingConfigTestCtl() {
+    return Script("nginx-fails-t",
+                  "for a in \"$@\"; do\n"
+                  "  if [ \"$a\" = -t ]; then\n"
+                  "    echo 'nginx: [emerg] failing on purpose' >&2; exit 1\n"
+                  "  fi\n"
+                  "done\n"
+                  "exec " +
+                      nginx_.binary() + " \"$@\"\n");
+  }
+
   RunResult Install(const std::string& ctl) {
     return cli_.Run("install",
                     {"--nginx", "--cert-name", "shop.example.com",
@@ -168,15 +181,7 @@ TEST_F(NginxInstallTest, EnhanceWithAFailingConfigTestChangesNoFile) {
   r = Install(nginx_.binary());
   ASSERT_EQ(r.exit_code, 0) << r.Describe() << nginx_.ErrorLogTail();
   const auto before = nginx_.Snapshot();
-  const std::string ctl =
-      Script("nginx-fails-t",
-             "for a in \"$@\"; do\n"
-             "  if [ \"$a\" = -t ]; then\n"
-             "    echo 'nginx: [emerg] failing on purpose' >&2; exit 1\n"
-             "  fi\n"
-             "done\n"
-             "exec " +
-                 nginx_.binary() + " \"$@\"\n");
+  const std::string ctl = FailingConfigTestCtl();
   r = cli_.Run(
       "enhance",
       {"--cert-name", "shop.example.com", "--hsts", "--uir", "--staple-ocsp",
@@ -199,15 +204,7 @@ TEST_F(NginxInstallTest, FailingConfigTestLeavesEveryFileByteIdentical) {
   const auto before = nginx_.Snapshot();
   const std::string renewal_before =
       ReadFileOrEmpty(cli_.config() + "/renewal/shop.example.com.conf");
-  const std::string ctl =
-      Script("nginx-fails-t",
-             "for a in \"$@\"; do\n"
-             "  if [ \"$a\" = -t ]; then\n"
-             "    echo 'nginx: [emerg] failing on purpose' >&2; exit 1\n"
-             "  fi\n"
-             "done\n"
-             "exec " +
-                 nginx_.binary() + " \"$@\"\n");
+  const std::string ctl = FailingConfigTestCtl();
   r = Install(ctl);
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_NE(r.err.find("failing on purpose"), std::string::npos) << r.err;
