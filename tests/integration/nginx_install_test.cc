@@ -25,10 +25,14 @@ class NginxInstallTest : public SharedPebbleTest<> {
     // nginx.conf → sites-enabled/*.conf → apps/shop/server.conf.
     nginx_.WriteFile("sites-enabled/shop.conf",
                      "include apps/shop/server.conf;\n");
+    WriteShopBlock(nginx_.http_port());
+  }
+  // The shop's server block, listening on `port`, proxying to the app.
+  void WriteShopBlock(int port) {
     nginx_.WriteFile("apps/shop/server.conf",
                      "server {\n"
                      "\tlisten 127.0.0.1:" +
-                         std::to_string(nginx_.http_port()) +
+                         std::to_string(port) +
                          ";\n"
                          "\tserver_name shop.example.com;\n"
                          "\tlocation / {\n"
@@ -118,18 +122,7 @@ TEST_F(NginxInstallTest, FindsABlockOnAnotherPortByNameAndEnhancesIt) {
   // The block listens only on a port that is neither --http-01-port nor
   // --https-port: install finds it by name, says so, and adds TLS.
   const int other = FreeLoopbackPort();
-  nginx_.WriteFile("apps/shop/server.conf",
-                   "server {\n"
-                   "\tlisten 127.0.0.1:" +
-                       std::to_string(other) +
-                       ";\n"
-                       "\tserver_name shop.example.com;\n"
-                       "\tlocation / {\n"
-                       "\t\tproxy_pass http://127.0.0.1:" +
-                       std::to_string(app_.port()) +
-                       ";\n"
-                       "\t}\n"
-                       "}\n");
+  WriteShopBlock(other);
   RunResult r = cli_.Certonly({"-d", "shop.example.com"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   nginx_.Start();
