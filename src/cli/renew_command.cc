@@ -85,6 +85,10 @@ class RenewCommand : public Command {
     r->add_option("--jobs,-j", o_.jobs, "Renew up to N lineages at once")
         ->default_str("4");
     r->add_flag("--json", o_.json, "Print a JSON summary");
+    r->add_option("--metrics-file", o_.metrics_file,
+                  "At the end of the run, write its metrics for Prometheus "
+                  "(node_exporter's textfile collector) to PATH")
+        ->type_name("PATH");
     r->add_option("--key-type", o_.key_type, "Override the stored key type");
     r->add_option("--rsa-key-size", o_.rsa_key_size,
                   "Override the stored RSA key size");

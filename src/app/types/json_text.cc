@@ -10,6 +10,15 @@ nlohmann::json Time(const std::optional<TimePoint>& t) {
   return FormatRfc3339(*t);
 }
 
+// {failures, last_attempt, reason, next_attempt}, or null.
+nlohmann::json Failure(const std::optional<RenewalFailure>& f) {
+  if (!f) return nullptr;
+  return {{"failures", f->failures},
+          {"last_attempt", FormatRfc3339(f->last_attempt)},
+          {"reason", f->reason},
+          {"next_attempt", FormatRfc3339(f->next_attempt)}};
+}
+
 }  // namespace
 
 std::string CertificatesJson(const std::vector<CertificateListing>& listings) {
@@ -27,7 +36,8 @@ std::string CertificatesJson(const std::vector<CertificateListing>& listings) {
                    {"fullchain_path", i.fullchain_path},
                    {"privkey_path", i.privkey_path},
                    {"server", i.server},
-                   {"valid", i.valid}});
+                   {"valid", i.valid},
+                   {"renewal_failure", Failure(i.renewal_failure)}});
   return arr.dump(2);
 }
 
@@ -36,6 +46,7 @@ std::string RenewReportJson(const RenewReport& r) {
                       {"not_due", nlohmann::json::array()},
                       {"failed", nlohmann::json::array()},
                       {"autorenew_disabled", nlohmann::json::array()},
+                      {"backed_off", nlohmann::json::array()},
                       {"dry_run", r.dry_run},
                       {"hook_failures", r.hook_failures},
                       {"installer_failures", r.installer_failures}};
@@ -47,6 +58,11 @@ std::string RenewReportJson(const RenewReport& r) {
   for (const RenewReport::NotDue& c : r.not_due)
     j["not_due"].push_back(
         {{"name", c.name}, {"renew_after", FormatRfc3339(c.renew_after)}});
+  for (const RenewReport::BackedOff& b : r.backed_off) {
+    nlohmann::json entry = Failure(b.failure);
+    entry["name"] = b.name;
+    j["backed_off"].push_back(entry);
+  }
   for (const RenewReport::Failed& c : r.failed)
     j["failed"].push_back({{"name", c.name}, {"error", c.error}});
   return j.dump(2);

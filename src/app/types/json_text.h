@@ -20,12 +20,15 @@ namespace certpilot::app {
 
 // A JSON array with one object per lineage: name, domains, serial,
 // key_type, not_before, not_after, renew_after (RFC 3339, null when absent),
-// cert_path, chain_path, fullchain_path, privkey_path, server, valid.
+// cert_path, chain_path, fullchain_path, privkey_path, server, valid,
+// renewal_failure (null, or {failures, last_attempt, reason, next_attempt}
+// while the renewal of its certificate keeps failing).
 std::string CertificatesJson(const std::vector<CertificateListing>& listings);
 
 // {"renewed": [{name, not_after, dropped: [names left out]}],
 //  "not_due": [{name, renew_after}], "failed": [{name, error}],
-//  "autorenew_disabled": [names], dry_run, hook_failures,
+//  "autorenew_disabled": [names], "backed_off": [{name, failures,
+//  last_attempt, reason, next_attempt}], dry_run, hook_failures,
 //  installer_failures}.
 std::string RenewReportJson(const RenewReport& r);
 

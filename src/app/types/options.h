@@ -248,6 +248,10 @@ struct RenewOptions {
       required_profile;
   std::optional<bool> must_staple;
   std::optional<Pkcs12Settings> pkcs12;  // reconfigure only
+  // --metrics-file: the run's metrics for Prometheus (app/wiring/
+  // metrics_file.h), written at the end of every run but a dry run; ""
+  // = none.
+  std::string metrics_file;
   std::optional<bool> autorenew, allow_subset_of_names;
 };
 

@@ -12,6 +12,15 @@
 
 namespace certpilot::app {
 
+// A lineage whose renewal keeps failing (app/rules/backoff.h): how often,
+// the last failure and its reason, and when `renew` tries it again.
+struct RenewalFailure {
+  int failures = 0;  // in a row, since the last success or forced attempt
+  TimePoint last_attempt{};
+  std::string reason;  // control characters already stripped
+  TimePoint next_attempt{};
+};
+
 // One lineage as `certificates --json` lists it. The times are absent when
 // the lineage cannot be read (valid is then false).
 struct CertificateListing {
@@ -23,6 +32,8 @@ struct CertificateListing {
   std::string cert_path, chain_path, fullchain_path, privkey_path;
   std::string server;
   bool valid = false;
+  // Set while the renewal of its current certificate keeps failing.
+  std::optional<RenewalFailure> renewal_failure;
 };
 
 // What one `renew` run did.
@@ -45,6 +56,12 @@ struct RenewReport {
   std::vector<NotDue> not_due;
   std::vector<Failed> failed;
   std::vector<std::string> autorenew_disabled;  // autorenew = False, skipped
+  // Due, but skipped: their renewal failed and they are waiting to retry.
+  struct BackedOff {
+    std::string name;
+    RenewalFailure failure;
+  };
+  std::vector<BackedOff> backed_off;
   bool dry_run = false;
   int hook_failures = 0;
   int installer_failures = 0;  // nginx reloads after renewal

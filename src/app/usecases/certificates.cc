@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "acme/identifier.h"
+#include "app/rules/backoff.h"
 #include "app/types/json_text.h"
 #include "app/wiring/lineage_info.h"
 #include "storage/lineage_store.h"
@@ -39,6 +40,7 @@ CertificateListing ListingOf(const LineageInfo& i) {
   l.privkey_path = i.privkey_path;
   l.server = i.server;
   l.valid = i.valid;
+  l.renewal_failure = CurrentFailures(i.history, i.serial);
   return l;
 }
 
@@ -63,6 +65,11 @@ void PrintBlock(std::ostream& out, const LineageInfo& i, TimePoint now) {
       << "    Renews After: " << FormatRfc3339(i.renew_after) << "\n"
       << "    Certificate Path: " << i.fullchain_path << "\n"
       << "    Private Key Path: " << i.privkey_path << "\n";
+  if (std::optional<RenewalFailure> f = CurrentFailures(i.history, i.serial))
+    out << "    Renewal Failed: " << FormatRfc3339(f->last_attempt) << " ("
+        << f->failures << (f->failures == 1 ? " attempt" : " attempts in a row")
+        << "): " << f->reason << "\n"
+        << "    Next Attempt: " << FormatRfc3339(f->next_attempt) << "\n";
 }
 
 }  // namespace

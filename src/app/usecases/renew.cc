@@ -11,6 +11,7 @@
 #include "acme/client.h"
 #include "acme/identifier.h"
 #include "app/rules/ari_schedule.h"
+#include "app/rules/backoff.h"
 #include "app/rules/ca_servers.h"
 #include "app/rules/certbot_import.h"
 #include "app/rules/challenge_choice.h"
@@ -23,7 +24,9 @@
 #include "app/wiring/issue.h"
 #include "app/wiring/keystore.h"
 #include "app/wiring/lineage_info.h"
+#include "app/wiring/metrics_file.h"
 #include "app/wiring/nginx_setup.h"
+#include "app/wiring/renewal_history.h"
 #include "app/wiring/run_context.h"
 #include "app/wiring/solver_set.h"
 #include "storage/lineage_store.h"
@@ -41,7 +44,7 @@ namespace {
 
 constexpr int kMaxJobs = 64;
 
-enum class Outcome { kNotDue, kAutorenewOff, kRenewed, kFailed };
+enum class Outcome { kNotDue, kAutorenewOff, kBackedOff, kRenewed, kFailed };
 
 struct Candidate {
   std::string name;
@@ -51,6 +54,8 @@ struct Candidate {
   Outcome outcome = Outcome::kNotDue;
   std::string error;
   TimePoint new_expiry{};
+  std::string new_serial;
+  TimePoint new_renew_after{};
   std::vector<std::string> dropped;  // left out (allow_subset_of_names)
 };
 
@@ -87,6 +92,49 @@ void ValidateRenewOptions(const RenewOptions& o, sys::Filesystem& fs) {
     ParseKeySpec(o.key_type.value_or("ecdsa"), o.rsa_key_size.value_or(2048),
                  o.elliptic_curve.value_or("secp256r1"));
   if (o.pkcs12) ResolvePkcs12Settings(fs, *o.pkcs12);
+  if (!o.metrics_file.empty() && !fs.IsDir(sys::DirName(o.metrics_file)))
+    throw UsageError("--metrics-file " + o.metrics_file +
+                     ": no such directory: " + sys::DirName(o.metrics_file));
+}
+
+// Backoff (app/rules/backoff.h): a due lineage whose renewal failed lately
+// waits for its next attempt, unless forced; a dry run tries every one.
+void HoldBackFailing(const RenewOptions& o, TimePoint now,
+                     std::vector<Candidate>& candidates) {
+  if (o.force_renewal || o.dry_run) return;
+  for (Candidate& c : candidates)
+    if (c.outcome == Outcome::kNotDue && !c.due_reason.empty() &&
+        BackedOffUntil(c.info.history, c.info.serial, now)) {
+      c.outcome = Outcome::kBackedOff;
+      c.due_reason.clear();
+    }
+}
+
+// Each attempt's result into the lineage's renewal history (and, for a
+// renewed lineage, its new certificate into `info`, for the metrics).
+void RecordAttempts(const RenewOptions& o, RunContext& ctx,
+                    const std::vector<Candidate*>& due) {
+  if (o.dry_run) return;
+  const TimePoint now = ctx.clock().Now();
+  for (Candidate* c : due) {
+    LineageInfo& info = c->info;
+    if (c->outcome == Outcome::kRenewed) {
+      info.history = RecordSuccess(c->new_serial, now);
+      info.serial = c->new_serial;
+      info.not_after = c->new_expiry;
+      info.renew_after = c->new_renew_after;
+    } else {
+      info.history = RecordFailure(info.history, info.serial, info.not_after,
+                                   now, c->error, o.force_renewal);
+    }
+    try {
+      SaveRenewalHistory(ctx.fs(), ctx.layout(), c->name, *info.history);
+    } catch (const Error& e) {
+      Fail(*c, "recording the renewal attempt: " + std::string(e.what()));
+      log::Error("cannot record the renewal attempt of " + c->name + ": " +
+                 e.what());
+    }
+  }
 }
 
 // Plan: every lineage (or --cert-name), read locally, with the overrides of
@@ -244,6 +292,8 @@ int RenewEach(const RenewOptions& o, Services& services, RunContext& ctx,
         IssueResult res = IssueIntoLineage(ctx, *client, solvers, req);
         c.outcome = Outcome::kRenewed;
         c.new_expiry = res.certificate.NotAfter();
+        c.new_serial = res.certificate.SerialHex();
+        c.new_renew_after = RenewAfterFor(res.certificate, c.info.settings);
         c.dropped = res.dropped;
         // The hooks hear the names the new certificate holds.
         std::erase_if(c.info.domains, [&](const std::string& d) {
@@ -387,6 +437,9 @@ int Report(const RenewOptions& o, Services& services,
       report.renewed.push_back({c.name, c.new_expiry, c.dropped});
     } else if (c.outcome == Outcome::kAutorenewOff) {
       report.autorenew_disabled.push_back(c.name);
+    } else if (c.outcome == Outcome::kBackedOff) {
+      report.backed_off.push_back(
+          {c.name, *CurrentFailures(c.info.history, c.info.serial)});
     } else if (c.outcome == Outcome::kFailed) {
       report.failed.push_back({c.name, StripControl(c.error)});
       // Failures of due lineages were logged as they happened.
@@ -405,6 +458,9 @@ int Report(const RenewOptions& o, Services& services,
                  FormatRfc3339(c.renew_after) + ")");
     for (const std::string& name : report.autorenew_disabled)
       log::Info("not renewed: " + name + " (autorenew = False in its conf)");
+    for (const RenewReport::BackedOff& b : report.backed_off)
+      log::Warning("not renewed: " + b.name + ": " +
+                   DescribeBackoff(b.failure));
     if (o.dry_run)
       services.out << report.renewed.size() << " renewal"
                    << (report.renewed.size() == 1 ? "" : "s")
@@ -412,22 +468,49 @@ int Report(const RenewOptions& o, Services& services,
     else
       services.out << report.renewed.size() << " renewed, "
                    << report.not_due.size() << " not due, ";
-    services.out << (report.autorenew_disabled.empty()
-                         ? ""
-                         : std::to_string(report.autorenew_disabled.size()) +
-                               " autorenew disabled, ")
-                 << report.failed.size() << " failed"
-                 << (tally.hook_failures
-                         ? ", " + std::to_string(tally.hook_failures) +
-                               " hook(s) failed"
-                         : "")
-                 << (tally.installer_failures ? ", nginx reload failed" : "")
-                 << "\n";
+    services.out
+        << (report.autorenew_disabled.empty()
+                ? ""
+                : std::to_string(report.autorenew_disabled.size()) +
+                      " autorenew disabled, ")
+        << (report.backed_off.empty()
+                ? ""
+                : std::to_string(report.backed_off.size()) + " backed off, ")
+        << report.failed.size() << " failed"
+        << (tally.hook_failures
+                ? ", " + std::to_string(tally.hook_failures) + " hook(s) failed"
+                : "")
+        << (tally.installer_failures ? ", nginx reload failed" : "") << "\n";
   }
   return report.failed.empty() && tally.hook_failures == 0 &&
                  tally.installer_failures == 0
              ? 0
              : 1;
+}
+
+// --metrics-file, at the end of a run (not a dry run, which changes
+// nothing): false when it cannot be written.
+bool WriteMetrics(const RenewOptions& o, RunContext& ctx, TimePoint started,
+                  const std::vector<Candidate>& candidates, int status) {
+  if (o.metrics_file.empty() || o.dry_run) return true;
+  RunMetrics m;
+  m.finished = ctx.clock().Now();
+  m.duration = std::chrono::duration_cast<Duration>(m.finished - started);
+  m.succeeded = status == 0;
+  for (const Candidate& c : candidates) {
+    m.renewed += c.outcome == Outcome::kRenewed;
+    m.failed += c.outcome == Outcome::kFailed;
+    m.not_due += c.outcome == Outcome::kNotDue;
+    m.backed_off += c.outcome == Outcome::kBackedOff;
+    m.lineages.push_back(LineageMetricsOf(c.info));
+  }
+  try {
+    WriteMetricsFile(ctx.fs(), o.metrics_file, m);
+    return true;
+  } catch (const Error& e) {
+    log::Error("cannot write the metrics file: " + std::string(e.what()));
+    return false;
+  }
 }
 
 }  // namespace
@@ -482,12 +565,18 @@ void ApplyRenewOverrides(const RenewOptions& o,
   if (o.pkcs12) s.pkcs12 = AbsolutePkcs12Settings(*o.pkcs12);
 }
 
-int Renew(const RenewOptions& o, Services& services) {
+int Renew(const RenewOptions& o_in, Services& services) {
+  RenewOptions o = o_in;
+  if (!o.metrics_file.empty())
+    o.metrics_file =
+        std::filesystem::absolute(o.metrics_file).lexically_normal();
   ValidateRenewOptions(o, services.fs);
+  const TimePoint started = services.clock.Now();
   RunContext ctx(o.common, services);
   std::vector<Candidate> candidates = PlanRenewals(o, ctx);
   // The CA's own opinion, where it offers one.
   ConsultAri(o, services, ctx, candidates);
+  HoldBackFailing(o, services.clock.Now(), candidates);
   std::vector<Candidate*> due;
   for (Candidate& c : candidates)
     if (c.outcome != Outcome::kFailed && !c.due_reason.empty())
@@ -495,8 +584,10 @@ int Renew(const RenewOptions& o, Services& services) {
   Printer printer(services.out, o.json || o.common.quiet);
   RunTally tally;
   if (!due.empty()) tally = RenewDue(o, services, ctx, due, printer);
+  RecordAttempts(o, ctx, due);
   SyncKeystores(o, ctx, candidates);
-  return Report(o, services, candidates, tally);
+  const int status = Report(o, services, candidates, tally);
+  return WriteMetrics(o, ctx, started, candidates, status) ? status : 1;
 }
 
 }  // namespace certpilot::app

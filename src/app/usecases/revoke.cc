@@ -5,6 +5,7 @@
 #include "acme/client.h"
 #include "app/wiring/ari_state.h"
 #include "app/wiring/issue.h"
+#include "app/wiring/renewal_history.h"
 #include "app/wiring/renewal_settings.h"
 #include "app/wiring/run_context.h"
 #include "crypto/certificate.h"
@@ -48,6 +49,7 @@ std::vector<std::string> NginxUsers(sys::Filesystem& fs,
 void DeleteLineage(RunContext& ctx, const std::string& name) {
   ctx.lineages().Delete(name);
   RemoveAriState(ctx.fs(), ctx.layout(), name);
+  RemoveRenewalHistory(ctx.fs(), ctx.layout(), name);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "app/wiring/lineage_info.h"
 
 #include "app/rules/renewal_policy.h"
+#include "app/wiring/renewal_history.h"
 #include "app/wiring/renewal_settings.h"
 #include "crypto/certificate.h"
 #include "storage/renewal_conf.h"
@@ -19,6 +20,14 @@ std::string AriIdOrEmpty(const crypto::Certificate& cert) {
 }
 
 }  // namespace
+
+TimePoint RenewAfterFor(const crypto::Certificate& cert,
+                        const RenewalSettings& settings) {
+  std::optional<std::chrono::seconds> window;
+  if (settings.renew_before_expiry)
+    window = ParseRenewBeforeExpiry(*settings.renew_before_expiry);
+  return RenewAfter(cert.NotBefore(), cert.NotAfter(), window);
+}
 
 LineageInfo InspectLineage(RunContext& ctx, const std::string& name,
                            InspectDepth depth) {
@@ -45,10 +54,7 @@ LineageInfo InspectLineage(RunContext& ctx, const std::string& name,
     info.key_type = cert.PublicKeySpec().Name();
     info.not_before = cert.NotBefore();
     info.not_after = cert.NotAfter();
-    std::optional<std::chrono::seconds> window;
-    if (settings.renew_before_expiry)
-      window = ParseRenewBeforeExpiry(*settings.renew_before_expiry);
-    info.renew_after = RenewAfter(info.not_before, info.not_after, window);
+    info.renew_after = RenewAfterFor(cert, settings);
     info.ari_cert_id = AriIdOrEmpty(cert);
     if (depth == InspectDepth::kFull) {
       crypto::PrivateKey key = crypto::PrivateKey::FromPem(files.privkey_pem);
@@ -61,6 +67,7 @@ LineageInfo InspectLineage(RunContext& ctx, const std::string& name,
     info.problem = e.what();
     info.valid = false;
   }
+  info.history = LoadRenewalHistory(ctx.fs(), ctx.layout(), name);
   return info;
 }
 

@@ -2,11 +2,14 @@
 // live files and renewal conf.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "app/rules/backoff.h"
 #include "app/wiring/renewal_settings.h"
 #include "app/wiring/run_context.h"
+#include "crypto/certificate.h"
 #include "util/clock.h"
 
 namespace certpilot::app {
@@ -23,12 +26,20 @@ struct LineageInfo {
   RenewalSettings settings;  // from renewal/NAME.conf
   bool valid = false;        // parses, key matches, not expired
   std::string problem;       // why it cannot be read, if it cannot ("" = fine)
+  // Its last renewal attempts (app/wiring/renewal_history.h), if any.
+  std::optional<RenewalHistory> history;
 };
 
 enum class InspectDepth {
   kFull,         // also read the key and chain: `valid` is meaningful
   kCertificate,  // only the conf and the certificate: enough to decide renewal
 };
+
+// When `cert` is due under the lineage's `settings` (renewal_policy.h's
+// rule, or its renew_before_expiry). Throws UsageError for a
+// renew_before_expiry that does not parse.
+TimePoint RenewAfterFor(const crypto::Certificate& cert,
+                        const RenewalSettings& settings);
 
 // Never throws for a damaged lineage: the problem is reported in `problem`.
 LineageInfo InspectLineage(RunContext& ctx, const std::string& name,

@@ -23,6 +23,8 @@ TEST(JsonText, Certificates) {
   ok.privkey_path = "/c/live/a.example/privkey.pem";
   ok.server = "https://ca.example/dir";
   ok.valid = true;
+  ok.renewal_failure = RenewalFailure{3, kNewYear, "connection refused",
+                                      kNewYear + std::chrono::hours(4)};
   CertificateListing damaged;
   damaged.name = "b.example";
   EXPECT_EQ(CertificatesJson({ok, damaged}), R"([
@@ -40,6 +42,12 @@ TEST(JsonText, Certificates) {
     "not_before": "2026-01-01T00:00:00Z",
     "privkey_path": "/c/live/a.example/privkey.pem",
     "renew_after": "2026-01-01T00:00:00Z",
+    "renewal_failure": {
+      "failures": 3,
+      "last_attempt": "2026-01-01T00:00:00Z",
+      "next_attempt": "2026-01-01T04:00:00Z",
+      "reason": "connection refused"
+    },
     "serial": "0a1b",
     "server": "https://ca.example/dir",
     "valid": true
@@ -55,6 +63,7 @@ TEST(JsonText, Certificates) {
     "not_before": null,
     "privkey_path": "",
     "renew_after": null,
+    "renewal_failure": null,
     "serial": "",
     "server": "",
     "valid": false
@@ -69,10 +78,20 @@ TEST(JsonText, RenewReport) {
   r.autorenew_disabled = {"d.example"};
   r.not_due = {{"b.example", kNewYear}};
   r.failed = {{"c.example", "connection refused"}};
+  r.backed_off = {{"e.example", {2, kNewYear, "too many failed", kNewYear}}};
   r.hook_failures = 2;
   EXPECT_EQ(RenewReportJson(r), R"({
   "autorenew_disabled": [
     "d.example"
+  ],
+  "backed_off": [
+    {
+      "failures": 2,
+      "last_attempt": "2026-01-01T00:00:00Z",
+      "name": "e.example",
+      "next_attempt": "2026-01-01T00:00:00Z",
+      "reason": "too many failed"
+    }
   ],
   "dry_run": false,
   "failed": [
@@ -103,6 +122,7 @@ TEST(JsonText, RenewReport) {
   empty.dry_run = true;
   EXPECT_EQ(RenewReportJson(empty), R"({
   "autorenew_disabled": [],
+  "backed_off": [],
   "dry_run": true,
   "failed": [],
   "hook_failures": 0,
