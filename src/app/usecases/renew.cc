@@ -440,6 +440,9 @@ int Report(const RenewOptions& o, Services& services,
     } else if (c.outcome == Outcome::kBackedOff) {
       report.backed_off.push_back(
           {c.name, *CurrentFailures(c.info.history, c.info.serial)});
+      // A warning also with --json: the lineage needs someone's attention.
+      log::Warning("not renewed: " + c.name + ": " +
+                   DescribeBackoff(report.backed_off.back().failure));
     } else if (c.outcome == Outcome::kFailed) {
       report.failed.push_back({c.name, StripControl(c.error)});
       // Failures of due lineages were logged as they happened.
@@ -458,9 +461,6 @@ int Report(const RenewOptions& o, Services& services,
                  FormatRfc3339(c.renew_after) + ")");
     for (const std::string& name : report.autorenew_disabled)
       log::Info("not renewed: " + name + " (autorenew = False in its conf)");
-    for (const RenewReport::BackedOff& b : report.backed_off)
-      log::Warning("not renewed: " + b.name + ": " +
-                   DescribeBackoff(b.failure));
     if (o.dry_run)
       services.out << report.renewed.size() << " renewal"
                    << (report.renewed.size() == 1 ? "" : "s")
