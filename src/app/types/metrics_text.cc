@@ -1,6 +1,6 @@
 #include "app/types/metrics_text.h"
 
-#include <cstdio>
+#include <algorithm>
 #include <functional>
 
 namespace certpilot::app {
@@ -31,6 +31,13 @@ void RunSample(std::string& out, const char* name, const char* help,
   out += std::string("# HELP ") + name + " " + help + "\n";
   out += std::string("# TYPE ") + name + " gauge\n";
   out += std::string(name) + " " + value + "\n";
+}
+
+// "12.345" (milliseconds as seconds; a negative duration reads as 0).
+std::string Seconds(Duration d) {
+  const long long ms = std::max<long long>(d.count(), 0);
+  const std::string frac = std::to_string(1000 + ms % 1000).substr(1);
+  return std::to_string(ms / 1000) + "." + frac;
 }
 
 std::optional<long long> Time(const std::optional<TimePoint>& t) {
@@ -83,14 +90,11 @@ std::string MetricsText(const RunMetrics& m) {
                 "Before this time renew skips the failing lineage (backoff).",
                 [](const LineageMetrics& l) { return Time(l.next_attempt); });
 
-  char duration[32];
-  std::snprintf(duration, sizeof duration, "%.3f",
-                static_cast<double>(m.duration.count()) / 1000.0);
   RunSample(out, "certpilot_run_timestamp_seconds",
             "When the last certpilot renew run ended.",
             std::to_string(UnixSeconds(m.finished)));
   RunSample(out, "certpilot_run_duration_seconds",
-            "How long the last certpilot renew run took.", duration);
+            "How long the last certpilot renew run took.", Seconds(m.duration));
   RunSample(out, "certpilot_run_success",
             "1 if the last certpilot renew run exited 0, else 0.",
             m.succeeded ? "1" : "0");
