@@ -565,11 +565,7 @@ void ApplyRenewOverrides(const RenewOptions& o,
   if (o.pkcs12) s.pkcs12 = AbsolutePkcs12Settings(*o.pkcs12);
 }
 
-int Renew(const RenewOptions& o_in, Services& services) {
-  RenewOptions o = o_in;
-  if (!o.metrics_file.empty())
-    o.metrics_file =
-        std::filesystem::absolute(o.metrics_file).lexically_normal();
+int Renew(const RenewOptions& o, Services& services) {
   ValidateRenewOptions(o, services.fs);
   const TimePoint started = services.clock.Now();
   RunContext ctx(o.common, services);
