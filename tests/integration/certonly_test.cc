@@ -79,7 +79,8 @@ class CertonlyTest : public SharedPebbleTest<> {
     EXPECT_EQ(keys, (std::set<std::string>{
                         "name", "domains", "serial", "key_type", "not_before",
                         "not_after", "renew_after", "cert_path", "chain_path",
-                        "fullchain_path", "privkey_path", "server", "valid"}));
+                        "fullchain_path", "privkey_path", "server", "valid",
+                        "renewal_failure"}));
     EXPECT_EQ(j["name"], name);
     std::vector<std::string> got = j["domains"];
     std::sort(got.begin(), got.end());

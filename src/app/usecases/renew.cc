@@ -112,9 +112,11 @@ void HoldBackFailing(const RenewOptions& o, TimePoint now,
 
 // Each attempt's result into the lineage's renewal history (and, for a
 // renewed lineage, its new certificate into `info`, for the metrics).
-void RecordAttempts(const RenewOptions& o, RunContext& ctx,
+// Returns false when a history could not be written.
+bool RecordAttempts(const RenewOptions& o, RunContext& ctx,
                     const std::vector<Candidate*>& due) {
-  if (o.dry_run) return;
+  if (o.dry_run) return true;
+  bool ok = true;
   const TimePoint now = ctx.clock().Now();
   for (Candidate* c : due) {
     LineageInfo& info = c->info;
@@ -130,11 +132,12 @@ void RecordAttempts(const RenewOptions& o, RunContext& ctx,
     try {
       SaveRenewalHistory(ctx.fs(), ctx.layout(), c->name, *info.history);
     } catch (const Error& e) {
-      Fail(*c, "recording the renewal attempt: " + std::string(e.what()));
+      ok = false;
       log::Error("cannot record the renewal attempt of " + c->name + ": " +
                  e.what());
     }
   }
+  return ok;
 }
 
 // Plan: every lineage (or --cert-name), read locally, with the overrides of
@@ -505,6 +508,16 @@ bool WriteMetrics(const RenewOptions& o, RunContext& ctx, TimePoint started,
     m.lineages.push_back(LineageMetricsOf(c.info));
   }
   try {
+    // The file describes every lineage, also those --cert-name left out.
+    if (!o.cert_name.empty())
+      for (const std::string& name : ctx.lineages().ListNames())
+        if (name != o.cert_name)
+          m.lineages.push_back(LineageMetricsOf(
+              InspectLineage(ctx, name, InspectDepth::kCertificate)));
+    std::sort(m.lineages.begin(), m.lineages.end(),
+              [](const LineageMetrics& a, const LineageMetrics& b) {
+                return a.name < b.name;
+              });
     WriteMetricsFile(ctx.fs(), o.metrics_file, m);
     return true;
   } catch (const Error& e) {
@@ -580,10 +593,12 @@ int Renew(const RenewOptions& o, Services& services) {
   Printer printer(services.out, o.json || o.common.quiet);
   RunTally tally;
   if (!due.empty()) tally = RenewDue(o, services, ctx, due, printer);
-  RecordAttempts(o, ctx, due);
+  const bool recorded = RecordAttempts(o, ctx, due);
   SyncKeystores(o, ctx, candidates);
-  const int status = Report(o, services, candidates, tally);
-  return WriteMetrics(o, ctx, started, candidates, status) ? status : 1;
+  int status = Report(o, services, candidates, tally);
+  if (!recorded) status = 1;
+  if (!WriteMetrics(o, ctx, started, candidates, status)) status = 1;
+  return status;
 }
 
 }  // namespace certpilot::app

@@ -237,6 +237,26 @@ TEST_F(RenewBackoff, MetricsFileIsWrittenAfterEveryRunFailedOrNot) {
   EXPECT_EQ(Sample(text, "certpilot_run_renewed"), 0) << text;
 }
 
+TEST_F(RenewBackoff, MetricsFileOfOneLineageStillListsEveryLineage) {
+  RenewOptions o = Options();
+  o.metrics_file = dir_ / "certpilot.prom";
+  o.cert_name = "good.example";
+  RunRenew(o, 0);
+  const std::string text = fs_.ReadFile(dir_ / "certpilot.prom");
+  EXPECT_EQ(Sample(text, "certpilot_run_renewed"), 1) << text;
+  for (const char* name : {"bad.example", "good.example"})
+    EXPECT_GT(
+        Sample(text, std::string("certpilot_certificate_not_after_timestamp_"
+                                 "seconds{lineage=\"") +
+                         name + "\"}"),
+        UnixSeconds(clock_.Now()))
+        << name << "\n"
+        << text;
+  // In name order.
+  EXPECT_LT(text.find("{lineage=\"bad.example\"}"),
+            text.find("{lineage=\"good.example\"}"));
+}
+
 TEST_F(RenewBackoff, MetricsFileInAMissingDirectoryIsAUsageError) {
   RenewOptions o = Options();
   o.metrics_file = dir_ / "nowhere/certpilot.prom";
