@@ -10,6 +10,10 @@
 // proceed; a failure never touches that lineage's live/ files. Up to --jobs
 // lineages renew at once, sharing one HTTP-01 responder per port and one
 // account per CA, each worker with its own connection and nonces.
+// A due lineage whose renewal failed lately waits (app/rules/backoff.h)
+// unless forced; each attempt is recorded in WORK/renewal-history/. With
+// --metrics-file, the run's metrics are written at its end, failed or not
+// (app/wiring/metrics_file.h).
 #pragma once
 
 #include <string>
