@@ -257,6 +257,17 @@ TEST_F(RenewBackoff, MetricsFileOfOneLineageStillListsEveryLineage) {
             text.find("{lineage=\"good.example\"}"));
 }
 
+TEST_F(RenewBackoff, AHistoryThatCannotBeWrittenFailsTheRunNotTheRenewal) {
+  ca_.failing_names.clear();
+  // A file where the history directory should be.
+  fs_.MakeDirs(dir_ / "work", 0700);
+  fs_.CreateFileExclusive(dir_ / "work/renewal-history", "x", 0600,
+                          std::nullopt);
+  nlohmann::json j = Run(1);
+  EXPECT_EQ(j["renewed"].size(), 2u) << j.dump();
+  EXPECT_TRUE(j["failed"].empty()) << j.dump();
+}
+
 TEST_F(RenewBackoff, MetricsFileInAMissingDirectoryIsAUsageError) {
   RenewOptions o = Options();
   o.metrics_file = dir_ / "nowhere/certpilot.prom";
