@@ -471,19 +471,19 @@ int Report(const RenewOptions& o, Services& services,
     else
       services.out << report.renewed.size() << " renewed, "
                    << report.not_due.size() << " not due, ";
-    services.out
-        << (report.autorenew_disabled.empty()
-                ? ""
-                : std::to_string(report.autorenew_disabled.size()) +
-                      " autorenew disabled, ")
-        << (report.backed_off.empty()
-                ? ""
-                : std::to_string(report.backed_off.size()) + " backed off, ")
-        << report.failed.size() << " failed"
-        << (tally.hook_failures
-                ? ", " + std::to_string(tally.hook_failures) + " hook(s) failed"
-                : "")
-        << (tally.installer_failures ? ", nginx reload failed" : "") << "\n";
+    if (!report.backed_off.empty())
+      services.out << report.backed_off.size() << " backed off, ";
+    services.out << (report.autorenew_disabled.empty()
+                         ? ""
+                         : std::to_string(report.autorenew_disabled.size()) +
+                               " autorenew disabled, ")
+                 << report.failed.size() << " failed"
+                 << (tally.hook_failures
+                         ? ", " + std::to_string(tally.hook_failures) +
+                               " hook(s) failed"
+                         : "")
+                 << (tally.installer_failures ? ", nginx reload failed" : "")
+                 << "\n";
   }
   return report.failed.empty() && tally.hook_failures == 0 &&
                  tally.installer_failures == 0
