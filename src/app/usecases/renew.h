@@ -25,7 +25,8 @@
 
 namespace certpilot::app {
 
-// Returns 0 when nothing failed (renewals and hooks), 1 otherwise. Throws
+// Returns 0 when nothing failed (renewals, hooks, the renewal histories
+// and the metrics file), 1 otherwise. Throws
 // UsageError for bad options before any work.
 int Renew(const RenewOptions& o, Services& services);
 
