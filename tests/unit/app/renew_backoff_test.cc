@@ -10,6 +10,7 @@
 #include "app/usecases/certificates.h"
 #include "app/usecases/certonly.h"
 #include "app/usecases/renew.h"
+#include "app/usecases/revoke.h"
 #include "app/wiring/renewal_history.h"
 #include "support/use_case_fixture.h"
 #include "util/error.h"
@@ -266,6 +267,19 @@ TEST_F(RenewBackoff, AHistoryThatCannotBeWrittenFailsTheRunNotTheRenewal) {
   nlohmann::json j = Run(1);
   EXPECT_EQ(j["renewed"].size(), 2u) << j.dump();
   EXPECT_TRUE(j["failed"].empty()) << j.dump();
+}
+
+TEST_F(RenewBackoff, DeletingALineageDeletesItsHistory) {
+  Run(1);
+  ASSERT_TRUE(History("bad.example"));
+  DeleteOptions d;
+  d.common = common_;
+  d.cert_name = "bad.example";
+  d.nginx_server_root = dir_ / "no-nginx";
+  ASSERT_EQ(Delete(d, services_), 0);
+  EXPECT_FALSE(History("bad.example"));
+  EXPECT_FALSE(fs_.Exists(dir_ / "work/renewal-history/bad.example.json"));
+  EXPECT_TRUE(History("good.example"));
 }
 
 TEST_F(RenewBackoff, MetricsFileInAMissingDirectoryIsAUsageError) {
