@@ -1,5 +1,8 @@
 // Backoff and the metrics file end to end: the built binary against the real
-// Pebble CA issuing one-hour certificates (made due at once with
+// Pebble CA; the metrics file and the documented alerting rules are checked
+// with Prometheus's promtool (Debian package prometheus, installed by
+// scripts/deps; the tests fail without it). Pebble issues one-hour
+// certificates (made due at once with
 // renew_before_expiry = 2 hours, as in renew_test.cc). A lineage's CA is
 // made unreachable by pointing its renewal conf at a loopback port where
 // nothing listens (with a copy of its account under that server), which
@@ -18,6 +21,7 @@
 
 #include "support/cli_harness.h"
 #include "support/free_port.h"
+#include "support/run_binary.h"
 #include "support/shared_pebble.h"
 #include "support/temp_dir.h"
 
@@ -212,6 +216,16 @@ std::map<std::string, std::string> ParseMetrics(const std::string& text) {
   return samples;
 }
 
+constexpr char kPromtoolHint[] =
+    "promtool (Debian package prometheus; scripts/deps installs it)";
+
+// `promtool check metrics < path`: Prometheus's own parser and linter.
+sys::ProcessResult PromtoolCheckMetrics(const std::string& path) {
+  RunTool({"promtool", "--version"}, {}, kPromtoolHint);  // fails loudly
+  return RunTool(
+      {"bash", "-c", "promtool check metrics < \"$1\"", "bash", path});
+}
+
 TEST_F(RenewBackoffTest, MetricsFileIsWrittenAfterAFailedRunAndFromCliIni) {
   Issue("ok.example.com");
   Issue(kName);
@@ -221,6 +235,10 @@ TEST_F(RenewBackoffTest, MetricsFileIsWrittenAfterAFailedRunAndFromCliIni) {
   const std::string path = dir + "/certpilot.prom";
   RunResult r = Renew({"--metrics-file", path});
   ASSERT_EQ(r.exit_code, 1) << r.Describe();
+  sys::ProcessResult lint = PromtoolCheckMetrics(path);
+  EXPECT_TRUE(lint.Succeeded() && lint.out.empty() && lint.err.empty())
+      << lint.exit_code << "\n"
+      << lint.out << lint.err << ReadFileOrEmpty(path);
   std::map<std::string, std::string> m = ParseMetrics(ReadFileOrEmpty(path));
   EXPECT_EQ(m["certpilot_run_renewed"], "1");
   EXPECT_EQ(m["certpilot_run_failed"], "1");
@@ -260,6 +278,45 @@ TEST_F(RenewBackoffTest, MetricsFileIsWrittenAfterAFailedRunAndFromCliIni) {
   r = Renew({"--metrics-file", dir + "/missing/certpilot.prom"});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_NE(r.err.find("--metrics-file"), std::string::npos) << r.err;
+}
+
+// The alerting rules the man page (METRICS) and the README show are valid
+// Prometheus rule files (promtool check rules), and name only metrics
+// certpilot writes.
+TEST(MetricsDocumentation, AlertingRulesAreValidAndUseRealMetrics) {
+  const std::string source = CERTPILOT_SOURCE_DIR;
+  TempDir dir;
+  std::map<std::string, std::string> rules;
+  // man/certpilot.1: the .nf block that starts with "groups:", "\-" → "-".
+  std::string man = ReadFileOrEmpty(source + "/man/certpilot.1");
+  size_t from = man.find(".nf\ngroups:");
+  ASSERT_NE(from, std::string::npos);
+  from += 4;
+  std::string rule = man.substr(from, man.find(".fi\n", from) - from);
+  rules["man"] = std::regex_replace(rule, std::regex(R"(\\-)"), "-");
+  // README.md: the yaml block.
+  std::string readme = ReadFileOrEmpty(source + "/README.md");
+  from = readme.find("```yaml\ngroups:");
+  ASSERT_NE(from, std::string::npos);
+  from += 8;
+  rules["readme"] = readme.substr(from, readme.find("```", from) - from);
+
+  RunTool({"promtool", "--version"}, {}, kPromtoolHint);  // fails loudly
+  static const std::regex kMetric("certpilot_[a-z_]+");
+  const std::string metrics_text =
+      ReadFileOrEmpty(source + "/src/app/types/metrics_text.cc");
+  for (const auto& [where, text] : rules) {
+    const std::string path = dir / (where + ".yml");
+    std::ofstream(path) << text;
+    sys::ProcessResult r = RunTool({"promtool", "check", "rules", path});
+    EXPECT_TRUE(r.Succeeded()) << where << ":\n" << text << r.out << r.err;
+    EXPECT_NE(r.out.find("SUCCESS: 3 rules found"), std::string::npos)
+        << where << ": " << r.out;
+    for (std::sregex_iterator it(text.begin(), text.end(), kMetric), end;
+         it != end; ++it)
+      EXPECT_NE(metrics_text.find("\"" + it->str() + "\""), std::string::npos)
+          << where << " names " << it->str();
+  }
 }
 
 }  // namespace
