@@ -79,6 +79,11 @@ void AddCommonOptions(CLI::App* app, app::CommonOptions& o) {
                   "Seconds the CA may take to issue a finalized order")
       ->default_str("300")
       ->check(CLI::PositiveNumber);
+  app->add_option("--lock-wait", o.lock_wait_seconds,
+                  "Seconds to wait for a certificate (or the accounts, nginx) "
+                  "that another certpilot run holds; 0: do not wait")
+      ->default_str("0")
+      ->check(CLI::NonNegativeNumber);
   app->add_flag("-v,--verbose", o.verbosity, "More output (repeatable)");
   app->add_flag("-q,--quiet", o.quiet, "Only errors");
 }

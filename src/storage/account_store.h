@@ -10,7 +10,7 @@
 // A new account directory is written completely under a hidden temporary
 // name and renamed into place, so List/Find never see half an account,
 // even after a crash; entries whose names start with "." are ignored.
-// Not thread-safe; callers hold the configuration directory's DirLock.
+// Not thread-safe; callers hold the accounts lock (sys/file_lock.h).
 #pragma once
 
 #include <optional>

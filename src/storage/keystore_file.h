@@ -6,7 +6,7 @@
 // keystore or the new one, each complete.
 //
 // The bytes themselves come from crypto/pkcs12.h; this only writes them.
-// Not thread-safe; callers hold the configuration directory's DirLock.
+// Not thread-safe; callers hold the lineage's lock (sys/file_lock.h).
 #pragma once
 
 #include <string>

@@ -36,7 +36,7 @@
 // across the switch; certbot refuses such a lineage too). So is a symlink at
 // live/, archive/, live/NAME or archive/NAME: nothing is written through one.
 //
-// Not thread-safe; callers hold the configuration directory's DirLock.
+// Not thread-safe; callers hold the lineage's lock (sys/file_lock.h).
 #pragma once
 
 #include <optional>

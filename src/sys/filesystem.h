@@ -9,7 +9,7 @@
 //  - "Mutating" methods are exactly those below the "Mutating" line; a fault
 //    injector counts those.
 //  - Implementations need not be thread-safe; callers serialise (certpilot
-//    holds one DirLock per run).
+//    holds the run's locks: sys/file_lock.h).
 #pragma once
 
 #include <sys/types.h>

@@ -109,9 +109,29 @@ class LocalMisuseTest : public SharedPebbleTest<3600> {
     extra.push_back("--force-renewal");
     return cli_.Run("renew", extra);
   }
-  std::string LockPid() {
-    return std::string(
-        Trim(ReadFileOrEmpty(cli_.config() + "/.certpilot.lock")));
+  std::string LockPath(const std::string& lineage) {
+    return cli_.config() + "/.certpilot.locks/" + lineage;
+  }
+  // The pid recorded in the lineage's lock file.
+  std::string LockPid(const std::string& lineage) {
+    return std::string(Trim(ReadFileOrEmpty(LockPath(lineage))));
+  }
+  // How many processes have the lineage's lock file open (/proc/*/fd).
+  int LockFileOpeners(const std::string& lineage) {
+    const fs::path target = fs::canonical(LockPath(lineage));
+    int n = 0;
+    std::error_code ec;
+    for (const auto& p : fs::directory_iterator("/proc", ec)) {
+      std::error_code fd_ec;
+      for (const auto& fd : fs::directory_iterator(p.path() / "fd", fd_ec)) {
+        std::error_code link_ec;
+        if (fs::read_symlink(fd.path(), link_ec) == target) {
+          ++n;
+          break;
+        }
+      }
+    }
+    return n;
   }
   static std::string_view Trim(std::string_view s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
@@ -122,9 +142,12 @@ class LocalMisuseTest : public SharedPebbleTest<3600> {
   CliHarness cli_{*pebble_};
 };
 
-// Ten runs at once: one holds the lock; the nine others exit 1 naming the
-// holder while it still holds the lock (so they did not wait for it).
-TEST_F(LocalMisuseTest, OneOfTenRunsHoldsTheLockTheOthersExitWhileItHoldsIt) {
+// Ten runs at once: one holds the lineage's lock (blocked in its pre-hook);
+// the nine others skip that lineage — the holder renews it — naming the
+// holder, exit 0, and do so while it still holds the lock (they did not
+// wait). A certonly for the same name fails (exit 1) naming the holder and
+// --lock-wait.
+TEST_F(LocalMisuseTest, OneOfTenRunsHoldsTheLineageTheOthersSkipItAtOnce) {
   Issue("busy.example.com");
   std::future<RunResult> holder;
   std::vector<std::future<RunResult>> others;
@@ -136,21 +159,33 @@ TEST_F(LocalMisuseTest, OneOfTenRunsHoldsTheLockTheOthersExitWhileItHoldsIt) {
   });
   ASSERT_TRUE(WaitFor([&] { return fs::exists(mark); }, 60s))
       << "the first run never got going";
-  const std::string pid = LockPid();
+  const std::string pid = LockPid("busy.example.com");
   ASSERT_NE(pid, "");
 
   for (int i = 0; i < 9; ++i)
-    others.push_back(std::async(std::launch::async, [&] { return Renew({}); }));
+    others.push_back(
+        std::async(std::launch::async, [&] { return Renew({"--json"}); }));
   for (auto& run : others) {
     ASSERT_EQ(run.wait_for(60s), std::future_status::ready)
         << "a second run waited for the lock";
     RunResult r = run.get();
-    EXPECT_EQ(r.exit_code, 1) << r.Describe();
-    EXPECT_TRUE(HasLine(
-        r.err, {"another certpilot is already running (pid " + pid + " holds ",
-                "/.certpilot.lock)"}))
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    EXPECT_TRUE(HasLine(r.err, {"busy.example.com",
+                                "another certpilot is working on the "
+                                "certificate busy.example.com (pid " +
+                                    pid + " holds "}))
         << r.Describe();
+    EXPECT_NE(r.out.find("\"busy\""), std::string::npos) << r.Describe();
   }
+  RunResult certonly =
+      cli_.Certonly({"-d", "busy.example.com", "--force-renewal"});
+  EXPECT_EQ(certonly.exit_code, 1) << certonly.Describe();
+  EXPECT_TRUE(
+      HasLine(certonly.err, {"another certpilot is working on the certificate "
+                             "busy.example.com (pid " +
+                                 pid + " holds ",
+                             "pass --lock-wait SECONDS to wait for it"}))
+      << certonly.Describe();
   // The holder was still blocked in its pre-hook all along.
   EXPECT_EQ(holder.wait_for(0s), std::future_status::timeout);
   gate.Release();
@@ -158,6 +193,92 @@ TEST_F(LocalMisuseTest, OneOfTenRunsHoldsTheLockTheOthersExitWhileItHoldsIt) {
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(cli_.Version("busy.example.com"), 2);
   EXPECT_EQ(cli_.CheckLineage("busy.example.com"), "");
+}
+
+// A certonly for a new name proceeds while a renew holds other lineages.
+TEST_F(LocalMisuseTest, CertonlyForANewNameProceedsWhileARenewRuns) {
+  Issue("long.example.com");
+  Gate gate(cli_.dir() / "gate");
+  ASSERT_TRUE(gate.ok());
+  const std::string mark = cli_.dir() / "holding";
+  std::future<RunResult> renew = std::async(std::launch::async, [&] {
+    return Renew({"--pre-hook", gate.HookCommand(mark)});
+  });
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(mark); }, 60s));
+  RunResult fresh = cli_.Certonly({"-d", "fresh.example.com"});
+  EXPECT_EQ(fresh.exit_code, 0) << fresh.Describe();
+  EXPECT_EQ(cli_.Version("fresh.example.com"), 1);
+  EXPECT_EQ(renew.wait_for(0s), std::future_status::timeout);
+  gate.Release();
+  RunResult r = renew.get();
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(cli_.Version("long.example.com"), 2);
+  // The renew planned before fresh.example.com existed: it is not renewed.
+  EXPECT_EQ(cli_.Version("fresh.example.com"), 1);
+}
+
+// Two renews split the work: the first holds one lineage (blocked in its
+// pre-hook), the second renews every other lineage, skips the held one and
+// exits 0; the first then renews its own. Each lineage is renewed once.
+TEST_F(LocalMisuseTest, TwoRenewsSplitTheWork) {
+  const std::vector<std::string> names = {
+      "split1.example.com", "split2.example.com", "split3.example.com"};
+  for (const std::string& n : names) Issue(n);
+  Gate gate(cli_.dir() / "gate");
+  ASSERT_TRUE(gate.ok());
+  const std::string mark = cli_.dir() / "holding";
+  std::future<RunResult> first = std::async(std::launch::async, [&] {
+    return Renew(
+        {"--cert-name", names[0], "--pre-hook", gate.HookCommand(mark)});
+  });
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(mark); }, 60s));
+  RunResult second = Renew({});
+  EXPECT_EQ(second.exit_code, 0) << second.Describe();
+  EXPECT_NE(second.out.find("2 renewed"), std::string::npos)
+      << second.Describe();
+  EXPECT_NE(second.out.find("1 renewed by another run"), std::string::npos)
+      << second.Describe();
+  EXPECT_EQ(cli_.Version(names[0]), 1);
+  EXPECT_EQ(cli_.Version(names[1]), 2);
+  EXPECT_EQ(cli_.Version(names[2]), 2);
+  gate.Release();
+  RunResult r = first.get();
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  for (const std::string& n : names) {
+    EXPECT_EQ(cli_.Version(n), 2) << n;
+    EXPECT_EQ(cli_.CheckLineage(n), "") << n;
+  }
+}
+
+// --lock-wait: a certonly for a busy lineage waits for the holder, then
+// renews after it (so version 3 follows the holder's 2).
+TEST_F(LocalMisuseTest, LockWaitWaitsForTheHolder) {
+  Issue("wait.example.com");
+  Gate gate(cli_.dir() / "gate");
+  ASSERT_TRUE(gate.ok());
+  const std::string mark = cli_.dir() / "holding";
+  std::future<RunResult> holder = std::async(std::launch::async, [&] {
+    return Renew({"--pre-hook", gate.HookCommand(mark)});
+  });
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(mark); }, 60s));
+  const std::string pid = LockPid("wait.example.com");
+  std::future<RunResult> waiter = std::async(std::launch::async, [&] {
+    return cli_.Certonly(
+        {"-d", "wait.example.com", "--force-renewal", "--lock-wait", "600"});
+  });
+  // The waiter cannot finish while the holder holds the lineage; it is
+  // waiting once a process other than the holder has the lock file open.
+  ASSERT_TRUE(
+      WaitFor([&] { return LockFileOpeners("wait.example.com") >= 2; }, 60s));
+  EXPECT_EQ(waiter.wait_for(0s), std::future_status::timeout);
+  EXPECT_EQ(cli_.Version("wait.example.com"), 1);
+  gate.Release();
+  RunResult h = holder.get();
+  EXPECT_EQ(h.exit_code, 0) << h.Describe();
+  RunResult w = waiter.get();
+  EXPECT_EQ(w.exit_code, 0) << w.Describe();
+  EXPECT_EQ(cli_.Version("wait.example.com"), 3);
+  EXPECT_EQ(cli_.CheckLineage("wait.example.com"), "");
 }
 
 // SIGKILL a run while it holds the lock (its pre-hook, a child, is still
@@ -172,7 +293,7 @@ TEST_F(LocalMisuseTest, ALockLeftByAKilledRunDoesNotBlockTheNext) {
     return Renew({"--pre-hook", gate.HookCommand(mark)});
   });
   ASSERT_TRUE(WaitFor([&] { return fs::exists(mark); }, 60s));
-  const pid_t pid = std::stoi(LockPid());
+  const pid_t pid = std::stoi(LockPid("stale.example.com"));
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   // Dead (a zombie until the test reaps it, once the orphaned hook ends).
   ASSERT_TRUE(WaitFor(

@@ -47,6 +47,7 @@ std::string RenewReportJson(const RenewReport& r) {
                       {"failed", nlohmann::json::array()},
                       {"autorenew_disabled", nlohmann::json::array()},
                       {"backed_off", nlohmann::json::array()},
+                      {"busy", nlohmann::json::array()},
                       {"dry_run", r.dry_run},
                       {"hook_failures", r.hook_failures},
                       {"installer_failures", r.installer_failures}};
@@ -63,6 +64,8 @@ std::string RenewReportJson(const RenewReport& r) {
     entry["name"] = b.name;
     j["backed_off"].push_back(entry);
   }
+  for (const RenewReport::Busy& b : r.busy)
+    j["busy"].push_back({{"name", b.name}, {"holder", b.holder}});
   for (const RenewReport::Failed& c : r.failed)
     j["failed"].push_back({{"name", c.name}, {"error", c.error}});
   return j.dump(2);

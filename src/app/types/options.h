@@ -54,6 +54,10 @@ struct CommonOptions {
   // --issuance-timeout: how long the CA may take to issue once the order is
   // finalized (RFC 8555 §7.4), in seconds; > 0.
   int issuance_timeout_seconds = 300;
+  // --lock-wait: how long to wait for a lock another run holds (a lineage,
+  // the accounts, nginx, the tree), in seconds; 0 = fail (or, in renew,
+  // skip the lineage) at once.
+  int lock_wait_seconds = 0;
 
   // The directory URL this run talks to.
   std::string ServerUrl() const;

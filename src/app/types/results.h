@@ -62,6 +62,12 @@ struct RenewReport {
     RenewalFailure failure;
   };
   std::vector<BackedOff> backed_off;
+  // Due, but another certpilot run holds the lineage's lock (and renews it).
+  struct Busy {
+    std::string name;
+    std::string holder;  // "another certpilot is working on ... (pid N ...)"
+  };
+  std::vector<Busy> busy;
   bool dry_run = false;
   int hook_failures = 0;
   int installer_failures = 0;  // nginx reloads after renewal

@@ -59,6 +59,7 @@ std::vector<std::string> Contacts(const std::string& emails) {
 
 int Register(const AccountOptions& o, Services& services) {
   RunContext ctx(o.common, services);
+  const sys::FileLock accounts_lock = ctx.Lock(SharedResource::kAccounts);
   auto existing = ctx.accounts().List(o.common.ServerUrl());
   if (!existing.empty())
     throw Error("an account for " + o.common.ServerUrl() +
@@ -115,6 +116,7 @@ int UpdateAccount(const AccountOptions& o, Services& services) {
   std::vector<std::string> contacts;
   if (!o.common.email.empty()) contacts = Contacts(o.common.email);
   RunContext ctx(o.common, services);
+  const sys::FileLock accounts_lock = ctx.Lock(SharedResource::kAccounts);
   AccountSession s(o, services, ctx);
   if (!o.common.email.empty()) {
     acme::Account a = s.client.UpdateAccount(contacts);
@@ -143,6 +145,7 @@ int UpdateAccount(const AccountOptions& o, Services& services) {
 
 int Unregister(const AccountOptions& o, Services& services) {
   RunContext ctx(o.common, services);
+  const sys::FileLock accounts_lock = ctx.Lock(SharedResource::kAccounts);
   AccountSession s(o, services, ctx);
   if (!o.common.non_interactive) {
     if (!services.prompter.interactive())

@@ -79,7 +79,7 @@ int Certificates(const CertificatesOptions& o, Services& services) {
   for (const acme::Identifier& id : acme::ParseIdentifierInputs(o.domains))
     wanted.push_back(id.value);
   if (!o.cert_name.empty()) storage::LineageStore::ValidateName(o.cert_name);
-  RunContext ctx(o.common, services, /*take_lock=*/false);
+  RunContext ctx(o.common, services, TreeLock::kNone);
 
   std::vector<LineageInfo> shown;
   for (const std::string& name : ctx.lineages().ListNames()) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 
 #include "acme/client.h"
@@ -280,9 +281,11 @@ int Certonly(const CertonlyOptions& o, Services& services,
         PrepareRegistration(common, ctx.accounts(), services.prompter);
 
   std::string name;
+  std::optional<sys::FileLock> lineage_lock;  // held until the run ends
   if (!csr) {
     name = ChooseLineage(o, ctx, services.prompter, ids);
     if (lineage) *lineage = name;
+    lineage_lock.emplace(ctx.LockLineage(name));
     // certbot's dry run orders whether or not the lineage is due.
     if (ctx.lineages().CurrentVersion(name)) {
       LineageInfo info = InspectLineage(ctx, name);
@@ -308,8 +311,11 @@ int Certonly(const CertonlyOptions& o, Services& services,
 
   std::unique_ptr<http::HttpClient> http = services.make_http(common);
   acme::Client client(*http, services.clock, settings.server);
-  settings.account_id =
-      UseAccount(client, common, ctx.accounts(), registration);
+  {
+    const sys::FileLock accounts_lock = ctx.Lock(SharedResource::kAccounts);
+    settings.account_id =
+        UseAccount(client, common, ctx.accounts(), registration);
+  }
 
   Hooks hooks(services.runner, ctx.fs(), ctx.layout(), o.directory_hooks);
   std::vector<std::string> pre, post, deploy;

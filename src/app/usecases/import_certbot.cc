@@ -382,7 +382,7 @@ int ImportCertbot(const ImportOptions& o, Services& services) {
       throw UsageError("no certificate named " + o.cert_name + " in " + o.from);
   }
 
-  RunContext ctx(o.common, services);
+  RunContext ctx(o.common, services, TreeLock::kExclusive);
   Tally tally;
   ImportAccounts(from, ctx, services, tally);
   storage::LineageStore source(ctx.fs(), from);

@@ -99,6 +99,7 @@ int DeployToNginx(const InstallOptions& o, Services& services,
   if (!fs.Exists(ctx.layout().renewal_conf(name)))
     throw UsageError("no certificate named \"" + name +
                      "\" (see certpilot certificates)");
+  const sys::FileLock lineage_lock = ctx.LockLineage(name);
   LineageInfo info = InspectLineage(ctx, name, InspectDepth::kCertificate);
   if (!info.problem.empty())
     throw Error("cannot " + std::string(install ? "install " : "enhance ") +
@@ -109,6 +110,7 @@ int DeployToNginx(const InstallOptions& o, Services& services,
                      "--nginx --cert-name " +
                      name + " first");
   RequireNginxConf(fs, o.nginx);
+  const sys::FileLock nginx_lock = ctx.Lock(SharedResource::kNginx);
 
   nginx::NginxControl control =
       MakeNginxControl(services.runner, o.nginx, fs, services.clock);

@@ -18,7 +18,7 @@ int Reconfigure(const ReconfigureOptions& o, Services& services) {
   if (name.empty()) throw UsageError("reconfigure needs --cert-name NAME");
   storage::LineageStore::ValidateName(name);
   {
-    RunContext ctx(o.renew.common, services, /*take_lock=*/false);
+    RunContext ctx(o.renew.common, services, TreeLock::kNone);
     if (!ctx.lineages().CurrentVersion(name))
       throw UsageError("no certificate named " + name +
                        " (see certpilot certificates)");
@@ -36,6 +36,7 @@ int Reconfigure(const ReconfigureOptions& o, Services& services) {
   }
 
   RunContext ctx(o.renew.common, services);
+  const sys::FileLock lineage_lock = ctx.LockLineage(name);
   LineageInfo info = InspectLineage(ctx, name, InspectDepth::kCertificate);
   RenewalSettings settings = ReadRenewalConf(ctx, name);
   ApplyRenewOverrides(o.renew, info.domains, settings);

@@ -44,7 +44,14 @@ namespace {
 
 constexpr int kMaxJobs = 64;
 
-enum class Outcome { kNotDue, kAutorenewOff, kBackedOff, kRenewed, kFailed };
+enum class Outcome {
+  kNotDue,
+  kAutorenewOff,
+  kBackedOff,
+  kBusy,  // another run holds its lock (and renews it)
+  kRenewed,
+  kFailed
+};
 
 struct Candidate {
   std::string name;
@@ -108,6 +115,41 @@ void HoldBackFailing(const RenewOptions& o, TimePoint now,
       c.outcome = Outcome::kBackedOff;
       c.due_reason.clear();
     }
+}
+
+// Lock: each due lineage's lock (sys/file_lock.h), so that two runs split
+// the work. A lineage another run holds (after --lock-wait) is skipped —
+// that run renews it; one whose certificate changed between planning and
+// locking was renewed by another run meanwhile and is no longer due.
+// Returns the locks (held until the run ends) and leaves `due` holding only
+// the lineages locked and still due.
+std::vector<sys::FileLock> LockDue(RunContext& ctx,
+                                   std::vector<Candidate*>& due) {
+  std::vector<sys::FileLock> held;
+  std::vector<Candidate*> locked;
+  for (Candidate* c : due) {
+    try {
+      sys::FileLock lock = ctx.LockLineage(c->name);
+      LineageInfo now =
+          InspectLineage(ctx, c->name, InspectDepth::kCertificate);
+      if (now.problem.empty() && now.serial != c->info.serial) {
+        log::Info("not renewed: " + c->name +
+                  " (another certpilot renewed it meanwhile)");
+        c->info = std::move(now);
+        c->due_reason.clear();
+        continue;
+      }
+      held.push_back(std::move(lock));
+      locked.push_back(c);
+    } catch (const sys::LockBusyError& e) {
+      c->outcome = Outcome::kBusy;
+      c->error = e.what();
+      c->due_reason.clear();
+      log::Info("not renewed here: " + c->name + ": " + e.what());
+    }
+  }
+  due = std::move(locked);
+  return held;
 }
 
 // Each attempt's result into the lineage's renewal history (and, for a
@@ -339,6 +381,7 @@ int RenewEach(const RenewOptions& o, Services& services, RunContext& ctx,
 storage::StoredAccount AccountFor(const RenewOptions& o, Services& services,
                                   RunContext& ctx, const std::string& server,
                                   const RenewalSettings& s) {
+  const sys::FileLock accounts_lock = ctx.Lock(SharedResource::kAccounts);
   if (std::optional<Registration> registration =
           DryRunRegistration(ctx.accounts(), s.server, s.account_id, server)) {
     CommonOptions common = o.common;
@@ -418,9 +461,12 @@ void SyncKeystores(const RenewOptions& o, RunContext& ctx,
     const Pkcs12Settings& pkcs12 = c.info.settings.pkcs12;
     if (c.outcome != Outcome::kNotDue || !pkcs12.enabled()) continue;
     try {
+      const sys::FileLock lock = ctx.LockLineage(c.name);
       if (SyncKeystore(ctx, c.name, pkcs12))
         log::Info("wrote the keystore of " + c.name + " (" + pkcs12.path +
                   "), which did not hold its current certificate");
+    } catch (const sys::LockBusyError&) {
+      // Another run is at the lineage; it brings the keystore in step.
     } catch (const Error& e) {
       Fail(c, "keeping the keystore " + pkcs12.path + " in step: " + e.what());
     }
@@ -446,6 +492,8 @@ int Report(const RenewOptions& o, Services& services,
       // A warning also with --json: the lineage needs someone's attention.
       log::Warning("not renewed: " + c.name + ": " +
                    DescribeBackoff(report.backed_off.back().failure));
+    } else if (c.outcome == Outcome::kBusy) {
+      report.busy.push_back({c.name, c.error});
     } else if (c.outcome == Outcome::kFailed) {
       report.failed.push_back({c.name, StripControl(c.error)});
       // Failures of due lineages were logged as they happened.
@@ -473,6 +521,8 @@ int Report(const RenewOptions& o, Services& services,
                    << report.not_due.size() << " not due, ";
     if (!report.backed_off.empty())
       services.out << report.backed_off.size() << " backed off, ";
+    if (!report.busy.empty())
+      services.out << report.busy.size() << " renewed by another run, ";
     services.out << (report.autorenew_disabled.empty()
                          ? ""
                          : std::to_string(report.autorenew_disabled.size()) +
@@ -590,6 +640,7 @@ int Renew(const RenewOptions& o, Services& services) {
   for (Candidate& c : candidates)
     if (c.outcome != Outcome::kFailed && !c.due_reason.empty())
       due.push_back(&c);
+  const std::vector<sys::FileLock> locks = LockDue(ctx, due);
   Printer printer(services.out, o.json || o.common.quiet);
   RunTally tally;
   if (!due.empty()) tally = RenewDue(o, services, ctx, due, printer);

@@ -1,5 +1,6 @@
 #include "app/usecases/revoke.h"
 
+#include <optional>
 #include <ostream>
 
 #include "acme/client.h"
@@ -89,6 +90,8 @@ int Revoke(const RevokeOptions& o, Services& services) {
     }
     lineage = LineageOfPath(ctx, o.cert_path);
   }
+  std::optional<sys::FileLock> lineage_lock;
+  if (!lineage.empty()) lineage_lock.emplace(ctx.LockLineage(lineage));
   crypto::Certificate cert = crypto::Certificate::FromPem(cert_pem);
 
   std::string server = o.common.ServerUrl();
@@ -137,6 +140,7 @@ int Delete(const DeleteOptions& o, Services& services) {
       !ctx.fs().Exists(ctx.layout().live_dir(o.cert_name)))
     throw UsageError("no certificate named \"" + o.cert_name +
                      "\" (see certpilot certificates)");
+  const sys::FileLock lineage_lock = ctx.LockLineage(o.cert_name);
   std::vector<std::string> users = NginxUsers(
       ctx.fs(), o.nginx_server_root, ctx.layout().live_dir(o.cert_name));
   if (!users.empty() && !o.force)

@@ -15,6 +15,7 @@ std::unique_ptr<NginxAuthenticator> NginxAuthenticator::Start(
   ValidateNginxOptions(s.nginx);
   RequireNginxConf(*env.fs, s.nginx);
   std::unique_ptr<NginxAuthenticator> a(new NginxAuthenticator());
+  if (env.lock_nginx) a->lock_.emplace(env.lock_nginx());
   a->control_ = std::make_unique<nginx::NginxControl>(
       MakeNginxControl(*env.runner, s.nginx, *env.fs, *env.clock));
   storage::Layout layout;

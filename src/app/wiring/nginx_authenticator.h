@@ -4,11 +4,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "app/wiring/renewal_settings.h"
 #include "http/http_client.h"
 #include "nginx/runtime/control.h"
 #include "solvers/nginx_solver.h"
+#include "sys/file_lock.h"
 
 namespace certpilot::app {
 
@@ -23,6 +25,8 @@ class NginxAuthenticator {
   issuance::ChallengeSolver* solver() { return solver_.get(); }
 
  private:
+  // Declared first, released last: held while the others touch nginx.
+  std::optional<sys::FileLock> lock_;
   NginxAuthenticator() = default;
   // Destroyed in reverse: the solver before what it uses.
   std::unique_ptr<nginx::NginxControl> control_;

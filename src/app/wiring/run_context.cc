@@ -1,11 +1,16 @@
 #include "app/wiring/run_context.h"
 
 #include "acme/json.h"
+#include "sys/filesystem.h"
 #include "sys/host.h"
 #include "util/error.h"
 #include "util/strings.h"
 
 namespace certpilot::app {
+
+// CONFIG/.certpilot.locks/: one lock file per lineage, and ".accounts",
+// ".nginx" (sys/file_lock.h).
+constexpr char kLockDir[] = ".certpilot.locks";
 
 void ValidateServerUrl(const std::string& url) {
   if (!acme::json::IsHttpsUrl(url))
@@ -22,9 +27,10 @@ static storage::Layout MakeLayout(const CommonOptions& o) {
 }
 
 RunContext::RunContext(const CommonOptions& options, Services& services,
-                       bool take_lock)
+                       TreeLock tree_lock)
     : services_(services),
       layout_(MakeLayout(options)),
+      lock_wait_(std::chrono::seconds(options.lock_wait_seconds)),
       lineages_(services.fs, layout_),
       accounts_(services.fs, layout_, services.clock, sys::Hostname()) {
   ValidateServerUrl(options.ServerUrl());
@@ -32,10 +38,52 @@ RunContext::RunContext(const CommonOptions& options, Services& services,
     throw UsageError("--issuance-timeout must be a positive number of seconds");
   retry_policy_.issuance_deadline =
       std::chrono::seconds(options.issuance_timeout_seconds);
-  if (take_lock) {
+  if (options.lock_wait_seconds < 0)
+    throw UsageError("--lock-wait must be a number of seconds, 0 or more");
+  if (tree_lock != TreeLock::kNone) {
     services.fs.MakeDirs(layout_.config_dir, 0755);
-    lock_ = std::make_unique<sys::DirLock>(layout_.config_dir);
+    tree_lock_ = std::make_unique<sys::FileLock>(
+        sys::JoinPath(layout_.config_dir, ".certpilot.lock"),
+        tree_lock == TreeLock::kExclusive ? sys::LockMode::kExclusive
+                                          : sys::LockMode::kShared,
+        lock_wait_, "another certpilot is already running", Advice());
   }
+}
+
+// Said when a lock is busy and we did not wait for it.
+std::string RunContext::Advice() const {
+  return lock_wait_.count() == 0
+             ? "; pass --lock-wait SECONDS to wait for it"
+             : "; waited " + std::to_string(lock_wait_.count() / 1000) + " s";
+}
+
+std::string RunContext::LockPath(const std::string& entry) {
+  const std::string dir = sys::JoinPath(layout_.config_dir, kLockDir);
+  fs().MakeDirs(dir, 0700);
+  return sys::JoinPath(dir, entry);
+}
+
+sys::FileLock RunContext::LockLineage(const std::string& name) {
+  storage::LineageStore::ValidateName(name);
+  // Lineage names never start with ".", so they cannot meet the shared
+  // resources' entries below.
+  return sys::FileLock(
+      LockPath(name), sys::LockMode::kExclusive, lock_wait_,
+      "another certpilot is working on the certificate " + name, Advice());
+}
+
+sys::FileLock RunContext::Lock(SharedResource what) {
+  const bool accounts = what == SharedResource::kAccounts;
+  return sys::FileLock(
+      LockPath(accounts ? ".accounts" : ".nginx"), sys::LockMode::kExclusive,
+      lock_wait_,
+      std::string("another certpilot is changing ") +
+          (accounts ? "the accounts" : "the nginx configuration"),
+      Advice());
+}
+
+std::function<sys::FileLock()> RunContext::Locker(SharedResource what) {
+  return [this, what] { return Lock(what); };
 }
 
 }  // namespace certpilot::app

@@ -1,9 +1,13 @@
 // What every use case that touches the config dir needs: the layout, the
-// lock, and the stores. Constructing it validates the server URL, creates
-// the config dir if needed and takes the config-dir lock (a second run gets
-// "another certpilot is already running ..." and exit code 1).
+// locks, and the stores. Constructing it validates the server URL, creates
+// the config dir if needed and takes the tree lock (sys/file_lock.h): shared
+// for runs that then lock each lineage they change (LockLineage), exclusive
+// for one that rewrites the whole tree. Locks wait up to --lock-wait; a busy
+// one is a sys::LockBusyError ("another certpilot ...", exit code 1).
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 
 #include "acme/retry_policy.h"
@@ -12,15 +16,37 @@
 #include "storage/account_store.h"
 #include "storage/layout.h"
 #include "storage/lineage_store.h"
-#include "sys/dir_lock.h"
+#include "sys/file_lock.h"
 
 namespace certpilot::app {
 
+// How a run holds CONFIG/.certpilot.lock.
+enum class TreeLock {
+  kNone,       // read-only commands (certificates) run beside anything
+  kShared,     // works lineage by lineage, locking each (the usual)
+  kExclusive,  // rewrites the tree as a whole (import-certbot)
+};
+
+// What lineages share, each with a short lock of its own.
+enum class SharedResource {
+  kAccounts,  // finding or registering the account, account commands
+  kNginx,     // the nginx configuration and its journal (installer, solver)
+};
+
 class RunContext {
  public:
-  // `take_lock` false: read-only commands (certificates) run beside a renew.
   RunContext(const CommonOptions& options, Services& services,
-             bool take_lock = true);
+             TreeLock tree_lock = TreeLock::kShared);
+
+  // Locks lineage `name` (valid per LineageStore::ValidateName) for as long
+  // as the result lives, waiting up to --lock-wait. Throws
+  // sys::LockBusyError naming the holder when it stays busy.
+  sys::FileLock LockLineage(const std::string& name);
+  // The same for a shared resource.
+  sys::FileLock Lock(SharedResource what);
+  // A factory for Lock(what), for objects that outlive no RunContext
+  // (solvers).
+  std::function<sys::FileLock()> Locker(SharedResource what);
 
   const storage::Layout& layout() const { return layout_; }
   storage::LineageStore& lineages() { return lineages_; }
@@ -31,9 +57,13 @@ class RunContext {
   const acme::RetryPolicy& retry_policy() const { return retry_policy_; }
 
  private:
+  std::string Advice() const;
+  std::string LockPath(const std::string& entry);
+
   Services& services_;
   storage::Layout layout_;
-  std::unique_ptr<sys::DirLock> lock_;
+  std::chrono::milliseconds lock_wait_;
+  std::unique_ptr<sys::FileLock> tree_lock_;
   storage::LineageStore lineages_;
   storage::AccountStore accounts_;
   acme::RetryPolicy retry_policy_;

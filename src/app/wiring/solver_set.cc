@@ -16,6 +16,7 @@ SolverEnvironment SolverEnvironmentFor(RunContext& ctx, Services& services) {
   env.clock = &ctx.clock();
   env.prompter = &services.prompter;
   env.work_dir = ctx.layout().work_dir;
+  env.lock_nginx = ctx.Locker(SharedResource::kNginx);
   env.make_self_check_http = [] {
     http::CurlOptions o;
     o.https_only = false;  // the self-check asks nginx on the HTTP port

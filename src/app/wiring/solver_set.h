@@ -33,6 +33,7 @@
 #include "solvers/standalone_solver.h"
 #include "solvers/tls_alpn_solver.h"
 #include "solvers/webroot_solver.h"
+#include "sys/file_lock.h"
 
 namespace certpilot::app {
 
@@ -46,6 +47,9 @@ struct SolverEnvironment {
   Prompter* prompter = nullptr;
   std::string work_dir;
   std::function<std::unique_ptr<http::HttpClient>()> make_self_check_http;
+  // Takes the nginx lock (RunContext::Lock): the nginx authenticator holds
+  // it while it changes the configuration. Unset: no lock (tests).
+  std::function<sys::FileLock()> lock_nginx;
 };
 
 // The real environment of a run: its seams, and libcurl allowing http://.

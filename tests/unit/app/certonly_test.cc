@@ -44,7 +44,7 @@ class CertonlyUseCase : public testing::UseCaseTest<> {
  protected:
   CertonlyUseCase() : options_(StandaloneCertonly({})) {}
   RenewalSettings StoredSettings(const std::string& name) {
-    RunContext ctx(options_.common, services_, false);
+    RunContext ctx(options_.common, services_, TreeLock::kNone);
     return ReadRenewalConf(ctx, name);
   }
   nlohmann::json ListJson() {
@@ -253,7 +253,7 @@ TEST_F(CertonlyUseCase, WebrootStoresItsMapAndLeavesTheRootAsItWas) {
 TEST_F(CertonlyUseCase, ChallengeSettingsRoundTripThroughTheRenewalConf) {
   options_.domains = {"rt.example"};
   ASSERT_EQ(Certonly(options_, services_), 0);
-  RunContext ctx(options_.common, services_, false);
+  RunContext ctx(options_.common, services_, TreeLock::kNone);
   RenewalSettings s = ReadRenewalConf(ctx, "rt.example");
   EXPECT_EQ(s.challenges, ChallengeSettings{}) << "defaults must write no keys";
   const std::string path = dir_ / "config/renewal/rt.example.conf";

@@ -79,6 +79,7 @@ TEST(JsonText, RenewReport) {
   r.not_due = {{"b.example", kNewYear}};
   r.failed = {{"c.example", "connection refused"}};
   r.backed_off = {{"e.example", {2, kNewYear, "too many failed", kNewYear}}};
+  r.busy = {{"f.example", "another certpilot is working on it"}};
   r.hook_failures = 2;
   EXPECT_EQ(RenewReportJson(r), R"({
   "autorenew_disabled": [
@@ -91,6 +92,12 @@ TEST(JsonText, RenewReport) {
       "name": "e.example",
       "next_attempt": "2026-01-01T00:00:00Z",
       "reason": "too many failed"
+    }
+  ],
+  "busy": [
+    {
+      "holder": "another certpilot is working on it",
+      "name": "f.example"
     }
   ],
   "dry_run": false,
@@ -123,6 +130,7 @@ TEST(JsonText, RenewReport) {
   EXPECT_EQ(RenewReportJson(empty), R"({
   "autorenew_disabled": [],
   "backed_off": [],
+  "busy": [],
   "dry_run": true,
   "failed": [],
   "hook_failures": 0,

@@ -305,7 +305,7 @@ TEST_F(NginxInstallUseCase, StaplingIsNotAddedForACertificateWithoutOcsp) {
 TEST_F(NginxInstallUseCase, RenewalSettingsKeepTheInstaller) {
   Obtain("app.example.com", {"app.example.com"});
   ASSERT_EQ(Install(Options("app.example.com"), services_), 0);
-  RunContext ctx(common_, services_, false);
+  RunContext ctx(common_, services_, TreeLock::kNone);
   RenewalSettings s = ReadRenewalConf(ctx, "app.example.com");
   EXPECT_EQ(s.installer, "nginx");
   EXPECT_EQ(s.nginx.server_root, dir_ / "nginx");

@@ -521,7 +521,7 @@ TEST_F(RenewUseCase, WithoutAllowSubsetOneFailingNameFailsTheLineage) {
 
 TEST_F(RenewUseCase, AnAccountTheCaForgotIsNamedWithTheFix) {
   Issue("a.example");
-  RunContext ctx(common_, services_, /*take_lock=*/false);
+  RunContext ctx(common_, services_, TreeLock::kNone);
   const storage::StoredAccount account =
       ctx.accounts().List(ca_.directory_url()).front();
   ca_.ForgetAccounts();

@@ -1,4 +1,4 @@
-#include "sys/dir_lock.h"
+#include "sys/file_lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -7,14 +7,13 @@
 
 #include <cerrno>
 #include <charconv>
+#include <thread>
 #include <utility>
-
-#include "sys/filesystem.h"
 
 namespace certpilot::sys {
 namespace {
 
-constexpr char kLockFileName[] = ".certpilot.lock";
+constexpr std::chrono::milliseconds kRetryInterval{50};
 
 // Opens the lock file, creating it with exactly 0600 if it is new. An
 // existing file's mode is left alone (it may have been set on purpose).
@@ -47,42 +46,61 @@ pid_t ReadHolderPid(int fd) {
 
 }  // namespace
 
-LockBusyError::LockBusyError(const std::string& lock_path, pid_t holder_pid)
+LockBusyError::LockBusyError(const std::string& lock_path, pid_t holder_pid,
+                             const std::string& subject,
+                             const std::string& advice)
     : SysError("locking", lock_path, EWOULDBLOCK,
-               "another certpilot is already running (pid " +
+               subject + " (pid " +
                    (holder_pid > 0 ? std::to_string(holder_pid)
                                    : std::string("unknown")) +
-                   " holds " + lock_path + ")"),
+                   " holds " + lock_path + ")" + advice),
       holder_pid_(holder_pid) {}
 
-DirLock::DirLock(const std::string& dir)
-    : path_(JoinPath(dir, kLockFileName)), fd_(OpenLockFile(path_)) {
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    int err = errno;
+FileLock::FileLock(const std::string& path, LockMode mode,
+                   std::chrono::milliseconds wait, const std::string& subject,
+                   const std::string& advice)
+    : path_(path), fd_(OpenLockFile(path_)) {
+  const int op = mode == LockMode::kExclusive ? LOCK_EX : LOCK_SH;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  // flock has no timeout of its own: try without blocking, and while the
+  // lock is held elsewhere and time remains, pause and try again.
+  int err = 0;
+  while (::flock(fd_, op | LOCK_NB) != 0) {
+    err = errno;
+    if (err == EINTR) continue;
+    if (err != EWOULDBLOCK || std::chrono::steady_clock::now() >= deadline)
+      break;
+    std::this_thread::sleep_for(kRetryInterval);
+    err = 0;
+  }
+  if (err != 0) {
     pid_t holder = err == EWOULDBLOCK ? ReadHolderPid(fd_) : 0;
     ::close(fd_);
     fd_ = -1;
-    if (err == EWOULDBLOCK) throw LockBusyError(path_, holder);
+    if (err == EWOULDBLOCK) throw LockBusyError(path_, holder, subject, advice);
     throw SysError("locking", path_, err);
   }
-  std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) !=
-                                      static_cast<ssize_t>(pid.size())) {
-    int err = errno;
+  std::string pid = mode == LockMode::kExclusive
+                        ? std::to_string(::getpid()) + "\n"
+                        : std::string();
+  if (::ftruncate(fd_, 0) != 0 ||
+      (!pid.empty() && ::pwrite(fd_, pid.data(), pid.size(), 0) !=
+                           static_cast<ssize_t>(pid.size()))) {
+    err = errno;
     ::close(fd_);
     fd_ = -1;
     throw SysError("writing", path_, err);
   }
 }
 
-DirLock::~DirLock() {
+FileLock::~FileLock() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-DirLock::DirLock(DirLock&& other) noexcept
+FileLock::FileLock(FileLock&& other) noexcept
     : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)) {}
 
-DirLock& DirLock::operator=(DirLock&& other) noexcept {
+FileLock& FileLock::operator=(FileLock&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
     path_ = std::move(other.path_);
