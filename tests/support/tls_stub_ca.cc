@@ -102,6 +102,7 @@ struct TlsStubCa::Impl {
   SSL_CTX* ctx = nullptr;
   int listener = -1;
   int port = 0;
+  int advertised_port = 0;  // the port its URLs name
   int wake[2] = {-1, -1};
   std::thread acceptor;
 
@@ -129,6 +130,7 @@ struct TlsStubCa::Impl {
         pipe2(wake, O_CLOEXEC) != 0)
       throw std::runtime_error("TlsStubCa: cannot listen on 127.0.0.1");
     port = ntohs(addr.sin_port);
+    advertised_port = port;
   }
 
   ~Impl() {
@@ -217,7 +219,7 @@ struct TlsStubCa::Impl {
     size_t sp1 = lines[0].find(' '), sp2 = lines[0].rfind(' ');
     if (sp1 == std::string::npos || sp2 <= sp1) return false;
     request.method = lines[0].substr(0, sp1);
-    request.url = "https://127.0.0.1:" + std::to_string(port) +
+    request.url = "https://127.0.0.1:" + std::to_string(advertised_port) +
                   lines[0].substr(sp1 + 1, sp2 - sp1 - 1);
     size_t content_length = 0;
     bool close_requested = false;
@@ -277,7 +279,9 @@ struct TlsStubCa::Impl {
   }
 };
 
-TlsStubCa::TlsStubCa() : impl_(std::make_unique<Impl>(*this)) {
+TlsStubCa::TlsStubCa(int advertised_port)
+    : impl_(std::make_unique<Impl>(*this)) {
+  if (advertised_port != 0) impl_->advertised_port = advertised_port;
   ca_ = std::make_unique<FakeAcmeServer>(base());
   ca_bundle_ = impl_->dir / "stub-ca.pem";
   FILE* f = std::fopen(ca_bundle_.c_str(), "w");
@@ -290,8 +294,10 @@ TlsStubCa::TlsStubCa() : impl_(std::make_unique<Impl>(*this)) {
 // impl_ goes first: it joins the threads that use ca_.
 TlsStubCa::~TlsStubCa() { impl_.reset(); }
 
+int TlsStubCa::listen_port() const { return impl_->port; }
+
 std::string TlsStubCa::base() const {
-  return "https://127.0.0.1:" + std::to_string(impl_->port);
+  return "https://127.0.0.1:" + std::to_string(impl_->advertised_port);
 }
 
 }  // namespace certpilot::testing

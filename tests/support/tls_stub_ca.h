@@ -43,13 +43,16 @@ struct WireReply {
 
 class TlsStubCa {
  public:
-  TlsStubCa();
+  // `advertised_port` (0: its own): the port its URLs name, for a CA reached
+  // through a proxy (bench/delay_proxy.cc) that must see every request.
+  explicit TlsStubCa(int advertised_port = 0);
   ~TlsStubCa();
   TlsStubCa(const TlsStubCa&) = delete;
   TlsStubCa& operator=(const TlsStubCa&) = delete;
 
   FakeAcmeServer& ca() { return *ca_; }
-  std::string base() const;  // https://127.0.0.1:PORT
+  std::string base() const;  // https://127.0.0.1:PORT (the advertised port)
+  int listen_port() const;   // where it really listens
   std::string directory_url() const { return base() + "/directory"; }
   const std::string& ca_bundle() const { return ca_bundle_; }
 
