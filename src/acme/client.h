@@ -57,6 +57,9 @@ class Client {
 
   // §7.1.1. Fetched on first use and cached.
   const Directory& GetDirectory();
+  // Uses `d` (fetched by another client for the same URL) instead of
+  // fetching it: one directory request serves many clients.
+  void SetDirectory(Directory d) { directory_ = std::move(d); }
 
   // The account key and, once known, its URL (kid). Set before any
   // kid-signed call.

@@ -80,7 +80,7 @@ class CertonlyTest : public SharedPebbleTest<> {
                         "name", "domains", "serial", "key_type", "not_before",
                         "not_after", "renew_after", "cert_path", "chain_path",
                         "fullchain_path", "privkey_path", "server", "valid",
-                        "renewal_failure"}));
+                        "renewal_failure", "ari_window"}));
     EXPECT_EQ(j["name"], name);
     std::vector<std::string> got = j["domains"];
     std::sort(got.begin(), got.end());

@@ -4,6 +4,10 @@
 // never skips, when systemd-analyze is missing.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,8 +16,11 @@
 #include <utility>
 #include <vector>
 
+#include "app/rules/backoff.h"
+#include "app/rules/renewal_policy.h"
 #include "support/temp_dir.h"
 #include "sys/process_runner.h"
+#include "util/clock.h"
 
 namespace certpilot::testing {
 namespace {
@@ -120,13 +127,93 @@ TEST(SystemdUnitsTest, ServiceSaysWhatWeShip) {
 
 TEST(SystemdUnitsTest, TimerSaysWhatWeShip) {
   Unit unit = ParseUnit(ReadSource("certpilot.timer"));
-  EXPECT_EQ(Values(unit, "Timer", "OnCalendar"), V{"*-*-* 00,12:00:00"});
-  EXPECT_EQ(Values(unit, "Timer", "RandomizedDelaySec"), V{"43200"});
+  EXPECT_EQ(Values(unit, "Timer", "OnCalendar"), V{"*-*-* 00/4:00:00"});
+  EXPECT_EQ(Values(unit, "Timer", "RandomizedDelaySec"), V{"3600"});
   EXPECT_EQ(Values(unit, "Timer", "Persistent"), V{"true"});
   EXPECT_EQ(Values(unit, "Install", "WantedBy"), V{"timers.target"});
   // No Unit=: it triggers the service of the same name, installed beside it.
   std::vector<std::string> triggered = Values(unit, "Timer", "Unit");
   EXPECT_TRUE(triggered.empty() || triggered == V{"certpilot.service"});
+}
+
+// The times `systemd-analyze calendar` gives for `spec` after `base`
+// (seconds since the epoch, UTC).
+std::vector<std::time_t> Elapses(const std::string& spec,
+                                 const std::string& base, int iterations) {
+  sys::ProcessResult r =
+      Analyze({"calendar", "--iterations=" + std::to_string(iterations),
+               "--base-time=" + base, spec},
+              {{"TZ", "UTC"}});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::time_t> out;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    // "    Next elapse: Mon 2026-12-07 04:00:00 UTC", "  Iter. #2: ..."
+    if (line.find("Next elapse:") == std::string::npos &&
+        line.find("Iter. #") == std::string::npos)
+      continue;
+    std::tm tm{};
+    const char* at = std::strchr(line.c_str(), ':') + 1;
+    char weekday[8];
+    if (std::sscanf(at, " %7s %d-%d-%d %d:%d:%d", weekday, &tm.tm_year,
+                    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                    &tm.tm_sec) != 7) {
+      ADD_FAILURE() << "cannot read: " << line;
+      continue;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    out.push_back(timegm(&tm));
+  }
+  EXPECT_EQ(out.size(), size_t(iterations)) << r.out;
+  return out;
+}
+
+// Short-lived certificates (issue: Let's Encrypt's 160-hour profile): the
+// timer's real schedule, with every run as late as RandomizedDelaySec
+// allows (more pessimistic than any real run), a 160-hour certificate due
+// by the real rule (half its lifetime: 80 hours before expiry), the CA down
+// for the first whole day of that window, and the real backoff after each
+// failure. Even if every attempt after the outage failed as well, the
+// schedule gives at least six attempts between the CA's return and expiry.
+TEST(SystemdUnitsTest, ShortLivedCertificateGetsSixAttemptsAfterADayOfOutage) {
+  using std::chrono::hours;
+  using std::chrono::seconds;
+  Unit unit = ParseUnit(ReadSource("certpilot.timer"));
+  ASSERT_EQ(Values(unit, "Timer", "OnCalendar").size(), 1u);
+  ASSERT_EQ(Values(unit, "Timer", "RandomizedDelaySec").size(), 1u);
+  const std::string spec = Values(unit, "Timer", "OnCalendar")[0];
+  const seconds delay(
+      std::stol(Values(unit, "Timer", "RandomizedDelaySec")[0]));
+  const std::vector<std::time_t> elapses =
+      Elapses(spec, "2026-12-07 00:30:00 UTC", 60);
+  ASSERT_FALSE(elapses.empty());
+
+  const TimePoint not_before = TimePoint(seconds(elapses.front()));
+  const TimePoint not_after = not_before + hours(160);
+  const TimePoint renew_after =
+      app::RenewAfter(not_before, not_after, std::nullopt);
+  EXPECT_EQ(not_after - renew_after, hours(80));
+  const TimePoint ca_back = renew_after + hours(24);
+
+  // Run k: the k-th elapse, with every gap stretched by the full delay.
+  std::vector<TimePoint> runs = {TimePoint(seconds(elapses.front())) + delay};
+  for (size_t i = 1; i < elapses.size(); ++i)
+    runs.push_back(runs.back() + seconds(elapses[i] - elapses[i - 1]) + delay);
+  ASSERT_GT(runs.back(), not_after) << "too few iterations asked for";
+
+  std::optional<app::RenewalHistory> history;
+  int during = 0, after = 0;
+  std::string log;
+  for (TimePoint t : runs) {
+    if (t < renew_after || t >= not_after) continue;
+    if (app::BackedOffUntil(history, "01", t)) continue;
+    (t < ca_back ? during : after) += 1;
+    log += FormatRfc3339(t) + (t < ca_back ? " (CA down)\n" : "\n");
+    history = app::RecordFailure(history, "01", not_after, t, "failed", false);
+  }
+  EXPECT_GE(after, 6) << "attempts after the CA came back:\n" << log;
+  EXPECT_GE(during, 1) << log;
 }
 
 TEST(SystemdUnitsTest, SystemdAnalyzeVerifyAcceptsBoth) {

@@ -11,7 +11,8 @@ namespace certpilot::app {
 TimePoint RenewAfter(TimePoint not_before, TimePoint not_after,
                      std::optional<std::chrono::seconds> renew_before_expiry) {
   if (renew_before_expiry) return not_after - *renew_before_expiry;
-  auto lifetime = not_after - not_before;
+  const auto lifetime = not_after - not_before;
+  if (lifetime < kShortLifetime) return not_after - lifetime / 2;
   auto window = std::min<std::chrono::system_clock::duration>(
       std::chrono::hours(24 * 20), lifetime / 3);
   return not_after - window;

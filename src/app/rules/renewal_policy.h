@@ -12,8 +12,13 @@ namespace certpilot::app {
 
 // The default rule: renew when less than the smaller of 20 days and a third
 // of the certificate's lifetime remains — so a 90-day certificate renews 20
-// days before expiry and a 6-day one 2 days before, not on every run. An
-// explicit `renew_before_expiry` replaces the rule.
+// days before expiry and a 45-day one 15 days before — except that a
+// short-lived certificate (under kShortLifetime: Let's Encrypt's 160-hour
+// "shortlived" profile) renews at half its lifetime, 80 hours before expiry,
+// as certbot 4 and lego do. The CA's ARI window, where it offers one, can
+// bring the moment forward (renew.cc). An explicit `renew_before_expiry`
+// replaces the rule.
+inline constexpr std::chrono::hours kShortLifetime{24 * 10};
 TimePoint RenewAfter(TimePoint not_before, TimePoint not_after,
                      std::optional<std::chrono::seconds> renew_before_expiry);
 
@@ -26,8 +31,9 @@ std::chrono::seconds ParseRenewBeforeExpiry(std::string_view text);
 inline constexpr const char* kRenewalRuleComment[] = {
     "certpilot renews when less than 20 days or a third of the "
     "certificate's lifetime remains,",
-    "whichever is less; uncomment the next line to renew a fixed time before "
-    "expiry instead.",
+    "whichever is less (half of it for certificates that live under 10 "
+    "days);",
+    "uncomment the next line to renew a fixed time before expiry instead.",
     "renew_before_expiry = 20 days"};
 
 }  // namespace certpilot::app

@@ -19,6 +19,14 @@ nlohmann::json Failure(const std::optional<RenewalFailure>& f) {
           {"next_attempt", FormatRfc3339(f->next_attempt)}};
 }
 
+nlohmann::json Window(const std::optional<AriWindow>& w) {
+  if (!w) return nullptr;
+  return {{"start", FormatRfc3339(w->start)},
+          {"end", FormatRfc3339(w->end)},
+          {"selected", FormatRfc3339(w->selected)},
+          {"next_check", FormatRfc3339(w->next_check)}};
+}
+
 }  // namespace
 
 std::string CertificatesJson(const std::vector<CertificateListing>& listings) {
@@ -37,7 +45,8 @@ std::string CertificatesJson(const std::vector<CertificateListing>& listings) {
                    {"privkey_path", i.privkey_path},
                    {"server", i.server},
                    {"valid", i.valid},
-                   {"renewal_failure", Failure(i.renewal_failure)}});
+                   {"renewal_failure", Failure(i.renewal_failure)},
+                   {"ari_window", Window(i.ari_window)}});
   return arr.dump(2);
 }
 

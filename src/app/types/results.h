@@ -23,6 +23,12 @@ struct RenewalFailure {
 
 // One lineage as `certificates --json` lists it. The times are absent when
 // the lineage cannot be read (valid is then false).
+// The CA's suggested renewal window for a certificate (ARI, RFC 9773), as
+// last fetched: the moment chosen in it, and when the CA is asked again.
+struct AriWindow {
+  TimePoint start{}, end{}, selected{}, next_check{};
+};
+
 struct CertificateListing {
   std::string name;
   std::vector<std::string> domains;  // DNS names then IP addresses
@@ -34,6 +40,8 @@ struct CertificateListing {
   bool valid = false;
   // Set while the renewal of its current certificate keeps failing.
   std::optional<RenewalFailure> renewal_failure;
+  // Set when the CA's ARI answer about the current certificate is stored.
+  std::optional<AriWindow> ari_window;
 };
 
 // What one `renew` run did.

@@ -10,7 +10,6 @@
 
 #include "acme/client.h"
 #include "acme/identifier.h"
-#include "app/rules/ari_schedule.h"
 #include "app/rules/backoff.h"
 #include "app/rules/ca_servers.h"
 #include "app/rules/certbot_import.h"
@@ -19,7 +18,7 @@
 #include "app/types/json_text.h"
 #include "app/types/results.h"
 #include "app/wiring/account_setup.h"
-#include "app/wiring/ari_state.h"
+#include "app/wiring/ari_check.h"
 #include "app/wiring/hooks.h"
 #include "app/wiring/issue.h"
 #include "app/wiring/keystore.h"
@@ -227,48 +226,31 @@ std::vector<Candidate> PlanRenewals(const RenewOptions& o, RunContext& ctx) {
   return candidates;
 }
 
-// ARI check: asks each CA that offers ARI when it wants its certificates
-// renewed (DecideAri says whether the stored answer still holds), and marks
-// the ones whose chosen moment has come. Degrades quietly: a CA without
-// renewalInfo, or one that does not answer, leaves the local rule in charge.
-// Not in a dry run: every lineage is ordered then, and without `replaces`
-// (RFC 9773 §5), which would spend the certificate's one replacement on a
-// test.
+// ARI check: the CA's opinion, where it offers one (app/wiring/ari_check.h):
+// each lineage's stored answer while it holds, else fetched concurrently.
+// Degrades quietly: a CA without renewalInfo, or one that does not answer,
+// leaves the local rule in charge. Not in a dry run: every lineage is
+// ordered then, and without `replaces` (RFC 9773 §5), which would spend the
+// certificate's one replacement on a test.
 void ConsultAri(const RenewOptions& o, Services& services, RunContext& ctx,
                 std::vector<Candidate>& candidates) {
   if (o.dry_run) return;
-  std::map<std::string, std::vector<Candidate*>> by_server;
+  std::vector<AriQuery> queries;
+  std::vector<Candidate*> asked;
   for (Candidate& c : candidates)
     if (c.outcome == Outcome::kNotDue && c.info.problem.empty() &&
-        !c.info.ari_cert_id.empty())
-      by_server[EffectiveServer(o, c.info.settings.server)].push_back(&c);
-  const TimePoint now = services.clock.Now();
-  for (auto& [server, group] : by_server) {
-    try {
-      auto http = services.make_http(o.common);
-      acme::Client client(*http, services.clock, server);
-      if (client.GetDirectory().renewal_info.empty()) continue;
-      for (Candidate* c : group) {
-        const std::string& id = c->info.ari_cert_id;
-        c->replaces = id;
-        const std::optional<AriState> stored =
-            LoadAriState(ctx.fs(), ctx.layout(), c->name);
-        AriDecision d =
-            DecideAri(stored, id, std::nullopt, now, services.random);
-        if (d.action == AriAction::kAskCa) {
-          AriAnswer answer;
-          answer.info = client.GetRenewalInfo(id, &answer.retry_after);
-          d = DecideAri(stored, id, answer, now, services.random);
-        }
-        if (d.state_changed)
-          SaveAriState(ctx.fs(), ctx.layout(), c->name, d.state);
-        if (c->due_reason.empty() && d.action == AriAction::kRenewNow)
-          c->due_reason = "inside the CA's suggested renewal window (ARI)";
-      }
-    } catch (const Error& e) {
-      log::Debug("renewalInfo from " + StripControl(server) +
-                 " unavailable: " + e.what());
+        !c.info.ari_cert_id.empty()) {
+      queries.push_back({c.name, c.info.ari_cert_id,
+                         EffectiveServer(o, c.info.settings.server)});
+      asked.push_back(&c);
     }
+  CheckAri(o.common, services, ctx, queries);
+  for (size_t i = 0; i < queries.size(); ++i) {
+    Candidate& c = *asked[i];
+    if (!queries[i].offered) continue;
+    c.replaces = queries[i].cert_id;
+    if (c.due_reason.empty() && queries[i].renew_now)
+      c.due_reason = "inside the CA's suggested renewal window (ARI)";
   }
 }
 

@@ -25,10 +25,19 @@ TEST(JsonText, Certificates) {
   ok.valid = true;
   ok.renewal_failure = RenewalFailure{3, kNewYear, "connection refused",
                                       kNewYear + std::chrono::hours(4)};
+  ok.ari_window = AriWindow{kNewYear, kNewYear + std::chrono::hours(48),
+                            kNewYear + std::chrono::hours(24),
+                            kNewYear + std::chrono::hours(6)};
   CertificateListing damaged;
   damaged.name = "b.example";
   EXPECT_EQ(CertificatesJson({ok, damaged}), R"([
   {
+    "ari_window": {
+      "end": "2026-01-03T00:00:00Z",
+      "next_check": "2026-01-01T06:00:00Z",
+      "selected": "2026-01-02T00:00:00Z",
+      "start": "2026-01-01T00:00:00Z"
+    },
     "cert_path": "/c/live/a.example/cert.pem",
     "chain_path": "/c/live/a.example/chain.pem",
     "domains": [
@@ -53,6 +62,7 @@ TEST(JsonText, Certificates) {
     "valid": true
   },
   {
+    "ari_window": null,
     "cert_path": "",
     "chain_path": "",
     "domains": [],

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -98,12 +99,12 @@ TEST_F(RenewUseCase, DueRuleAndForce) {
   EXPECT_EQ(Version("a.example"), 3);
 }
 
-TEST_F(RenewUseCase, ShortLivedCertificateRenewsAfterTwoThirds) {
-  ca_.validity = hours(6 * 24);
+TEST_F(RenewUseCase, ShortLivedCertificateRenewsAtHalfItsLifetime) {
+  ca_.validity = hours(160);
   Issue("short.example");
-  clock_.Advance(hours(24 * 3));  // half-way: not due
+  clock_.Advance(hours(79));  // not yet half-way
   EXPECT_EQ(RunRenew(Options(), 0)["not_due"].size(), 1u);
-  clock_.Advance(hours(24 * 1 + 1));  // past two thirds
+  clock_.Advance(hours(2));  // past half its lifetime
   EXPECT_EQ(RunRenew(Options(), 0)["renewed"].size(), 1u);
 }
 
@@ -277,6 +278,50 @@ TEST_F(RenewUseCase, AriWindowInTheFutureWaitsAndRetryAfterIsHonoured) {
   clock_.Advance(
       hours(24 * 11));  // the chosen moment (middle of the window) passed
   EXPECT_EQ(RunRenew(Options(), 0)["renewed"].size(), 1u);
+}
+
+// A pass over many lineages asks the CA once per certificate, concurrently
+// (app/wiring/ari_check.h), and a pass while every answer holds sends no
+// request at all, not even for the directory. A problem about one
+// certificate does not stop the others.
+TEST_F(RenewUseCase, AriAsksOncePerCertificateThenNothingWhileAnswersHold) {
+  ca_.validity = hours(24 * 90);
+  constexpr int kLineages = 40;
+  for (int i = 0; i < kLineages; ++i)
+    Issue("ari" + std::to_string(i) + ".example");
+  ca_.renewal_window = {clock_.Now() + hours(24 * 10),
+                        clock_.Now() + hours(24 * 12)};
+  ca_.renewal_retry_after = "21600";
+  std::atomic<bool> refused_one{false};
+  ca_.intercept =
+      [&](const http::Request& req) -> std::optional<http::Response> {
+    if (req.url.find("/renewal-info/") == std::string::npos ||
+        refused_one.exchange(true))
+      return std::nullopt;
+    http::Response r;
+    r.status = 404;
+    r.headers.push_back({"Content-Type", "application/problem+json"});
+    r.body = R"({"type":"urn:ietf:params:acme:error:malformed",)"
+             R"("detail":"no such certificate"})";
+    return r;
+  };
+  const size_t before = ca_.requests().size();
+  nlohmann::json j = RunRenew(Options(), 0);
+  EXPECT_EQ(j["not_due"].size(), size_t(kLineages));
+  // One request per certificate (the refused one included).
+  EXPECT_EQ(ca_.CountRequests("/renewal-info/"), kLineages);
+  ca_.intercept = nullptr;
+  clock_.Advance(hours(1));
+  const size_t after_first = ca_.requests().size();
+  EXPECT_GT(after_first, before);
+  j = RunRenew(Options(), 0);
+  EXPECT_EQ(j["not_due"].size(), size_t(kLineages));
+  // Only the refused certificate, which has no stored answer, is asked.
+  EXPECT_EQ(ca_.CountRequests("/renewal-info/"), kLineages + 1);
+  clock_.Advance(hours(1));
+  const size_t after_second = ca_.requests().size();
+  RunRenew(Options(), 0);
+  EXPECT_EQ(ca_.requests().size(), after_second);
 }
 
 TEST_F(RenewUseCase, BadOptionsAreUsageErrors) {

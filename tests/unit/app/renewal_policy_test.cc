@@ -17,9 +17,21 @@ TEST(RenewAfter, NinetyDayCertificateRenewsTwentyDaysBefore) {
   EXPECT_EQ(RenewAfter(T0(), T0() + 90 * kDay, std::nullopt), T0() + 70 * kDay);
 }
 
-TEST(RenewAfter, ShortLivedCertificateRenewsAtTwoThirds) {
-  EXPECT_EQ(RenewAfter(T0(), T0() + 6 * kDay, std::nullopt), T0() + 4 * kDay);
-  EXPECT_EQ(RenewAfter(T0(), T0() + hours(3), std::nullopt), T0() + hours(2));
+TEST(RenewAfter, FortyFiveDayCertificateRenewsAtTwoThirds) {
+  EXPECT_EQ(RenewAfter(T0(), T0() + 45 * kDay, std::nullopt), T0() + 30 * kDay);
+  // Ten days is no longer short-lived: a third.
+  EXPECT_EQ(RenewAfter(T0(), T0() + 10 * kDay, std::nullopt),
+            T0() + 10 * kDay - (10 * kDay) / 3);
+}
+
+// Under ten days (Let's Encrypt's 160-hour profile): at half the lifetime,
+// as certbot 4 and lego do.
+TEST(RenewAfter, ShortLivedCertificateRenewsAtHalfItsLifetime) {
+  EXPECT_EQ(RenewAfter(T0(), T0() + hours(160), std::nullopt),
+            T0() + hours(80));
+  EXPECT_EQ(RenewAfter(T0(), T0() + 6 * kDay, std::nullopt), T0() + 3 * kDay);
+  EXPECT_EQ(RenewAfter(T0(), T0() + hours(3), std::nullopt),
+            T0() + std::chrono::minutes(90));
 }
 
 TEST(RenewAfter, ExplicitWindowWins) {
