@@ -280,10 +280,6 @@ ObtainResult Obtain(acme::Client& client, Clock& clock,
     AwaitAuthorizations(client, clock, policy, presented);
   }
 
-  if (order.status != Status::kReady)
-    order = AwaitOrder(client, clock, policy, client.GetOrder(order.url),
-                       Status::kReady, std::nullopt);
-
   std::vector<std::string> names;
   for (const Identifier& id : req.identifiers) names.push_back(id.value);
   std::string csr = req.csr ? req.csr->der
@@ -291,7 +287,20 @@ ObtainResult Obtain(acme::Client& client, Clock& clock,
                                                  req.must_staple);
   log::Debug("Finalizing order " + order.url);
   std::optional<std::chrono::seconds> retry_after;
-  Order finalized = client.Finalize(order, csr);
+  // RFC 8555 §7.1.6: once all its authorizations are valid the order is
+  // ready, so it is finalized at once rather than fetched first (one round
+  // trip fewer). A CA that has not caught up answers orderNotReady (§7.4):
+  // then wait until the order says "ready" and finalize again.
+  Order finalized;
+  try {
+    finalized = client.Finalize(order, csr);
+  } catch (const acme::ProblemError& e) {
+    if (e.problem().type != acme::ProblemType::kOrderNotReady) throw;
+    log::Debug("order not ready yet; waiting for it");
+    order = AwaitOrder(client, clock, policy, client.GetOrder(order.url),
+                       Status::kReady, std::nullopt);
+    finalized = client.Finalize(order, csr);
+  }
   finalized =
       AwaitOrder(client, clock, policy, finalized, Status::kValid, retry_after);
   if (finalized.certificate.empty())

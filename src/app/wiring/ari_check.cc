@@ -81,8 +81,8 @@ void FetchFromCa(const CommonOptions& common, Services& services,
 
 }  // namespace
 
-void CheckAri(const CommonOptions& common, Services& services,
-              RunContext& ctx, std::vector<AriQuery>& queries) {
+void CheckAri(const CommonOptions& common, Services& services, RunContext& ctx,
+              std::vector<AriQuery>& queries) {
   // The stored answers first: a lineage whose answer still holds costs no
   // request (RFC 9773 §4.3: ask again after the Retry-After).
   std::map<std::string, std::vector<AriQuery*>> asks;

@@ -33,7 +33,7 @@ inline constexpr size_t kAriConcurrency = 128;
 // (app/wiring/ari_state.h) with their Retry-After. A CA without renewalInfo,
 // or one that fails, leaves its queries unanswered (offered = false): the
 // local rule stays in charge. Never throws for the CA's failures.
-void CheckAri(const CommonOptions& common, Services& services,
-              RunContext& ctx, std::vector<AriQuery>& queries);
+void CheckAri(const CommonOptions& common, Services& services, RunContext& ctx,
+              std::vector<AriQuery>& queries);
 
 }  // namespace certpilot::app

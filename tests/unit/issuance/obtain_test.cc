@@ -250,6 +250,41 @@ TEST_F(ObtainTest, RefusesChainThatDoesNotLink) {
   }
 }
 
+// RFC 8555 §7.1.6: with every authorization valid the order is ready, so it
+// is finalized without being fetched first; a CA that answers orderNotReady
+// (§7.4) is waited for, and the order finalized again.
+TEST_F(ObtainTest, FinalizesAtOnceAndWaitsWhenTheCaSaysNotReady) {
+  Obtain(client_, clock_, Request({{"dns", "a.example"}}));
+  bool finalized = false;
+  for (const auto& r : ca_.requests()) {
+    if (r.url.find("/finalize/") != std::string::npos) finalized = true;
+    if (!finalized)
+      EXPECT_EQ(r.url.find("/order/"), std::string::npos)
+          << "fetched the order before finalizing it";
+  }
+  EXPECT_TRUE(finalized);
+
+  bool refused = false;
+  ca_.intercept = [&](const http::Request& r) -> std::optional<http::Response> {
+    if (r.url.find("/finalize/") == std::string::npos || refused)
+      return std::nullopt;
+    refused = true;
+    http::Response resp;
+    resp.status = 403;
+    resp.headers.push_back({"Content-Type", "application/problem+json"});
+    resp.body = R"({"type":"urn:ietf:params:acme:error:orderNotReady",)"
+                R"("detail":"order is pending"})";
+    return resp;
+  };
+  const int finalizes = ca_.CountRequests("/finalize/");
+  const int orders = ca_.CountRequests("/order/");
+  ObtainResult res = Obtain(client_, clock_, Request({{"dns", "b.example"}}));
+  EXPECT_TRUE(refused);
+  EXPECT_EQ(res.order.status, acme::Status::kValid);
+  EXPECT_EQ(ca_.CountRequests("/finalize/"), finalizes + 2);
+  EXPECT_GE(ca_.CountRequests("/order/"), orders + 1);
+}
+
 TEST_F(ObtainTest, RefusesCertificateForOtherNames) {
   // The CA's certificate is for the CSR; swap in a chain whose leaf is the CA
   // itself, which neither matches the key nor the names.
