@@ -258,9 +258,10 @@ TEST_F(ObtainTest, FinalizesAtOnceAndWaitsWhenTheCaSaysNotReady) {
   bool finalized = false;
   for (const auto& r : ca_.requests()) {
     if (r.url.find("/finalize/") != std::string::npos) finalized = true;
-    if (!finalized)
+    if (!finalized) {
       EXPECT_EQ(r.url.find("/order/"), std::string::npos)
           << "fetched the order before finalizing it";
+    }
   }
   EXPECT_TRUE(finalized);
 
