@@ -28,4 +28,8 @@ class SystemClock : public Clock {
 // "2026-11-26T09:25:17Z"
 std::string FormatRfc3339(TimePoint t);
 
+// Whole seconds since the epoch, and back: how state files store times.
+long long UnixSeconds(TimePoint t);
+TimePoint FromUnixSeconds(long long seconds);
+
 }  // namespace certpilot

@@ -704,4 +704,9 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
   return finish(Problem(404, "malformed", "no such resource " + path));
 }
 
+http::Response ProblemResponse(int status, const std::string& type,
+                               const std::string& detail) {
+  return Problem(status, type, detail);
+}
+
 }  // namespace certpilot::testing

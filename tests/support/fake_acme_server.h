@@ -34,6 +34,11 @@ struct RecordedRequest {
   std::string payload;           // decoded
 };
 
+// An RFC 8555 §6.7 problem document response: type
+// "urn:ietf:params:acme:error:TYPE", for intercepts that refuse a request.
+http::Response ProblemResponse(int status, const std::string& type,
+                               const std::string& detail);
+
 class FakeAcmeServer : public http::HttpClient {
  public:
   // `base` prefixes every URL it serves and hands out (no trailing slash).

@@ -287,6 +287,7 @@ int RenewEach(const RenewOptions& o, Services& services, RunContext& ctx,
               const std::vector<Candidate*>& work, SolverSet& solvers,
               const std::map<std::string, storage::StoredAccount>& accounts,
               Hooks& hooks, Printer& printer) {
+  if (work.empty()) return 0;
   const size_t jobs = std::min<size_t>(work.size(), size_t(o.jobs));
   log::Info("Renewing " + std::to_string(work.size()) + " certificate" +
             (work.size() == 1 ? "" : "s") + " with " + std::to_string(jobs) +

@@ -9,15 +9,6 @@ std::string PathOf(const storage::Layout& layout, const std::string& name) {
   return layout.work_dir + "/renewal-info/" + name + ".json";
 }
 
-long long Seconds(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch())
-      .count();
-}
-
-TimePoint FromSeconds(long long s) {
-  return TimePoint(std::chrono::seconds(s));
-}
-
 }  // namespace
 
 std::optional<AriState> LoadAriState(sys::Filesystem& fs,
@@ -29,10 +20,10 @@ std::optional<AriState> LoadAriState(sys::Filesystem& fs,
   try {
     AriState s;
     s.cert_id = j.at("cert_id").get<std::string>();
-    s.window_start = FromSeconds(j.at("window_start").get<long long>());
-    s.window_end = FromSeconds(j.at("window_end").get<long long>());
-    s.selected = FromSeconds(j.at("selected").get<long long>());
-    s.next_check = FromSeconds(j.at("next_check").get<long long>());
+    s.window_start = FromUnixSeconds(j.at("window_start").get<long long>());
+    s.window_end = FromUnixSeconds(j.at("window_end").get<long long>());
+    s.selected = FromUnixSeconds(j.at("selected").get<long long>());
+    s.next_check = FromUnixSeconds(j.at("next_check").get<long long>());
     return s;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
@@ -42,10 +33,10 @@ std::optional<AriState> LoadAriState(sys::Filesystem& fs,
 void SaveAriState(sys::Filesystem& fs, const storage::Layout& layout,
                   const std::string& name, const AriState& s) {
   nlohmann::json j = {{"cert_id", s.cert_id},
-                      {"window_start", Seconds(s.window_start)},
-                      {"window_end", Seconds(s.window_end)},
-                      {"selected", Seconds(s.selected)},
-                      {"next_check", Seconds(s.next_check)}};
+                      {"window_start", UnixSeconds(s.window_start)},
+                      {"window_end", UnixSeconds(s.window_end)},
+                      {"selected", UnixSeconds(s.selected)},
+                      {"next_check", UnixSeconds(s.next_check)}};
   fs.MakeDirs(layout.work_dir + "/renewal-info", 0700);
   sys::WriteFileAtomic(fs, PathOf(layout, name), j.dump() + "\n", 0600);
 }

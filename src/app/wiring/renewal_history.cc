@@ -15,15 +15,6 @@ std::string PathOf(const storage::Layout& layout, const std::string& name) {
   return DirOf(layout) + "/" + name + ".json";
 }
 
-long long Seconds(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch())
-      .count();
-}
-
-TimePoint FromSeconds(long long s) {
-  return TimePoint(std::chrono::seconds(s));
-}
-
 }  // namespace
 
 std::optional<RenewalHistory> LoadRenewalHistory(sys::Filesystem& fs,
@@ -40,11 +31,11 @@ std::optional<RenewalHistory> LoadRenewalHistory(sys::Filesystem& fs,
   try {
     RenewalHistory h;
     h.serial = j.at("serial").get<std::string>();
-    h.last_attempt = FromSeconds(j.at("last_attempt").get<long long>());
+    h.last_attempt = FromUnixSeconds(j.at("last_attempt").get<long long>());
     h.last_succeeded = j.at("last_succeeded").get<bool>();
     h.failures = j.at("failures").get<int>();
     h.reason = j.at("reason").get<std::string>();
-    h.next_attempt = FromSeconds(j.at("next_attempt").get<long long>());
+    h.next_attempt = FromUnixSeconds(j.at("next_attempt").get<long long>());
     return h;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
@@ -54,11 +45,11 @@ std::optional<RenewalHistory> LoadRenewalHistory(sys::Filesystem& fs,
 void SaveRenewalHistory(sys::Filesystem& fs, const storage::Layout& layout,
                         const std::string& name, const RenewalHistory& h) {
   nlohmann::json j = {{"serial", h.serial},
-                      {"last_attempt", Seconds(h.last_attempt)},
+                      {"last_attempt", UnixSeconds(h.last_attempt)},
                       {"last_succeeded", h.last_succeeded},
                       {"failures", h.failures},
                       {"reason", h.reason},
-                      {"next_attempt", Seconds(h.next_attempt)}};
+                      {"next_attempt", UnixSeconds(h.next_attempt)}};
   fs.MakeDirs(DirOf(layout), 0700);
   // A reason that is not UTF-8 (a CA's bytes) is kept with U+FFFD in place
   // of the bad bytes rather than lost.

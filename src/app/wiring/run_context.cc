@@ -1,5 +1,7 @@
 #include "app/wiring/run_context.h"
 
+#include <algorithm>
+
 #include "acme/json.h"
 #include "sys/filesystem.h"
 #include "sys/host.h"
@@ -31,6 +33,8 @@ RunContext::RunContext(const CommonOptions& options, Services& services,
     : services_(services),
       layout_(MakeLayout(options)),
       lock_wait_(std::chrono::seconds(options.lock_wait_seconds)),
+      port_wait_(std::chrono::seconds(std::max(
+          options.lock_wait_seconds, options.issuance_timeout_seconds))),
       lineages_(services.fs, layout_),
       accounts_(services.fs, layout_, services.clock, sys::Hostname()) {
   ValidateServerUrl(options.ServerUrl());
@@ -80,6 +84,15 @@ sys::FileLock RunContext::Lock(SharedResource what) {
       std::string("another certpilot is changing ") +
           (accounts ? "the accounts" : "the nginx configuration"),
       Advice());
+}
+
+sys::FileLock RunContext::LockPort(int port) {
+  const std::string n = std::to_string(port);
+  return sys::FileLock(LockPath(".port-" + n), sys::LockMode::kExclusive,
+                       port_wait_,
+                       "another certpilot is answering challenges on port " + n,
+                       "; waited " + std::to_string(port_wait_.count() / 1000) +
+                           " s (--issuance-timeout, --lock-wait)");
 }
 
 std::function<sys::FileLock()> RunContext::Locker(SharedResource what) {

@@ -44,6 +44,10 @@ class RunContext {
   sys::FileLock LockLineage(const std::string& name);
   // The same for a shared resource.
   sys::FileLock Lock(SharedResource what);
+  // The lock of TCP port `port` for a standalone responder. Waits for a
+  // run that holds it (its renewals end, it lets go) up to --issuance-timeout
+  // or --lock-wait, whichever is longer: without it, listening would fail.
+  sys::FileLock LockPort(int port);
   // A factory for Lock(what), for objects that outlive no RunContext
   // (solvers).
   std::function<sys::FileLock()> Locker(SharedResource what);
@@ -63,6 +67,7 @@ class RunContext {
   Services& services_;
   storage::Layout layout_;
   std::chrono::milliseconds lock_wait_;
+  std::chrono::milliseconds port_wait_;
   std::unique_ptr<sys::FileLock> tree_lock_;
   storage::LineageStore lineages_;
   storage::AccountStore accounts_;

@@ -17,6 +17,7 @@ SolverEnvironment SolverEnvironmentFor(RunContext& ctx, Services& services) {
   env.prompter = &services.prompter;
   env.work_dir = ctx.layout().work_dir;
   env.lock_nginx = ctx.Locker(SharedResource::kNginx);
+  env.lock_port = [&ctx](int port) { return ctx.LockPort(port); };
   env.make_self_check_http = [] {
     http::CurlOptions o;
     o.https_only = false;  // the self-check asks nginx on the HTTP port
@@ -83,6 +84,7 @@ void SolverSet::StartOnce(
   o.address = at.first;
   o.port = at.second;
   Responding<Responder, Solver> entry;
+  if (env_.lock_port) entry.lock.emplace(env_.lock_port(at.second));
   entry.responder = std::make_unique<Responder>(o);
   entry.responder->Start();
   entry.solver = std::make_unique<Solver>(*entry.responder);

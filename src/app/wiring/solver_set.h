@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -50,6 +51,11 @@ struct SolverEnvironment {
   // Takes the nginx lock (RunContext::Lock): the nginx authenticator holds
   // it while it changes the configuration. Unset: no lock (tests).
   std::function<sys::FileLock()> lock_nginx;
+  // Takes the lock of a port our standalone responders listen on
+  // (RunContext::LockPort), so that two runs — two renews splitting the
+  // lineages, a certonly beside a renew — take turns on port 80 instead of
+  // one failing to listen. Unset: no lock (tests).
+  std::function<sys::FileLock(int port)> lock_port;
 };
 
 // The real environment of a run: its seams, and libcurl allowing http://.
@@ -91,6 +97,9 @@ class SolverSet {
   // A responder of our own and the solver that publishes through it.
   template <typename Responder, typename Solver>
   struct Responding {
+    // The port's lock (SolverEnvironment::lock_port): declared first, so it
+    // is released after the responder has stopped.
+    std::optional<sys::FileLock> lock;
     std::unique_ptr<Responder> responder;
     std::unique_ptr<Solver> solver;
   };
@@ -105,11 +114,11 @@ class SolverSet {
   // nginx program and port.
   using NginxKey = std::tuple<std::string, std::string, int>;
 
-  // Starts a responder on `at` unless one runs there already.
+  // Starts a responder on `at` unless one runs there already, holding the
+  // port's lock while it runs.
   template <typename Options, typename Responder, typename Solver>
-  static void StartOnce(
-      std::map<Endpoint, Responding<Responder, Solver>>& running,
-      const Endpoint& at);
+  void StartOnce(std::map<Endpoint, Responding<Responder, Solver>>& running,
+                 const Endpoint& at);
   void PrepareStandalone(const RenewalSettings& s,
                          const std::vector<std::string>& types);
   void PrepareNginx(const RenewalSettings& s);

@@ -298,12 +298,7 @@ TEST_F(RenewUseCase, AriAsksOncePerCertificateThenNothingWhileAnswersHold) {
     if (req.url.find("/renewal-info/") == std::string::npos ||
         refused_one.exchange(true))
       return std::nullopt;
-    http::Response r;
-    r.status = 404;
-    r.headers.push_back({"Content-Type", "application/problem+json"});
-    r.body = R"({"type":"urn:ietf:params:acme:error:malformed",)"
-             R"("detail":"no such certificate"})";
-    return r;
+    return testing::ProblemResponse(404, "malformed", "no such certificate");
   };
   const size_t before = ca_.requests().size();
   nlohmann::json j = RunRenew(Options(), 0);

@@ -270,12 +270,7 @@ TEST_F(ObtainTest, FinalizesAtOnceAndWaitsWhenTheCaSaysNotReady) {
     if (r.url.find("/finalize/") == std::string::npos || refused)
       return std::nullopt;
     refused = true;
-    http::Response resp;
-    resp.status = 403;
-    resp.headers.push_back({"Content-Type", "application/problem+json"});
-    resp.body = R"({"type":"urn:ietf:params:acme:error:orderNotReady",)"
-                R"("detail":"order is pending"})";
-    return resp;
+    return testing::ProblemResponse(403, "orderNotReady", "order is pending");
   };
   const int finalizes = ca_.CountRequests("/finalize/");
   const int orders = ca_.CountRequests("/order/");
