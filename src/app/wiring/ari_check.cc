@@ -4,6 +4,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "acme/client.h"
@@ -17,12 +18,19 @@
 namespace certpilot::app {
 namespace {
 
+// A query the stored state could not answer, with that state (it keeps
+// the point chosen in a window that did not move, RFC 9773 §4.2).
+struct Ask {
+  AriQuery* query;
+  std::optional<AriState> stored;
+};
+
 // Asks `server` about each of `asks` with up to kAriConcurrency workers,
 // each with its own HTTP client (a kept-alive connection) and the
 // directory fetched once.
 void FetchFromCa(const CommonOptions& common, Services& services,
                  RunContext& ctx, const std::string& server,
-                 const std::vector<AriQuery*>& asks) {
+                 const std::vector<Ask>& asks) {
   acme::Directory directory;
   try {
     auto http = services.make_http(common);
@@ -48,7 +56,7 @@ void FetchFromCa(const CommonOptions& common, Services& services,
       acme::Client client(*http, services.clock, server);
       client.SetDirectory(directory);
       for (size_t i = next++; i < asks.size() && !failed; i = next++) {
-        AriQuery& q = *asks[i];
+        AriQuery& q = *asks[i].query;
         AriAnswer answer;
         try {
           answer.info = client.GetRenewalInfo(q.cert_id, &answer.retry_after);
@@ -57,10 +65,8 @@ void FetchFromCa(const CommonOptions& common, Services& services,
           log::Debug("renewalInfo for " + q.lineage + ": " + e.what());
           continue;
         }
-        const TimePoint now = services.clock.Now();
-        const std::optional<AriState> stored =
-            LoadAriState(ctx.fs(), ctx.layout(), q.lineage);
-        AriDecision d = DecideAri(stored, q.cert_id, answer, now, random);
+        AriDecision d = DecideAri(asks[i].stored, q.cert_id, answer,
+                                  services.clock.Now(), random);
         SaveAriState(ctx.fs(), ctx.layout(), q.lineage, d.state);
         q.offered = true;
         q.renew_now = d.action == AriAction::kRenewNow;
@@ -85,7 +91,7 @@ void CheckAri(const CommonOptions& common, Services& services, RunContext& ctx,
               std::vector<AriQuery>& queries) {
   // The stored answers first: a lineage whose answer still holds costs no
   // request (RFC 9773 §4.3: ask again after the Retry-After).
-  std::map<std::string, std::vector<AriQuery*>> asks;
+  std::map<std::string, std::vector<Ask>> asks;
   const TimePoint now = services.clock.Now();
   for (AriQuery& q : queries) {
     const std::optional<AriState> stored =
@@ -93,7 +99,7 @@ void CheckAri(const CommonOptions& common, Services& services, RunContext& ctx,
     AriDecision d =
         DecideAri(stored, q.cert_id, std::nullopt, now, services.random);
     if (d.action == AriAction::kAskCa) {
-      asks[q.server].push_back(&q);
+      asks[q.server].push_back({&q, stored});
     } else {
       q.offered = true;
       q.renew_now = d.action == AriAction::kRenewNow;

@@ -95,8 +95,4 @@ sys::FileLock RunContext::LockPort(int port) {
                            " s (--issuance-timeout, --lock-wait)");
 }
 
-std::function<sys::FileLock()> RunContext::Locker(SharedResource what) {
-  return [this, what] { return Lock(what); };
-}
-
 }  // namespace certpilot::app

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <memory>
 
 #include "acme/retry_policy.h"
@@ -48,9 +47,6 @@ class RunContext {
   // run that holds it (its renewals end, it lets go) up to --issuance-timeout
   // or --lock-wait, whichever is longer: without it, listening would fail.
   sys::FileLock LockPort(int port);
-  // A factory for Lock(what), for objects that outlive no RunContext
-  // (solvers).
-  std::function<sys::FileLock()> Locker(SharedResource what);
 
   const storage::Layout& layout() const { return layout_; }
   storage::LineageStore& lineages() { return lineages_; }

@@ -16,7 +16,7 @@ SolverEnvironment SolverEnvironmentFor(RunContext& ctx, Services& services) {
   env.clock = &ctx.clock();
   env.prompter = &services.prompter;
   env.work_dir = ctx.layout().work_dir;
-  env.lock_nginx = ctx.Locker(SharedResource::kNginx);
+  env.lock_nginx = [&ctx] { return ctx.Lock(SharedResource::kNginx); };
   env.lock_port = [&ctx](int port) { return ctx.LockPort(port); };
   env.make_self_check_http = [] {
     http::CurlOptions o;
