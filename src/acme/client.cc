@@ -1,5 +1,6 @@
 #include "acme/client.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "acme/json.h"
@@ -113,6 +114,13 @@ void Client::CollectNonce(const http::Response& response) {
   if (auto n = response.Header("Replay-Nonce")) nonces_.Add(*n);
 }
 
+http::Request Client::NewNonceRequest() {
+  http::Request head;
+  head.method = "HEAD";
+  head.url = GetDirectory().new_nonce;
+  return head;
+}
+
 std::string Client::TakeNonce() {
   if (auto n = nonces_.Take()) return *n;
   const Directory& dir = GetDirectory();
@@ -129,75 +137,133 @@ std::string Client::TakeNonce() {
   return *header;
 }
 
-Reply Client::Post(const std::string& url, const std::string& payload,
-                   bool use_jwk, const http::Headers& extra_headers,
-                   size_t max_body_bytes) {
+void Client::RequireAccount(bool use_jwk) const {
   if (!key_) throw Error("internal: ACME request without an account key");
   if (!use_jwk && kid_.empty())
     throw Error(
         "internal: kid-signed ACME request before the account is known");
+}
+
+Reply Client::Post(const std::string& url, const std::string& payload,
+                   bool use_jwk, const http::Headers& extra_headers,
+                   size_t max_body_bytes) {
+  RequireAccount(use_jwk);
   return SignedPost(url, payload, *key_, use_jwk ? jwk_ : "",
-                    use_jwk ? "" : kid_, extra_headers, max_body_bytes);
+                    use_jwk ? "" : kid_, extra_headers, max_body_bytes,
+                    Attempts{});
 }
 
 Reply Client::PostWithKey(const std::string& url, const std::string& payload,
                           const crypto::PrivateKey& key) {
-  return SignedPost(url, payload, key, crypto::PublicJwk(key), "", {}, 1 << 20);
+  return SignedPost(url, payload, key, crypto::PublicJwk(key), "", {}, 1 << 20,
+                    Attempts{});
+}
+
+http::Request Client::SignedRequest(const std::string& url,
+                                    const std::string& payload,
+                                    const crypto::PrivateKey& key,
+                                    const std::string& jwk,
+                                    const std::string& kid,
+                                    const http::Headers& extra_headers,
+                                    size_t max_body_bytes) {
+  RequireHttps(url, "URL");
+  std::string nonce = TakeNonce();
+  // §6.2: exactly one of jwk and kid.
+  std::string header =
+      json::ProtectedHeader(crypto::JwsAlgorithm(key), jwk, kid, nonce, url);
+  std::string protected_b64 = Base64UrlEncode(header);
+  // §6.3: POST-as-GET has the empty string as payload.
+  std::string payload_b64 = Base64UrlEncode(payload);
+  std::string sig = crypto::SignJws(key, protected_b64 + "." + payload_b64);
+
+  http::Request req;
+  req.method = "POST";
+  req.url = url;
+  req.headers = {{"Content-Type", kJoseJson}};
+  req.headers.insert(req.headers.end(), extra_headers.begin(),
+                     extra_headers.end());
+  req.body = json::JwsJson(protected_b64, payload_b64, Base64UrlEncode(sig));
+  req.max_body_bytes = max_body_bytes;
+  return req;
+}
+
+std::optional<Reply> Client::Interpret(http::Response r, const std::string& url,
+                                       bool post_as_get, Attempts& attempts) {
+  std::optional<std::chrono::seconds> retry_after;
+  if (auto ra = r.Header("Retry-After"))
+    retry_after = ParseRetryAfter(*ra, clock_.Now());
+  RefuseRedirect(r, "POST", url);
+  if (r.status < 400) {
+    Reply reply{std::move(r), "", retry_after};
+    if (auto loc = reply.response.Header("Location")) {
+      RequireHttps(*loc, "Location header");
+      reply.location = *loc;
+    }
+    return reply;
+  }
+  Problem problem = json::ParseProblem(r.body, r.status);
+  // §6.5: a badNonce response carries a fresh nonce; use it and try again.
+  if (problem.type == ProblemType::kBadNonce &&
+      attempts.bad_nonces++ < policy_.max_bad_nonce_retries)
+    return std::nullopt;
+  if (post_as_get && IsTransientStatus(r.status) &&
+      attempts.transients++ < policy_.max_transient_retries) {
+    clock_.Sleep(policy_.transient_backoff * attempts.transients);
+    return std::nullopt;
+  }
+  throw ProblemError(std::move(problem), "POST", url, retry_after);
 }
 
 Reply Client::SignedPost(const std::string& url, const std::string& payload,
                          const crypto::PrivateKey& key, const std::string& jwk,
                          const std::string& kid,
                          const http::Headers& extra_headers,
-                         size_t max_body_bytes) {
-  RequireHttps(url, "URL");
-  const bool post_as_get = payload.empty();
-  int bad_nonces = 0, transients = 0;
+                         size_t max_body_bytes, Attempts attempts) {
   while (true) {
-    std::string nonce = TakeNonce();
-    // §6.2: exactly one of jwk and kid.
-    std::string header =
-        json::ProtectedHeader(crypto::JwsAlgorithm(key), jwk, kid, nonce, url);
-    std::string protected_b64 = Base64UrlEncode(header);
-    // §6.3: POST-as-GET has the empty string as payload.
-    std::string payload_b64 = Base64UrlEncode(payload);
-    std::string sig = crypto::SignJws(key, protected_b64 + "." + payload_b64);
-
-    http::Request req;
-    req.method = "POST";
-    req.url = url;
-    req.headers = {{"Content-Type", kJoseJson}};
-    req.headers.insert(req.headers.end(), extra_headers.begin(),
-                       extra_headers.end());
-    req.body = json::JwsJson(protected_b64, payload_b64, Base64UrlEncode(sig));
-    req.max_body_bytes = max_body_bytes;
-
-    http::Response r = http_.Do(req);
+    http::Response r = http_.Do(SignedRequest(url, payload, key, jwk, kid,
+                                              extra_headers, max_body_bytes));
     CollectNonce(r);
-    std::optional<std::chrono::seconds> retry_after;
-    if (auto ra = r.Header("Retry-After"))
-      retry_after = ParseRetryAfter(*ra, clock_.Now());
-    RefuseRedirect(r, "POST", url);
-    if (r.status < 400) {
-      Reply reply{std::move(r), "", retry_after};
-      if (auto loc = reply.response.Header("Location")) {
-        RequireHttps(*loc, "Location header");
-        reply.location = *loc;
-      }
-      return reply;
-    }
-    Problem problem = json::ParseProblem(r.body, r.status);
-    // §6.5: a badNonce response carries a fresh nonce; use it and try again.
-    if (problem.type == ProblemType::kBadNonce &&
-        bad_nonces++ < policy_.max_bad_nonce_retries)
-      continue;
-    if (post_as_get && IsTransientStatus(r.status) &&
-        transients++ < policy_.max_transient_retries) {
-      clock_.Sleep(policy_.transient_backoff * transients);
-      continue;
-    }
-    throw ProblemError(std::move(problem), "POST", url, retry_after);
+    if (std::optional<Reply> reply =
+            Interpret(std::move(r), url, payload.empty(), attempts))
+      return std::move(*reply);
   }
+}
+
+std::vector<Reply> Client::PostAll(
+    const std::vector<std::pair<std::string, std::string>>& posts,
+    size_t stock) {
+  RequireAccount(false);
+  std::vector<Reply> replies;
+  for (size_t begin = 0; begin < posts.size(); begin += kMaxBatch) {
+    const size_t end = std::min(posts.size(), begin + kMaxBatch);
+    const bool last = end == posts.size();
+    // One nonce per request: those the pool lacks are fetched first, all at
+    // once (§7.2), one round trip instead of one each.
+    if (nonces_.size() < end - begin) {
+      std::vector<http::Request> heads(end - begin - nonces_.size(),
+                                       NewNonceRequest());
+      for (const http::Response& r : http_.DoAll(heads)) CollectNonce(r);
+    }
+    std::vector<http::Request> batch;
+    for (size_t i = begin; i < end; ++i)
+      batch.push_back(SignedRequest(posts[i].first, posts[i].second, *key_, "",
+                                    kid_, {}, 1 << 20));
+    if (last && stock > 0)
+      batch.resize(batch.size() + std::min(stock, kMaxBatch),
+                   NewNonceRequest());
+    std::vector<http::Response> responses = http_.DoAll(batch);
+    for (const http::Response& r : responses) CollectNonce(r);
+    for (size_t i = begin; i < end; ++i) {
+      const auto& [url, payload] = posts[i];
+      Attempts attempts;
+      std::optional<Reply> reply = Interpret(std::move(responses[i - begin]),
+                                             url, payload.empty(), attempts);
+      replies.push_back(reply ? std::move(*reply)
+                              : SignedPost(url, payload, *key_, "", kid_, {},
+                                           1 << 20, attempts));
+    }
+  }
+  return replies;
 }
 
 Account Client::UpdateAccount(const std::vector<std::string>& contact) {
@@ -324,8 +390,14 @@ Order Client::NewOrder(const std::vector<Identifier>& identifiers,
                        const std::string& replaces,
                        const std::string& profile) {
   const Directory& dir = GetDirectory();
-  Reply reply = Post(dir.new_order,
-                     json::NewOrderPayload(identifiers, replaces, profile));
+  // Its authorizations will be fetched as one batch, a nonce each: the
+  // newOrder response brings one, the others come in the same round trip.
+  const size_t stock = identifiers.size() > 1 ? identifiers.size() - 1 : 0;
+  Reply reply = std::move(PostAll({{dir.new_order, json::NewOrderPayload(
+                                                       identifiers, replaces,
+                                                       profile)}},
+                                  stock)
+                              .front());
   if (reply.location.empty())
     throw ProtocolError("Location", "newOrder response has no Location header");
   return json::ParseOrder(reply.response.body, reply.location);
@@ -343,6 +415,32 @@ Authorization Client::GetAuthorization(
   Reply reply = Post(url, "");
   if (retry_after) *retry_after = reply.retry_after;
   return json::ParseAuthorization(reply.response.body, url);
+}
+
+std::vector<Authorization> Client::GetAuthorizations(
+    const std::vector<std::string>& urls,
+    std::vector<std::optional<std::chrono::seconds>>* retry_after) {
+  std::vector<std::pair<std::string, std::string>> posts;
+  for (const std::string& url : urls) posts.emplace_back(url, "");
+  std::vector<Reply> replies = PostAll(posts);
+  std::vector<Authorization> out;
+  if (retry_after) retry_after->clear();
+  for (size_t i = 0; i < urls.size(); ++i) {
+    out.push_back(json::ParseAuthorization(replies[i].response.body, urls[i]));
+    if (retry_after) retry_after->push_back(replies[i].retry_after);
+  }
+  return out;
+}
+
+std::vector<Challenge> Client::RespondToChallenges(
+    const std::vector<std::string>& urls) {
+  std::vector<std::pair<std::string, std::string>> posts;
+  for (const std::string& url : urls)
+    posts.emplace_back(url, json::EmptyObjectPayload());
+  std::vector<Challenge> out;
+  for (const Reply& reply : PostAll(posts))
+    out.push_back(json::ParseChallenge(reply.response.body));
+  return out;
 }
 
 Challenge Client::RespondToChallenge(const std::string& url) {

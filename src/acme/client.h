@@ -14,6 +14,11 @@
 // GETs. Everything else throws ProblemError / ProtocolError /
 // http::TransportError.
 //
+// Batches: GetAuthorizations and RespondToChallenges send their requests as
+// one http::HttpClient::DoAll batch (about one round trip for all of them,
+// each with its own nonce), and NewOrder fetches, in the same round trip as
+// the order, the nonces that the batch of its authorizations will need.
+//
 // Not thread-safe: one Client per thread (it uses one HttpClient, which keeps
 // one connection). Waiting goes through the injected Clock.
 #pragma once
@@ -60,6 +65,14 @@ class Client {
   // Uses `d` (fetched by another client for the same URL) instead of
   // fetching it: one directory request serves many clients.
   void SetDirectory(Directory d) { directory_ = std::move(d); }
+  // The directory, if it has been fetched or set.
+  const std::optional<Directory>& directory() const { return directory_; }
+  // A nonce kept from elsewhere (an earlier run), used before any other.
+  // One the CA no longer knows costs a badNonce answer, which carries a
+  // fresh nonce (§6.5): the round trip HEAD newNonce would have cost.
+  void AddNonce(const std::string& nonce) { nonces_.Add(nonce); }
+  // A nonce not yet used, taken out of the client, to keep for later.
+  std::optional<std::string> TakeSpareNonce() { return nonces_.Take(); }
 
   // The account key and, once known, its URL (kid). Set before any
   // kid-signed call.
@@ -84,8 +97,17 @@ class Client {
   Authorization GetAuthorization(
       const std::string& url,
       std::optional<std::chrono::seconds>* retry_after = nullptr);
+  // The same for several authorizations at once; results in the order of
+  // `urls`, with each response's Retry-After in *retry_after if given.
+  std::vector<Authorization> GetAuthorizations(
+      const std::vector<std::string>& urls,
+      std::vector<std::optional<std::chrono::seconds>>* retry_after = nullptr);
   // §7.5.1: tells the CA the challenge is ready to be validated.
   Challenge RespondToChallenge(const std::string& url);
+  // The same for several challenges at once (only once every response is in
+  // place, §8.2); results in the order of `urls`.
+  std::vector<Challenge> RespondToChallenges(
+      const std::vector<std::string>& urls);
   // §7.4: submits the CSR (DER).
   Order Finalize(const Order& order, std::string_view csr_der);
   // §7.4.2: Accept: application/pem-certificate-chain. The PEM is checked
@@ -125,12 +147,43 @@ class Client {
   // The same, signed with `key` and its jwk instead of the account key.
   Reply PostWithKey(const std::string& url, const std::string& payload,
                     const crypto::PrivateKey& key);
+  // Kid-signed POSTs of (url, payload) pairs as batches of at most
+  // kMaxBatch, each with its own nonce. `stock` more nonces are fetched
+  // (HEAD newNonce) in the same batch, for a batch to come. A request
+  // answered badNonce or a transient error is sent again on its own, as
+  // Post() would. Replies in order; throws the first failure in order, after
+  // every response's nonce has been pooled.
+  std::vector<Reply> PostAll(
+      const std::vector<std::pair<std::string, std::string>>& posts,
+      size_t stock = 0);
+
+  // Requests in flight at once in one batch: enough for the names of a
+  // typical order, few enough for any server's HTTP/2 stream limit.
+  static constexpr size_t kMaxBatch = 32;
 
  private:
+  // Retries spent on one signed POST (badNonce, transient errors).
+  struct Attempts {
+    int bad_nonces = 0, transients = 0;
+  };
   Reply SignedPost(const std::string& url, const std::string& payload,
                    const crypto::PrivateKey& key, const std::string& jwk,
                    const std::string& kid, const http::Headers& extra_headers,
-                   size_t max_body_bytes);
+                   size_t max_body_bytes, Attempts attempts);
+  http::Request SignedRequest(const std::string& url,
+                              const std::string& payload,
+                              const crypto::PrivateKey& key,
+                              const std::string& jwk, const std::string& kid,
+                              const http::Headers& extra_headers,
+                              size_t max_body_bytes);
+  // What a response to a signed POST means: the reply, or nullopt when it
+  // is to be sent again (badNonce, transient error within the policy);
+  // throws ProblemError otherwise.
+  std::optional<Reply> Interpret(http::Response r, const std::string& url,
+                                 bool post_as_get, Attempts& attempts);
+  void RequireAccount(bool use_jwk) const;
+  // §7.2: HEAD newNonce.
+  http::Request NewNonceRequest();
   std::string TakeNonce();
   void CollectNonce(const http::Response& response);
   http::Response Get(const std::string& url, const std::string& method);

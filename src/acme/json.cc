@@ -168,6 +168,7 @@ Directory ParseDirectory(std::string_view body) {
   constexpr std::string_view kWhat = "directory";
   json j = Parse(body, kWhat);
   Directory d;
+  d.raw_json = body;
   d.new_nonce = Url(j, kWhat, "newNonce");
   d.new_account = Url(j, kWhat, "newAccount");
   d.new_order = Url(j, kWhat, "newOrder");

@@ -52,6 +52,7 @@ struct Directory {
   std::string new_authz;     // optional (§7.4.1)
   std::string renewal_info;  // optional (RFC 9773 ARI)
   DirectoryMeta meta;
+  std::string raw_json;  // the directory as the CA sent it
 };
 
 // §7.1.2.

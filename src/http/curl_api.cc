@@ -48,6 +48,16 @@ CurlApi LoadCurlApi(const std::string& library) {
   Resolve(handle, library, "curl_easy_strerror", &api.easy_strerror);
   Resolve(handle, library, "curl_slist_append", &api.slist_append);
   Resolve(handle, library, "curl_slist_free_all", &api.slist_free_all);
+  Resolve(handle, library, "curl_multi_init", &api.multi_init);
+  Resolve(handle, library, "curl_multi_cleanup", &api.multi_cleanup);
+  Resolve(handle, library, "curl_multi_setopt", &api.multi_setopt);
+  Resolve(handle, library, "curl_multi_add_handle", &api.multi_add_handle);
+  Resolve(handle, library, "curl_multi_remove_handle",
+          &api.multi_remove_handle);
+  Resolve(handle, library, "curl_multi_perform", &api.multi_perform);
+  Resolve(handle, library, "curl_multi_poll", &api.multi_poll);
+  Resolve(handle, library, "curl_multi_info_read", &api.multi_info_read);
+  Resolve(handle, library, "curl_multi_strerror", &api.multi_strerror);
   return api;
 }
 

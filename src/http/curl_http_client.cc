@@ -2,9 +2,12 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "http/curl_api.h"
 #include "util/strings.h"
@@ -27,6 +30,9 @@ struct SlistDeleter {
   void operator()(curl_slist* list) const { Curl().slist_free_all(list); }
 };
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+struct MultiDeleter {
+  void operator()(CURLM* multi) const { Curl().multi_cleanup(multi); }
+};
 
 bool HasScheme(std::string_view url, std::string_view scheme) {
   // Scheme comparison is case-insensitive (RFC 3986 §3.1).
@@ -47,12 +53,18 @@ bool HeaderNamed(const Headers& headers, std::string_view name) {
   return false;
 }
 
-// Per-transfer state shared with the libcurl callbacks.
+// One request in flight: its handle, what it points the handle at, and what
+// the libcurl callbacks fill in. Never moved while the handle is in use (the
+// handle holds pointers into it).
 struct Transfer {
   bool is_head = false;
   size_t max_body_bytes = 0;
   bool over_cap = false;
   Response response;
+  std::unique_ptr<CURL, EasyDeleter> easy;
+  SlistPtr header_list;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  CURLcode result = CURLE_OK;
 };
 
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
@@ -130,8 +142,13 @@ CURLcode SetOption(const CurlApi& curl, CURL* easy, CURLoption option,
 
 struct CurlHttpClient::Impl {
   CurlOptions options;
-  // Made by the first Do(), which loads libcurl (curl_api.h).
-  std::unique_ptr<CURL, EasyDeleter> easy;
+  // Made by the first request, which loads libcurl (curl_api.h). Every
+  // transfer runs in this multi handle, so its connection cache keeps the
+  // connection to the CA open from one request (and batch) to the next.
+  std::unique_ptr<CURLM, MultiDeleter> multi;
+  // Easy handles of finished transfers, reset and used again. Declared after
+  // `multi`, so destroyed before it.
+  std::vector<std::unique_ptr<CURL, EasyDeleter>> idle;
 };
 
 CurlHttpClient::CurlHttpClient(CurlOptions options)
@@ -141,46 +158,48 @@ CurlHttpClient::CurlHttpClient(CurlOptions options)
 
 CurlHttpClient::~CurlHttpClient() = default;
 
-Response CurlHttpClient::Do(const Request& request) {
-  const CurlOptions& options = impl_->options;
-  const std::string& url = request.url;
-  auto fail = [&](std::string_view cause) {
-    return TransportError(url, StripControl(request.method + " " + url + ": " +
-                                            std::string(cause)));
-  };
+namespace {
 
+TransportError Failure(const Request& request, std::string_view cause) {
+  return TransportError(request.url,
+                        StripControl(request.method + " " + request.url +
+                                     ": " + std::string(cause)));
+}
+
+// Refuses what must never reach libcurl; no I/O.
+void Validate(const Request& request, const CurlOptions& options) {
+  const std::string& url = request.url;
   // RFC 8555 §6.1: ACME is HTTPS only. Check before libcurl sees the URL.
   const bool https = HasScheme(url, "https");
   if (!https && !(!options.https_only && HasScheme(url, "http"))) {
-    throw fail(options.https_only
-                   ? "refusing a non-https URL"
-                   : "only http:// and https:// URLs are supported");
+    throw Failure(request, options.https_only
+                               ? "refusing a non-https URL"
+                               : "only http:// and https:// URLs are supported");
   }
-  if (HasForbiddenByte(url)) throw fail("invalid URL");  // c_str() would cut it
-  const bool is_head = request.method == "HEAD";
-  if (request.method != "GET" && !is_head && request.method != "POST") {
-    throw fail("unsupported method (GET, HEAD or POST only)");
+  // c_str() would cut it.
+  if (HasForbiddenByte(url)) throw Failure(request, "invalid URL");
+  if (request.method != "GET" && request.method != "HEAD" &&
+      request.method != "POST") {
+    throw Failure(request, "unsupported method (GET, HEAD or POST only)");
   }
-
-  // Throws LibraryError (not a TransportError) when libcurl is missing.
-  const CurlApi& curl = Curl();
-  if (!impl_->easy) {
-    impl_->easy.reset(curl.easy_init());
-    if (!impl_->easy) throw fail("libcurl initialization failed");
-  }
-
-  SlistPtr header_list;
-  auto append_header = [&](const std::string& line) {
-    curl_slist* next = curl.slist_append(header_list.get(), line.c_str());
-    if (next == nullptr) throw std::bad_alloc();
-    (void)header_list.release();
-    header_list.reset(next);
-  };
   for (const auto& [name, value] : request.headers) {
     if (name.empty() || HasForbiddenByte(name) || HasForbiddenByte(value) ||
         name.find(':') != std::string::npos) {
-      throw fail("invalid request header \"" + name + "\"");
+      throw Failure(request, "invalid request header \"" + name + "\"");
     }
+  }
+}
+
+// Points t.easy (freshly reset) at `request`.
+void Configure(const CurlApi& curl, const CurlOptions& options,
+               const Request& request, Transfer& t) {
+  auto append_header = [&](const std::string& line) {
+    curl_slist* next = curl.slist_append(t.header_list.get(), line.c_str());
+    if (next == nullptr) throw std::bad_alloc();
+    (void)t.header_list.release();
+    t.header_list.reset(next);
+  };
+  for (const auto& [name, value] : request.headers) {
     // "Name;" is libcurl's spelling of a header with an empty value.
     append_header(value.empty() ? name + ";" : name + ": " + value);
   }
@@ -191,23 +210,17 @@ Response CurlHttpClient::Do(const Request& request) {
       append_header("Content-Type:");
     if (!HeaderNamed(request.headers, "Expect")) append_header("Expect:");
   }
+  t.is_head = request.method == "HEAD";
+  t.max_body_bytes = request.max_body_bytes;
 
-  Transfer transfer;
-  transfer.is_head = is_head;
-  transfer.max_body_bytes = request.max_body_bytes;
-  char error_buffer[CURL_ERROR_SIZE] = {};
-
-  // Reset clears every option from the previous request but keeps the
-  // connection cache, so keep-alive connections are reused.
-  CURL* easy = impl_->easy.get();
-  curl.easy_reset(easy);
+  CURL* easy = t.easy.get();
   CURLcode rc = CURLE_OK;
   auto set = [&](CURLoption option, auto value) {
     CURLcode result = SetOption(curl, easy, option, value);
     if (rc == CURLE_OK) rc = result;
   };
   const char* protocols = options.https_only ? "https" : "http,https";
-  set(CURLOPT_URL, url.c_str());
+  set(CURLOPT_URL, request.url.c_str());
   set(CURLOPT_PROTOCOLS_STR, protocols);
   set(CURLOPT_REDIR_PROTOCOLS_STR, protocols);
   set(CURLOPT_FOLLOWLOCATION, 0L);
@@ -220,16 +233,19 @@ Response CurlHttpClient::Do(const Request& request) {
       static_cast<long>(options.connect_timeout.count()));
   set(CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
   set(CURLOPT_NOSIGNAL, 1L);  // threads, no SIGALRM
+  // Requests of one batch wait for the connection being made instead of each
+  // opening its own: on HTTP/2 they become streams of that one connection.
+  set(CURLOPT_PIPEWAIT, 1L);
   set(CURLOPT_USERAGENT, options.user_agent.empty()
                              ? kDefaultUserAgent
                              : options.user_agent.c_str());
-  set(CURLOPT_HTTPHEADER, header_list.get());
-  set(CURLOPT_ERRORBUFFER, error_buffer);
+  set(CURLOPT_HTTPHEADER, t.header_list.get());
+  set(CURLOPT_ERRORBUFFER, t.error_buffer);
   set(CURLOPT_HEADERFUNCTION, &OnHeader);
-  set(CURLOPT_HEADERDATA, &transfer);
+  set(CURLOPT_HEADERDATA, &t);
   set(CURLOPT_WRITEFUNCTION, &OnBody);
-  set(CURLOPT_WRITEDATA, &transfer);
-  if (is_head) {
+  set(CURLOPT_WRITEDATA, &t);
+  if (t.is_head) {
     set(CURLOPT_NOBODY, 1L);
   } else if (request.method == "POST") {
     set(CURLOPT_POST, 1L);
@@ -240,25 +256,109 @@ Response CurlHttpClient::Do(const Request& request) {
     set(CURLOPT_HTTPGET, 1L);
   }
   if (rc != CURLE_OK) {
-    throw fail(std::string("cannot configure libcurl: ") +
-               curl.easy_strerror(rc));
+    throw Failure(request, std::string("cannot configure libcurl: ") +
+                               curl.easy_strerror(rc));
+  }
+}
+
+}  // namespace
+
+Response CurlHttpClient::Do(const Request& request) {
+  return std::move(DoAll({request}).front());
+}
+
+std::vector<Response> CurlHttpClient::DoAll(
+    const std::vector<Request>& requests) {
+  if (requests.empty()) return {};
+  for (const Request& request : requests) Validate(request, impl_->options);
+
+  // Throws LibraryError (not a TransportError) when libcurl is missing.
+  const CurlApi& curl = Curl();
+  if (!impl_->multi) {
+    impl_->multi.reset(curl.multi_init());
+    if (!impl_->multi)
+      throw Failure(requests.front(), "libcurl initialization failed");
+    // Several requests to one origin share an HTTP/2 connection.
+    curl.multi_setopt(impl_->multi.get(), CURLMOPT_PIPELINING,
+                      static_cast<long>(CURLPIPE_MULTIPLEX));
+  }
+  CURLM* multi = impl_->multi.get();
+
+  std::vector<std::unique_ptr<Transfer>> transfers;
+  // Takes every handle out of the multi and back to the idle list, however
+  // this function is left; the transfers they point into die with it.
+  struct Detach {
+    const CurlApi& curl;
+    Impl& impl;
+    std::vector<std::unique_ptr<Transfer>>& transfers;
+    std::vector<bool> added;
+    ~Detach() {
+      for (size_t i = 0; i < transfers.size(); ++i) {
+        CURL* easy = transfers[i]->easy.get();
+        if (easy == nullptr) continue;
+        if (i < added.size() && added[i])
+          curl.multi_remove_handle(impl.multi.get(), easy);
+        curl.easy_reset(easy);  // drops pointers into the transfer
+        impl.idle.push_back(std::move(transfers[i]->easy));
+      }
+    }
+  } detach{curl, *impl_, transfers, {}};
+
+  for (const Request& request : requests) {
+    auto t = std::make_unique<Transfer>();
+    if (!impl_->idle.empty()) {
+      t->easy = std::move(impl_->idle.back());
+      impl_->idle.pop_back();
+    } else {
+      t->easy.reset(curl.easy_init());
+      if (!t->easy) throw Failure(request, "libcurl initialization failed");
+    }
+    transfers.push_back(std::move(t));
+    Configure(curl, impl_->options, request, *transfers.back());
+  }
+  for (size_t i = 0; i < transfers.size(); ++i) {
+    CURLMcode mc = curl.multi_add_handle(multi, transfers[i]->easy.get());
+    if (mc != CURLM_OK) throw Failure(requests[i], curl.multi_strerror(mc));
+    detach.added.push_back(true);
   }
 
-  rc = curl.easy_perform(easy);
-  // The handle outlives this call: drop pointers to locals it still holds.
-  SetOption(curl, easy, CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
-  SetOption(curl, easy, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
-  if (transfer.over_cap) {
-    throw fail("response body exceeds the limit of " +
-               std::to_string(request.max_body_bytes) + " bytes");
+  int running = 0;
+  do {
+    CURLMcode mc = curl.multi_perform(multi, &running);
+    if (mc == CURLM_OK && running > 0)
+      mc = curl.multi_poll(multi, nullptr, 0, 1000, nullptr);
+    if (mc != CURLM_OK) throw Failure(requests.front(), curl.multi_strerror(mc));
+  } while (running > 0);
+  int left = 0;
+  while (CURLMsg* msg = curl.multi_info_read(multi, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    for (auto& t : transfers)
+      if (t->easy.get() == msg->easy_handle) t->result = msg->data.result;
   }
-  if (rc != CURLE_OK) {
-    throw fail(error_buffer[0] != '\0' ? error_buffer : curl.easy_strerror(rc));
+
+  std::vector<Response> responses(transfers.size());
+  std::optional<TransportError> first_failure;
+  for (size_t i = 0; i < transfers.size() && !first_failure; ++i) {
+    Transfer& t = *transfers[i];
+    if (t.over_cap) {
+      first_failure = Failure(requests[i],
+                              "response body exceeds the limit of " +
+                                  std::to_string(requests[i].max_body_bytes) +
+                                  " bytes");
+    } else if (t.result != CURLE_OK) {
+      first_failure =
+          Failure(requests[i], t.error_buffer[0] != '\0'
+                                   ? t.error_buffer
+                                   : curl.easy_strerror(t.result));
+    } else {
+      long status = 0;
+      curl.easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &status);
+      t.response.status = static_cast<int>(status);
+      responses[i] = std::move(t.response);
+    }
   }
-  long status = 0;
-  curl.easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-  transfer.response.status = static_cast<int>(status);
-  return std::move(transfer.response);
+  if (first_failure) throw *first_failure;
+  return responses;
 }
 
 }  // namespace certpilot::http

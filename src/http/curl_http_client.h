@@ -8,11 +8,14 @@
 //
 // TLS peer and host verification are always on. Redirects are never
 // followed (a 3xx is returned as a Response). One CurlHttpClient owns one curl
-// easy handle and so one connection cache: consecutive requests to the same
-// origin reuse the connection (keep-alive). It is NOT thread-safe: give each
-// thread its own instance. Construction does no I/O and loads nothing.
+// multi handle and so one connection cache: consecutive requests to the same
+// origin reuse the connection (keep-alive), and the requests of one DoAll()
+// run concurrently — as streams of one HTTP/2 connection where the server
+// speaks HTTP/2 (ALPN), else on parallel HTTP/1.1 connections. It is NOT
+// thread-safe: give each thread its own instance. Construction does no I/O
+// and loads nothing.
 //
-// Do() throws TransportError, with a message of the form
+// Do() (and DoAll(), for the first failing request) throws TransportError, with a message of the form
 // "GET https://host/path: <cause>" (control characters replaced), when:
 //   - the URL is not https:// and https_only is set (nothing is connected);
 //   - the method is not GET, HEAD or POST, or a request header contains
@@ -29,6 +32,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "http/http_client.h"
 
@@ -56,6 +60,7 @@ class CurlHttpClient : public HttpClient {
   CurlHttpClient& operator=(const CurlHttpClient&) = delete;
 
   Response Do(const Request& request) override;
+  std::vector<Response> DoAll(const std::vector<Request>& requests) override;
 
  private:
   struct Impl;

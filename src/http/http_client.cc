@@ -1,5 +1,7 @@
 #include "http/http_client.h"
 
+#include <exception>
+
 namespace certpilot::http {
 namespace {
 
@@ -30,6 +32,20 @@ std::vector<std::string> Response::AllHeaders(std::string_view name) const {
     if (EqualsIgnoreCase(key, name)) values.push_back(value);
   }
   return values;
+}
+
+std::vector<Response> HttpClient::DoAll(const std::vector<Request>& requests) {
+  std::vector<Response> responses(requests.size());
+  std::exception_ptr first_failure;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    try {
+      responses[i] = Do(requests[i]);
+    } catch (const TransportError&) {
+      if (!first_failure) first_failure = std::current_exception();
+    }
+  }
+  if (first_failure) std::rethrow_exception(first_failure);
+  return responses;
 }
 
 }  // namespace certpilot::http

@@ -58,6 +58,16 @@ class HttpClient {
   // Performs one request; never follows redirects. Returns any HTTP status
   // (4xx/5xx are responses, not errors). Throws TransportError.
   virtual Response Do(const Request& request) = 0;
+
+  // Performs `requests` as one batch and returns their responses in the same
+  // order. An implementation may run them concurrently (the libcurl one
+  // multiplexes them on one HTTP/2 connection, or opens parallel HTTP/1.1
+  // connections), so a batch costs about one round trip instead of one per
+  // request; callers must not depend on the order in which the server sees
+  // them. Every request is attempted; then the first TransportError, in
+  // request order, is thrown. The default runs them one after another
+  // through Do() (fakes get batching for free).
+  virtual std::vector<Response> DoAll(const std::vector<Request>& requests);
 };
 
 }  // namespace certpilot::http

@@ -121,25 +121,41 @@ ValidationError ValidationFailure(const Authorization& authz) {
                          Ordered(authz.identifier, authz.wildcard));
 }
 
-// Waits until every authorization has left "pending" and checks it is valid.
+// Waits until every authorization has left "pending" and checks it is
+// valid. All that are still pending are polled together, one batch a round.
 void AwaitAuthorizations(acme::Client& client, Clock& clock,
                          const acme::RetryPolicy& policy,
                          const std::vector<Presented>& presented) {
+  std::vector<const Presented*> pending;
+  std::vector<std::string> names;
   for (const Presented& p : presented) {
-    log::Info("Waiting for the CA to validate " +
-              Display(p.task.identifier, p.task.wildcard) + "...");
-    Poller poller(
-        clock, policy,
-        "validation of " + Display(p.task.identifier, p.task.wildcard),
-        policy.poll_deadline);
-    while (true) {
-      std::optional<std::chrono::seconds> retry_after;
-      Authorization authz =
-          client.GetAuthorization(p.authorization_url, &retry_after);
-      if (authz.status == Status::kValid) break;
-      if (authz.status != Status::kPending) throw ValidationFailure(authz);
-      poller.Wait(retry_after);
+    pending.push_back(&p);
+    names.push_back(Display(p.task.identifier, p.task.wildcard));
+  }
+  if (pending.empty()) return;
+  const std::string what = "validation of " + Join(names, ", ");
+  log::Info("Waiting for the CA to validate " + Join(names, ", ") + "...");
+  Poller poller(clock, policy, what, policy.poll_deadline);
+  while (true) {
+    std::vector<std::string> urls;
+    for (const Presented* p : pending) urls.push_back(p->authorization_url);
+    std::vector<std::optional<std::chrono::seconds>> retry_after;
+    std::vector<Authorization> authzs =
+        client.GetAuthorizations(urls, &retry_after);
+    std::vector<const Presented*> still;
+    std::optional<std::chrono::seconds> wait;
+    for (size_t i = 0; i < authzs.size(); ++i) {
+      if (authzs[i].status == Status::kValid) continue;
+      if (authzs[i].status != Status::kPending)
+        throw ValidationFailure(authzs[i]);
+      still.push_back(pending[i]);
+      // The longest Retry-After among those still pending decides.
+      if (retry_after[i] && (!wait || *retry_after[i] > *wait))
+        wait = retry_after[i];
     }
+    if (still.empty()) return;
+    pending = std::move(still);
+    poller.Wait(wait);
   }
 }
 
@@ -242,9 +258,10 @@ ObtainResult Obtain(acme::Client& client, Clock& clock,
   {
     CleanupGuard cleanup(presented);
     std::set<std::string> wanted = Keys(req.identifiers);
-    std::vector<std::pair<Presented*, std::string>> to_answer;
-    for (const std::string& url : order.authorizations) {
-      Authorization authz = client.GetAuthorization(url);
+    std::vector<Authorization> authzs =
+        client.GetAuthorizations(order.authorizations);
+    for (size_t i = 0; i < authzs.size(); ++i) {
+      const Authorization& authz = authzs[i];
       Identifier id = authz.identifier;
       if (authz.wildcard) id.value = "*." + id.value;
       if (!wanted.count(id.type + ":" + ToLower(id.value)))
@@ -262,20 +279,25 @@ ObtainResult Obtain(acme::Client& client, Clock& clock,
                     "; configured: " + SolverTypes(req) + ")");
       ChallengeTask task{authz.identifier, authz.wildcard, *chosen,
                          client.KeyAuthorization(chosen->token)};
-      presented.push_back({solver, task, url});
+      presented.push_back({solver, task, order.authorizations[i]});
       solver->Present(presented.back().task);
     }
     // §8.2: only once every response is in place do we tell the CA to look.
     std::set<ChallengeSolver*> waited;
     for (Presented& p : presented)
       if (waited.insert(p.solver).second) p.solver->Wait();
-    for (Presented& p : presented) {
-      acme::Challenge c = client.RespondToChallenge(p.task.challenge.url);
-      if (c.status == Status::kInvalid)
+    std::vector<std::string> challenge_urls;
+    for (const Presented& p : presented)
+      challenge_urls.push_back(p.task.challenge.url);
+    std::vector<acme::Challenge> answered =
+        client.RespondToChallenges(challenge_urls);
+    for (size_t i = 0; i < answered.size(); ++i) {
+      const ChallengeTask& task = presented[i].task;
+      if (answered[i].status == Status::kInvalid)
         throw ValidationError("validation of " +
-                                  Display(p.task.identifier, p.task.wildcard) +
-                                  " failed: " + c.error_text,
-                              Ordered(p.task.identifier, p.task.wildcard));
+                                  Display(task.identifier, task.wildcard) +
+                                  " failed: " + answered[i].error_text,
+                              Ordered(task.identifier, task.wildcard));
     }
     AwaitAuthorizations(client, clock, policy, presented);
   }

@@ -2,6 +2,11 @@
 // → present and answer challenges → wait for validation → finalize with a
 // CSR → wait for the certificate → download → verify.
 //
+// The steps over all the names go as batches (acme::Client
+// GetAuthorizations, RespondToChallenges): the authorizations are fetched,
+// the challenges answered and the pending ones polled together, so an
+// order's round trips do not grow with its names.
+//
 // Values in, values out: no storage, no printing beyond log lines. The caller
 // owns the Client (already holding the account key and kid) and the solvers.
 #pragma once

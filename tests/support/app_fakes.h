@@ -32,6 +32,10 @@ class BorrowedHttpClient : public http::HttpClient {
  public:
   explicit BorrowedHttpClient(http::HttpClient& c) : c_(c) {}
   http::Response Do(const http::Request& r) override { return c_.Do(r); }
+  std::vector<http::Response> DoAll(
+      const std::vector<http::Request>& r) override {
+    return c_.DoAll(r);
+  }
 
  private:
   http::HttpClient& c_;

@@ -260,6 +260,34 @@ int FakeAcmeServer::CountRequests(const std::string& prefix) const {
     if (StartsWith(r.url, base_ + prefix)) ++n;
   return n;
 }
+int FakeAcmeServer::RoundTrips() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return round_trips_;
+}
+
+namespace {
+// Set while this thread runs a DoAll batch: its requests are no round trips
+// of their own.
+thread_local bool in_batch = false;
+}  // namespace
+
+std::vector<http::Response> FakeAcmeServer::DoAll(
+    const std::vector<http::Request>& requests) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    ++round_trips_;
+  }
+  in_batch = true;
+  try {
+    std::vector<http::Response> responses = HttpClient::DoAll(requests);
+    in_batch = false;
+    return responses;
+  } catch (...) {
+    in_batch = false;
+    throw;
+  }
+}
+
 void FakeAcmeServer::ForgetAccounts() {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [url, key] : impl_->account_keys)
@@ -298,6 +326,7 @@ std::string FakeAcmeServer::CaCertificatePem() const {
 
 http::Response FakeAcmeServer::Do(const http::Request& req) {
   std::lock_guard<std::mutex> l(mu_);
+  if (!in_batch) ++round_trips_;
   Impl& s = *impl_;
   RecordedRequest rec{req.method, req.url, "", ""};
   auto finish = [&](http::Response r) {

@@ -46,6 +46,10 @@ class FakeAcmeServer : public http::HttpClient {
   ~FakeAcmeServer() override;
 
   http::Response Do(const http::Request& request) override;
+  // Handles the batch one request after another (recorded in that order)
+  // and counts it as one round trip.
+  std::vector<http::Response> DoAll(
+      const std::vector<http::Request>& requests) override;
 
   static constexpr const char* kBase = "https://ca.test";
   std::string directory_url() const { return base_ + "/directory"; }
@@ -98,6 +102,9 @@ class FakeAcmeServer : public http::HttpClient {
   std::vector<RecordedRequest> requests() const;
   std::vector<std::string> violations() const;
   int CountRequests(const std::string& path_prefix) const;
+  // Round trips a client on the network would wait for: one per Do() and
+  // one per DoAll() batch, however many requests it holds.
+  int RoundTrips() const;
   size_t accounts() const;
   // Status of an account ("valid", "deactivated") and whether a certificate
   // (by its PEM as issued) was revoked, with which reason.
@@ -111,6 +118,7 @@ class FakeAcmeServer : public http::HttpClient {
   struct Impl;
   const std::string base_;
   std::unique_ptr<Impl> impl_;
+  int round_trips_ = 0;
   mutable std::mutex mu_;
 };
 

@@ -12,6 +12,7 @@
 #include "app/rules/challenge_choice.h"
 #include "app/rules/key_options.h"
 #include "app/wiring/account_setup.h"
+#include "app/wiring/ca_session_cache.h"
 #include "app/wiring/hooks.h"
 #include "app/wiring/issue.h"
 #include "app/wiring/keystore.h"
@@ -311,6 +312,8 @@ int Certonly(const CertonlyOptions& o, Services& services,
 
   std::unique_ptr<http::HttpClient> http = services.make_http(common);
   acme::Client client(*http, services.clock, settings.server);
+  // The directory and a nonce from the run before, if it was recent.
+  CaSessionCache session(ctx.fs(), ctx.layout(), services.clock, client);
   {
     const sys::FileLock accounts_lock = ctx.Lock(SharedResource::kAccounts);
     settings.account_id =

@@ -93,6 +93,34 @@ TEST_F(ClientTest, RetriesBadNonceUpToTenTimes) {
   }
 }
 
+// A batch sends each request with a nonce of its own (those the pool lacks
+// fetched first, all at once), in one round trip; a request answered
+// badNonce is sent again on its own, the others are not.
+TEST_F(ClientTest, BatchesTakeOneRoundTripAndRetryOnlyWhatFailed) {
+  Register();
+  Order order = client_.NewOrder({{"dns", "a.example"}, {"dns", "b.example"},
+                                  {"dns", "c.example"}});
+  ASSERT_EQ(order.authorizations.size(), 3u);
+  // NewOrder stocked the two nonces the batch needs beyond its own.
+  const int nonces = ca_.CountRequests("/new-nonce");
+  const int before = ca_.RoundTrips();
+  std::vector<Authorization> authzs =
+      client_.GetAuthorizations(order.authorizations);
+  EXPECT_EQ(ca_.RoundTrips() - before, 1);
+  EXPECT_EQ(ca_.CountRequests("/new-nonce"), nonces);
+  ASSERT_EQ(authzs.size(), 3u);
+  for (size_t i = 0; i < authzs.size(); ++i)
+    EXPECT_EQ(authzs[i].url, order.authorizations[i]);
+
+  ca_.bad_nonce_next = 1;  // the first request of the batch
+  const int polls = ca_.CountRequests("/authz");
+  const int before_retry = ca_.RoundTrips();
+  authzs = client_.GetAuthorizations(order.authorizations);
+  EXPECT_EQ(ca_.CountRequests("/authz"), polls + 4);
+  EXPECT_EQ(ca_.RoundTrips() - before_retry, 2);
+  EXPECT_EQ(authzs[0].identifier.value, "a.example");
+}
+
 TEST_F(ClientTest, RefusesPlainHttpDirectoryUrl) {
   EXPECT_THROW(Client(ca_, clock_, "http://ca.test/directory"), ProtocolError);
 }

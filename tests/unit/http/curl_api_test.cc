@@ -27,6 +27,15 @@ void ExpectComplete(const CurlApi& api) {
   EXPECT_NE(api.easy_strerror, nullptr);
   EXPECT_NE(api.slist_append, nullptr);
   EXPECT_NE(api.slist_free_all, nullptr);
+  EXPECT_NE(api.multi_init, nullptr);
+  EXPECT_NE(api.multi_cleanup, nullptr);
+  EXPECT_NE(api.multi_setopt, nullptr);
+  EXPECT_NE(api.multi_add_handle, nullptr);
+  EXPECT_NE(api.multi_remove_handle, nullptr);
+  EXPECT_NE(api.multi_perform, nullptr);
+  EXPECT_NE(api.multi_poll, nullptr);
+  EXPECT_NE(api.multi_info_read, nullptr);
+  EXPECT_NE(api.multi_strerror, nullptr);
 }
 
 TEST(CurlApiTest, MissingLibraryIsAClearError) {

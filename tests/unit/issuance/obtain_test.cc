@@ -85,6 +85,32 @@ TEST_F(ObtainTest, IssuesForSeveralNamesAndCleansUp) {
   EXPECT_EQ(res.order.status, acme::Status::kValid);
 }
 
+// Authorizations are fetched, challenges answered and validations polled
+// in batches (one round trip each, however many names), and the nonces the
+// batch of authorizations needs come with the new order: five names cost
+// exactly the round trips of one.
+TEST_F(ObtainTest, RoundTripsDoNotGrowWithTheNumberOfNames) {
+  const int before_one = ca_.RoundTrips();
+  Obtain(client_, clock_, Request({{"dns", "one.example"}}));
+  const int one = ca_.RoundTrips() - before_one;
+
+  const int before_five = ca_.RoundTrips();
+  Obtain(client_, clock_,
+         Request({{"dns", "a.example"},
+                  {"dns", "b.example"},
+                  {"dns", "c.example"},
+                  {"dns", "d.example"},
+                  {"dns", "e.example"}}));
+  const int five = ca_.RoundTrips() - before_five;
+  EXPECT_EQ(five, one);
+  EXPECT_EQ(http_.presented.size(), 6u);
+  // newOrder, authorizations, challenges, two polls (the fake answers
+  // "pending" once), finalize, download: nothing else, not even a
+  // HEAD newNonce.
+  EXPECT_EQ(one, 7);
+  EXPECT_EQ(ca_.CountRequests("/new-nonce"), 5);  // 1 at first, 4 stocked
+}
+
 TEST_F(ObtainTest, PollsWithGrowingBackoffAndHonoursRetryAfter) {
   ca_.pending_polls = 3;
   Obtain(client_, clock_, Request({{"dns", "a.example"}}));
