@@ -515,6 +515,54 @@ TEST(CurlHttpClientTest, KeepAliveReusesOneConnection) {
   for (const auto& request : seen) EXPECT_EQ(request.connection, 1);
 }
 
+// A batch: every request answered, in request order, on connections the
+// next request reuses (this server speaks HTTP/1.1, so the batch runs on
+// parallel connections rather than HTTP/2 streams).
+TEST(CurlHttpClientTest, DoAllAnswersEachRequestInOrder) {
+  LoopbackServer server([](const ReceivedRequest& request) {
+    return Ok("body of " + request.target);
+  });
+  CurlHttpClient client(PlainHttpOptions());
+  std::vector<Request> batch;
+  for (const char* path : {"/a", "/b", "/c", "/d"})
+    batch.push_back(Get(server.Url(path)));
+  std::vector<Response> responses = client.DoAll(batch);
+  ASSERT_EQ(responses.size(), 4u);
+  EXPECT_EQ(responses[0].body, "body of /a");
+  EXPECT_EQ(responses[3].body, "body of /d");
+  for (const Response& r : responses) EXPECT_EQ(r.status, 200);
+  const int connections = server.connections_accepted();
+  EXPECT_LE(connections, 4);
+  EXPECT_EQ(client.Do(Get(server.Url("/e"))).body, "body of /e");
+  EXPECT_EQ(server.connections_accepted(), connections);
+  EXPECT_TRUE(client.DoAll({}).empty());
+}
+
+TEST(CurlHttpClientTest, DoAllTriesEveryRequestThenThrowsTheFirstFailure) {
+  LoopbackServer server([](const ReceivedRequest&) { return Ok("ok"); });
+  int port = 0;
+  { Fd closed = ListenLoopback(&port); }  // bound, then released
+  const std::string refused = "http://127.0.0.1:" + std::to_string(port) + "/";
+  CurlHttpClient client(PlainHttpOptions());
+  try {
+    client.DoAll({Get(server.Url("/fine")), Get(refused)});
+    FAIL() << "expected a TransportError";
+  } catch (const TransportError& e) {
+    EXPECT_EQ(e.url(), refused);
+  }
+  ASSERT_EQ(server.requests().size(), 1u);
+  EXPECT_EQ(server.requests()[0].target, "/fine");
+}
+
+TEST(CurlHttpClientTest, DoAllRefusesABadRequestBeforeSendingAny) {
+  LoopbackServer server([](const ReceivedRequest&) { return Ok("ok"); });
+  CurlHttpClient client(PlainHttpOptions());
+  Request bad = Get(server.Url("/x"));
+  bad.method = "DELETE";
+  EXPECT_THROW(client.DoAll({Get(server.Url("/fine")), bad}), TransportError);
+  EXPECT_EQ(server.connections_accepted(), 0);
+}
+
 TEST(CurlHttpClientTest, ConnectionCloseForcesANewConnection) {
   LoopbackServer server([](const ReceivedRequest&) {
     Reply reply = Ok("x", "Connection: close\r\n");
