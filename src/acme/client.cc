@@ -393,11 +393,11 @@ Order Client::NewOrder(const std::vector<Identifier>& identifiers,
   // Its authorizations will be fetched as one batch, a nonce each: the
   // newOrder response brings one, the others come in the same round trip.
   const size_t stock = identifiers.size() > 1 ? identifiers.size() - 1 : 0;
-  Reply reply = std::move(PostAll({{dir.new_order, json::NewOrderPayload(
-                                                       identifiers, replaces,
-                                                       profile)}},
-                                  stock)
-                              .front());
+  Reply reply =
+      std::move(PostAll({{dir.new_order, json::NewOrderPayload(
+                                             identifiers, replaces, profile)}},
+                        stock)
+                    .front());
   if (reply.location.empty())
     throw ProtocolError("Location", "newOrder response has no Location header");
   return json::ParseOrder(reply.response.body, reply.location);

@@ -162,8 +162,8 @@ namespace {
 
 TransportError Failure(const Request& request, std::string_view cause) {
   return TransportError(request.url,
-                        StripControl(request.method + " " + request.url +
-                                     ": " + std::string(cause)));
+                        StripControl(request.method + " " + request.url + ": " +
+                                     std::string(cause)));
 }
 
 // Refuses what must never reach libcurl; no I/O.
@@ -172,9 +172,10 @@ void Validate(const Request& request, const CurlOptions& options) {
   // RFC 8555 §6.1: ACME is HTTPS only. Check before libcurl sees the URL.
   const bool https = HasScheme(url, "https");
   if (!https && !(!options.https_only && HasScheme(url, "http"))) {
-    throw Failure(request, options.https_only
-                               ? "refusing a non-https URL"
-                               : "only http:// and https:// URLs are supported");
+    throw Failure(request,
+                  options.https_only
+                      ? "refusing a non-https URL"
+                      : "only http:// and https:// URLs are supported");
   }
   // c_str() would cut it.
   if (HasForbiddenByte(url)) throw Failure(request, "invalid URL");
@@ -327,7 +328,8 @@ std::vector<Response> CurlHttpClient::DoAll(
     CURLMcode mc = curl.multi_perform(multi, &running);
     if (mc == CURLM_OK && running > 0)
       mc = curl.multi_poll(multi, nullptr, 0, 1000, nullptr);
-    if (mc != CURLM_OK) throw Failure(requests.front(), curl.multi_strerror(mc));
+    if (mc != CURLM_OK)
+      throw Failure(requests.front(), curl.multi_strerror(mc));
   } while (running > 0);
   int left = 0;
   while (CURLMsg* msg = curl.multi_info_read(multi, &left)) {
@@ -341,15 +343,14 @@ std::vector<Response> CurlHttpClient::DoAll(
   for (size_t i = 0; i < transfers.size() && !first_failure; ++i) {
     Transfer& t = *transfers[i];
     if (t.over_cap) {
-      first_failure = Failure(requests[i],
-                              "response body exceeds the limit of " +
-                                  std::to_string(requests[i].max_body_bytes) +
-                                  " bytes");
-    } else if (t.result != CURLE_OK) {
       first_failure =
-          Failure(requests[i], t.error_buffer[0] != '\0'
-                                   ? t.error_buffer
-                                   : curl.easy_strerror(t.result));
+          Failure(requests[i], "response body exceeds the limit of " +
+                                   std::to_string(requests[i].max_body_bytes) +
+                                   " bytes");
+    } else if (t.result != CURLE_OK) {
+      first_failure = Failure(requests[i], t.error_buffer[0] != '\0'
+                                               ? t.error_buffer
+                                               : curl.easy_strerror(t.result));
     } else {
       long status = 0;
       curl.easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &status);

@@ -15,8 +15,9 @@
 // thread-safe: give each thread its own instance. Construction does no I/O
 // and loads nothing.
 //
-// Do() (and DoAll(), for the first failing request) throws TransportError, with a message of the form
-// "GET https://host/path: <cause>" (control characters replaced), when:
+// Do() (and DoAll(), for the first failing request) throws TransportError, with
+// a message of the form "GET https://host/path: <cause>" (control characters
+// replaced), when:
 //   - the URL is not https:// and https_only is set (nothing is connected);
 //   - the method is not GET, HEAD or POST, or a request header contains
 //     CR, LF or NUL;

@@ -16,8 +16,8 @@ using Clock = std::chrono::steady_clock;
 
 void LogExchange(const Request& request, const Response& response,
                  Clock::time_point start, const std::string& suffix) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                Clock::now() - start)
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
+                                                                  start)
                 .count();
   log::Debug(StripControl(request.method) + " " + StripControl(request.url) +
              ": " + std::to_string(response.status) + ", " +

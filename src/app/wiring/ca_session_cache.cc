@@ -12,8 +12,7 @@ namespace certpilot::app {
 namespace {
 
 std::string PathFor(const storage::Layout& layout, const std::string& url) {
-  return layout.work_dir + "/acme-session/" +
-         crypto::Md5Hex(url) + ".json";
+  return layout.work_dir + "/acme-session/" + crypto::Md5Hex(url) + ".json";
 }
 
 }  // namespace
@@ -32,8 +31,7 @@ CaSessionCache::CaSessionCache(sys::Filesystem& fs,
     const std::string text = fs_.ReadFile(path_);
     fs_.Unlink(path_);  // consumed: a nonce is used once
     nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-    if (!j.is_object() || j.value("url", "") != client_.directory_url())
-      return;
+    if (!j.is_object() || j.value("url", "") != client_.directory_url()) return;
     const TimePoint now = clock_.Now();
     const TimePoint fetched =
         FromUnixSeconds(j.at("directory_fetched").get<long long>());
@@ -44,7 +42,8 @@ CaSessionCache::CaSessionCache(sys::Filesystem& fs,
     const TimePoint kept = FromUnixSeconds(j.at("nonce_kept").get<long long>());
     if (kept <= now && now - kept <= kNonceMaxAge)
       client_.AddNonce(j.at("nonce").get<std::string>());
-    log::Debug("Using the directory of " + StripControl(client_.directory_url()) +
+    log::Debug("Using the directory of " +
+               StripControl(client_.directory_url()) +
                " kept by an earlier run");
   } catch (const std::exception& e) {
     log::Debug("Ignoring the kept ACME session " + path_ + ": " + e.what());
@@ -69,8 +68,7 @@ CaSessionCache::~CaSessionCache() {
     fs_.MakeDirs(dir, 0700);
     sys::WriteFileAtomic(fs_, path_, j.dump() + "\n", 0600);
   } catch (const std::exception& e) {
-    log::Debug("Could not keep the ACME session in " + path_ + ": " +
-               e.what());
+    log::Debug("Could not keep the ACME session in " + path_ + ": " + e.what());
   }
 }
 

@@ -98,8 +98,8 @@ TEST_F(ClientTest, RetriesBadNonceUpToTenTimes) {
 // badNonce is sent again on its own, the others are not.
 TEST_F(ClientTest, BatchesTakeOneRoundTripAndRetryOnlyWhatFailed) {
   Register();
-  Order order = client_.NewOrder({{"dns", "a.example"}, {"dns", "b.example"},
-                                  {"dns", "c.example"}});
+  Order order = client_.NewOrder(
+      {{"dns", "a.example"}, {"dns", "b.example"}, {"dns", "c.example"}});
   ASSERT_EQ(order.authorizations.size(), 3u);
   // NewOrder stocked the two nonces the batch needs beyond its own.
   const int nonces = ca_.CountRequests("/new-nonce");

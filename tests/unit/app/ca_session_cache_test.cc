@@ -87,7 +87,8 @@ TEST_F(CaSessionCacheTest, ARunThatFailsKeepsNothing) {
 
 TEST_F(CaSessionCacheTest, ADamagedFileIsIgnored) {
   Run();
-  for (const std::string& name : fs_.ListDir(layout_.work_dir + "/acme-session"))
+  for (const std::string& name :
+       fs_.ListDir(layout_.work_dir + "/acme-session"))
     sys::WriteFileAtomic(fs_, layout_.work_dir + "/acme-session/" + name,
                          "{\"url\": 3", 0600);
   EXPECT_EQ(Run(), 3);
