@@ -202,7 +202,8 @@ std::optional<EtcdError> ErrorIn(const json& answer,
   std::string message;
   for (const char* field : {"message", "error"}) {
     auto it = error->find(field);
-    if (it != error->end() && it->is_string() && !it->get<std::string>().empty()) {
+    if (it != error->end() && it->is_string() &&
+        !it->get<std::string>().empty()) {
       message = it->get<std::string>();
       break;
     }
@@ -222,8 +223,7 @@ json Parse(const std::string& text, const std::string& operation) {
 
 }  // namespace
 
-Compare Compare::ModRevision(std::string key, Result result,
-                             int64_t revision) {
+Compare Compare::ModRevision(std::string key, Result result, int64_t revision) {
   return {std::move(key), Target::kModRevision, result, revision, ""};
 }
 
@@ -238,8 +238,7 @@ Compare Compare::Value(std::string key, Result result, std::string value) {
 
 Client::Client(http::HttpClient& http, ClientOptions options)
     : http_(http), options_(std::move(options)) {
-  if (options_.endpoints.empty())
-    throw UsageError("etcd: no endpoint given");
+  if (options_.endpoints.empty()) throw UsageError("etcd: no endpoint given");
   for (auto& endpoint : options_.endpoints) {
     if (!StartsWith(endpoint, "https://") && !StartsWith(endpoint, "http://"))
       throw UsageError("etcd: endpoint \"" + StripControl(endpoint) +
@@ -286,9 +285,9 @@ std::string Client::CallOnce(const std::string& operation,
       throw *error;
     }
     if (response.status != 200) {
-      throw EtcdError(GrpcCode::kUnknown, operation,
-                      "HTTP " + std::to_string(response.status) + " from " +
-                          request.url);
+      throw EtcdError(
+          GrpcCode::kUnknown, operation,
+          "HTTP " + std::to_string(response.status) + " from " + request.url);
     }
     return response.body;
   }
@@ -298,9 +297,9 @@ std::string Client::CallOnce(const std::string& operation,
 
 void Client::Authenticate() {
   json body = {{"name", options_.user}, {"password", options_.password}};
-  std::string text = CallOnce("authenticate as " + options_.user,
-                              "/v3/auth/authenticate", body.dump(), false,
-                              nullptr);
+  std::string text =
+      CallOnce("authenticate as " + options_.user, "/v3/auth/authenticate",
+               body.dump(), false, nullptr);
   json answer = Parse(text, "authenticate");
   auto token = answer.find("token");
   if (token == answer.end() || !token->is_string() ||
@@ -325,8 +324,8 @@ std::string Client::Call(const std::string& operation, const std::string& path,
 
 RangeResult Client::Range(const RangeRequest& request) {
   const std::string op = "range";
-  return ParseRange(Parse(Call(op, "/v3/kv/range", RangeJson(request).dump()), op),
-                    op);
+  return ParseRange(
+      Parse(Call(op, "/v3/kv/range", RangeJson(request).dump()), op), op);
 }
 
 RangeResult Client::RangePrefix(std::string_view prefix) {
@@ -354,7 +353,8 @@ TxnResult Client::Txn(const TxnRequest& request) {
   json body = {{"compare", json::array()},
                {"success", json::array()},
                {"failure", json::array()}};
-  for (const auto& c : request.compare) body["compare"].push_back(CompareJson(c));
+  for (const auto& c : request.compare)
+    body["compare"].push_back(CompareJson(c));
   for (const auto& o : request.success) body["success"].push_back(OpJson(o));
   for (const auto& o : request.failure) body["failure"].push_back(OpJson(o));
   json answer = Parse(Call(op, "/v3/kv/txn", body.dump()), op);

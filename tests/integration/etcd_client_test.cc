@@ -38,7 +38,8 @@ etcd::ClientOptions Options(const EtcdCluster& cluster) {
   return options;
 }
 
-std::optional<etcd::KeyValue> Get(etcd::Client& client, const std::string& key) {
+std::optional<etcd::KeyValue> Get(etcd::Client& client,
+                                  const std::string& key) {
   etcd::RangeResult r = client.Range(etcd::KeyRange(key));
   if (r.kvs.empty()) return std::nullopt;
   return r.kvs[0];
@@ -113,12 +114,14 @@ TEST(EtcdClientTest, PutRangeAndCompareAndSwap) {
 
   // Create only if absent (create_revision 0).
   etcd::TxnRequest create;
-  create.compare = {Compare::CreateRevision("/t/b", Compare::Result::kEqual, 0)};
+  create.compare = {
+      Compare::CreateRevision("/t/b", Compare::Result::kEqual, 0)};
   create.success = {etcd::PutRequest{"/t/b", "clobbered", 0}};
   EXPECT_FALSE(client.Txn(create).succeeded);
 
   // A past revision is still readable; deletes count.
-  EXPECT_EQ(client.Range({"/t/a", "", 0, put.revision, false}).kvs.at(0).value, binary);
+  EXPECT_EQ(client.Range({"/t/a", "", 0, put.revision, false}).kvs.at(0).value,
+            binary);
   etcd::DeleteResult deleted =
       client.Delete({"/t/", etcd::PrefixRangeEnd("/t/")});
   EXPECT_EQ(deleted.deleted, 2);

@@ -39,8 +39,8 @@ class ScriptedHttp : public http::HttpClient {
     Reply reply = replies.front();
     replies.pop_front();
     if (reply.transport_error)
-      throw http::TransportError(request.url, "POST " + request.url +
-                                                  ": Connection refused");
+      throw http::TransportError(
+          request.url, "POST " + request.url + ": Connection refused");
     http::Response response;
     response.status = reply.status;
     response.body = reply.body;
@@ -85,9 +85,9 @@ TEST(EtcdClient, PutSendsBase64AndStringInt64s) {
   ASSERT_EQ(http.requests.size(), 1u);
   EXPECT_EQ(http.requests[0].url, "https://127.0.0.1:2379/v3/kv/put");
   EXPECT_EQ(http.requests[0].method, "POST");
-  EXPECT_EQ(http.Body(0), json({{"key", B64("/k\x01")},
-                                {"value", B64("v\xff")},
-                                {"lease", "42"}}));
+  EXPECT_EQ(
+      http.Body(0),
+      json({{"key", B64("/k\x01")}, {"value", B64("v\xff")}, {"lease", "42"}}));
 }
 
 TEST(EtcdClient, RangePrefixDecodesKeyValuesAndDefaults) {
@@ -213,8 +213,9 @@ TEST(EtcdClient, TxnSendsComparesAndParsesTheBranchThatRan) {
 
 TEST(EtcdClient, FailedTxnHasNoSucceededFieldAndRunsFailureOps) {
   ScriptedHttp http;
-  http.Answer({{"header", Header(21)},
-               {"responses", {{{"response_range", {{"header", Header(21)}}}}}}});
+  http.Answer(
+      {{"header", Header(21)},
+       {"responses", {{{"response_range", {{"header", Header(21)}}}}}}});
   Client client(http, Endpoints({"http://127.0.0.1:1"}));
   TxnRequest txn;
   txn.compare = {Compare::ModRevision("/lock", Compare::Result::kEqual, 1)};
@@ -248,8 +249,7 @@ TEST(EtcdClient, MemberErrorsCarryTheGrpcCode) {
   } catch (const EtcdError& e) {
     EXPECT_EQ(e.code(), GrpcCode::kNotFound);
     EXPECT_EQ(e.message(), "etcdserver: requested lease not found");
-    EXPECT_NE(std::string(e.what()).find("lease revoke 99"),
-              std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("lease revoke 99"), std::string::npos);
   }
   // An answer is final: the second endpoint was not asked.
   EXPECT_EQ(http.requests.size(), 1u);
@@ -339,7 +339,8 @@ TEST(EtcdClient, AuthenticatesFirstAndSendsTheToken) {
   client.Put({"a", "b", 0});
   ASSERT_EQ(http.requests.size(), 2u);
   EXPECT_EQ(http.requests[0].url, "http://127.0.0.1:1/v3/auth/authenticate");
-  EXPECT_EQ(http.Body(0), json({{"name", "certpilot"}, {"password", "s3cret"}}));
+  EXPECT_EQ(http.Body(0),
+            json({{"name", "certpilot"}, {"password", "s3cret"}}));
   auto token = [&](size_t i) -> std::string {
     for (const auto& [name, value] : http.requests[i].headers)
       if (name == "Authorization") return value;
@@ -369,8 +370,9 @@ TEST(EtcdClient, ExpiredTokenIsRenewedOnce) {
 TEST(EtcdClient, WrongPasswordIsAnError) {
   ScriptedHttp http;
   http.Answer({{"code", 3},
-               {"message", "etcdserver: authentication failed, invalid user "
-                           "ID or password"}},
+               {"message",
+                "etcdserver: authentication failed, invalid user "
+                "ID or password"}},
               400);
   ClientOptions options = Endpoints({"http://127.0.0.1:1"});
   options.user = "u";
