@@ -46,24 +46,13 @@ EvpCipherCtxPtr NewContext(std::string_view key, std::string_view iv,
 
 void AddAad(EVP_CIPHER_CTX* ctx, std::string_view aad) {
   int unused = 0;
-  if (!aad.empty() &&
-      EVP_CipherUpdate(ctx, nullptr, &unused, Bytes(aad),
-                       static_cast<int>(aad.size())) != 1)
+  if (!aad.empty() && EVP_CipherUpdate(ctx, nullptr, &unused, Bytes(aad),
+                                       static_cast<int>(aad.size())) != 1)
     ThrowOpenSslError("AES-256-GCM: associated data");
 }
 
 std::string Header(std::string_view key_id) {
   return std::string(1, static_cast<char>(kVersion)) + std::string(key_id);
-}
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
 }
 
 }  // namespace
@@ -130,14 +119,13 @@ std::string SealKeyId(std::string_view key) {
 
 std::string SealedKeyId(std::string_view envelope) {
   if (envelope.size() < kMinEnvelope)
-    throw CryptoError("sealed value truncated: " +
-                      std::to_string(envelope.size()) + " bytes, at least " +
-                      std::to_string(kMinEnvelope) + " expected");
-  if (static_cast<unsigned char>(envelope[0]) != kVersion)
     throw CryptoError(
-        "sealed value of unknown version " +
-        std::to_string(static_cast<unsigned char>(envelope[0])) +
-        " (this certpilot reads version 1)");
+        "sealed value truncated: " + std::to_string(envelope.size()) +
+        " bytes, at least " + std::to_string(kMinEnvelope) + " expected");
+  if (static_cast<unsigned char>(envelope[0]) != kVersion)
+    throw CryptoError("sealed value of unknown version " +
+                      std::to_string(static_cast<unsigned char>(envelope[0])) +
+                      " (this certpilot reads version 1)");
   return std::string(envelope.substr(1, kKeyIdBytes));
 }
 
@@ -160,8 +148,8 @@ std::string Open(std::string_view key, std::string_view envelope,
   std::string sealed_by = SealedKeyId(envelope);
   std::string ours = SealKeyId(key);
   if (sealed_by != ours)
-    throw CryptoError("sealed under key id " + Hex(sealed_by) +
-                      ", not this key (id " + Hex(ours) + ")");
+    throw CryptoError("sealed under key id " + HexLower(sealed_by) +
+                      ", not this key (id " + HexLower(ours) + ")");
   std::string aad = Header(sealed_by) + std::string(associated_data);
   return AesGcmDecrypt(key, envelope.substr(kHeaderBytes, kIvBytes),
                        envelope.substr(kHeaderBytes + kIvBytes), aad);

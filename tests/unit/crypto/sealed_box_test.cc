@@ -13,7 +13,8 @@ namespace {
 std::string Unhex(std::string_view hex) {
   std::string out;
   for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+    out += static_cast<char>(
+        std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
   return out;
 }
 
@@ -38,8 +39,8 @@ TEST(AesGcm, MatchesTheSpecificationsTestVectors) {
             Unhex("cea7403d4d606b6e074ec5d3baf39d18"
                   "d0d1c8a799996bf0265b98b5d48ab919"));
 
-  const std::string key = Unhex(
-      "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
+  const std::string key =
+      Unhex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
   const std::string iv = Unhex("cafebabefacedbaddecaf888");
   const std::string plaintext = Unhex(
       "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
@@ -71,8 +72,9 @@ TEST(SealedBox, OpensWhatItSealedWithTheSameName) {
 TEST(SealedBox, WrongAssociatedDataFails) {
   const std::string key = RandomBytes(kSealKeyBytes);
   std::string envelope = Seal(key, "secret", "/certpilot/a/privkey");
-  EXPECT_NE(ErrorOf([&] { Open(key, envelope, "/certpilot/b/privkey"); })
-                .find("authentication failed"),
+  EXPECT_NE(ErrorOf([&] {
+              Open(key, envelope, "/certpilot/b/privkey");
+            }).find("authentication failed"),
             std::string::npos);
 }
 
@@ -89,8 +91,9 @@ TEST(SealedBox, TamperingFailsAtEveryByte) {
 TEST(SealedBox, TruncatedEnvelopeFails) {
   const std::string key = RandomBytes(kSealKeyBytes);
   std::string envelope = Seal(key, "secret", "name");
-  EXPECT_NE(ErrorOf([&] { Open(key, envelope.substr(0, 20), "name"); })
-                .find("truncated"),
+  EXPECT_NE(ErrorOf([&] {
+              Open(key, envelope.substr(0, 20), "name");
+            }).find("truncated"),
             std::string::npos);
   EXPECT_THROW(Open(key, envelope.substr(0, envelope.size() - 1), "name"),
                CryptoError);

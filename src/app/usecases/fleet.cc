@@ -1,0 +1,38 @@
+#include "app/usecases/fleet.h"
+
+#include <optional>
+#include <ostream>
+
+#include "crypto/digest.h"
+#include "crypto/random.h"
+#include "crypto/sealed_box.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace certpilot::app {
+
+int FleetKeygen(const FleetKeygenOptions& o, Services& services) {
+  const std::string& path = o.secret_file;
+  if (path.empty())
+    throw UsageError("fleet keygen: --fleet-secret-file PATH is required");
+  const std::string shown = StripControl(path);
+  if (services.fs.Exists(path))
+    throw UsageError("fleet keygen: " + shown +
+                     " already exists; refusing to overwrite a fleet key "
+                     "(what it sealed could no longer be read)");
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  if (slash + 1 == path.size() || !services.fs.IsDir(dir))
+    throw UsageError("fleet keygen: " + shown +
+                     " is not a file name in an existing directory");
+  const std::string key = crypto::RandomBytes(crypto::kSealKeyBytes);
+  services.fs.CreateFileExclusive(path, key, 0600, std::nullopt);
+  services.out << "Wrote a new fleet key to " << shown << " (key id "
+               << crypto::HexLower(crypto::SealKeyId(key))
+               << "). Copy it, mode 0600, to every node of the fleet.\n";
+  return 0;
+}
+
+}  // namespace certpilot::app
