@@ -1,10 +1,12 @@
 // `fleet ...`: fleet mode's own commands (issue #17). So far `fleet keygen`,
 // which makes the fleet key: the AES-256-GCM key (crypto/sealed_box.h) that
-// seals private keys before they go to etcd. Every node holds the same file.
+// seals private keys before they go to etcd (every node holds the same
+// file), and `fleet status`, which lists the nodes registered in etcd.
 #pragma once
 
 #include <string>
 
+#include "app/types/fleet.h"
 #include "app/types/options.h"
 #include "app/wiring/services.h"
 
@@ -22,5 +24,18 @@ struct FleetKeygenOptions {
 // its directory does not exist; SysError (exit 1) when writing fails.
 // Returns 0.
 int FleetKeygen(const FleetKeygenOptions& o, Services& services);
+
+struct FleetStatusOptions {
+  CommonOptions common;
+  FleetOptions fleet;
+  bool json = false;
+};
+
+// Lists the nodes registered under PREFIX/nodes/ (app/types/fleet.h), in
+// name order, with their address and last heartbeat; --json:
+// FleetStatusJson. UsageError for bad --fleet-* options
+// (app/wiring/fleet_connection.h); etcd::EtcdError (exit 1) when etcd
+// cannot be read. Returns 0.
+int FleetStatus(const FleetStatusOptions& o, Services& services);
 
 }  // namespace certpilot::app
