@@ -75,6 +75,7 @@ std::unique_ptr<Command> MakeUpdateAccountCommand();
 std::unique_ptr<Command> MakeUnregisterCommand();
 std::unique_ptr<Command> MakeImportCertbotCommand();
 std::unique_ptr<Command> MakePluginsCommand();
+std::unique_ptr<Command> MakeFleetCommand();
 
 // Options shared by several subcommands. certbot accepts its common options
 // on every subcommand and before it; so do we: the same options are added to

@@ -25,6 +25,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   all.push_back(MakeUnregisterCommand());
   all.push_back(MakeImportCertbotCommand());
   all.push_back(MakePluginsCommand());
+  all.push_back(MakeFleetCommand());
   return all;
 }
 

@@ -27,14 +27,18 @@ std::string Sha256(std::string_view data) {
   return Digest("SHA256", data, "SHA-256 digest");
 }
 
-std::string Md5Hex(std::string_view data) {
+std::string HexLower(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  for (unsigned char c : Digest("MD5", data, "MD5 digest")) {
+  for (unsigned char c : bytes) {
     out += kHex[c >> 4];
     out += kHex[c & 15];
   }
   return out;
+}
+
+std::string Md5Hex(std::string_view data) {
+  return HexLower(Digest("MD5", data, "MD5 digest"));
 }
 
 std::string Hmac(std::string_view alg, std::string_view key,

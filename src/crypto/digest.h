@@ -12,6 +12,8 @@ namespace certpilot::crypto {
 
 // SHA-256 digest (32 raw bytes).
 std::string Sha256(std::string_view data);
+// Lower-case hex of raw bytes.
+std::string HexLower(std::string_view bytes);
 // Hex MD5 of data (certbot's account ids are md5 of the SPKI DER).
 std::string Md5Hex(std::string_view data);
 // HMAC (alg "HS256", "HS384", "HS512") of data under key, raw bytes (RFC 7518

@@ -31,6 +31,7 @@ using BignumPtr = OsslPtr<BIGNUM, BN_free>;
 // For private key components: wipes the limbs before freeing.
 using SecretBignumPtr = OsslPtr<BIGNUM, BN_clear_free>;
 using EcdsaSigPtr = OsslPtr<ECDSA_SIG, ECDSA_SIG_free>;
+using EvpCipherCtxPtr = OsslPtr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
 using EvpMdCtxPtr = OsslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
 using EvpPkeyCtxPtr = OsslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 using EvpPkeyPtr = OsslPtr<EVP_PKEY, EVP_PKEY_free>;

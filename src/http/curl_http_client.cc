@@ -230,6 +230,10 @@ void Configure(const CurlApi& curl, const CurlOptions& options,
   if (!options.ca_bundle.empty()) {
     set(CURLOPT_CAINFO, options.ca_bundle.c_str());
   }
+  if (!options.client_cert.empty()) {
+    set(CURLOPT_SSLCERT, options.client_cert.c_str());
+    set(CURLOPT_SSLKEY, options.client_key.c_str());
+  }
   set(CURLOPT_CONNECTTIMEOUT_MS,
       static_cast<long>(options.connect_timeout.count()));
   set(CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));

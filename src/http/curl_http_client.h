@@ -42,6 +42,10 @@ namespace certpilot::http {
 struct CurlOptions {
   // PEM bundle of trust anchors; empty = the system store.
   std::string ca_bundle;
+  // PEM client certificate and its private key for TLS client
+  // authentication (etcd's --client-cert-auth); both empty = none.
+  std::string client_cert;
+  std::string client_key;
   std::chrono::milliseconds connect_timeout{10'000};
   // The whole request: connect, send, receive.
   std::chrono::milliseconds total_timeout{60'000};

@@ -20,6 +20,35 @@ int UrlValue(char c) {
   return -1;
 }
 
+int StdValue(char c) {
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  if (c == '-' || c == '_') return -1;
+  return UrlValue(c);
+}
+
+// Decodes unpadded text in the alphabet `value` maps.
+std::optional<std::string> Decode(std::string_view text, int (*value)(char)) {
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v = value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += char((acc >> bits) & 0xff);
+    }
+  }
+  // Leftover bits must be zero, or two encodings would decode alike.
+  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return out;
+}
+
 std::string Encode(std::string_view bytes, const char* alphabet, bool pad) {
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
@@ -66,24 +95,15 @@ bool IsBase64Url(std::string_view text) {
 }
 
 std::optional<std::string> Base64UrlDecode(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = UrlValue(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((acc >> bits) & 0xff);
-    }
-  }
-  // Leftover bits must be zero, or two encodings would decode alike.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
-  return out;
+  return Decode(text, &UrlValue);
+}
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  size_t pad = 0;
+  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=')
+    ++pad;
+  return Decode(text.substr(0, text.size() - pad), &StdValue);
 }
 
 }  // namespace certpilot

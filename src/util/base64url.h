@@ -19,5 +19,8 @@ bool IsBase64Url(std::string_view text);
 
 // Standard base64 with padding (RFC 4648 §4), for PEM bodies.
 std::string Base64Encode(std::string_view bytes);
+// Its inverse: the length must be a multiple of 4 with at most two '='
+// at the end; nullopt otherwise, or for characters outside the alphabet.
+std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace certpilot

@@ -111,4 +111,34 @@ ParseWebrootMapJson(std::string_view text) {
   return entries;
 }
 
+std::optional<FleetNode> ParseFleetNode(const std::string& name,
+                                        std::string_view text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  FleetNode node;
+  node.name = name;
+  auto address = j.find("address");
+  if (address != j.end() && address->is_string())
+    node.address = address->get<std::string>();
+  auto heartbeat = j.find("heartbeat");
+  if (heartbeat != j.end() && heartbeat->is_number_integer())
+    node.heartbeat = heartbeat->get<int64_t>();
+  return node;
+}
+
+std::string FleetStatusJson(const std::string& prefix,
+                            const std::vector<FleetNode>& nodes) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const FleetNode& n : nodes) {
+    list.push_back(
+        {{"name", n.name},
+         {"address", n.address},
+         {"heartbeat", n.heartbeat > 0 ? Time(FromUnixSeconds(n.heartbeat))
+                                       : nlohmann::json(nullptr)},
+         {"lease", n.lease}});
+  }
+  nlohmann::json j = {{"prefix", prefix}, {"nodes", list}};
+  return j.dump(2);
+}
+
 }  // namespace certpilot::app

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/types/fleet.h"
 #include "app/types/results.h"
 
 namespace certpilot::app {
@@ -44,5 +45,15 @@ std::string PluginsJson(const std::vector<PluginListing>& plugins);
 // as "". nullopt when `text` is not a JSON object.
 std::optional<std::vector<std::pair<std::string, std::string>>>
 ParseWebrootMapJson(std::string_view text);
+
+// Fleet mode (app/types/fleet.h). A registry entry's value: the node's
+// fields from a JSON object ("address", "heartbeat"); nullopt when `text`
+// is not such an object.
+std::optional<FleetNode> ParseFleetNode(const std::string& name,
+                                        std::string_view text);
+// `fleet status --json`: {"prefix": ..., "nodes": [{name, address,
+// heartbeat (RFC 3339 or null), lease}]}.
+std::string FleetStatusJson(const std::string& prefix,
+                            const std::vector<FleetNode>& nodes);
 
 }  // namespace certpilot::app

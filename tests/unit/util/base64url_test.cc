@@ -27,6 +27,16 @@ TEST(Base64Url, DecodesAndRejects) {
   EXPECT_FALSE(Base64UrlDecode("a+b/"));
 }
 
+TEST(Base64Url, DecodesStandardPaddedBase64) {
+  EXPECT_EQ(Base64Decode("Zm9vYg=="), "foob");
+  EXPECT_EQ(Base64Decode("Zm9vYmE="), "fooba");
+  EXPECT_EQ(Base64Decode("+/8="), "\xfb\xff");
+  EXPECT_EQ(Base64Decode(""), "");
+  EXPECT_FALSE(Base64Decode("Zm9vYg"));  // padding required
+  EXPECT_FALSE(Base64Decode("-_8="));    // URL alphabet
+  EXPECT_FALSE(Base64Decode("Zg=a"));
+}
+
 TEST(Base64Url, RoundTripsAllByteValues) {
   std::string all;
   for (int i = 0; i < 256; ++i) all += char(i);

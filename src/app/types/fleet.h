@@ -1,0 +1,37 @@
+// Fleet mode's plain structs (issue #17): how to reach the fleet's etcd
+// (--fleet-* options, also from cli.ini) and what a node registers there.
+// Pure values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace certpilot::app {
+
+struct FleetOptions {
+  // --fleet-endpoints URL[,URL...]: etcd members, "https://host:port".
+  // Empty: fleet mode is off.
+  std::vector<std::string> endpoints;
+  std::string prefix = "/certpilot";  // --fleet-prefix: every key under it
+  std::string cacert;                 // --fleet-cacert: trust for etcd's TLS
+  std::string client_cert;            // --fleet-client-cert (with the key)
+  std::string client_key;             // --fleet-client-key
+  std::string user;                   // --fleet-user (etcd authentication)
+  std::string password_file;          // --fleet-password-file
+  std::string secret_file;            // --fleet-secret-file: the fleet key
+  std::string node;                   // --fleet-node; empty: the host name
+};
+
+// A node of the registry: PREFIX/nodes/NAME, under the node's lease (it
+// goes when the node stops heartbeating), holding a JSON object with
+// "address" (where the renewer checks the node serves a challenge) and
+// "heartbeat" (Unix seconds of its last heartbeat).
+struct FleetNode {
+  std::string name;
+  std::string address;
+  int64_t heartbeat = 0;
+  int64_t lease = 0;  // the etcd lease that keeps the entry
+};
+
+}  // namespace certpilot::app

@@ -1,0 +1,81 @@
+#include "app/usecases/fleet.h"
+
+#include <optional>
+#include <ostream>
+#include <vector>
+
+#include "app/types/json_text.h"
+#include "app/wiring/fleet_connection.h"
+#include "crypto/digest.h"
+#include "crypto/random.h"
+#include "crypto/sealed_box.h"
+#include "etcd/client.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace certpilot::app {
+
+int FleetKeygen(const FleetKeygenOptions& o, Services& services) {
+  const std::string& path = o.secret_file;
+  if (path.empty())
+    throw UsageError("fleet keygen: --fleet-secret-file PATH is required");
+  const std::string shown = StripControl(path);
+  if (services.fs.Exists(path))
+    throw UsageError("fleet keygen: " + shown +
+                     " already exists; refusing to overwrite a fleet key "
+                     "(what it sealed could no longer be read)");
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  if (slash + 1 == path.size() || !services.fs.IsDir(dir))
+    throw UsageError("fleet keygen: " + shown +
+                     " is not a file name in an existing directory");
+  const std::string key = crypto::RandomBytes(crypto::kSealKeyBytes);
+  services.fs.CreateFileExclusive(path, key, 0600, std::nullopt);
+  services.out << "Wrote a new fleet key to " << shown << " (key id "
+               << crypto::HexLower(crypto::SealKeyId(key))
+               << "). Copy it, mode 0600, to every node of the fleet.\n";
+  return 0;
+}
+
+int FleetStatus(const FleetStatusOptions& o, Services& services) {
+  const FleetOptions fleet = CheckFleetOptions(o.fleet, services.fs);
+  FleetConnection connection = ConnectFleet(fleet, services.fs);
+  const std::string nodes_prefix = fleet.prefix + "/nodes/";
+  std::vector<FleetNode> nodes;
+  for (const etcd::KeyValue& kv :
+       connection.etcd->RangePrefix(nodes_prefix).kvs) {
+    const std::string name = kv.key.substr(nodes_prefix.size());
+    FleetNode node;
+    node.name = name;
+    if (auto parsed = ParseFleetNode(name, kv.value)) node = *parsed;
+    node.lease = kv.lease;
+    nodes.push_back(node);
+  }
+  if (o.json) {
+    services.out << FleetStatusJson(fleet.prefix, nodes) << "\n";
+    return 0;
+  }
+  if (nodes.empty()) {
+    services.out << "No node is registered under " << StripControl(nodes_prefix)
+                 << " (no certpilot agent is running).\n";
+    return 0;
+  }
+  const long long now = UnixSeconds(services.clock.Now());
+  services.out << nodes.size() << (nodes.size() == 1 ? " node" : " nodes")
+               << " registered under " << StripControl(nodes_prefix) << ":\n";
+  for (const FleetNode& n : nodes) {
+    services.out << "  " << StripControl(n.name) << "  address "
+                 << (n.address.empty() ? "(none)" : StripControl(n.address));
+    if (n.heartbeat > 0)
+      services.out << "  heartbeat "
+                   << FormatRfc3339(FromUnixSeconds(n.heartbeat)) << " ("
+                   << (now - n.heartbeat) << " s ago)";
+    services.out << "\n";
+  }
+  return 0;
+}
+
+}  // namespace certpilot::app

@@ -1,0 +1,40 @@
+// Fleet mode's connection to etcd (issue #17): the --fleet-* options
+// checked, and the etcd client they describe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/types/fleet.h"
+#include "app/wiring/services.h"
+#include "etcd/client.h"
+#include "http/http_client.h"
+
+namespace certpilot::app {
+
+// Checks `o` and fills in what defaults: the node name (the host name).
+// Throws UsageError (exit 2), naming the option, when:
+//   - there is no endpoint, or one is not "https://HOST:PORT" (http:// only
+//     for a loopback host: etcd's traffic carries tokens and secrets);
+//   - the prefix does not start with '/', ends with '/' or holds control
+//     characters or whitespace;
+//   - --fleet-cacert, --fleet-client-cert, --fleet-client-key,
+//     --fleet-password-file or --fleet-secret-file names no file; a client
+//     certificate comes without its key or the other way round; --fleet-user
+//     comes without --fleet-password-file or the other way round;
+//   - the password file is empty; the fleet key file does not hold exactly
+//     32 bytes;
+//   - the node name is not 1-63 of [A-Za-z0-9._-] starting with a letter or
+//     digit.
+FleetOptions CheckFleetOptions(FleetOptions o, sys::Filesystem& fs);
+
+// An etcd client for checked options, with its own HttpClient (libcurl,
+// TLS with --fleet-cacert and the client certificate). No I/O until the
+// first request.
+struct FleetConnection {
+  std::unique_ptr<http::HttpClient> http;
+  std::unique_ptr<etcd::Client> etcd;
+};
+FleetConnection ConnectFleet(const FleetOptions& checked, sys::Filesystem& fs);
+
+}  // namespace certpilot::app

@@ -1,0 +1,40 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "app/types/json_text.h"
+
+namespace certpilot::app {
+namespace {
+
+TEST(FleetJson, ParsesARegistryEntry) {
+  auto node = ParseFleetNode(
+      "web1", R"({"address":"127.0.0.2:80","heartbeat":1767225600,"x":1})");
+  ASSERT_TRUE(node);
+  EXPECT_EQ(node->name, "web1");
+  EXPECT_EQ(node->address, "127.0.0.2:80");
+  EXPECT_EQ(node->heartbeat, 1767225600);
+  auto sparse = ParseFleetNode("web2", "{}");
+  ASSERT_TRUE(sparse);
+  EXPECT_EQ(sparse->address, "");
+  EXPECT_EQ(sparse->heartbeat, 0);
+  EXPECT_FALSE(ParseFleetNode("web3", "not json"));
+  EXPECT_FALSE(ParseFleetNode("web3", "[1]"));
+}
+
+TEST(FleetJson, StatusJsonHasPrefixAndNodes) {
+  FleetNode a{"web1", "127.0.0.2:80", 1767225600, 42};
+  FleetNode b{"web2", "", 0, 0};
+  auto j = nlohmann::json::parse(FleetStatusJson("/certpilot", {a, b}));
+  EXPECT_EQ(j["prefix"], "/certpilot");
+  ASSERT_EQ(j["nodes"].size(), 2u);
+  EXPECT_EQ(j["nodes"][0]["name"], "web1");
+  EXPECT_EQ(j["nodes"][0]["heartbeat"], "2026-01-01T00:00:00Z");
+  EXPECT_EQ(j["nodes"][0]["lease"], 42);
+  EXPECT_TRUE(j["nodes"][1]["heartbeat"].is_null());
+  EXPECT_EQ(FleetStatusJson("/p", {}),
+            "{\n  \"nodes\": [],\n  \"prefix\": \"/p\"\n}");
+}
+
+}  // namespace
+}  // namespace certpilot::app
