@@ -129,6 +129,21 @@ TEST_F(FleetEtcdTest, ARenewerWhoseLeaseRanOutIsFencedOff) {
       {{"/fence/data/current", "a-2", 0}, {"/fence/data/only-a", "a", 0}}));
   EXPECT_EQ(Get("/fence/data/current"), "b-1");
   EXPECT_FALSE(Get("/fence/data/only-a"));
+  // The same for a whole lineage version: b's stays the current one.
+  const std::string fleet_key(32, '\x42');
+  const fleet::LineageFiles from_b{"B", "B", "B", "B key", "B"};
+  ASSERT_EQ(fleet::PublishLineage(*b.client, lock_b.fence(), "/fence",
+                                  "example.com", from_b, fleet_key),
+            1);
+  EXPECT_FALSE(fleet::PublishLineage(*a.client, lock_a.fence(), "/fence",
+                                     "example.com",
+                                     {"A", "A", "A", "A key", "A"}, fleet_key));
+  auto current =
+      fleet::LoadLineage(*reader_.client, "/fence", "example.com", fleet_key);
+  ASSERT_TRUE(current);
+  EXPECT_EQ(current->version, 1);
+  EXPECT_EQ(current->files, from_b);
+  EXPECT_FALSE(Get("/fence/lineages/example.com/v2/cert"));
   // Its keepalive tells it the lock is gone.
   EXPECT_FALSE(lock_a.KeepAlive());
   EXPECT_FALSE(lock_a.held());
