@@ -230,6 +230,11 @@ http::Response FakeEtcd::Do(const http::Request& request) {
     answer = {{"header", Header(revision_)},
               {"succeeded", succeeded},
               {"responses", responses}};
+    if (lose_next_txn_answer) {
+      lose_next_txn_answer = false;
+      throw http::TransportError(request.url,
+                                 "POST " + request.url + ": timed out");
+    }
   } else if (path == "/v3/lease/grant") {
     const int64_t id = next_lease_++;
     leases_[id] = Int(body, "TTL");

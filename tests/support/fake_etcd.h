@@ -39,6 +39,9 @@ class FakeEtcd : public http::HttpClient {
   // Runs once, just before the next txn is applied (another node's write
   // landing between a read and a transaction).
   std::function<void()> before_next_txn;
+  // The next txn is applied but its answer is lost: the client sees a
+  // transport error (a timeout after the member received the request).
+  bool lose_next_txn_answer = false;
   // When set, runs before each request is answered, with its path
   // ("/v3/kv/range").
   std::function<void(const std::string& path)> on_request;

@@ -79,6 +79,19 @@ TEST(FleetLineageLock, KeepAliveNoticesALostLeaseAndReleaseFreesTheLock) {
   EXPECT_NO_THROW(other.Release());
 }
 
+TEST(FleetLineageLock, ALockTakenByARequestWhoseAnswerWasLostIsGivenBack) {
+  FakeEtcd fake;
+  etcd::Client client(fake, FakeEtcd::Options());
+  LineageLock lock(client, "/p", "example.com", "node-1");
+  fake.lose_next_txn_answer = true;
+  EXPECT_THROW(lock.TryAcquire(10), etcd::EtcdError);
+  EXPECT_FALSE(lock.held());
+  // The put was applied; revoking the lease deleted it again.
+  EXPECT_FALSE(fake.Get("/p/locks/example.com"));
+  EXPECT_EQ(fake.lease_count(), 0u);
+  EXPECT_TRUE(lock.TryAcquire(10));
+}
+
 TEST(FleetCommitFenced, WritesOnlyWhileTheTokenStillNamesTheLock) {
   FakeEtcd fake;
   etcd::Client client(fake, FakeEtcd::Options());
