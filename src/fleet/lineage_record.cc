@@ -1,0 +1,145 @@
+#include "fleet/lineage_record.h"
+
+#include <array>
+#include <charconv>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "crypto/crypto_error.h"
+#include "crypto/digest.h"
+#include "crypto/sealed_box.h"
+#include "etcd/key_range.h"
+#include "fleet/fleet_error.h"
+#include "fleet/key_names.h"
+#include "util/strings.h"
+
+namespace certpilot::fleet {
+namespace {
+
+constexpr std::string_view kCurrent = "current";
+constexpr std::string_view kPrivkey = "privkey";
+
+// Each part's key name under vN/ and its field.
+struct Part {
+  std::string_view name;
+  std::string LineageFiles::*field;
+};
+constexpr std::array<Part, 5> kParts = {{
+    {"cert", &LineageFiles::cert},
+    {"chain", &LineageFiles::chain},
+    {"fullchain", &LineageFiles::fullchain},
+    {kPrivkey, &LineageFiles::privkey},
+    {"renewal", &LineageFiles::renewal},
+}};
+
+std::string VersionPrefix(const std::string& lineage, int64_t version) {
+  return lineage + "v" + std::to_string(version) + "/";
+}
+
+// `current`'s value: a positive decimal number.
+int64_t ParseVersion(const std::string& key, const std::string& text) {
+  int64_t version = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, version);
+  if (ec != std::errc() || ptr != end || version <= 0)
+    throw FleetError(key + " holds \"" + StripControl(text) +
+                     "\", not a version number");
+  return version;
+}
+
+std::string OpenPrivkey(std::string_view fleet_key, const std::string& key,
+                        const std::string& envelope) {
+  try {
+    return crypto::Open(fleet_key, envelope, key);
+  } catch (const crypto::CryptoError& e) {
+    std::string sealed_by;
+    try {
+      sealed_by = crypto::HexLower(crypto::SealedKeyId(envelope));
+    } catch (const crypto::CryptoError&) {
+      throw FleetError(key + " is not a sealed private key: " + e.what());
+    }
+    const std::string ours = crypto::HexLower(crypto::SealKeyId(fleet_key));
+    if (sealed_by != ours)
+      throw FleetError(key + " was sealed under fleet key " + sealed_by +
+                       ", this node has fleet key " + ours +
+                       " (--fleet-secret-file)");
+    throw FleetError(key +
+                     " does not open with this node's fleet key: altered, "
+                     "or copied from another key name (" +
+                     e.what() + ")");
+  }
+}
+
+}  // namespace
+
+std::string LineagePrefix(std::string_view prefix, std::string_view name) {
+  return FleetKey(prefix, "lineages") + "/" + std::string(CheckedName(name)) +
+         "/";
+}
+
+std::optional<int64_t> PublishLineage(etcd::Client& client, const Fence& fence,
+                                      std::string_view prefix,
+                                      std::string_view name,
+                                      const LineageFiles& files,
+                                      std::string_view fleet_key) {
+  const std::string lineage = LineagePrefix(prefix, name);
+  const std::string current_key = lineage + std::string(kCurrent);
+  etcd::RangeResult current = client.Range(etcd::KeyRange(current_key));
+  int64_t version = 1;
+  int64_t read_mod_revision = 0;  // 0: absent, as etcd compares it
+  if (!current.kvs.empty()) {
+    version = ParseVersion(current_key, current.kvs[0].value) + 1;
+    read_mod_revision = current.kvs[0].mod_revision;
+  }
+  const std::string base = VersionPrefix(lineage, version);
+  std::vector<etcd::PutRequest> puts;
+  for (const Part& part : kParts) {
+    std::string key = base + std::string(part.name);
+    std::string value = files.*part.field;
+    if (part.name == kPrivkey) value = crypto::Seal(fleet_key, value, key);
+    puts.push_back({std::move(key), std::move(value), 0});
+  }
+  puts.push_back({current_key, std::to_string(version), 0});
+  const std::vector<etcd::Compare> guard = {etcd::Compare::ModRevision(
+      current_key, etcd::Compare::Result::kEqual, read_mod_revision)};
+  if (!CommitFenced(client, fence, puts, guard)) return std::nullopt;
+  return version;
+}
+
+std::optional<LoadedLineage> LoadLineage(etcd::Client& client,
+                                         std::string_view prefix,
+                                         std::string_view name,
+                                         std::string_view fleet_key) {
+  const std::string lineage = LineagePrefix(prefix, name);
+  const std::string current_key = lineage + std::string(kCurrent);
+  etcd::RangeResult current = client.Range(etcd::KeyRange(current_key));
+  if (current.kvs.empty()) return std::nullopt;
+  LoadedLineage loaded;
+  loaded.version = ParseVersion(current_key, current.kvs[0].value);
+  loaded.revision = current.revision;
+  // The version's keys as of the revision `current` was read at: one
+  // consistent snapshot even if a newer version lands meanwhile.
+  const std::string base = VersionPrefix(lineage, loaded.version);
+  etcd::RangeRequest request;
+  request.key = base;
+  request.range_end = etcd::PrefixRangeEnd(base);
+  request.revision = current.revision;
+  etcd::RangeResult parts = client.Range(request);
+  std::map<std::string, std::string> values;
+  for (auto& kv : parts.kvs) values[kv.key] = std::move(kv.value);
+  for (const Part& part : kParts) {
+    const std::string key = base + std::string(part.name);
+    auto it = values.find(key);
+    if (it == values.end())
+      throw FleetError("version " + std::to_string(loaded.version) + " of " +
+                       lineage + " has no " + std::string(part.name) + " (" +
+                       key + ")");
+    loaded.files.*part.field = part.name == kPrivkey
+                                   ? OpenPrivkey(fleet_key, key, it->second)
+                                   : std::move(it->second);
+  }
+  return loaded;
+}
+
+}  // namespace certpilot::fleet
