@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "nginx/config/glob.h"
 #include "nginx/config/parse_error.h"
+#include "sys/glob.h"
 #include "unit/nginx/nginx_test_util.h"
 
 namespace certpilot::nginx {
@@ -16,6 +16,8 @@ namespace {
 
 using testing::CorpusDir;
 using testing::MemFilesystem;
+using sys::ExpandGlob;
+using sys::HasGlobChars;
 
 std::vector<std::string> Paths(const std::vector<Config*>& files) {
   std::vector<std::string> out;
