@@ -52,15 +52,17 @@ class Parser {
     l.line = line_;
     while (true) {
       const size_t nl = text_.find('\n', pos_);
-      const size_t content_end = nl == std::string_view::npos ? text_.size() : nl;
+      const size_t content_end =
+          nl == std::string_view::npos ? text_.size() : nl;
       size_t ce = content_end;
       if (nl != std::string_view::npos && ce > pos_ && text_[ce - 1] == '\r') {
         --ce;
       }
       bool continued = false;
       if (nl != std::string_view::npos && ce > pos_ && text_[ce - 1] == '\\') {
-        const bool escaped = ce - 1 > pos_ ? text_[ce - 2] == '\\'
-                                           : !l.text.empty() && l.text.back() == '\\';
+        const bool escaped = ce - 1 > pos_
+                                 ? text_[ce - 2] == '\\'
+                                 : !l.text.empty() && l.text.back() == '\\';
         continued = !escaped;
       }
       const size_t take_end = continued ? ce - 1 : content_end;
@@ -109,10 +111,10 @@ class Parser {
       OpenSection(l, f, std::move(leading));
     } else {
       std::vector<WordSpan> words = SplitWords(l.text);
-      Node node(Node::Kind::kDirective, std::move(leading),
-                Word("", Phys(l.phys[f], After(l, words[0].end - 1)),
-                     words[0].value),
-                l.line);
+      Node node(
+          Node::Kind::kDirective, std::move(leading),
+          Word("", Phys(l.phys[f], After(l, words[0].end - 1)), words[0].value),
+          l.line);
       AddWords(l, words, 1, &node);
       node.set_tail(Phys(After(l, words.back().end - 1), l.end));
       stack_.back().block->children().push_back(std::move(node));
@@ -143,9 +145,6 @@ class Parser {
       Fail(l, "<" + name + "> directive missing closing '>'");
     }
     if (name.empty()) Fail(l, "section without a name");
-    for (size_t i = gt + 1; i < l.text.size(); ++i) {
-      if (!IsBlank(l.text[i])) Fail(l, "text after the '>' of <" + name + ">");
-    }
     if (static_cast<int>(stack_.size()) > kMaxNesting) {
       Fail(l, "sections nested too deeply");
     }
@@ -166,8 +165,7 @@ class Parser {
     stack_.push_back(Open{&added->block(), added});
   }
 
-  void Close(const LogicalLine& l, size_t f, size_t last,
-             std::string leading) {
+  void Close(const LogicalLine& l, size_t f, size_t last, std::string leading) {
     const std::string seen = l.text.substr(f, last - f + 1);
     if (stack_.size() == 1) {
       Fail(l, seen + " without matching section");
@@ -179,7 +177,8 @@ class Parser {
       Fail(l, "expected " + want + " but saw " + seen);
     }
     open->block().closing() = std::move(leading);
-    open->set_close(Phys(l.phys[f], After(l, last)), Phys(After(l, last), l.end));
+    open->set_close(Phys(l.phys[f], After(l, last)),
+                    Phys(After(l, last), l.end));
     stack_.pop_back();
   }
 

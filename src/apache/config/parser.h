@@ -1,11 +1,11 @@
 // Parses the text of one Apache configuration file into a lossless tree
 // (tree.h). Includes are not followed and ${VAR} is not resolved here (see
-// loader.h); directive names and argument counts are not checked.
+// loader.h); directive names and argument counts are not checked. A section
+// line's arguments end at its last '>': what follows is ignored, as httpd
+// ignores it, and kept in the node's tail.
 //
 // Throws ParseError, at the first line of the offending logical line, for:
-//  - a section line ("<Name …") without a closing '>', with no name, or
-//    with text after its last '>' (Apache ignores such text; we refuse it
-//    rather than keep bytes Apache never reads);
+//  - a section line ("<Name …") without a closing '>', or with no name;
 //  - a "</Name>" line that does not close the innermost open section, or
 //    closes none;
 //  - a section still open at the end of the file (at its opening line);

@@ -22,7 +22,13 @@
 // Apache's ap_getword_conf gives them; ${VAR} is NOT resolved here (Apache
 // resolves it on the whole line, see the loader).
 //
-// Nodes live in std::lists, so a Node& stays valid while its file's tree does.
+// New nodes are built with Node::Directive / Node::Section from values
+// (Word::FromValue quotes what needs quoting and refuses what no word can
+// hold); Config::Append gives them the indentation and newline style of
+// their siblings, and Config::Remove takes a node out again — removing an
+// appended node restores the text it had before, byte for byte.
+//
+// Nodes live in std::lists, so a Node& stays valid until it is removed.
 // Not thread-safe.
 #pragma once
 
@@ -36,6 +42,12 @@ namespace certpilot::apache {
 class Word {
  public:
   Word() = default;
+  // A new word that httpd reads as exactly `value` (after ${VAR}
+  // substitution, which it must not trigger): bare when it can be, else in
+  // double quotes with '"' and '\\' escaped. Throws UsageError for an empty
+  // value, a control character (a newline would end the line), "${" or a
+  // trailing backslash.
+  static Word FromValue(std::string_view value);
   // `raw`: the bytes in the file; `value`: what Apache reads.
   Word(std::string space_before, std::string raw, std::string value)
       : space_before_(std::move(space_before)),
@@ -72,6 +84,14 @@ class Node {
  public:
   enum class Kind { kDirective, kSection };
 
+  // New nodes (formatted when appended). Throw UsageError as
+  // Word::FromValue does, or for a name that is not [A-Za-z0-9_-]+.
+  static Node Directive(std::string_view name,
+                        const std::vector<std::string>& args);
+  static Node Section(std::string_view name,
+                      const std::vector<std::string>& args,
+                      std::vector<Node> children);
+
   // For the parser: a node whose name starts at `line` (1-based). For a
   // section, `name` is the word without its '<' (raw keeps it).
   Node(Kind kind, std::string leading, Word name, int line)
@@ -89,6 +109,7 @@ class Node {
   const Word& name_word() const { return name_; }
   const std::vector<Word>& args() const { return args_; }
   std::vector<std::string> ArgValues() const;
+  // 0 for a new node.
   int line() const { return line_; }
 
   const std::string& leading() const { return leading_; }
@@ -113,6 +134,8 @@ class Node {
   void DumpTo(std::string* out) const;
 
  private:
+  friend class Config;  // formats new nodes when appended
+
   Kind kind_;
   std::string leading_;
   Word name_;
@@ -122,6 +145,9 @@ class Node {
   std::string close_word_;
   std::string close_tail_;
   int line_;
+  // Set by Config::Append: the newline it put before this node (the file
+  // did not end with one), which Remove takes out again.
+  std::string added_before_;
 };
 
 // One configuration file.
@@ -142,7 +168,24 @@ class Config {
   // (includes are not followed).
   std::vector<const Node*> FindAll(std::string_view name) const;
 
+  // "\r\n" when the file's first line ends so, else "\n": what new lines
+  // end with.
+  std::string newline() const;
+
+  // Appends `node` as the last child of `section` (nullptr: the file),
+  // indented like its siblings (or one step deeper than `section`, with a
+  // tab when `section` is indented with tabs, else four spaces). Returns the
+  // node in the tree. Throws std::invalid_argument when `section` is not a
+  // section of this file.
+  Node& Append(const Node* section, Node node);
+  // Takes `node` out with its line; comment lines before it stay. Throws
+  // std::invalid_argument when it is not in this file.
+  void Remove(const Node& node);
+
  private:
+  // The block holding `node`'s siblings, and the node's position there.
+  Block* ParentBlock(const Node& node, std::list<Node>::iterator* where);
+
   std::string path_;
   std::string original_text_;
   Block root_;
