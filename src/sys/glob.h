@@ -21,8 +21,7 @@ bool HasGlobChars(std::string_view path);
 // (FNM_PERIOD) and match within one component only. A pattern without
 // wildcards yields itself if something exists there. A directory that cannot
 // be listed propagates its SysError (glob(3) would skip it silently).
-std::vector<std::string> ExpandGlob(Filesystem& fs,
-                                    const std::string& pattern);
+std::vector<std::string> ExpandGlob(Filesystem& fs, const std::string& pattern);
 
 // "/a//b/./c" → "/a/b/c" (lexically; ".." is kept).
 std::string NormalizePath(std::string_view path);

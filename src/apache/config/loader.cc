@@ -68,7 +68,8 @@ class Loader {
  private:
   Config* Parse(const std::string& path) {
     if (Config* known = graph_->FindFile(path)) return known;
-    auto config = std::make_unique<Config>(ParseConfig(fs_.ReadFile(path), path));
+    auto config =
+        std::make_unique<Config>(ParseConfig(fs_.ReadFile(path), path));
     Config* file = config.get();
     graph_->files_.push_back(std::move(config));
     graph_->by_path_[path] = file;
@@ -105,10 +106,9 @@ class Loader {
         },
         &undefined);
     for (const std::string& name : undefined) {
-      graph_->warnings_.push_back(file->path() + ":" +
-                                  std::to_string(n.line()) +
-                                  ": Config variable ${" + name +
-                                  "} is not defined");
+      graph_->warnings_.push_back(
+          file->path() + ":" + std::to_string(n.line()) +
+          ": Config variable ${" + name + "} is not defined");
     }
     std::vector<std::string> args;
     for (WordSpan& w : SplitWords(resolved)) args.push_back(std::move(w.value));
@@ -155,8 +155,8 @@ class Loader {
     const bool negate = StartsWith(op, "!");
     if (negate) op.erase(0, 1);
     bool holds = false;
-    if (op == "~" || (want.size() >= 2 && want.front() == '/' &&
-                      want.back() == '/')) {
+    if (op == "~" ||
+        (want.size() >= 2 && want.front() == '/' && want.back() == '/')) {
       if (op != "~") want = want.substr(1, want.size() - 2);
       try {
         holds = std::regex_search(options_.version, std::regex(want));
@@ -224,13 +224,14 @@ class Loader {
     }
   }
 
-  void Include(Config* file, const Node& n, const std::vector<std::string>& args,
-               int vhost) {
+  void Include(Config* file, const Node& n,
+               const std::vector<std::string>& args, int vhost) {
     const bool optional = n.Is("IncludeOptional");
     if (args.size() != 1) Fail(file, n, n.name() + " takes one argument");
-    const std::string path = sys::NormalizePath(
-        StartsWith(args[0], "/") ? args[0]
-                                 : sys::JoinPath(graph_->server_root_, args[0]));
+    const std::string path =
+        sys::NormalizePath(StartsWith(args[0], "/")
+                               ? args[0]
+                               : sys::JoinPath(graph_->server_root_, args[0]));
     if (sys::HasGlobChars(path)) {
       const std::vector<std::string> matches = sys::ExpandGlob(fs_, path);
       if (matches.empty() && !optional) {
@@ -241,8 +242,9 @@ class Loader {
     }
     if (!fs_.Exists(path)) {
       if (optional) return;
-      Fail(file, n, "Could not open configuration file " + path +
-                        ": No such file or directory");
+      Fail(file, n,
+           "Could not open configuration file " + path +
+               ": No such file or directory");
     }
     IncludePath(file, n, path, vhost);
   }
@@ -260,8 +262,9 @@ class Loader {
       Fail(from, at, "include cycle: " + Join(stack_, " -> ") + " -> " + path);
     }
     if (static_cast<int>(stack_.size()) >= kMaxIncludeDepth) {
-      Fail(from, at, "includes are nested more than " +
-                         std::to_string(kMaxIncludeDepth) + " deep");
+      Fail(from, at,
+           "includes are nested more than " + std::to_string(kMaxIncludeDepth) +
+               " deep");
     }
     Config* file = Parse(path);
     stack_.push_back(path);
@@ -272,9 +275,9 @@ class Loader {
   sys::Filesystem& fs_;
   const LoadOptions& options_;
   ConfigGraph* graph_;
-  std::set<std::string> modules_;          // by source name
-  std::set<std::string> defined_values_;   // Define'd with a value
-  std::vector<std::string> stack_;         // files being read, outermost first
+  std::set<std::string> modules_;         // by source name
+  std::set<std::string> defined_values_;  // Define'd with a value
+  std::vector<std::string> stack_;        // files being read, outermost first
 };
 
 ConfigGraph ConfigGraph::Load(sys::Filesystem& fs, const LoadOptions& options) {

@@ -54,8 +54,8 @@ struct LoadOptions {
   std::map<std::string, std::string> environment;
   // Modules compiled into httpd (`apache2 -l`), by source name.
   std::vector<std::string> builtin_modules = {
-      "core.c",        "mod_so.c",      "mod_watchdog.c", "http_core.c",
-      "mod_log_config.c", "mod_logio.c", "mod_version.c", "mod_unixd.c"};
+      "core.c",           "mod_so.c",    "mod_watchdog.c", "http_core.c",
+      "mod_log_config.c", "mod_logio.c", "mod_version.c",  "mod_unixd.c"};
   // What <IfVersion> compares with.
   std::string version = "2.4.62";
 };
@@ -85,9 +85,7 @@ class ConfigGraph {
   // The server root after the last ServerRoot.
   const std::string& server_root() const { return server_root_; }
   // Define'd names (and -D ones) and values at the end of reading.
-  const std::map<std::string, std::string>& defines() const {
-    return defines_;
-  }
+  const std::map<std::string, std::string>& defines() const { return defines_; }
   // "FILE:LINE: Config variable ${NAME} is not defined", as httpd warns.
   const std::vector<std::string>& warnings() const { return warnings_; }
 

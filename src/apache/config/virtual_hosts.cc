@@ -199,7 +199,8 @@ std::string FormatVirtualHosts(const VirtualHostTable& table,
       for (const VirtualHostAddress& a : v.addresses) {
         if (a.wildcard() != wildcards) continue;
         bool seen = false;
-        for (const VirtualHostAddress& o : order) seen = seen || SameAddress(o, a);
+        for (const VirtualHostAddress& o : order)
+          seen = seen || SameAddress(o, a);
         if (!seen) order.push_back(a);
       }
     }

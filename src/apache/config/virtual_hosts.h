@@ -48,7 +48,7 @@ struct VirtualHost {
 };
 
 struct VirtualHostTable {
-  std::string main_server_name;  // "" when the main server has none
+  std::string main_server_name;    // "" when the main server has none
   std::vector<VirtualHost> hosts;  // in configuration order
 };
 

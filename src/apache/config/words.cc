@@ -57,8 +57,7 @@ std::vector<WordSpan> SplitWords(std::string_view line) {
 
 std::string ResolveVariables(
     std::string_view line,
-    const std::function<std::optional<std::string>(const std::string&)>&
-        lookup,
+    const std::function<std::optional<std::string>(const std::string&)>& lookup,
     std::vector<std::string>* undefined) {
   std::string out;
   size_t i = 0;

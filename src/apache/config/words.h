@@ -34,8 +34,7 @@ bool IsBlank(char c);
 // words, so a value holding blanks becomes several words.
 std::string ResolveVariables(
     std::string_view line,
-    const std::function<std::optional<std::string>(const std::string&)>&
-        lookup,
+    const std::function<std::optional<std::string>(const std::string&)>& lookup,
     std::vector<std::string>* undefined);
 
 }  // namespace certpilot::apache

@@ -58,8 +58,7 @@ std::string Describe(ConfigGraph& graph, const std::string& root) {
     if (a.virtual_host >= 0) out += "  ";
     out += Relative(a.file->path(), root) + ":" +
            std::to_string(a.node->line()) + " " +
-           (a.node->is_section() ? "<" + a.node->name() + ">"
-                                 : a.node->name());
+           (a.node->is_section() ? "<" + a.node->name() + ">" : a.node->name());
     for (const std::string& arg : a.args) out += " [" + arg + "]";
     out += "\n";
   }

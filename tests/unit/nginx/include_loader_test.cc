@@ -14,10 +14,10 @@
 namespace certpilot::nginx {
 namespace {
 
-using testing::CorpusDir;
-using testing::MemFilesystem;
 using sys::ExpandGlob;
 using sys::HasGlobChars;
+using testing::CorpusDir;
+using testing::MemFilesystem;
 
 std::vector<std::string> Paths(const std::vector<Config*>& files) {
   std::vector<std::string> out;
