@@ -10,6 +10,8 @@
 //  - our SelectVirtualHost against what httpd serves: every vhost's
 //    DocumentRoot holds id.txt naming it, and each (address, port, Host)
 //    request must get the body of the vhost we pick.
+// And the golden corpus (tests/data/apache) once more: for each case httpd
+// can read here, `apache2 -S` must group the vhosts as our table does.
 // Fails loudly when apache2 is missing (scripts/deps installs it).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -22,14 +24,17 @@
 #include <string>
 #include <vector>
 
+#include "apache/config/envvars.h"
 #include "apache/config/loader.h"
 #include "apache/config/virtual_hosts.h"
 #include "support/daemon.h"
 #include "support/free_port.h"
 #include "support/raw_client.h"
 #include "support/temp_dir.h"
+#include "support/test_data.h"
 #include "support/wait_for.h"
 #include "sys/filesystem.h"
+#include "util/strings.h"
 
 namespace certpilot::apache {
 namespace {
@@ -78,10 +83,10 @@ std::map<std::string, std::vector<std::string>> ParseDashS(
       current = m[1];
       out[current];
     } else if (std::regex_match(line, m, entry)) {
-      out[current].push_back(m[1].str() + " (" + m[2].str() + ")");
+      out[current].push_back(ToLower(m[1].str()) + " (" + m[2].str() + ")");
     } else if (std::regex_match(line, m, single) &&
                line.find("ServerRoot") == std::string::npos) {
-      out[m[1]].push_back(m[2].str() + " (" + m[3].str() + ")");
+      out[m[1]].push_back(ToLower(m[2].str()) + " (" + m[3].str() + ")");
       current.clear();
     }
   }
@@ -229,6 +234,81 @@ TEST(ApacheVirtualHostsTest, SelectionMatchesRunningApache) {
   EXPECT_EQ(Fetch("127.0.0.1", port, "f.test"), "a");  // IfModule not: default
   EXPECT_EQ(Fetch("127.0.0.1", other_port, "a.test"), "e");
   apache.Stop();
+}
+
+// The corpus cases httpd cannot read here: ServerRoot /etc/httpd (a Red Hat
+// layout), certificates that need not exist on this machine.
+bool SkippedForHttpd(const std::string& name) {
+  return name == "httpd_single_file" || name == "define_ports" ||
+         name == "debian_ssl" || name == "certbot_le_ssl";
+}
+
+TEST(ApacheVirtualHostsTest, CorpusTablesMatchApacheDashS) {
+  certpilot::testing::RequirePrograms(
+      "ApacheVirtualHostsTest", {kApache},
+      "Debian's apache2 is not installed (scripts/deps)");
+  TempDir scratch("certpilot-apache-corpus");
+  const std::string corpus = certpilot::testing::TestDataDir() + "/apache";
+  int compared = 0;
+  for (const auto& e : std::filesystem::directory_iterator(corpus)) {
+    if (!e.is_directory()) continue;
+    const std::string name = e.path().filename().string();
+    if (SkippedForHttpd(name)) continue;
+    SCOPED_TRACE(name);
+    const std::string tree = e.path().string() + "/tree";
+    const bool debian = std::filesystem::exists(tree + "/envvars");
+    // A main file of our own around the case's: a main ServerName (httpd
+    // would otherwise ask DNS for one), the run files in the scratch dir,
+    // and for the non-Debian cases the MPM and the modules they use.
+    std::string wrapper = "ServerName fallback.invalid\n";
+    if (!debian) {
+      for (const char* m : {"mpm_event", "alias", "headers", "authz_core"}) {
+        wrapper += std::string("LoadModule ") + m + "_module " + kModules +
+                   "/mod_" + m + ".so\n";
+      }
+      wrapper += "DefaultRuntimeDir " + scratch.path() + "\nPidFile " +
+                 scratch.path() + "/pid\nErrorLog " + scratch.path() +
+                 "/error.log\n";
+    }
+    wrapper += std::string("Include ") +
+               (debian ? "apache2.conf" : "httpd.conf") + "\n";
+    const std::string wrapper_path = scratch / (name + ".conf");
+    scratch.Write(name + ".conf", wrapper);
+
+    LoadOptions options;
+    options.server_root = tree;
+    options.config_file = wrapper_path;
+    std::string env;
+    if (debian) {
+      options.environment =
+          ReadEnvvars(certpilot::testing::ReadFileOrEmpty(tree + "/envvars"));
+      for (const char* var :
+           {"APACHE_RUN_DIR", "APACHE_LOCK_DIR", "APACHE_LOG_DIR"}) {
+        options.environment[var] = scratch.path();
+      }
+      options.environment["APACHE_PID_FILE"] = scratch.path() + "/pid";
+      for (const auto& [k, v] : options.environment) {
+        env += k + "='" + v + "' ";
+      }
+    }
+    std::string defines;
+    for (const std::string& d : Split(certpilot::testing::ReadFileOrEmpty(
+                                          e.path().string() + "/defines"),
+                                      '\n')) {
+      if (d.empty()) continue;
+      options.defines.push_back(d);
+      defines += " -D " + d;
+    }
+    sys::PosixFilesystem fs;
+    const ConfigGraph graph = ConfigGraph::Load(fs, options);
+    const VirtualHostTable table = CollectVirtualHosts(graph);
+    const std::string dash_s =
+        Capture("env " + env + kApache + " -d " + tree + " -f " + wrapper_path +
+                defines + " -S 2>&1");
+    EXPECT_EQ(ParseDashS(dash_s), OurGroups(table)) << dash_s;
+    ++compared;
+  }
+  EXPECT_GE(compared, 18);
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ namespace certpilot::apache {
 // what() reads "<file>:<line>: <reason>" — Apache's own messages name the
 // file and line ("Syntax error on line N of FILE"). Lines are 1-based and
 // counted by '\n'; a directive continued over several lines is reported at
-// its first line.
+// its last line, as httpd reports it (checked against apache2 -S).
 class ParseError : public Error {
  public:
   ParseError(std::string file, int line, std::string reason);

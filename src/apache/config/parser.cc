@@ -17,7 +17,7 @@ namespace {
 struct LogicalLine {
   size_t begin = 0;  // physical offset of its first byte
   size_t end = 0;    // physical offset after its newline
-  int line = 0;      // its first physical line
+  int line = 0;      // its last physical line, as httpd reports it
   std::string text;  // what Apache reads, without the final newline
   // phys[i]: physical offset of text[i].
   std::vector<size_t> phys;
@@ -49,8 +49,9 @@ class Parser {
   LogicalLine NextLine() {
     LogicalLine l;
     l.begin = pos_;
-    l.line = line_;
     while (true) {
+      // httpd counts a continued line as its last physical one.
+      l.line = line_;
       const size_t nl = text_.find('\n', pos_);
       const size_t content_end =
           nl == std::string_view::npos ? text_.size() : nl;

@@ -4,7 +4,7 @@
 // line's arguments end at its last '>': what follows is ignored, as httpd
 // ignores it, and kept in the node's tail.
 //
-// Throws ParseError, at the first line of the offending logical line, for:
+// Throws ParseError, at the (last) line of the offending logical line, for:
 //  - a section line ("<Name …") without a closing '>', or with no name;
 //  - a "</Name>" line that does not close the innermost open section, or
 //    closes none;

@@ -92,7 +92,8 @@ class Node {
                       const std::vector<std::string>& args,
                       std::vector<Node> children);
 
-  // For the parser: a node whose name starts at `line` (1-based). For a
+  // For the parser: a node on `line` (1-based; the last physical line of a
+  // continued one, as httpd counts). For a
   // section, `name` is the word without its '<' (raw keeps it).
   Node(Kind kind, std::string leading, Word name, int line)
       : kind_(kind),

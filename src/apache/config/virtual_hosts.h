@@ -52,7 +52,8 @@ struct VirtualHostTable {
   std::vector<VirtualHost> hosts;  // in configuration order
 };
 
-// The vhosts of a loaded configuration. Throws ParseError for a
+// The vhosts of a loaded configuration; they point into `graph`, which must
+// outlive the table. Throws ParseError for a
 // <VirtualHost> without addresses or with a malformed one.
 VirtualHostTable CollectVirtualHosts(const ConfigGraph& graph);
 
