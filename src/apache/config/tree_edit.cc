@@ -164,7 +164,14 @@ Node& Config::Append(const Node* section, Node node) {
   if (!block->children().empty()) {
     std::string before;
     block->children().back().DumpTo(&before);
-    if (!before.empty() && before.back() != '\n') node.added_before_ = nl;
+    if (!before.empty() && before.back() != '\n') {
+      // The file ends without a newline. A backslash there is literal;
+      // right before the newline we add it would continue the line into
+      // the new node: a blank keeps it literal (httpd strips the blank).
+      std::string_view end = before;
+      if (end.back() == '\r') end.remove_suffix(1);
+      node.added_before_ = (!end.empty() && end.back() == '\\' ? " " : "") + nl;
+    }
   }
   node.leading_ = node.added_before_ + node.leading_;
   block->children().push_back(std::move(node));

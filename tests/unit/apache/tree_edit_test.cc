@@ -88,6 +88,21 @@ TEST(ApacheTreeEditTest, CrlfAndNoFinalNewline) {
   EXPECT_EQ(c.Dump(), text);
 }
 
+TEST(ApacheTreeEditTest, AFinalBackslashStaysLiteral) {
+  // Found by the fuzzer: a newline right after it would have continued the
+  // last line into the new one.
+  for (const std::string text : {"Alias /a C:\\", "Alias /a C:\\\r"}) {
+    Config c = ParseConfig(text, "x.conf");
+    Node& added = c.Append(nullptr, Node::Directive("Listen", {"81"}));
+    const Config again = ParseConfig(c.Dump(), "x.conf");
+    ASSERT_EQ(again.root().children().size(), 2u) << c.Dump();
+    EXPECT_EQ(again.root().children().front().ArgValues(),
+              (Values{"/a", "C:\\"}));
+    c.Remove(added);
+    EXPECT_EQ(c.Dump(), text);
+  }
+}
+
 TEST(ApacheTreeEditTest, RemovingAParsedNodeKeepsItsComments) {
   Config c = ParseConfig("A 1\n  # about B\n  B 2\nC 3\n", "x.conf");
   c.Remove(*std::next(c.root().children().begin()));
