@@ -33,6 +33,16 @@ std::string LastLineIndent(const std::string& leading) {
 void FormatNew(Node& n, const std::string& indent, const std::string& unit,
                const std::string& nl);
 
+// True if `text` ends in a line continuation: a backslash, not itself
+// escaped, right before the final [\r]\n (as the parser reads it).
+bool EndsInContinuation(std::string_view text) {
+  if (text.empty() || text.back() != '\n') return false;
+  text.remove_suffix(1);
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  return !text.empty() && text.back() == '\\' &&
+         !(text.size() >= 2 && text[text.size() - 2] == '\\');
+}
+
 bool FindIn(Block& block, const Node* target, Block** parent,
             std::list<Node>::iterator* where) {
   for (auto it = block.children().begin(); it != block.children().end(); ++it) {
@@ -171,6 +181,10 @@ Node& Config::Append(const Node* section, Node node) {
       std::string_view end = before;
       if (end.back() == '\r') end.remove_suffix(1);
       node.added_before_ = (!end.empty() && end.back() == '\\' ? " " : "") + nl;
+    } else if (EndsInContinuation(before)) {
+      // The file ends in "\<newline>": httpd joins the next line to it, so
+      // an empty line must come first.
+      node.added_before_ = nl;
     }
   }
   node.leading_ = node.added_before_ + node.leading_;

@@ -91,13 +91,16 @@ TEST(ApacheTreeEditTest, CrlfAndNoFinalNewline) {
 TEST(ApacheTreeEditTest, AFinalBackslashStaysLiteral) {
   // Found by the fuzzer: a newline right after it would have continued the
   // last line into the new one.
-  for (const std::string text : {"Alias /a C:\\", "Alias /a C:\\\r"}) {
+  // A final continuation (joined with nothing) must not reach the new line.
+  for (const std::string text :
+       {"Alias /a C:\\", "Alias /a C:\\\r", "Alias /a C:\\x \\\n",
+        "Alias /a C:\\x \\\r\n"}) {
     Config c = ParseConfig(text, "x.conf");
     Node& added = c.Append(nullptr, Node::Directive("Listen", {"81"}));
     const Config again = ParseConfig(c.Dump(), "x.conf");
     ASSERT_EQ(again.root().children().size(), 2u) << c.Dump();
-    EXPECT_EQ(again.root().children().front().ArgValues(),
-              (Values{"/a", "C:\\"}));
+    EXPECT_EQ(again.root().children().front().ArgValues()[0], "/a");
+    EXPECT_EQ(again.root().children().back().ArgValues(), Values{"81"});
     c.Remove(added);
     EXPECT_EQ(c.Dump(), text);
   }
