@@ -3,22 +3,15 @@
 #include <algorithm>
 #include <utility>
 
-#include "nginx/config/glob.h"
 #include "nginx/config/parse_error.h"
 #include "nginx/config/parser.h"
+#include "sys/glob.h"
 #include "util/strings.h"
 
 namespace certpilot::nginx {
 
-std::string NormalizePath(std::string_view path) {
-  std::string out = StartsWith(path, "/") ? "/" : "";
-  for (const std::string& part : Split(path, '/')) {
-    if (part.empty() || part == ".") continue;
-    if (!out.empty() && out.back() != '/') out += '/';
-    out += part;
-  }
-  return out.empty() ? "." : out;
-}
+using sys::ExpandGlob;
+using sys::HasGlobChars;
 
 class IncludeLoader {
  public:

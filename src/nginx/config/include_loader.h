@@ -25,6 +25,7 @@
 
 #include "nginx/config/tree.h"
 #include "sys/filesystem.h"
+#include "sys/glob.h"
 
 namespace certpilot::nginx {
 
@@ -71,7 +72,7 @@ class ConfigGraph {
   std::map<std::string, Config*, std::less<>> by_path_;
 };
 
-// "/a//b/./c" → "/a/b/c" (lexically; ".." is kept).
-std::string NormalizePath(std::string_view path);
+// "/a//b/./c" → "/a/b/c" (sys/glob.h).
+using sys::NormalizePath;
 
 }  // namespace certpilot::nginx

@@ -7,13 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "nginx/config/glob.h"
 #include "nginx/config/parse_error.h"
+#include "sys/glob.h"
 #include "unit/nginx/nginx_test_util.h"
 
 namespace certpilot::nginx {
 namespace {
 
+using sys::ExpandGlob;
+using sys::HasGlobChars;
 using testing::CorpusDir;
 using testing::MemFilesystem;
 
