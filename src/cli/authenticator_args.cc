@@ -60,6 +60,10 @@ void AuthenticatorArgs::Register(CLI::App* c,
   opts.push_back(
       c->add_option("--dns-rfc2136-credentials", ch.dns_rfc2136_credentials,
                     "certbot-style RFC 2136 credentials file (mode 600)"));
+  opts.push_back(c->add_flag_callback(
+      "--no-dns-cname-delegation", [&ch] { ch.dns_cname_delegation = false; },
+      "DNS-01: write the TXT record at _acme-challenge.NAME itself instead "
+      "of where its CNAME chain ends"));
   opts.push_back(c->add_option("--tls-alpn-01-port", ch.tls_alpn01_port,
                                "Port for the TLS-ALPN-01 responder")
                      ->default_str("443"));

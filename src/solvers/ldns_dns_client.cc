@@ -319,6 +319,38 @@ std::vector<std::string> LdnsDnsClient::QueryTxt(const std::string& name) {
   return values;
 }
 
+std::optional<std::string> LdnsDnsClient::QueryCname(const std::string& name) {
+  const std::string what = "CNAME query for " + StripControl(Fqdn(name));
+  Exchanger ex(options_);
+  RdfPtr qname = Dname(name);
+  PktPtr query = NewQuery(qname.get(), LDNS_RR_TYPE_CNAME, true);
+  if (options_.sign_queries && options_.tsig) ex.Sign(query.get());
+  Reply reply = ex.Exchange(query.get(), false, what);
+  ldns_pkt* answer = reply.pkt.get();
+  CheckQuestion(answer, qname.get(), LDNS_RR_TYPE_CNAME, what, ex.Server());
+  const int rcode = ldns_pkt_get_rcode(answer);
+  if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
+    throw DnsError(what + ": " + ex.Server() + " answered " + RcodeName(rcode) +
+                       Exchanger::TsigErrorNote(answer),
+                   rcode);
+  }
+  ex.Verify(query.get(), reply, what);
+  if (rcode == LDNS_RCODE_NXDOMAIN) return std::nullopt;
+  const ldns_rr_list* rrs = ldns_pkt_answer(answer);
+  for (size_t i = 0; rrs && i < ldns_rr_list_rr_count(rrs); ++i) {
+    const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
+    if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME ||
+        ldns_rr_rd_count(rr) != 1 || !SameName(ldns_rr_owner(rr), qname.get()))
+      continue;
+    char* text = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+    if (!text) throw DnsError("out of memory reading a CNAME record");
+    std::string target = ToLower(text);
+    std::free(text);
+    return Fqdn(target);
+  }
+  return std::nullopt;
+}
+
 std::string LdnsDnsClient::FindZone(const std::string& name) {
   Exchanger ex(options_);
   std::string current = ToLower(Fqdn(name));

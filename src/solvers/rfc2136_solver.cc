@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "solvers/dns01.h"
+#include "solvers/dns_cname.h"
 #include "solvers/dns_types.h"
 #include "solvers/ldns_dns_client.h"
 #include "sys/sys_error.h"
@@ -193,6 +194,11 @@ void Rfc2136Solver::Present(const issuance::ChallengeTask& task) {
   added.challenge_url = task.challenge.url;
   added.record = {Dns01RecordName(task.identifier),
                   Dns01TxtValue(task.key_authorization)};
+  if (options_.follow_cname) {
+    added.record.name = FollowCnameChain(
+        options_.cname_resolver ? *options_.cname_resolver : client_,
+        added.record.name);
+  }
   std::string zone = client_.FindZone(added.record.name);
   added.zone = zone;
   {

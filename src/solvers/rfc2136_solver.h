@@ -2,7 +2,9 @@
 // --dns-rfc2136-credentials FILE`), compatible with certbot's
 // certbot-dns-rfc2136 plugin and its credentials file.
 //
-// Present finds the zone of _acme-challenge.<name> on the server (SOA
+// Present follows the CNAME chain of _acme-challenge.<name> (dns_cname.h,
+// unless options.follow_cname is off), finds the zone of the name it ends at
+// on the server (SOA
 // queries, as certbot does) and adds the TXT record — other TXT values at
 // that name stay, so a wildcard and its base domain, or two orders, can hold
 // their values at once. Wait polls the same server until every value added
@@ -71,6 +73,13 @@ struct Rfc2136Options {
   // --dns-rfc2136-propagation-seconds; it defaults to 60 there because it
   // cannot poll — here 0).
   std::chrono::seconds extra_wait{0};
+  // CNAME delegation (dns_cname.h): follow _acme-challenge.NAME's CNAME
+  // chain and update the zone where it ends. The chain is asked of
+  // `cname_resolver` (--dns-resolver; not owned, must outlive the solver),
+  // or of the update server when nullptr — it is authoritative for the
+  // zones it updates, so a CNAME from one of them into another is seen.
+  bool follow_cname = true;
+  DnsClient* cname_resolver = nullptr;
 };
 
 // Thread-safe; one solver may serve several orders at once (each Wait polls
@@ -82,8 +91,9 @@ class Rfc2136Solver : public issuance::ChallengeSolver {
   Rfc2136Solver(DnsClient& client, Clock& clock, Rfc2136Options options = {});
 
   std::string Type() const override { return "dns-01"; }
-  // Throws DnsError (zone not found, update refused, TSIG failure, timeout)
-  // or UsageError (an IP identifier).
+  // Throws DnsError (zone not found, update refused, TSIG failure, timeout;
+  // DnsCnameError for a CNAME loop or over-long chain) or UsageError (an IP
+  // identifier).
   void Present(const issuance::ChallengeTask& task) override;
   // Throws DnsPropagationError when the server does not show every value
   // before options.poll.timeout.

@@ -51,6 +51,8 @@ void WriteChallengeSettings(storage::RenewalConf& conf,
                   ? std::to_string(c.dns_propagation_seconds)
                   : "");
   SetOrRemove(conf, "dns_rfc2136_credentials", c.dns_rfc2136_credentials);
+  SetOrRemove(conf, "dns_cname_delegation",
+              c.dns_cname_delegation ? "" : "False");
   SetOrRemove(
       conf, "tls_alpn_01_port",
       c.tls_alpn01_port != 443 ? std::to_string(c.tls_alpn01_port) : "");
@@ -100,6 +102,7 @@ ChallengeSettings ReadChallengeSettings(const storage::RenewalConf& conf,
   c.dns_propagation_seconds =
       ReadInt(conf, path, "dns_propagation_seconds", 0, 0, 86400);
   c.dns_rfc2136_credentials = get("dns_rfc2136_credentials");
+  c.dns_cname_delegation = ReadBool(conf, path, "dns_cname_delegation", true);
   c.tls_alpn01_port = ReadInt(conf, path, "tls_alpn_01_port", 443, 1, 65535);
   c.tls_alpn01_address = get("tls_alpn_01_address");
   return c;

@@ -104,15 +104,36 @@ void SolverSet::PrepareStandalone(const RenewalSettings& s,
   }
 }
 
+namespace {
+
+// The --dns-resolver client (polls, CNAME chains); nullptr when none given.
+std::unique_ptr<solvers::DnsClient> ResolverClient(const std::string& address) {
+  if (address.empty()) return nullptr;
+  solvers::LdnsDnsClientOptions c;
+  c.server = solvers::ParseDnsServerAddress(address);
+  return std::make_unique<solvers::LdnsDnsClient>(c);
+}
+
+}  // namespace
+
+SolverSet::Rfc2136Key SolverSet::Rfc2136KeyFor(const RenewalSettings& s) {
+  return {s.challenges.dns_rfc2136_credentials,
+          s.challenges.dns_propagation_seconds, s.challenges.dns_resolver,
+          s.challenges.dns_cname_delegation};
+}
+
 void SolverSet::PrepareRfc2136(const RenewalSettings& s) {
   const std::string& path = s.challenges.dns_rfc2136_credentials;
-  std::pair key{path, s.challenges.dns_propagation_seconds};
+  const Rfc2136Key key = Rfc2136KeyFor(s);
   if (rfc2136_.count(key)) return;
   solvers::Rfc2136Credentials credentials =
       solvers::LoadRfc2136Credentials(*env_.fs, path);
   solvers::Rfc2136Options o;
   o.extra_wait = std::chrono::seconds(s.challenges.dns_propagation_seconds);
+  o.follow_cname = s.challenges.dns_cname_delegation;
   Rfc2136 entry;
+  entry.cname_resolver = ResolverClient(s.challenges.dns_resolver);
+  o.cname_resolver = entry.cname_resolver.get();
   entry.client = solvers::MakeRfc2136Client(credentials);
   entry.solver =
       std::make_unique<solvers::Rfc2136Solver>(*entry.client, *env_.clock, o);
@@ -124,6 +145,7 @@ solvers::ManualOptions SolverSet::ManualOptionsFor(
   solvers::ManualOptions o;
   o.auth_hook = s.challenges.manual_auth_hook;
   o.cleanup_hook = s.challenges.manual_cleanup_hook;
+  o.follow_cname = s.challenges.dns_cname_delegation;
   o.dns_propagation.fixed_wait =
       std::chrono::seconds(s.challenges.dns_propagation_seconds);
   return o;
@@ -135,8 +157,7 @@ issuance::ChallengeSolver* SolverSet::Shared(const RenewalSettings& s,
     auto it = nginx_.find({s.nginx.server_root, s.nginx.ctl, s.http01_port});
     if (it != nginx_.end()) return it->second->solver();
   } else if (s.authenticator == "dns-rfc2136") {
-    auto it = rfc2136_.find({s.challenges.dns_rfc2136_credentials,
-                             s.challenges.dns_propagation_seconds});
+    auto it = rfc2136_.find(Rfc2136KeyFor(s));
     if (it != rfc2136_.end()) return it->second.solver.get();
   } else if (type == "tls-alpn-01") {
     auto it = tls_alpn_.find(
@@ -160,12 +181,9 @@ SolverLease SolverSet::For(const RenewalSettings& s) {
     } else if (s.authenticator == "manual") {
       if (!lease.manual) {
         solvers::ManualOptions o = ManualOptionsFor(s);
-        if (!s.challenges.dns_resolver.empty()) {
-          solvers::LdnsDnsClientOptions c;
-          c.server = solvers::ParseDnsServerAddress(s.challenges.dns_resolver);
-          lease.resolver = std::make_unique<solvers::LdnsDnsClient>(c);
-          o.dns_propagation.resolver = lease.resolver.get();
-        }
+        lease.resolver = ResolverClient(s.challenges.dns_resolver);
+        o.dns_propagation.resolver = lease.resolver.get();
+        o.cname_resolver = lease.resolver.get();
         solvers::ManualPrompt prompt;
         if (env_.prompter && env_.prompter->interactive())
           prompt = [p = env_.prompter](const std::string& instructions) {

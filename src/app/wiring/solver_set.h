@@ -107,6 +107,7 @@ class SolverSet {
       Responding<solvers::Http01Responder, solvers::StandaloneSolver>;
   using TlsAlpn = Responding<solvers::TlsAlpnResponder, solvers::TlsAlpnSolver>;
   struct Rfc2136 {
+    std::unique_ptr<solvers::DnsClient> cname_resolver;  // --dns-resolver
     std::unique_ptr<solvers::DnsClient> client;
     std::unique_ptr<solvers::Rfc2136Solver> solver;
   };
@@ -130,8 +131,10 @@ class SolverSet {
   SolverEnvironment env_;
   std::map<Endpoint, Standalone> standalone_;
   std::map<Endpoint, TlsAlpn> tls_alpn_;
-  std::map<std::pair<std::string, int>, Rfc2136>
-      rfc2136_;  // by credentials, extra wait
+  // By credentials, extra wait, --dns-resolver, CNAME delegation.
+  using Rfc2136Key = std::tuple<std::string, int, std::string, bool>;
+  static Rfc2136Key Rfc2136KeyFor(const RenewalSettings& s);
+  std::map<Rfc2136Key, Rfc2136> rfc2136_;
   std::map<NginxKey, std::unique_ptr<NginxAuthenticator>> nginx_;
 };
 
