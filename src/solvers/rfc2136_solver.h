@@ -16,7 +16,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +23,7 @@
 #include "issuance/challenge_solver.h"
 #include "solvers/dns_client.h"
 #include "solvers/dns_propagation.h"
+#include "solvers/dns_provider_solver.h"
 #include "solvers/dns_types.h"
 #include "sys/filesystem.h"
 #include "util/clock.h"
@@ -82,13 +82,14 @@ struct Rfc2136Options {
   DnsClient* cname_resolver = nullptr;
 };
 
-// Thread-safe; one solver may serve several orders at once (each Wait polls
-// for everything presented and not yet cleaned up).
+// A DnsProviderSolver (dns_provider_solver.h) whose provider is the RFC
+// 2136 server: thread-safe; one solver may serve several orders at once.
 class Rfc2136Solver : public issuance::ChallengeSolver {
  public:
   // `client` talks to the primary server with the TSIG key; it and `clock`
   // must outlive the solver.
   Rfc2136Solver(DnsClient& client, Clock& clock, Rfc2136Options options = {});
+  ~Rfc2136Solver() override;
 
   std::string Type() const override { return "dns-01"; }
   // Throws DnsError (zone not found, update refused, TSIG failure, timeout;
@@ -101,17 +102,9 @@ class Rfc2136Solver : public issuance::ChallengeSolver {
   void CleanUp(const issuance::ChallengeTask& task) noexcept override;
 
  private:
-  struct Added {
-    std::string challenge_url;
-    std::string zone;
-    TxtRecord record;
-  };
-
-  DnsClient& client_;
-  Clock& clock_;
-  Rfc2136Options options_;
-  std::mutex mu_;
-  std::vector<Added> added_;
+  class Updates;  // the server as a DnsProvider
+  std::unique_ptr<Updates> updates_;
+  std::unique_ptr<DnsProviderSolver> solver_;
 };
 
 }  // namespace certpilot::solvers

@@ -88,6 +88,9 @@ struct ChallengeSettings {
   // record where it ends (solvers/dns_cname.h); --no-dns-cname-delegation
   // turns it off.
   bool dns_cname_delegation = true;
+  // --dns-NAME-credentials FILE of each DNS provider given (provider NAME →
+  // file; dns_providers/providers.h); stored as dns_NAME_credentials.
+  std::map<std::string, std::string> dns_provider_credentials;
   int tls_alpn01_port = 443;
   std::string tls_alpn01_address;  // "" = all addresses
 
