@@ -161,7 +161,6 @@ void SolverSet::PrepareStandalone(const RenewalSettings& s,
   }
 }
 
-
 SolverSet::Rfc2136Key SolverSet::Rfc2136KeyFor(const RenewalSettings& s) {
   return {s.challenges.dns_rfc2136_credentials,
           s.challenges.dns_propagation_seconds, s.challenges.dns_resolver,

@@ -342,8 +342,7 @@ TEST(CurlHttpClientTest, RefusesOtherSchemesAndMethods) {
       HasSubstr("invalid URL"));
   Request trace = Get("http://127.0.0.1:1/x");
   trace.method = "TRACE";
-  EXPECT_THAT(TransportErrorOf(client, trace),
-              HasSubstr("unsupported method"));
+  EXPECT_THAT(TransportErrorOf(client, trace), HasSubstr("unsupported method"));
 }
 
 TEST(CurlHttpClientTest, RejectsHeaderInjection) {
