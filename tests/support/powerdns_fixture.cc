@@ -168,6 +168,14 @@ std::vector<std::string> PowerDnsFixture::ReadTxt(
   return values;
 }
 
+void PowerDnsFixture::AddRecord(const std::string& zone,
+                                const std::string& name,
+                                const std::string& type,
+                                const std::string& content) const {
+  Run({kPdnsutil, "--config-dir=" + dir_.path(), "add-record", zone, name, type,
+       "60", content});
+}
+
 void PowerDnsFixture::Stop() {
   if (stopped_) return;
   stopped_ = true;

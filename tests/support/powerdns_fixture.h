@@ -47,6 +47,10 @@ class PowerDnsFixture {
   // read with pdnsutil; empty when none.
   std::vector<std::string> ReadTxt(const std::string& zone,
                                    const std::string& name) const;
+  // Adds a record with pdnsutil: AddRecord("example.com", "www", "A",
+  // "127.0.0.1").
+  void AddRecord(const std::string& zone, const std::string& name,
+                 const std::string& type, const std::string& content) const;
   std::string LogTail() const { return pdns_.LogTail(); }
   void Stop();
 
