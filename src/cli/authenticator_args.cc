@@ -73,7 +73,7 @@ void AuthenticatorArgs::Register(CLI::App* c,
   opts.push_back(c->add_option(
       "--dns-resolver", ch.dns_resolver,
       "DNS server (IP[:PORT]) to poll until the DNS-01 TXT records "
-      "are visible"));
+      "are visible, and to ask for CNAME chains"));
   opts.push_back(
       c->add_option("--dns-propagation-seconds", ch.dns_propagation_seconds,
                     "Seconds to wait after the DNS-01 records are in place")
