@@ -1,6 +1,7 @@
 #include "solvers/dns_provider_solver.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 
 #include "solvers/dns01.h"
@@ -38,17 +39,54 @@ void DnsProviderSolver::Present(const issuance::ChallengeTask& task) {
 }
 
 void DnsProviderSolver::Wait() {
-  std::vector<TxtRecord> records;
+  std::vector<Added> added;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const Added& a : added_) records.push_back(a.record);
+    added = added_;
   }
-  if (records.empty()) return;
+  if (added.empty()) return;
+  std::vector<TxtRecord> records;
+  for (const Added& a : added) records.push_back(a.record);
   DnsPropagationOptions wait;
   wait.resolver = options_.poll_server;
   wait.poll = options_.poll;
   wait.fixed_wait = options_.fixed_wait;
+  if (options_.poll_server && options_.connect) {
+    AwaitAuthoritative(added);
+    wait.resolver = nullptr;  // done: only the fixed wait is left
+  }
   WaitForPropagation(clock_, wait, records);
+}
+
+void DnsProviderSolver::AwaitAuthoritative(const std::vector<Added>& added) {
+  std::map<std::string, std::vector<TxtRecord>> by_zone;
+  for (const Added& a : added) by_zone[a.zone].push_back(a.record);
+  DnsClient& via = *options_.poll_server;
+  for (const auto& [zone, records] : by_zone) {
+    std::vector<DnsServerAddress> servers;
+    try {
+      for (const std::string& ns : via.QueryNs(zone))
+        for (const std::string& ip : via.QueryAddresses(ns))
+          servers.push_back({ip, options_.authoritative_port});
+    } catch (const DnsError& e) {
+      log::Info(options_.label + ": cannot find the name servers of " +
+                StripControl(zone) + ": " + StripControl(e.what()));
+      servers.clear();
+    }
+    if (servers.empty()) {
+      log::Info(options_.label + ": no address for a name server of " +
+                StripControl(zone) + "; polling " + via.Describe());
+      AwaitTxtRecords(via, clock_, records, options_.poll);
+      continue;
+    }
+    for (const DnsServerAddress& server : servers) {
+      std::unique_ptr<DnsClient> client = options_.connect(server);
+      log::Info("Waiting for " + std::to_string(records.size()) +
+                " TXT record(s) to be visible at " + client->Describe() +
+                ", a name server of " + StripControl(zone) + "...");
+      AwaitTxtRecords(*client, clock_, records, options_.poll);
+    }
+  }
 }
 
 void DnsProviderSolver::CleanUp(const issuance::ChallengeTask& task) noexcept {

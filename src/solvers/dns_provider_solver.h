@@ -8,7 +8,8 @@
 // and its base domain, or two orders, hold theirs at once. It records the
 // value before it asks, so CleanUp removes it also when the answer was
 // lost. Wait polls options.poll_server (when set) until every value added
-// is visible, then waits options.fixed_wait. CleanUp removes exactly the
+// is visible (or each of the zone's authoritative servers, options.connect),
+// then waits options.fixed_wait. CleanUp removes exactly the
 // value it added — also after a failed Present or validation — and logs,
 // never throws, when the provider refuses. Values added by others are never
 // touched.
@@ -20,6 +21,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -28,6 +31,7 @@
 #include "solvers/dns_client.h"
 #include "solvers/dns_propagation.h"
 #include "solvers/dns_provider.h"
+#include "solvers/dns_types.h"
 #include "util/clock.h"
 
 namespace certpilot::solvers {
@@ -37,6 +41,13 @@ struct DnsProviderSolverOptions {
   std::uint32_t ttl = 120;
   // Polled in Wait until every value shows (not owned; nullptr: no poll).
   DnsClient* poll_server = nullptr;
+  // Instead, with `connect` set: the zone's authoritative servers, the CA's
+  // source, are polled directly — their names (NS) and addresses are asked
+  // of poll_server, each address is polled through connect({ip,
+  // authoritative_port}). A zone whose servers cannot be found is polled
+  // at poll_server after all (logged).
+  std::function<std::unique_ptr<DnsClient>(const DnsServerAddress&)> connect;
+  std::uint16_t authoritative_port = 53;
   PollPolicy poll;
   std::chrono::seconds fixed_wait{0};  // after the poll
   // CNAME delegation, asked of cname_resolver (not owned; nullptr: no
@@ -67,6 +78,9 @@ class DnsProviderSolver : public issuance::ChallengeSolver {
     std::string zone;
     TxtRecord record;
   };
+
+  // Polls each authoritative server of each zone in `added`.
+  void AwaitAuthoritative(const std::vector<Added>& added);
 
   DnsProvider& provider_;
   Clock& clock_;

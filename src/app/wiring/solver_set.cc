@@ -113,6 +113,14 @@ void SolverSet::PrepareProvider(const RenewalSettings& s) {
   solvers::DnsProviderSolverOptions o;
   o.label = info.title;
   o.poll_server = entry.resolver.get();
+  // Propagation is checked at the zone's authoritative servers, found
+  // through --dns-resolver.
+  o.connect = [](const solvers::DnsServerAddress& server)
+      -> std::unique_ptr<solvers::DnsClient> {
+    solvers::LdnsDnsClientOptions c;
+    c.server = server;
+    return std::make_unique<solvers::LdnsDnsClient>(c);
+  };
   o.fixed_wait = std::chrono::seconds(s.challenges.dns_propagation_seconds);
   o.follow_cname = s.challenges.dns_cname_delegation;
   o.cname_resolver = entry.resolver.get();

@@ -80,6 +80,61 @@ TEST(DnsProviderSolverTest, DelegatesThroughTheResolverPollsItAndCleansUp) {
   EXPECT_THAT(clock.sleeps(), ElementsAre(Duration(5s)));
 }
 
+// The CA asks the zone's authoritative servers, so those are polled: found
+// through the resolver (NS, then addresses), each polled directly.
+TEST(DnsProviderSolverTest, PollsEveryAuthoritativeServerOfTheZone) {
+  RecordingProvider api;
+  FakeDnsClient resolver;
+  resolver.ns["example.net."] = {"ns1.example.net.", "ns2.example.org."};
+  resolver.addresses["ns1.example.net."] = {"192.0.2.1", "2001:db8::1"};
+  resolver.addresses["ns2.example.org."] = {"192.0.2.2"};
+  auto task = Task("www.example.net", "t1");
+  const std::string v = Dns01TxtValue(task.key_authorization);
+  std::vector<std::string> connected;
+  FakeClock clock;
+  DnsProviderSolverOptions o;
+  o.poll_server = &resolver;
+  o.authoritative_port = 5353;
+  o.connect = [&](const DnsServerAddress& server) {
+    connected.push_back(server.ToString());
+    auto client = std::make_unique<FakeDnsClient>();
+    client->txt["_acme-challenge.www.example.net."] = {v};
+    // The second server lags one poll behind.
+    if (server.ip == "192.0.2.2") client->hidden_until_query[v] = 2;
+    return client;
+  };
+  DnsProviderSolver solver(api, clock, o);
+  solver.Present(task);
+  solver.Wait();
+  EXPECT_THAT(connected, ElementsAre("192.0.2.1:5353", "[2001:db8::1]:5353",
+                                     "192.0.2.2:5353"));
+  EXPECT_EQ(clock.sleeps().size(), 1u);  // one pause for the lagging one
+  EXPECT_THAT(resolver.calls,
+              ElementsAre("ns example.net.", "addresses ns1.example.net.",
+                          "addresses ns2.example.org."));
+
+  // No name server found: the resolver itself is polled.
+  FakeDnsClient bare;
+  bare.txt["_acme-challenge.www.example.net."] = {v};
+  o.poll_server = &bare;
+  connected.clear();
+  DnsProviderSolver fallback(api, clock, o);
+  fallback.Present(task);
+  fallback.Wait();
+  EXPECT_THAT(connected, IsEmpty());
+  EXPECT_EQ(bare.calls.back(), "query _acme-challenge.www.example.net.");
+
+  // A server that never shows the value fails the wait.
+  o.poll_server = &resolver;
+  o.poll.timeout = 3s;
+  o.connect = [](const DnsServerAddress&) {
+    return std::make_unique<FakeDnsClient>();
+  };
+  DnsProviderSolver never(api, clock, o);
+  never.Present(task);
+  EXPECT_THROW(never.Wait(), DnsPropagationError);
+}
+
 TEST(DnsProviderSolverTest, ARefusedAddIsPassedOnAndStillCleanedUp) {
   RecordingProvider api;
   api.add_status = 429;

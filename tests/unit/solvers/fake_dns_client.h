@@ -56,6 +56,18 @@ class FakeDnsClient : public solvers::DnsClient {
     return Key(it->second);
   }
 
+  std::vector<std::string> QueryNs(const std::string& of) override {
+    std::lock_guard<std::mutex> l(mu);
+    calls.push_back("ns " + Key(of));
+    return ns[Key(of)];
+  }
+
+  std::vector<std::string> QueryAddresses(const std::string& host) override {
+    std::lock_guard<std::mutex> l(mu);
+    calls.push_back("addresses " + Key(host));
+    return addresses[Key(host)];
+  }
+
   std::string FindZone(const std::string& name) override {
     std::lock_guard<std::mutex> l(mu);
     calls.push_back("zone " + Key(name));
@@ -93,6 +105,8 @@ class FakeDnsClient : public solvers::DnsClient {
   std::map<std::string, std::vector<std::string>> txt;  // by Key(name)
   std::map<std::string, std::string> cnames;  // by Key(name) → target
   std::optional<int> cname_rcode;  // QueryCname throws with this RCODE
+  std::map<std::string, std::vector<std::string>> ns;         // zone → hosts
+  std::map<std::string, std::vector<std::string>> addresses;  // host → IPs
   std::map<std::string, int> hidden_until_query;  // value → query count
   std::vector<std::string> calls;
   int queries = 0;
