@@ -1,13 +1,16 @@
 #include "cli/authenticator_args.h"
 
+#include "dns_providers/providers.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace certpilot::cli {
 
 void AuthenticatorArgs::Register(CLI::App* c,
                                  const std::vector<std::string>& domains) {
   c->add_option("-a,--authenticator", authenticator_,
-                "standalone, webroot, nginx, manual or dns-rfc2136");
+                "standalone, webroot, nginx, manual, dns-rfc2136 or a DNS "
+                "provider (dns-powerdns; see plugins)");
   c->add_flag(
       "--standalone", standalone_,
       "Prove control with a built-in HTTP server on port 80 (the default)");
@@ -22,6 +25,24 @@ void AuthenticatorArgs::Register(CLI::App* c,
       "Prove control with DNS-01 records added by RFC 2136 dynamic updates");
   app::ChallengeSettings& ch = challenges;
   auto& opts = challenge_options_;
+  // certbot's plugin flags for each DNS provider (dns_providers/providers.h).
+  for (const dns_providers::ProviderInfo& p : dns_providers::Providers()) {
+    c->add_flag(
+        "--" + p.authenticator(), provider_flags_[p.authenticator()],
+        "Prove control with DNS-01 records added through the " + p.title);
+    opts.push_back(c->add_option_function<std::string>(
+        "--" + p.authenticator() + "-credentials",
+        [&ch, name = p.name](const std::string& file) {
+          ch.dns_provider_credentials[name] = file;
+        },
+        p.title +
+            " credentials file (mode 600): " + Join(p.required_keys, ", ")));
+    opts.push_back(
+        c->add_option("--" + p.authenticator() + "-propagation-seconds",
+                      ch.dns_propagation_seconds,
+                      "Seconds to wait after the records are in place (as "
+                      "--dns-propagation-seconds)"));
+  }
   // Called as each -w is parsed, so it knows how many -d came before it
   // (certbot: a -w applies to the -d values after it).
   opts.push_back(c->add_option_function<std::string>(
@@ -52,7 +73,7 @@ void AuthenticatorArgs::Register(CLI::App* c,
   opts.push_back(c->add_option(
       "--dns-resolver", ch.dns_resolver,
       "DNS server (IP[:PORT]) to poll until the DNS-01 TXT records "
-      "are visible"));
+      "are visible, and to ask for CNAME chains"));
   opts.push_back(
       c->add_option("--dns-propagation-seconds", ch.dns_propagation_seconds,
                     "Seconds to wait after the DNS-01 records are in place")
@@ -60,6 +81,10 @@ void AuthenticatorArgs::Register(CLI::App* c,
   opts.push_back(
       c->add_option("--dns-rfc2136-credentials", ch.dns_rfc2136_credentials,
                     "certbot-style RFC 2136 credentials file (mode 600)"));
+  opts.push_back(c->add_flag_callback(
+      "--no-dns-cname-delegation", [&ch] { ch.dns_cname_delegation = false; },
+      "DNS-01: write the TXT record at _acme-challenge.NAME itself instead "
+      "of where its CNAME chain ends"));
   opts.push_back(c->add_option("--tls-alpn-01-port", ch.tls_alpn01_port,
                                "Port for the TLS-ALPN-01 responder")
                      ->default_str("443"));
@@ -77,6 +102,9 @@ std::string AuthenticatorArgs::Chosen() const {
                                                 {manual_, "manual"},
                                                 {rfc2136_, "dns-rfc2136"}};
   for (const auto& [set, name] : flags)
+    if (set && (chosen.empty() || chosen.front() != name))
+      chosen.push_back(name);
+  for (const auto& [name, set] : provider_flags_)
     if (set && (chosen.empty() || chosen.front() != name))
       chosen.push_back(name);
   if (chosen.size() > 1)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ class AuthenticatorArgs {
   std::vector<CLI::Option*> challenge_options_;
   std::string authenticator_;
   bool standalone_ = false, webroot_ = false, manual_ = false, rfc2136_ = false;
+  std::map<std::string, bool> provider_flags_;  // "dns-powerdns" → given
 };
 
 // --preferred-chain, --preferred-profile, --required-profile, --must-staple.

@@ -160,6 +160,12 @@ CurlHttpClient::~CurlHttpClient() = default;
 
 namespace {
 
+// PATCH, PUT and DELETE carry a body like POST (DNS provider APIs).
+bool SendsBody(const Request& request) {
+  return request.method == "POST" || request.method == "PATCH" ||
+         request.method == "PUT" || request.method == "DELETE";
+}
+
 TransportError Failure(const Request& request, std::string_view cause) {
   return TransportError(request.url,
                         StripControl(request.method + " " + request.url + ": " +
@@ -180,8 +186,9 @@ void Validate(const Request& request, const CurlOptions& options) {
   // c_str() would cut it.
   if (HasForbiddenByte(url)) throw Failure(request, "invalid URL");
   if (request.method != "GET" && request.method != "HEAD" &&
-      request.method != "POST") {
-    throw Failure(request, "unsupported method (GET, HEAD or POST only)");
+      !SendsBody(request)) {
+    throw Failure(request,
+                  "unsupported method (GET, HEAD, POST, PATCH, PUT or DELETE)");
   }
   for (const auto& [name, value] : request.headers) {
     if (name.empty() || HasForbiddenByte(name) || HasForbiddenByte(value) ||
@@ -204,7 +211,7 @@ void Configure(const CurlApi& curl, const CurlOptions& options,
     // "Name;" is libcurl's spelling of a header with an empty value.
     append_header(value.empty() ? name + ";" : name + ": " + value);
   }
-  if (request.method == "POST") {
+  if (SendsBody(request)) {
     // Send exactly what the caller asked for: no default form Content-Type,
     // no Expect: 100-continue round trip.
     if (!HeaderNamed(request.headers, "Content-Type"))
@@ -252,11 +259,13 @@ void Configure(const CurlApi& curl, const CurlOptions& options,
   set(CURLOPT_WRITEDATA, &t);
   if (t.is_head) {
     set(CURLOPT_NOBODY, 1L);
-  } else if (request.method == "POST") {
+  } else if (SendsBody(request)) {
     set(CURLOPT_POST, 1L);
     set(CURLOPT_POSTFIELDSIZE_LARGE,
         static_cast<curl_off_t>(request.body.size()));
     set(CURLOPT_POSTFIELDS, request.body.data());
+    if (request.method != "POST")
+      set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
   } else {
     set(CURLOPT_HTTPGET, 1L);
   }

@@ -19,7 +19,8 @@
 // a message of the form "GET https://host/path: <cause>" (control characters
 // replaced), when:
 //   - the URL is not https:// and https_only is set (nothing is connected);
-//   - the method is not GET, HEAD or POST, or a request header contains
+//   - the method is not GET, HEAD, POST, PATCH, PUT or DELETE (the last
+//     three send their body as POST does), or a request header contains
 //     CR, LF or NUL;
 //   - DNS, connect, TLS (including an untrusted or mismatched certificate)
 //     or a timeout fails;

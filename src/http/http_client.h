@@ -20,7 +20,7 @@ namespace certpilot::http {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
-  std::string method = "GET";  // GET, HEAD or POST
+  std::string method = "GET";  // GET, HEAD, POST, PATCH, PUT or DELETE
   std::string url;
   Headers headers;  // sent as given
   std::string body;

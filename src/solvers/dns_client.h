@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,16 @@ class DnsClient {
   // the order the server sent them; CNAMEs in the answer are followed. Empty
   // for NXDOMAIN and for a name without TXT records. Other RCODEs throw.
   virtual std::vector<std::string> QueryTxt(const std::string& name) = 0;
+  // The target of the CNAME record at `name` (lower-case, trailing dot), or
+  // nullopt when there is none (NXDOMAIN, or the name has no CNAME). Other
+  // RCODEs throw (a server that is not authoritative and does not recurse
+  // answers REFUSED: rcode() 5).
+  virtual std::optional<std::string> QueryCname(const std::string& name) = 0;
+  // The name servers of `zone` (its NS records: lower-case, trailing dot),
+  // and the addresses of a host (its A and AAAA records, as IP literals).
+  // Empty for NXDOMAIN or none; other RCODEs throw.
+  virtual std::vector<std::string> QueryNs(const std::string& zone) = 0;
+  virtual std::vector<std::string> QueryAddresses(const std::string& host) = 0;
   // The zone `name` lives in, as certbot's dns-rfc2136 finds it: the first
   // of `name` and its parent domains for which the server answers an SOA
   // query authoritatively (AA set, the SOA in the answer). Returned with a

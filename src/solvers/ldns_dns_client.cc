@@ -272,6 +272,41 @@ PktPtr NewQuery(const ldns_rdf* name, ldns_rr_type type, bool recursion) {
   return q;
 }
 
+// The first RDATA field, as text, of each answer record of `type` owned by
+// `name`; empty for NXDOMAIN or no such records. Other RCODEs throw.
+std::vector<std::string> QueryRdata(const LdnsDnsClientOptions& options,
+                                    const std::string& name, ldns_rr_type type,
+                                    const std::string& type_name) {
+  const std::string what = type_name + " query for " + StripControl(Fqdn(name));
+  Exchanger ex(options);
+  RdfPtr qname = Dname(name);
+  PktPtr query = NewQuery(qname.get(), type, true);
+  if (options.sign_queries && options.tsig) ex.Sign(query.get());
+  Reply reply = ex.Exchange(query.get(), false, what);
+  ldns_pkt* answer = reply.pkt.get();
+  CheckQuestion(answer, qname.get(), type, what, ex.Server());
+  const int rcode = ldns_pkt_get_rcode(answer);
+  if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
+    throw DnsError(what + ": " + ex.Server() + " answered " + RcodeName(rcode) +
+                       Exchanger::TsigErrorNote(answer),
+                   rcode);
+  }
+  ex.Verify(query.get(), reply, what);
+  std::vector<std::string> out;
+  const ldns_rr_list* rrs = ldns_pkt_answer(answer);
+  for (size_t i = 0; rrs && i < ldns_rr_list_rr_count(rrs); ++i) {
+    const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
+    if (ldns_rr_get_type(rr) != type || ldns_rr_rd_count(rr) < 1 ||
+        !SameName(ldns_rr_owner(rr), qname.get()))
+      continue;
+    char* text = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+    if (!text) throw DnsError("out of memory reading a " + type_name);
+    out.emplace_back(text);
+    std::free(text);
+  }
+  return out;
+}
+
 }  // namespace
 
 LdnsDnsClient::LdnsDnsClient(LdnsDnsClientOptions options)
@@ -317,6 +352,31 @@ std::vector<std::string> LdnsDnsClient::QueryTxt(const std::string& name) {
     current = cname;
   }
   return values;
+}
+
+std::optional<std::string> LdnsDnsClient::QueryCname(const std::string& name) {
+  std::vector<std::string> targets =
+      QueryRdata(options_, name, LDNS_RR_TYPE_CNAME, "CNAME");
+  if (targets.empty()) return std::nullopt;
+  return Fqdn(ToLower(targets.front()));
+}
+
+std::vector<std::string> LdnsDnsClient::QueryNs(const std::string& zone) {
+  std::vector<std::string> out;
+  for (const std::string& ns :
+       QueryRdata(options_, zone, LDNS_RR_TYPE_NS, "NS"))
+    out.push_back(Fqdn(ToLower(ns)));
+  return out;
+}
+
+std::vector<std::string> LdnsDnsClient::QueryAddresses(
+    const std::string& host) {
+  std::vector<std::string> out =
+      QueryRdata(options_, host, LDNS_RR_TYPE_A, "A");
+  for (const std::string& a :
+       QueryRdata(options_, host, LDNS_RR_TYPE_AAAA, "AAAA"))
+    out.push_back(a);
+  return out;
 }
 
 std::string LdnsDnsClient::FindZone(const std::string& name) {

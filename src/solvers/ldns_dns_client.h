@@ -36,6 +36,9 @@ class LdnsDnsClient : public DnsClient {
 
   std::string Describe() const override;
   std::vector<std::string> QueryTxt(const std::string& name) override;
+  std::optional<std::string> QueryCname(const std::string& name) override;
+  std::vector<std::string> QueryNs(const std::string& zone) override;
+  std::vector<std::string> QueryAddresses(const std::string& host) override;
   std::string FindZone(const std::string& name) override;
   void AddTxt(const std::string& zone, const std::string& name,
               const std::string& value, std::uint32_t ttl) override;

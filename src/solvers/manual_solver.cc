@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "solvers/dns01.h"
+#include "solvers/dns_cname.h"
 #include "util/base64url.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -86,7 +87,8 @@ void ValidateManualOptions(const ManualOptions& options, bool interactive) {
 
 std::map<std::string, std::string> ManualHookEnvironment(
     const issuance::ChallengeTask& task, const std::string& validation,
-    int remaining, const std::string& all_domains) {
+    int remaining, const std::string& all_domains,
+    const std::string& dns_record_name) {
   std::map<std::string, std::string> env;
   auto set = [&](const std::string& name, const std::string& value) {
     env["CERTBOT_" + name] = value;
@@ -97,6 +99,8 @@ std::map<std::string, std::string> ManualHookEnvironment(
   if (!IsDns01(task)) set("TOKEN", task.challenge.token);
   set("REMAINING_CHALLENGES", std::to_string(remaining));
   set("ALL_DOMAINS", all_domains);
+  if (IsDns01(task) && !dns_record_name.empty())
+    env["CERTPILOT_DNS_RECORD_NAME"] = dns_record_name;
   return env;
 }
 
@@ -123,7 +127,10 @@ void ManualSolver::Present(const issuance::ChallengeTask& task) {
   Entry entry;
   entry.task = task;
   if (IsDns01(task)) {
-    Dns01RecordName(task.identifier);  // throws for IP identifiers
+    entry.record_name = Dns01RecordName(task.identifier);  // throws for IPs
+    if (options_.follow_cname && options_.cname_resolver)
+      entry.record_name =
+          FollowCnameChain(*options_.cname_resolver, entry.record_name);
     entry.validation = Dns01TxtValue(task.key_authorization);
   } else {
     // The token names a file in the user's scripts: base64url only, never a
@@ -151,15 +158,14 @@ void ManualSolver::Wait() {
     Entry& e = *batch[i];
     e.env = ManualHookEnvironment(e.task, e.validation,
                                   static_cast<int>(batch.size() - i - 1),
-                                  all_domains);
+                                  all_domains, e.record_name);
     e.started = true;  // from here on CleanUp runs the cleanup hook
     if (options_.auth_hook.empty()) {
       Prompt(e, i, batch.size());
     } else {
       RunAuthHook(e);
     }
-    if (IsDns01(e.task))
-      records.push_back({Dns01RecordName(e.task.identifier), e.validation});
+    if (IsDns01(e.task)) records.push_back({e.record_name, e.validation});
   }
   WaitForPropagation(clock_, options_.dns_propagation, records);
 }
@@ -195,8 +201,8 @@ void ManualSolver::Prompt(const Entry& e, size_t index, size_t count) {
   std::string text;
   if (dns) {
     text = "Please deploy a DNS TXT record under the name:\n\n" +
-           Fqdn(Dns01RecordName(e.task.identifier)) +
-           "\n\nwith the following value:\n\n" + e.validation + "\n";
+           Fqdn(e.record_name) + "\n\nwith the following value:\n\n" +
+           e.validation + "\n";
   } else {
     text = "Create a file containing just this data:\n\n" + e.validation +
            "\n\nAnd make it available on your web server at this URL:\n\n" +
@@ -217,7 +223,7 @@ void ManualSolver::Prompt(const Entry& e, size_t index, size_t count) {
     text +=
         "\nBefore continuing, check that the TXT record is visible, "
         "e.g. with: dig +short TXT " +
-        Fqdn(Dns01RecordName(e.task.identifier)) + "\n";
+        Fqdn(e.record_name) + "\n";
   }
   text += "\nPress Enter to Continue";
   if (!prompt_(text)) {

@@ -15,6 +15,13 @@
 //                                 separated, in order
 //   CERTBOT_AUTH_OUTPUT           cleanup only: the auth hook's stdout,
 //                                 trailing whitespace trimmed
+// and, certpilot's own, for dns-01 only:
+//   CERTPILOT_DNS_RECORD_NAME     where the TXT record goes, without the
+//                                 trailing dot: _acme-challenge.DOMAIN, or
+//                                 the end of its CNAME chain (CNAME
+//                                 delegation, dns_cname.h). certbot's hooks
+//                                 that build _acme-challenge.$CERTBOT_DOMAIN
+//                                 themselves keep working where no CNAME is.
 //
 // Order (as certbot): Present only records the challenge; the first Wait of
 // an order runs the auth hook for every recorded challenge, in Present order
@@ -63,6 +70,12 @@ struct ManualOptions {
   // --dns-propagation-seconds. By default nothing: the hook is responsible
   // for the record being visible when it exits, as in certbot.
   DnsPropagationOptions dns_propagation;
+  // dns-01: follow the CNAME chain of _acme-challenge.NAME by asking this
+  // server (--dns-resolver; not owned). nullptr, or follow_cname off: the
+  // record name is _acme-challenge.NAME — with no server given, certpilot
+  // asks none rather than the system's resolver behind the user's back.
+  DnsClient* cname_resolver = nullptr;
+  bool follow_cname = true;
 };
 
 // Throws UsageError when the options cannot work: no auth hook in a
@@ -71,9 +84,11 @@ void ValidateManualOptions(const ManualOptions& options, bool interactive);
 
 // The environment a hook gets for one challenge (both name sets). Exposed
 // for tests and for `--dry-run` style displays.
+// `dns_record_name` is CERTPILOT_DNS_RECORD_NAME (dns-01 only; "" = unset).
 std::map<std::string, std::string> ManualHookEnvironment(
     const issuance::ChallengeTask& task, const std::string& validation,
-    int remaining, const std::string& all_domains);
+    int remaining, const std::string& all_domains,
+    const std::string& dns_record_name = "");
 
 class ManualSolver {
  public:
@@ -94,7 +109,8 @@ class ManualSolver {
   struct Entry {
     issuance::ChallengeTask task;
     std::string validation;
-    bool started = false;  // the auth step ran (or was attempted)
+    std::string record_name;  // dns-01: where the TXT record goes
+    bool started = false;     // the auth step ran (or was attempted)
     std::map<std::string, std::string> env;
     std::string auth_output;
   };

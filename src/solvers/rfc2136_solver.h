@@ -2,7 +2,9 @@
 // --dns-rfc2136-credentials FILE`), compatible with certbot's
 // certbot-dns-rfc2136 plugin and its credentials file.
 //
-// Present finds the zone of _acme-challenge.<name> on the server (SOA
+// Present follows the CNAME chain of _acme-challenge.<name> (dns_cname.h,
+// unless options.follow_cname is off), finds the zone of the name it ends at
+// on the server (SOA
 // queries, as certbot does) and adds the TXT record — other TXT values at
 // that name stay, so a wildcard and its base domain, or two orders, can hold
 // their values at once. Wait polls the same server until every value added
@@ -14,7 +16,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "issuance/challenge_solver.h"
 #include "solvers/dns_client.h"
 #include "solvers/dns_propagation.h"
+#include "solvers/dns_provider_solver.h"
 #include "solvers/dns_types.h"
 #include "sys/filesystem.h"
 #include "util/clock.h"
@@ -71,19 +73,28 @@ struct Rfc2136Options {
   // --dns-rfc2136-propagation-seconds; it defaults to 60 there because it
   // cannot poll — here 0).
   std::chrono::seconds extra_wait{0};
+  // CNAME delegation (dns_cname.h): follow _acme-challenge.NAME's CNAME
+  // chain and update the zone where it ends. The chain is asked of
+  // `cname_resolver` (--dns-resolver; not owned, must outlive the solver),
+  // or of the update server when nullptr — it is authoritative for the
+  // zones it updates, so a CNAME from one of them into another is seen.
+  bool follow_cname = true;
+  DnsClient* cname_resolver = nullptr;
 };
 
-// Thread-safe; one solver may serve several orders at once (each Wait polls
-// for everything presented and not yet cleaned up).
+// A DnsProviderSolver (dns_provider_solver.h) whose provider is the RFC
+// 2136 server: thread-safe; one solver may serve several orders at once.
 class Rfc2136Solver : public issuance::ChallengeSolver {
  public:
   // `client` talks to the primary server with the TSIG key; it and `clock`
   // must outlive the solver.
   Rfc2136Solver(DnsClient& client, Clock& clock, Rfc2136Options options = {});
+  ~Rfc2136Solver() override;
 
   std::string Type() const override { return "dns-01"; }
-  // Throws DnsError (zone not found, update refused, TSIG failure, timeout)
-  // or UsageError (an IP identifier).
+  // Throws DnsError (zone not found, update refused, TSIG failure, timeout;
+  // DnsCnameError for a CNAME loop or over-long chain) or UsageError (an IP
+  // identifier).
   void Present(const issuance::ChallengeTask& task) override;
   // Throws DnsPropagationError when the server does not show every value
   // before options.poll.timeout.
@@ -91,17 +102,9 @@ class Rfc2136Solver : public issuance::ChallengeSolver {
   void CleanUp(const issuance::ChallengeTask& task) noexcept override;
 
  private:
-  struct Added {
-    std::string challenge_url;
-    std::string zone;
-    TxtRecord record;
-  };
-
-  DnsClient& client_;
-  Clock& clock_;
-  Rfc2136Options options_;
-  std::mutex mu_;
-  std::vector<Added> added_;
+  class Updates;  // the server as a DnsProvider
+  std::unique_ptr<Updates> updates_;
+  std::unique_ptr<DnsProviderSolver> solver_;
 };
 
 }  // namespace certpilot::solvers

@@ -165,7 +165,9 @@ TEST(PluginsTest, ListsAuthenticatorsAndInstallers) {
                            "* webroot: authenticator (http-01)",
                            "* nginx: authenticator (http-01), installer",
                            "* manual: authenticator (http-01, dns-01)",
-                           "* dns-rfc2136: authenticator (dns-01)"})
+                           "* dns-rfc2136: authenticator (dns-01)",
+                           "* dns-powerdns: authenticator (dns-01)",
+                           "dns_powerdns_api_url, dns_powerdns_api_key"})
     EXPECT_NE(r.out.find(name), std::string::npos) << name << "\n" << r.out;
   r = RunCertpilot(Concat({"plugins", "--json", "--installers"}, Dirs(tmp)));
   ASSERT_EQ(r.exit_code, 0) << r.Describe();

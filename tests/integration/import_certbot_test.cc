@@ -21,6 +21,7 @@
 #include "support/dns_server_fixture.h"
 #include "support/nginx_fixture.h"
 #include "support/pebble_fixture.h"
+#include "support/powerdns_fixture.h"
 #include "support/run_binary.h"
 #include "support/temp_dir.h"
 #include "support/wait_for.h"
@@ -347,6 +348,54 @@ TEST_F(ImportCertbotRfc2136Test, Rfc2136LineageAndItsCredentials) {
   ASSERT_EQ(::chmod(credentials.c_str(), 0600), 0);
   ExpectRenews("rfc.dyn.example.com");
   EXPECT_TRUE(dns_.ReadTxt("_acme-challenge.rfc.dyn.example.com").empty());
+}
+
+// PowerDNS first: Pebble resolves through it.
+struct PowerDnsServer {
+  PowerDnsFixture pdns_{{"pdns.example.com"}};
+};
+
+class ImportCertbotPowerDnsTest : public PowerDnsServer,
+                                  public ImportCertbotTest {
+ protected:
+  ImportCertbotPowerDnsTest()
+      : ImportCertbotTest([this] {
+          PebbleOptions o;
+          o.dns_server = pdns_.dns_address();
+          return o;
+        }()) {}
+};
+
+// Debian has no certbot-dns-powerdns, so certbot makes the lineage with
+// --standalone and its renewal conf is then given what that plugin writes:
+// the authenticator and the credentials under certbot < 1.7's prefixed
+// spelling, the wait under today's.
+TEST_F(ImportCertbotPowerDnsTest, PowerDnsLineageImportsAndRenews) {
+  pdns_.AddRecord("pdns.example.com", "old", "A", "127.0.0.1");
+  const std::string name = "old.pdns.example.com";
+  RunResult r = Certbot("certonly", Standalone(name));
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  const std::string credentials = dir_ / "pdns.ini";
+  std::ofstream(credentials) << pdns_.CredentialsIni();
+  ASSERT_EQ(::chmod(credentials.c_str(), 0600), 0);
+  const std::string certbot_conf = certbot_dir() + "/renewal/" + name + ".conf";
+  std::string text = ReadFileOrEmpty(certbot_conf);
+  const size_t at = text.find("authenticator = standalone");
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, std::string("authenticator = standalone").size(),
+               "authenticator = certbot-dns-powerdns:dns-powerdns\n"
+               "certbot_dns_powerdns:dns_powerdns_credentials = " +
+                   credentials + "\ndns_powerdns_propagation_seconds = 1");
+  std::ofstream(certbot_conf, std::ios::trunc) << text;
+
+  ImportAndCheck(name);
+  const std::string conf = Conf(name);
+  EXPECT_THAT(conf, HasSubstr("authenticator = dns-powerdns"));
+  EXPECT_THAT(conf, HasSubstr("\ndns_powerdns_credentials = " + credentials));
+  EXPECT_THAT(conf, HasSubstr("dns_propagation_seconds = 1"));
+  ExpectRenews(name);
+  EXPECT_TRUE(
+      pdns_.ReadTxt("pdns.example.com", "_acme-challenge." + name).empty());
 }
 
 TEST_F(ImportCertbotTest, PluginsCertpilotLacksAreReportedAndFixable) {

@@ -94,12 +94,14 @@ void DnsServerFixture::Start() {
     if (key.secret.empty()) key.secret = RandomSecret();
   }
 
-  const std::string origin = Fqdn(options_.zone);
-  std::string zone = "$ORIGIN " + origin + "\n$TTL 60\n@ SOA ns." + origin +
-                     " hostmaster." + origin +
-                     " 1 3600 600 86400 60\n@ NS ns\nns A 127.0.0.1\n";
-  for (const std::string& r : options_.records) zone += r + "\n";
-  WriteFileOrThrow(dir_ / ("zones/" + origin + "zone"), zone);
+  for (const DnsZoneSpec& spec : Zones()) {
+    const std::string origin = Fqdn(spec.zone);
+    std::string zone = "$ORIGIN " + origin + "\n$TTL 60\n@ SOA ns." + origin +
+                       " hostmaster." + origin +
+                       " 1 3600 600 86400 60\n@ NS ns\nns A 127.0.0.1\n";
+    for (const std::string& r : spec.records) zone += r + "\n";
+    WriteFileOrThrow(dir_ / ("zones/" + origin + "zone"), zone);
+  }
 
   RetryPortRaces(
       "DnsServerFixture", "knotd", [this] { return TryStart(); },
@@ -152,10 +154,11 @@ Startup DnsServerFixture::TryStart() {
       "    file: \"%s.zone\"\n"
       "    zonefile-sync: -1\n"
       "    journal-content: none\n"
-      "zone:\n"
-      "  - domain: " +
-      Fqdn(options_.zone) + "\n";
-  if (!options_.keys.empty()) conf += "    acl: certpilot-update\n";
+      "zone:\n";
+  for (const DnsZoneSpec& spec : Zones()) {
+    conf += "  - domain: " + Fqdn(spec.zone) + "\n";
+    if (!options_.keys.empty()) conf += "    acl: certpilot-update\n";
+  }
   WriteFileOrThrow(dir + "/knot.conf", conf, 0600);
 
   reservation.Release();  // just before knotd binds it
@@ -167,8 +170,10 @@ Startup DnsServerFixture::TryStart() {
   readiness.owner = "DnsServerFixture";
   readiness.timeout = options_.startup_timeout;
   readiness.ready = [this] {
-    return TcpConnects(port_) &&
-           KnotcOk({"zone-read", Fqdn(options_.zone), "@", "SOA"});
+    if (!TcpConnects(port_)) return false;
+    for (const DnsZoneSpec& spec : Zones())
+      if (!KnotcOk({"zone-read", Fqdn(spec.zone), "@", "SOA"})) return false;
+    return true;
   };
   readiness.missing = [this] { return "on " + address_; };
   return AwaitReady({&knotd_}, readiness);
@@ -220,9 +225,9 @@ std::vector<std::string> DnsServerFixture::ReadTxt(
     const std::string& name) const {
   // zone-read of a name without records fails ("no such record in zone").
   sys::ProcessSpec spec;
-  spec.argv = {kKnotc, "-s",        temp_dir() + "/run/knot.sock", "-t",
-               "5",    "zone-read", Fqdn(options_.zone),           Fqdn(name),
-               "TXT"};
+  spec.argv = {kKnotc,       "-s",       temp_dir() + "/run/knot.sock",
+               "-t",         "5",        "zone-read",
+               ZoneOf(name), Fqdn(name), "TXT"};
   spec.timeout = std::chrono::seconds(15);
   sys::PosixProcessRunner runner;
   sys::ProcessResult r = runner.Run(spec);
@@ -233,9 +238,31 @@ std::vector<std::string> DnsServerFixture::ReadTxt(
   return ParseZoneReadTxt(r.out);
 }
 
+std::vector<DnsZoneSpec> DnsServerFixture::Zones() const {
+  std::vector<DnsZoneSpec> zones = {{options_.zone, options_.records}};
+  zones.insert(zones.end(), options_.more_zones.begin(),
+               options_.more_zones.end());
+  return zones;
+}
+
+std::string DnsServerFixture::ZoneOf(const std::string& name) const {
+  const std::string fqdn = "." + Fqdn(name);
+  std::string best;
+  for (const DnsZoneSpec& spec : Zones()) {
+    const std::string zone = Fqdn(spec.zone);
+    const std::string suffix = "." + zone;
+    if (fqdn.size() >= suffix.size() &&
+        fqdn.compare(fqdn.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        zone.size() > best.size())
+      best = zone;
+  }
+  if (best.empty()) Fail(name + " is in none of the server's zones");
+  return best;
+}
+
 void DnsServerFixture::AddTxt(const std::string& name,
                               const std::string& value) const {
-  const std::string zone = Fqdn(options_.zone);
+  const std::string zone = ZoneOf(name);
   Knotc({"zone-begin", zone});
   try {
     Knotc({"zone-set", zone, Fqdn(name), "60", "TXT", "\"" + value + "\""});

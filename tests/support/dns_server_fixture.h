@@ -42,6 +42,12 @@ struct DnsTsigKey {
   std::string secret;                     // base64; "" = generate one
 };
 
+// A further zone on the same server (same keys may update it).
+struct DnsZoneSpec {
+  std::string zone;                  // "delegated.example.net"
+  std::vector<std::string> records;  // zone-file lines, as below
+};
+
 struct DnsServerOptions {
   std::string zone = "dyn.example.com";
   // Extra zone-file lines, relative to the zone's origin, e.g.
@@ -49,6 +55,8 @@ struct DnsServerOptions {
   std::vector<std::string> records;
   // Each key may update the zone.
   std::vector<DnsTsigKey> keys = {{"certpilot-test.", "hmac-sha256", ""}};
+  // More zones beside `zone` (CNAME delegation from one into another).
+  std::vector<DnsZoneSpec> more_zones;
   std::chrono::milliseconds startup_timeout{20000};
   std::chrono::milliseconds stop_timeout{5000};
 };
@@ -76,8 +84,8 @@ class DnsServerFixture {
   std::string CredentialsIni(std::size_t key_index = 0) const;
 
   // The TXT values at `name` (absolute, dot optional) as the server holds
-  // them, read through knotc; empty when there are none. Throws on knotc
-  // failure.
+  // them, read through knotc from the zone `name` is in; empty when there are
+  // none. Throws on knotc failure.
   std::vector<std::string> ReadTxt(const std::string& name) const;
   // Adds a TXT record through a knotc zone transaction (TTL 60).
   void AddTxt(const std::string& name, const std::string& value) const;
@@ -93,6 +101,9 @@ class DnsServerFixture {
   // Runs knotc with the control socket; returns stdout, throws on failure.
   std::string Knotc(const std::vector<std::string>& args) const;
   bool KnotcOk(const std::vector<std::string>& args) const;
+  // The served zone `name` falls in (longest match), with a trailing dot.
+  std::string ZoneOf(const std::string& name) const;
+  std::vector<DnsZoneSpec> Zones() const;
 
   DnsServerOptions options_;
   TempDir dir_{"certpilot-knot"};

@@ -26,6 +26,8 @@ const std::vector<AuthenticatorTypes>& Table() {
       {"nginx", {"http-01"}, {"http-01"}},
       {"manual", {"http-01", "dns-01"}, {"http-01", "dns-01"}},
       {"dns-rfc2136", {"dns-01"}, {"dns-01"}},
+      // The DNS providers (dns_providers/providers.h), one row each.
+      {"dns-powerdns", {"dns-01"}, {"dns-01"}},
   };
   return table;
 }

@@ -84,6 +84,13 @@ struct ChallengeSettings {
   std::string dns_resolver;         // HOST[:PORT] polled for DNS-01 TXT records
   int dns_propagation_seconds = 0;  // a further plain wait for DNS-01
   std::string dns_rfc2136_credentials;  // --dns-rfc2136: certbot's ini file
+  // DNS-01: follow _acme-challenge.NAME's CNAME chain and write the TXT
+  // record where it ends (solvers/dns_cname.h); --no-dns-cname-delegation
+  // turns it off.
+  bool dns_cname_delegation = true;
+  // --dns-NAME-credentials FILE of each DNS provider given (provider NAME →
+  // file; dns_providers/providers.h); stored as dns_NAME_credentials.
+  std::map<std::string, std::string> dns_provider_credentials;
   int tls_alpn01_port = 443;
   std::string tls_alpn01_address;  // "" = all addresses
 

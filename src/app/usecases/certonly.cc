@@ -168,6 +168,8 @@ ChallengeSettings ResolveChallengeSettings(const CertonlyOptions& o,
   if (!c.dns_rfc2136_credentials.empty())
     c.dns_rfc2136_credentials =
         std::filesystem::absolute(c.dns_rfc2136_credentials);
+  for (auto& [provider, file] : c.dns_provider_credentials)
+    if (!file.empty()) file = std::filesystem::absolute(file);
   if (c.tls_alpn01_port < 1 || c.tls_alpn01_port > 65535)
     throw UsageError("--tls-alpn-01-port must be between 1 and 65535");
   if (c.dns_propagation_seconds < 0 || c.dns_propagation_seconds > 86400)

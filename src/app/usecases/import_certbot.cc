@@ -132,11 +132,24 @@ void TranslateConf(RunContext& ctx, const std::string& name,
           CertpilotAuthenticatorFor(authenticator);
       ours && *ours != authenticator)
     conf.Set(kParams, "authenticator", *ours);
+  // A DNS plugin's settings are "dns_NAME_…" (certbot < 1.7 wrote
+  // "certbot_dns_NAME:dns_NAME_…"; the credentials are copied to the key
+  // certpilot reads).
+  std::string plugin = conf.Get(kParams, "authenticator").value_or("");
+  std::replace(plugin.begin(), plugin.end(), '-', '_');
+  for (const std::string& key : conf.Keys(kParams)) {
+    size_t colon = key.find(':');
+    if (colon != std::string::npos &&
+        key.substr(colon + 1) == plugin + "_credentials" &&
+        !conf.Get(kParams, plugin + "_credentials"))
+      conf.Set(kParams, plugin + "_credentials",
+               conf.Get(kParams, key).value_or(""));
+  }
   // certbot's plugin waits this long because it cannot look; certpilot
   // polls the server and then still waits what the user asked for (a value
   // certpilot could not read stays certbot's alone).
   if (std::optional<std::string> wait =
-          conf.Get(kParams, "dns_rfc2136_propagation_seconds");
+          conf.Get(kParams, plugin + "_propagation_seconds");
       wait && !wait->empty() && wait->size() < 6 &&
       std::all_of(wait->begin(), wait->end(), ::isdigit) &&
       std::stoi(*wait) <= 86400 &&

@@ -4,6 +4,7 @@
 
 #include "app/rules/challenge_choice.h"
 #include "app/types/json_text.h"
+#include "dns_providers/providers.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -32,6 +33,14 @@ std::string AuthenticatorNeeds(const std::string& name) {
     return "--dns-rfc2136-credentials FILE (certbot's format: server, port, "
            "TSIG name, secret, algorithm; mode 600) for a DNS server that "
            "accepts RFC 2136 updates; DNS-01, so wildcards work";
+  if (const dns_providers::ProviderInfo* p =
+          dns_providers::FindProvider(name)) {
+    std::string keys = Join(p->required_keys, ", ");
+    if (!p->optional_keys.empty())
+      keys += " (optional: " + Join(p->optional_keys, ", ") + ")";
+    return "--" + name + "-credentials FILE (mode 600) for " + p->title +
+           " with " + keys + "; DNS-01, so wildcards work";
+  }
   throw Error("internal: no description of the " + name + " authenticator");
 }
 

@@ -5,6 +5,7 @@
 
 #include "app/rules/challenge_choice.h"
 #include "app/rules/renewal_policy.h"
+#include "dns_providers/providers.h"
 #include "storage/renewal_conf.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -51,6 +52,13 @@ void WriteChallengeSettings(storage::RenewalConf& conf,
                   ? std::to_string(c.dns_propagation_seconds)
                   : "");
   SetOrRemove(conf, "dns_rfc2136_credentials", c.dns_rfc2136_credentials);
+  for (const dns_providers::ProviderInfo& p : dns_providers::Providers()) {
+    auto it = c.dns_provider_credentials.find(p.name);
+    SetOrRemove(conf, p.credentials_key().c_str(),
+                it == c.dns_provider_credentials.end() ? "" : it->second);
+  }
+  SetOrRemove(conf, "dns_cname_delegation",
+              c.dns_cname_delegation ? "" : "False");
   SetOrRemove(
       conf, "tls_alpn_01_port",
       c.tls_alpn01_port != 443 ? std::to_string(c.tls_alpn01_port) : "");
@@ -100,6 +108,10 @@ ChallengeSettings ReadChallengeSettings(const storage::RenewalConf& conf,
   c.dns_propagation_seconds =
       ReadInt(conf, path, "dns_propagation_seconds", 0, 0, 86400);
   c.dns_rfc2136_credentials = get("dns_rfc2136_credentials");
+  for (const dns_providers::ProviderInfo& p : dns_providers::Providers())
+    if (std::string file = get(p.credentials_key().c_str()); !file.empty())
+      c.dns_provider_credentials[p.name] = file;
+  c.dns_cname_delegation = ReadBool(conf, path, "dns_cname_delegation", true);
   c.tls_alpn01_port = ReadInt(conf, path, "tls_alpn_01_port", 443, 1, 65535);
   c.tls_alpn01_address = get("tls_alpn_01_address");
   return c;

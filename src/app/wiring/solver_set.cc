@@ -1,6 +1,7 @@
 #include "app/wiring/solver_set.h"
 
 #include "app/rules/challenge_choice.h"
+#include "dns_providers/providers.h"
 #include "http/curl_http_client.h"
 #include "solvers/dns_types.h"
 #include "solvers/ldns_dns_client.h"
@@ -8,6 +9,18 @@
 #include "util/strings.h"
 
 namespace certpilot::app {
+
+namespace {
+
+// The --dns-resolver client (polls, CNAME chains); nullptr when none given.
+std::unique_ptr<solvers::DnsClient> ResolverClient(const std::string& address) {
+  if (address.empty()) return nullptr;
+  solvers::LdnsDnsClientOptions c;
+  c.server = solvers::ParseDnsServerAddress(address);
+  return std::make_unique<solvers::LdnsDnsClient>(c);
+}
+
+}  // namespace
 
 SolverEnvironment SolverEnvironmentFor(RunContext& ctx, Services& services) {
   SolverEnvironment env;
@@ -53,6 +66,15 @@ void SolverSet::Check(const RenewalSettings& s) const {
     solvers::LoadRfc2136Credentials(*env_.fs,
                                     s.challenges.dns_rfc2136_credentials);
   }
+  if (const dns_providers::ProviderInfo* p =
+          dns_providers::FindProvider(s.authenticator)) {
+    auto it = s.challenges.dns_provider_credentials.find(p->name);
+    if (it == s.challenges.dns_provider_credentials.end() || it->second.empty())
+      throw UsageError("the " + s.authenticator + " authenticator needs --" +
+                       s.authenticator + "-credentials FILE");
+    http::CurlHttpClient unused{http::CurlOptions{}};  // never used: no I/O
+    p->make(*env_.fs, it->second, unused);
+  }
 }
 
 void SolverSet::Prepare(const RenewalSettings& s) {
@@ -62,6 +84,49 @@ void SolverSet::Prepare(const RenewalSettings& s) {
     PrepareStandalone(
         s, ChallengeTypesFor(s.authenticator, s.challenges.preferred));
   if (s.authenticator == "dns-rfc2136") PrepareRfc2136(s);
+  if (dns_providers::FindProvider(s.authenticator)) PrepareProvider(s);
+}
+
+SolverSet::ProviderKey SolverSet::ProviderKeyFor(const RenewalSettings& s) {
+  auto it = s.challenges.dns_provider_credentials.find(
+      s.authenticator.substr(std::string_view("dns-").size()));
+  return {s.authenticator,
+          it == s.challenges.dns_provider_credentials.end() ? "" : it->second,
+          s.challenges.dns_propagation_seconds, s.challenges.dns_resolver,
+          s.challenges.dns_cname_delegation};
+}
+
+void SolverSet::PrepareProvider(const RenewalSettings& s) {
+  const ProviderKey key = ProviderKeyFor(s);
+  if (providers_.count(key)) return;
+  const dns_providers::ProviderInfo& info =
+      *dns_providers::FindProvider(s.authenticator);
+  Provider entry;
+  http::CurlOptions http;
+  http.https_only = false;  // PowerDNS's API is plain HTTP unless proxied
+  http.connect_timeout = std::chrono::seconds(10);
+  http.total_timeout = std::chrono::seconds(60);
+  http.user_agent = "certpilot/" CERTPILOT_VERSION " (dns-" + info.name + ")";
+  entry.http = std::make_unique<http::CurlHttpClient>(http);
+  entry.provider = info.make(*env_.fs, std::get<1>(key), *entry.http);
+  entry.resolver = ResolverClient(s.challenges.dns_resolver);
+  solvers::DnsProviderSolverOptions o;
+  o.label = info.title;
+  o.poll_server = entry.resolver.get();
+  // Propagation is checked at the zone's authoritative servers, found
+  // through --dns-resolver.
+  o.connect = [](const solvers::DnsServerAddress& server)
+      -> std::unique_ptr<solvers::DnsClient> {
+    solvers::LdnsDnsClientOptions c;
+    c.server = server;
+    return std::make_unique<solvers::LdnsDnsClient>(c);
+  };
+  o.fixed_wait = std::chrono::seconds(s.challenges.dns_propagation_seconds);
+  o.follow_cname = s.challenges.dns_cname_delegation;
+  o.cname_resolver = entry.resolver.get();
+  entry.solver = std::make_unique<solvers::DnsProviderSolver>(*entry.provider,
+                                                              *env_.clock, o);
+  providers_.emplace(key, std::move(entry));
 }
 
 void SolverSet::PrepareNginx(const RenewalSettings& s) {
@@ -104,15 +169,24 @@ void SolverSet::PrepareStandalone(const RenewalSettings& s,
   }
 }
 
+SolverSet::Rfc2136Key SolverSet::Rfc2136KeyFor(const RenewalSettings& s) {
+  return {s.challenges.dns_rfc2136_credentials,
+          s.challenges.dns_propagation_seconds, s.challenges.dns_resolver,
+          s.challenges.dns_cname_delegation};
+}
+
 void SolverSet::PrepareRfc2136(const RenewalSettings& s) {
   const std::string& path = s.challenges.dns_rfc2136_credentials;
-  std::pair key{path, s.challenges.dns_propagation_seconds};
+  const Rfc2136Key key = Rfc2136KeyFor(s);
   if (rfc2136_.count(key)) return;
   solvers::Rfc2136Credentials credentials =
       solvers::LoadRfc2136Credentials(*env_.fs, path);
   solvers::Rfc2136Options o;
   o.extra_wait = std::chrono::seconds(s.challenges.dns_propagation_seconds);
+  o.follow_cname = s.challenges.dns_cname_delegation;
   Rfc2136 entry;
+  entry.cname_resolver = ResolverClient(s.challenges.dns_resolver);
+  o.cname_resolver = entry.cname_resolver.get();
   entry.client = solvers::MakeRfc2136Client(credentials);
   entry.solver =
       std::make_unique<solvers::Rfc2136Solver>(*entry.client, *env_.clock, o);
@@ -124,6 +198,7 @@ solvers::ManualOptions SolverSet::ManualOptionsFor(
   solvers::ManualOptions o;
   o.auth_hook = s.challenges.manual_auth_hook;
   o.cleanup_hook = s.challenges.manual_cleanup_hook;
+  o.follow_cname = s.challenges.dns_cname_delegation;
   o.dns_propagation.fixed_wait =
       std::chrono::seconds(s.challenges.dns_propagation_seconds);
   return o;
@@ -135,9 +210,11 @@ issuance::ChallengeSolver* SolverSet::Shared(const RenewalSettings& s,
     auto it = nginx_.find({s.nginx.server_root, s.nginx.ctl, s.http01_port});
     if (it != nginx_.end()) return it->second->solver();
   } else if (s.authenticator == "dns-rfc2136") {
-    auto it = rfc2136_.find({s.challenges.dns_rfc2136_credentials,
-                             s.challenges.dns_propagation_seconds});
+    auto it = rfc2136_.find(Rfc2136KeyFor(s));
     if (it != rfc2136_.end()) return it->second.solver.get();
+  } else if (dns_providers::FindProvider(s.authenticator)) {
+    auto it = providers_.find(ProviderKeyFor(s));
+    if (it != providers_.end()) return it->second.solver.get();
   } else if (type == "tls-alpn-01") {
     auto it = tls_alpn_.find(
         {s.challenges.tls_alpn01_address, s.challenges.tls_alpn01_port});
@@ -160,12 +237,9 @@ SolverLease SolverSet::For(const RenewalSettings& s) {
     } else if (s.authenticator == "manual") {
       if (!lease.manual) {
         solvers::ManualOptions o = ManualOptionsFor(s);
-        if (!s.challenges.dns_resolver.empty()) {
-          solvers::LdnsDnsClientOptions c;
-          c.server = solvers::ParseDnsServerAddress(s.challenges.dns_resolver);
-          lease.resolver = std::make_unique<solvers::LdnsDnsClient>(c);
-          o.dns_propagation.resolver = lease.resolver.get();
-        }
+        lease.resolver = ResolverClient(s.challenges.dns_resolver);
+        o.dns_propagation.resolver = lease.resolver.get();
+        o.cname_resolver = lease.resolver.get();
         solvers::ManualPrompt prompt;
         if (env_.prompter && env_.prompter->interactive())
           prompt = [p = env_.prompter](const std::string& instructions) {

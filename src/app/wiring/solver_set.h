@@ -28,6 +28,8 @@
 #include "http/http_client.h"
 #include "issuance/challenge_solver.h"
 #include "solvers/dns_client.h"
+#include "solvers/dns_provider.h"
+#include "solvers/dns_provider_solver.h"
 #include "solvers/http01_responder.h"
 #include "solvers/manual_solver.h"
 #include "solvers/rfc2136_solver.h"
@@ -107,6 +109,7 @@ class SolverSet {
       Responding<solvers::Http01Responder, solvers::StandaloneSolver>;
   using TlsAlpn = Responding<solvers::TlsAlpnResponder, solvers::TlsAlpnSolver>;
   struct Rfc2136 {
+    std::unique_ptr<solvers::DnsClient> cname_resolver;  // --dns-resolver
     std::unique_ptr<solvers::DnsClient> client;
     std::unique_ptr<solvers::Rfc2136Solver> solver;
   };
@@ -130,8 +133,24 @@ class SolverSet {
   SolverEnvironment env_;
   std::map<Endpoint, Standalone> standalone_;
   std::map<Endpoint, TlsAlpn> tls_alpn_;
-  std::map<std::pair<std::string, int>, Rfc2136>
-      rfc2136_;  // by credentials, extra wait
+  // By credentials, extra wait, --dns-resolver, CNAME delegation.
+  using Rfc2136Key = std::tuple<std::string, int, std::string, bool>;
+  static Rfc2136Key Rfc2136KeyFor(const RenewalSettings& s);
+  std::map<Rfc2136Key, Rfc2136> rfc2136_;
+  // A DNS provider (dns_providers/providers.h) and what its solver uses.
+  struct Provider {
+    std::unique_ptr<solvers::DnsClient> resolver;  // --dns-resolver
+    std::unique_ptr<http::HttpClient> http;
+    std::unique_ptr<solvers::DnsProvider> provider;
+    std::unique_ptr<solvers::DnsProviderSolver> solver;
+  };
+  // By authenticator, credentials, extra wait, --dns-resolver, CNAME
+  // delegation.
+  using ProviderKey =
+      std::tuple<std::string, std::string, int, std::string, bool>;
+  static ProviderKey ProviderKeyFor(const RenewalSettings& s);
+  void PrepareProvider(const RenewalSettings& s);
+  std::map<ProviderKey, Provider> providers_;
   std::map<NginxKey, std::unique_ptr<NginxAuthenticator>> nginx_;
 };
 

@@ -266,10 +266,17 @@ TEST_F(CertonlyUseCase, ChallengeSettingsRoundTripThroughTheRenewalConf) {
   s.challenges.dns_resolver = "127.0.0.1:5353";
   s.challenges.dns_propagation_seconds = 30;
   s.challenges.dns_rfc2136_credentials = "/etc/certpilot/rfc2136.ini";
+  s.challenges.dns_provider_credentials = {{"powerdns", "/etc/pdns.ini"}};
+  s.challenges.dns_cname_delegation = false;
   s.challenges.tls_alpn01_port = 8443;
   s.challenges.tls_alpn01_address = "::1";
   WriteRenewalConf(ctx, "rt.example", s);
   EXPECT_EQ(ReadRenewalConf(ctx, "rt.example").challenges, s.challenges);
+  // certbot's key for the plugin's credentials; ours for the delegation.
+  EXPECT_THAT(testing::ReadFileOrEmpty(path),
+              HasSubstr("dns_powerdns_credentials = /etc/pdns.ini\n"));
+  EXPECT_THAT(testing::ReadFileOrEmpty(path),
+              HasSubstr("dns_cname_delegation = False\n"));
   // Back to one fewer webroot name and defaults: stale keys go.
   s.challenges = ChallengeSettings{};
   WriteRenewalConf(ctx, "rt.example", s);

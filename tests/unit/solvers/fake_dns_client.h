@@ -2,12 +2,14 @@
 // the DNS-01 solver tests. Scripted failures: fail_queries (the next N
 // QueryTxt throw), hidden_until_query (a value stays invisible to QueryTxt
 // until that many queries happened, to model propagation delay),
-// fail_add / fail_delete / zone_error.
+// fail_add / fail_delete / zone_error; cnames (name → target) answer
+// QueryCname, cname_rcode makes it fail.
 #pragma once
 
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -39,6 +41,31 @@ class FakeDnsClient : public solvers::DnsClient {
       out.push_back(v);
     }
     return out;
+  }
+
+  std::optional<std::string> QueryCname(const std::string& name) override {
+    std::lock_guard<std::mutex> l(mu);
+    calls.push_back("cname " + Key(name));
+    if (cname_rcode) {
+      throw solvers::DnsError("CNAME query for " + Key(name) + ": " +
+                                  solvers::RcodeName(*cname_rcode),
+                              cname_rcode);
+    }
+    auto it = cnames.find(Key(name));
+    if (it == cnames.end()) return std::nullopt;
+    return Key(it->second);
+  }
+
+  std::vector<std::string> QueryNs(const std::string& of) override {
+    std::lock_guard<std::mutex> l(mu);
+    calls.push_back("ns " + Key(of));
+    return ns[Key(of)];
+  }
+
+  std::vector<std::string> QueryAddresses(const std::string& host) override {
+    std::lock_guard<std::mutex> l(mu);
+    calls.push_back("addresses " + Key(host));
+    return addresses[Key(host)];
   }
 
   std::string FindZone(const std::string& name) override {
@@ -76,7 +103,11 @@ class FakeDnsClient : public solvers::DnsClient {
   std::mutex mu;
   std::string zone = "example.com.";
   std::map<std::string, std::vector<std::string>> txt;  // by Key(name)
-  std::map<std::string, int> hidden_until_query;        // value → query count
+  std::map<std::string, std::string> cnames;  // by Key(name) → target
+  std::optional<int> cname_rcode;  // QueryCname throws with this RCODE
+  std::map<std::string, std::vector<std::string>> ns;         // zone → hosts
+  std::map<std::string, std::vector<std::string>> addresses;  // host → IPs
+  std::map<std::string, int> hidden_until_query;  // value → query count
   std::vector<std::string> calls;
   int queries = 0;
   int fail_queries = 0;

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "solvers/dns01.h"
+#include "solvers/dns_cname.h"
 #include "support/fake_clock.h"
 #include "support/temp_dir.h"
 #include "unit/solvers/fake_dns_client.h"
@@ -130,6 +131,77 @@ TEST_F(ManualSolverTest, DnsWildcardAndBaseGetTheBaseDomainAndTheDigest) {
   EXPECT_EQ(runner_.specs[0].env_add.count("CERTBOT_TOKEN"), 0u);
   EXPECT_THAT(runner_.specs[0].env_remove, Contains("CERTBOT_TOKEN"));
   EXPECT_THAT(runner_.specs[0].env_remove, Contains("CERTPILOT_TOKEN"));
+}
+
+// CNAME delegation: the hooks learn where the record goes
+// (CERTPILOT_DNS_RECORD_NAME), the propagation poll and the prompt look there;
+// CERTBOT_DOMAIN and CERTBOT_VALIDATION stay what certbot's hooks expect.
+TEST_F(ManualSolverTest, DnsHooksGetTheEndOfTheCnameChain) {
+  FakeDnsClient resolver;
+  resolver.cnames["_acme-challenge.example.com."] = "Ex.Acme.Example.NET.";
+  ManualOptions options = Hooks();
+  options.cname_resolver = &resolver;
+  options.dns_propagation.resolver = &resolver;
+  auto d = Task("dns-01", "example.com", false, "tD");
+  const std::string v = Dns01TxtValue(d.key_authorization);
+  resolver.txt["ex.acme.example.net."] = {v};
+  ManualSolver manual(options, runner_, clock_);
+  manual.Dns01().Present(d);
+  manual.Dns01().Wait();
+  manual.Dns01().CleanUp(d);
+  ASSERT_EQ(runner_.specs.size(), 2u);
+  for (const sys::ProcessSpec& spec : runner_.specs) {
+    EXPECT_THAT(spec.env_add, Contains(Pair("CERTPILOT_DNS_RECORD_NAME",
+                                            "ex.acme.example.net")));
+    EXPECT_THAT(spec.env_add, Contains(Pair("CERTBOT_DOMAIN", "example.com")));
+    EXPECT_THAT(spec.env_add, Contains(Pair("CERTBOT_VALIDATION", v)));
+  }
+  EXPECT_EQ(resolver.calls.back(), "query ex.acme.example.net.");
+
+  std::vector<std::string> shown;
+  ManualOptions no_hooks;
+  no_hooks.cname_resolver = &resolver;
+  ManualSolver asking(no_hooks, runner_, clock_, [&](const std::string& text) {
+    shown.push_back(text);
+    return true;
+  });
+  asking.Dns01().Present(d);
+  asking.Dns01().Wait();
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_THAT(shown[0], HasSubstr("dig +short TXT ex.acme.example.net."));
+}
+
+TEST_F(ManualSolverTest, WithoutAResolverOrWhenOffNoCnameIsFollowed) {
+  FakeDnsClient resolver;
+  resolver.cnames["_acme-challenge.example.com."] = "x.example.net.";
+  ManualOptions options = Hooks();
+  options.cname_resolver = &resolver;
+  options.follow_cname = false;
+  ManualSolver manual(options, runner_, clock_);
+  manual.Dns01().Present(Task("dns-01", "example.com", false, "tD"));
+  manual.Dns01().Wait();
+  ManualSolver none(Hooks(), runner_, clock_);
+  none.Dns01().Present(Task("dns-01", "example.com", false, "tE"));
+  none.Dns01().Wait();
+  EXPECT_TRUE(resolver.calls.empty());
+  ASSERT_EQ(runner_.specs.size(), 2u);
+  for (const sys::ProcessSpec& spec : runner_.specs)
+    EXPECT_THAT(spec.env_add, Contains(Pair("CERTPILOT_DNS_RECORD_NAME",
+                                            "_acme-challenge.example.com")));
+}
+
+TEST_F(ManualSolverTest, ACnameLoopFailsPresentAndRunsNoHook) {
+  FakeDnsClient resolver;
+  resolver.cnames["_acme-challenge.example.com."] =
+      "_acme-challenge.example.com.";
+  ManualOptions options = Hooks();
+  options.cname_resolver = &resolver;
+  ManualSolver manual(options, runner_, clock_);
+  auto d = Task("dns-01", "example.com", false, "tD");
+  EXPECT_THROW(manual.Dns01().Present(d), DnsCnameError);
+  manual.Dns01().Wait();
+  manual.Dns01().CleanUp(d);
+  EXPECT_THAT(runner_.specs, IsEmpty());
 }
 
 TEST_F(ManualSolverTest, CleanupGetsTheSameEnvironmentPlusItsAuthHooksOutput) {

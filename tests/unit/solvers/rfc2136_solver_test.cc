@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "solvers/dns01.h"
+#include "solvers/dns_cname.h"
 #include "solvers/dns_types.h"
 #include "support/fake_clock.h"
 #include "support/temp_dir.h"
@@ -208,8 +209,10 @@ TEST(Rfc2136SolverTest,
   EXPECT_THAT(
       dns.calls,
       ElementsAre(
+          "cname _acme-challenge.example.com.",
           "zone _acme-challenge.example.com.",
           "add example.com. _acme-challenge.example.com. " + a + " 120",
+          "cname _acme-challenge.example.com.",
           "zone _acme-challenge.example.com.",
           "add example.com. _acme-challenge.example.com. " + b + " 120"));
   solver.Wait();
@@ -237,7 +240,7 @@ TEST(Rfc2136SolverTest, WaitPollsTheUpdatedServerUntilEveryValueIsVisible) {
   EXPECT_EQ(dns.queries, 3);
   EXPECT_THAT(clock.sleeps(),
               ElementsAre(Duration(200ms), Duration(400ms), Duration(2s)));
-  EXPECT_THAT(dns.calls[1], HasSubstr(" 60"));  // the TTL
+  EXPECT_THAT(dns.calls[2], HasSubstr(" 60"));  // the TTL
 }
 
 TEST(Rfc2136SolverTest, WaitFailsWhenTheValueNeverShows) {
@@ -278,7 +281,70 @@ TEST(Rfc2136SolverTest, NoZoneMeansNoUpdateAndNoDelete) {
   auto task = Task("example.com", false, "tok");
   EXPECT_THROW(solver.Present(task), DnsError);
   solver.CleanUp(task);
-  EXPECT_THAT(dns.calls, ElementsAre("zone _acme-challenge.example.com."));
+  EXPECT_THAT(dns.calls, ElementsAre("cname _acme-challenge.example.com.",
+                                     "zone _acme-challenge.example.com."));
+}
+
+// CNAME delegation (dns_cname.h): the zone is found for, and the record
+// written and deleted at, the end of the chain.
+TEST(Rfc2136SolverTest, WritesWhereTheCnameChainEndsAndDeletesThere) {
+  FakeDnsClient dns;
+  dns.zone = "acme.example.net.";
+  dns.cnames[kRecord] = "www.acme.example.net.";
+  FakeClock clock;
+  Rfc2136Solver solver(dns, clock);
+  auto task = Task("example.com", false, "tok");
+  const std::string v = Dns01TxtValue(task.key_authorization);
+  solver.Present(task);
+  EXPECT_THAT(
+      dns.calls,
+      ElementsAre("cname _acme-challenge.example.com.",
+                  "cname www.acme.example.net.", "zone www.acme.example.net.",
+                  "add acme.example.net. www.acme.example.net. " + v + " 120"));
+  EXPECT_TRUE(dns.txt[kRecord].empty());
+  solver.Wait();  // polls the delegated name
+  EXPECT_EQ(dns.calls.back(), "query www.acme.example.net.");
+  solver.CleanUp(task);
+  EXPECT_EQ(dns.calls.back(),
+            "delete acme.example.net. www.acme.example.net. " + v);
+  EXPECT_TRUE(dns.txt["www.acme.example.net."].empty());
+}
+
+TEST(Rfc2136SolverTest, CnameChainsAreAskedOfTheGivenResolverOrNotAtAll) {
+  FakeDnsClient dns, resolver;
+  resolver.cnames[kRecord] = "x.example.com.";
+  FakeClock clock;
+  Rfc2136Options options;
+  options.cname_resolver = &resolver;
+  Rfc2136Solver solver(dns, clock, options);
+  auto task = Task("example.com", false, "tok");
+  solver.Present(task);
+  EXPECT_THAT(resolver.calls, ElementsAre("cname _acme-challenge.example.com.",
+                                          "cname x.example.com."));
+  EXPECT_EQ(dns.calls.front(), "zone x.example.com.");
+  solver.CleanUp(task);
+
+  FakeDnsClient plain;
+  plain.cnames[kRecord] = "x.example.com.";
+  options.cname_resolver = nullptr;
+  options.follow_cname = false;  // --no-dns-cname-delegation
+  Rfc2136Solver off(plain, clock, options);
+  off.Present(task);
+  EXPECT_EQ(plain.calls.front(), "zone _acme-challenge.example.com.");
+  EXPECT_EQ(plain.txt[kRecord].size(), 1u);
+}
+
+TEST(Rfc2136SolverTest, ACnameLoopFailsBeforeAnyUpdate) {
+  FakeDnsClient dns;
+  dns.cnames[kRecord] = "a.example.com.";
+  dns.cnames["a.example.com."] = kRecord;
+  FakeClock clock;
+  Rfc2136Solver solver(dns, clock);
+  auto task = Task("example.com", false, "tok");
+  EXPECT_THROW(solver.Present(task), DnsCnameError);
+  solver.CleanUp(task);
+  for (const std::string& call : dns.calls)
+    EXPECT_THAT(call, ::testing::StartsWith("cname "));
 }
 
 TEST(Rfc2136SolverTest, CleanUpNeverThrowsAndForgetsTheRecord) {

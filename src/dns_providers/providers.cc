@@ -1,0 +1,28 @@
+#include "dns_providers/providers.h"
+
+#include "dns_providers/powerdns.h"
+
+namespace certpilot::dns_providers {
+
+const std::vector<ProviderInfo>& Providers() {
+  static const std::vector<ProviderInfo> providers = {
+      {"powerdns",
+       "PowerDNS (HTTP API)",
+       {"dns_powerdns_api_url", "dns_powerdns_api_key"},
+       {"dns_powerdns_server_id"},
+       [](sys::Filesystem& fs, const std::string& path,
+          http::HttpClient& http) -> std::unique_ptr<solvers::DnsProvider> {
+         return std::make_unique<PowerDnsProvider>(
+             LoadPowerDnsCredentials(fs, path), http);
+       }},
+  };
+  return providers;
+}
+
+const ProviderInfo* FindProvider(std::string_view authenticator) {
+  for (const ProviderInfo& p : Providers())
+    if (authenticator == p.authenticator()) return &p;
+  return nullptr;
+}
+
+}  // namespace certpilot::dns_providers

@@ -1,0 +1,48 @@
+// The table of DNS providers: what the command line, the renewal conf, the
+// solver set and `plugins` need to know about each, in one place. Adding a
+// provider is its own file (powerdns.{h,cc}) plus one row here.
+//
+// A provider NAME gives certbot's plugin spellings: the authenticator
+// "dns-NAME", the flags --dns-NAME, --dns-NAME-credentials FILE,
+// --dns-NAME-propagation-seconds N, and the renewal conf key
+// dns_NAME_credentials.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/http_client.h"
+#include "solvers/dns_provider.h"
+#include "sys/filesystem.h"
+
+namespace certpilot::dns_providers {
+
+struct ProviderInfo {
+  std::string name;   // "powerdns"
+  std::string title;  // "PowerDNS (HTTP API)"
+  // The credentials file's keys, required ones first: "dns_powerdns_api_url".
+  std::vector<std::string> required_keys;
+  std::vector<std::string> optional_keys;
+  // Reads and checks the credentials file at `path` (mode 0600, every
+  // required key, well-formed values) and makes the provider over `http`
+  // (which must outlive it). Throws UsageError or sys::SysError; no
+  // network I/O.
+  std::function<std::unique_ptr<solvers::DnsProvider>(
+      sys::Filesystem& fs, const std::string& path, http::HttpClient& http)>
+      make;
+
+  std::string authenticator() const { return "dns-" + name; }
+  std::string credentials_key() const { return "dns_" + name + "_credentials"; }
+};
+
+// Every provider, in the order `plugins` lists them.
+const std::vector<ProviderInfo>& Providers();
+
+// The provider whose authenticator is `authenticator` ("dns-powerdns"), or
+// nullptr.
+const ProviderInfo* FindProvider(std::string_view authenticator);
+
+}  // namespace certpilot::dns_providers
