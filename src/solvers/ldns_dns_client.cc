@@ -272,6 +272,27 @@ PktPtr NewQuery(const ldns_rdf* name, ldns_rr_type type, bool recursion) {
   return q;
 }
 
+// Sends a query for (`qname`, `type`) through `ex` and checks the answer:
+// it is for that question, its RCODE is NOERROR or NXDOMAIN (others throw
+// DnsError naming `what` and the server) and, when signed, its TSIG.
+Reply AskChecked(const LdnsDnsClientOptions& options, Exchanger& ex,
+                 const ldns_rdf* qname, ldns_rr_type type,
+                 const std::string& what) {
+  PktPtr query = NewQuery(qname, type, true);
+  if (options.sign_queries && options.tsig) ex.Sign(query.get());
+  Reply reply = ex.Exchange(query.get(), false, what);
+  ldns_pkt* answer = reply.pkt.get();
+  CheckQuestion(answer, qname, type, what, ex.Server());
+  const int rcode = ldns_pkt_get_rcode(answer);
+  if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
+    throw DnsError(what + ": " + ex.Server() + " answered " + RcodeName(rcode) +
+                       Exchanger::TsigErrorNote(answer),
+                   rcode);
+  }
+  ex.Verify(query.get(), reply, what);
+  return reply;
+}
+
 // The first RDATA field, as text, of each answer record of `type` owned by
 // `name`; empty for NXDOMAIN or no such records. Other RCODEs throw.
 std::vector<std::string> QueryRdata(const LdnsDnsClientOptions& options,
@@ -280,18 +301,8 @@ std::vector<std::string> QueryRdata(const LdnsDnsClientOptions& options,
   const std::string what = type_name + " query for " + StripControl(Fqdn(name));
   Exchanger ex(options);
   RdfPtr qname = Dname(name);
-  PktPtr query = NewQuery(qname.get(), type, true);
-  if (options.sign_queries && options.tsig) ex.Sign(query.get());
-  Reply reply = ex.Exchange(query.get(), false, what);
+  Reply reply = AskChecked(options, ex, qname.get(), type, what);
   ldns_pkt* answer = reply.pkt.get();
-  CheckQuestion(answer, qname.get(), type, what, ex.Server());
-  const int rcode = ldns_pkt_get_rcode(answer);
-  if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
-    throw DnsError(what + ": " + ex.Server() + " answered " + RcodeName(rcode) +
-                       Exchanger::TsigErrorNote(answer),
-                   rcode);
-  }
-  ex.Verify(query.get(), reply, what);
   std::vector<std::string> out;
   const ldns_rr_list* rrs = ldns_pkt_answer(answer);
   for (size_t i = 0; rrs && i < ldns_rr_list_rr_count(rrs); ++i) {
@@ -320,18 +331,9 @@ std::vector<std::string> LdnsDnsClient::QueryTxt(const std::string& name) {
   const std::string what = "TXT query for " + StripControl(Fqdn(name));
   Exchanger ex(options_);
   RdfPtr qname = Dname(name);
-  PktPtr query = NewQuery(qname.get(), LDNS_RR_TYPE_TXT, true);
-  if (options_.sign_queries && options_.tsig) ex.Sign(query.get());
-  Reply reply = ex.Exchange(query.get(), false, what);
+  Reply reply = AskChecked(options_, ex, qname.get(), LDNS_RR_TYPE_TXT, what);
   ldns_pkt* answer = reply.pkt.get();
-  CheckQuestion(answer, qname.get(), LDNS_RR_TYPE_TXT, what, ex.Server());
   const int rcode = ldns_pkt_get_rcode(answer);
-  if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
-    throw DnsError(what + ": " + ex.Server() + " answered " + RcodeName(rcode) +
-                       Exchanger::TsigErrorNote(answer),
-                   rcode);
-  }
-  ex.Verify(query.get(), reply, what);
   std::vector<std::string> values;
   if (rcode == LDNS_RCODE_NXDOMAIN) return values;
   const ldns_rr_list* rrs = ldns_pkt_answer(answer);

@@ -25,15 +25,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::vector<std::string> kRegister = {"--agree-tos", "-m",
-                                            "admin@example.com"};
-
-std::vector<std::string> With(std::vector<std::string> a,
-                              const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
 class AuthenticatorsCliTest : public PebbleSuite {
  protected:
   CliHarness cli_{*pebble_};

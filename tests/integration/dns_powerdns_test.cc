@@ -27,15 +27,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-const std::vector<std::string> kRegister = {"--agree-tos", "-m",
-                                            "admin@example.com"};
-
-std::vector<std::string> With(std::vector<std::string> a,
-                              const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
 std::string WriteIni(const TempDir& dir, const std::string& text, mode_t mode) {
   const std::string path = dir / "pdns.ini";
   std::ofstream(path) << text;

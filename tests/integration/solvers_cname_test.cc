@@ -25,15 +25,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::vector<std::string> kRegister = {"--agree-tos", "-m",
-                                            "admin@example.com"};
-
-std::vector<std::string> With(std::vector<std::string> a,
-                              const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
 // dyn.example.com, the zone "nobody can automate", delegates its challenge
 // names into delegated.example.net: the base (and wildcard) name in one hop,
 // www in two, loop.dyn.example.com in a circle.

@@ -51,6 +51,17 @@ class CliHarness {
   TempDir dir_;
 };
 
+// The registration flags of a non-interactive certonly.
+inline const std::vector<std::string> kRegister = {"--agree-tos", "-m",
+                                                   "admin@example.com"};
+
+// `a` followed by `b`: a command line from parts.
+inline std::vector<std::string> With(std::vector<std::string> a,
+                                     const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
 // True if `cert_pem` chains through `chain_pem` to `root_pem`.
 bool ChainVerifies(const std::string& cert_pem, const std::string& chain_pem,
                    const std::string& root_pem);
