@@ -75,15 +75,20 @@ void RefuseRedirect(const http::Response& r, const std::string& method,
 
 }  // namespace
 
-http::Response Client::Get(const std::string& url, const std::string& method) {
-  RequireHttps(url, "URL");
-  http::Request req;
-  req.method = method;
-  req.url = url;
+namespace {
+http::Request GetRequest(const std::string& url) {
+  http::Request r;
+  r.url = url;
+  return r;
+}
+}  // namespace
+
+http::Response Client::Get(const http::Request& req) {
+  RequireHttps(req.url, "URL");
   for (int attempt = 0;; ++attempt) {
     http::Response r = http_.Do(req);
     CollectNonce(r);
-    RefuseRedirect(r, method, url);
+    RefuseRedirect(r, req.method, req.url);
     if (IsTransientStatus(r.status) &&
         attempt < policy_.max_transient_retries) {
       clock_.Sleep(policy_.transient_backoff * (attempt + 1));
@@ -95,7 +100,7 @@ http::Response Client::Get(const std::string& url, const std::string& method) {
 
 const Directory& Client::GetDirectory() {
   if (directory_) return *directory_;
-  http::Response r = Get(directory_url_, "GET");
+  http::Response r = Get(GetRequest(directory_url_));
   if (r.status != 200)
     throw ProblemError(json::ParseProblem(r.body, r.status), "GET",
                        directory_url_, std::nullopt);
@@ -123,9 +128,8 @@ http::Request Client::NewNonceRequest() {
 
 std::string Client::TakeNonce() {
   if (auto n = nonces_.Take()) return *n;
-  const Directory& dir = GetDirectory();
   // §7.2: HEAD newNonce; the nonce comes back in Replay-Nonce.
-  http::Response r = Get(dir.new_nonce, "HEAD");
+  http::Response r = Get(NewNonceRequest());
   auto header = r.Header("Replay-Nonce");
   if (!header)
     throw ProtocolError("Replay-Nonce",
@@ -318,7 +322,7 @@ RenewalInfo Client::GetRenewalInfo(
   std::string url = dir.renewal_info;
   if (url.back() != '/') url += '/';
   url += cert_id;
-  http::Response r = Get(url, "GET");
+  http::Response r = Get(GetRequest(url));
   if (retry_after) {
     *retry_after = std::nullopt;
     if (auto ra = r.Header("Retry-After"))

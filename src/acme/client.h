@@ -186,7 +186,9 @@ class Client {
   http::Request NewNonceRequest();
   std::string TakeNonce();
   void CollectNonce(const http::Response& response);
-  http::Response Get(const std::string& url, const std::string& method);
+  // An unsigned GET or HEAD, retried on transient statuses (the directory,
+  // newNonce, renewalInfo).
+  http::Response Get(const http::Request& request);
 
   http::HttpClient& http_;
   Clock& clock_;
