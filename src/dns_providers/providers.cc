@@ -2,6 +2,7 @@
 
 #include "dns_providers/cloudflare.h"
 #include "dns_providers/digitalocean.h"
+#include "dns_providers/linode.h"
 #include "dns_providers/powerdns.h"
 
 namespace certpilot::dns_providers {
@@ -36,6 +37,15 @@ const std::vector<ProviderInfo>& Providers() {
           http::HttpClient& http) -> std::unique_ptr<solvers::DnsProvider> {
          return std::make_unique<DigitalOceanProvider>(
              LoadDigitalOceanCredentials(fs, path), http);
+       }},
+      {"linode",
+       "Linode (API v4)",
+       {"dns_linode_key"},
+       {"dns_linode_version", "dns_linode_api_url"},
+       [](sys::Filesystem& fs, const std::string& path,
+          http::HttpClient& http) -> std::unique_ptr<solvers::DnsProvider> {
+         return std::make_unique<LinodeProvider>(
+             LoadLinodeCredentials(fs, path), http);
        }},
   };
   return providers;

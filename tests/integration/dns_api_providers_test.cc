@@ -19,6 +19,7 @@
 #include "support/cli_harness.h"
 #include "support/cloudflare_fake.h"
 #include "support/digitalocean_fake.h"
+#include "support/linode_fake.h"
 #include "support/pebble_fixture.h"
 #include "support/temp_dir.h"
 
@@ -144,7 +145,8 @@ INSTANTIATE_TEST_SUITE_P(
     Providers, DnsApiProviderTest,
     ::testing::Values(
         Make<CloudflareFake, CloudflareFakeOptions>("cloudflare"),
-        Make<DigitalOceanFake, DigitalOceanFakeOptions>("digitalocean")),
+        Make<DigitalOceanFake, DigitalOceanFakeOptions>("digitalocean"),
+        Make<LinodeFake, LinodeFakeOptions>("linode")),
     [](const ::testing::TestParamInfo<Provider>& p) { return p.param.name; });
 
 }  // namespace

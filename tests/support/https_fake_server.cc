@@ -352,7 +352,10 @@ HttpsFakeServer::HttpsFakeServer(Handler handler, Wire wire)
     throw std::runtime_error("HttpsFakeServer: cannot write " + ca_bundle_);
   std::fwrite(impl_->identity.pem.data(), 1, impl_->identity.pem.size(), f);
   std::fclose(f);
-  impl_->acceptor = std::thread([this] { impl_->Accept(); });
+  // The thread gets the Impl itself: impl_ is already null while the
+  // destructor's reset() joins it.
+  Impl* impl = impl_.get();
+  impl_->acceptor = std::thread([impl] { impl->Accept(); });
 }
 
 // impl_ goes first: it joins the threads that call the handler.

@@ -30,6 +30,7 @@ const std::vector<AuthenticatorTypes>& Table() {
       {"dns-powerdns", {"dns-01"}, {"dns-01"}},
       {"dns-cloudflare", {"dns-01"}, {"dns-01"}},
       {"dns-digitalocean", {"dns-01"}, {"dns-01"}},
+      {"dns-linode", {"dns-01"}, {"dns-01"}},
   };
   return table;
 }
