@@ -7,33 +7,13 @@
 #include <vector>
 
 #include "crypto/digest.h"
+#include "dns_providers/api_support.h"
 #include "util/strings.h"
 
 namespace certpilot::dns_providers {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
-
-bool Unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-// SigV4's UriEncode: every byte but the unreserved ones as %XX, upper case.
-std::string UriEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (Unreserved(c)) {
-      out += char(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -57,10 +37,12 @@ std::string PercentDecode(std::string_view text) {
   return out;
 }
 
+// SigV4's UriEncode is QueryEscape: every byte but RFC 3986's unreserved
+// ones as %XX, upper-case hex.
 std::string CanonicalUri(std::string_view path) {
   if (path.empty()) return "/";
   std::vector<std::string> segments = Split(path, '/');
-  for (std::string& s : segments) s = UriEncode(PercentDecode(s));
+  for (std::string& s : segments) s = QueryEscape(PercentDecode(s));
   return Join(segments, "/");
 }
 
@@ -72,8 +54,8 @@ std::string CanonicalQuery(std::string_view query) {
     size_t eq = part.find('=');
     std::string name = part.substr(0, eq);
     std::string value = eq == std::string::npos ? "" : part.substr(eq + 1);
-    params.emplace_back(UriEncode(PercentDecode(name)),
-                        UriEncode(PercentDecode(value)));
+    params.emplace_back(QueryEscape(PercentDecode(name)),
+                        QueryEscape(PercentDecode(value)));
   }
   std::sort(params.begin(), params.end());
   std::vector<std::string> joined;

@@ -37,7 +37,8 @@ const std::vector<ProviderInfo>& Providers() {
           http::HttpClient& http) -> std::unique_ptr<solvers::DnsProvider> {
          return std::make_unique<Route53Provider>(
              LoadRoute53Credentials(fs, path), http, RealClock());
-       }},
+       },
+       /*credentials_optional=*/true},
       {"google",
        "Google Cloud DNS (service account JSON key)",
        {"type", "project_id", "private_key_id", "private_key", "client_email",

@@ -33,6 +33,10 @@ struct ProviderInfo {
   std::function<std::unique_ptr<solvers::DnsProvider>(
       sys::Filesystem& fs, const std::string& path, http::HttpClient& http)>
       make;
+  // The credentials file may be left out: make() is then called with an
+  // empty path and finds the credentials elsewhere (Route 53: the
+  // environment and ~/.aws/credentials, as certbot-dns-route53 does).
+  bool credentials_optional = false;
 
   std::string authenticator() const { return "dns-" + name; }
   std::string credentials_key() const { return "dns_" + name + "_credentials"; }

@@ -120,7 +120,8 @@ Route53Credentials Route53CredentialsFromEnvironment(
                     "credentials: set AWS_ACCESS_KEY_ID and "
                     "AWS_SECRET_ACCESS_KEY, write ") +
         (file.empty() ? "~/.aws/credentials" : StripControl(file)) +
-        ", or pass --dns-route53-credentials FILE (" + kFormat + ")");
+        ", or pass --dns-route53-credentials FILE (with "
+        "dns_route53_access_key_id and dns_route53_secret_access_key)");
   auto ini = ParseAwsIni(solvers::ReadCredentialsFile(
       fs, file, "AWS shared credentials", "AWS secret keys"));
   const auto& keys = ini[profile];

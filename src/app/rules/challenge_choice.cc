@@ -28,6 +28,10 @@ const std::vector<AuthenticatorTypes>& Table() {
       {"dns-rfc2136", {"dns-01"}, {"dns-01"}},
       // The DNS providers (dns_providers/providers.h), one row each.
       {"dns-powerdns", {"dns-01"}, {"dns-01"}},
+      {"dns-route53", {"dns-01"}, {"dns-01"}},
+      {"dns-google", {"dns-01"}, {"dns-01"}},
+      {"dns-ovh", {"dns-01"}, {"dns-01"}},
+      {"dns-acmedns", {"dns-01"}, {"dns-01"}},
   };
   return table;
 }
