@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "dns_providers/api_support.h"
 #include "solvers/credentials_ini.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -16,12 +17,6 @@ constexpr const char* kProvider = "PowerDNS";
 constexpr const char* kFormat =
     "certbot-dns-powerdns's credentials format: dns_powerdns_api_url, "
     "dns_powerdns_api_key";
-
-std::string Dotted(std::string name) {
-  name = ToLower(name);
-  if (name.empty() || name.back() != '.') name += '.';
-  return name;
-}
 
 // PowerDNS keeps TXT content in zone-file form: "\"value\"". Our values are
 // base64url (RFC 8555 §8.4): no quotes or backslashes to escape.
@@ -41,16 +36,6 @@ std::string Unquoted(const std::string& content) {
     }
   }
   return out;
-}
-
-json ParseJson(const std::string& body, const std::string& what) {
-  json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
-    throw solvers::DnsProviderError(
-        std::string(kProvider) + " API: " + what + " answered malformed JSON",
-        0);
-  }
-  return j;
 }
 
 // The "error" member of a PowerDNS error body, if it is JSON with one.
@@ -128,8 +113,9 @@ std::string PowerDnsProvider::FindZone(const std::string& name) {
 
 std::string PowerDnsProvider::FindZoneLocked(const std::string& name) {
   const std::string fqdn = Dotted(name);
-  json zones = ParseJson(Call("GET", "/zones").body, "GET /zones");
-  std::string best, best_id;
+  json zones =
+      ParseApiJson(kProvider, Call("GET", "/zones").body, "GET /zones");
+  std::map<std::string, std::string> ids;  // zone → API id
   std::vector<std::string> hosted;
   if (zones.is_array()) {
     for (const json& z : zones) {
@@ -138,25 +124,12 @@ std::string PowerDnsProvider::FindZoneLocked(const std::string& name) {
         continue;
       const std::string zone = Dotted(z["name"].get<std::string>());
       hosted.push_back(zone);
-      const bool inside = fqdn == zone || (fqdn.size() > zone.size() &&
-                                           EndsWith(fqdn, "." + zone));
-      if (inside && zone.size() > best.size()) {
-        best = zone;
-        best_id = z["id"].get<std::string>();
-      }
+      ids[zone] = z["id"].get<std::string>();
     }
   }
-  if (best.empty()) {
-    std::string which =
-        hosted.empty() ? "no zones"
-        : hosted.size() <= 10
-            ? "only " + Join(hosted, ", ")
-            : std::to_string(hosted.size()) + " zones, none of them a parent";
-    throw solvers::DnsProviderError("no zone for " + StripControl(fqdn) +
-                                        " at " + Describe() + ": it hosts " +
-                                        StripControl(which),
-                                    0);
-  }
+  const std::string best = LongestZone(fqdn, hosted);
+  if (best.empty()) ThrowNoZone(fqdn, Describe(), hosted);
+  const std::string best_id = ids[best];
   if (best_id.find_first_of("/?#% ") != std::string::npos)
     throw solvers::DnsProviderError(
         std::string(kProvider) + " API: zone id \"" + StripControl(best_id) +
@@ -170,7 +143,7 @@ std::vector<std::string> PowerDnsProvider::TxtValues(const std::string& zone,
                                                      const std::string& name,
                                                      std::uint32_t* ttl) {
   const std::string path = "/zones/" + zone_ids_.at(zone);
-  json z = ParseJson(Call("GET", path).body, "GET " + path);
+  json z = ParseApiJson(kProvider, Call("GET", path).body, "GET " + path);
   std::vector<std::string> values;
   if (!z.is_object() || !z.contains("rrsets") || !z["rrsets"].is_array())
     return values;

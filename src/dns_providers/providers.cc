@@ -1,6 +1,8 @@
 #include "dns_providers/providers.h"
 
 #include "dns_providers/acme_dns.h"
+#include "dns_providers/cloudflare.h"
+#include "dns_providers/digitalocean.h"
 #include "dns_providers/google.h"
 #include "dns_providers/ovh.h"
 #include "dns_providers/powerdns.h"
@@ -28,6 +30,26 @@ const std::vector<ProviderInfo>& Providers() {
           http::HttpClient& http) -> std::unique_ptr<solvers::DnsProvider> {
          return std::make_unique<PowerDnsProvider>(
              LoadPowerDnsCredentials(fs, path), http);
+       },
+       /*https_only=*/false},
+      {"cloudflare",
+       "Cloudflare (API v4)",
+       {"dns_cloudflare_api_token"},
+       {"dns_cloudflare_email", "dns_cloudflare_api_key",
+        "dns_cloudflare_api_url"},
+       [](sys::Filesystem& fs, const std::string& path,
+          http::HttpClient& http) -> std::unique_ptr<solvers::DnsProvider> {
+         return std::make_unique<CloudflareProvider>(
+             LoadCloudflareCredentials(fs, path), http);
+       }},
+      {"digitalocean",
+       "DigitalOcean (API v2)",
+       {"dns_digitalocean_token"},
+       {"dns_digitalocean_api_url"},
+       [](sys::Filesystem& fs, const std::string& path,
+          http::HttpClient& http) -> std::unique_ptr<solvers::DnsProvider> {
+         return std::make_unique<DigitalOceanProvider>(
+             LoadDigitalOceanCredentials(fs, path), http);
        }},
       {"route53",
        "Amazon Route 53 (AWS Signature Version 4)",
@@ -38,6 +60,7 @@ const std::vector<ProviderInfo>& Providers() {
          return std::make_unique<Route53Provider>(
              LoadRoute53Credentials(fs, path), http, RealClock());
        },
+       /*https_only=*/true,
        /*credentials_optional=*/true},
       {"google",
        "Google Cloud DNS (service account JSON key)",
@@ -67,7 +90,8 @@ const std::vector<ProviderInfo>& Providers() {
           http::HttpClient& http) -> std::unique_ptr<solvers::DnsProvider> {
          return std::make_unique<AcmeDnsProvider>(
              LoadAcmeDnsCredentials(fs, path), http);
-       }},
+       },
+       /*https_only=*/false},  // a self-hosted acme-dns may speak plain HTTP
   };
   return providers;
 }

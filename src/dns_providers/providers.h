@@ -6,6 +6,11 @@
 // "dns-NAME", the flags --dns-NAME, --dns-NAME-credentials FILE,
 // --dns-NAME-propagation-seconds N, and the renewal conf key
 // dns_NAME_credentials.
+//
+// A cloud provider's API base URL is its public endpoint by default and
+// overridable through the optional credentials key dns_NAME_api_url ("for
+// API proxies"; the tests point it at a contract fake on loopback), read by
+// ApiBaseUrl() (api_support.h). Its TLS trust is the run's --ca-bundle.
 #pragma once
 
 #include <functional>
@@ -33,6 +38,10 @@ struct ProviderInfo {
   std::function<std::unique_ptr<solvers::DnsProvider>(
       sys::Filesystem& fs, const std::string& path, http::HttpClient& http)>
       make;
+  // Whether the API must be reached over https:// (CurlOptions::https_only).
+  // True for every cloud API; false for PowerDNS, whose webserver speaks
+  // plain HTTP.
+  bool https_only = true;
   // The credentials file may be left out: make() is then called with an
   // empty path and finds the credentials elsewhere (Route 53: the
   // environment and ~/.aws/credentials, as certbot-dns-route53 does).

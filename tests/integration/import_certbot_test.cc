@@ -407,7 +407,7 @@ TEST_F(ImportCertbotTest, PluginsCertpilotLacksAreReportedAndFixable) {
     r = Certbot("certonly", Standalone(name));
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
   }
-  // As if certbot's apache and dns-cloudflare plugins had made them.
+  // As if certbot's apache and dns-gehirn plugins had made them.
   auto replug = [&](const std::string& name, const std::string& extra) {
     const std::string conf = certbot_dir() + "/renewal/" + name + ".conf";
     std::string text = ReadFileOrEmpty(conf);
@@ -417,8 +417,8 @@ TEST_F(ImportCertbotTest, PluginsCertpilotLacksAreReportedAndFixable) {
   };
   replug("apache.example.com", "authenticator = apache\ninstaller = apache");
   replug("cf.example.com",
-         "authenticator = dns-cloudflare\n"
-         "dns_cloudflare_credentials = /root/cloudflare.ini\n"
+         "authenticator = dns-gehirn\n"
+         "dns_gehirn_credentials = /root/gehirn.ini\n"
          "must_staple = True");
 
   // A Let's Encrypt lineage with Must-Staple, imported alone into another

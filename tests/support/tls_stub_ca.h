@@ -12,9 +12,10 @@
 //    can express: a body of 256 MiB, a body dripped a byte at a time,
 //    a redirect, a lying Content-Length.
 //
-// Each connection has its own thread; HTTP/1.1 with keep-alive and
-// Content-Length bodies (what libcurl sends). The destructor stops
-// everything, including a drip in progress, without waiting for it.
+// The TLS server is HttpsFakeServer (https_fake_server.h): each connection
+// has its own thread; HTTP/1.1 with keep-alive and Content-Length bodies.
+// The destructor stops everything, including a drip in progress, without
+// waiting for it.
 #pragma once
 
 #include <atomic>
@@ -27,19 +28,9 @@
 
 #include "http/http_client.h"
 #include "support/fake_acme_server.h"
+#include "support/https_fake_server.h"
 
 namespace certpilot::testing {
-
-struct WireReply {
-  // Written as is: status line, headers, the blank line, perhaps a body.
-  std::string head;
-  // Then this many bytes of 'x' ...
-  uint64_t stream_bytes = 0;
-  // ... in bulk, or one byte per `drip` when it is not zero.
-  std::chrono::milliseconds drip{0};
-  // Close the connection after the reply (else keep it for the next one).
-  bool close_after = true;
-};
 
 class TlsStubCa {
  public:
@@ -54,7 +45,7 @@ class TlsStubCa {
   std::string base() const;  // https://127.0.0.1:PORT (the advertised port)
   int listen_port() const;   // where it really listens
   std::string directory_url() const { return base() + "/directory"; }
-  const std::string& ca_bundle() const { return ca_bundle_; }
+  const std::string& ca_bundle() const { return server_->ca_bundle(); }
 
   // Consulted for every request before the fake sees it (url is the full
   // https URL). Set it before the client runs; it is called from the
@@ -63,14 +54,15 @@ class TlsStubCa {
 
   // Bytes of stream_bytes bodies actually written (the client hanging up
   // stops a stream early).
-  uint64_t bytes_streamed() const { return bytes_streamed_.load(); }
+  uint64_t bytes_streamed() const { return server_->bytes_streamed(); }
 
  private:
-  struct Impl;
+  // The request as the fake and `wire` see it: the full URL.
+  http::Request ToHttp(const HttpsRequest& request) const;
+
+  int advertised_port_ = 0;
   std::unique_ptr<FakeAcmeServer> ca_;
-  std::string ca_bundle_;
-  std::atomic<uint64_t> bytes_streamed_{0};
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<HttpsFakeServer> server_;
 };
 
 }  // namespace certpilot::testing

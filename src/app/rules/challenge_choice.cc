@@ -28,6 +28,8 @@ const std::vector<AuthenticatorTypes>& Table() {
       {"dns-rfc2136", {"dns-01"}, {"dns-01"}},
       // The DNS providers (dns_providers/providers.h), one row each.
       {"dns-powerdns", {"dns-01"}, {"dns-01"}},
+      {"dns-cloudflare", {"dns-01"}, {"dns-01"}},
+      {"dns-digitalocean", {"dns-01"}, {"dns-01"}},
       {"dns-route53", {"dns-01"}, {"dns-01"}},
       {"dns-google", {"dns-01"}, {"dns-01"}},
       {"dns-ovh", {"dns-01"}, {"dns-01"}},

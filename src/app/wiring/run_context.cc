@@ -36,7 +36,8 @@ RunContext::RunContext(const CommonOptions& options, Services& services,
       port_wait_(std::chrono::seconds(std::max(
           options.lock_wait_seconds, options.issuance_timeout_seconds))),
       lineages_(services.fs, layout_),
-      accounts_(services.fs, layout_, services.clock, sys::Hostname()) {
+      accounts_(services.fs, layout_, services.clock, sys::Hostname()),
+      ca_bundle_(CaBundle(options)) {
   ValidateServerUrl(options.ServerUrl());
   if (options.issuance_timeout_seconds <= 0)
     throw UsageError("--issuance-timeout must be a positive number of seconds");

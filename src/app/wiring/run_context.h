@@ -55,6 +55,8 @@ class RunContext {
   Clock& clock() { return services_.clock; }
   // How long orders may take (--issuance-timeout), for issuance::Obtain.
   const acme::RetryPolicy& retry_policy() const { return retry_policy_; }
+  // The run's trust store (CaBundle(options)).
+  const std::string& ca_bundle() const { return ca_bundle_; }
 
  private:
   std::string Advice() const;
@@ -68,6 +70,7 @@ class RunContext {
   storage::LineageStore lineages_;
   storage::AccountStore accounts_;
   acme::RetryPolicy retry_policy_;
+  std::string ca_bundle_;
 };
 
 // Throws UsageError unless `url` is an https URL (RFC 8555 §6.1).

@@ -43,12 +43,16 @@ std::string AcmeUserAgent(const CommonOptions& options) {
   return agent;
 }
 
+std::string CaBundle(const CommonOptions& options) {
+  if (!options.ca_bundle.empty()) return options.ca_bundle;
+  if (const char* env = std::getenv("CERTPILOT_CA_BUNDLE")) return env;
+  return "";
+}
+
 std::unique_ptr<http::HttpClient> MakeCurlHttpClient(
     const CommonOptions& options) {
   http::CurlOptions o;
-  o.ca_bundle = options.ca_bundle;
-  if (o.ca_bundle.empty())
-    if (const char* env = std::getenv("CERTPILOT_CA_BUNDLE")) o.ca_bundle = env;
+  o.ca_bundle = CaBundle(options);
   o.user_agent = AcmeUserAgent(options);
   o.total_timeout = std::chrono::seconds(options.http_timeout_seconds);
   // The ACME exchange goes into the log file at debug level.

@@ -50,6 +50,9 @@ class ProductionServices {
 // "certpilot/VERSION" with " (--user-agent-comment)" if one was given.
 // Control characters are dropped (a header is one line).
 std::string AcmeUserAgent(const CommonOptions& options);
+// The run's trust store: --ca-bundle, else $CERTPILOT_CA_BUNDLE, else ""
+// (the system store). The CA and the DNS provider APIs use it.
+std::string CaBundle(const CommonOptions& options);
 
 // The production HttpClient: libcurl, TLS verified against --ca-bundle,
 // $CERTPILOT_CA_BUNDLE or the system store.

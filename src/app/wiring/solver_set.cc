@@ -29,6 +29,7 @@ SolverEnvironment SolverEnvironmentFor(RunContext& ctx, Services& services) {
   env.clock = &ctx.clock();
   env.prompter = &services.prompter;
   env.work_dir = ctx.layout().work_dir;
+  env.ca_bundle = ctx.ca_bundle();
   env.lock_nginx = [&ctx] { return ctx.Lock(SharedResource::kNginx); };
   env.lock_port = [&ctx](int port) { return ctx.LockPort(port); };
   env.make_self_check_http = [] {
@@ -105,7 +106,9 @@ void SolverSet::PrepareProvider(const RenewalSettings& s) {
       *dns_providers::FindProvider(s.authenticator);
   Provider entry;
   http::CurlOptions http;
-  http.https_only = false;  // PowerDNS's API is plain HTTP unless proxied
+  http.https_only = info.https_only;
+  // The run's trust store (--ca-bundle): an API proxy's or a test fake's CA.
+  http.ca_bundle = env_.ca_bundle;
   http.connect_timeout = std::chrono::seconds(10);
   http.total_timeout = std::chrono::seconds(60);
   http.user_agent = "certpilot/" CERTPILOT_VERSION " (dns-" + info.name + ")";

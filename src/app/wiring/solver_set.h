@@ -58,6 +58,9 @@ struct SolverEnvironment {
   // lineages, a certonly beside a renew — take turns on port 80 instead of
   // one failing to listen. Unset: no lock (tests).
   std::function<sys::FileLock(int port)> lock_port;
+  // The run's trust store (--ca-bundle), for the DNS provider APIs: an API
+  // proxy's or a test fake's CA. Empty: the system store.
+  std::string ca_bundle;
 };
 
 // The real environment of a run: its seams, and libcurl allowing http://.

@@ -25,7 +25,9 @@ TEST(CertbotImport, PluginsCertpilotHasKeepTheirNames) {
               Optional(std::string("dns-rfc2136")));
   EXPECT_THAT(CertpilotAuthenticatorFor("webroot"),
               Optional(std::string("webroot")));
-  EXPECT_EQ(CertpilotAuthenticatorFor("dns-cloudflare"), std::nullopt);
+  EXPECT_THAT(CertpilotAuthenticatorFor("dns-cloudflare"),
+              Optional(std::string("dns-cloudflare")));
+  EXPECT_EQ(CertpilotAuthenticatorFor("dns-gehirn"), std::nullopt);
   EXPECT_EQ(CertpilotAuthenticatorFor("apache"), std::nullopt);
 }
 
@@ -34,7 +36,7 @@ TEST(CertbotImport, TheFixForAMissingPluginFitsIt) {
                                   "/etc/certpilot"),
             "certpilot reconfigure --cert-name a.example --webroot -w "
             "DOCUMENT_ROOT");
-  EXPECT_EQ(ReconfigureCommandFor("b", "dns-cloudflare", {"b.example"}, "/c"),
+  EXPECT_EQ(ReconfigureCommandFor("b", "dns-gehirn", {"b.example"}, "/c"),
             "certpilot reconfigure --config-dir /c --cert-name b --manual "
             "--preferred-challenges dns --manual-auth-hook AUTH_HOOK "
             "--manual-cleanup-hook CLEANUP_HOOK");
@@ -60,13 +62,13 @@ TEST(CertbotImport, RenewNamesTheFixForALineageItCannotRenew) {
   EXPECT_NO_THROW(
       CheckLineageAuthenticator("a", "dns-rfc2136", {"a.example"}, "/c"));
   std::string message = UsageMessage([] {
-    CheckLineageAuthenticator("cf.example", "dns-cloudflare", {"cf.example"},
+    CheckLineageAuthenticator("gh.example", "dns-gehirn", {"gh.example"},
                               "/etc/certpilot");
   });
-  EXPECT_THAT(message, HasSubstr("the authenticator \"dns-cloudflare\" "
+  EXPECT_THAT(message, HasSubstr("the authenticator \"dns-gehirn\" "
                                  "is not in certpilot"));
   EXPECT_THAT(message, HasSubstr("certpilot reconfigure --cert-name "
-                                 "cf.example --manual"));
+                                 "gh.example --manual"));
 }
 
 TEST(CertbotImport, RecognisesLetsEncrypt) {

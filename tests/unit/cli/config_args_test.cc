@@ -124,7 +124,7 @@ TEST_F(ConfigArgsTest, CertbotOnlySettingsAreIgnoredAndCollectedOnce) {
   ConfigArguments a =
       From({"renew"},
            {"email = a@example.com\nnginx-sleep-seconds = 2\n"
-            "apache-handle-sites = True\ndns-cloudflare-credentials = /x.ini\n",
+            "apache-handle-sites = True\ndns-gehirn-credentials = /x.ini\n",
             "debug\nnginx-sleep-seconds = 3\n"});
   EXPECT_EQ(a.args, Args{"--email=a@example.com"});
   std::vector<std::string> ignored;
@@ -133,7 +133,7 @@ TEST_F(ConfigArgsTest, CertbotOnlySettingsAreIgnoredAndCollectedOnce) {
   // Each file is read on its own: a key in two files is named for both.
   EXPECT_EQ(ignored,
             (Args{"nginx-sleep-seconds@f1:2", "apache-handle-sites@f1:3",
-                  "dns-cloudflare-credentials@f1:4", "debug@f2:1",
+                  "dns-gehirn-credentials@f1:4", "debug@f2:1",
                   "nginx-sleep-seconds@f2:2"}));
 }
 
