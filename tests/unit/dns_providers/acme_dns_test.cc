@@ -1,8 +1,5 @@
-// The acme-dns provider against a fake of acme-dns's HTTP API (its README,
-// "Update endpoint"): POST /update with X-Api-User and X-Api-Key of a
-// registered account and {"subdomain", "txt"} where txt is 43 characters
-// (a DNS-01 value); it keeps the last two values per account, as acme-dns
-// does, and answers errors as acme-dns does ({"error": "forbidden"} ...).
+// The acme-dns provider against the acme-dns contract fake
+// (tests/support/acme_dns_fake.h), and its two files.
 #include "dns_providers/acme_dns.h"
 
 #include <gmock/gmock.h>
@@ -13,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "solvers/dns_provider.h"
+#include "support/acme_dns_fake.h"
 #include "support/temp_dir.h"
 #include "sys/filesystem.h"
 #include "util/error.h"
@@ -41,46 +39,12 @@ std::string Registrations() {
       .dump();
 }
 
-class FakeAcmeDns : public http::HttpClient {
- public:
-  http::Response Do(const http::Request& r) override {
-    http::Response out;
-    out.status = 200;
-    auto header = [&](const char* name) {
-      for (const auto& [n, v] : r.headers)
-        if (n == name) return v;
-      return std::string();
-    };
-    if (r.method != "POST" || r.url != "https://acme-dns.test/update") {
-      out.status = 404;
-      return out;
-    }
-    if (next_status) {
-      out.status = *next_status;
-      next_status.reset();
-      out.body = R"({"error": "too many requests"})";
-      return out;
-    }
-    json body = json::parse(r.body, nullptr, false);
-    if (header("X-Api-User") != kUser || header("X-Api-Key") != kPassword ||
-        !body.is_object() || body.value("subdomain", "") != kSub) {
-      out.status = 401;
-      out.body = R"({"error": "forbidden"})";
-      return out;
-    }
-    const std::string txt = body.value("txt", "");
-    if (txt.size() != 43) {
-      out.status = 400;
-      out.body = R"({"error": "bad_txt"})";
-      return out;
-    }
-    values.push_back(txt);
-    if (values.size() > 2) values.pop_front();
-    out.body = json{{"txt", txt}}.dump();
-    return out;
-  }
-  std::deque<std::string> values;
-  std::optional<int> next_status;
+testing::AcmeDnsFakeAccount Account() {
+  return {kUser, kPassword, kSub, kFull};
+}
+
+struct FakeAcmeDns : testing::AcmeDnsFake {
+  FakeAcmeDns() : AcmeDnsFake("https://acme-dns.test", Account()) {}
 };
 
 AcmeDnsCredentials Credentials() {
