@@ -41,6 +41,10 @@ std::string Md5Hex(std::string_view data) {
   return HexLower(Digest("MD5", data, "MD5 digest"));
 }
 
+std::string Sha1Hex(std::string_view data) {
+  return HexLower(Digest("SHA1", data, "SHA-1 digest"));
+}
+
 std::string Hmac(std::string_view alg, std::string_view key,
                  std::string_view data) {
   const char* digest = nullptr;

@@ -42,6 +42,10 @@ struct ProviderInfo {
   // True for every cloud API; false for PowerDNS, whose webserver speaks
   // plain HTTP.
   bool https_only = true;
+  // The credentials file may be left out: make() is then called with an
+  // empty path and finds the credentials elsewhere (Route 53: the
+  // environment and ~/.aws/credentials, as certbot-dns-route53 does).
+  bool credentials_optional = false;
 
   std::string authenticator() const { return "dns-" + name; }
   std::string credentials_key() const { return "dns_" + name + "_credentials"; }

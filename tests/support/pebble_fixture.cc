@@ -464,4 +464,11 @@ void PebbleFixture::ClearA(const std::string& host) const {
   ChalltestsrvPost("/clear-a", nlohmann::json{{"host", Fqdn(host)}}.dump());
 }
 
+void PebbleFixture::SetCname(const std::string& host,
+                             const std::string& target) const {
+  ChalltestsrvPost(
+      "/set-cname",
+      nlohmann::json{{"host", Fqdn(host)}, {"target", Fqdn(target)}}.dump());
+}
+
 }  // namespace certpilot::testing

@@ -141,6 +141,9 @@ class PebbleFixture {
   void ClearTxt(const std::string& host) const;
   void AddA(const std::string& host, const std::string& ip) const;
   void ClearA(const std::string& host) const;
+  // A CNAME from `host` to `target`; challtestsrv answers a TXT query for
+  // `host` with the CNAME and the target's TXT records.
+  void SetCname(const std::string& host, const std::string& target) const;
 
   // The last `max_bytes` of each daemon's log, for failure messages.
   std::string LogTail(std::size_t max_bytes = 4000) const;

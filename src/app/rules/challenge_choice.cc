@@ -31,6 +31,10 @@ const std::vector<AuthenticatorTypes>& Table() {
       {"dns-cloudflare", {"dns-01"}, {"dns-01"}},
       {"dns-digitalocean", {"dns-01"}, {"dns-01"}},
       {"dns-linode", {"dns-01"}, {"dns-01"}},
+      {"dns-route53", {"dns-01"}, {"dns-01"}},
+      {"dns-google", {"dns-01"}, {"dns-01"}},
+      {"dns-ovh", {"dns-01"}, {"dns-01"}},
+      {"dns-acmedns", {"dns-01"}, {"dns-01"}},
   };
   return table;
 }

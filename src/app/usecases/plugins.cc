@@ -38,7 +38,10 @@ std::string AuthenticatorNeeds(const std::string& name) {
     std::string keys = Join(p->required_keys, ", ");
     if (!p->optional_keys.empty())
       keys += " (optional: " + Join(p->optional_keys, ", ") + ")";
-    return "--" + name + "-credentials FILE (mode 600) for " + p->title +
+    return std::string(p->credentials_optional
+                           ? "the credentials its certbot plugin finds, or "
+                           : "") +
+           "--" + name + "-credentials FILE (mode 600) for " + p->title +
            " with " + keys + "; DNS-01, so wildcards work";
   }
   throw Error("internal: no description of the " + name + " authenticator");

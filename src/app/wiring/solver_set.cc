@@ -70,11 +70,13 @@ void SolverSet::Check(const RenewalSettings& s) const {
   if (const dns_providers::ProviderInfo* p =
           dns_providers::FindProvider(s.authenticator)) {
     auto it = s.challenges.dns_provider_credentials.find(p->name);
-    if (it == s.challenges.dns_provider_credentials.end() || it->second.empty())
+    const std::string path =
+        it == s.challenges.dns_provider_credentials.end() ? "" : it->second;
+    if (path.empty() && !p->credentials_optional)
       throw UsageError("the " + s.authenticator + " authenticator needs --" +
                        s.authenticator + "-credentials FILE");
     http::CurlHttpClient unused{http::CurlOptions{}};  // never used: no I/O
-    p->make(*env_.fs, it->second, unused);
+    p->make(*env_.fs, path, unused);
   }
 }
 

@@ -20,6 +20,12 @@ TEST(DigestTest, Sha256OfAbc) {
   EXPECT_EQ(Sha256("").size(), 32u);
 }
 
+// FIPS 180-2 appendix A.1 ("abc") and the empty message.
+TEST(DigestTest, Sha1HexOfAbc) {
+  EXPECT_EQ(Sha1Hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  EXPECT_EQ(Sha1Hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+}
+
 TEST(DigestTest, Md5HexOfAbc) {
   // RFC 1321 appendix A.5.
   EXPECT_EQ(Md5Hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
