@@ -12,6 +12,7 @@
 #include "apache/patch/enhance_patch.h"
 #include "apache/patch/managed.h"
 #include "apache/patch/planned_filesystem.h"
+#include "apache/patch/tls_options.h"
 #include "sys/glob.h"
 #include "util/strings.h"
 
@@ -409,7 +410,12 @@ class Planner {
       actions_.push_back(Shown(link) + ": new link to " + target);
       return;
     }
-    PlannedFilesystem planned(fs_, {{twin.path(), twin.Dump()}});
+    std::map<std::string, std::string> planned_files = {
+        {twin.path(), twin.Dump()}};
+    if (includes_options_ && !fs_.Exists(req_.options_path)) {
+      planned_files[req_.options_path] = std::string(kTlsOptionsText);
+    }
+    PlannedFilesystem planned(fs_, std::move(planned_files));
     ConfigGraph with_twin = ConfigGraph::Load(planned, options_);
     if (with_twin.FindFile(twin.path()) != nullptr) return;
     s.vhost->file->InsertAfter(*s.vhost->node,
@@ -570,6 +576,10 @@ class Planner {
 
   InstallPlan Finish() {
     InstallPlan plan;
+    if (includes_options_ && !fs_.Exists(req_.options_path)) {
+      plan.files.push_back(
+          {req_.options_path, std::string(kTlsOptionsText)});
+    }
     for (const std::unique_ptr<Config>& twin : twins_) {
       const std::string text = twin->Dump();
       if (fs_.Exists(twin->path())) {

@@ -97,7 +97,9 @@ struct SiteLink {
 };
 
 struct InstallPlan {
-  // Files to bring to these states: new twins first, then changed files.
+  // Files to bring to these states: the TLS options file (tls_options.h)
+  // when a twin includes it and it does not exist yet, new twins, then
+  // changed files (by the path httpd reads them through).
   std::vector<sys::FileState> files;
   std::vector<SiteLink> links;
   // Modules to enable with a2enmod ("ssl", "headers", "rewrite").
