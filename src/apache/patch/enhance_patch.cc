@@ -45,8 +45,8 @@ bool IsHttpsRedirect(const Node& n) {
   if (n.is_section()) return false;
   const std::vector<std::string> args = n.ArgValues();
   if (n.Is("RewriteRule")) return args.size() >= 2 && IsHttpsUrl(args[1]);
-  if (n.Is("Redirect") || n.Is("RedirectMatch") ||
-      n.Is("RedirectPermanent") || n.Is("RedirectTemp")) {
+  if (n.Is("Redirect") || n.Is("RedirectMatch") || n.Is("RedirectPermanent") ||
+      n.Is("RedirectTemp")) {
     for (const std::string& a : args) {
       if (IsHttpsUrl(a)) return true;
     }
@@ -55,9 +55,9 @@ bool IsHttpsRedirect(const Node& n) {
 }
 
 Node HstsLine() {
-  return Node::Directive("Header", {"always", "set",
-                                    "Strict-Transport-Security",
-                                    "max-age=31536000"});
+  return Node::Directive(
+      "Header",
+      {"always", "set", "Strict-Transport-Security", "max-age=31536000"});
 }
 
 Node UirLine() {

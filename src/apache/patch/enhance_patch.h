@@ -15,7 +15,8 @@ namespace certpilot::apache {
 //   RewriteEngine on
 //   RewriteCond %{SERVER_NAME} =NAME [OR]     (the last one without [OR];
 //                                              ^[^.]+\.rest$ for *.rest)
-//   RewriteRule ^ https://%{SERVER_NAME}[:PORT]%{REQUEST_URI} [END,NE,R=permanent]
+//   RewriteRule ^ https://%{SERVER_NAME}[:PORT]%{REQUEST_URI}
+//   [END,NE,R=permanent]
 // with ":PORT" when `https_port` is not 443. REQUIRES: names not empty.
 std::vector<Node> RedirectLines(const std::vector<std::string>& names,
                                 int https_port);

@@ -122,8 +122,8 @@ class Planner {
       if (a.node->is_section() && a.node->Is("VirtualHost")) {
         active_index_[a.node] = static_cast<int>(i);
       }
-      if (a.virtual_host >= 0 && a.node->Is("SSLEngine") &&
-          !a.args.empty() && ToLower(a.args[0]) == "on") {
+      if (a.virtual_host >= 0 && a.node->Is("SSLEngine") && !a.args.empty() &&
+          ToLower(a.args[0]) == "on") {
         tls_.insert(active[a.virtual_host].node);
       }
     }
@@ -243,8 +243,7 @@ class Planner {
     if (!a.args.empty() && a.args[0] == path) return;
     if (a.file != v.file) {
       throw Error(Where(v) + ": its " + std::string(name) + " comes from " +
-                  Shown(a.file->path()) + ":" +
-                  std::to_string(a.node->line()) +
+                  Shown(a.file->path()) + ":" + std::to_string(a.node->line()) +
                   ", which other virtual hosts may include; move it into the "
                   "virtual host first");
     }
@@ -341,8 +340,8 @@ class Planner {
       loaded_as[&s] = loaded;
     }
     for (const auto& [path, sources] : files) {
-      twins_.push_back(std::make_unique<Config>(
-          ParseConfig(TwinText(sources), path)));
+      twins_.push_back(
+          std::make_unique<Config>(ParseConfig(TwinText(sources), path)));
       Config& twin = *twins_.back();
       auto section = twin.root().children().begin();
       for (const TwinSource* s : sources) {
@@ -374,7 +373,8 @@ class Planner {
       lines.push_back(Node::Directive("ServerName", {aliases.front()}));
       aliases.erase(aliases.begin());
     }
-    if (!aliases.empty()) lines.push_back(Node::Directive("ServerAlias", aliases));
+    if (!aliases.empty())
+      lines.push_back(Node::Directive("ServerAlias", aliases));
     lines.push_back(Node::Directive("SSLEngine", {"on"}));
     lines.push_back(
         Node::Directive("SSLCertificateFile", {req_.certificate_path}));
@@ -395,8 +395,8 @@ class Planner {
     if (fs_.IsSymlink(loaded)) {
       const std::string old_target = fs_.ReadLink(loaded);
       const size_t slash = old_target.rfind('/');
-      const std::string target =
-          slash == std::string::npos ? name
+      const std::string target = slash == std::string::npos
+                                     ? name
                                      : old_target.substr(0, slash + 1) + name;
       const std::string link = sys::JoinPath(DirName(loaded), name);
       if (fs_.Exists(link)) {
@@ -507,7 +507,8 @@ class Planner {
     if (req_.uir) {
       if (SendsHeader(inside, "Content-Security-Policy",
                       "upgrade-insecure-requests")) {
-        notes_.push_back(t.where + " already asks to upgrade insecure requests");
+        notes_.push_back(t.where +
+                         " already asks to upgrade insecure requests");
       } else {
         lines.push_back(UirLine());
         actions_.push_back(t.where +
@@ -553,9 +554,9 @@ class Planner {
         if (a.node->Is("LoadModule") && a.args.size() >= 2) last = &a;
       }
       const std::string so =
-          last == nullptr ? ""
-                          : sys::JoinPath(DirName(last->args[1]),
-                                          "mod_" + module + ".so");
+          last == nullptr
+              ? ""
+              : sys::JoinPath(DirName(last->args[1]), "mod_" + module + ".so");
       const std::string absolute =
           StartsWith(so, "/") ? so : sys::JoinPath(root, so);
       if (last == nullptr || !fs_.Exists(absolute)) {
@@ -564,10 +565,9 @@ class Planner {
                     (last == nullptr ? "" : " (no " + absolute + ")") +
                     "; load it (LoadModule " + module + "_module …) first");
       }
-      last->file->InsertAfter(*last->node,
-                              Node::Directive("LoadModule",
-                                              {module + "_module", so}),
-                              kManagedComment);
+      last->file->InsertAfter(
+          *last->node, Node::Directive("LoadModule", {module + "_module", so}),
+          kManagedComment);
       modified_.insert(last->file);
       actions_.push_back(Shown(last->file->path()) + ": LoadModule " + module +
                          "_module " + so);
@@ -577,8 +577,7 @@ class Planner {
   InstallPlan Finish() {
     InstallPlan plan;
     if (includes_options_ && !fs_.Exists(req_.options_path)) {
-      plan.files.push_back(
-          {req_.options_path, std::string(kTlsOptionsText)});
+      plan.files.push_back({req_.options_path, std::string(kTlsOptionsText)});
     }
     for (const std::unique_ptr<Config>& twin : twins_) {
       const std::string text = twin->Dump();

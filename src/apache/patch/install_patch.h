@@ -81,7 +81,7 @@ struct InstallRequest {
   std::vector<std::string> names;  // the lineage's names
   std::string certificate_path;    // CONFIG/live/NAME/fullchain.pem (absolute)
   std::string key_path;            // CONFIG/live/NAME/privkey.pem
-  std::string options_path;  // CONFIG/options-ssl-apache.conf; "" = none
+  std::string options_path;        // CONFIG/options-ssl-apache.conf; "" = none
   int http_port = 80;
   int https_port = 443;
   bool install = true;  // false: the certificate is in place; enhance only

@@ -5,6 +5,8 @@
 // a plan changes nothing. The Debian default case is checked against golden
 // files: tests/data/apache_patch/debian_default/expected/ (the corpus's
 // debian_default tree as input; CERTPILOT_UPDATE_GOLDEN=1 rewrites them).
+#include "apache/patch/install_patch.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -17,7 +19,6 @@
 #include "apache/config/envvars.h"
 #include "apache/config/parser.h"
 #include "apache/patch/enhance_patch.h"
-#include "apache/patch/install_patch.h"
 #include "apache/patch/managed.h"
 #include "support/temp_dir.h"
 #include "support/test_data.h"
@@ -74,14 +75,14 @@ class ApacheInstallPatchTest : public ::testing::Test {
   // mods-enabled and the sites in sites-enabled.
   void Debian(const std::string& ports) {
     Write("apache2.conf",
-               "IncludeOptional mods-enabled/*.load\n"
-               "Include ports.conf\n"
-               "IncludeOptional sites-enabled/*.conf\n");
+          "IncludeOptional mods-enabled/*.load\n"
+          "Include ports.conf\n"
+          "IncludeOptional sites-enabled/*.conf\n");
     Write("ports.conf", ports);
     for (const char* m : {"ssl", "rewrite", "headers"}) {
       Write(std::string("mods-available/") + m + ".load",
-                 std::string("LoadModule ") + m +
-                     "_module /usr/lib/apache2/modules/mod_" + m + ".so\n");
+            std::string("LoadModule ") + m +
+                "_module /usr/lib/apache2/modules/mod_" + m + ".so\n");
     }
     stdfs::create_directories(dir_ / "mods-enabled");
     stdfs::create_directories(dir_ / "sites-enabled");
@@ -198,7 +199,8 @@ TEST_F(ApacheInstallPatchTest, ExistingTlsVhostOnlySwapsItsCertificate) {
   EXPECT_TRUE(Plan(Request({"a.example"})).files.empty());
 }
 
-TEST_F(ApacheInstallPatchTest, DefaultSiteTwinGetsTheNamesAndRedirectsOnOtherPorts) {
+TEST_F(ApacheInstallPatchTest,
+       DefaultSiteTwinGetsTheNamesAndRedirectsOnOtherPorts) {
   Debian("Listen 127.0.0.1:8080\n");
   // Debian's 000-default: no ServerName, the name-based default on *:8080.
   Site("000-default.conf",
@@ -289,14 +291,14 @@ TEST_F(ApacheInstallPatchTest, SingleFileHttpdGetsIncludeAndLoadModule) {
   Write("modules/mod_rewrite.so", "");
   Write("modules/mod_ssl.so", "");
   Write("httpd.conf",
-             "ServerRoot " + dir_.path() +
-                 "\n"
-                 "LoadModule rewrite_module modules/mod_rewrite.so\n"
-                 "Listen 80\n"
-                 "<VirtualHost *:80>\n"
-                 "    ServerName a.example\n"
-                 "</VirtualHost>\n"
-                 "ServerAdmin root@localhost");  // no final newline
+        "ServerRoot " + dir_.path() +
+            "\n"
+            "LoadModule rewrite_module modules/mod_rewrite.so\n"
+            "Listen 80\n"
+            "<VirtualHost *:80>\n"
+            "    ServerName a.example\n"
+            "</VirtualHost>\n"
+            "ServerAdmin root@localhost");  // no final newline
   const InstallPlan plan = Plan(Request({"a.example"}), "httpd.conf");
   ASSERT_EQ(plan.files.size(), 3u);
   EXPECT_EQ(plan.files[1].path, dir_ / "httpd-le-ssl.conf");
@@ -328,11 +330,11 @@ TEST_F(ApacheInstallPatchTest, SingleFileHttpdGetsIncludeAndLoadModule) {
 TEST_F(ApacheInstallPatchTest, TwinReadByAnIncludeGlobNeedsNoInclude) {
   Write("modules/mod_ssl.so", "");
   Write("httpd.conf",
-             "LoadModule ssl_module modules/mod_ssl.so\n"
-             "Listen 80\nListen 443\n"
-             "IncludeOptional conf.d/*.conf\n");
+        "LoadModule ssl_module modules/mod_ssl.so\n"
+        "Listen 80\nListen 443\n"
+        "IncludeOptional conf.d/*.conf\n");
   Write("conf.d/a.conf",
-             "<VirtualHost *:80>\n    ServerName a.example\n</VirtualHost>\n");
+        "<VirtualHost *:80>\n    ServerName a.example\n</VirtualHost>\n");
   const InstallPlan plan = Plan(Request({"a.example"}), "httpd.conf");
   ASSERT_EQ(plan.files.size(), 2u);
   EXPECT_EQ(plan.files[1].path, dir_ / "conf.d/a-le-ssl.conf");
