@@ -1,5 +1,6 @@
 #include "app/usecases/install.h"
 #include "cli/command.h"
+#include "util/error.h"
 
 namespace certpilot::cli {
 
@@ -10,6 +11,16 @@ void AddNginxOptions(CLI::App* app, app::NginxOptions& o) {
   app->add_option("--nginx-ctl", o.ctl,
                   "The nginx binary to test and reload with")
       ->default_str("nginx");
+}
+
+void AddApacheOptions(CLI::App* app, app::ApacheOptions& o) {
+  app->add_option("--apache-server-root", o.server_root,
+                  "Apache's configuration directory (holds apache2.conf or "
+                  "httpd.conf)")
+      ->default_str("/etc/apache2");
+  app->add_option("--apache-ctl", o.ctl,
+                  "The apachectl (or httpd) to test and reload Apache with")
+      ->default_str("apache2ctl");
 }
 
 void AddInstallTargetOptions(CLI::App* app, int& http_port, int& https_port,
@@ -35,25 +46,32 @@ namespace {
 class InstallCommand : public Command {
  public:
   InstallCommand()
-      : Command("install", "Serve an existing certificate from nginx") {}
+      : Command("install",
+                "Serve an existing certificate from nginx or Apache") {}
   void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
     c->add_option("--cert-name", o_.cert_name,
                   "The certificate (lineage) to install");
-    c->add_flag("--nginx", nginx_, "Install into nginx (the only installer)");
+    c->add_flag("--nginx", nginx_, "Install into nginx");
     AddNginxOptions(c, o_.nginx);
+    c->add_flag("--apache", apache_, "Install into Apache httpd");
+    AddApacheOptions(c, o_.apache);
     AddInstallTargetOptions(c, o_.http_port, o_.https_port, o_.redirect,
                             o_.enhance);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
+    if (nginx_ && apache_)
+      throw UsageError("pass one installer: --nginx or --apache");
     if (nginx_) o_.installer = "nginx";
+    if (apache_) o_.installer = "apache";
     return app::Install(o_, services);
   }
 
  private:
   app::InstallOptions o_;
   bool nginx_ = false;
+  bool apache_ = false;
 };
 
 }  // namespace

@@ -46,10 +46,14 @@ class DeleteCommand : public Command {
     AddCommonOptions(c, common);
     c->add_option("--cert-name", o_.cert_name, "The lineage to delete")
         ->required();
-    c->add_flag("--force", o_.force, "Delete even if nginx still points at it");
+    c->add_flag("--force", o_.force,
+                "Delete even if nginx or Apache still points at it");
     c->add_option("--nginx-server-root", o_.nginx_server_root,
                   "Where to look for nginx's configuration")
         ->default_str("/etc/nginx");
+    c->add_option("--apache-server-root", o_.apache_server_root,
+                  "Where to look for Apache's configuration")
+        ->default_str("/etc/apache2");
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

@@ -419,6 +419,18 @@ std::string ProcessResult::Describe() const {
   return signal != 0 ? "timed out and was " + how : "timed out, then " + how;
 }
 
+std::string PrintedOutput(const ProcessResult& r) {
+  std::string text = std::string(Trim(r.err));
+  const std::string out = std::string(Trim(r.out));
+  if (!out.empty()) text += (text.empty() ? "" : "\n") + out;
+  std::string clean;
+  for (const std::string& line : Split(text, '\n')) {
+    if (!clean.empty()) clean += "\n";
+    clean += StripControl(line);
+  }
+  return clean;
+}
+
 ProcessError::ProcessError(const std::string& program,
                            const std::string& reason, int error_code)
     : Error("cannot run " +

@@ -76,6 +76,10 @@ struct ProcessResult {
   std::string Describe() const;
 };
 
+// What a program printed, for messages: stderr then stdout, each trimmed,
+// the newlines between lines kept and every other control byte replaced.
+std::string PrintedOutput(const ProcessResult& r);
+
 class ProcessRunner {
  public:
   virtual ~ProcessRunner() = default;

@@ -179,6 +179,18 @@ class Config {
   // node in the tree. Throws std::invalid_argument when `section` is not a
   // section of this file.
   Node& Append(const Node* section, Node node);
+  // As Append, with a comment line "# COMMENT", indented as the node, right
+  // before it. Throws UsageError for a control character in `comment`.
+  Node& Append(const Node* section, Node node, std::string_view comment);
+  // Puts `node` right after `sibling`, in the same block and indented as it;
+  // `comment` as for Append ("" for none). Throws std::invalid_argument when
+  // `sibling` is not in this file.
+  Node& InsertAfter(const Node& sibling, Node node,
+                    std::string_view comment = {});
+  // Gives `node` the arguments `values` (built as Word::FromValue builds
+  // them, and throwing as it does); a replaced word keeps the blanks before
+  // it. Throws std::invalid_argument when `node` is not in this file.
+  void SetArgs(const Node& node, const std::vector<std::string>& values);
   // Takes `node` out with its line; comment lines before it stay. Throws
   // std::invalid_argument when it is not in this file.
   void Remove(const Node& node);
@@ -186,6 +198,11 @@ class Config {
  private:
   // The block holding `node`'s siblings, and the node's position there.
   Block* ParentBlock(const Node& node, std::list<Node>::iterator* where);
+  // Formats `node` (see Append) and puts it into `block` before `pos`;
+  // `prev` is the node it follows (nullptr: none).
+  Node& Place(Block* block, std::list<Node>::iterator pos, const Node* prev,
+              Node node, const std::string& indent, const std::string& unit,
+              std::string_view comment);
 
   std::string path_;
   std::string original_text_;

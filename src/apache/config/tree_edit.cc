@@ -148,32 +148,36 @@ Block* Config::ParentBlock(const Node& node, std::list<Node>::iterator* where) {
   return parent;
 }
 
-Node& Config::Append(const Node* section, Node node) {
-  Block* block = &root_;
-  std::string parent_indent;
-  if (section != nullptr) {
-    std::list<Node>::iterator it;
-    ParentBlock(*section, &it);
-    if (!it->is_section()) {
-      throw std::invalid_argument("not a section: " + it->name());
+namespace {
+
+// Tab when `indent` holds one (or, at the top of a file, when the file
+// indents with tabs), else four spaces: one step of indentation.
+std::string IndentUnit(const std::string& indent, const std::string& text) {
+  return indent.find('\t') != std::string::npos ||
+                 (indent.empty() && text.find("\n\t") != std::string::npos)
+             ? "\t"
+             : "    ";
+}
+
+void CheckComment(std::string_view comment) {
+  for (char c : comment) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      throw UsageError("a control character in an Apache comment");
     }
-    block = &it->block();
-    parent_indent = LastLineIndent(it->leading());
   }
-  const std::string unit =
-      parent_indent.find('\t') != std::string::npos ||
-              (parent_indent.empty() &&
-               original_text_.find("\n\t") != std::string::npos)
-          ? "\t"
-          : "    ";
+}
+
+}  // namespace
+
+Node& Config::Place(Block* block, std::list<Node>::iterator pos,
+                    const Node* prev, Node node, const std::string& indent,
+                    const std::string& unit, std::string_view comment) {
+  CheckComment(comment);
   const std::string nl = newline();
-  std::string indent = block->children().empty()
-                           ? (section == nullptr ? "" : parent_indent + unit)
-                           : LastLineIndent(block->children().back().leading());
   FormatNew(node, indent, unit, nl);
-  if (!block->children().empty()) {
+  if (prev != nullptr) {
     std::string before;
-    block->children().back().DumpTo(&before);
+    prev->DumpTo(&before);
     if (!before.empty() && before.back() != '\n') {
       // The file ends without a newline. A backslash there is literal;
       // right before the newline we add it would continue the line into
@@ -187,9 +191,59 @@ Node& Config::Append(const Node* section, Node node) {
       node.added_before_ = nl;
     }
   }
-  node.leading_ = node.added_before_ + node.leading_;
-  block->children().push_back(std::move(node));
-  return block->children().back();
+  const std::string note =
+      comment.empty() ? "" : indent + "# " + std::string(comment) + nl;
+  node.leading_ = node.added_before_ + note + node.leading_;
+  return *block->children().insert(pos, std::move(node));
+}
+
+Node& Config::Append(const Node* section, Node node) {
+  return Append(section, std::move(node), {});
+}
+
+Node& Config::Append(const Node* section, Node node, std::string_view comment) {
+  Block* block = &root_;
+  std::string parent_indent;
+  if (section != nullptr) {
+    std::list<Node>::iterator it;
+    ParentBlock(*section, &it);
+    if (!it->is_section()) {
+      throw std::invalid_argument("not a section: " + it->name());
+    }
+    block = &it->block();
+    parent_indent = LastLineIndent(it->leading());
+  }
+  const std::string unit = IndentUnit(parent_indent, original_text_);
+  std::string indent = block->children().empty()
+                           ? (section == nullptr ? "" : parent_indent + unit)
+                           : LastLineIndent(block->children().back().leading());
+  const Node* prev =
+      block->children().empty() ? nullptr : &block->children().back();
+  return Place(block, block->children().end(), prev, std::move(node), indent,
+               unit, comment);
+}
+
+Node& Config::InsertAfter(const Node& sibling, Node node,
+                          std::string_view comment) {
+  std::list<Node>::iterator it;
+  Block* block = ParentBlock(sibling, &it);
+  const std::string indent = LastLineIndent(it->leading());
+  return Place(block, std::next(it), &*it, std::move(node), indent,
+               IndentUnit(indent, original_text_), comment);
+}
+
+void Config::SetArgs(const Node& node, const std::vector<std::string>& values) {
+  std::list<Node>::iterator it;
+  ParentBlock(node, &it);
+  std::vector<Word> words;
+  for (size_t i = 0; i < values.size(); ++i) {
+    Word w = Word::FromValue(values[i]);
+    if (i < it->args_.size()) {
+      w = Word(it->args_[i].space_before(), w.raw(), w.value());
+    }
+    words.push_back(std::move(w));
+  }
+  it->args_ = std::move(words);
 }
 
 void Config::Remove(const Node& node) {

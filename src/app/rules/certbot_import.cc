@@ -165,6 +165,20 @@ std::string InstallCommandFor(const std::string& name,
   return command;
 }
 
+std::string InstallCommandFor(const std::string& name,
+                              const ApacheOptions& apache, int http_port,
+                              const std::string& config_dir) {
+  std::string command = CommandFor("install", name, config_dir) + " --apache";
+  const ApacheOptions defaults;
+  if (apache.server_root != defaults.server_root)
+    command += " --apache-server-root " + ShellWord(apache.server_root);
+  if (apache.ctl != defaults.ctl)
+    command += " --apache-ctl " + ShellWord(apache.ctl);
+  if (http_port != 80)
+    command += " --http-01-port " + std::to_string(http_port);
+  return command;
+}
+
 bool IsLetsEncryptServer(std::string_view directory_url) {
   const size_t scheme = directory_url.find("://");
   if (scheme == std::string_view::npos) return false;

@@ -50,6 +50,14 @@ std::string InstallCommandFor(const std::string& name,
                               const NginxOptions& nginx, int http_port,
                               const std::string& config_dir);
 
+// The same for a lineage certbot installed into Apache (`installer =
+// apache`; its -le-ssl.conf names certbot's live/ paths): `certpilot install
+// --cert-name NAME --apache` with the Apache settings that differ from the
+// defaults.
+std::string InstallCommandFor(const std::string& name,
+                              const ApacheOptions& apache, int http_port,
+                              const std::string& config_dir);
+
 // True for Let's Encrypt's production and staging ACME servers (any URL on
 // acme-v02.api.letsencrypt.org or acme-staging-v02.api.letsencrypt.org).
 bool IsLetsEncryptServer(std::string_view directory_url);

@@ -70,6 +70,13 @@ struct NginxOptions {
   std::string ctl = "nginx";               // the nginx binary (PATH lookup)
 };
 
+// --apache-server-root / --apache-ctl (certbot's names): the Apache httpd
+// certpilot installs into (apache/runtime/control.h).
+struct ApacheOptions {
+  std::string server_root = "/etc/apache2";  // holds apache2.conf/httpd.conf
+  std::string ctl = "apache2ctl";            // apachectl, or httpd itself
+};
+
 // How an authenticator other than standalone-on-port-80 proves control:
 // the parts of the renewal settings the webroot, manual, DNS-01 and
 // TLS-ALPN-01 ways need. Stored in the renewal conf
@@ -194,8 +201,9 @@ struct Enhancements {
 struct InstallOptions {
   CommonOptions common;
   std::string cert_name;
-  std::string installer;  // "nginx" (--nginx); the only installer so far
+  std::string installer;  // "nginx" (--nginx) or "apache" (--apache)
   NginxOptions nginx;
+  ApacheOptions apache;
   int http_port = 80;    // --http-01-port: the plain-HTTP port of the blocks
   int https_port = 443;  // --https-port
   bool redirect = false;
@@ -211,6 +219,12 @@ struct EnhanceOptions {
   // records.
   NginxOptions nginx;
   bool nginx_given = false;  // --nginx-server-root or --nginx-ctl given
+  // --apache (or an --apache-* option) given: enhance the Apache the
+  // lineage was installed into (`installer = apache`), with these options
+  // when apache_given.
+  bool apache = false;
+  ApacheOptions apache_options;
+  bool apache_given = false;
   int http_port = 80;
   int https_port = 443;
   bool redirect = false;

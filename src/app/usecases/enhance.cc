@@ -22,18 +22,26 @@ int Enhance(const EnhanceOptions& o, Services& services) {
   install.https_port = o.https_port;
   install.redirect = o.redirect;
   install.enhance = o.enhance;
+  bool apache = o.apache || o.apache_given;
   if (o.nginx_given) {
     install.nginx = o.nginx;
   } else if (!o.cert_name.empty()) {
-    // The nginx the lineage was installed into (the lock is released at the
-    // end of this block; DeployToNginx takes it again).
+    // The server the lineage was installed into (the lock is released at
+    // the end of this block; DeployTo* takes it again).
     storage::LineageStore::ValidateName(o.cert_name);
     RunContext ctx(o.common, services);
-    if (ctx.fs().Exists(ctx.layout().renewal_conf(o.cert_name)))
-      install.nginx = ReadRenewalConf(ctx, o.cert_name).nginx;
+    if (ctx.fs().Exists(ctx.layout().renewal_conf(o.cert_name))) {
+      const RenewalSettings settings = ReadRenewalConf(ctx, o.cert_name);
+      install.nginx = settings.nginx;
+      install.apache = settings.apache;
+      apache = apache || settings.installer == "apache";
+    }
   }
+  if (o.apache_given) install.apache = o.apache_options;
+  if (apache) install.installer = "apache";
   ValidateInstallOptions(install);
-  return DeployToNginx(install, services, NginxDeploy::kEnhance);
+  return apache ? DeployToApache(install, services, NginxDeploy::kEnhance)
+                : DeployToNginx(install, services, NginxDeploy::kEnhance);
 }
 
 }  // namespace certpilot::app

@@ -189,6 +189,12 @@ bool ReportRenewalProblems(const ImportOptions& o, RunContext& ctx,
         ": certbot installed it into nginx, whose configuration "
         "names certbot's files; to serve certpilot's renewals, run: " +
         InstallCommandFor(name, s.nginx, s.http01_port, o.common.config_dir));
+  else if (s.installer == "apache")
+    log::Warning(
+        name +
+        ": certbot installed it into Apache, whose configuration "
+        "names certbot's files; to serve certpilot's renewals, run: " +
+        InstallCommandFor(name, s.apache, s.http01_port, o.common.config_dir));
   else if (!s.installer.empty())
     log::Warning(
         name + ": certbot's installer \"" + StripControl(s.installer) +

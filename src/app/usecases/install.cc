@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <ostream>
 
+#include "app/usecases/deploy_paths.h"
+#include "app/wiring/apache_setup.h"
 #include "app/wiring/lineage_info.h"
 #include "app/wiring/nginx_setup.h"
 #include "app/wiring/renewal_settings.h"
@@ -20,38 +22,22 @@
 #include "util/strings.h"
 
 namespace certpilot::app {
-namespace {
-
-// nginx resolves relative paths against its own prefix, not our working
-// directory: everything we write into its configuration is absolute.
-std::string Absolute(const std::string& path) {
-  std::string p = std::filesystem::absolute(path).lexically_normal().string();
-  while (p.size() > 1 && p.back() == '/') p.pop_back();
-  return p;
-}
-
-// backups/<time>-install (or -enhance), unique.
-std::string ArchiveDir(sys::Filesystem& fs, const nginx::StatePaths& state,
-                       TimePoint now, bool install) {
-  const std::string base = sys::JoinPath(
-      state.backups, FormatRfc3339(now) + (install ? "-install" : "-enhance"));
-  std::string dir = base;
-  for (int i = 2; fs.Exists(dir); ++i) dir = base + "-" + std::to_string(i);
-  return dir;
-}
-
-}  // namespace
 
 void ValidateInstallOptions(const InstallOptions& o) {
-  if (o.installer != "nginx")
-    throw UsageError(
-        "no installer chosen: pass --nginx (the only installer so far)");
+  if (o.installer != "nginx" && o.installer != "apache")
+    throw UsageError("no installer chosen: pass --nginx or --apache");
   if (o.cert_name.empty())
     throw UsageError(
         "pass --cert-name NAME: the certificate to install (see certpilot "
         "certificates)");
   storage::LineageStore::ValidateName(o.cert_name);
-  ValidateNginxOptions(o.nginx);
+  if (o.installer == "apache") {
+    ValidateApacheOptions(o.apache);
+    if (o.enhance.staple_ocsp)
+      throw UsageError("--staple-ocsp is not supported with --apache yet");
+  } else {
+    ValidateNginxOptions(o.nginx);
+  }
   for (int port : {o.http_port, o.https_port})
     if (port < 1 || port > 65535)
       throw UsageError(
@@ -62,6 +48,8 @@ void ValidateInstallOptions(const InstallOptions& o) {
 
 int Install(const InstallOptions& o, Services& services) {
   ValidateInstallOptions(o);
+  if (o.installer == "apache")
+    return DeployToApache(o, services, NginxDeploy::kInstall);
   return DeployToNginx(o, services, NginxDeploy::kInstall);
 }
 
@@ -154,7 +142,7 @@ int DeployToNginx(const InstallOptions& o, Services& services,
   fs.MakeDirs(state.dir, 0700);
   nginx::UpdateOutcome outcome = nginx::UpdateLiveConfig(
       fs, control, state.install_journal, files,
-      ArchiveDir(fs, state, services.clock.Now(), install));
+      ArchiveDir(fs, state.backups, services.clock.Now(), install));
 
   if (install) {
     RenewalSettings settings = ReadRenewalConf(ctx, name);

@@ -30,6 +30,15 @@ enum class NginxDeploy { kInstall, kEnhance };
 int DeployToNginx(const InstallOptions& o, Services& services,
                   NginxDeploy what);
 
+// The same for Apache (install --apache; apache/patch/install_patch.h):
+// the plan's files are journalled (sys::FileTransaction), its links made
+// and its modules enabled (a2enmod), then `apachectl configtest` and a
+// graceful reload; any failure takes the links and modules out again,
+// restores every touched file byte for byte and reloads. The renewal conf
+// records `installer = apache` with apache_server_root / apache_ctl.
+int DeployToApache(const InstallOptions& o, Services& services,
+                   NginxDeploy what);
+
 // Throws UsageError for bad InstallOptions (no installer, no --cert-name,
 // bad ports, empty nginx options).
 void ValidateInstallOptions(const InstallOptions& o);

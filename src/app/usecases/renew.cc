@@ -18,6 +18,7 @@
 #include "app/types/json_text.h"
 #include "app/types/results.h"
 #include "app/wiring/account_setup.h"
+#include "app/wiring/apache_setup.h"
 #include "app/wiring/ari_check.h"
 #include "app/wiring/hooks.h"
 #include "app/wiring/issue.h"
@@ -422,6 +423,13 @@ RunTally RenewDue(const RenewOptions& o, Services& services, RunContext& ctx,
       nginx_lineages.push_back(c->info.settings.nginx);
   tally.installer_failures = ReloadNginxAfterRenewal(
       services.runner, ctx.fs(), services.clock, nginx_lineages);
+  std::vector<ApacheOptions> apache_lineages;
+  for (Candidate* c : due)
+    if (!o.dry_run && c->outcome == Outcome::kRenewed &&
+        c->info.settings.installer == "apache")
+      apache_lineages.push_back(c->info.settings.apache);
+  tally.installer_failures +=
+      ReloadApacheAfterRenewal(services.runner, ctx.fs(), apache_lineages);
 
   std::vector<std::string> renewed_domains, failed_domains;
   for (Candidate* c : due) {
@@ -515,7 +523,8 @@ int Report(const RenewOptions& o, Services& services,
                          ? ", " + std::to_string(tally.hook_failures) +
                                " hook(s) failed"
                          : "")
-                 << (tally.installer_failures ? ", nginx reload failed" : "")
+                 << (tally.installer_failures ? ", web server reload failed"
+                                              : "")
                  << "\n";
   }
   return report.failed.empty() && tally.hook_failures == 0 &&

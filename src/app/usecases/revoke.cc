@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "acme/client.h"
+#include "app/wiring/apache_setup.h"
 #include "app/wiring/ari_state.h"
 #include "app/wiring/issue.h"
 #include "app/wiring/renewal_history.h"
@@ -145,6 +146,12 @@ int Delete(const DeleteOptions& o, Services& services) {
       ctx.fs(), o.nginx_server_root, ctx.layout().live_dir(o.cert_name));
   if (!users.empty() && !o.force)
     throw Error("nginx still uses " + o.cert_name + " (" + Join(users, ", ") +
+                "): change those files first, or pass --force");
+  ApacheOptions apache;
+  apache.server_root = o.apache_server_root;
+  users = ApacheUsers(ctx.fs(), apache, ctx.layout().live_dir(o.cert_name));
+  if (!users.empty() && !o.force)
+    throw Error("Apache still uses " + o.cert_name + " (" + Join(users, ", ") +
                 "): change those files first, or pass --force");
   if (!o.common.non_interactive) {
     if (!services.prompter.interactive())

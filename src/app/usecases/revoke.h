@@ -23,8 +23,9 @@ struct RevokeOptions {
 struct DeleteOptions {
   CommonOptions common;
   std::string cert_name;
-  bool force = false;  // delete even if nginx still points at the lineage
+  bool force = false;  // delete even if a web server still points at it
   std::string nginx_server_root = "/etc/nginx";
+  std::string apache_server_root = "/etc/apache2";
 };
 
 // CRL reason names certbot accepts → RFC 5280 §5.3.1 codes. Throws

@@ -24,12 +24,16 @@ struct RenewalSettings {
   // Hook commands (run with /bin/sh -c; data only through the environment).
   // certbot stores the deploy hook as renew_hook.
   std::string pre_hook, post_hook, deploy_hook;
-  // "nginx" once `install`/`run` put the lineage into nginx ("" = none; a
-  // certbot "None" reads as ""). renew then reloads nginx after renewing.
+  // "nginx" or "apache" once `install`/`run` put the lineage into that
+  // server ("" = none; a certbot "None" reads as ""). renew then reloads it
+  // after renewing.
   std::string installer;
   // nginx_server_root / nginx_ctl, stored when the authenticator or the
   // installer is nginx.
   NginxOptions nginx;
+  // apache_server_root / apache_ctl (certbot's keys), stored when the
+  // installer is apache.
+  ApacheOptions apache;
   // webroot, manual, DNS-01 and TLS-ALPN-01 settings, in certbot's keys
   // where certbot has them (pref_challs, webroot_path + [[webroot_map]],
   // manual_auth_hook, manual_cleanup_hook, dns_rfc2136_credentials) and

@@ -79,12 +79,16 @@ sys::FileLock RunContext::LockLineage(const std::string& name) {
 
 sys::FileLock RunContext::Lock(SharedResource what) {
   const bool accounts = what == SharedResource::kAccounts;
-  return sys::FileLock(
-      LockPath(accounts ? ".accounts" : ".nginx"), sys::LockMode::kExclusive,
-      lock_wait_,
-      std::string("another certpilot is changing ") +
-          (accounts ? "the accounts" : "the nginx configuration"),
-      Advice());
+  const bool apache = what == SharedResource::kApache;
+  return sys::FileLock(LockPath(accounts ? ".accounts"
+                                : apache ? ".apache"
+                                         : ".nginx"),
+                       sys::LockMode::kExclusive, lock_wait_,
+                       std::string("another certpilot is changing ") +
+                           (accounts ? "the accounts"
+                            : apache ? "the Apache configuration"
+                                     : "the nginx configuration"),
+                       Advice());
 }
 
 sys::FileLock RunContext::LockPort(int port) {

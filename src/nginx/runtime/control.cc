@@ -12,19 +12,6 @@ namespace {
 
 constexpr std::chrono::minutes kTimeout{2};
 
-std::string Output(const sys::ProcessResult& r) {
-  std::string text = std::string(Trim(r.err));
-  std::string out = std::string(Trim(r.out));
-  if (!out.empty()) text += (text.empty() ? "" : "\n") + out;
-  // Keep the newlines between nginx's lines; strip every other control byte.
-  std::string clean;
-  for (const std::string& line : Split(text, '\n')) {
-    if (!clean.empty()) clean += "\n";
-    clean += StripControl(line);
-  }
-  return clean;
-}
-
 }  // namespace
 
 bool SaysNotRunning(const std::string& output) {
@@ -95,7 +82,7 @@ sys::ProcessResult NginxControl::Run(std::vector<std::string> args,
 void NginxControl::Test() {
   sys::ProcessResult r = Run({"-t", "-c", conf_}, "nginx -t -c " + conf_);
   if (r.Succeeded()) return;
-  const std::string out = Output(r);
+  const std::string out = sys::PrintedOutput(r);
   throw NginxError("nginx -t rejected the configuration " + conf_ + " (" +
                        r.Describe() + "):\n" + out,
                    out);
@@ -109,7 +96,7 @@ bool NginxControl::ReloadIfRunning() {
       AwaitNewGeneration(before->first, before->second);
     return true;
   }
-  const std::string out = Output(r);
+  const std::string out = sys::PrintedOutput(r);
   if (SaysNotRunning(out)) return false;
   throw NginxError(
       "nginx -c " + conf_ + " -s reload " + r.Describe() + ":\n" + out, out);
@@ -119,7 +106,7 @@ NginxControl::Reloaded NginxControl::Reload() {
   if (ReloadIfRunning()) return Reloaded::kReloaded;
   sys::ProcessResult s = Run({"-c", conf_}, "starting nginx");
   if (s.Succeeded()) return Reloaded::kStarted;
-  const std::string start_out = Output(s);
+  const std::string start_out = sys::PrintedOutput(s);
   throw NginxError("nginx is not running and starting it (nginx -c " + conf_ +
                        ") " + s.Describe() + ":\n" + start_out,
                    start_out);

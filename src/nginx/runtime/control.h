@@ -24,6 +24,7 @@
 #include <utility>
 
 #include "sys/filesystem.h"
+#include "sys/live_update.h"
 #include "sys/process_runner.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -51,7 +52,7 @@ struct ReloadWait {
   std::chrono::milliseconds interval{20};
 };
 
-class NginxControl {
+class NginxControl : public sys::ServerControl {
  public:
   // `program`: the nginx binary (looked up in PATH without a '/');
   // `conf`: the main configuration file (SERVER_ROOT/nginx.conf).
@@ -70,7 +71,12 @@ class NginxControl {
   Reloaded Reload();
   // Reloads a running nginx; false (nothing started) when none runs. Throws
   // NginxError when the reload fails otherwise.
-  bool ReloadIfRunning();
+  bool ReloadIfRunning() override;
+
+  // sys::ServerControl (safe_update.h): Test(), Reload().
+  std::string ServerName() const override { return "nginx"; }
+  void TestConfig() override { Test(); }
+  bool ReloadOrStart() override { return Reload() == Reloaded::kStarted; }
 
  private:
   sys::ProcessResult Run(std::vector<std::string> args,

@@ -4,6 +4,7 @@
 #include "nginx/config/parser.h"
 #include "nginx/patch/challenge_patch.h"
 #include "sys/file_transaction.h"
+#include "sys/live_update.h"
 
 namespace certpilot::nginx {
 
@@ -30,40 +31,11 @@ sys::ConflictHandler StripChallengeLinesHandler(const std::string& own_file) {
 std::vector<std::string> RecoverInterruptedRuns(sys::Filesystem& fs,
                                                 NginxControl& nginx,
                                                 const StatePaths& paths) {
-  std::vector<std::string> lines;
-  bool restored = false;
-  const sys::ConflictHandler strip =
-      StripChallengeLinesHandler(paths.own_server_file);
-  struct Journal {
-    const std::string& dir;
-    const char* what;
-    sys::ConflictHandler handler;
-  };
-  for (const Journal& j :
-       {Journal{paths.challenge_journal, "challenge responses", strip},
-        Journal{paths.install_journal, "installer changes", nullptr}}) {
-    std::optional<sys::RestoreReport> report =
-        sys::RecoverJournal(fs, j.dir, j.handler);
-    if (!report) continue;
-    restored =
-        restored || !report->restored.empty() || !report->rewritten.empty();
-    lines.push_back(
-        std::string("An earlier certpilot run was interrupted with ") + j.what +
-        " in the nginx configuration: " + report->Summary() + ".");
-  }
-  if (restored) {
-    try {
-      lines.push_back(
-          nginx.ReloadIfRunning()
-              ? "nginx was reloaded with the restored configuration."
-              : "nginx is not running; nothing was reloaded.");
-    } catch (const NginxError& e) {
-      lines.push_back(
-          std::string("Reloading nginx after the recovery failed: ") +
-          e.what());
-    }
-  }
-  return lines;
+  return sys::RecoverLiveJournals(
+      fs, nginx,
+      {{paths.challenge_journal, "challenge responses",
+        StripChallengeLinesHandler(paths.own_server_file)},
+       {paths.install_journal, "installer changes", nullptr}});
 }
 
 }  // namespace certpilot::nginx

@@ -117,5 +117,43 @@ TEST(ApacheTreeEditTest, RemovingAParsedNodeKeepsItsComments) {
                std::invalid_argument);
 }
 
+TEST(ApacheTreeEditTest, InsertAfterSetArgsAndMarkedAppend) {
+  Config c = ParseConfig(
+      "LoadModule a_module modules/a.so\r\n"
+      "<VirtualHost *:443>\r\n"
+      "\tSSLCertificateFile   \"/old cert.pem\"\r\n"
+      "</VirtualHost>\r\n"
+      "Listen 80",  // no final newline
+      "x.conf");
+  const Node& load = c.root().children().front();
+  const Node& vhost = *std::next(c.root().children().begin());
+  c.InsertAfter(load, Node::Directive("LoadModule", {"b_module", "b.so"}),
+                "managed by certpilot");
+  c.SetArgs(vhost.block().children().front(), {"/new.pem"});
+  c.Append(&vhost, Node::Directive("SSLEngine", {"on"}), "ours");
+  c.InsertAfter(c.root().children().back(), Node::Directive("Listen", {"443"}));
+  EXPECT_EQ(c.Dump(),
+            "LoadModule a_module modules/a.so\r\n"
+            "# managed by certpilot\r\n"
+            "LoadModule b_module b.so\r\n"
+            "<VirtualHost *:443>\r\n"
+            "\tSSLCertificateFile   /new.pem\r\n"
+            "\t# ours\r\n"
+            "\tSSLEngine on\r\n"
+            "</VirtualHost>\r\n"
+            "Listen 80\r\n"
+            "Listen 443\r\n");
+  // Reads back as written.
+  const Config again = ParseConfig(c.Dump(), "x.conf");
+  EXPECT_EQ(again.root().children().size(), 5u);
+  EXPECT_THROW(c.Append(nullptr, Node::Directive("A", {}), "a\nb"), UsageError);
+  const Config other = ParseConfig("X\n", "y.conf");
+  EXPECT_THROW(
+      c.InsertAfter(other.root().children().front(), Node::Directive("A", {})),
+      std::invalid_argument);
+  EXPECT_THROW(c.SetArgs(other.root().children().front(), {"1"}),
+               std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace certpilot::apache

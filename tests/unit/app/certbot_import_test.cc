@@ -58,6 +58,16 @@ TEST(CertbotImport, TheCommandThatPointsNginxAtCertpilotsFiles) {
             "--http-01-port 8080");
 }
 
+TEST(CertbotImport, TheCommandThatPointsApacheAtCertpilotsFiles) {
+  EXPECT_EQ(InstallCommandFor("a", ApacheOptions{}, 80, "/etc/certpilot"),
+            "certpilot install --cert-name a --apache");
+  EXPECT_EQ(InstallCommandFor("a", ApacheOptions{"/etc/httpd", "apachectl"},
+                              8080, "/c"),
+            "certpilot install --config-dir /c --cert-name a --apache "
+            "--apache-server-root /etc/httpd --apache-ctl apachectl "
+            "--http-01-port 8080");
+}
+
 TEST(CertbotImport, RenewNamesTheFixForALineageItCannotRenew) {
   EXPECT_NO_THROW(
       CheckLineageAuthenticator("a", "dns-rfc2136", {"a.example"}, "/c"));

@@ -1,5 +1,5 @@
 // A ProcessRunner that runs nothing: it records every argv and answers from
-// a script, for tests of what certpilot asks nginx to do.
+// a script, for tests of what certpilot asks nginx (or Apache) to do.
 #pragma once
 
 #include <functional>
@@ -26,17 +26,24 @@ class FakeRunner : public sys::ProcessRunner {
   void Reset() {
     std::lock_guard<std::mutex> lock(mu_);
     calls_.clear();
+    specs_.clear();
     script = Succeed;
   }
 
   sys::ProcessResult Run(const sys::ProcessSpec& spec) override {
     std::lock_guard<std::mutex> lock(mu_);
     calls_.push_back(spec.argv);
+    specs_.push_back(spec);
     return script(spec.argv);
   }
   std::vector<std::vector<std::string>> calls() const {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_;
+  }
+  // The whole specs (environment too), in order.
+  std::vector<sys::ProcessSpec> specs() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return specs_;
   }
   // The arguments after argv[0] of every call, joined by spaces.
   std::vector<std::string> Commands() const {
@@ -66,6 +73,7 @@ class FakeRunner : public sys::ProcessRunner {
  private:
   mutable std::mutex mu_;
   std::vector<std::vector<std::string>> calls_;
+  std::vector<sys::ProcessSpec> specs_;
 };
 
 }  // namespace certpilot::nginx::testing
