@@ -26,7 +26,9 @@ TEST(CertbotImport, PluginsCertpilotHasKeepTheirNames) {
   EXPECT_THAT(CertpilotAuthenticatorFor("webroot"),
               Optional(std::string("webroot")));
   EXPECT_EQ(CertpilotAuthenticatorFor("dns-cloudflare"), std::nullopt);
-  EXPECT_EQ(CertpilotAuthenticatorFor("apache"), std::nullopt);
+  EXPECT_THAT(CertpilotAuthenticatorFor("apache"),
+              Optional(std::string("apache")));
+  EXPECT_EQ(CertpilotAuthenticatorFor("iis"), std::nullopt);
 }
 
 TEST(CertbotImport, TheFixForAMissingPluginFitsIt) {
