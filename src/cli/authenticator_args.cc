@@ -8,9 +8,10 @@ namespace certpilot::cli {
 
 void AuthenticatorArgs::Register(CLI::App* c,
                                  const std::vector<std::string>& domains) {
-  c->add_option("-a,--authenticator", authenticator_,
-                "standalone, webroot, nginx, manual, dns-rfc2136 or a DNS "
-                "provider (dns-powerdns; see plugins)");
+  c->add_option(
+      "-a,--authenticator", authenticator_,
+      "standalone, webroot, nginx, apache, manual, dns-rfc2136 or a DNS "
+      "provider (dns-powerdns; see plugins)");
   c->add_flag(
       "--standalone", standalone_,
       "Prove control with a built-in HTTP server on port 80 (the default)");
@@ -96,11 +97,10 @@ void AuthenticatorArgs::Register(CLI::App* c,
 std::string AuthenticatorArgs::Chosen() const {
   std::vector<std::string> chosen;
   if (!authenticator_.empty()) chosen.push_back(authenticator_);
-  const std::pair<bool, const char*> flags[] = {{standalone_, "standalone"},
-                                                {nginx, "nginx"},
-                                                {webroot_, "webroot"},
-                                                {manual_, "manual"},
-                                                {rfc2136_, "dns-rfc2136"}};
+  const std::pair<bool, const char*> flags[] = {
+      {standalone_, "standalone"}, {nginx, "nginx"},
+      {apache, "apache"},          {webroot_, "webroot"},
+      {manual_, "manual"},         {rfc2136_, "dns-rfc2136"}};
   for (const auto& [set, name] : flags)
     if (set && (chosen.empty() || chosen.front() != name))
       chosen.push_back(name);

@@ -16,7 +16,8 @@ namespace certpilot::cli {
 class AuthenticatorArgs {
  public:
   // `domains` is the subcommand's -d list: each -w records how many names
-  // came before it. --nginx is left to the caller (run/install add their own).
+  // came before it. --nginx and --apache are left to the caller (run/install
+  // add their own).
   void Register(CLI::App* c, const std::vector<std::string>& domains);
   // The authenticator chosen by flags or -a ("" if none); throws UsageError
   // when two are chosen. -w or --webroot-map alone choose "webroot".
@@ -24,7 +25,8 @@ class AuthenticatorArgs {
   // Whether any authenticator or challenge option was given.
   bool Given() const;
 
-  bool nginx = false;  // --nginx, bound by the caller when it has one
+  bool nginx = false;   // --nginx, bound by the caller when it has one
+  bool apache = false;  // --apache, likewise
   app::ChallengeSettings challenges;
   std::vector<app::WebrootPathArg> webroot_paths;
   std::string webroot_map_json;

@@ -20,6 +20,9 @@ class CertonlyCommand : public Command {
     c->add_flag("--nginx", auth_.nginx,
                 "Prove control through the running nginx on the HTTP port");
     AddNginxOptions(c, o_.nginx);
+    c->add_flag("--apache", auth_.apache,
+                "Prove control through the running Apache on the HTTP port");
+    AddApacheOptions(c, o_.apache);
     c->add_option("--http-01-port", o_.http01_port,
                   "Port for the HTTP-01 responder")
         ->default_str("80");

@@ -92,7 +92,8 @@ void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o);
 void AddPkcs12Options(CLI::App* app, app::Pkcs12Settings& o);
 // --nginx-server-root, --nginx-ctl (defined in install_command.cc).
 void AddNginxOptions(CLI::App* app, app::NginxOptions& o);
-// --apache-server-root and --apache-ctl (certbot's names).
+// --apache-server-root, --apache-ctl, --apache-vhost-root,
+// --apache-challenge-location (certbot's names; apache_options.cc).
 void AddApacheOptions(CLI::App* app, app::ApacheOptions& o);
 // --http-01-port, --https-port, --redirect, --hsts, --uir, --staple-ocsp
 // (install_command.cc): where and how install, run and enhance edit nginx.

@@ -13,16 +13,6 @@ void AddNginxOptions(CLI::App* app, app::NginxOptions& o) {
       ->default_str("nginx");
 }
 
-void AddApacheOptions(CLI::App* app, app::ApacheOptions& o) {
-  app->add_option("--apache-server-root", o.server_root,
-                  "Apache's configuration directory (holds apache2.conf or "
-                  "httpd.conf)")
-      ->default_str("/etc/apache2");
-  app->add_option("--apache-ctl", o.ctl,
-                  "The apachectl (or httpd) to test and reload Apache with")
-      ->default_str("apache2ctl");
-}
-
 void AddInstallTargetOptions(CLI::App* app, int& http_port, int& https_port,
                              bool& redirect, app::Enhancements& e) {
   app->add_option("--http-01-port", http_port,

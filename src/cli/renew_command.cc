@@ -33,6 +33,7 @@ class RenewOverrides {
                 "Leave out names the CA cannot validate (stored)");
     auth_.Register(r, no_domains_);
     r->add_flag("--nginx", auth_.nginx, "Prove control through nginx");
+    r->add_flag("--apache", auth_.apache, "Prove control through Apache");
     order_.Register(r);
   }
   void ApplyTo(app::RenewOptions& o) const {

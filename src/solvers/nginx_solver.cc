@@ -1,19 +1,12 @@
 #include "solvers/nginx_solver.h"
 
 #include "nginx/config/value_validation.h"
+#include "solvers/self_check.h"
 #include "util/error.h"
 #include "util/log.h"
-#include "util/poll.h"
 #include "util/strings.h"
 
 namespace certpilot::solvers {
-namespace {
-
-std::string Bracketed(const std::string& address) {
-  return address.find(':') != std::string::npos ? "[" + address + "]" : address;
-}
-
-}  // namespace
 
 NginxSolver::NginxSolver(NginxSolverOptions options, sys::Filesystem& fs,
                          nginx::NginxControl& nginx,
@@ -83,42 +76,24 @@ void NginxSolver::Publish() {
 
 void NginxSolver::SelfCheck(const Task& task) {
   const nginx::ChallengeResponse& r = task.response;
-  http::Request req;
-  req.url = "http://" + Bracketed(task.site->address) + ":" +
-            std::to_string(task.site->port) + "/.well-known/acme-challenge/" +
-            r.token;
-  req.headers = {{"Host", Bracketed(r.name)}};
-  req.max_body_bytes = 4096;
-  std::string last;
-  auto serves = [&] {
-    try {
-      http::Response resp = http_.Do(req);
-      if (resp.status == 200 && Trim(resp.body) == r.key_authorization)
-        return true;
-      last = "answered " + std::to_string(resp.status) +
-             (resp.status == 200
-                  ? " with something else than the key authorization"
-                  : "");
-    } catch (const http::TransportError& e) {
-      last = "failed: " + StripControl(e.what());
-    }
-    return false;
-  };
-  const bool served =
-      PollUntil(clock_, clock_.Now() + options_.self_check_timeout,
-                {options_.self_check_interval}, serves);
-  if (served) {
+  solvers::SelfCheck check;
+  check.address = task.site->address;
+  check.port = task.site->port;
+  check.name = r.name;
+  check.token = r.token;
+  check.key_authorization = r.key_authorization;
+  check.timeout = options_.self_check_timeout;
+  check.interval = options_.self_check_interval;
+  const std::optional<std::string> failed = AwaitServed(http_, clock_, check);
+  if (!failed) {
     log::Debug("nginx serves the challenge response for " + r.name);
     return;
   }
-  throw Error("nginx does not serve the challenge response for " + r.name +
-              ": GET " + req.url + " (Host: " + Bracketed(r.name) + ") " +
-              last + " (checked for " +
-              std::to_string(options_.self_check_timeout.count() / 1000) +
-              " s); the CA was not asked to validate. The response went into " +
-              Join(task.site->blocks, ", ") +
-              "; does that nginx listen on port " +
-              std::to_string(task.site->port) + " (--http-01-port)?");
+  throw Error(
+      "nginx does not serve the challenge response for " + r.name + ": " +
+      *failed + "; the CA was not asked to validate. The response went into " +
+      Join(task.site->blocks, ", ") + "; does that nginx listen on port " +
+      std::to_string(task.site->port) + " (--http-01-port)?");
 }
 
 void NginxSolver::Reload(const char* why) {

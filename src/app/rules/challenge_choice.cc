@@ -24,6 +24,7 @@ const std::vector<AuthenticatorTypes>& Table() {
       {"standalone", {"http-01", "tls-alpn-01"}, {"http-01"}},
       {"webroot", {"http-01"}, {"http-01"}},
       {"nginx", {"http-01"}, {"http-01"}},
+      {"apache", {"http-01"}, {"http-01"}},
       {"manual", {"http-01", "dns-01"}, {"http-01", "dns-01"}},
       {"dns-rfc2136", {"dns-01"}, {"dns-01"}},
       // The DNS providers (dns_providers/providers.h), one row each.

@@ -70,11 +70,19 @@ struct NginxOptions {
   std::string ctl = "nginx";               // the nginx binary (PATH lookup)
 };
 
-// --apache-server-root / --apache-ctl (certbot's names): the Apache httpd
-// certpilot installs into (apache/runtime/control.h).
+// --apache-server-root / --apache-ctl / --apache-vhost-root /
+// --apache-challenge-location (certbot's names): the Apache certpilot
+// authenticates through and installs into.
 struct ApacheOptions {
-  std::string server_root = "/etc/apache2";  // holds apache2.conf/httpd.conf
-  std::string ctl = "apache2ctl";            // apachectl, or httpd itself
+  std::string server_root = "/etc/apache2";  // holds apache2.conf, envvars
+  std::string ctl = "apache2ctl";            // apache/runtime/control.h
+  // Where new vhost files go ("" = SERVER_ROOT/sites-available).
+  std::string vhost_root;
+  // certpilot's challenge files ("" = WORK/apache/challenge); Apache's
+  // user must be able to read them.
+  std::string challenge_location;
+
+  bool operator==(const ApacheOptions&) const = default;
 };
 
 // How an authenticator other than standalone-on-port-80 proves control:
@@ -153,6 +161,7 @@ struct CertonlyOptions {
   std::string pre_hook, post_hook, deploy_hook;
   Pkcs12Settings pkcs12;
   NginxOptions nginx;            // used with authenticator "nginx"
+  ApacheOptions apache;          // used with authenticator "apache"
   ChallengeSettings challenges;  // webroot_map is filled from the next two
   std::vector<WebrootPathArg> webroot_paths;  // -w, in command-line order
   std::string webroot_map_json;               // --webroot-map

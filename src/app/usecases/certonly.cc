@@ -12,6 +12,7 @@
 #include "app/rules/challenge_choice.h"
 #include "app/rules/key_options.h"
 #include "app/wiring/account_setup.h"
+#include "app/wiring/apache_setup.h"
 #include "app/wiring/ca_session_cache.h"
 #include "app/wiring/hooks.h"
 #include "app/wiring/issue.h"
@@ -262,6 +263,7 @@ int Certonly(const CertonlyOptions& o, Services& services,
   settings.post_hook = o.post_hook;
   settings.deploy_hook = o.deploy_hook;
   settings.nginx = o.nginx;
+  settings.apache = o.apache;
   settings.order = o.order;
   if (csr && (!o.pkcs12.path.empty() || !o.pkcs12.password_file.empty()))
     throw UsageError("--pkcs12-path needs a lineage; it cannot go with --csr");
@@ -269,6 +271,7 @@ int Certonly(const CertonlyOptions& o, Services& services,
   settings.autorenew = o.autorenew;
   settings.allow_subset_of_names = o.allow_subset_of_names;
   if (o.authenticator == "nginx") ValidateNginxOptions(o.nginx);
+  if (o.authenticator == "apache") ValidateApacheOptions(o.apache);
   std::optional<storage::LivePaths> csr_out;
   if (csr) csr_out = CsrOutputPaths(o, services.fs);
   RunContext ctx(common, services);  // validates the server URL, takes the lock

@@ -25,6 +25,11 @@ std::string AuthenticatorNeeds(const std::string& name) {
     return "a running nginx (--nginx-server-root, --nginx-ctl) with a server "
            "block for the names on the HTTP port; the challenge is served by "
            "a temporary location, then removed";
+  if (name == "apache")
+    return "a running Apache (--apache-server-root, --apache-ctl) with a "
+           "virtual host for the names on the HTTP port (else a temporary "
+           "one); the challenge is served through an Include of certpilot's "
+           "file, checked through Apache, then removed byte for byte";
   if (name == "manual")
     return "--manual-auth-hook CMD (and --manual-cleanup-hook CMD) that put "
            "the HTTP-01 file or DNS-01 TXT record in place, or a person at a "

@@ -16,6 +16,10 @@ void ValidateApacheOptions(const ApacheOptions& o) {
   if (o.server_root.empty())
     throw UsageError("--apache-server-root must not be empty");
   if (o.ctl.empty()) throw UsageError("--apache-ctl must not be empty");
+  if (!o.challenge_location.empty() && o.challenge_location.front() != '/')
+    throw UsageError("--apache-challenge-location must be an absolute path");
+  if (!o.vhost_root.empty() && o.vhost_root.front() != '/')
+    throw UsageError("--apache-vhost-root must be an absolute path");
 }
 
 std::string RequireApacheConf(sys::Filesystem& fs, const ApacheOptions& o) {

@@ -169,9 +169,11 @@ void WriteRenewalConf(RunContext& ctx, const std::string& name,
     conf.Set(kParams, "nginx_server_root", s.nginx.server_root);
     conf.Set(kParams, "nginx_ctl", s.nginx.ctl);
   }
-  if (s.installer == "apache") {
+  if (s.authenticator == "apache" || s.installer == "apache") {
     conf.Set(kParams, "apache_server_root", s.apache.server_root);
     conf.Set(kParams, "apache_ctl", s.apache.ctl);
+    SetOrRemove(conf, "apache_vhost_root", s.apache.vhost_root);
+    SetOrRemove(conf, "apache_challenge_location", s.apache.challenge_location);
   }
   ctx.fs().MakeDirs(ctx.layout().renewal_root(), 0755);
   conf.Save(ctx.fs(), path);
@@ -218,6 +220,8 @@ RenewalSettings RenewalSettingsOf(const storage::RenewalConf& conf,
   if (auto root = conf.Get(kParams, "apache_server_root"))
     s.apache.server_root = *root;
   if (auto ctl = conf.Get(kParams, "apache_ctl")) s.apache.ctl = *ctl;
+  s.apache.vhost_root = get("apache_vhost_root");
+  s.apache.challenge_location = get("apache_challenge_location");
   s.challenges = ReadChallengeSettings(conf, path);
   s.order.preferred_chain = get("preferred_chain");
   s.order.preferred_profile = get("preferred_profile");

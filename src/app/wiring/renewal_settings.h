@@ -31,8 +31,9 @@ struct RenewalSettings {
   // nginx_server_root / nginx_ctl, stored when the authenticator or the
   // installer is nginx.
   NginxOptions nginx;
-  // apache_server_root / apache_ctl (certbot's keys), stored when the
-  // installer is apache.
+  // apache_server_root / apache_ctl (and apache_vhost_root,
+  // apache_challenge_location when set), stored when the authenticator or
+  // the installer is apache.
   ApacheOptions apache;
   // webroot, manual, DNS-01 and TLS-ALPN-01 settings, in certbot's keys
   // where certbot has them (pref_challs, webroot_path + [[webroot_map]],

@@ -11,7 +11,7 @@
 namespace certpilot::app {
 
 // CONFIG/.certpilot.locks/: one lock file per lineage, and ".accounts",
-// ".nginx" (sys/file_lock.h).
+// ".nginx", ".apache" (sys/file_lock.h).
 constexpr char kLockDir[] = ".certpilot.locks";
 
 void ValidateServerUrl(const std::string& url) {
@@ -78,16 +78,17 @@ sys::FileLock RunContext::LockLineage(const std::string& name) {
 }
 
 sys::FileLock RunContext::Lock(SharedResource what) {
-  const bool accounts = what == SharedResource::kAccounts;
-  const bool apache = what == SharedResource::kApache;
-  return sys::FileLock(LockPath(accounts ? ".accounts"
-                                : apache ? ".apache"
-                                         : ".nginx"),
-                       sys::LockMode::kExclusive, lock_wait_,
-                       std::string("another certpilot is changing ") +
-                           (accounts ? "the accounts"
-                            : apache ? "the Apache configuration"
-                                     : "the nginx configuration"),
+  const char* file = ".accounts";
+  const char* holds = "the accounts";
+  if (what == SharedResource::kNginx) {
+    file = ".nginx";
+    holds = "the nginx configuration";
+  } else if (what == SharedResource::kApache) {
+    file = ".apache";
+    holds = "the Apache configuration";
+  }
+  return sys::FileLock(LockPath(file), sys::LockMode::kExclusive, lock_wait_,
+                       std::string("another certpilot is changing ") + holds,
                        Advice());
 }
 

@@ -30,7 +30,7 @@ enum class TreeLock {
 enum class SharedResource {
   kAccounts,  // finding or registering the account, account commands
   kNginx,     // the nginx configuration and its journal (installer, solver)
-  kApache,    // the Apache configuration and its journal
+  kApache,    // the Apache configuration and its journals (installer, solver)
 };
 
 class RunContext {

@@ -31,10 +31,11 @@ SolverEnvironment SolverEnvironmentFor(RunContext& ctx, Services& services) {
   env.work_dir = ctx.layout().work_dir;
   env.ca_bundle = ctx.ca_bundle();
   env.lock_nginx = [&ctx] { return ctx.Lock(SharedResource::kNginx); };
+  env.lock_apache = [&ctx] { return ctx.Lock(SharedResource::kApache); };
   env.lock_port = [&ctx](int port) { return ctx.LockPort(port); };
   env.make_self_check_http = [] {
     http::CurlOptions o;
-    o.https_only = false;  // the self-check asks nginx on the HTTP port
+    o.https_only = false;  // the self-check asks the server on the HTTP port
     o.connect_timeout = std::chrono::seconds(5);
     o.total_timeout = std::chrono::seconds(10);
     o.user_agent = "certpilot/" CERTPILOT_VERSION " (nginx self-check)";
@@ -83,6 +84,7 @@ void SolverSet::Check(const RenewalSettings& s) const {
 void SolverSet::Prepare(const RenewalSettings& s) {
   Check(s);
   if (s.authenticator == "nginx") PrepareNginx(s);
+  if (s.authenticator == "apache") PrepareApache(s);
   if (s.authenticator == "standalone")
     PrepareStandalone(
         s, ChallengeTypesFor(s.authenticator, s.challenges.preferred));
@@ -143,6 +145,22 @@ void SolverSet::PrepareNginx(const RenewalSettings& s) {
         "of " +
         s.nginx.server_root + " separately (--cert-name)");
   nginx_.emplace(key, NginxAuthenticator::Start(env_, s));
+}
+
+void SolverSet::PrepareApache(const RenewalSettings& s) {
+  const ApacheKey key = ApacheKeyFor(s);
+  if (apache_.count(key)) return;
+  if (!apache_.empty())
+    throw UsageError(
+        "one certpilot run authenticates through one Apache; renew the "
+        "lineages of " +
+        s.apache.server_root + " separately (--cert-name)");
+  apache_.emplace(key, ApacheAuthenticator::Start(env_, s));
+}
+
+SolverSet::ApacheKey SolverSet::ApacheKeyFor(const RenewalSettings& s) {
+  return {s.apache.server_root, s.apache.ctl, s.apache.challenge_location,
+          s.http01_port};
 }
 
 template <typename Options, typename Responder, typename Solver>
@@ -214,6 +232,9 @@ issuance::ChallengeSolver* SolverSet::Shared(const RenewalSettings& s,
   if (s.authenticator == "nginx") {
     auto it = nginx_.find({s.nginx.server_root, s.nginx.ctl, s.http01_port});
     if (it != nginx_.end()) return it->second->solver();
+  } else if (s.authenticator == "apache") {
+    auto it = apache_.find(ApacheKeyFor(s));
+    if (it != apache_.end()) return it->second->solver();
   } else if (s.authenticator == "dns-rfc2136") {
     auto it = rfc2136_.find(Rfc2136KeyFor(s));
     if (it != rfc2136_.end()) return it->second.solver.get();

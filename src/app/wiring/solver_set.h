@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/wiring/apache_authenticator.h"
 #include "app/wiring/nginx_authenticator.h"
 #include "app/wiring/prompter.h"
 #include "app/wiring/renewal_settings.h"
@@ -53,6 +54,8 @@ struct SolverEnvironment {
   // Takes the nginx lock (RunContext::Lock): the nginx authenticator holds
   // it while it changes the configuration. Unset: no lock (tests).
   std::function<sys::FileLock()> lock_nginx;
+  // The same for the Apache authenticator.
+  std::function<sys::FileLock()> lock_apache;
   // Takes the lock of a port our standalone responders listen on
   // (RunContext::LockPort), so that two runs — two renews splitting the
   // lineages, a certonly beside a renew — take turns on port 80 instead of
@@ -128,6 +131,11 @@ class SolverSet {
   void PrepareStandalone(const RenewalSettings& s,
                          const std::vector<std::string>& types);
   void PrepareNginx(const RenewalSettings& s);
+  // One Apache per run (WORK/apache holds one journal): by server root,
+  // ctl, challenge location and port.
+  using ApacheKey = std::tuple<std::string, std::string, std::string, int>;
+  static ApacheKey ApacheKeyFor(const RenewalSettings& s);
+  void PrepareApache(const RenewalSettings& s);
   void PrepareRfc2136(const RenewalSettings& s);
   solvers::ManualOptions ManualOptionsFor(const RenewalSettings& s) const;
   issuance::ChallengeSolver* Shared(const RenewalSettings& s,
@@ -155,6 +163,7 @@ class SolverSet {
   void PrepareProvider(const RenewalSettings& s);
   std::map<ProviderKey, Provider> providers_;
   std::map<NginxKey, std::unique_ptr<NginxAuthenticator>> nginx_;
+  std::map<ApacheKey, std::unique_ptr<ApacheAuthenticator>> apache_;
 };
 
 }  // namespace certpilot::app

@@ -28,7 +28,9 @@ TEST(CertbotImport, PluginsCertpilotHasKeepTheirNames) {
   EXPECT_THAT(CertpilotAuthenticatorFor("dns-cloudflare"),
               Optional(std::string("dns-cloudflare")));
   EXPECT_EQ(CertpilotAuthenticatorFor("dns-gehirn"), std::nullopt);
-  EXPECT_EQ(CertpilotAuthenticatorFor("apache"), std::nullopt);
+  EXPECT_THAT(CertpilotAuthenticatorFor("apache"),
+              Optional(std::string("apache")));
+  EXPECT_EQ(CertpilotAuthenticatorFor("iis"), std::nullopt);
 }
 
 TEST(CertbotImport, TheFixForAMissingPluginFitsIt) {

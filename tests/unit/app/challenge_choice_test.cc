@@ -39,8 +39,9 @@ TEST(ChallengeChoice, PreferredTypesFilteredToWhatTheAuthenticatorAnswers) {
               HasSubstr("the webroot authenticator cannot answer dns-01 "
                         "challenges; it answers "
                         "http-01"));
-  EXPECT_THAT(UsageMessage([] { ValidateAuthenticator("apache"); }),
-              HasSubstr("standalone, webroot, nginx, manual, dns-rfc2136"));
+  EXPECT_THAT(UsageMessage([] { ValidateAuthenticator("iis"); }),
+              HasSubstr("standalone, webroot, nginx, apache, manual, "
+                        "dns-rfc2136"));
 }
 
 TEST(ChallengeChoice, WildcardsNeedDns01AndIpAddressesSomethingElse) {
