@@ -6,6 +6,7 @@
 
 #include "app/types/json_text.h"
 #include "app/wiring/fleet_connection.h"
+#include "app/wiring/fleet_nodes.h"
 #include "crypto/digest.h"
 #include "crypto/random.h"
 #include "crypto/sealed_box.h"
@@ -43,17 +44,9 @@ int FleetKeygen(const FleetKeygenOptions& o, Services& services) {
 int FleetStatus(const FleetStatusOptions& o, Services& services) {
   const FleetOptions fleet = CheckFleetOptions(o.fleet, services.fs);
   FleetConnection connection = ConnectFleet(fleet, services.fs);
-  const std::string nodes_prefix = fleet.prefix + "/nodes/";
-  std::vector<FleetNode> nodes;
-  for (const etcd::KeyValue& kv :
-       connection.etcd->RangePrefix(nodes_prefix).kvs) {
-    const std::string name = kv.key.substr(nodes_prefix.size());
-    FleetNode node;
-    node.name = name;
-    if (auto parsed = ParseFleetNode(name, kv.value)) node = *parsed;
-    node.lease = kv.lease;
-    nodes.push_back(node);
-  }
+  const std::string nodes_prefix = FleetNodesPrefix(fleet.prefix);
+  const std::vector<FleetNode> nodes =
+      ListFleetNodes(*connection.etcd, fleet.prefix);
   if (o.json) {
     services.out << FleetStatusJson(fleet.prefix, nodes) << "\n";
     return 0;

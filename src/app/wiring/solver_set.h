@@ -58,6 +58,10 @@ struct SolverEnvironment {
   // lineages, a certonly beside a renew — take turns on port 80 instead of
   // one failing to listen. Unset: no lock (tests).
   std::function<sys::FileLock(int port)> lock_port;
+  // Fleet mode (issue #17): the standalone authenticator's http-01 goes
+  // through etcd to every node's agent (app/wiring/fleet_http01_solver.h)
+  // instead of a responder of this run. Owned by the caller; unset: local.
+  issuance::ChallengeSolver* fleet_http01 = nullptr;
 };
 
 // The real environment of a run: its seams, and libcurl allowing http://.
