@@ -157,8 +157,10 @@ TEST_F(FleetAgentTest, MaterializesPublishedVersionsAndReportsThemDeployed) {
 
   // SIGTERM: deregistered, exit 0.
   ::kill(web1.daemon.pid(), SIGTERM);
-  ASSERT_TRUE(WaitFor([&] { return web1.daemon.Ended().has_value(); }));
-  EXPECT_EQ(*web1.daemon.Ended(), "exited 0") << Log(web1);
+  std::optional<std::string> ended;
+  ASSERT_TRUE(
+      WaitFor([&] { return (ended = web1.daemon.Ended()).has_value(); }));
+  EXPECT_EQ(*ended, "exited 0") << Log(web1);
   EXPECT_EQ(
       etcd_->Range(etcd::KeyRange(std::string(kPrefix) + "/nodes/web1")).count,
       0);
@@ -234,7 +236,7 @@ TEST_F(FleetAgentTest, EtcdDownKeepsTheFilesAndConvergesWhenBack) {
   EXPECT_EQ(Slurp(web1.Live("a.example", "cert.pem")), v1.cert_pem);
   EXPECT_FALSE(web1.daemon.Ended()) << Log(web1);
 
-  for (int i = 0; i < 3; ++i) cluster_.StartMember(i);
+  cluster_.StartMembers({0, 1, 2});
   const storage::CertificateFiles v2 = certs_.Make("a.example");
   ASSERT_TRUE(WaitFor([&] {
     try {

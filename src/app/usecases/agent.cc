@@ -12,6 +12,7 @@
 #include "app/wiring/lineage_info.h"
 #include "app/wiring/nginx_setup.h"
 #include "app/wiring/run_context.h"
+#include "crypto/certificate.h"
 #include "etcd/etcd_error.h"
 #include "fleet/challenge_record.h"
 #include "fleet/deployment_record.h"
@@ -195,12 +196,19 @@ class Agent {
         if (!loaded) continue;
         sys::FileLock lock = ctx.LockLineage(name);
         const bool changed = WriteLocal(ctx, name, loaded->files);
+        const std::string serial =
+            crypto::Certificate::FromPem(loaded->files.cert).SerialHex();
         LineageInfo info =
             InspectLineage(ctx, name, InspectDepth::kCertificate);
+        if (!info.problem.empty())
+          log::Warning("fleet agent: " + name +
+                       "'s renewal settings (for its deploy hook and "
+                       "installer): " +
+                       info.problem);
         if (changed) {
           log::Info("fleet agent: " + name + " is now version " +
-                    std::to_string(loaded->version) + " (serial " +
-                    info.serial + ")");
+                    std::to_string(loaded->version) + " (serial " + serial +
+                    ")");
           std::vector<std::string> deploy;
           AddHook(deploy, info.settings.deploy_hook);
           AddHook(deploy, o_.deploy_hook);
@@ -209,7 +217,7 @@ class Agent {
             reload.push_back(info.settings.nginx);
         }
         deployed.push_back({name,
-                            {node_.name, loaded->version, info.serial,
+                            {node_.name, loaded->version, serial,
                              UnixSeconds(services_.clock.Now())}});
       } catch (const etcd::EtcdError&) {
         throw;  // the whole batch again, once etcd answers
