@@ -20,6 +20,7 @@
 #include "support/daemon.h"
 #include "support/etcd_cluster.h"
 #include "support/free_port.h"
+#include "support/run_binary.h"
 #include "support/temp_dir.h"
 #include "support/wait_for.h"
 #include "unit/storage/test_certs.h"
@@ -154,6 +155,21 @@ TEST_F(FleetAgentTest, MaterializesPublishedVersionsAndReportsThemDeployed) {
   ASSERT_TRUE(WaitFor([&] { return Deployed("a.example", "web1", 2); }))
       << Log(web1);
   EXPECT_EQ(Slurp(web1.Live("a.example", "cert.pem")), v2.cert_pem);
+
+  // `fleet status`: the version each node deployed, and who lags.
+  const etcd::Lease lease = etcd_->LeaseGrant(60);
+  etcd_->Put({std::string(kPrefix) + "/nodes/web9",
+              R"({"address":"127.0.0.9:80"})", lease.id});
+  std::string endpoints;
+  for (const auto& e : cluster_.endpoints())
+    endpoints += (endpoints.empty() ? "" : ",") + e;
+  RunResult status = RunCertpilot(
+      {"fleet", "status", "--fleet-endpoints", endpoints, "--fleet-cacert",
+       cluster_.ca_file(), "--fleet-prefix", kPrefix});
+  ASSERT_EQ(status.exit_code, 0) << status.Describe();
+  EXPECT_NE(status.out.find("a.example  v2  web1 v2  lagging: web9"),
+            std::string::npos)
+      << status.out;
 
   // SIGTERM: deregistered, exit 0.
   ::kill(web1.daemon.pid(), SIGTERM);
