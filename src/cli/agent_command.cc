@@ -24,7 +24,7 @@ class AgentCommand : public Command {
                   "HOST:PORT where the renewer checks this node serves a "
                   "challenge (default: --http-01-address or the host name, "
                   "with --http-01-port)");
-    c->add_option("--deploy-hook", o_.deploy_hook,
+    c->add_option("--deploy-hook,--renew-hook", o_.deploy_hook,
                   "Command run after each lineage the agent updates "
                   "(RENEWED_LINEAGE, RENEWED_DOMAINS)");
     c->add_flag_callback(

@@ -30,8 +30,8 @@ void PublishChallenge(etcd::Client& client, std::string_view prefix,
                       std::string_view key_authorization, int64_t lease) {
   if (lease == 0)
     throw FleetError("a key authorization is published under a lease");
-  client.Put({ChallengeKey(prefix, token), std::string(key_authorization),
-              lease});
+  client.Put(
+      {ChallengeKey(prefix, token), std::string(key_authorization), lease});
 }
 
 std::optional<std::string> LookupChallenge(etcd::Client& client,
@@ -57,8 +57,7 @@ std::map<std::string, std::string> ChallengesIn(
 
 std::map<std::string, std::string> ListChallenges(etcd::Client& client,
                                                   std::string_view prefix) {
-  return ChallengesIn(prefix,
-                      client.RangePrefix(ChallengesPrefix(prefix)).kvs);
+  return ChallengesIn(prefix, client.RangePrefix(ChallengesPrefix(prefix)).kvs);
 }
 
 void WithdrawChallenge(etcd::Client& client, std::string_view prefix,

@@ -22,8 +22,8 @@ std::string LineagesRoot(std::string_view prefix) {
 std::string LineageOfCurrentKey(const std::string& root,
                                 const std::string& key) {
   if (!StartsWith(key, root) || !EndsWith(key, kCurrentSuffix)) return "";
-  std::string name = key.substr(
-      root.size(), key.size() - root.size() - kCurrentSuffix.size());
+  std::string name =
+      key.substr(root.size(), key.size() - root.size() - kCurrentSuffix.size());
   if (name.empty() || name.find('/') != std::string::npos) return "";
   return name;
 }

@@ -93,8 +93,7 @@ int FleetStatus(const FleetStatusOptions& o, Services& services) {
   } else {
     const long long now = UnixSeconds(services.clock.Now());
     services.out << nodes.size() << (nodes.size() == 1 ? " node" : " nodes")
-                 << " registered under " << StripControl(nodes_prefix)
-                 << ":\n";
+                 << " registered under " << StripControl(nodes_prefix) << ":\n";
     for (const FleetNode& n : nodes) {
       services.out << "  " << StripControl(n.name) << "  address "
                    << (n.address.empty() ? "(none)" : StripControl(n.address));
