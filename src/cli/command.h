@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/types/fleet.h"
 #include "app/types/options.h"
 #include "app/wiring/services.h"
 
@@ -76,6 +77,7 @@ std::unique_ptr<Command> MakeUnregisterCommand();
 std::unique_ptr<Command> MakeImportCertbotCommand();
 std::unique_ptr<Command> MakePluginsCommand();
 std::unique_ptr<Command> MakeFleetCommand();
+std::unique_ptr<Command> MakeAgentCommand();
 
 // Options shared by several subcommands. certbot accepts its common options
 // on every subcommand and before it; so do we: the same options are added to
@@ -97,6 +99,9 @@ void AddNginxOptions(CLI::App* app, app::NginxOptions& o);
 void AddApacheOptions(CLI::App* app, app::ApacheOptions& o);
 // --http-01-port, --https-port, --redirect, --hsts, --uir, --staple-ocsp
 // (install_command.cc): where and how install, run and enhance edit nginx.
+// --fleet-endpoints, --fleet-prefix, ... --fleet-node (fleet_command.cc):
+// how to reach the fleet's etcd (issue #17).
+void AddFleetOptions(CLI::App* app, app::FleetOptions& fleet);
 void AddInstallTargetOptions(CLI::App* app, int& http_port, int& https_port,
                              bool& redirect, app::Enhancements& e);
 

@@ -26,6 +26,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   all.push_back(MakeImportCertbotCommand());
   all.push_back(MakePluginsCommand());
   all.push_back(MakeFleetCommand());
+  all.push_back(MakeAgentCommand());
   return all;
 }
 

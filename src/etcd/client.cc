@@ -80,6 +80,7 @@ json RangeJson(const RangeRequest& r) {
   if (r.limit != 0) j["limit"] = Str(r.limit);
   if (r.revision != 0) j["revision"] = Str(r.revision);
   if (r.keys_only) j["keys_only"] = true;
+  if (r.min_mod_revision != 0) j["min_mod_revision"] = Str(r.min_mod_revision);
   return j;
 }
 

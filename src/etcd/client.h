@@ -59,6 +59,9 @@ struct RangeRequest {
   int64_t limit = 0;     // 0: no limit
   int64_t revision = 0;  // 0: the latest; else the store as of then
   bool keys_only = false;
+  // Only keys last written at or after this revision (0: every key): what
+  // changed since a poll, without a watch.
+  int64_t min_mod_revision = 0;
 };
 
 // The request for `key` alone, at the latest revision.

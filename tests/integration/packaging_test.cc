@@ -132,6 +132,7 @@ std::map<std::string, unsigned> ExpectedFiles(const std::string& prefix,
           {prefix + "share/man/man5/certpilot.conf.5.gz", 0644},
           {prefix + "share/bash-completion/completions/certpilot", 0644},
           {unitdir + "certpilot.service", 0644},
+          {unitdir + "certpilot-agent.service", 0644},
           {unitdir + "certpilot.timer", 0644}};
 }
 
@@ -338,6 +339,7 @@ TEST(PackagingTest, DebContents) {
       "-rw-r--r-- ./usr/share/man/man5/certpilot.conf.5.gz",
       "-rw-r--r-- ./usr/share/bash-completion/completions/certpilot",
       "-rw-r--r-- " + unitdir + "certpilot.service",
+      "-rw-r--r-- " + unitdir + "certpilot-agent.service",
       "-rw-r--r-- " + unitdir + "certpilot.timer"};
   EXPECT_EQ(files, expected) << listing;
 

@@ -125,6 +125,34 @@ TEST(SystemdUnitsTest, ServiceSaysWhatWeShip) {
       << "the timer starts the service; it is not enabled on its own";
 }
 
+// The fleet agent (issue #17) runs hooks and reloads nginx as renew does:
+// exactly certpilot.service's hardening, no more, no less.
+TEST(SystemdUnitsTest, AgentServiceHasTheHardeningOfTheRenewService) {
+  Unit renew = ParseUnit(ReadSource("certpilot.service"));
+  Unit agent = ParseUnit(ReadSource("certpilot-agent.service"));
+  EXPECT_EQ(Values(agent, "Service", "Type"), V{"simple"});
+  EXPECT_EQ(Values(agent, "Service", "ExecStart"),
+            V{kBinaryPlaceholder + " agent"});
+  EXPECT_EQ(Values(agent, "Service", "Restart"), V{"on-failure"});
+  EXPECT_EQ(Values(agent, "Install", "WantedBy"), V{"multi-user.target"});
+  for (const char* key :
+       {"PrivateTmp", "ProtectKernelLogs", "RestrictRealtime",
+        "LockPersonality", "ProtectHostname", "ProtectSystem", "ProtectHome",
+        "ReadOnlyPaths", "InaccessiblePaths", "User", "NoNewPrivileges"})
+    EXPECT_EQ(Values(agent, "Service", key), Values(renew, "Service", key))
+        << key;
+
+  TempDir tmp;
+  std::string text = ReadSource("certpilot-agent.service");
+  text.replace(text.find(kBinaryPlaceholder), kBinaryPlaceholder.size(),
+               CERTPILOT_BINARY);
+  const std::string path = tmp / "certpilot-agent.service";
+  std::ofstream(path) << text;
+  sys::ProcessResult r = Analyze({"verify", "--man=no", path});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe() << "\n" << r.err;
+  EXPECT_EQ(r.err, "") << "systemd-analyze warned";
+}
+
 TEST(SystemdUnitsTest, TimerSaysWhatWeShip) {
   Unit unit = ParseUnit(ReadSource("certpilot.timer"));
   EXPECT_EQ(Values(unit, "Timer", "OnCalendar"), V{"*-*-* 00/4:00:00"});

@@ -185,15 +185,24 @@ void EtcdCluster::KillMember(int index) {
 
 void EtcdCluster::StopMember(int index) { members_.at(index)->Stop(); }
 
-void EtcdCluster::StartMember(int index) {
-  Daemon& member = *members_.at(index);
-  member.Start(MemberSpec(index));
+void EtcdCluster::StartMember(int index) { StartMembers({index}); }
+
+void EtcdCluster::StartMembers(const std::vector<int>& indices) {
+  std::vector<Daemon*> started;
+  for (int index : indices) {
+    members_.at(index)->Start(MemberSpec(index));
+    started.push_back(members_.at(index).get());
+  }
   Readiness readiness;
   readiness.owner = kOwner;
-  readiness.ready = [this, index] { return Healthy(index); };
+  readiness.ready = [this, indices] {
+    for (int index : indices)
+      if (!Healthy(index)) return false;
+    return true;
+  };
   readiness.timeout = std::chrono::milliseconds(60000);
   readiness.interval = std::chrono::milliseconds(100);
-  if (AwaitReady({&member}, readiness) != Startup::kReady)
+  if (AwaitReady(started, readiness) != Startup::kReady)
     throw std::runtime_error(std::string(kOwner) +
                              ": a member's port was taken on restart\n" +
                              Logs());

@@ -62,6 +62,9 @@ class EtcdCluster {
   void StopMember(int index);
   // Starts a stopped member again on its data dir; waits until healthy.
   void StartMember(int index);
+  // Starts several stopped members at once (a cluster that lost its quorum
+  // needs them together), then waits until each is healthy.
+  void StartMembers(const std::vector<int>& indices);
   // The member's /health says true (a client certificate is sent).
   bool Healthy(int index) const;
 

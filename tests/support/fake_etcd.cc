@@ -59,9 +59,11 @@ struct FakeEtcdOps {
     const std::string start = Bytes(r, "key");
     const std::string end = Bytes(r, "range_end");
     json answer = {{"header", Header(revision)}};
+    const int64_t min_mod = Int(r, "min_mod_revision");
     json kvs = json::array();
     for (const auto& [key, kv] : store)
-      if (InRange(key, start, end)) kvs.push_back(KvJson(kv));
+      if (InRange(key, start, end) && kv.mod_revision >= min_mod)
+        kvs.push_back(KvJson(kv));
     answer["count"] = std::to_string(kvs.size());
     if (!kvs.empty()) answer["kvs"] = kvs;
     return answer;

@@ -7,8 +7,9 @@
 // key's create/mod revision, version and lease; reads at a past revision
 // (every revision is kept: no compaction); compares on every target; leases
 // whose keys go with them. Time is the test's: a lease expires only when
-// the test says so (ExpireLease). Not modelled: watches, auth, limits,
-// keys_only. An unknown path or a malformed body is a test bug: it throws
+// the test says so (ExpireLease); Range's min_mod_revision filter. Not
+// modelled: watches, auth, limits, keys_only (values are always sent). An
+// unknown path or a malformed body is a test bug: it throws
 // std::logic_error.
 #pragma once
 

@@ -126,6 +126,12 @@ std::optional<FleetNode> ParseFleetNode(const std::string& name,
   return node;
 }
 
+std::string FleetNodeJson(const FleetNode& node) {
+  return nlohmann::json{{"address", node.address},
+                        {"heartbeat", node.heartbeat}}
+      .dump();
+}
+
 std::string FleetStatusJson(const std::string& prefix,
                             const std::vector<FleetNode>& nodes) {
   nlohmann::json list = nlohmann::json::array();

@@ -51,6 +51,8 @@ ParseWebrootMapJson(std::string_view text);
 // is not such an object.
 std::optional<FleetNode> ParseFleetNode(const std::string& name,
                                         std::string_view text);
+// The registry entry's value an agent writes: {"address", "heartbeat"}.
+std::string FleetNodeJson(const FleetNode& node);
 // `fleet status --json`: {"prefix": ..., "nodes": [{name, address,
 // heartbeat (RFC 3339 or null), lease}]}.
 std::string FleetStatusJson(const std::string& prefix,

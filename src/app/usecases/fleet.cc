@@ -1,15 +1,19 @@
 #include "app/usecases/fleet.h"
 
+#include <map>
 #include <optional>
 #include <ostream>
 #include <vector>
 
 #include "app/types/json_text.h"
 #include "app/wiring/fleet_connection.h"
+#include "app/wiring/fleet_nodes.h"
 #include "crypto/digest.h"
 #include "crypto/random.h"
 #include "crypto/sealed_box.h"
 #include "etcd/client.h"
+#include "fleet/deployment_record.h"
+#include "fleet/lineage_index.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -40,20 +44,45 @@ int FleetKeygen(const FleetKeygenOptions& o, Services& services) {
   return 0;
 }
 
+namespace {
+
+// Per lineage: its current version, the version each node deployed, and the
+// registered nodes that lag behind it (issue #17).
+void PrintDeployments(etcd::Client& client, const std::string& prefix,
+                      const std::vector<FleetNode>& nodes, std::ostream& out) {
+  const std::map<std::string, int64_t> current =
+      fleet::CurrentVersions(client, prefix);
+  if (current.empty()) return;
+  std::map<std::string, std::vector<fleet::Deployment>> deployed =
+      fleet::LoadAllDeployments(client, prefix);
+  out << current.size() << (current.size() == 1 ? " lineage" : " lineages")
+      << " (current version; version deployed by each node):\n";
+  for (const auto& [name, version] : current) {
+    out << "  " << StripControl(name) << "  v" << version;
+    std::map<std::string, int64_t> by_node;
+    for (const fleet::Deployment& d : deployed[name])
+      by_node[d.node] = d.version;
+    for (const auto& [node, v] : by_node)
+      out << "  " << StripControl(node) << " v" << v;
+    std::vector<std::string> lagging;
+    for (const FleetNode& n : nodes) {
+      auto it = by_node.find(n.name);
+      if (it == by_node.end() || it->second < version)
+        lagging.push_back(StripControl(n.name));
+    }
+    if (!lagging.empty()) out << "  lagging: " << Join(lagging, ", ");
+    out << "\n";
+  }
+}
+
+}  // namespace
+
 int FleetStatus(const FleetStatusOptions& o, Services& services) {
   const FleetOptions fleet = CheckFleetOptions(o.fleet, services.fs);
   FleetConnection connection = ConnectFleet(fleet, services.fs);
-  const std::string nodes_prefix = fleet.prefix + "/nodes/";
-  std::vector<FleetNode> nodes;
-  for (const etcd::KeyValue& kv :
-       connection.etcd->RangePrefix(nodes_prefix).kvs) {
-    const std::string name = kv.key.substr(nodes_prefix.size());
-    FleetNode node;
-    node.name = name;
-    if (auto parsed = ParseFleetNode(name, kv.value)) node = *parsed;
-    node.lease = kv.lease;
-    nodes.push_back(node);
-  }
+  const std::string nodes_prefix = FleetNodesPrefix(fleet.prefix);
+  const std::vector<FleetNode> nodes =
+      ListFleetNodes(*connection.etcd, fleet.prefix);
   if (o.json) {
     services.out << FleetStatusJson(fleet.prefix, nodes) << "\n";
     return 0;
@@ -61,20 +90,21 @@ int FleetStatus(const FleetStatusOptions& o, Services& services) {
   if (nodes.empty()) {
     services.out << "No node is registered under " << StripControl(nodes_prefix)
                  << " (no certpilot agent is running).\n";
-    return 0;
+  } else {
+    const long long now = UnixSeconds(services.clock.Now());
+    services.out << nodes.size() << (nodes.size() == 1 ? " node" : " nodes")
+                 << " registered under " << StripControl(nodes_prefix) << ":\n";
+    for (const FleetNode& n : nodes) {
+      services.out << "  " << StripControl(n.name) << "  address "
+                   << (n.address.empty() ? "(none)" : StripControl(n.address));
+      if (n.heartbeat > 0)
+        services.out << "  heartbeat "
+                     << FormatRfc3339(FromUnixSeconds(n.heartbeat)) << " ("
+                     << (now - n.heartbeat) << " s ago)";
+      services.out << "\n";
+    }
   }
-  const long long now = UnixSeconds(services.clock.Now());
-  services.out << nodes.size() << (nodes.size() == 1 ? " node" : " nodes")
-               << " registered under " << StripControl(nodes_prefix) << ":\n";
-  for (const FleetNode& n : nodes) {
-    services.out << "  " << StripControl(n.name) << "  address "
-                 << (n.address.empty() ? "(none)" : StripControl(n.address));
-    if (n.heartbeat > 0)
-      services.out << "  heartbeat "
-                   << FormatRfc3339(FromUnixSeconds(n.heartbeat)) << " ("
-                   << (now - n.heartbeat) << " s ago)";
-    services.out << "\n";
-  }
+  PrintDeployments(*connection.etcd, fleet.prefix, nodes, services.out);
   return 0;
 }
 

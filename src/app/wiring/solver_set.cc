@@ -182,6 +182,7 @@ void SolverSet::StartOnce(
 void SolverSet::PrepareStandalone(const RenewalSettings& s,
                                   const std::vector<std::string>& types) {
   for (const std::string& type : types) {
+    if (type == "http-01" && env_.fleet_http01) continue;  // the agents serve
     if (type == "http-01")
       StartOnce<solvers::Http01ResponderOptions>(
           standalone_, {s.http01_address, s.http01_port});
@@ -245,6 +246,8 @@ issuance::ChallengeSolver* SolverSet::Shared(const RenewalSettings& s,
     auto it = tls_alpn_.find(
         {s.challenges.tls_alpn01_address, s.challenges.tls_alpn01_port});
     if (it != tls_alpn_.end()) return it->second.solver.get();
+  } else if (env_.fleet_http01) {
+    return env_.fleet_http01;
   } else {
     auto it = standalone_.find({s.http01_address, s.http01_port});
     if (it != standalone_.end()) return it->second.solver.get();

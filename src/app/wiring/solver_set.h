@@ -64,6 +64,10 @@ struct SolverEnvironment {
   // The run's trust store (--ca-bundle), for the DNS provider APIs: an API
   // proxy's or a test fake's CA. Empty: the system store.
   std::string ca_bundle;
+  // Fleet mode (issue #17): the standalone authenticator's http-01 goes
+  // through etcd to every node's agent (app/wiring/fleet_http01_solver.h)
+  // instead of a responder of this run. Owned by the caller; unset: local.
+  issuance::ChallengeSolver* fleet_http01 = nullptr;
 };
 
 // The real environment of a run: its seams, and libcurl allowing http://.

@@ -1,0 +1,290 @@
+#include "app/usecases/agent.h"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "app/wiring/fleet_connection.h"
+#include "app/wiring/fleet_nodes.h"
+#include "app/wiring/hooks.h"
+#include "app/wiring/lineage_info.h"
+#include "app/wiring/nginx_setup.h"
+#include "app/wiring/run_context.h"
+#include "crypto/certificate.h"
+#include "etcd/etcd_error.h"
+#include "fleet/challenge_record.h"
+#include "fleet/deployment_record.h"
+#include "fleet/lineage_index.h"
+#include "fleet/lineage_record.h"
+#include "solvers/http01_responder.h"
+#include "storage/renewal_conf.h"
+#include "sys/host.h"
+#include "sys/stop_signals.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace certpilot::app {
+namespace {
+
+// A lineage that failed is tried again after this long (a fleet key put in
+// place, a disk with space again), not at every poll.
+constexpr std::chrono::seconds kRetryFailed{60};
+
+std::string AdvertisedAddress(const AgentOptions& o) {
+  if (!o.advertise.empty()) return o.advertise;
+  std::string host =
+      o.http01_address.empty() ? sys::Hostname() : o.http01_address;
+  if (host.find(':') != std::string::npos && host.front() != '[')
+    host = "[" + host + "]";
+  return host + ":" + std::to_string(o.http01_port);
+}
+
+// The renewer's renewal conf with this node's paths (nodes may keep their
+// trees in different config dirs).
+std::string LocalRenewalConf(const storage::Layout& layout,
+                             const std::string& name, const std::string& text) {
+  storage::RenewalConf conf =
+      storage::RenewalConf::Parse(text, "the fleet's renewal conf of " + name);
+  const std::string live = layout.live_dir(name);
+  conf.Set("", "archive_dir", layout.archive_dir(name));
+  conf.Set("", "cert", live + "/cert.pem");
+  conf.Set("", "privkey", live + "/privkey.pem");
+  conf.Set("", "chain", live + "/chain.pem");
+  conf.Set("", "fullchain", live + "/fullchain.pem");
+  return conf.Dump();
+}
+
+class Agent {
+ public:
+  Agent(const AgentOptions& o, Services& services, FleetOptions fleet)
+      : o_(o),
+        services_(services),
+        fleet_(std::move(fleet)),
+        fleet_key_(services.fs.ReadFile(fleet_.secret_file)),
+        connection_(ConnectFleet(fleet_, services.fs)),
+        etcd_(*connection_.etcd) {
+    node_.name = fleet_.node;
+    node_.address = AdvertisedAddress(o);
+  }
+
+  int Run(const std::function<bool(std::chrono::milliseconds)>& stop) {
+    solvers::Http01ResponderOptions ro;
+    ro.address = o_.http01_address;
+    ro.port = o_.http01_port;
+    solvers::Http01Responder responder(ro);
+    responder.Start();
+    responder_ = &responder;
+    log::Info("fleet agent " + node_.name + ": serving HTTP-01 on port " +
+              std::to_string(responder.port()) + ", etcd " +
+              Join(fleet_.endpoints, ",") + " under " + fleet_.prefix);
+    do {
+      try {
+        Poll();
+        if (etcd_down_) log::Info("fleet agent: etcd answers again");
+        etcd_down_ = false;
+      } catch (const etcd::EtcdError& e) {
+        // The agent's loop is where an outage is survived: say so once,
+        // keep the local files and the tokens known, poll again.
+        if (!etcd_down_)
+          log::Error("fleet agent: etcd cannot be used (" +
+                     std::string(e.what()) +
+                     "); keeping the local certificates and serving the "
+                     "challenges known, retrying");
+        etcd_down_ = true;
+      }
+    } while (!stop(o_.poll_interval));
+    responder.Stop();
+    Deregister();
+    log::Info("fleet agent " + node_.name + ": stopped");
+    return 0;
+  }
+
+ private:
+  void Poll() {
+    Heartbeat();
+    SyncChallenges();
+    const fleet::LineageChanges changes =
+        fleet::ChangedLineages(etcd_, fleet_.prefix, since_);
+    std::set<std::string> batch;
+    for (const auto& [name, revision] : changes.changed) batch.insert(name);
+    const TimePoint now = services_.clock.Now();
+    for (auto it = failed_.begin(); it != failed_.end();) {
+      if (now >= it->second) {
+        batch.insert(it->first);
+        it = failed_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (!batch.empty()) Materialize(batch);
+    // Only once the batch is done: an etcd error in it reads it all again.
+    since_ = changes.revision + 1;
+  }
+
+  void Heartbeat() {
+    const TimePoint now = services_.clock.Now();
+    if (lease_ != 0 && now < next_heartbeat_) return;
+    if (lease_ != 0 && etcd_.LeaseKeepAlive(lease_) == 0) {
+      log::Warning("fleet agent: the node's lease expired; registering again");
+      lease_ = 0;
+    }
+    const bool fresh = lease_ == 0;
+    if (fresh) lease_ = etcd_.LeaseGrant(o_.lease_ttl).id;
+    node_.heartbeat = UnixSeconds(now);
+    RegisterFleetNode(etcd_, fleet_.prefix, node_, lease_);
+    if (fresh)
+      log::Info("fleet agent: registered as " +
+                FleetNodesPrefix(fleet_.prefix) + node_.name + " (address " +
+                node_.address + ")");
+    next_heartbeat_ = now + std::chrono::seconds(o_.lease_ttl) / 3;
+  }
+
+  void SyncChallenges() {
+    std::map<std::string, std::string> now =
+        fleet::ListChallenges(etcd_, fleet_.prefix);
+    for (const auto& [token, key_authorization] : tokens_)
+      if (!now.count(token)) responder_->Remove(token);
+    for (const auto& [token, key_authorization] : now) {
+      auto it = tokens_.find(token);
+      if (it == tokens_.end() || it->second != key_authorization)
+        responder_->Add(token, key_authorization);
+    }
+    tokens_ = std::move(now);
+  }
+
+  // Writes `files` into the local tree where it differs; returns whether it
+  // changed anything.
+  bool WriteLocal(RunContext& ctx, const std::string& name,
+                  const fleet::LineageFiles& files) {
+    storage::LineageStore& store = ctx.lineages();
+    const storage::CertificateFiles want{files.privkey, files.cert, files.chain,
+                                         files.fullchain};
+    bool changed = false;
+    std::optional<storage::CertificateFiles> have;
+    if (store.CurrentVersion(name)) have = store.ReadCurrent(name);
+    if (!have || have->privkey_pem != want.privkey_pem ||
+        have->cert_pem != want.cert_pem || have->chain_pem != want.chain_pem ||
+        have->fullchain_pem != want.fullchain_pem) {
+      store.SaveVersion(name, want);
+      changed = true;
+    }
+    // After the certificates: a conf never names a lineage without them.
+    const std::string path = ctx.layout().renewal_conf(name);
+    const std::string conf =
+        LocalRenewalConf(ctx.layout(), name, files.renewal);
+    if (!ctx.fs().Exists(path) || ctx.fs().ReadFile(path) != conf) {
+      ctx.fs().MakeDirs(ctx.layout().renewal_root(), 0755);
+      sys::WriteFileAtomic(ctx.fs(), path, conf, 0644);
+      changed = true;
+    }
+    return changed;
+  }
+
+  void Materialize(const std::set<std::string>& names) {
+    RunContext ctx(o_.common, services_);
+    Hooks hooks(services_.runner, ctx.fs(), ctx.layout(), o_.directory_hooks);
+    std::vector<NginxOptions> reload;
+    std::vector<std::pair<std::string, fleet::Deployment>> deployed;
+    for (const std::string& name : names) {
+      try {
+        storage::LineageStore::ValidateName(name);
+        std::optional<fleet::LoadedLineage> loaded =
+            fleet::LoadLineage(etcd_, fleet_.prefix, name, fleet_key_);
+        if (!loaded) continue;
+        sys::FileLock lock = ctx.LockLineage(name);
+        const bool changed = WriteLocal(ctx, name, loaded->files);
+        const std::string serial =
+            crypto::Certificate::FromPem(loaded->files.cert).SerialHex();
+        LineageInfo info =
+            InspectLineage(ctx, name, InspectDepth::kCertificate);
+        if (!info.problem.empty())
+          log::Warning("fleet agent: " + name +
+                       "'s renewal settings (for its deploy hook and "
+                       "installer): " +
+                       info.problem);
+        if (changed) {
+          log::Info("fleet agent: " + name + " is now version " +
+                    std::to_string(loaded->version) + " (serial " + serial +
+                    ")");
+          std::vector<std::string> deploy;
+          AddHook(deploy, info.settings.deploy_hook);
+          AddHook(deploy, o_.deploy_hook);
+          hooks.RunDeploy(deploy, ctx.layout().live_dir(name), info.domains);
+          if (info.settings.installer == "nginx")
+            reload.push_back(info.settings.nginx);
+        }
+        deployed.push_back({name,
+                            {node_.name, loaded->version, serial,
+                             UnixSeconds(services_.clock.Now())}});
+      } catch (const etcd::EtcdError&) {
+        throw;  // the whole batch again, once etcd answers
+      } catch (const Error& e) {
+        log::Error(
+            "fleet agent: " + StripControl(name) +
+            " not materialized, its local files are untouched: " + e.what());
+        failed_[name] = services_.clock.Now() + kRetryFailed;
+      }
+    }
+    ReloadNginxAfterRenewal(services_.runner, ctx.fs(), services_.clock,
+                            reload);
+    for (const auto& [name, d] : deployed)
+      fleet::RecordDeployment(etcd_, fleet_.prefix, name, d);
+  }
+
+  void Deregister() {
+    if (lease_ == 0) return;
+    try {
+      etcd_.LeaseRevoke(lease_);
+    } catch (const etcd::EtcdError& e) {
+      log::Warning(
+          "fleet agent: deregistering failed (the entry expires "
+          "with its lease): " +
+          std::string(e.what()));
+    }
+    lease_ = 0;
+  }
+
+  const AgentOptions& o_;
+  Services& services_;
+  FleetOptions fleet_;
+  std::string fleet_key_;
+  FleetConnection connection_;
+  etcd::Client& etcd_;
+  solvers::Http01Responder* responder_ = nullptr;
+  FleetNode node_;
+  int64_t lease_ = 0;
+  TimePoint next_heartbeat_{};
+  int64_t since_ = 0;
+  bool etcd_down_ = false;
+  std::map<std::string, std::string> tokens_;
+  std::map<std::string, TimePoint> failed_;  // name -> when to retry
+};
+
+}  // namespace
+
+int RunAgent(
+    const AgentOptions& o, Services& services,
+    const std::function<bool(std::chrono::milliseconds)>& wait_for_stop) {
+  FleetOptions fleet = CheckFleetOptions(o.fleet, services.fs);
+  if (fleet.secret_file.empty())
+    throw UsageError(
+        "agent: --fleet-secret-file is required (the fleet key that opens "
+        "the private keys; `certpilot fleet keygen` makes one)");
+  if (o.http01_port < 0 || o.http01_port > 65535)
+    throw UsageError("agent: --http-01-port must be 0-65535");
+  if (o.lease_ttl < 3) throw UsageError("agent: the lease TTL is at least 3 s");
+  Agent agent(o, services, std::move(fleet));
+  return agent.Run(wait_for_stop);
+}
+
+int RunAgentUntilSignalled(const AgentOptions& o, Services& services) {
+  sys::StopSignals signals;
+  return RunAgent(o, services, [&signals](std::chrono::milliseconds d) {
+    return signals.WaitFor(d);
+  });
+}
+
+}  // namespace certpilot::app

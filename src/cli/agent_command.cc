@@ -1,0 +1,49 @@
+#include "app/usecases/agent.h"
+#include "cli/command.h"
+
+namespace certpilot::cli {
+namespace {
+
+// `certpilot agent`: the fleet node's long-running process (issue #17).
+class AgentCommand : public Command {
+ public:
+  AgentCommand()
+      : Command("agent",
+                "Fleet node: serve the fleet's HTTP-01 challenges, keep the "
+                "local tree at the fleet's versions, heartbeat (until "
+                "SIGTERM)") {}
+  void AddOptions(CLI::App* c, app::CommonOptions& common) override {
+    AddCommonOptions(c, common);
+    AddFleetOptions(c, o_.fleet);
+    c->add_option("--http-01-address", o_.http01_address,
+                  "Address the challenge responder listens on (default: all)");
+    c->add_option("--http-01-port", o_.http01_port,
+                  "Port the challenge responder listens on")
+        ->capture_default_str();
+    c->add_option("--fleet-address", o_.advertise,
+                  "HOST:PORT where the renewer checks this node serves a "
+                  "challenge (default: --http-01-address or the host name, "
+                  "with --http-01-port)");
+    c->add_option("--deploy-hook,--renew-hook", o_.deploy_hook,
+                  "Command run after each lineage the agent updates "
+                  "(RENEWED_LINEAGE, RENEWED_DOMAINS)");
+    c->add_flag_callback(
+        "--no-directory-hooks", [this] { o_.directory_hooks = false; },
+        "Do not run the hooks in CONFIG/renewal-hooks/deploy/");
+  }
+  int Run(const app::CommonOptions& common, app::Services& services) override {
+    o_.common = common;
+    return app::RunAgentUntilSignalled(o_, services);
+  }
+
+ private:
+  app::AgentOptions o_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeAgentCommand() {
+  return std::make_unique<AgentCommand>();
+}
+
+}  // namespace certpilot::cli

@@ -1,0 +1,35 @@
+// Which lineages the fleet holds and which changed (issue #17), read from
+// their `current` keys (lineage_record.h) without reading any version's
+// files: what an agent polls (etcd's watch streams, which the client cannot
+// take; etcd/client.h) and what `fleet status` lists.
+//
+// Errors: etcd::EtcdError from etcd; FleetError for a bad prefix.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "etcd/client.h"
+
+namespace certpilot::fleet {
+
+struct LineageChanges {
+  // Lineage name → the mod revision of its `current` key, for each lineage
+  // whose `current` was written at or after the revision asked for.
+  std::map<std::string, int64_t> changed;
+  int64_t revision = 0;  // the store's revision when read: ask from +1 next
+};
+
+// The lineages published at or after `since` (0: every lineage), in one
+// keys-only request.
+LineageChanges ChangedLineages(etcd::Client& client, std::string_view prefix,
+                               int64_t since);
+
+// Every lineage's current version number, by name. A `current` that is not
+// a version number reads as 0.
+std::map<std::string, int64_t> CurrentVersions(etcd::Client& client,
+                                               std::string_view prefix);
+
+}  // namespace certpilot::fleet

@@ -1,0 +1,307 @@
+// `certpilot agent` against a real 3-member etcd cluster (issue #17), the
+// agents as separate processes of the built binary: materializing what the
+// test publishes (PublishLineage) and reporting it deployed, serving
+// published tokens, refusing a lineage its fleet key cannot open, surviving
+// etcd's absence, and a SIGKILL in the middle of a batch.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "etcd/client.h"
+#include "fleet/challenge_record.h"
+#include "fleet/deployment_record.h"
+#include "fleet/lineage_lock.h"
+#include "fleet/lineage_record.h"
+#include "http/curl_http_client.h"
+#include "support/daemon.h"
+#include "support/etcd_cluster.h"
+#include "support/free_port.h"
+#include "support/run_binary.h"
+#include "support/temp_dir.h"
+#include "support/wait_for.h"
+#include "unit/storage/test_certs.h"
+
+namespace certpilot::testing {
+namespace {
+
+constexpr char kPrefix[] = "/agent-test";
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class FleetAgentTest : public ::testing::Test {
+ protected:
+  FleetAgentTest() {
+    tls_.ca_bundle = cluster_.ca_file();
+    http_ = std::make_unique<http::CurlHttpClient>(tls_);
+    etcd::ClientOptions options;
+    options.endpoints = cluster_.endpoints();
+    etcd_ = std::make_unique<etcd::Client>(*http_, options);
+    key_path_ = WriteKey("fleet.key", std::string(32, '\x5a'));
+  }
+
+  std::string WriteKey(const std::string& name, const std::string& bytes) {
+    const std::string path = dir_.Write(name, bytes);
+    ::chmod(path.c_str(), 0600);
+    return path;
+  }
+
+  struct Node {
+    std::string name;
+    std::string config;
+    int port = 0;
+    Daemon daemon;
+    std::string Live(const std::string& lineage, const std::string& file) {
+      return config + "/live/" + lineage + "/" + file;
+    }
+  };
+
+  // Starts (or restarts) `node`'s agent with the fleet key at `key`.
+  void StartAgent(Node& node, const std::string& key) {
+    if (node.port == 0) node.port = FreeLoopbackPort();
+    if (node.config.empty()) node.config = dir_ / node.name;
+    std::string endpoints;
+    for (const auto& e : cluster_.endpoints())
+      endpoints += (endpoints.empty() ? "" : ",") + e;
+    DaemonSpec spec;
+    spec.name = "agent " + node.name;
+    spec.argv = {CERTPILOT_BINARY,      "agent",
+                 "--config-dir",        node.config,
+                 "--work-dir",          node.config + "-work",
+                 "--logs-dir",          node.config + "-logs",
+                 "--fleet-endpoints",   endpoints,
+                 "--fleet-cacert",      cluster_.ca_file(),
+                 "--fleet-prefix",      kPrefix,
+                 "--fleet-secret-file", key,
+                 "--fleet-node",        node.name,
+                 "--http-01-address",   "127.0.0.1",
+                 "--http-01-port",      std::to_string(node.port)};
+    spec.log_path = dir_ / (node.name + ".log");
+    spec.append_log = true;
+    node.daemon.Start(spec);
+  }
+
+  std::string Log(const Node& node) {
+    return Slurp(dir_ / (node.name + ".log"));
+  }
+
+  // Publishes `files` as the next version of `lineage`, as a renewer does.
+  int64_t Publish(const std::string& lineage,
+                  const storage::CertificateFiles& files) {
+    fleet::LineageLock lock(*etcd_, kPrefix, lineage, "renewer");
+    EXPECT_TRUE(lock.TryAcquire(30));
+    fleet::LineageFiles f{
+        files.cert_pem, files.chain_pem, files.fullchain_pem, files.privkey_pem,
+        "version = 2.0\narchive_dir = /elsewhere/archive/" + lineage +
+            "\ncert = /elsewhere/cert.pem\n\n"
+            "[renewalparams]\nauthenticator = standalone\n"};
+    auto version = fleet::PublishLineage(*etcd_, lock.fence(), kPrefix, lineage,
+                                         f, std::string(32, '\x5a'));
+    lock.Release();
+    EXPECT_TRUE(version);
+    return version.value_or(0);
+  }
+
+  bool Deployed(const std::string& lineage, const std::string& node,
+                int64_t version) {
+    for (const auto& d : fleet::LoadDeployments(*etcd_, kPrefix, lineage))
+      if (d.node == node && d.version == version && !d.serial.empty())
+        return true;
+    return false;
+  }
+
+  EtcdCluster cluster_;
+  TempDir dir_{"certpilot-agent"};
+  http::CurlOptions tls_;
+  std::unique_ptr<http::CurlHttpClient> http_;
+  std::unique_ptr<etcd::Client> etcd_;
+  std::string key_path_;
+  CertFactory certs_;
+};
+
+TEST_F(FleetAgentTest, MaterializesPublishedVersionsAndReportsThemDeployed) {
+  Node web1{"web1"};
+  StartAgent(web1, key_path_);
+  ASSERT_TRUE(WaitFor([&] {
+    return etcd_->Range(etcd::KeyRange(std::string(kPrefix) + "/nodes/web1"))
+               .count == 1;
+  })) << Log(web1);
+
+  const storage::CertificateFiles v1 = certs_.Make("a.example");
+  ASSERT_EQ(Publish("a.example", v1), 1);
+  ASSERT_TRUE(WaitFor([&] { return Deployed("a.example", "web1", 1); }))
+      << Log(web1);
+  EXPECT_EQ(Slurp(web1.Live("a.example", "cert.pem")), v1.cert_pem);
+  EXPECT_EQ(Slurp(web1.Live("a.example", "privkey.pem")), v1.privkey_pem);
+  EXPECT_EQ(Slurp(web1.Live("a.example", "fullchain.pem")), v1.fullchain_pem);
+  // The renewal conf names this node's paths, not the renewer's.
+  const std::string conf = Slurp(web1.config + "/renewal/a.example.conf");
+  EXPECT_NE(conf.find("archive_dir = " + web1.config + "/archive/a.example"),
+            std::string::npos)
+      << conf;
+  EXPECT_NE(conf.find("authenticator = standalone"), std::string::npos);
+  EXPECT_EQ(conf.find("/elsewhere"), std::string::npos) << conf;
+
+  const storage::CertificateFiles v2 = certs_.Make("a.example");
+  ASSERT_EQ(Publish("a.example", v2), 2);
+  ASSERT_TRUE(WaitFor([&] { return Deployed("a.example", "web1", 2); }))
+      << Log(web1);
+  EXPECT_EQ(Slurp(web1.Live("a.example", "cert.pem")), v2.cert_pem);
+
+  // `fleet status`: the version each node deployed, and who lags.
+  const etcd::Lease lease = etcd_->LeaseGrant(60);
+  etcd_->Put({std::string(kPrefix) + "/nodes/web9",
+              R"({"address":"127.0.0.9:80"})", lease.id});
+  std::string endpoints;
+  for (const auto& e : cluster_.endpoints())
+    endpoints += (endpoints.empty() ? "" : ",") + e;
+  RunResult status = RunCertpilot(
+      {"fleet", "status", "--fleet-endpoints", endpoints, "--fleet-cacert",
+       cluster_.ca_file(), "--fleet-prefix", kPrefix});
+  ASSERT_EQ(status.exit_code, 0) << status.Describe();
+  EXPECT_NE(status.out.find("a.example  v2  web1 v2  lagging: web9"),
+            std::string::npos)
+      << status.out;
+
+  // SIGTERM: deregistered, exit 0.
+  ::kill(web1.daemon.pid(), SIGTERM);
+  std::optional<std::string> ended;
+  ASSERT_TRUE(
+      WaitFor([&] { return (ended = web1.daemon.Ended()).has_value(); }));
+  EXPECT_EQ(*ended, "exited 0") << Log(web1);
+  EXPECT_EQ(
+      etcd_->Range(etcd::KeyRange(std::string(kPrefix) + "/nodes/web1")).count,
+      0);
+}
+
+TEST_F(FleetAgentTest, ServesAPublishedTokenUntilItIsWithdrawn) {
+  Node web1{"web1"};
+  StartAgent(web1, key_path_);
+  http::CurlOptions plain;
+  plain.https_only = false;
+  http::CurlHttpClient client(plain);
+  http::Request get;
+  get.url = "http://127.0.0.1:" + std::to_string(web1.port) +
+            "/.well-known/acme-challenge/tok-123";
+  get.headers = {{"Host", "a.example"}};
+  auto status = [&] {
+    try {
+      return client.Do(get).status;
+    } catch (const http::TransportError&) {
+      return 0;
+    }
+  };
+  ASSERT_TRUE(WaitFor([&] { return status() == 404; })) << Log(web1);
+
+  const etcd::Lease lease = etcd_->LeaseGrant(60);
+  fleet::PublishChallenge(*etcd_, kPrefix, "tok-123", "tok-123.thumb",
+                          lease.id);
+  ASSERT_TRUE(WaitFor([&] { return status() == 200; })) << Log(web1);
+  EXPECT_EQ(client.Do(get).body, "tok-123.thumb");
+
+  fleet::WithdrawChallenge(*etcd_, kPrefix, "tok-123");
+  EXPECT_TRUE(WaitFor([&] { return status() == 404; })) << Log(web1);
+}
+
+TEST_F(FleetAgentTest, ANodeWithoutTheFleetKeyCannotMaterialize) {
+  Node web1{"web1"};
+  StartAgent(web1, key_path_);
+  const storage::CertificateFiles v1 = certs_.Make("a.example");
+  Publish("a.example", v1);
+  ASSERT_TRUE(WaitFor([&] { return Deployed("a.example", "web1", 1); }))
+      << Log(web1);
+  web1.daemon.Stop();
+
+  // Restarted with another fleet key: version 2 cannot be opened.
+  StartAgent(web1, WriteKey("other.key", std::string(32, '\x33')));
+  Publish("a.example", certs_.Make("a.example"));
+  ASSERT_TRUE(WaitFor([&] {
+    return Log(web1).find("a.example not materialized") != std::string::npos;
+  })) << Log(web1);
+  EXPECT_NE(Log(web1).find("sealed under fleet key"), std::string::npos)
+      << Log(web1);
+  EXPECT_EQ(Slurp(web1.Live("a.example", "cert.pem")), v1.cert_pem);
+  EXPECT_EQ(Slurp(web1.Live("a.example", "privkey.pem")), v1.privkey_pem);
+  EXPECT_FALSE(Deployed("a.example", "web1", 2));
+  EXPECT_FALSE(web1.daemon.Ended()) << Log(web1);
+}
+
+TEST_F(FleetAgentTest, EtcdDownKeepsTheFilesAndConvergesWhenBack) {
+  Node web1{"web1"};
+  StartAgent(web1, key_path_);
+  const storage::CertificateFiles v1 = certs_.Make("a.example");
+  Publish("a.example", v1);
+  ASSERT_TRUE(WaitFor([&] { return Deployed("a.example", "web1", 1); }))
+      << Log(web1);
+
+  for (int i = 0; i < 3; ++i) cluster_.StopMember(i);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Log(web1).find("etcd cannot be used") != std::string::npos;
+      },
+      std::chrono::seconds(90)))
+      << Log(web1);
+  EXPECT_EQ(Slurp(web1.Live("a.example", "cert.pem")), v1.cert_pem);
+  EXPECT_FALSE(web1.daemon.Ended()) << Log(web1);
+
+  cluster_.StartMembers({0, 1, 2});
+  const storage::CertificateFiles v2 = certs_.Make("a.example");
+  ASSERT_TRUE(WaitFor([&] {
+    try {
+      return Publish("a.example", v2) == 2;
+    } catch (const Error&) {
+      return false;  // the cluster is still electing a leader
+    }
+  }));
+  ASSERT_TRUE(WaitFor([&] { return Deployed("a.example", "web1", 2); },
+                      std::chrono::seconds(60)))
+      << Log(web1);
+  EXPECT_EQ(Slurp(web1.Live("a.example", "cert.pem")), v2.cert_pem);
+  EXPECT_NE(Log(web1).find("etcd answers again"), std::string::npos);
+}
+
+TEST_F(FleetAgentTest, SigkillMidBatchNeverLeavesAHalfWrittenLineage) {
+  std::vector<storage::CertificateFiles> published;
+  for (int i = 0; i < 24; ++i) {
+    published.push_back(certs_.Make("l" + std::to_string(i) + ".example"));
+    Publish("l" + std::to_string(i) + ".example", published.back());
+  }
+  Node web1{"web1"};
+  StartAgent(web1, key_path_);
+  // Killed as soon as the first lineage of the batch is in place.
+  ASSERT_TRUE(WaitFor([&] {
+    struct stat st;
+    return ::lstat(web1.Live("l0.example", "cert.pem").c_str(), &st) == 0;
+  })) << Log(web1);
+  ::kill(web1.daemon.pid(), SIGKILL);
+  ASSERT_TRUE(WaitFor([&] { return web1.daemon.Ended().has_value(); }));
+  // Every lineage is all there or not there at all, never a mix.
+  for (int i = 0; i < 24; ++i) {
+    const std::string name = "l" + std::to_string(i) + ".example";
+    const std::string cert = Slurp(web1.Live(name, "cert.pem"));
+    if (cert.empty()) continue;
+    EXPECT_EQ(cert, published[i].cert_pem) << name;
+    EXPECT_EQ(Slurp(web1.Live(name, "privkey.pem")), published[i].privkey_pem)
+        << name;
+  }
+
+  StartAgent(web1, key_path_);
+  for (int i = 0; i < 24; ++i) {
+    const std::string name = "l" + std::to_string(i) + ".example";
+    ASSERT_TRUE(WaitFor([&] { return Deployed(name, "web1", 1); }))
+        << name << Log(web1);
+    EXPECT_EQ(Slurp(web1.Live(name, "fullchain.pem")),
+              published[i].fullchain_pem);
+  }
+}
+
+}  // namespace
+}  // namespace certpilot::testing
