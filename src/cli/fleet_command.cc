@@ -17,25 +17,7 @@ class FleetCommand : public Command {
     AddCommonOptions(c, common);
     // On `fleet` itself: every fleet subcommand takes them (options given
     // after the subcommand fall through to here), as cli.ini does.
-    c->add_option("--fleet-endpoints", fleet_.endpoints,
-                  "etcd members, URL[,URL...] (https://HOST:PORT)")
-        ->delimiter(',');
-    c->add_option("--fleet-prefix", fleet_.prefix,
-                  "Where certpilot's keys live in etcd")
-        ->capture_default_str();
-    c->add_option("--fleet-cacert", fleet_.cacert,
-                  "PEM trust anchors for etcd's TLS certificate");
-    c->add_option("--fleet-client-cert", fleet_.client_cert,
-                  "PEM client certificate for etcd");
-    c->add_option("--fleet-client-key", fleet_.client_key, "Its private key");
-    c->add_option("--fleet-user", fleet_.user, "etcd user name");
-    c->add_option("--fleet-password-file", fleet_.password_file,
-                  "File holding the etcd user's password");
-    c->add_option("--fleet-secret-file", secret_file_,
-                  "The fleet key file (keygen: where to write a new one; "
-                  "never overwritten)");
-    c->add_option("--fleet-node", fleet_.node,
-                  "This node's name in the fleet (default: the host name)");
+    AddFleetOptions(c, fleet_);
     c->require_subcommand(1);
     keygen_ = c->add_subcommand(
         "keygen",
@@ -49,13 +31,12 @@ class FleetCommand : public Command {
     if (keygen_->parsed()) {
       app::FleetKeygenOptions o;
       o.common = common;
-      o.secret_file = secret_file_;
+      o.secret_file = fleet_.secret_file;
       return app::FleetKeygen(o, services);
     }
     app::FleetStatusOptions o;
     o.common = common;
     o.fleet = fleet_;
-    o.fleet.secret_file = secret_file_;
     o.json = json_;
     return app::FleetStatus(o, services);
   }
@@ -63,7 +44,6 @@ class FleetCommand : public Command {
  private:
   CLI::App* keygen_ = nullptr;
   app::FleetOptions fleet_;
-  std::string secret_file_;
   bool json_ = false;
 };
 
