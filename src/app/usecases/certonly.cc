@@ -373,7 +373,7 @@ int Certonly(const CertonlyOptions& o, Services& services,
                      << csr_out->fullchain << "\n";
       return hook_failures ? 1 : 0;
     }
-    IssueRequest req{name, ids, settings, o.dry_run, "", o.new_key, true};
+    IssueRequest req{name, ids, settings, o.dry_run, "", o.new_key, true, {}};
     if (fleet)
       req.before_commit = [&](const storage::CertificateFiles& files,
                               const std::string& conf) {

@@ -398,7 +398,8 @@ int RenewEach(const RenewOptions& o, Services& services, RunContext& ctx,
         }
         IssueRequest req{c.name,          IdentifiersOf(c.info),
                          c.info.settings, o.dry_run,
-                         c.replaces,      o.new_key};
+                         c.replaces,      o.new_key,
+                         false,           {}};
         if (fleet)
           req.before_commit = [&](const storage::CertificateFiles& files,
                                   const std::string& conf) {
