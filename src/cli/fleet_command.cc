@@ -1,4 +1,5 @@
 #include "app/usecases/fleet.h"
+#include "app/usecases/fleet_push.h"
 #include "cli/command.h"
 
 namespace certpilot::cli {
@@ -12,7 +13,7 @@ class FleetCommand : public Command {
   FleetCommand()
       : Command("fleet",
                 "Fleet mode (several nodes sharing certificates through "
-                "etcd): keygen, status") {}
+                "etcd): keygen, status, push") {}
   void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
     // On `fleet` itself: every fleet subcommand takes them (options given
@@ -26,6 +27,13 @@ class FleetCommand : public Command {
     CLI::App* status =
         c->add_subcommand("status", "List the nodes registered in etcd");
     status->add_flag("--json", json_, "Print JSON");
+    push_ = c->add_subcommand(
+        "push",
+        "Upload this node's certificates to the fleet (e.g. after "
+        "import-certbot)");
+    push_->add_option("--cert-name", cert_name_, "Only this certificate");
+    push_->add_flag("--force", force_,
+                    "Also those the fleet has, as their next version");
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     if (keygen_->parsed()) {
@@ -33,6 +41,14 @@ class FleetCommand : public Command {
       o.common = common;
       o.secret_file = fleet_.secret_file;
       return app::FleetKeygen(o, services);
+    }
+    if (push_->parsed()) {
+      app::FleetPushOptions o;
+      o.common = common;
+      o.fleet = fleet_;
+      o.cert_name = cert_name_;
+      o.force = force_;
+      return app::FleetPush(o, services);
     }
     app::FleetStatusOptions o;
     o.common = common;
@@ -43,6 +59,9 @@ class FleetCommand : public Command {
 
  private:
   CLI::App* keygen_ = nullptr;
+  CLI::App* push_ = nullptr;
+  std::string cert_name_;
+  bool force_ = false;
   app::FleetOptions fleet_;
   bool json_ = false;
 };

@@ -249,5 +249,47 @@ TEST_F(FleetRenewTest, RenewWithAllOfEtcdDownFailsAndKeepsTheFiles) {
   EXPECT_EQ(ReadFileOrEmpty(live + "privkey.pem"), key);
 }
 
+// `fleet push` uploads local lineages (made without fleet mode, as after
+// import-certbot) as version 1, skips them the second time, and with
+// --force publishes one as the next version.
+TEST_F(FleetRenewTest, PushUploadsLocalLineagesOnce) {
+  for (const char* name : {"p1.example.com", "p2.example.com"}) {
+    RunResult r = a_.Certonly({"-d", name});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  }
+  auto push = [&](const std::vector<std::string>& extra) {
+    return a_.Run("fleet", With(With({"push"}, FleetArgs("node-a")), extra));
+  };
+  RunResult first = push({});
+  ASSERT_EQ(first.exit_code, 0) << first.Describe();
+  EXPECT_NE(first.out.find("pushed  p1.example.com as version 1"),
+            std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("pushed  p2.example.com as version 1"),
+            std::string::npos)
+      << first.out;
+  auto loaded = fleet::LoadLineage(*etcd_, kPrefix, "p2.example.com", key_);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->files.privkey,
+            ReadFileOrEmpty(a_.config() + "/live/p2.example.com/privkey.pem"));
+
+  RunResult again = push({});
+  ASSERT_EQ(again.exit_code, 0) << again.Describe();
+  EXPECT_NE(again.out.find("skipped p1.example.com (the fleet has version 1"),
+            std::string::npos)
+      << again.out;
+  EXPECT_EQ(FleetVersion("p1.example.com"), 1);
+
+  RunResult forced = push({"--force", "--cert-name", "p1.example.com"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.Describe();
+  EXPECT_NE(forced.out.find("pushed  p1.example.com as version 2"),
+            std::string::npos)
+      << forced.out;
+  EXPECT_EQ(forced.out.find("p2.example.com"), std::string::npos);
+  EXPECT_EQ(FleetVersion("p2.example.com"), 1);
+
+  EXPECT_EQ(push({"--cert-name", "nope.example.com"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace certpilot::testing
