@@ -45,17 +45,15 @@ class FleetRenewTest : public SharedPebbleTest<3600> {
     etcd_ = std::make_unique<etcd::Client>(*http_, options);
   }
 
-  std::vector<std::string> FleetArgs(const std::string& node,
-                                     const std::vector<std::string>& extra = {},
-                                     const std::vector<std::string>& endpoints =
-                                         {}) const {
+  std::vector<std::string> FleetArgs(
+      const std::string& node, const std::vector<std::string>& extra = {},
+      const std::vector<std::string>& endpoints = {}) const {
     std::string list;
-    for (const auto& e :
-         endpoints.empty() ? cluster_.endpoints() : endpoints)
+    for (const auto& e : endpoints.empty() ? cluster_.endpoints() : endpoints)
       list += (list.empty() ? "" : ",") + e;
     std::vector<std::string> args = {
-        "--fleet-endpoints", list,     "--fleet-cacert",      cluster_.ca_file(),
-        "--fleet-prefix",    kPrefix,  "--fleet-secret-file", key_path_,
+        "--fleet-endpoints", list,    "--fleet-cacert",      cluster_.ca_file(),
+        "--fleet-prefix",    kPrefix, "--fleet-secret-file", key_path_,
         "--fleet-node",      node};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
@@ -123,8 +121,7 @@ TEST_F(FleetRenewTest, CertonlyPublishesTheLineageWithItsKeySealed) {
   for (const etcd::KeyValue& kv : all.kvs)
     EXPECT_EQ(kv.value.find("PRIVATE KEY"), std::string::npos) << kv.key;
   // The lock was given back.
-  EXPECT_TRUE(
-      etcd_->RangePrefix(std::string(kPrefix) + "/locks/").kvs.empty());
+  EXPECT_TRUE(etcd_->RangePrefix(std::string(kPrefix) + "/locks/").kvs.empty());
 }
 
 TEST_F(FleetRenewTest, CertonlyWithoutTheFleetKeyIsAUsageError) {
@@ -151,8 +148,8 @@ TEST_F(FleetRenewTest, TwoNodesRenewingAtOnceMakeOneNewVersion) {
   auto renew_a = std::async(std::launch::async, [&] {
     return Renew(a_, name, {"--pre-hook", hook});
   });
-  ASSERT_TRUE(WaitFor([&] { return fs::exists(holding); },
-                      std::chrono::seconds(60)));
+  ASSERT_TRUE(
+      WaitFor([&] { return fs::exists(holding); }, std::chrono::seconds(60)));
 
   RunResult skipped = Renew(b_, name, {});
   EXPECT_EQ(skipped.exit_code, 0) << skipped.Describe();
@@ -192,20 +189,19 @@ TEST_F(FleetRenewTest, ARenewerWhoseLeaseExpiredCannotPublish) {
   const std::string name = "paused.example.com";
   ASSERT_NO_FATAL_FAILURE(IssueOnBothNodes(name));
   const std::string pid_file = a_.dir() / "pid";
-  const std::string hook =
-      "echo $PPID > " + pid_file + ".tmp; mv " + pid_file + ".tmp " +
-      pid_file + "; kill -STOP $PPID";
+  const std::string hook = "echo $PPID > " + pid_file + ".tmp; mv " + pid_file +
+                           ".tmp " + pid_file + "; kill -STOP $PPID";
   auto renew_a = std::async(std::launch::async, [&] {
     return Renew(a_, name, {"--pre-hook", hook, "--fleet-lock-ttl", "2"});
   });
-  ASSERT_TRUE(WaitFor([&] { return fs::exists(pid_file); },
-                      std::chrono::seconds(60)));
+  ASSERT_TRUE(
+      WaitFor([&] { return fs::exists(pid_file); }, std::chrono::seconds(60)));
   const pid_t pid = std::stoi(ReadFileOrEmpty(pid_file));
   // The lease runs out while A is stopped: the lock key goes.
   const std::string lock_key = std::string(kPrefix) + "/locks/" + name;
-  ASSERT_TRUE(WaitFor([&] { return etcd_->Range(etcd::KeyRange(lock_key))
-                                       .kvs.empty(); },
-                      std::chrono::seconds(60)));
+  ASSERT_TRUE(WaitFor(
+      [&] { return etcd_->Range(etcd::KeyRange(lock_key)).kvs.empty(); },
+      std::chrono::seconds(60)));
 
   RunResult b = Renew(b_, name, {});
   EXPECT_EQ(b.exit_code, 0) << b.Describe();

@@ -301,8 +301,8 @@ int Certonly(const CertonlyOptions& o, Services& services,
     if (lineage) *lineage = name;
     lineage_lock.emplace(ctx.LockLineage(name));
     if (fleet) {
-      const std::string holder = fleet->Lock(
-          name, std::chrono::seconds(o.common.lock_wait_seconds));
+      const std::string holder =
+          fleet->Lock(name, std::chrono::seconds(o.common.lock_wait_seconds));
       if (!holder.empty())
         throw Error("certificate " + name + " is being renewed by node " +
                     holder +

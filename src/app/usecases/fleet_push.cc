@@ -20,8 +20,7 @@ std::string PushOne(const FleetPushOptions& o, RunContext& ctx,
   const sys::FileLock local = ctx.LockLineage(name);
   const std::string holder =
       fleet.Lock(name, std::chrono::seconds(o.common.lock_wait_seconds));
-  if (!holder.empty())
-    throw Error("its fleet lock is held by " + holder);
+  if (!holder.empty()) throw Error("its fleet lock is held by " + holder);
   // Read under the lock: a version another node publishes meanwhile is
   // never overwritten without --force.
   std::optional<fleet::LoadedLineage> there = fleet.Load(name);

@@ -500,9 +500,8 @@ RunTally RenewDue(const RenewOptions& o, Services& services, RunContext& ctx,
                  " failed: " + StripControl(c->error));
     }
   }
-  tally.hook_failures +=
-      RenewEach(o, services, ctx, work, solvers, accounts, hooks, printer,
-                fleet);
+  tally.hook_failures += RenewEach(o, services, ctx, work, solvers, accounts,
+                                   hooks, printer, fleet);
   solvers.Stop();
 
   std::vector<NginxOptions> nginx_lineages;

@@ -57,17 +57,17 @@ std::string FleetSession::Lock(const std::string& lineage,
     std::lock_guard<std::mutex> relock(mu_);
     return lock.TryAcquire(options_.lock_ttl_seconds);
   };
-  const bool acquired = PollUntil(
-      services_.clock, services_.clock.Now() + wait,
-      {.interval = std::chrono::milliseconds(100),
-       .max_interval = std::chrono::seconds(2),
-       .clip_to_deadline = true},
-      try_once, [&](Duration) {
-        if (logged) return;
-        logged = true;
-        log::Info("waiting for the fleet lock of " + lineage + ", held by " +
-                  StripControl(lock.holder()));
-      });
+  const bool acquired =
+      PollUntil(services_.clock, services_.clock.Now() + wait,
+                {.interval = std::chrono::milliseconds(100),
+                 .max_interval = std::chrono::seconds(2),
+                 .clip_to_deadline = true},
+                try_once, [&](Duration) {
+                  if (logged) return;
+                  logged = true;
+                  log::Info("waiting for the fleet lock of " + lineage +
+                            ", held by " + StripControl(lock.holder()));
+                });
   if (acquired) return "";
   return lock.holder().empty() ? "another node" : StripControl(lock.holder());
 }
@@ -108,8 +108,8 @@ int64_t FleetSession::Publish(const std::string& lineage,
 }
 
 void FleetSession::KeepAliveLoop() {
-  const auto period = std::chrono::milliseconds(
-      options_.lock_ttl_seconds * 1000 / 3);
+  const auto period =
+      std::chrono::milliseconds(options_.lock_ttl_seconds * 1000 / 3);
   std::unique_lock<std::mutex> guard(mu_);
   while (!stop_cv_.wait_for(guard, period, [&] { return stopping_; })) {
     std::map<std::string, int64_t> leases;

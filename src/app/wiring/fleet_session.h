@@ -58,8 +58,7 @@ class FleetSession {
   // Returns "" once held (also when already held by this session), else the
   // node that holds it ("another node" when it vanished in between).
   // etcd::EtcdError when etcd cannot be reached.
-  std::string Lock(const std::string& lineage,
-                   std::chrono::milliseconds wait);
+  std::string Lock(const std::string& lineage, std::chrono::milliseconds wait);
   // Gives the lock up (no-op when not held).
   void Unlock(const std::string& lineage);
 
