@@ -1,5 +1,6 @@
 #include "app/wiring/fleet_session.h"
 
+#include <set>
 #include <utility>
 
 #include "etcd/etcd_error.h"
@@ -110,6 +111,7 @@ int64_t FleetSession::Publish(const std::string& lineage,
 void FleetSession::KeepAliveLoop() {
   const auto period =
       std::chrono::milliseconds(options_.lock_ttl_seconds * 1000 / 3);
+  std::set<int64_t> expired;  // leases already reported, once each
   std::unique_lock<std::mutex> guard(mu_);
   while (!stop_cv_.wait_for(guard, period, [&] { return stopping_; })) {
     std::map<std::string, int64_t> leases;
@@ -117,8 +119,10 @@ void FleetSession::KeepAliveLoop() {
       if (lock->held()) leases[name] = lock->lease();
     guard.unlock();
     for (const auto& [name, lease] : leases) {
+      if (expired.count(lease)) continue;
       try {
-        if (keepalive_connection_.etcd->LeaseKeepAlive(lease) == 0)
+        if (keepalive_connection_.etcd->LeaseKeepAlive(lease) == 0 &&
+            expired.insert(lease).second)
           log::Warning("the fleet lock of " + name +
                        " has expired: another node may renew it; this "
                        "node's version will not be published");
