@@ -50,6 +50,7 @@ class CertonlyCommand : public Command {
                   "With --csr: where to write the chain");
     c->add_option("--fullchain-path", o_.fullchain_path,
                   "With --csr: where to write certificate + chain");
+    AddFleetOptions(c, o_.fleet);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

@@ -90,6 +90,9 @@ void AddHookOptions(CLI::App* app, std::string& pre, std::string& post,
 // What certonly and run share: key type and size, --force-renewal,
 // --reuse-key, the hooks and the PKCS#12 keystore.
 void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o);
+// --fleet-endpoints, --fleet-prefix, ... (fleet_options.cc): fleet mode's
+// connection and identity (issue #17), on every command fleet mode changes.
+void AddFleetOptions(CLI::App* app, app::FleetOptions& o);
 // --pkcs12-path, --pkcs12-password-file.
 void AddPkcs12Options(CLI::App* app, app::Pkcs12Settings& o);
 // --nginx-server-root, --nginx-ctl (defined in install_command.cc).
@@ -99,9 +102,6 @@ void AddNginxOptions(CLI::App* app, app::NginxOptions& o);
 void AddApacheOptions(CLI::App* app, app::ApacheOptions& o);
 // --http-01-port, --https-port, --redirect, --hsts, --uir, --staple-ocsp
 // (install_command.cc): where and how install, run and enhance edit nginx.
-// --fleet-endpoints, --fleet-prefix, ... --fleet-node (fleet_command.cc):
-// how to reach the fleet's etcd (issue #17).
-void AddFleetOptions(CLI::App* app, app::FleetOptions& fleet);
 void AddInstallTargetOptions(CLI::App* app, int& http_port, int& https_port,
                              bool& redirect, app::Enhancements& e);
 

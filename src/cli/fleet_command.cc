@@ -1,29 +1,8 @@
 #include "app/usecases/fleet.h"
+#include "app/usecases/fleet_push.h"
 #include "cli/command.h"
 
 namespace certpilot::cli {
-
-void AddFleetOptions(CLI::App* c, app::FleetOptions& fleet) {
-  c->add_option("--fleet-endpoints", fleet.endpoints,
-                "etcd members, URL[,URL...] (https://HOST:PORT)")
-      ->delimiter(',');
-  c->add_option("--fleet-prefix", fleet.prefix,
-                "Where certpilot's keys live in etcd")
-      ->capture_default_str();
-  c->add_option("--fleet-cacert", fleet.cacert,
-                "PEM trust anchors for etcd's TLS certificate");
-  c->add_option("--fleet-client-cert", fleet.client_cert,
-                "PEM client certificate for etcd");
-  c->add_option("--fleet-client-key", fleet.client_key, "Its private key");
-  c->add_option("--fleet-user", fleet.user, "etcd user name");
-  c->add_option("--fleet-password-file", fleet.password_file,
-                "File holding the etcd user's password");
-  c->add_option("--fleet-secret-file", fleet.secret_file,
-                "The fleet key file (keygen: where to write a new one; "
-                "never overwritten)");
-  c->add_option("--fleet-node", fleet.node,
-                "This node's name in the fleet (default: the host name)");
-}
 
 namespace {
 
@@ -35,7 +14,7 @@ class FleetCommand : public Command {
   FleetCommand()
       : Command("fleet",
                 "Fleet mode (several nodes sharing certificates through "
-                "etcd): keygen, status") {}
+                "etcd): keygen, status, push") {}
   void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
     // On `fleet` itself: every fleet subcommand takes them (options given
@@ -49,6 +28,13 @@ class FleetCommand : public Command {
     CLI::App* status =
         c->add_subcommand("status", "List the nodes registered in etcd");
     status->add_flag("--json", json_, "Print JSON");
+    push_ = c->add_subcommand(
+        "push",
+        "Upload this node's certificates to the fleet (e.g. after "
+        "import-certbot)");
+    push_->add_option("--cert-name", cert_name_, "Only this certificate");
+    push_->add_flag("--force", force_,
+                    "Also those the fleet has, as their next version");
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     if (keygen_->parsed()) {
@@ -56,6 +42,14 @@ class FleetCommand : public Command {
       o.common = common;
       o.secret_file = fleet_.secret_file;
       return app::FleetKeygen(o, services);
+    }
+    if (push_->parsed()) {
+      app::FleetPushOptions o;
+      o.common = common;
+      o.fleet = fleet_;
+      o.cert_name = cert_name_;
+      o.force = force_;
+      return app::FleetPush(o, services);
     }
     app::FleetStatusOptions o;
     o.common = common;
@@ -66,6 +60,9 @@ class FleetCommand : public Command {
 
  private:
   CLI::App* keygen_ = nullptr;
+  CLI::App* push_ = nullptr;
+  std::string cert_name_;
+  bool force_ = false;
   app::FleetOptions fleet_;
   bool json_ = false;
 };

@@ -95,6 +95,7 @@ class RenewCommand : public Command {
                   "Override the stored RSA key size");
     r->add_option("--elliptic-curve", o_.elliptic_curve,
                   "Override the stored curve");
+    AddFleetOptions(r, o_.fleet);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

@@ -123,9 +123,9 @@ auto Wrap(const std::string& step, F&& f) -> decltype(f()) {
   }
 }
 
-// The checks docs/ARCHITECTURE.md (Storage) requires before a version may be
-// promoted.
-void Verify(const std::string& name, const CertificateFiles& files) {
+}  // namespace
+
+void VerifyVersion(const std::string& name, const CertificateFiles& files) {
   auto refuse = [&](const std::string& why) {
     return StorageError(
         "refusing to save a new version of " + name + ": " + why, "", 0);
@@ -159,8 +159,6 @@ void Verify(const std::string& name, const CertificateFiles& files) {
     throw refuse(std::string("privkey.pem: ") + e.what());
   }
 }
-
-}  // namespace
 
 LineageStore::LineageStore(sys::Filesystem& fs, Layout layout)
     : fs_(fs), layout_(std::move(layout)) {}
@@ -241,7 +239,7 @@ void LineageStore::ClearWorkDir(const std::string& name) {
 int LineageStore::SaveVersion(const std::string& name,
                               const CertificateFiles& files) {
   ValidateName(name);
-  Verify(name, files);
+  VerifyVersion(name, files);
   int version = 0;
   bool committed = false;
   std::vector<std::string> created;

@@ -64,6 +64,13 @@ struct LivePaths {
   std::string privkey;
 };
 
+// The checks SaveVersion makes before writing anything (docs/
+// ARCHITECTURE.md, Storage): cert_pem is one certificate, privkey_pem a key
+// matching it, chain_pem at least one certificate, fullchain_pem = cert +
+// chain. Throws StorageError "refusing to save a new version of NAME: ..."
+// otherwise. Fleet mode checks a version with it before publishing it.
+void VerifyVersion(const std::string& name, const CertificateFiles& files);
+
 class LineageStore {
  public:
   // `fs` must outlive the store.

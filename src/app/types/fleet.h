@@ -21,6 +21,12 @@ struct FleetOptions {
   std::string password_file;          // --fleet-password-file
   std::string secret_file;            // --fleet-secret-file: the fleet key
   std::string node;                   // --fleet-node; empty: the host name
+  // --fleet-lock-ttl: the lease of a lineage's lock while this node renews
+  // it (kept alive every third of it); a node that stops for longer loses
+  // the lock, and its publish is refused (lineage_lock.h).
+  int lock_ttl_seconds = 60;
+
+  bool enabled() const { return !endpoints.empty(); }
 };
 
 // A node of the registry: PREFIX/nodes/NAME, under the node's lease (it

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "app/types/fleet.h"
+
 namespace certpilot::app {
 
 inline constexpr char kLetsEncryptProduction[] =
@@ -194,6 +196,9 @@ struct CertonlyOptions {
   // --csr FILE: issue for the CSR's names and key into these files (no
   // lineage). Empty paths: NNNN_cert.pem etc. in the current directory.
   std::string csr, cert_path, chain_path, fullchain_path;
+  // --fleet-*: publish the lineage to the fleet (issue #17; app/wiring/
+  // fleet_session.h). Off when no endpoint is given.
+  FleetOptions fleet;
 };
 
 // What install, run and enhance can add to the TLS server blocks
@@ -287,6 +292,9 @@ struct RenewOptions {
   // = none.
   std::string metrics_file;
   std::optional<bool> autorenew, allow_subset_of_names;
+  // --fleet-*: renew the fleet's lineages (issue #17; app/wiring/
+  // fleet_session.h). Off when no endpoint is given.
+  FleetOptions fleet;
 };
 
 // `reconfigure --cert-name NAME [options]`: the renew overrides, proved by a
@@ -300,6 +308,7 @@ struct CertificatesOptions {
   std::string cert_name;
   std::vector<std::string> domains;
   bool json = false;
+  FleetOptions fleet;  // --fleet-*: list the fleet's lineages instead
 };
 
 }  // namespace certpilot::app

@@ -14,6 +14,7 @@
 #include "app/wiring/account_setup.h"
 #include "app/wiring/apache_setup.h"
 #include "app/wiring/ca_session_cache.h"
+#include "app/wiring/fleet_session.h"
 #include "app/wiring/hooks.h"
 #include "app/wiring/issue.h"
 #include "app/wiring/keystore.h"
@@ -274,6 +275,16 @@ int Certonly(const CertonlyOptions& o, Services& services,
   if (o.authenticator == "apache") ValidateApacheOptions(o.apache);
   std::optional<storage::LivePaths> csr_out;
   if (csr) csr_out = CsrOutputPaths(o, services.fs);
+  // Fleet mode (issue #17): the lineage is published to the fleet, under
+  // its fleet lock, before it is committed here (fleet_session.h says why).
+  // A dry run saves nothing, so it leaves the fleet alone.
+  std::unique_ptr<FleetSession> fleet;
+  if (o.fleet.enabled() && !o.dry_run) {
+    if (csr)
+      throw UsageError(
+          "--csr writes files, not a lineage: it cannot go with --fleet-*");
+    fleet = std::make_unique<FleetSession>(o.fleet, services);
+  }
   RunContext ctx(common, services);  // validates the server URL, takes the lock
   SolverSet solvers(SolverEnvironmentFor(ctx, services));
   solvers.Check(settings);
@@ -292,6 +303,15 @@ int Certonly(const CertonlyOptions& o, Services& services,
     name = ChooseLineage(o, ctx, services.prompter, ids);
     if (lineage) *lineage = name;
     lineage_lock.emplace(ctx.LockLineage(name));
+    if (fleet) {
+      const std::string holder =
+          fleet->Lock(name, std::chrono::seconds(o.common.lock_wait_seconds));
+      if (!holder.empty())
+        throw Error("certificate " + name + " is being renewed by node " +
+                    holder +
+                    " (it holds the lineage's fleet lock); try again later, "
+                    "or pass --lock-wait SECONDS to wait for it");
+    }
     // certbot's dry run orders whether or not the lineage is due.
     if (ctx.lineages().CurrentVersion(name)) {
       LineageInfo info = InspectLineage(ctx, name);
@@ -356,7 +376,14 @@ int Certonly(const CertonlyOptions& o, Services& services,
                      << csr_out->fullchain << "\n";
       return hook_failures ? 1 : 0;
     }
-    IssueRequest req{name, ids, settings, o.dry_run, "", o.new_key, true};
+    IssueRequest req{name, ids, settings, o.dry_run, "", o.new_key, true, {}};
+    if (fleet)
+      req.before_commit = [&](const storage::CertificateFiles& files,
+                              const std::string& conf) {
+        const int64_t version = fleet->Publish(name, files, conf);
+        log::Info("published " + name + " to the fleet as version " +
+                  std::to_string(version));
+      };
     result = IssueIntoLineage(ctx, client, solvers, req);
     ids = result->identifiers;
     // A dry run deploys nothing; --run-deploy-hooks runs the deploy hooks

@@ -20,6 +20,7 @@
 #include "app/wiring/account_setup.h"
 #include "app/wiring/apache_setup.h"
 #include "app/wiring/ari_check.h"
+#include "app/wiring/fleet_session.h"
 #include "app/wiring/hooks.h"
 #include "app/wiring/issue.h"
 #include "app/wiring/keystore.h"
@@ -29,6 +30,7 @@
 #include "app/wiring/renewal_history.h"
 #include "app/wiring/run_context.h"
 #include "app/wiring/solver_set.h"
+#include "crypto/certificate.h"
 #include "storage/lineage_store.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -64,6 +66,8 @@ struct Candidate {
   std::string new_serial;
   TimePoint new_renew_after{};
   std::vector<std::string> dropped;  // left out (allow_subset_of_names)
+  // Fleet mode: the fleet's current version when planned (0: none yet).
+  int64_t fleet_version = 0;
 };
 
 // What the run itself (not a lineage) got wrong.
@@ -117,19 +121,97 @@ void HoldBackFailing(const RenewOptions& o, TimePoint now,
     }
 }
 
+// The fleet's certificate `loaded` into `info`: what is due is decided
+// from the version the fleet serves, not from this node's copy.
+void TakeFleetCertificate(const fleet::LoadedLineage& loaded,
+                          LineageInfo& info) {
+  const crypto::Certificate cert =
+      crypto::Certificate::FromPem(loaded.files.cert);
+  info.serial = cert.SerialHex();
+  info.not_after = cert.NotAfter();
+  info.renew_after = RenewAfterFor(cert, info.settings);
+}
+
+// Fleet mode's plan (issue #17): each lineage's current version in the
+// fleet. Where it is not this node's copy (another node renewed it and this
+// node's agent has not materialized it yet), the fleet's certificate
+// decides whether the lineage is due, so two nodes never both renew it. A
+// lineage the fleet cannot be asked about fails (nothing local changes).
+void ConsultFleet(const RenewOptions& o, FleetSession& fleet, TimePoint now,
+                  std::vector<Candidate>& candidates) {
+  for (Candidate& c : candidates) {
+    if (c.outcome == Outcome::kFailed) continue;
+    try {
+      std::optional<fleet::LoadedLineage> loaded = fleet.Load(c.name);
+      if (!loaded) continue;  // published as version 1 when renewed
+      c.fleet_version = loaded->version;
+      const std::string local_serial = c.info.serial;
+      TakeFleetCertificate(*loaded, c.info);
+      if (c.info.serial == local_serial) continue;
+      log::Info(c.name + ": the fleet serves version " +
+                std::to_string(loaded->version) + " (serial " + c.info.serial +
+                "), not this node's copy; deciding from it");
+      c.replaces.clear();  // the ARI id of this node's older certificate
+      if (c.outcome == Outcome::kNotDue && !o.force_renewal)
+        c.due_reason = now >= c.info.renew_after
+                           ? "expires " + FormatRfc3339(c.info.not_after)
+                           : "";
+    } catch (const Error& e) {
+      c.due_reason.clear();  // Report logs the failure
+      Fail(c, std::string("reading the fleet's version: ") + e.what());
+    }
+  }
+}
+
+// Fleet mode's lock: the lineage's fleet lock (waiting up to --lock-wait),
+// then the double check: a version published since the plan means another
+// node renewed the lineage meanwhile, and it is no longer due. Returns
+// whether this node renews it.
+bool LockInFleet(const RenewOptions& o, FleetSession& fleet, Candidate& c) {
+  try {
+    const std::string holder =
+        fleet.Lock(c.name, std::chrono::seconds(o.common.lock_wait_seconds));
+    if (!holder.empty()) {
+      c.outcome = Outcome::kBusy;
+      c.error = "held by " + holder;
+      c.due_reason.clear();
+      log::Info("not renewed here: " + c.name + ": held by " + holder);
+      return false;
+    }
+    std::optional<fleet::LoadedLineage> now = fleet.Load(c.name);
+    if ((now ? now->version : 0) == c.fleet_version) return true;
+    log::Info("not renewed: " + c.name + " (another node published version " +
+              std::to_string(now->version) + " meanwhile)");
+    TakeFleetCertificate(*now, c.info);
+    c.due_reason.clear();
+    fleet.Unlock(c.name);
+  } catch (const Error& e) {
+    c.due_reason.clear();  // Report logs the failure
+    Fail(c, std::string("taking the fleet lock: ") + e.what());
+  }
+  return false;
+}
+
 // Lock: each due lineage's lock (sys/file_lock.h), so that two runs split
 // the work. A lineage another run holds (after --lock-wait) is skipped —
 // that run renews it; one whose certificate changed between planning and
 // locking was renewed by another run meanwhile and is no longer due.
 // Returns the locks (held until the run ends) and leaves `due` holding only
 // the lineages locked and still due.
-std::vector<sys::FileLock> LockDue(RunContext& ctx,
+std::vector<sys::FileLock> LockDue(const RenewOptions& o, RunContext& ctx,
+                                   FleetSession* fleet,
                                    std::vector<Candidate*>& due) {
   std::vector<sys::FileLock> held;
   std::vector<Candidate*> locked;
   for (Candidate* c : due) {
     try {
       sys::FileLock lock = ctx.LockLineage(c->name);
+      if (fleet) {
+        if (!LockInFleet(o, *fleet, *c)) continue;
+        held.push_back(std::move(lock));
+        locked.push_back(c);
+        continue;
+      }
       LineageInfo now =
           InspectLineage(ctx, c->name, InspectDepth::kCertificate);
       if (now.problem.empty() && now.serial != c->info.serial) {
@@ -287,7 +369,7 @@ void SleepBeforeRenewing(const RenewOptions& o, Services& services) {
 int RenewEach(const RenewOptions& o, Services& services, RunContext& ctx,
               const std::vector<Candidate*>& work, SolverSet& solvers,
               const std::map<std::string, storage::StoredAccount>& accounts,
-              Hooks& hooks, Printer& printer) {
+              Hooks& hooks, Printer& printer, FleetSession* fleet) {
   if (work.empty()) return 0;
   const size_t jobs = std::min<size_t>(work.size(), size_t(o.jobs));
   log::Info("Renewing " + std::to_string(work.size()) + " certificate" +
@@ -317,7 +399,13 @@ int RenewEach(const RenewOptions& o, Services& services, RunContext& ctx,
         }
         IssueRequest req{c.name,          IdentifiersOf(c.info),
                          c.info.settings, o.dry_run,
-                         c.replaces,      o.new_key};
+                         c.replaces,      o.new_key,
+                         false,           {}};
+        if (fleet)
+          req.before_commit = [&](const storage::CertificateFiles& files,
+                                  const std::string& conf) {
+            fleet->Publish(c.name, files, conf);
+          };
         IssueResult res = IssueIntoLineage(ctx, *client, solvers, req);
         c.outcome = Outcome::kRenewed;
         c.new_expiry = res.certificate.NotAfter();
@@ -384,7 +472,8 @@ storage::StoredAccount AccountFor(const RenewOptions& o, Services& services,
 // RenewEach, then the installers (one nginx reload per run, after the
 // deploy hooks) and the post hooks.
 RunTally RenewDue(const RenewOptions& o, Services& services, RunContext& ctx,
-                  const std::vector<Candidate*>& due, Printer& printer) {
+                  const std::vector<Candidate*>& due, Printer& printer,
+                  FleetSession* fleet) {
   RunTally tally;
   SleepBeforeRenewing(o, services);
   Hooks hooks(services.runner, ctx.fs(), ctx.layout(), o.directory_hooks);
@@ -412,8 +501,8 @@ RunTally RenewDue(const RenewOptions& o, Services& services, RunContext& ctx,
                  " failed: " + StripControl(c->error));
     }
   }
-  tally.hook_failures +=
-      RenewEach(o, services, ctx, work, solvers, accounts, hooks, printer);
+  tally.hook_failures += RenewEach(o, services, ctx, work, solvers, accounts,
+                                   hooks, printer, fleet);
   solvers.Stop();
 
   std::vector<NginxOptions> nginx_lineages;
@@ -623,19 +712,26 @@ void ApplyRenewOverrides(const RenewOptions& o,
 int Renew(const RenewOptions& o, Services& services) {
   ValidateRenewOptions(o, services.fs);
   const TimePoint started = services.clock.Now();
+  // Fleet mode (issue #17): a dry run saves nothing, so it leaves the fleet
+  // alone.
+  std::unique_ptr<FleetSession> fleet;
+  if (o.fleet.enabled() && !o.dry_run)
+    fleet = std::make_unique<FleetSession>(o.fleet, services);
   RunContext ctx(o.common, services);
   std::vector<Candidate> candidates = PlanRenewals(o, ctx);
   // The CA's own opinion, where it offers one.
   ConsultAri(o, services, ctx, candidates);
   HoldBackFailing(o, services.clock.Now(), candidates);
+  if (fleet) ConsultFleet(o, *fleet, services.clock.Now(), candidates);
   std::vector<Candidate*> due;
   for (Candidate& c : candidates)
     if (c.outcome != Outcome::kFailed && !c.due_reason.empty())
       due.push_back(&c);
-  const std::vector<sys::FileLock> locks = LockDue(ctx, due);
+  const std::vector<sys::FileLock> locks = LockDue(o, ctx, fleet.get(), due);
   Printer printer(services.out, o.json || o.common.quiet);
   RunTally tally;
-  if (!due.empty()) tally = RenewDue(o, services, ctx, due, printer);
+  if (!due.empty())
+    tally = RenewDue(o, services, ctx, due, printer, fleet.get());
   const bool recorded = RecordAttempts(o, ctx, due);
   SyncKeystores(o, ctx, candidates);
   int status = Report(o, services, candidates, tally);

@@ -45,6 +45,9 @@ IssueResult IssueOnce(RunContext& ctx, acme::Client& client, SolverSet& solvers,
 
   const storage::CertificateFiles files{key->ToPem(), result.cert_pem,
                                         result.chain_pem, result.fullchain_pem};
+  if (req.before_commit)
+    req.before_commit(files,
+                      RenewalConfFor(ctx, req.lineage, req.settings).Dump());
   ctx.lineages().SaveVersion(req.lineage, files);
   WriteRenewalConf(ctx, req.lineage, req.settings);
   // After the commit, so the keystore never runs ahead of live/, and after

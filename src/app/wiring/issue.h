@@ -5,6 +5,7 @@
 // Thread-safe for different lineages (each call needs its own Client).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,12 @@ struct IssueRequest {
   bool new_key = false;  // a fresh key even when settings.reuse_key
   // Log "Requesting a certificate for ..." before each order (certonly).
   bool announce = false;
+  // Fleet mode (app/wiring/fleet_session.h): called with the new version
+  // and its renewal conf's text before the version is committed locally;
+  // when it throws, nothing local is written. Not called in a dry run.
+  std::function<void(const storage::CertificateFiles&,
+                     const std::string& renewal_conf)>
+      before_commit;
 };
 
 struct IssueResult {

@@ -119,8 +119,8 @@ ChallengeSettings ReadChallengeSettings(const storage::RenewalConf& conf,
 
 }  // namespace
 
-void WriteRenewalConf(RunContext& ctx, const std::string& name,
-                      const RenewalSettings& s) {
+storage::RenewalConf RenewalConfFor(RunContext& ctx, const std::string& name,
+                                    const RenewalSettings& s) {
   const std::string path = ctx.layout().renewal_conf(name);
   storage::RenewalConf conf =
       ctx.fs().Exists(path)
@@ -175,8 +175,14 @@ void WriteRenewalConf(RunContext& ctx, const std::string& name,
     SetOrRemove(conf, "apache_vhost_root", s.apache.vhost_root);
     SetOrRemove(conf, "apache_challenge_location", s.apache.challenge_location);
   }
+  return conf;
+}
+
+void WriteRenewalConf(RunContext& ctx, const std::string& name,
+                      const RenewalSettings& s) {
+  const storage::RenewalConf conf = RenewalConfFor(ctx, name, s);
   ctx.fs().MakeDirs(ctx.layout().renewal_root(), 0755);
-  conf.Save(ctx.fs(), path);
+  conf.Save(ctx.fs(), ctx.layout().renewal_conf(name));
 }
 
 RenewalSettings ReadRenewalConf(RunContext& ctx, const std::string& name) {

@@ -55,6 +55,11 @@ struct RenewalSettings {
   bool allow_subset_of_names = false;
 };
 
+// The conf WriteRenewalConf writes (no write): CONFIG/renewal/NAME.conf
+// as it is, or a new one, with `s` set in it.
+storage::RenewalConf RenewalConfFor(RunContext& ctx, const std::string& name,
+                                    const RenewalSettings& s);
+
 // Writes CONFIG/renewal/NAME.conf atomically; keeps comments and keys we do
 // not know from an existing file.
 void WriteRenewalConf(RunContext& ctx, const std::string& name,

@@ -1,0 +1,68 @@
+#include "app/usecases/fleet_push.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ostream>
+#include <vector>
+
+#include "app/wiring/fleet_session.h"
+#include "app/wiring/run_context.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace certpilot::app {
+namespace {
+
+// One lineage: returns the line to report; throws Error on failure.
+std::string PushOne(const FleetPushOptions& o, RunContext& ctx,
+                    FleetSession& fleet, const std::string& name) {
+  const sys::FileLock local = ctx.LockLineage(name);
+  const std::string holder =
+      fleet.Lock(name, std::chrono::seconds(o.common.lock_wait_seconds));
+  if (!holder.empty()) throw Error("its fleet lock is held by " + holder);
+  // Read under the lock: a version another node publishes meanwhile is
+  // never overwritten without --force.
+  std::optional<fleet::LoadedLineage> there = fleet.Load(name);
+  if (there && !o.force) {
+    fleet.Unlock(name);
+    return "skipped " + name + " (the fleet has version " +
+           std::to_string(there->version) +
+           "; --force publishes this node's as the next version)";
+  }
+  const storage::CertificateFiles files = ctx.lineages().ReadCurrent(name);
+  const std::string conf = ctx.fs().ReadFile(ctx.layout().renewal_conf(name));
+  const int64_t version = fleet.Publish(name, files, conf);
+  fleet.Unlock(name);
+  return "pushed  " + name + " as version " + std::to_string(version);
+}
+
+}  // namespace
+
+int FleetPush(const FleetPushOptions& o, Services& services) {
+  if (!o.cert_name.empty()) storage::LineageStore::ValidateName(o.cert_name);
+  FleetSession fleet(o.fleet, services);
+  RunContext ctx(o.common, services);
+  std::vector<std::string> names = ctx.lineages().ListNames();
+  if (!o.cert_name.empty()) {
+    if (std::find(names.begin(), names.end(), o.cert_name) == names.end())
+      throw UsageError("no certificate named \"" + o.cert_name +
+                       "\" (see certpilot certificates)");
+    names = {o.cert_name};
+  }
+  int failed = 0;
+  for (const std::string& name : names) {
+    try {
+      services.out << PushOne(o, ctx, fleet, name) << "\n";
+    } catch (const Error& e) {
+      ++failed;
+      services.out << "failed  " << name << ": " << StripControl(e.what())
+                   << "\n";
+      log::Error("cannot push " + name + ": " + StripControl(e.what()));
+    }
+  }
+  if (names.empty()) services.out << "No certificate to push.\n";
+  return failed ? 1 : 0;
+}
+
+}  // namespace certpilot::app

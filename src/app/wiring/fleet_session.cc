@@ -1,0 +1,138 @@
+#include "app/wiring/fleet_session.h"
+
+#include <set>
+#include <utility>
+
+#include "etcd/etcd_error.h"
+#include "fleet/fleet_error.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/poll.h"
+#include "util/strings.h"
+
+namespace certpilot::app {
+
+FleetSession::FleetSession(const FleetOptions& options, Services& services)
+    : options_(CheckFleetOptions(options, services.fs)), services_(services) {
+  if (options_.secret_file.empty())
+    throw UsageError(
+        "fleet mode needs --fleet-secret-file (the fleet key, made by "
+        "`certpilot fleet keygen`): private keys are sealed under it");
+  if (options_.lock_ttl_seconds < 2 || options_.lock_ttl_seconds > 3600)
+    throw UsageError("--fleet-lock-ttl must be between 2 and 3600 seconds");
+  key_ = services.fs.ReadFile(options_.secret_file);
+  connection_ = ConnectFleet(options_, services.fs);
+  keepalive_connection_ = ConnectFleet(options_, services.fs);
+  keepalive_ = std::thread([this] { KeepAliveLoop(); });
+}
+
+FleetSession::~FleetSession() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  keepalive_.join();
+  for (auto& [name, held] : locks_) {
+    try {
+      held->Release();
+    } catch (const Error& e) {
+      // The lease expires by itself within --fleet-lock-ttl.
+      log::Warning("cannot release the fleet lock of " + name + ": " +
+                   e.what());
+    }
+  }
+}
+
+std::string FleetSession::Lock(const std::string& lineage,
+                               std::chrono::milliseconds wait) {
+  std::unique_lock<std::mutex> guard(mu_);
+  auto& held = locks_[lineage];
+  if (!held)
+    held = std::make_unique<fleet::LineageLock>(
+        *connection_.etcd, options_.prefix, lineage, options_.node);
+  fleet::LineageLock& lock = *held;
+  guard.unlock();
+  bool logged = false;
+  auto try_once = [&] {
+    std::lock_guard<std::mutex> relock(mu_);
+    return lock.TryAcquire(options_.lock_ttl_seconds);
+  };
+  const bool acquired =
+      PollUntil(services_.clock, services_.clock.Now() + wait,
+                {.interval = std::chrono::milliseconds(100),
+                 .max_interval = std::chrono::seconds(2),
+                 .clip_to_deadline = true},
+                try_once, [&](Duration) {
+                  if (logged) return;
+                  logged = true;
+                  log::Info("waiting for the fleet lock of " + lineage +
+                            ", held by " + StripControl(lock.holder()));
+                });
+  if (acquired) return "";
+  return lock.holder().empty() ? "another node" : StripControl(lock.holder());
+}
+
+void FleetSession::Unlock(const std::string& lineage) {
+  std::lock_guard<std::mutex> guard(mu_);
+  auto it = locks_.find(lineage);
+  if (it != locks_.end()) it->second->Release();
+}
+
+std::optional<fleet::LoadedLineage> FleetSession::Load(
+    const std::string& lineage) {
+  std::lock_guard<std::mutex> guard(mu_);
+  return fleet::LoadLineage(*connection_.etcd, options_.prefix, lineage, key_);
+}
+
+int64_t FleetSession::Publish(const std::string& lineage,
+                              const storage::CertificateFiles& files,
+                              const std::string& renewal_conf) {
+  storage::VerifyVersion(lineage, files);
+  const fleet::LineageFiles shared{files.cert_pem, files.chain_pem,
+                                   files.fullchain_pem, files.privkey_pem,
+                                   renewal_conf};
+  std::lock_guard<std::mutex> guard(mu_);
+  auto it = locks_.find(lineage);
+  if (it == locks_.end() || !it->second->held())
+    throw fleet::FleetError("publishing " + lineage +
+                            " without holding its fleet lock");
+  std::optional<int64_t> version =
+      fleet::PublishLineage(*connection_.etcd, it->second->fence(),
+                            options_.prefix, lineage, shared, key_);
+  if (!version)
+    throw fleet::FleetError(
+        lineage +
+        ": lock lost; another node's version stands (this node's new "
+        "certificate was not published and not saved)");
+  return *version;
+}
+
+void FleetSession::KeepAliveLoop() {
+  const auto period =
+      std::chrono::milliseconds(options_.lock_ttl_seconds * 1000 / 3);
+  std::set<int64_t> expired;  // leases already reported, once each
+  std::unique_lock<std::mutex> guard(mu_);
+  while (!stop_cv_.wait_for(guard, period, [&] { return stopping_; })) {
+    std::map<std::string, int64_t> leases;
+    for (const auto& [name, lock] : locks_)
+      if (lock->held()) leases[name] = lock->lease();
+    guard.unlock();
+    for (const auto& [name, lease] : leases) {
+      if (expired.count(lease)) continue;
+      try {
+        if (keepalive_connection_.etcd->LeaseKeepAlive(lease) == 0 &&
+            expired.insert(lease).second)
+          log::Warning("the fleet lock of " + name +
+                       " has expired: another node may renew it; this "
+                       "node's version will not be published");
+      } catch (const Error& e) {
+        log::Warning("cannot keep the fleet lock of " + name +
+                     " alive: " + e.what());
+      }
+    }
+    guard.lock();
+  }
+}
+
+}  // namespace certpilot::app

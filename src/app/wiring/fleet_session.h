@@ -1,0 +1,98 @@
+// Fleet mode of a run that changes lineages (issue #17): certonly, renew and
+// `fleet push` take each lineage's fleet lock (fleet/lineage_lock.h), keep
+// its lease alive while they order, and publish the new version fenced by
+// the lock (fleet/lineage_record.h) BEFORE they commit it to the local tree.
+//
+// Why publish first: a publish the fence refuses (this node lost its lock,
+// another node's version stands) then leaves nothing to roll back: the local
+// tree still holds its previous version, and no deploy hook saw the refused
+// one. A publish that succeeds while the local commit then fails (disk full,
+// a crash in between) loses nothing either: the fleet holds the complete
+// version, its key sealed, and every node's agent (or this node's next run)
+// materializes it. The version is verified (storage::VerifyVersion) before
+// it is published, so the fleet never holds one the local store would
+// refuse.
+//
+// Keepalive: a thread of its own, with its own etcd connection (an
+// etcd::Client is single-threaded), renews the lease of every lock held
+// every third of --fleet-lock-ttl. A node paused past the TTL loses the lock
+// all the same; the fence then refuses its publish.
+//
+// Thread-safe: renew's workers publish through one session (a mutex guards
+// the etcd connection, which keeps requests short). The destructor stops
+// the keepalive thread and releases every lock still held.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "app/types/fleet.h"
+#include "app/wiring/fleet_connection.h"
+#include "app/wiring/services.h"
+#include "fleet/lineage_lock.h"
+#include "fleet/lineage_record.h"
+#include "storage/lineage_store.h"
+
+namespace certpilot::app {
+
+class FleetSession {
+ public:
+  // Checks `options` (CheckFleetOptions: UsageError) and reads the fleet key:
+  // --fleet-secret-file is required (UsageError), since every version
+  // carries a private key to seal. No network I/O.
+  FleetSession(const FleetOptions& options, Services& services);
+  ~FleetSession();
+  FleetSession(const FleetSession&) = delete;
+  FleetSession& operator=(const FleetSession&) = delete;
+
+  const FleetOptions& options() const { return options_; }
+
+  // Takes `lineage`'s fleet lock, trying again until `wait` has passed.
+  // Returns "" once held (also when already held by this session), else the
+  // node that holds it ("another node" when it vanished in between).
+  // etcd::EtcdError when etcd cannot be reached.
+  std::string Lock(const std::string& lineage, std::chrono::milliseconds wait);
+  // Gives the lock up (no-op when not held).
+  void Unlock(const std::string& lineage);
+
+  // The fleet's current version of `lineage`, private key opened; nullopt
+  // when it was never published. LoadLineage's errors.
+  std::optional<fleet::LoadedLineage> Load(const std::string& lineage);
+
+  // Verifies `files` (storage::VerifyVersion) and publishes them with
+  // `renewal_conf` as the lineage's next version, fenced by this session's
+  // lock on it. Returns the version number. FleetError "lock lost; another
+  // node's version stands" when the fence refuses (nothing was written);
+  // FleetError when the lock is not held.
+  int64_t Publish(const std::string& lineage,
+                  const storage::CertificateFiles& files,
+                  const std::string& renewal_conf);
+
+  // The session's etcd client, for one-off requests from the thread that
+  // owns the session while no worker publishes.
+  etcd::Client& etcd() { return *connection_.etcd; }
+
+ private:
+  void KeepAliveLoop();
+
+  FleetOptions options_;
+  Services& services_;
+  std::string key_;  // the fleet key
+  std::mutex mu_;    // guards connection_ and locks_
+  FleetConnection connection_;
+  std::map<std::string, std::unique_ptr<fleet::LineageLock>> locks_;
+  // The keepalive thread's own connection and its stop signal.
+  FleetConnection keepalive_connection_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread keepalive_;
+};
+
+}  // namespace certpilot::app

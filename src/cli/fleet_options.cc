@@ -1,0 +1,32 @@
+#include "cli/command.h"
+
+namespace certpilot::cli {
+
+void AddFleetOptions(CLI::App* c, app::FleetOptions& o) {
+  c->add_option("--fleet-endpoints", o.endpoints,
+                "etcd members, URL[,URL...] (https://HOST:PORT); turns fleet "
+                "mode on")
+      ->delimiter(',');
+  c->add_option("--fleet-prefix", o.prefix,
+                "Where certpilot's keys live in etcd")
+      ->capture_default_str();
+  c->add_option("--fleet-cacert", o.cacert,
+                "PEM trust anchors for etcd's TLS certificate");
+  c->add_option("--fleet-client-cert", o.client_cert,
+                "PEM client certificate for etcd");
+  c->add_option("--fleet-client-key", o.client_key, "Its private key");
+  c->add_option("--fleet-user", o.user, "etcd user name");
+  c->add_option("--fleet-password-file", o.password_file,
+                "File holding the etcd user's password");
+  c->add_option("--fleet-secret-file", o.secret_file,
+                "The fleet key file that seals private keys in etcd (fleet "
+                "keygen writes a new one; never overwritten)");
+  c->add_option("--fleet-node", o.node,
+                "This node's name in the fleet (default: the host name)");
+  c->add_option("--fleet-lock-ttl", o.lock_ttl_seconds,
+                "Seconds a lineage's fleet lock outlives a node that stops "
+                "renewing it (kept alive while it renews)")
+      ->capture_default_str();
+}
+
+}  // namespace certpilot::cli
