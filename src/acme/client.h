@@ -188,7 +188,7 @@ class Client {
   void CollectNonce(const http::Response& response);
   // An unsigned GET or HEAD, retried on transient statuses (the directory,
   // newNonce, renewalInfo).
-  http::Response Get(const http::Request& request);
+  http::Response Get(const http::Request& req);
 
   http::HttpClient& http_;
   Clock& clock_;

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include "etcd/client.h"
 #include "fleet/challenge_record.h"
@@ -55,6 +56,7 @@ class FleetAgentTest : public ::testing::Test {
   }
 
   struct Node {
+    explicit Node(std::string node_name) : name(std::move(node_name)) {}
     std::string name;
     std::string config;
     int port = 0;

@@ -63,8 +63,10 @@ TEST(CertbotImport, TheCommandThatPointsNginxAtCertpilotsFiles) {
 TEST(CertbotImport, TheCommandThatPointsApacheAtCertpilotsFiles) {
   EXPECT_EQ(InstallCommandFor("a", ApacheOptions{}, 80, "/etc/certpilot"),
             "certpilot install --cert-name a --apache");
-  EXPECT_EQ(InstallCommandFor("a", ApacheOptions{"/etc/httpd", "apachectl"},
-                              8080, "/c"),
+  ApacheOptions httpd;
+  httpd.server_root = "/etc/httpd";
+  httpd.ctl = "apachectl";
+  EXPECT_EQ(InstallCommandFor("a", httpd, 8080, "/c"),
             "certpilot install --config-dir /c --cert-name a --apache "
             "--apache-server-root /etc/httpd --apache-ctl apachectl "
             "--http-01-port 8080");
