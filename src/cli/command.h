@@ -92,7 +92,7 @@ void AddHookOptions(CLI::App* app, std::string& pre, std::string& post,
 void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o);
 // --fleet-endpoints, --fleet-prefix, ... (fleet_options.cc): fleet mode's
 // connection and identity (issue #17), on every command fleet mode changes.
-void AddFleetOptions(CLI::App* app, app::FleetOptions& o);
+void AddFleetOptions(CLI::App* c, app::FleetOptions& o);
 // --pkcs12-path, --pkcs12-password-file.
 void AddPkcs12Options(CLI::App* app, app::Pkcs12Settings& o);
 // --nginx-server-root, --nginx-ctl (defined in install_command.cc).

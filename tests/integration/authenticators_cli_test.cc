@@ -246,7 +246,7 @@ TEST_F(AuthenticatorsCliTest, BadAuthenticatorInputIsAUsageError) {
            {{"--manual", "--manual-auth-hook", "true", "--dns-resolver",
              "nohost:x", "-d", "x.test"},
             "nohost"},
-           {{"-a", "apache", "-d", "x.test"}, "unsupported authenticator"},
+           {{"-a", "haproxy", "-d", "x.test"}, "unsupported authenticator"},
        }) {
     RunResult r = cli_.Run("certonly", With(kRegister, c.args));
     EXPECT_EQ(r.exit_code, 2) << r.Describe();

@@ -403,11 +403,11 @@ TEST_F(ImportCertbotTest, PluginsCertpilotLacksAreReportedAndFixable) {
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("is not a certbot configuration directory"));
 
-  for (const char* name : {"apache.example.com", "cf.example.com"}) {
+  for (const char* name : {"haproxy.example.com", "cf.example.com"}) {
     r = Certbot("certonly", Standalone(name));
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
   }
-  // As if certbot's apache and dns-gehirn plugins had made them.
+  // As if certbot-haproxy and certbot-dns-gehirn plugins had made them.
   auto replug = [&](const std::string& name, const std::string& extra) {
     const std::string conf = certbot_dir() + "/renewal/" + name + ".conf";
     std::string text = ReadFileOrEmpty(conf);
@@ -415,7 +415,7 @@ TEST_F(ImportCertbotTest, PluginsCertpilotLacksAreReportedAndFixable) {
     text.replace(text.find(from), from.size(), extra);
     std::ofstream(conf, std::ios::trunc) << text;
   };
-  replug("apache.example.com", "authenticator = apache\ninstaller = apache");
+  replug("haproxy.example.com", "authenticator = haproxy\ninstaller = haproxy");
   replug("cf.example.com",
          "authenticator = dns-gehirn\n"
          "dns_gehirn_credentials = /root/gehirn.ini\n"
@@ -450,20 +450,21 @@ TEST_F(ImportCertbotTest, PluginsCertpilotLacksAreReportedAndFixable) {
 
   r = cli_.Run("import-certbot", {"--from", certbot_dir()});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
-  const std::string fix_apache = "certpilot reconfigure --config-dir " +
-                                 cli_.config() +
-                                 " --cert-name apache.example.com --webroot";
+  const std::string fix_haproxy = "certpilot reconfigure --config-dir " +
+                                  cli_.config() +
+                                  " --cert-name haproxy.example.com --webroot";
   const std::string fix_cf =
       "certpilot reconfigure --config-dir " + cli_.config() +
       " --cert-name cf.example.com --manual --preferred-challenges dns";
-  EXPECT_THAT(r.err, HasSubstr("authenticator \"apache\" is not in certpilot"));
-  EXPECT_THAT(r.err, HasSubstr(fix_apache));
+  EXPECT_THAT(r.err,
+              HasSubstr("authenticator \"haproxy\" is not in certpilot"));
+  EXPECT_THAT(r.err, HasSubstr(fix_haproxy));
   EXPECT_THAT(r.err, HasSubstr(fix_cf));
-  EXPECT_THAT(r.err, HasSubstr("installer \"apache\""));
+  EXPECT_THAT(r.err, HasSubstr("installer \"haproxy\""));
   EXPECT_THAT(r.err, HasSubstr("2 certificates will be imported but will not "
                                "renew until changed"));
   EXPECT_THAT(r.err, HasSubstr("broken.example.com not imported"));
-  EXPECT_EQ(cli_.CheckLineage("apache.example.com"), "");
+  EXPECT_EQ(cli_.CheckLineage("haproxy.example.com"), "");
   EXPECT_EQ(cli_.CheckLineage("cf.example.com"), "");
   EXPECT_FALSE(fs::exists(cli_.config() + "/renewal/broken.example.com.conf"));
   // Pebble is no Let's Encrypt server: the lineage keeps Must-Staple.
@@ -472,18 +473,18 @@ TEST_F(ImportCertbotTest, PluginsCertpilotLacksAreReportedAndFixable) {
   // renew fails both loudly, every run, with the command that fixes each.
   r = cli_.Run("renew", {"--no-random-sleep-on-renew"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
-  EXPECT_THAT(r.err, HasSubstr(fix_apache));
+  EXPECT_THAT(r.err, HasSubstr(fix_haproxy));
   EXPECT_THAT(r.err, HasSubstr(fix_cf));
 
   // The command, with the placeholder filled in, fixes it.
   const std::string webroot = dir_ / "www";
   fs::create_directories(webroot);
   StaticHttpServer server(webroot, pebble_.http_port());
-  std::vector<std::string> fix = {"--cert-name", "apache.example.com",
+  std::vector<std::string> fix = {"--cert-name", "haproxy.example.com",
                                   "--webroot", "-w", webroot};
   r = cli_.Run("reconfigure", fix);
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  ExpectRenews("apache.example.com");
+  ExpectRenews("haproxy.example.com");
 }
 
 }  // namespace

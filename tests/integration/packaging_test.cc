@@ -327,7 +327,7 @@ TEST(PackagingTest, DebContents) {
   std::set<std::string> unit_files;
   for (const std::string& f : files)
     if (f.find("/systemd/system/") != std::string::npos) unit_files.insert(f);
-  ASSERT_EQ(unit_files.size(), 2u) << listing;
+  ASSERT_EQ(unit_files.size(), 3u) << listing;
   std::string unitdir = unit_files.begin()->substr(11);
   unitdir = unitdir.substr(0, unitdir.rfind('/') + 1);
   EXPECT_TRUE(unitdir == "./usr/lib/systemd/system/" ||

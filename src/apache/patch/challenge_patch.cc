@@ -44,11 +44,11 @@ void CollectOurs(const Block& block, std::vector<const Node*>* out) {
 
 }  // namespace
 
-ChallengeLocation::ChallengeLocation(const std::string& d)
-    : dir(d),
-      conf(sys::JoinPath(d, kChallengeConfName)),
-      vhosts(sys::JoinPath(d, kChallengeVhostsName)),
-      tokens(sys::JoinPath(d, "tokens")) {}
+ChallengeLocation::ChallengeLocation(const std::string& directory)
+    : dir(directory),
+      conf(sys::JoinPath(directory, kChallengeConfName)),
+      vhosts(sys::JoinPath(directory, kChallengeVhostsName)),
+      tokens(sys::JoinPath(directory, "tokens")) {}
 
 std::string ChallengeConfText(const ChallengeLocation& location) {
   // Values go through Word::FromValue: quoted as needed, refused when no

@@ -46,7 +46,7 @@ inline constexpr std::string_view kChallengeVhostsName =
 // certpilot's files for challenges under one directory (certbot's
 // --apache-challenge-location).
 struct ChallengeLocation {
-  explicit ChallengeLocation(const std::string& dir);
+  explicit ChallengeLocation(const std::string& directory);
   std::string dir;
   std::string conf;    // DIR/certpilot-challenge.conf
   std::string vhosts;  // DIR/certpilot-challenge-vhosts.conf
