@@ -40,8 +40,8 @@ int Enhance(const EnhanceOptions& o, Services& services) {
   if (o.apache_given) install.apache = o.apache_options;
   if (apache) install.installer = "apache";
   ValidateInstallOptions(install);
-  return apache ? DeployToApache(install, services, NginxDeploy::kEnhance)
-                : DeployToNginx(install, services, NginxDeploy::kEnhance);
+  return apache ? DeployToApache(install, services, DeployKind::kEnhance)
+                : DeployToNginx(install, services, DeployKind::kEnhance);
 }
 
 }  // namespace certpilot::app

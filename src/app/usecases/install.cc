@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "app/usecases/deploy_paths.h"
+#include "app/usecases/deploy_target.h"
 #include "app/wiring/apache_setup.h"
 #include "app/wiring/lineage_info.h"
 #include "app/wiring/nginx_setup.h"
@@ -49,8 +50,8 @@ void ValidateInstallOptions(const InstallOptions& o) {
 int Install(const InstallOptions& o, Services& services) {
   ValidateInstallOptions(o);
   if (o.installer == "apache")
-    return DeployToApache(o, services, NginxDeploy::kInstall);
-  return DeployToNginx(o, services, NginxDeploy::kInstall);
+    return DeployToApache(o, services, DeployKind::kInstall);
+  return DeployToNginx(o, services, DeployKind::kInstall);
 }
 
 namespace {
@@ -79,24 +80,14 @@ void DecideStapling(sys::Filesystem& fs, const LineageInfo& info,
 }  // namespace
 
 int DeployToNginx(const InstallOptions& o, Services& services,
-                  NginxDeploy what) {
-  const bool install = what == NginxDeploy::kInstall;
+                  DeployKind what) {
+  const bool install = what == DeployKind::kInstall;
   RunContext ctx(o.common, services);
   sys::Filesystem& fs = ctx.fs();
   const std::string& name = o.cert_name;
-  if (!fs.Exists(ctx.layout().renewal_conf(name)))
-    throw UsageError("no certificate named \"" + name +
-                     "\" (see certpilot certificates)");
-  const sys::FileLock lineage_lock = ctx.LockLineage(name);
-  LineageInfo info = InspectLineage(ctx, name, InspectDepth::kCertificate);
-  if (!info.problem.empty())
-    throw Error("cannot " + std::string(install ? "install " : "enhance ") +
-                name + ": " + StripControl(info.problem));
-  if (!install && info.settings.installer != "nginx")
-    throw UsageError("the certificate " + name +
-                     " is not installed in nginx; run certpilot install "
-                     "--nginx --cert-name " +
-                     name + " first");
+  const DeployTarget target =
+      OpenDeployTarget(ctx, name, what, "nginx", "nginx");
+  const LineageInfo& info = target.info;
   RequireNginxConf(fs, o.nginx);
   const sys::FileLock nginx_lock = ctx.Lock(SharedResource::kNginx);
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "app/types/options.h"
+#include "app/usecases/deploy_target.h"
 #include "app/wiring/services.h"
 
 namespace certpilot::app {
@@ -22,13 +23,11 @@ namespace certpilot::app {
 // when nothing was installed; the configuration is then as it was.
 int Install(const InstallOptions& o, Services& services);
 
-// What install and enhance share (enhance.h): with kEnhance the lineage
-// must already be installed (`installer = nginx`), the certificate is not
-// touched, only o.redirect and o.enhance are applied, and the renewal conf
-// is left as it is. Same locking, recovery and rollback as Install.
-enum class NginxDeploy { kInstall, kEnhance };
-int DeployToNginx(const InstallOptions& o, Services& services,
-                  NginxDeploy what);
+// What install and enhance share (enhance.h; deploy_target.h): with kEnhance
+// the lineage must already be installed (`installer = nginx`), the certificate
+// is not touched, only o.redirect and o.enhance are applied, and the renewal
+// conf is left as it is. Same locking, recovery and rollback as Install.
+int DeployToNginx(const InstallOptions& o, Services& services, DeployKind what);
 
 // The same for Apache (install --apache; apache/patch/install_patch.h):
 // the plan's files are journalled (sys::FileTransaction), its links made
@@ -37,7 +36,7 @@ int DeployToNginx(const InstallOptions& o, Services& services,
 // restores every touched file byte for byte and reloads. The renewal conf
 // records `installer = apache` with apache_server_root / apache_ctl.
 int DeployToApache(const InstallOptions& o, Services& services,
-                   NginxDeploy what);
+                   DeployKind what);
 
 // Throws UsageError for bad InstallOptions (no installer, no --cert-name,
 // bad ports, empty nginx options).

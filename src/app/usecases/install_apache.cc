@@ -4,6 +4,7 @@
 #include "apache/patch/install_patch.h"
 #include "apache/patch/tls_options.h"
 #include "app/usecases/deploy_paths.h"
+#include "app/usecases/deploy_target.h"
 #include "app/usecases/install.h"
 #include "app/wiring/apache_setup.h"
 #include "app/wiring/lineage_info.h"
@@ -92,24 +93,14 @@ bool ApplyPlan(sys::Filesystem& fs, sys::ProcessRunner& runner,
 }  // namespace
 
 int DeployToApache(const InstallOptions& o, Services& services,
-                   NginxDeploy what) {
-  const bool install = what == NginxDeploy::kInstall;
+                   DeployKind what) {
+  const bool install = what == DeployKind::kInstall;
   RunContext ctx(o.common, services);
   sys::Filesystem& fs = ctx.fs();
   const std::string& name = o.cert_name;
-  if (!fs.Exists(ctx.layout().renewal_conf(name)))
-    throw UsageError("no certificate named \"" + name +
-                     "\" (see certpilot certificates)");
-  const sys::FileLock lineage_lock = ctx.LockLineage(name);
-  LineageInfo info = InspectLineage(ctx, name, InspectDepth::kCertificate);
-  if (!info.problem.empty())
-    throw Error("cannot " + std::string(install ? "install " : "enhance ") +
-                name + ": " + StripControl(info.problem));
-  if (!install && info.settings.installer != "apache")
-    throw UsageError("the certificate " + name +
-                     " is not installed in Apache; run certpilot install "
-                     "--apache --cert-name " +
-                     name + " first");
+  const DeployTarget target =
+      OpenDeployTarget(ctx, name, what, "apache", "Apache");
+  const LineageInfo& info = target.info;
   RequireApacheConf(fs, o.apache);
   const sys::FileLock apache_lock = ctx.Lock(SharedResource::kApache);
 
