@@ -19,7 +19,11 @@
 #include "support/cli_harness.h"
 #include "support/cloudflare_fake.h"
 #include "support/digitalocean_fake.h"
+#include "support/gandi_fake.h"
+#include "support/google_dns_fake.h"
+#include "support/hetzner_fake.h"
 #include "support/linode_fake.h"
+#include "support/ovh_fake.h"
 #include "support/pebble_fixture.h"
 #include "support/temp_dir.h"
 
@@ -146,7 +150,11 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Make<CloudflareFake, CloudflareFakeOptions>("cloudflare"),
         Make<DigitalOceanFake, DigitalOceanFakeOptions>("digitalocean"),
-        Make<LinodeFake, LinodeFakeOptions>("linode")),
+        Make<LinodeFake, LinodeFakeOptions>("linode"),
+        Make<HetznerFake, HetznerFakeOptions>("hetzner"),
+        Make<GandiFake, GandiFakeOptions>("gandi"),
+        Make<GoogleDnsFake, GoogleDnsFakeOptions>("google"),
+        Make<OvhFake, OvhFakeOptions>("ovh")),
     [](const ::testing::TestParamInfo<Provider>& p) { return p.param.name; });
 
 }  // namespace
