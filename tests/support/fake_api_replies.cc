@@ -10,6 +10,16 @@ bool AllDigits(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
+ListPage PageOf(const nlohmann::json& items, int page, int per_page) {
+  ListPage out{nlohmann::json::array(), 1};
+  const int total = static_cast<int>(items.size());
+  for (int i = (page - 1) * per_page; i >= 0 && i < total && i < page * per_page;
+       ++i)
+    out.items.push_back(items[static_cast<size_t>(i)]);
+  if (total > 0) out.pages = (total + per_page - 1) / per_page;
+  return out;
+}
+
 std::string RelativeTo(const FakeTxtRecord& r, const std::string& apex) {
   if (r.name == r.zone) return apex;
   return r.name.substr(0, r.name.size() - r.zone.size() - 1);

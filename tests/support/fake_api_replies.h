@@ -18,6 +18,14 @@ http::Response JsonReply(int status, const nlohmann::json& body);
 // True for a non-empty string of decimal digits.
 bool AllDigits(const std::string& s);
 
+// Page `page` (from 1) of `items` by `per_page`: the page's items and how
+// many pages there are (at least 1), for the fakes' paged lists.
+struct ListPage {
+  nlohmann::json items;  // an array
+  int pages = 1;
+};
+ListPage PageOf(const nlohmann::json& items, int page, int per_page);
+
 // The record's name relative to its zone, `apex` for the zone itself:
 // "_acme-challenge.www" for _acme-challenge.www.example.com.
 std::string RelativeTo(const FakeTxtRecord& r, const std::string& apex);

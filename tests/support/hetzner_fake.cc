@@ -1,5 +1,6 @@
 #include "support/hetzner_fake.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -29,25 +30,15 @@ json RecordJson(const FakeTxtRecord& r, const std::string& zone_id) {
 // One page of `items` as the API answers a list under `key`.
 http::Response Paged(const char* key, const std::vector<json>& items, int page,
                      int per_page) {
-  json list = json::array();
-  const size_t first = static_cast<size_t>((page - 1) * per_page);
-  for (size_t i = first;
-       i < items.size() && i < first + static_cast<size_t>(per_page); ++i)
-    list.push_back(items[i]);
-  const size_t last =
-      items.empty() ? 1
-                    : (items.size() + static_cast<size_t>(per_page) - 1) /
-                          static_cast<size_t>(per_page);
-  return JsonReply(200, {{key, list},
+  ListPage p = PageOf(items, page, per_page);
+  return JsonReply(200, {{key, p.items},
                          {"meta",
                           {{"pagination",
                             {{"page", page},
                              {"per_page", per_page},
                              {"previous_page", page > 1 ? page - 1 : 1},
-                             {"next_page", page < static_cast<int>(last)
-                                               ? page + 1
-                                               : static_cast<int>(last)},
-                             {"last_page", last},
+                             {"next_page", std::min(page + 1, p.pages)},
+                             {"last_page", p.pages},
                              {"total_entries", items.size()}}}}}});
 }
 
