@@ -5,19 +5,18 @@
 // It checks what the documentation requires and records a violation
 // (FakeDnsZones::violations) for anything else: the "Auth-API-Token" header
 // (else 401 {"message": "Invalid authentication credentials"}, as the
-// gateway answers); only GET /api/v1/zones (query name, page, per_page),
-// GET /api/v1/records (query zone_id required, page, per_page 1..100),
-// POST /api/v1/records and
-// DELETE /api/v1/records/ID; JSON bodies with Content-Type application/json
-// and only the documented fields {"zone_id", "type", "name", "value",
-// "ttl"}, type TXT, a name relative to the zone ("@" for the apex), an
-// integer ttl. It answers {"zones": [...], "meta": {"pagination"}} (an
-// unknown name: 404 {"zones": [], "error": {"message": "zone not found",
-// "code": 404}}), {"records": [...], "meta": {"pagination": {"page",
-// "per_page", "last_page", "total_entries"}}}, {"record": {...}} for a
-// creation, an empty 200 for a deletion and errors as {"error": {"message",
-// "code"}}. zones().Fail() makes it answer a rate limit ({"message": "API
-// rate limit exceeded"}) or a server error.
+// gateway answers); only GET /api/v1/zones (query name, page, per_page up
+// to 100), GET /api/v1/records (query zone_id, page, per_page), POST
+// /api/v1/records and DELETE /api/v1/records/ID; JSON bodies with
+// Content-Type application/json and only the documented fields {"zone_id",
+// "type", "name", "value", "ttl"}, type TXT, a name relative to the zone
+// ("@" for the apex), an integer ttl. It answers {"zones": [...], "meta":
+// {"pagination"}} (an unknown name: 404 {"zones": [], "error": {"message":
+// "zone not found", "code": 404}}), {"records": [...], "meta":
+// {"pagination": {"page", "per_page", "last_page", "total_entries"}}},
+// {"record": {...}} for a creation, an empty 200 for a deletion and errors
+// as {"error": {"message", "code"}}. zones().Fail() makes it answer a rate
+// limit ({"message": "API rate limit exceeded"}) or a server error.
 #pragma once
 
 #include <string>
