@@ -98,8 +98,7 @@ std::string QueryEscape(const std::string& value) {
 
 std::string PathSegment(const std::string& provider, const std::string& text) {
   if (text.empty() || text.find_first_of("/?#% ") != std::string::npos)
-    throw solvers::DnsProviderError(provider + " API: \"" +
-                                        StripControl(text) +
+    throw solvers::DnsProviderError(provider + " API: \"" + StripControl(text) +
                                         "\" is not usable in a URL",
                                     0);
   return text;

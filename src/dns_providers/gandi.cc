@@ -83,9 +83,9 @@ std::string GandiProvider::FindZone(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   const std::vector<std::string> candidates = CandidateZones(name);
   for (const std::string& candidate : candidates) {
-    const json body =
-        api_.Call("GET", WithSharing("/domains/" + PathSegment(kProvider, candidate)),
-                  nullptr, 404);
+    const json body = api_.Call(
+        "GET", WithSharing("/domains/" + PathSegment(kProvider, candidate)),
+        nullptr, 404);
     if (body.is_object() && ToLower(body.value("fqdn", "")) == candidate)
       return candidate + ".";
   }
@@ -121,8 +121,9 @@ void GandiProvider::PutValues(const std::string& path,
                               std::uint32_t ttl) {
   json quoted = json::array();
   for (const std::string& v : values) quoted.push_back(QuoteTxt(v));
-  api_.Call("PUT", WithSharing(path),
-            json{{"rrset_ttl", std::max(ttl, kMinTtl)}, {"rrset_values", quoted}});
+  api_.Call(
+      "PUT", WithSharing(path),
+      json{{"rrset_ttl", std::max(ttl, kMinTtl)}, {"rrset_values", quoted}});
 }
 
 void GandiProvider::AddTxt(const std::string& zone, const std::string& name,

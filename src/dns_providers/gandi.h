@@ -68,8 +68,8 @@ class GandiProvider : public solvers::DnsProvider {
   // The set's values (unquoted) and TTL; empty when there is none.
   std::vector<std::string> Values(const std::string& path, std::uint32_t* ttl);
   // Replaces the set at `path` with `values` (TTL at least 300).
-  void PutValues(const std::string& path, const std::vector<std::string>& values,
-                 std::uint32_t ttl);
+  void PutValues(const std::string& path,
+                 const std::vector<std::string>& values, std::uint32_t ttl);
   // `path` with the sharing_id query parameter when one is configured.
   std::string WithSharing(const std::string& path) const;
 

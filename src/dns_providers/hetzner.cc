@@ -30,9 +30,9 @@ std::string ErrorMessage(const json& body) {
 // The `key` array of an answer, or throws naming the request.
 const json& ListOf(const json& body, const char* key, const std::string& what) {
   if (!body.is_object() || !body.contains(key) || !body[key].is_array())
-    throw solvers::DnsProviderError(std::string(kProvider) + " API: " +
-                                        StripControl(what) + " answered no " +
-                                        key,
+    throw solvers::DnsProviderError(std::string(kProvider) +
+                                        " API: " + StripControl(what) +
+                                        " answered no " + key,
                                     0);
   return body[key];
 }

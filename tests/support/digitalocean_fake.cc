@@ -17,9 +17,15 @@ http::Response Error(int status, const std::string& id,
 }
 
 json RecordJson(const FakeTxtRecord& r) {
-  return {{"id", std::stol(r.id)}, {"type", "TXT"},       {"name", RelativeTo(r, "@")},
-          {"data", r.value},       {"priority", nullptr}, {"port", nullptr},
-          {"ttl", r.ttl},          {"weight", nullptr},   {"flags", nullptr},
+  return {{"id", std::stol(r.id)},
+          {"type", "TXT"},
+          {"name", RelativeTo(r, "@")},
+          {"data", r.value},
+          {"priority", nullptr},
+          {"port", nullptr},
+          {"ttl", r.ttl},
+          {"weight", nullptr},
+          {"flags", nullptr},
           {"tag", nullptr}};
 }
 
@@ -78,8 +84,9 @@ http::Response DigitalOceanFake::Handle(const HttpsRequest& request) {
     if (!hosted)
       return Error(404, "not_found",
                    "The resource you were accessing could not be found.");
-    return JsonReply(200, {{"domain",
-                       {{"name", domain}, {"ttl", 1800}, {"zone_file", ""}}}});
+    return JsonReply(
+        200,
+        {{"domain", {{"name", domain}, {"ttl", 1800}, {"zone_file", ""}}}});
   }
   if ((parts.size() == 5 || parts.size() == 6) && parts[4] == "records") {
     if (!hosted) {

@@ -13,8 +13,8 @@ bool AllDigits(const std::string& s) {
 ListPage PageOf(const nlohmann::json& items, int page, int per_page) {
   ListPage out{nlohmann::json::array(), 1};
   const int total = static_cast<int>(items.size());
-  for (int i = (page - 1) * per_page; i >= 0 && i < total && i < page * per_page;
-       ++i)
+  for (int i = (page - 1) * per_page;
+       i >= 0 && i < total && i < page * per_page; ++i)
     out.items.push_back(items[static_cast<size_t>(i)]);
   if (total > 0) out.pages = (total + per_page - 1) / per_page;
   return out;

@@ -20,7 +20,8 @@ http::Response Error(int status, const std::string& object,
 }
 
 http::Response NotFound() {
-  return Error(404, "HTTPNotFound", "Not Found", "The resource could not be found.");
+  return Error(404, "HTTPNotFound", "Not Found",
+               "The resource could not be found.");
 }
 
 }  // namespace
@@ -34,8 +35,8 @@ std::string GandiFake::CredentialsIni() const {
   const std::string secret = options_.api_key.empty()
                                  ? "dns_gandi_token = " + options_.token
                                  : "dns_gandi_api_key = " + options_.api_key;
-  return "# certbot-dns-gandi\n" + secret + "\ndns_gandi_api_url = " +
-         api_url() + "\n";
+  return "# certbot-dns-gandi\n" + secret +
+         "\ndns_gandi_api_url = " + api_url() + "\n";
 }
 
 DnsApiFake::Refused GandiFake::WrongCredentials() const {
@@ -129,8 +130,9 @@ http::Response GandiFake::Rrset(const HttpsRequest& request,
         JsonObjectBody(request, zones_, {"rrset_ttl", "rrset_values"});
     if (body.is_null())
       return Error(400, "HTTPBadRequest", "Bad Request", "Invalid JSON");
-    if (!body.contains("rrset_ttl") || !body["rrset_ttl"].is_number_unsigned() ||
-        body["rrset_ttl"] < 300 || body["rrset_ttl"] > 2592000) {
+    if (!body.contains("rrset_ttl") ||
+        !body["rrset_ttl"].is_number_unsigned() || body["rrset_ttl"] < 300 ||
+        body["rrset_ttl"] > 2592000) {
       zones_.Violation(what + ": rrset_ttl must be 300..2592000");
       return Error(400, "HTTPBadRequest", "Bad Request",
                    "rrset_ttl: must be between 300 and 2592000");

@@ -72,7 +72,8 @@ GoogleDnsFake::GoogleDnsFake(GoogleDnsFakeOptions options)
       state_(std::make_unique<State>()),
       server_([this](const HttpsRequest& r) { return Handle(r); }) {
   // The public half only, as Google keeps it.
-  const std::string pem = crypto::test_util::CachedKey("rsa-2048").PublicKeyPem();
+  const std::string pem =
+      crypto::test_util::CachedKey("rsa-2048").PublicKeyPem();
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   state_->public_key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
@@ -136,8 +137,8 @@ http::Response GoogleDnsFake::Token(const HttpsRequest& request) {
   }
   if (form["grant_type"] != kGrantType)
     return JsonReply(400, {{"error", "unsupported_grant_type"},
-                           {"error_description", "Invalid grant_type: " +
-                                                     form["grant_type"]}});
+                           {"error_description",
+                            "Invalid grant_type: " + form["grant_type"]}});
   const std::vector<std::string> parts = Split(form["assertion"], '.');
   if (parts.size() != 3) return GrantError("Invalid JWT: not three segments");
   const json header =
@@ -186,12 +187,11 @@ http::Response GoogleDnsFake::Api(const HttpsRequest& request) {
                       "authError", "UNAUTHENTICATED");
   }
   if (auto fail = zones_.FailureFor(request.method)) {
-    http::Response r =
-        fail->status == 429
-            ? ApiError(429, "Rate Limit Exceeded", "rateLimitExceeded",
-                       "RESOURCE_EXHAUSTED")
-            : ApiError(fail->status, "Backend Error", "backendError",
-                       "UNAVAILABLE");
+    http::Response r = fail->status == 429
+                           ? ApiError(429, "Rate Limit Exceeded",
+                                      "rateLimitExceeded", "RESOURCE_EXHAUSTED")
+                           : ApiError(fail->status, "Backend Error",
+                                      "backendError", "UNAVAILABLE");
     if (!fail->retry_after.empty())
       r.headers.emplace_back("Retry-After", fail->retry_after);
     return r;
@@ -243,9 +243,12 @@ http::Response GoogleDnsFake::Api(const HttpsRequest& request) {
   if (parts.size() == 8 && parts[7] == "rrsets" && request.method == "GET") {
     std::string name, type;
     for (const auto& [k, v] : params) {
-      if (k == "name") name = v;
-      else if (k == "type") type = v;
-      else zones_.Violation(what + ": undocumented " + k);
+      if (k == "name")
+        name = v;
+      else if (k == "type")
+        type = v;
+      else
+        zones_.Violation(what + ": undocumented " + k);
     }
     if (!type.empty() && name.empty())
       zones_.Violation(what + ": type given without name");
@@ -274,9 +277,8 @@ http::Response GoogleDnsFake::Api(const HttpsRequest& request) {
     std::lock_guard<std::mutex> lock(state_->mu);
     if (!AllDigits(parts[8]) || std::stoi(parts[8]) > state_->changes)
       return ApiError(404, "Not Found", "notFound", "NOT_FOUND");
-    return JsonReply(200, {{"kind", "dns#change"},
-                           {"id", parts[8]},
-                           {"status", "done"}});
+    return JsonReply(
+        200, {{"kind", "dns#change"}, {"id", parts[8]}, {"status", "done"}});
   }
   zones_.Violation(what + ": no such endpoint");
   return ApiError(404, "Not Found", "notFound", "NOT_FOUND");
@@ -311,7 +313,8 @@ http::Response GoogleDnsFake::Change(const HttpsRequest& request,
         zones_.Violation(what + ": malformed " + key + " " + s.dump());
         return false;
       }
-      Set set{name.substr(0, name.size() - 1), {}, s["ttl"].get<std::uint32_t>()};
+      Set set{
+          name.substr(0, name.size() - 1), {}, s["ttl"].get<std::uint32_t>()};
       for (const json& d : s["rrdatas"]) {
         const std::string text = d.is_string() ? d.get<std::string>() : "";
         if (text.size() < 2 || text.front() != '"' || text.back() != '"') {
@@ -360,10 +363,10 @@ http::Response GoogleDnsFake::Change(const HttpsRequest& request,
   for (const Set& a : additions)
     for (const std::string& v : a.values) zones_.Add(zone, a.name, v, a.ttl);
   const std::string id = std::to_string(++state_->changes);
-  return JsonReply(200, {{"kind", "dns#change"},
-                         {"id", id},
-                         {"status", options_.pending_changes ? "pending"
-                                                             : "done"}});
+  return JsonReply(200,
+                   {{"kind", "dns#change"},
+                    {"id", id},
+                    {"status", options_.pending_changes ? "pending" : "done"}});
 }
 
 }  // namespace certpilot::testing

@@ -13,7 +13,8 @@ namespace {
 using nlohmann::json;
 
 http::Response Error(int status, const std::string& message) {
-  return JsonReply(status, {{"error", {{"message", message}, {"code", status}}}});
+  return JsonReply(status,
+                   {{"error", {{"message", message}, {"code", status}}}});
 }
 
 json RecordJson(const FakeTxtRecord& r, const std::string& zone_id) {
@@ -64,8 +65,9 @@ DnsApiFake::Refused HetznerFake::WrongCredentials() const {
 http::Response HetznerFake::Handle(const HttpsRequest& request) {
   const std::string what = request.method + " " + request.target;
   if (request.Header("Authorization"))
-    zones_.Violation(what + ": Authorization header (the API takes "
-                            "Auth-API-Token)");
+    zones_.Violation(what +
+                     ": Authorization header (the API takes "
+                     "Auth-API-Token)");
   if (request.Header("Auth-API-Token").value_or("") != options_.token)
     return JsonReply(401, {{"message", "Invalid authentication credentials"}});
   if (auto fail = zones_.FailureFor(request.method)) {
@@ -116,9 +118,9 @@ http::Response HetznerFake::Zones(const HttpsRequest& request) {
                        {"status", "verified"},
                        {"ns", {"hydrogen.ns.hetzner.com."}}});
   if (!name.empty() && items.empty())
-    return JsonReply(404, {{"zones", json::array()},
-                           {"error", {{"message", "zone not found"},
-                                      {"code", 404}}}});
+    return JsonReply(
+        404, {{"zones", json::array()},
+              {"error", {{"message", "zone not found"}, {"code", 404}}}});
   return Paged("zones", items, page, per_page);
 }
 
@@ -147,8 +149,8 @@ http::Response HetznerFake::Records(const HttpsRequest& request,
     return Paged("records", items, page, per_page);
   }
   if (record_id.empty() && request.method == "POST") {
-    const json body = JsonObjectBody(request, zones_,
-                                     {"zone_id", "type", "name", "value", "ttl"});
+    const json body = JsonObjectBody(
+        request, zones_, {"zone_id", "type", "name", "value", "ttl"});
     if (body.is_null()) return Error(422, "invalid JSON");
     const std::string zone = zones_.ZoneById(body.value("zone_id", ""));
     const std::string name = body.value("name", "");

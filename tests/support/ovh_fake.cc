@@ -24,12 +24,12 @@ http::Response Error(int status, const std::string& code,
       {429, "Too Many Requests"}, {500, "Internal Server Error"},
       {502, "Bad Gateway"},       {503, "Service Unavailable"}};
   const auto reason = kReasons.find(status);
-  return JsonReply(status,
-                   {{"errorCode", code},
-                    {"httpCode", std::to_string(status) + " " +
-                                     (reason == kReasons.end() ? ""
-                                                               : reason->second)},
-                    {"message", message}});
+  return JsonReply(
+      status,
+      {{"errorCode", code},
+       {"httpCode", std::to_string(status) + " " +
+                        (reason == kReasons.end() ? "" : reason->second)},
+       {"message", message}});
 }
 
 std::string Sha1Hex(const std::string& text) {
@@ -112,10 +112,10 @@ http::Response OvhFake::Handle(const HttpsRequest& request) {
     return Error(400, "QUERY_TIME_OUT", "Query out of time");
   }
   const std::string expected =
-      "$1$" + Sha1Hex(options_.application_secret + "+" +
-                      options_.consumer_key + "+" + request.method + "+" +
-                      server_.base() + request.target + "+" + request.body +
-                      "+" + timestamp);
+      "$1$" +
+      Sha1Hex(options_.application_secret + "+" + options_.consumer_key + "+" +
+              request.method + "+" + server_.base() + request.target + "+" +
+              request.body + "+" + timestamp);
   if (request.Header("X-Ovh-Signature").value_or("") != expected) {
     zones_.Violation(what + ": bad X-Ovh-Signature");
     return Error(400, "INVALID_SIGNATURE", "Invalid signature");
@@ -144,8 +144,7 @@ http::Response OvhFake::Handle(const HttpsRequest& request) {
   }
   if (parts.size() == 4 || zones_.ZoneId(parts[4]).empty()) {
     zones_.Violation(what + ": no such endpoint or zone");
-    return Error(404, "RESOURCE_NOT_FOUND",
-                 "This service does not exist");
+    return Error(404, "RESOURCE_NOT_FOUND", "This service does not exist");
   }
   return Zone(request, parts[4],
               std::vector<std::string>(parts.begin() + 5, parts.end()));
@@ -157,12 +156,13 @@ http::Response OvhFake::Zone(const HttpsRequest& request,
   const std::string what = request.method + " " + request.target;
   std::lock_guard<std::mutex> lock(state_->mu);
   auto as_json = [](const State::Record& r) {
-    return json{{"id", r.id},          {"zone", r.zone},
-                {"subDomain", r.sub_domain}, {"fieldType", "TXT"},
-                {"target", r.target},  {"ttl", r.ttl}};
+    return json{
+        {"id", r.id},         {"zone", r.zone},     {"subDomain", r.sub_domain},
+        {"fieldType", "TXT"}, {"target", r.target}, {"ttl", r.ttl}};
   };
   if (rest.size() == 1 && rest[0] == "refresh" && request.method == "POST") {
-    if (!request.body.empty()) zones_.Violation(what + ": refresh takes no body");
+    if (!request.body.empty())
+      zones_.Violation(what + ": refresh takes no body");
     std::vector<State::Record> kept;
     for (State::Record& r : state_->records) {
       if (r.zone != zone) {
@@ -174,10 +174,9 @@ http::Response OvhFake::Zone(const HttpsRequest& request,
         continue;
       }
       if (r.live.empty())
-        r.live = zones_.Add(zone,
-                            r.sub_domain.empty() ? zone
-                                                 : r.sub_domain + "." + zone,
-                            r.target, r.ttl);
+        r.live = zones_.Add(
+            zone, r.sub_domain.empty() ? zone : r.sub_domain + "." + zone,
+            r.target, r.ttl);
       kept.push_back(r);
     }
     state_->records = kept;
@@ -191,9 +190,13 @@ http::Response OvhFake::Zone(const HttpsRequest& request,
     std::string type, sub;
     bool has_sub = false;
     for (const auto& [k, v] : request.QueryParams()) {
-      if (k == "fieldType") type = v;
-      else if (k == "subDomain") { sub = v; has_sub = true; }
-      else zones_.Violation(what + ": undocumented " + k);
+      if (k == "fieldType")
+        type = v;
+      else if (k == "subDomain") {
+        sub = v;
+        has_sub = true;
+      } else
+        zones_.Violation(what + ": undocumented " + k);
     }
     json ids = json::array();
     for (const State::Record& r : state_->records)
@@ -203,10 +206,9 @@ http::Response OvhFake::Zone(const HttpsRequest& request,
     return JsonReply(200, ids);
   }
   if (rest.size() == 1 && request.method == "POST") {
-    const json body = JsonObjectBody(request, zones_,
-                                     {"fieldType", "subDomain", "target", "ttl"});
-    if (body.is_null())
-      return Error(400, "INVALID_BODY", "Invalid JSON body");
+    const json body = JsonObjectBody(
+        request, zones_, {"fieldType", "subDomain", "target", "ttl"});
+    if (body.is_null()) return Error(400, "INVALID_BODY", "Invalid JSON body");
     if (body.value("fieldType", "") != "TXT")
       zones_.Violation(what + ": fieldType is not TXT");
     const std::string sub = ToLower(body.value("subDomain", ""));
@@ -221,8 +223,8 @@ http::Response OvhFake::Zone(const HttpsRequest& request,
       else
         ttl = body["ttl"].get<std::uint32_t>();
     }
-    State::Record r{state_->next_id++, zone, sub, body.value("target", ""),
-                    ttl, "", false};
+    State::Record r{
+        state_->next_id++, zone, sub, body.value("target", ""), ttl, "", false};
     state_->records.push_back(r);
     return JsonReply(200, as_json(r));
   }
@@ -237,9 +239,9 @@ http::Response OvhFake::Zone(const HttpsRequest& request,
       }
     }
     if (request.method == "GET" || request.method == "DELETE")
-      return Error(404, "RESOURCE_NOT_FOUND",
-                   "The requested object (id = " + rest[1] +
-                       ") does not exist");
+      return Error(
+          404, "RESOURCE_NOT_FOUND",
+          "The requested object (id = " + rest[1] + ") does not exist");
   }
   zones_.Violation(what + ": no such endpoint");
   return Error(405, "METHOD_NOT_ALLOWED", "Method not allowed");

@@ -159,13 +159,12 @@ TEST_F(ConfigArgsTest, CertbotsDnsPluginSettingsAreTakenForEveryProvider) {
                              name + ".ini\n" + p +
                              "-propagation-seconds = 30\n";
     ConfigArguments a = From({"certonly"}, {file});
-    EXPECT_EQ(a.args, (Args{"--" + p,
-                            "--" + p + "-credentials=/etc/" + name + ".ini",
-                            "--" + p + "-propagation-seconds=30"}));
+    EXPECT_EQ(a.args,
+              (Args{"--" + p, "--" + p + "-credentials=/etc/" + name + ".ini",
+                    "--" + p + "-propagation-seconds=30"}));
     EXPECT_TRUE(a.ignored.empty()) << name;
   }
-  ConfigArguments a =
-      From({"certonly"}, {"dns-google-project = my-project\n"});
+  ConfigArguments a = From({"certonly"}, {"dns-google-project = my-project\n"});
   EXPECT_TRUE(a.args.empty());
   ASSERT_EQ(a.ignored.size(), 1u);
   EXPECT_EQ(a.ignored[0].key, "dns-google-project");

@@ -17,9 +17,9 @@
 namespace certpilot::dns_providers {
 namespace {
 
+using ::testing::ElementsAre;
 using testing::GandiFake;
 using testing::GandiFakeOptions;
-using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -84,10 +84,10 @@ TEST_F(GandiTest, AddsAndDeletesValuesOfOneRecordSet) {
 TEST_F(GandiTest, SpeaksTheLegacyApiKeyWithASharingId) {
   GandiFake legacy(GandiFakeOptions{{"example.com"}, "", "legacy-key-0123"});
   http::CurlHttpClient http(Trusting(legacy.ca_bundle()));
-  GandiCredentials c =
-      ParseGandiCredentials(legacy.CredentialsIni() + "dns_gandi_sharing_id = "
-                                                      "org-42\n",
-                            "gandi.ini");
+  GandiCredentials c = ParseGandiCredentials(legacy.CredentialsIni() +
+                                                 "dns_gandi_sharing_id = "
+                                                 "org-42\n",
+                                             "gandi.ini");
   GandiProvider p(c, http);
   p.AddTxt(p.FindZone("_acme-challenge.example.com."),
            "_acme-challenge.example.com.", "v", 60);

@@ -16,10 +16,10 @@
 namespace certpilot::dns_providers {
 namespace {
 
-using testing::HetznerFake;
-using testing::HetznerFakeOptions;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using testing::HetznerFake;
+using testing::HetznerFakeOptions;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
