@@ -124,7 +124,7 @@ TEST_P(DnsApiProviderTest,
   EXPECT_THAT(unknown.err,
               HasSubstr("no zone for _acme-challenge.www.nowhere.test."));
 
-  fake_->zones().Fail(429, "POST", "30");
+  fake_->zones().Fail(429, fake_->add_method(), "30");
   RunResult limited = Certonly(good, "api.example.com,*.api.example.com");
   EXPECT_EQ(limited.exit_code, 1) << limited.Describe();
   EXPECT_THAT(limited.err, HasSubstr("rate limited; retry after 30 s"));

@@ -45,6 +45,7 @@ class GandiFake : public DnsApiFake {
   const std::string& ca_bundle() const override { return server_.ca_bundle(); }
   std::string CredentialsIni() const override;
   Refused WrongCredentials() const override;
+  std::string add_method() const override { return "PUT"; }
 
  private:
   http::Response Handle(const HttpsRequest& request);
