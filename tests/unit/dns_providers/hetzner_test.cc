@@ -105,7 +105,8 @@ TEST_F(HetznerTest, RefusalsCarryTheApiMessageWithoutTheToken) {
     good.FindZone("_acme-challenge.example.org.");
     FAIL() << "found a zone";
   } catch (const solvers::DnsProviderError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("none of _acme-challenge.example.org, example.org"));
+    EXPECT_THAT(e.what(),
+                HasSubstr("none of _acme-challenge.example.org, example.org"));
   }
   fake_.zones().Fail(429, "POST", "7");
   try {
