@@ -96,6 +96,14 @@ std::string QueryEscape(const std::string& value) {
   return out;
 }
 
+std::string PathSegment(const std::string& provider, const std::string& text) {
+  if (text.empty() || text.find_first_of("/?#% ") != std::string::npos)
+    throw solvers::DnsProviderError(provider + " API: \"" + StripControl(text) +
+                                        "\" is not usable in a URL",
+                                    0);
+  return text;
+}
+
 }  // namespace certpilot::dns_providers
 
 namespace certpilot::dns_providers {
@@ -136,6 +144,15 @@ nlohmann::json JsonApi::Call(const std::string& method, const std::string& path,
                                         " answered malformed JSON",
                                     0);
   return parsed;
+}
+
+std::string QuoteTxt(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
 }
 
 std::string UnquoteTxt(const std::string& content) {

@@ -57,6 +57,11 @@ nlohmann::json ParseApiJson(const std::string& provider,
 // characters kept).
 std::string QueryEscape(const std::string& value);
 
+// `text` (a domain name or an id the API gave) as one URL path segment.
+// Throws DnsProviderError "PROVIDER API: \"TEXT\" is not usable in a URL"
+// when it is empty or holds what would change the path (/ ? # % space).
+std::string PathSegment(const std::string& provider, const std::string& text);
+
 }  // namespace certpilot::dns_providers
 
 namespace certpilot::dns_providers {
@@ -93,6 +98,10 @@ class JsonApi {
   ErrorMessage error_message_;
   http::HttpClient& http_;
 };
+
+// TXT text as one zone-file quoted string: "v" -> "\"v\"", with quotes
+// and backslashes escaped. For APIs that take TXT rdata in zone-file form.
+std::string QuoteTxt(const std::string& value);
 
 // Removes one level of zone-file quoting ("\"v\"" -> "v"); other text is
 // returned as is. Some APIs answer TXT content quoted.

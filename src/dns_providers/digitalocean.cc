@@ -23,15 +23,6 @@ std::string ErrorMessage(const json& body) {
   return "";
 }
 
-// Domain names go into the path: nothing that would change it.
-void CheckPathSafe(const std::string& text) {
-  if (text.empty() || text.find_first_of("/?#% ") != std::string::npos)
-    throw solvers::DnsProviderError(std::string(kProvider) + " API: \"" +
-                                        StripControl(text) +
-                                        "\" is not usable in a URL",
-                                    0);
-}
-
 }  // namespace
 
 DigitalOceanCredentials ParseDigitalOceanCredentials(
@@ -66,7 +57,7 @@ std::string DigitalOceanProvider::FindZone(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   const std::vector<std::string> candidates = CandidateZones(name);
   for (const std::string& candidate : candidates) {
-    CheckPathSafe(candidate);
+    PathSegment(kProvider, candidate);
     json body = api_.Call("GET", "/domains/" + candidate, nullptr, 404);
     if (body.is_object() && body.contains("domain")) return candidate + ".";
   }
@@ -77,7 +68,7 @@ std::vector<long> DigitalOceanProvider::RecordIds(const std::string& zone,
                                                   const std::string& fqdn,
                                                   const std::string& value) {
   const std::string domain = Undotted(zone);
-  CheckPathSafe(domain);
+  PathSegment(kProvider, domain);
   const std::string relative = RelativeName(fqdn, zone);
   std::vector<long> ids;
   for (int page = 1; page <= 1000; ++page) {

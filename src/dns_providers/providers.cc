@@ -3,7 +3,9 @@
 #include "dns_providers/acme_dns.h"
 #include "dns_providers/cloudflare.h"
 #include "dns_providers/digitalocean.h"
+#include "dns_providers/gandi.h"
 #include "dns_providers/google.h"
+#include "dns_providers/hetzner.h"
 #include "dns_providers/linode.h"
 #include "dns_providers/ovh.h"
 #include "dns_providers/powerdns.h"
@@ -60,6 +62,24 @@ const std::vector<ProviderInfo>& Providers() {
           http::HttpClient& http) -> std::unique_ptr<solvers::DnsProvider> {
          return std::make_unique<LinodeProvider>(
              LoadLinodeCredentials(fs, path), http);
+       }},
+      {"hetzner",
+       "Hetzner DNS (API v1)",
+       {"dns_hetzner_api_token"},
+       {"dns_hetzner_api_url"},
+       [](sys::Filesystem& fs, const std::string& path,
+          http::HttpClient& http) -> std::unique_ptr<solvers::DnsProvider> {
+         return std::make_unique<HetznerProvider>(
+             LoadHetznerCredentials(fs, path), http);
+       }},
+      {"gandi",
+       "Gandi LiveDNS (API v5)",
+       {"dns_gandi_token"},
+       {"dns_gandi_api_key", "dns_gandi_sharing_id", "dns_gandi_api_url"},
+       [](sys::Filesystem& fs, const std::string& path,
+          http::HttpClient& http) -> std::unique_ptr<solvers::DnsProvider> {
+         return std::make_unique<GandiProvider>(LoadGandiCredentials(fs, path),
+                                                http);
        }},
       {"route53",
        "Amazon Route 53 (AWS Signature Version 4)",

@@ -19,7 +19,11 @@
 #include "support/cli_harness.h"
 #include "support/cloudflare_fake.h"
 #include "support/digitalocean_fake.h"
+#include "support/gandi_fake.h"
+#include "support/google_dns_fake.h"
+#include "support/hetzner_fake.h"
 #include "support/linode_fake.h"
+#include "support/ovh_fake.h"
 #include "support/pebble_fixture.h"
 #include "support/temp_dir.h"
 
@@ -120,7 +124,7 @@ TEST_P(DnsApiProviderTest,
   EXPECT_THAT(unknown.err,
               HasSubstr("no zone for _acme-challenge.www.nowhere.test."));
 
-  fake_->zones().Fail(429, "POST", "30");
+  fake_->zones().Fail(429, fake_->add_method(), "30");
   RunResult limited = Certonly(good, "api.example.com,*.api.example.com");
   EXPECT_EQ(limited.exit_code, 1) << limited.Describe();
   EXPECT_THAT(limited.err, HasSubstr("rate limited; retry after 30 s"));
@@ -146,7 +150,11 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Make<CloudflareFake, CloudflareFakeOptions>("cloudflare"),
         Make<DigitalOceanFake, DigitalOceanFakeOptions>("digitalocean"),
-        Make<LinodeFake, LinodeFakeOptions>("linode")),
+        Make<LinodeFake, LinodeFakeOptions>("linode"),
+        Make<HetznerFake, HetznerFakeOptions>("hetzner"),
+        Make<GandiFake, GandiFakeOptions>("gandi"),
+        Make<GoogleDnsFake, GoogleDnsFakeOptions>("google"),
+        Make<OvhFake, OvhFakeOptions>("ovh")),
     [](const ::testing::TestParamInfo<Provider>& p) { return p.param.name; });
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "integration/solvers_test_util.h"
 #include "support/cli_harness.h"
 #include "support/dns_server_fixture.h"
+#include "support/google_dns_fake.h"
 #include "support/nginx_fixture.h"
 #include "support/pebble_fixture.h"
 #include "support/powerdns_fixture.h"
@@ -485,6 +486,49 @@ TEST_F(ImportCertbotTest, PluginsCertpilotLacksAreReportedAndFixable) {
   r = cli_.Run("reconfigure", fix);
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   ExpectRenews("haproxy.example.com");
+}
+
+// A certbot-dns-google lineage, against the Google Cloud DNS contract fake
+// (tests/support/google_dns_fake.h) whose zone Pebble's mock DNS serves.
+// Debian has no certbot-dns-google, so certbot makes the lineage with
+// --standalone and its renewal conf is then given what that plugin writes.
+class ImportCertbotGoogleTest : public ImportCertbotTest {
+ protected:
+  ImportCertbotGoogleTest() {
+    google_.zones().ServeTo(pebble_);
+    // --ca-bundle takes one file: the harness's (Pebble's) trusts the fake
+    // too. certbot, which reads it as well, is not bothered by one more CA.
+    std::ofstream(pebble_.ca_bundle_path(), std::ios::app)
+        << ReadFileOrEmpty(google_.ca_bundle());
+  }
+  GoogleDnsFake google_{GoogleDnsFakeOptions{{"gcp.example.com"}}};
+};
+
+TEST_F(ImportCertbotGoogleTest, GoogleLineageImportsAndRenewsThroughTheApi) {
+  const std::string name = "www.gcp.example.com";
+  RunResult r = Certbot("certonly", Standalone(name));
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  const std::string key_file = dir_ / "google.json";
+  std::ofstream(key_file) << google_.CredentialsIni();
+  ASSERT_EQ(::chmod(key_file.c_str(), 0600), 0);
+  const std::string certbot_conf = certbot_dir() + "/renewal/" + name + ".conf";
+  std::string text = ReadFileOrEmpty(certbot_conf);
+  const size_t at = text.find("authenticator = standalone");
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, std::string("authenticator = standalone").size(),
+               "authenticator = dns-google\ndns_google_credentials = " +
+                   key_file + "\ndns_google_propagation_seconds = 1");
+  std::ofstream(certbot_conf, std::ios::trunc) << text;
+
+  ImportAndCheck(name);
+  const std::string conf = Conf(name);
+  EXPECT_THAT(conf, HasSubstr("authenticator = dns-google"));
+  EXPECT_THAT(conf, HasSubstr("dns_google_credentials = " + key_file));
+  EXPECT_THAT(conf, HasSubstr("dns_propagation_seconds = 1"));
+  ExpectRenews(name);
+  EXPECT_GE(google_.grants(), 1);
+  EXPECT_THAT(google_.zones().Records(), ::testing::IsEmpty());
+  EXPECT_THAT(google_.zones().violations(), ::testing::IsEmpty());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "support/fake_api_replies.h"
 #include "util/strings.h"
 
 namespace certpilot::testing {
@@ -39,21 +40,13 @@ json RecordJson(const FakeTxtRecord& r, const std::string& zone_id) {
 
 // Page `page` of `items` by `per_page`, with Cloudflare's result_info.
 std::pair<json, json> Page(const json& items, int page, int per_page) {
-  json slice = json::array();
-  const int total = static_cast<int>(items.size());
-  for (int i = (page - 1) * per_page; i < total && i < page * per_page; ++i)
-    slice.push_back(items[static_cast<size_t>(i)]);
-  const int total_pages = total == 0 ? 1 : (total + per_page - 1) / per_page;
+  ListPage p = PageOf(items, page, per_page);
   json info = {{"page", page},
                {"per_page", per_page},
-               {"count", slice.size()},
-               {"total_count", total},
-               {"total_pages", total_pages}};
-  return {slice, info};
-}
-
-bool AllDigits(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+               {"count", p.items.size()},
+               {"total_count", items.size()},
+               {"total_pages", p.pages}};
+  return {p.items, info};
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "support/fake_api_replies.h"
 #include "util/strings.h"
 
 namespace certpilot::testing {
@@ -10,29 +11,21 @@ namespace {
 
 using nlohmann::json;
 
-http::Response Json(int status, const json& body) {
-  return {status, {{"Content-Type", "application/json"}}, body.dump()};
-}
-
 http::Response Error(int status, const std::string& id,
                      const std::string& message) {
-  return Json(status, {{"id", id}, {"message", message}});
-}
-
-bool AllDigits(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
-}
-
-// The record's name as the API shows it: relative, "@" for the apex.
-std::string Relative(const FakeTxtRecord& r) {
-  if (r.name == r.zone) return "@";
-  return r.name.substr(0, r.name.size() - r.zone.size() - 1);
+  return JsonReply(status, {{"id", id}, {"message", message}});
 }
 
 json RecordJson(const FakeTxtRecord& r) {
-  return {{"id", std::stol(r.id)}, {"type", "TXT"},       {"name", Relative(r)},
-          {"data", r.value},       {"priority", nullptr}, {"port", nullptr},
-          {"ttl", r.ttl},          {"weight", nullptr},   {"flags", nullptr},
+  return {{"id", std::stol(r.id)},
+          {"type", "TXT"},
+          {"name", RelativeTo(r, "@")},
+          {"data", r.value},
+          {"priority", nullptr},
+          {"port", nullptr},
+          {"ttl", r.ttl},
+          {"weight", nullptr},
+          {"flags", nullptr},
           {"tag", nullptr}};
 }
 
@@ -91,8 +84,9 @@ http::Response DigitalOceanFake::Handle(const HttpsRequest& request) {
     if (!hosted)
       return Error(404, "not_found",
                    "The resource you were accessing could not be found.");
-    return Json(200, {{"domain",
-                       {{"name", domain}, {"ttl", 1800}, {"zone_file", ""}}}});
+    return JsonReply(
+        200,
+        {{"domain", {{"name", domain}, {"ttl", 1800}, {"zone_file", ""}}}});
   }
   if ((parts.size() == 5 || parts.size() == 6) && parts[4] == "records") {
     if (!hosted) {
@@ -132,23 +126,19 @@ http::Response DigitalOceanFake::Records(const HttpsRequest& request,
     if (!name.empty() && zones_.ZoneOf(name) != zone)
       zones_.Violation(what + ": name is not a fully qualified name in " +
                        zone);
-    std::vector<FakeTxtRecord> matching;
+    json matching = json::array();
     for (const FakeTxtRecord& r : zones_.Records(zone))
       if ((type.empty() || type == "TXT") && (name.empty() || name == r.name))
-        matching.push_back(r);
-    json list = json::array();
-    const size_t first = static_cast<size_t>((page - 1) * per_page);
-    for (size_t i = first;
-         i < matching.size() && i < first + static_cast<size_t>(per_page); ++i)
-      list.push_back(RecordJson(matching[i]));
+        matching.push_back(RecordJson(r));
+    const ListPage list = PageOf(matching, page, per_page);
     json pages = json::object();
     const std::string here = server_.base() + request.Path();
-    if (first + static_cast<size_t>(per_page) < matching.size())
+    if (page < list.pages)
       pages["next"] = here + "?page=" + std::to_string(page + 1) +
                       "&per_page=" + std::to_string(per_page);
-    return Json(200, {{"domain_records", list},
-                      {"links", {{"pages", pages}}},
-                      {"meta", {{"total", matching.size()}}}});
+    return JsonReply(200, {{"domain_records", list.items},
+                           {"links", {{"pages", pages}}},
+                           {"meta", {{"total", matching.size()}}}});
   }
   if (record_id.empty() && request.method == "POST") {
     if (request.Header("Content-Type").value_or("") != "application/json")
@@ -182,7 +172,7 @@ http::Response DigitalOceanFake::Records(const HttpsRequest& request,
     const std::string id =
         zones_.Add(zone, fqdn, data, body["ttl"].get<std::uint32_t>());
     for (const FakeTxtRecord& r : zones_.Records(zone))
-      if (r.id == id) return Json(201, {{"domain_record", RecordJson(r)}});
+      if (r.id == id) return JsonReply(201, {{"domain_record", RecordJson(r)}});
   }
   if (!record_id.empty() && request.method == "DELETE") {
     if (!AllDigits(record_id))

@@ -115,6 +115,9 @@ class DnsApiFake {
     int status;
   };
   virtual Refused WrongCredentials() const = 0;
+  // The method that adds a record ("POST"; Gandi's record sets: "PUT"),
+  // for a test that makes additions fail.
+  virtual std::string add_method() const { return "POST"; }
 };
 
 // Writes the concatenation of the PEM files `files` to `path` (one trust

@@ -126,8 +126,11 @@ std::string HttpsRequest::Query() const {
   return q == std::string::npos ? "" : target.substr(q + 1);
 }
 
-std::vector<std::pair<std::string, std::string>> HttpsRequest::QueryParams()
-    const {
+namespace {
+
+// "a=1&b=x%2Ey" -> {a, 1}, {b, x.y} ('+' stays '+').
+std::vector<std::pair<std::string, std::string>> DecodeParams(
+    const std::string& text) {
   auto decode = [](const std::string& s) {
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
@@ -141,7 +144,7 @@ std::vector<std::pair<std::string, std::string>> HttpsRequest::QueryParams()
     return out;
   };
   std::vector<std::pair<std::string, std::string>> out;
-  for (const std::string& part : Split(Query(), '&')) {
+  for (const std::string& part : Split(text, '&')) {
     if (part.empty()) continue;
     size_t eq = part.find('=');
     out.emplace_back(
@@ -149,6 +152,18 @@ std::vector<std::pair<std::string, std::string>> HttpsRequest::QueryParams()
         eq == std::string::npos ? "" : decode(part.substr(eq + 1)));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> HttpsRequest::QueryParams()
+    const {
+  return DecodeParams(Query());
+}
+
+std::vector<std::pair<std::string, std::string>> HttpsRequest::FormParams()
+    const {
+  return DecodeParams(body);
 }
 
 struct HttpsFakeServer::Impl {

@@ -38,6 +38,8 @@ struct HttpsRequest {
   std::string Query() const;  // target after '?', "" when none
   // The query's parameters, percent-decoded ('+' stays '+'), in order.
   std::vector<std::pair<std::string, std::string>> QueryParams() const;
+  // An application/x-www-form-urlencoded body's parameters, decoded alike.
+  std::vector<std::pair<std::string, std::string>> FormParams() const;
 };
 
 // Raw bytes for what no well-formed response can express.

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "support/fake_api_replies.h"
 #include "util/strings.h"
 
 namespace certpilot::testing {
@@ -10,16 +11,8 @@ namespace {
 
 using nlohmann::json;
 
-http::Response Json(int status, const json& body) {
-  return {status, {{"Content-Type", "application/json"}}, body.dump()};
-}
-
 http::Response Error(int status, const std::string& reason) {
-  return Json(status, {{"errors", json::array({{{"reason", reason}}})}});
-}
-
-bool AllDigits(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+  return JsonReply(status, {{"errors", json::array({{{"reason", reason}}})}});
 }
 
 // The zones' numeric ids: their position, from 1000.
@@ -39,9 +32,7 @@ std::uint32_t ValidTtl(std::uint32_t ttl) {
 }
 
 json RecordJson(const FakeTxtRecord& r) {
-  const std::string name =
-      r.name == r.zone ? ""
-                       : r.name.substr(0, r.name.size() - r.zone.size() - 1);
+  const std::string name = RelativeTo(r, "");
   return {{"id", std::stol(r.id)}, {"type", "TXT"},    {"name", name},
           {"target", r.value},     {"ttl_sec", r.ttl}, {"priority", 0},
           {"weight", 0},           {"port", 0},        {"tag", nullptr}};
@@ -94,19 +85,11 @@ http::Response LinodeFake::Handle(const HttpsRequest& request) {
     }
   }
   auto paged = [&](const std::vector<json>& items) {
-    json data = json::array();
-    const size_t first = static_cast<size_t>((page - 1) * page_size);
-    for (size_t i = first;
-         i < items.size() && i < first + static_cast<size_t>(page_size); ++i)
-      data.push_back(items[i]);
-    const size_t pages =
-        items.empty() ? 1
-                      : (items.size() + static_cast<size_t>(page_size) - 1) /
-                            static_cast<size_t>(page_size);
-    return Json(200, {{"data", data},
-                      {"page", page},
-                      {"pages", pages},
-                      {"results", items.size()}});
+    ListPage p = PageOf(items, page, page_size);
+    return JsonReply(200, {{"data", p.items},
+                           {"page", page},
+                           {"pages", p.pages},
+                           {"results", items.size()}});
   };
   const std::vector<std::string> parts = Split(request.Path(), '/');
   // "", "v4", "domains" [, ID, "records" [, RID]]
@@ -178,14 +161,14 @@ http::Response LinodeFake::Records(const HttpsRequest& request,
     const std::string fqdn = name.empty() ? zone : ToLower(name) + "." + zone;
     const std::string id = zones_.Add(zone, fqdn, target, ttl);
     for (const FakeTxtRecord& r : zones_.Records(zone))
-      if (r.id == id) return Json(200, RecordJson(r));
+      if (r.id == id) return JsonReply(200, RecordJson(r));
   }
   if (!record_id.empty() && request.method == "DELETE") {
     bool ours = false;
     for (const FakeTxtRecord& r : zones_.Records(zone))
       ours = ours || r.id == record_id;
     if (!ours || !zones_.Remove(record_id)) return Error(404, "Not found");
-    return Json(200, json::object());
+    return JsonReply(200, json::object());
   }
   zones_.Violation(what + ": no such endpoint");
   return Error(405, "Method not allowed");

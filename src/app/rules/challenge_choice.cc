@@ -36,6 +36,8 @@ const std::vector<AuthenticatorTypes>& Table() {
       {"dns-google", {"dns-01"}, {"dns-01"}},
       {"dns-ovh", {"dns-01"}, {"dns-01"}},
       {"dns-acmedns", {"dns-01"}, {"dns-01"}},
+      {"dns-hetzner", {"dns-01"}, {"dns-01"}},
+      {"dns-gandi", {"dns-01"}, {"dns-01"}},
   };
   return table;
 }

@@ -33,6 +33,25 @@ TEST(CertbotImport, PluginsCertpilotHasKeepTheirNames) {
   EXPECT_EQ(CertpilotAuthenticatorFor("iis"), std::nullopt);
 }
 
+// Every certbot-dns-* plugin certpilot has a provider for keeps its name,
+// in today's spelling and certbot < 1.7's "distribution:plugin" one.
+TEST(CertbotImport, CertbotsDnsPluginsCertpilotHasKeepTheirNames) {
+  for (const std::string plugin :
+       {"dns-cloudflare", "dns-digitalocean", "dns-google", "dns-linode",
+        "dns-ovh", "dns-route53"}) {
+    EXPECT_THAT(CertpilotAuthenticatorFor(plugin), Optional(plugin));
+    EXPECT_THAT(CertpilotAuthenticatorFor("certbot-" + plugin + ":" + plugin),
+                Optional(plugin));
+    EXPECT_NO_THROW(
+        CheckLineageAuthenticator("a", plugin, {"*.a.example"}, "/c"));
+  }
+  // Third-party plugins under the names certpilot gives these providers.
+  EXPECT_THAT(CertpilotAuthenticatorFor("dns-hetzner"),
+              Optional(std::string("dns-hetzner")));
+  EXPECT_THAT(CertpilotAuthenticatorFor("dns-gandi"),
+              Optional(std::string("dns-gandi")));
+}
+
 TEST(CertbotImport, TheFixForAMissingPluginFitsIt) {
   EXPECT_EQ(ReconfigureCommandFor("a.example", "apache", {"a.example"},
                                   "/etc/certpilot"),

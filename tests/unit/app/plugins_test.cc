@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/rules/challenge_choice.h"
+#include "dns_providers/providers.h"
 #include "support/use_case_fixture.h"
 
 namespace certpilot::app {
@@ -41,6 +42,26 @@ TEST_F(PluginsUseCase, ListsEveryAuthenticatorAndTheInstaller) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("/.well-known/acme-challenge/"), std::string::npos);
+}
+
+// Every DNS provider is an authenticator `plugins` lists, with each key its
+// credentials file takes.
+TEST_F(PluginsUseCase, ListsEveryDnsProviderWithItsCredentialKeys) {
+  const std::string text = Print({});
+  for (const dns_providers::ProviderInfo& p : dns_providers::Providers()) {
+    const size_t at = text.find("* " + p.authenticator() + ": ");
+    ASSERT_NE(at, std::string::npos) << p.name << "\n" << text;
+    const std::string entry = text.substr(at, text.find("\n* ", at) - at);
+    EXPECT_NE(entry.find("--" + p.authenticator() + "-credentials FILE"),
+              std::string::npos)
+        << entry;
+    for (const std::string& key : p.required_keys)
+      EXPECT_NE(entry.find(key), std::string::npos) << entry;
+    for (const std::string& key : p.optional_keys)
+      EXPECT_NE(entry.find(key), std::string::npos) << entry;
+  }
+  EXPECT_NE(text.find("* dns-hetzner: "), std::string::npos);
+  EXPECT_NE(text.find("* dns-gandi: "), std::string::npos);
 }
 
 TEST_F(PluginsUseCase, JsonAndFilters) {

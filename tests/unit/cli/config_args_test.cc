@@ -148,6 +148,28 @@ TEST_F(ConfigArgsTest, CertbotNamesWithACertpilotEquivalentAreMapped) {
   EXPECT_TRUE(a.args.empty());
 }
 
+// certbot's DNS plugin settings are certpilot's own options for every
+// provider certpilot has; dns-google-project is certbot's alone (the
+// service account's key file names the project).
+TEST_F(ConfigArgsTest, CertbotsDnsPluginSettingsAreTakenForEveryProvider) {
+  for (const std::string name :
+       {"cloudflare", "digitalocean", "google", "linode", "ovh", "route53"}) {
+    const std::string p = "dns-" + name;
+    const std::string file = p + " = True\n" + p + "-credentials = /etc/" +
+                             name + ".ini\n" + p +
+                             "-propagation-seconds = 30\n";
+    ConfigArguments a = From({"certonly"}, {file});
+    EXPECT_EQ(a.args,
+              (Args{"--" + p, "--" + p + "-credentials=/etc/" + name + ".ini",
+                    "--" + p + "-propagation-seconds=30"}));
+    EXPECT_TRUE(a.ignored.empty()) << name;
+  }
+  ConfigArguments a = From({"certonly"}, {"dns-google-project = my-project\n"});
+  EXPECT_TRUE(a.args.empty());
+  ASSERT_EQ(a.ignored.size(), 1u);
+  EXPECT_EQ(a.ignored[0].key, "dns-google-project");
+}
+
 TEST_F(ConfigArgsTest, CertbotSettingsCertpilotFollowsAnywayPassSilently) {
   ConfigArguments a = From({"certonly"}, {"no-self-upgrade\ntext\n"});
   EXPECT_TRUE(a.args.empty());

@@ -18,8 +18,10 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/private_key.h"
+#include "http/curl_http_client.h"
 #include "solvers/dns_provider.h"
 #include "support/fake_clock.h"
+#include "support/google_dns_fake.h"
 #include "support/temp_dir.h"
 #include "sys/filesystem.h"
 #include "unit/crypto/crypto_test_util.h"
@@ -330,6 +332,42 @@ TEST(GoogleServiceAccountTest, ParsesTheKeyFileAndNamesWhatIsWrong) {
   EXPECT_EQ(LoadGoogleServiceAccount(fs, dir.Write("k2.json", KeyFile(), 0600))
                 .client_email,
             kEmail);
+}
+
+// Over real TLS through the production libcurl client, against the contract
+// fake (tests/support/google_dns_fake.h) whose token endpoint verifies the
+// assertion with the account's public key: changes answered "pending" are
+// asked after until "done".
+TEST(GoogleCloudDnsOverTlsTest, WaitsForPendingChangesAndCleansUp) {
+  testing::GoogleDnsFakeOptions options;
+  options.zones = {"example.com", "sub.example.com"};
+  options.pending_changes = true;
+  testing::GoogleDnsFake fake(options);
+  http::CurlOptions curl;
+  curl.ca_bundle = fake.ca_bundle();
+  http::CurlHttpClient http(curl);
+  SystemClock clock;
+  GoogleOptions fast;
+  fast.poll_interval = std::chrono::milliseconds(10);
+  GoogleCloudDnsProvider p(
+      ParseGoogleServiceAccount(fake.CredentialsIni(), "k.json"), http, clock,
+      fast);
+  const std::string zone = p.FindZone("_acme-challenge.www.sub.example.com.");
+  EXPECT_EQ(zone, "sub.example.com.");
+  p.AddTxt(zone, "_acme-challenge.www.sub.example.com.", "tok-a", 60);
+  p.AddTxt(zone, "_acme-challenge.www.sub.example.com.", "tok-b", 60);
+  EXPECT_THAT(fake.zones().Txt("_acme-challenge.www.sub.example.com"),
+              ElementsAre("tok-a", "tok-b"));
+  int asked = 0;
+  for (const testing::HttpsRequest& r : fake.server().requests())
+    if (r.method == "GET" && r.Path().find("/changes/") != std::string::npos)
+      ++asked;
+  EXPECT_EQ(asked, 2);
+  p.DeleteTxt(zone, "_acme-challenge.www.sub.example.com.", "tok-a");
+  p.DeleteTxt(zone, "_acme-challenge.www.sub.example.com.", "tok-b");
+  EXPECT_TRUE(fake.zones().Records().empty());
+  EXPECT_EQ(fake.grants(), 1);
+  EXPECT_THAT(fake.zones().violations(), ::testing::IsEmpty());
 }
 
 }  // namespace
