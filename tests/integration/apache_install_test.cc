@@ -45,10 +45,12 @@ class ApacheInstallTest : public SharedPebbleTest<> {
   }
   // Obtained through the Apache authenticator (so that `renew` can use it
   // again while Apache holds the HTTP port).
-  RunResult Obtain(const std::string& name) const {
-    return cli_.Run("certonly", With({"--agree-tos", "-m", "admin@example.com",
-                                      "--apache", "-d", name},
-                                     apache_.CliArgs()));
+  void Obtain(const std::string& name) const {
+    const RunResult r = cli_.Run(
+        "certonly",
+        With({"--agree-tos", "-m", "admin@example.com", "--apache", "-d", name},
+             apache_.CliArgs()));
+    ASSERT_EQ(r.exit_code, 0) << r.Describe() << apache_.ErrorLogTail();
   }
   RunResult Install(const std::string& name,
                     const std::string& ctl = ApacheFixture::kCtl,
@@ -81,11 +83,10 @@ class ApacheInstallTest : public SharedPebbleTest<> {
 TEST_F(ApacheInstallTest, InstallsIntoTheDebianDefaultSite) {
   apache_.NameTheDefaultSite("shop.example.com");
   apache_.Start();
-  RunResult r = Obtain("shop.example.com");
-  ASSERT_EQ(r.exit_code, 0) << r.Describe() << apache_.ErrorLogTail();
+  ASSERT_NO_FATAL_FAILURE(Obtain("shop.example.com"));
   const auto before = apache_.Snapshot();
 
-  r = Install("shop.example.com");
+  RunResult r = Install("shop.example.com");
   ASSERT_EQ(r.exit_code, 0) << r.Describe() << apache_.ErrorLogTail();
   ExpectServed("shop.example.com", LiveSerial("shop.example.com"));
   const TlsReply tls = TlsGet(apache_.https_port(), "shop.example.com", "/");
@@ -140,11 +141,10 @@ TEST_F(ApacheInstallSslTest, AnExistingTlsVhostGetsItsCertificateSwapped) {
                                   "</VirtualHost>\n");
   apache_.Start();
   ExpectServed("shop.example.com", CertSerialHex(ReadFileOrEmpty(old_cert)));
-  RunResult r = Obtain("shop.example.com");
-  ASSERT_EQ(r.exit_code, 0) << r.Describe() << apache_.ErrorLogTail();
+  ASSERT_NO_FATAL_FAILURE(Obtain("shop.example.com"));
   const auto before = apache_.Snapshot();
 
-  r = Install("shop.example.com");
+  RunResult r = Install("shop.example.com");
   ASSERT_EQ(r.exit_code, 0) << r.Describe() << apache_.ErrorLogTail();
   ExpectServed("shop.example.com", LiveSerial("shop.example.com"));
   const auto after = apache_.Snapshot();
@@ -168,9 +168,9 @@ TEST_F(ApacheInstallSslTest, AnExistingTlsVhostGetsItsCertificateSwapped) {
 TEST_F(ApacheInstallTest, RedirectsToTheHttpsPortItUses) {
   apache_.NameTheDefaultSite("shop.example.com");
   apache_.Start();
-  RunResult r = Obtain("shop.example.com");
-  ASSERT_EQ(r.exit_code, 0) << r.Describe() << apache_.ErrorLogTail();
-  r = Install("shop.example.com", ApacheFixture::kCtl, {"--redirect"});
+  ASSERT_NO_FATAL_FAILURE(Obtain("shop.example.com"));
+  RunResult r =
+      Install("shop.example.com", ApacheFixture::kCtl, {"--redirect"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe() << apache_.ErrorLogTail();
   ExpectServed("shop.example.com", LiveSerial("shop.example.com"));
   HttpReply reply;
@@ -212,14 +212,13 @@ TEST_F(ApacheInstallTest, RunObtainsAndInstallsWithTheEnhancements) {
 TEST_F(ApacheInstallTest, AFailingConfigtestRestoresEveryFile) {
   apache_.NameTheDefaultSite("shop.example.com");
   apache_.Start();
-  RunResult r = Obtain("shop.example.com");
-  ASSERT_EQ(r.exit_code, 0) << r.Describe() << apache_.ErrorLogTail();
+  ASSERT_NO_FATAL_FAILURE(Obtain("shop.example.com"));
   const auto before = apache_.Snapshot();
   const std::string renewal_before =
       ReadFileOrEmpty(cli_.config() + "/renewal/shop.example.com.conf");
 
-  r = Install("shop.example.com", apache_.FailingConfigtestCtl(),
-              {"--redirect", "--hsts"});
+  RunResult r = Install("shop.example.com", apache_.FailingConfigtestCtl(),
+                        {"--redirect", "--hsts"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_NE(r.err.find("failing on purpose"), std::string::npos) << r.err;
   EXPECT_EQ(apache_.Snapshot(), before);
@@ -234,12 +233,11 @@ TEST_F(ApacheInstallTest, AFailingConfigtestRestoresEveryFile) {
 TEST_F(ApacheInstallTest, ARunKilledDuringTheReloadIsRecoveredByTheNext) {
   apache_.NameTheDefaultSite("shop.example.com");
   apache_.Start();
-  RunResult r = Obtain("shop.example.com");
-  ASSERT_EQ(r.exit_code, 0) << r.Describe() << apache_.ErrorLogTail();
+  ASSERT_NO_FATAL_FAILURE(Obtain("shop.example.com"));
   const auto before = apache_.Snapshot();
 
   const std::string mark = cli_.dir() / "killed";
-  r = Install("shop.example.com", apache_.KillingCtl(mark));
+  RunResult r = Install("shop.example.com", apache_.KillingCtl(mark));
   EXPECT_EQ(r.exit_code, 128 + 9) << r.Describe();
   ASSERT_TRUE(fs::exists(mark));
   ASSERT_TRUE(fs::exists(cli_.dir() / "work/apache/install.journal"));
@@ -265,9 +263,8 @@ TEST_F(ApacheInstallTest, RenewReloadsApacheOnceForTwoLineages) {
                       apache_.www() + "/html\n</VirtualHost>\n");
   apache_.Start();
   for (const std::string name : {"shop.example.com", "blog.example.com"}) {
-    RunResult r = Obtain(name);
-    ASSERT_EQ(r.exit_code, 0) << r.Describe() << apache_.ErrorLogTail();
-    r = Install(name);
+    ASSERT_NO_FATAL_FAILURE(Obtain(name));
+    const RunResult r = Install(name);
     ASSERT_EQ(r.exit_code, 0) << r.Describe() << apache_.ErrorLogTail();
   }
   const std::string old_serial = LiveSerial("shop.example.com");

@@ -1,12 +1,7 @@
 #include "support/apache_fixture.h"
 
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,8 +9,6 @@
 
 #include "support/free_port.h"
 #include "support/wait_for.h"
-#include "util/clock.h"
-#include "util/poll.h"
 
 namespace certpilot::testing {
 namespace {
@@ -26,17 +19,6 @@ constexpr char kSystemModules[] = "/etc/apache2/mods-available";
 
 [[noreturn]] void Fail(const std::string& what) {
   throw std::runtime_error("ApacheFixture: " + what);
-}
-
-bool Alive(pid_t pid) {
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
-}
-
-// Reaps `pid` if it is our child and has exited.
-void ReapIfChild(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) < 0 && errno == EINTR) {
-  }
 }
 
 int CountOccurrences(const std::string& text, const std::string& what) {
@@ -247,11 +229,7 @@ std::map<std::string, std::string> ApacheFixture::Snapshot() const {
   return files;
 }
 
-pid_t ApacheFixture::RunningPid() const {
-  const pid_t pid =
-      static_cast<pid_t>(std::atol(ReadFileOrEmpty(pid_path()).c_str()));
-  return Alive(pid) ? pid : -1;
-}
+pid_t ApacheFixture::RunningPid() const { return LivePidInFile(pid_path()); }
 
 int ApacheFixture::GracefulRestarts() const {
   // AH00493, logged at notice by the parent for each `-k graceful`.
@@ -294,17 +272,7 @@ void ApacheFixture::Start() {
 void ApacheFixture::Stop() {
   httpd_.Stop();
   // An httpd certpilot started (`apache2ctl start`) from this configuration.
-  const pid_t other = RunningPid();
-  if (other > 0) {
-    ::kill(other, SIGTERM);
-    SystemClock clock;
-    PollUntil(clock, clock.Now() + std::chrono::seconds(10),
-              {std::chrono::milliseconds(10)}, [other] {
-                ReapIfChild(other);
-                return !Alive(other);
-              });
-    if (Alive(other)) ::kill(other, SIGKILL);
-  }
+  EndStrayServer(RunningPid());
 }
 
 }  // namespace certpilot::testing
