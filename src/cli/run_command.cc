@@ -1,5 +1,6 @@
 #include "app/usecases/run.h"
 #include "cli/command.h"
+#include "util/error.h"
 
 namespace certpilot::cli {
 namespace {
@@ -7,7 +8,9 @@ namespace {
 class RunCommand : public Command {
  public:
   RunCommand()
-      : Command("run", "Obtain a certificate through nginx and install it") {}
+      : Command("run",
+                "Obtain a certificate through nginx or Apache and install it") {
+  }
   void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     app::CertonlyOptions& o = o_.certonly;
     AddCommonOptions(c, common);
@@ -15,19 +18,26 @@ class RunCommand : public Command {
     c->add_flag("--nginx", nginx_,
                 "Authenticate through and install into nginx");
     AddNginxOptions(c, o.nginx);
+    c->add_flag("--apache", apache_,
+                "Authenticate through and install into Apache httpd");
+    AddApacheOptions(c, o.apache);
     AddInstallTargetOptions(c, o.http01_port, o_.https_port, o_.redirect,
                             o_.enhance);
     AddIssuanceOptions(c, o);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.certonly.common = common;
+    if (nginx_ && apache_)
+      throw UsageError("pass one installer: --nginx or --apache");
     if (nginx_) o_.installer = "nginx";
+    if (apache_) o_.installer = "apache";
     return app::Run(o_, services);
   }
 
  private:
   app::RunOptions o_;
   bool nginx_ = false;
+  bool apache_ = false;
 };
 
 }  // namespace

@@ -164,6 +164,7 @@ TEST(PluginsTest, ListsAuthenticatorsAndInstallers) {
   for (const char* name : {"* standalone: authenticator (http-01, tls-alpn-01)",
                            "* webroot: authenticator (http-01)",
                            "* nginx: authenticator (http-01), installer",
+                           "* apache: authenticator (http-01), installer",
                            "* manual: authenticator (http-01, dns-01)",
                            "* dns-rfc2136: authenticator (dns-01)",
                            "* dns-powerdns: authenticator (dns-01)",
@@ -172,8 +173,9 @@ TEST(PluginsTest, ListsAuthenticatorsAndInstallers) {
   r = RunCertpilot(Concat({"plugins", "--json", "--installers"}, Dirs(tmp)));
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   nlohmann::json j = nlohmann::json::parse(r.out);
-  ASSERT_EQ(j.size(), 1u) << r.out;
+  ASSERT_EQ(j.size(), 2u) << r.out;
   EXPECT_EQ(j[0]["name"], "nginx");
+  EXPECT_EQ(j[1]["name"], "apache");
 }
 
 }  // namespace

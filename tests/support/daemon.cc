@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -228,6 +229,27 @@ void RequirePrograms(const std::string& owner,
                                " not found)");
     }
   }
+}
+
+pid_t LivePidInFile(const std::string& pid_file) {
+  const pid_t pid =
+      static_cast<pid_t>(std::atol(ReadFileOrEmpty(pid_file).c_str()));
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM) ? pid : -1;
+}
+
+void EndStrayServer(pid_t pid) {
+  if (pid <= 0) return;
+  const auto gone = [pid] {
+    int status = 0;
+    while (::waitpid(pid, &status, WNOHANG) < 0 && errno == EINTR) {
+    }  // reaps it if it is our child
+    return ::kill(pid, 0) != 0 && errno == ESRCH;
+  };
+  ::kill(pid, SIGTERM);
+  SystemClock clock;
+  PollUntil(clock, clock.Now() + std::chrono::seconds(10),
+            {std::chrono::milliseconds(10)}, gone);
+  if (!gone()) ::kill(pid, SIGKILL);
 }
 
 void StartOrStop(const std::function<void()>& start,

@@ -122,6 +122,14 @@ void RequirePrograms(const std::string& owner,
 void StartOrStop(const std::function<void()>& start,
                  const std::function<void()>& stop);
 
+// The pid written in `pid_file`, if that process is alive; else -1. For a
+// server that writes its own pid file (nginx, httpd).
+pid_t LivePidInFile(const std::string& pid_file);
+// Ends a server a test did not start as a Daemon (one certpilot started
+// from the test's configuration): SIGTERM, then SIGKILL when it has not
+// ended within 10 s (polled, no fixed sleep). Nothing for pid <= 0.
+void EndStrayServer(pid_t pid);
+
 // This process's environment, NAME → value, with `overrides` on top.
 std::map<std::string, std::string> CurrentEnvironment(
     const std::map<std::string, std::string>& overrides = {});

@@ -53,20 +53,6 @@ std::string FindNginx() {
       "(scripts/deps) — these tests need a real nginx and are never skipped");
 }
 
-bool Alive(pid_t pid) {
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
-}
-
-// Reaps `pid` if it is our child and has exited.
-bool ChildExited(pid_t pid) {
-  int status = 0;
-  pid_t r;
-  do {
-    r = ::waitpid(pid, &status, WNOHANG);
-  } while (r < 0 && errno == EINTR);
-  return r == pid || (r < 0 && errno == ECHILD);
-}
-
 int ConnectLoopback(int port, std::string* error) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
@@ -217,9 +203,7 @@ std::map<std::string, std::string> NginxFixture::Snapshot() const {
 }
 
 pid_t NginxFixture::RunningMasterPid() const {
-  const pid_t pid =
-      static_cast<pid_t>(std::atol(ReadFileOrEmpty(pid_path()).c_str()));
-  return Alive(pid) ? pid : -1;
+  return LivePidInFile(pid_path());
 }
 
 std::string NginxFixture::ErrorLogTail(size_t max_bytes) const {
@@ -250,17 +234,7 @@ void NginxFixture::Start() {
 void NginxFixture::Stop() {
   nginx_.Stop();
   // An nginx certpilot started (as a daemon) from this configuration.
-  const pid_t other = RunningMasterPid();
-  if (other > 0) {
-    ::kill(other, SIGTERM);
-    SystemClock clock;
-    PollUntil(clock, clock.Now() + std::chrono::seconds(10),
-              {std::chrono::milliseconds(10)}, [other] {
-                ChildExited(other);
-                return !Alive(other);
-              });
-    if (Alive(other)) ::kill(other, SIGKILL);
-  }
+  EndStrayServer(RunningMasterPid());
 }
 
 // ---- clients ----

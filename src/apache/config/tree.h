@@ -182,6 +182,11 @@ class Config {
   // As Append, with a comment line "# COMMENT", indented as the node, right
   // before it. Throws UsageError for a control character in `comment`.
   Node& Append(const Node* section, Node node, std::string_view comment);
+  // Puts `node` first in `section`, right after its opening line (before
+  // the comment lines of its first child), indented as that child (or as
+  // Append indents). Throws std::invalid_argument when `section` is not a
+  // section of this file.
+  Node& Prepend(const Node& section, Node node);
   // Puts `node` right after `sibling`, in the same block and indented as it;
   // `comment` as for Append ("" for none). Throws std::invalid_argument when
   // `sibling` is not in this file.

@@ -223,6 +223,23 @@ Node& Config::Append(const Node* section, Node node, std::string_view comment) {
                unit, comment);
 }
 
+Node& Config::Prepend(const Node& section, Node node) {
+  std::list<Node>::iterator it;
+  ParentBlock(section, &it);
+  if (!it->is_section()) {
+    throw std::invalid_argument("not a section: " + it->name());
+  }
+  Block* block = &it->block();
+  const std::string parent_indent = LastLineIndent(it->leading());
+  const std::string unit = IndentUnit(parent_indent, original_text_);
+  const std::string indent =
+      block->children().empty()
+          ? parent_indent + unit
+          : LastLineIndent(block->children().front().leading());
+  return Place(block, block->children().begin(), nullptr, std::move(node),
+               indent, unit, {});
+}
+
 Node& Config::InsertAfter(const Node& sibling, Node node,
                           std::string_view comment) {
   std::list<Node>::iterator it;

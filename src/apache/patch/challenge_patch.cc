@@ -121,7 +121,9 @@ ChallengeSite ChallengePatch::Serve(const std::string& name) {
     }
     if (on_port == nullptr || !v.Matches(ToLower(name))) continue;
     if (included_.insert(v.node).second) {
-      v.file->Append(v.node, Node::Directive("Include", {location_.conf}));
+      // First in the vhost: a RewriteRule of its own (certbot's redirect,
+      // [END]) would otherwise answer the challenge request first.
+      v.file->Prepend(*v.node, Node::Directive("Include", {location_.conf}));
       Touch(v.file);
     }
     if (site.address.empty()) site.address = LoopbackFor(*on_port);

@@ -12,8 +12,10 @@
 // `Redirect / https://…` in the vhost does not answer first), else an
 // AliasMatch — and grants access to that directory. It is brought in by
 //    Include LOCATION/certpilot-challenge.conf
-// appended to every <VirtualHost> httpd picks for the name on the HTTP port
-// by name (ServerName/ServerAlias, config/virtual_hosts.h). When none names
+// put first (right after the <VirtualHost …> line, so that the vhost's own
+// RewriteRules, such as certbot's redirect with [END], come after ours) into
+// every <VirtualHost> httpd picks for the name on the HTTP port by name
+// (ServerName/ServerAlias, config/virtual_hosts.h). When none names
 // it but vhosts listen on the port, a temporary vhost for the name on the
 // same addresses (so it joins their name-based groups, after their
 // defaults) goes into LOCATION/certpilot-challenge-vhosts.conf, included at

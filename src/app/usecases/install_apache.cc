@@ -1,5 +1,6 @@
 // install --apache / enhance for an Apache lineage (install.h).
 #include <ostream>
+#include <set>
 
 #include "apache/patch/install_patch.h"
 #include "apache/patch/tls_options.h"
@@ -32,6 +33,16 @@ sys::ProcessResult RunModuleTool(sys::ProcessRunner& runner,
   return runner.Run(spec);
 }
 
+// The links in SERVER_ROOT/mods-enabled (a2enmod's), by name.
+std::set<std::string> ModuleLinks(sys::Filesystem& fs, const ApacheOptions& o) {
+  const std::string dir = sys::JoinPath(o.server_root, "mods-enabled");
+  std::set<std::string> out;
+  if (!fs.IsDir(dir)) return out;
+  for (const std::string& name : fs.ListDir(dir))
+    if (fs.IsSymlink(sys::JoinPath(dir, name))) out.insert(name);
+  return out;
+}
+
 // Applies `plan`: files journalled, then links and modules, configtest,
 // graceful reload; any failure undoes all of it (sys::UndoLiveUpdate
 // throws sys::LiveUpdateError). Returns whether Apache was started.
@@ -42,6 +53,7 @@ bool ApplyPlan(sys::Filesystem& fs, sys::ProcessRunner& runner,
   sys::FileTransaction tx(fs, state.install_journal);
   std::vector<std::string> links;
   std::vector<std::string> modules;
+  const std::set<std::string> module_links = ModuleLinks(fs, o);
   auto undo = [&](const std::string& what, bool reloaded) {
     for (const std::string& link : links) {
       try {
@@ -55,6 +67,20 @@ bool ApplyPlan(sys::Filesystem& fs, sys::ProcessRunner& runner,
       if (!r.Succeeded())
         log::Error("a2dismod " + m + " " + r.Describe() + ": " +
                    sys::PrintedOutput(r));
+    }
+    // a2enmod also enabled what the modules depend on (ssl: setenvif,
+    // socache_shmcb, mime.conf), which a2dismod leaves: those links go too.
+    if (!plan.modules.empty()) {
+      const std::string dir = sys::JoinPath(o.server_root, "mods-enabled");
+      for (const std::string& name : ModuleLinks(fs, o)) {
+        if (module_links.count(name)) continue;
+        try {
+          fs.Unlink(sys::JoinPath(dir, name));
+        } catch (const Error& e) {
+          log::Error("could not remove " + sys::JoinPath(dir, name) + ": " +
+                     e.what());
+        }
+      }
     }
     sys::UndoLiveUpdate(tx, control, what, reloaded);
   };

@@ -52,10 +52,16 @@ std::string AuthenticatorNeeds(const std::string& name) {
   throw Error("internal: no description of the " + name + " authenticator");
 }
 
-// The installers (run, install): only nginx, which also authenticates.
+// The installers (run, install): nginx and Apache, which also
+// authenticate.
 constexpr char kNginxInstallerNeeds[] =
     "; as installer (run/install --nginx): a server block for the names, "
     "to which certpilot adds the certificate, tested with nginx -t and "
+    "rolled back byte for byte on any failure";
+constexpr char kApacheInstallerNeeds[] =
+    "; as installer (run/install --apache): a virtual host for the names, "
+    "which gets certbot's SITE-le-ssl.conf twin (or its own TLS vhost's "
+    "certificate paths swapped), tested with apache2ctl configtest and "
     "rolled back byte for byte on any failure";
 
 void PrintText(const std::vector<PluginListing>& plugins, std::ostream& out) {
@@ -82,6 +88,10 @@ std::vector<PluginListing> ListPlugins() {
     if (name == "nginx") {
       p.installer = true;
       p.needs += kNginxInstallerNeeds;
+    }
+    if (name == "apache") {
+      p.installer = true;
+      p.needs += kApacheInstallerNeeds;
     }
     out.push_back(std::move(p));
   }

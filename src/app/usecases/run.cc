@@ -7,18 +7,21 @@
 namespace certpilot::app {
 
 int Run(const RunOptions& o, Services& services) {
-  if (o.installer != "nginx")
+  if (o.installer != "nginx" && o.installer != "apache")
     throw UsageError(
-        "run needs an installer: pass --nginx (certonly obtains without "
-        "installing)");
+        "run needs an installer: pass --nginx or --apache (certonly obtains "
+        "without installing)");
+  // The installer's server is the authenticator too, as certbot's
+  // `--nginx` / `--apache`.
   CertonlyOptions certonly = o.certonly;
-  certonly.authenticator = "nginx";
+  certonly.authenticator = o.installer;
   InstallOptions install;
   install.common = certonly.common;
   install.cert_name =
       certonly.cert_name.empty() ? "unknown" : certonly.cert_name;
   install.installer = o.installer;
   install.nginx = certonly.nginx;
+  install.apache = certonly.apache;
   install.http_port = certonly.http01_port;
   install.https_port = o.https_port;
   install.redirect = o.redirect;

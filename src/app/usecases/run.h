@@ -1,6 +1,6 @@
-// `run --nginx`: obtain a certificate through nginx (certonly with the
-// nginx authenticator), then install it into nginx (install), like
-// certbot's default command.
+// `run --nginx` / `run --apache`: obtain a certificate through the web
+// server (certonly with its authenticator), then install it into the same
+// server (install), like certbot's default command.
 #pragma once
 
 #include "app/types/options.h"
@@ -12,7 +12,7 @@ namespace certpilot::app {
 // (UsageError). A certificate that is not due yet is kept and installed.
 // Returns 1 when certonly reported hook failures, else 0; throws Error when
 // either half fails (a certificate obtained before an install failure stays
-// saved; the nginx configuration is then as it was).
+// saved; the server's configuration is then as it was).
 int Run(const RunOptions& o, Services& services);
 
 }  // namespace certpilot::app

@@ -10,6 +10,8 @@
 #include <map>
 
 #include "apache/config/parser.h"
+#include "support/test_data.h"
+#include "sys/filesystem.h"
 #include "unit/nginx/nginx_test_util.h"
 #include "util/error.h"
 
@@ -64,14 +66,13 @@ TEST_F(ApacheChallengePatchTest, IncludesTheSetInTheVhostThatNamesTheHost) {
   EXPECT_EQ(b.address, "127.0.0.2");  // address-specific: checked there
   auto files = Files(patch);
   EXPECT_EQ(*files["/etc/apache2/sites-enabled/a.conf"],
-            "<VirtualHost *:80>\n    ServerName a.test\n    ServerAlias "
-            "www.a.test\n    Include " +
-                loc_.conf +
-                "\n</VirtualHost>\n<VirtualHost *:443>\n    ServerName "
-                "a.test\n</VirtualHost>\n");
+            "<VirtualHost *:80>\n    Include " + loc_.conf +
+                "\n    ServerName a.test\n    ServerAlias "
+                "www.a.test\n</VirtualHost>\n<VirtualHost *:443>\n    "
+                "ServerName a.test\n</VirtualHost>\n");
   EXPECT_EQ(*files["/etc/apache2/sites-enabled/b.conf"],
-            "<VirtualHost 127.0.0.2:80>\n\tServerName b.test\n\tInclude " +
-                loc_.conf + "\n</VirtualHost>\n");
+            "<VirtualHost 127.0.0.2:80>\n\tInclude " + loc_.conf +
+                "\n\tServerName b.test\n</VirtualHost>\n");
   EXPECT_EQ(files[loc_.conf], ChallengeConfText(loc_));
   EXPECT_FALSE(files[loc_.vhosts].has_value());
   EXPECT_EQ(files.count("/etc/apache2/apache2.conf"), 0u);  // untouched
@@ -128,6 +129,29 @@ TEST_F(ApacheChallengePatchTest, StripFindsOurIncludesAnywhere) {
   EXPECT_EQ(c.Dump(),
             "<VirtualHost *:80>\n    ServerName a.test\n</VirtualHost>\n"
             "Include other.conf\n");
+}
+
+// The corpus case certbot_redirect: a vhost whose own RewriteRule [END]
+// (certbot's redirect) answers every request. Our Include must come first
+// in it, or that rule would redirect the CA's request too.
+TEST(ApacheChallengePatchCorpusTest, OurIncludeComesBeforeTheVhostsRewrite) {
+  const std::string root =
+      certpilot::testing::TestDataDir() + "/apache/certbot_redirect/tree";
+  sys::PosixFilesystem disk;
+  LoadOptions o;
+  o.server_root = root;
+  o.config_file = "apache2.conf";
+  ConfigGraph graph = ConfigGraph::Load(disk, o);
+  const ChallengeLocation loc("/var/lib/certpilot/apache/challenge");
+  ChallengePatch patch(graph, 80, loc);
+  const std::string site = root + "/sites-enabled/example.com.conf";
+  EXPECT_EQ(patch.Serve("www.example.com").vhosts,
+            (std::vector<std::string>{site + ":1"}));
+  const std::string original = disk.ReadFile(site);
+  const std::string first_line = "<VirtualHost *:80>\n";
+  ASSERT_EQ(original.rfind(first_line, 0), 0u);
+  EXPECT_EQ(*Files(patch)[site], first_line + "\tInclude " + loc.conf + "\n" +
+                                     original.substr(first_line.size()));
 }
 
 TEST(ApacheChallengeConfTest, QuotesALocationWithBlanks) {

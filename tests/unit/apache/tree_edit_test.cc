@@ -155,5 +155,35 @@ TEST(ApacheTreeEditTest, InsertAfterSetArgsAndMarkedAppend) {
                std::invalid_argument);
 }
 
+TEST(ApacheTreeEditTest, PrependGoesRightAfterTheOpeningLine) {
+  const std::string text =
+      "<VirtualHost *:80>\n"
+      "\t# The vhost's comment stays with its first directive.\n"
+      "\tServerName a.test\n"
+      "</VirtualHost>\n"
+      "<VirtualHost *:81>\n"
+      "</VirtualHost>\n";
+  Config c = ParseConfig(text, "x.conf");
+  const Node& first = c.root().children().front();
+  const Node& empty = c.root().children().back();
+  const Node& added = c.Prepend(first, Node::Directive("Include", {"/x.conf"}));
+  c.Prepend(empty, Node::Directive("Include", {"/y.conf"}));
+  EXPECT_EQ(c.Dump(),
+            "<VirtualHost *:80>\n"
+            "\tInclude /x.conf\n"
+            "\t# The vhost's comment stays with its first directive.\n"
+            "\tServerName a.test\n"
+            "</VirtualHost>\n"
+            "<VirtualHost *:81>\n"
+            "\tInclude /y.conf\n"
+            "</VirtualHost>\n");
+  c.Remove(added);
+  c.Remove(c.root().children().back().block().children().front());
+  EXPECT_EQ(c.Dump(), text);  // byte for byte
+  EXPECT_THROW(
+      c.Prepend(first.block().children().front(), Node::Directive("A", {})),
+      std::invalid_argument);  // not a section
+}
+
 }  // namespace
 }  // namespace certpilot::apache

@@ -15,6 +15,7 @@
 #include "support/temp_dir.h"
 #include "unit/nginx/fake_runner.h"
 #include "unit/nginx/nginx_test_util.h"
+#include "unit/solvers/http01_task.h"
 #include "util/error.h"
 
 namespace certpilot::solvers {
@@ -25,6 +26,7 @@ using certpilot::testing::FakeClock;
 using certpilot::testing::TempDir;
 using nginx::testing::FakeRunner;
 using nginx::testing::ReadDiskFile;
+using testing::Http01Task;
 
 constexpr char kSite[] =
     "server {\n"
@@ -67,16 +69,6 @@ class FakeNginxHttp : public http::HttpClient {
   const TempDir& dir_;
   FakeRunner& runner_;
 };
-
-issuance::ChallengeTask Task(const std::string& name,
-                             const std::string& token) {
-  issuance::ChallengeTask t;
-  t.identifier = {"dns", name};
-  t.challenge.type = "http-01";
-  t.challenge.token = token;
-  t.key_authorization = token + ".thumbprint";
-  return t;
-}
 
 class NginxSolverTest : public ::testing::Test {
  protected:
@@ -121,9 +113,9 @@ class NginxSolverTest : public ::testing::Test {
 TEST_F(NginxSolverTest, ServesThroughNginxThenLeavesNoTrace) {
   const auto before = Snapshot();
   auto solver = Solver();
-  const auto app = Task("app.example.com", "tok-1");
+  const auto app = Http01Task("app.example.com", "tok-1");
   const auto other =
-      Task("other.example.com", "tok-2");  // no block: temporary server
+      Http01Task("other.example.com", "tok-2");  // no block: temporary server
   solver->Present(app);
   solver->Present(other);
   EXPECT_TRUE(runner_.calls().empty()) << "Present must not touch nginx";
@@ -167,7 +159,7 @@ TEST_F(NginxSolverTest, NotServedMeansTheCaIsNeverAskedAndFilesAreRestored) {
   const auto before = Snapshot();
   http_.broken = true;
   auto solver = Solver();
-  const auto app = Task("app.example.com", "tok-1");
+  const auto app = Http01Task("app.example.com", "tok-1");
   solver->Present(app);
   try {
     solver->Wait();
@@ -197,7 +189,7 @@ TEST_F(NginxSolverTest, RejectedConfigurationIsNeverReloaded) {
                : FakeRunner::Exit(0, "");
   };
   auto solver = Solver();
-  const auto app = Task("app.example.com", "tok-1");
+  const auto app = Http01Task("app.example.com", "tok-1");
   solver->Present(app);
   EXPECT_THROW(solver->Wait(), nginx::NginxError);
   EXPECT_EQ(Reloads(), 0);
@@ -208,11 +200,13 @@ TEST_F(NginxSolverTest, RejectedConfigurationIsNeverReloaded) {
 
 TEST_F(NginxSolverTest, UnsafeValuesAreRefusedAtPresent) {
   auto solver = Solver();
-  auto bad = Task("app.example.com", "tok-1");
+  auto bad = Http01Task("app.example.com", "tok-1");
   bad.key_authorization = "tok-1.x\"; return 200 \"pwned";
   EXPECT_THROW(solver->Present(bad), UsageError);
-  EXPECT_THROW(solver->Present(Task("app.example.com;", "tok-2")), UsageError);
-  EXPECT_THROW(solver->Present(Task("app.example.com", "tok/3")), UsageError);
+  EXPECT_THROW(solver->Present(Http01Task("app.example.com;", "tok-2")),
+               UsageError);
+  EXPECT_THROW(solver->Present(Http01Task("app.example.com", "tok/3")),
+               UsageError);
   solver->Wait();  // nothing queued: nothing happens
   EXPECT_TRUE(runner_.calls().empty());
 }
@@ -222,9 +216,9 @@ TEST_F(NginxSolverTest, AnInterruptedRunIsRecoveredByTheNextOne) {
   std::map<std::string, std::string> crashed;
   {
     auto solver = Solver();
-    const auto app = Task("app.example.com", "tok-1");
+    const auto app = Http01Task("app.example.com", "tok-1");
     solver->Present(app);
-    solver->Present(Task("other.example.com", "tok-2"));
+    solver->Present(Http01Task("other.example.com", "tok-2"));
     solver->Wait();
     crashed = Snapshot();  // what a kill -9 right now would leave
   }
@@ -246,7 +240,7 @@ TEST_F(NginxSolverTest, RecoveryKeepsAnAdminsLaterEditAndDropsOnlyOurLines) {
   std::map<std::string, std::string> crashed;
   {
     auto solver = Solver();
-    solver->Present(Task("app.example.com", "tok-1"));
+    solver->Present(Http01Task("app.example.com", "tok-1"));
     solver->Wait();
     crashed = Snapshot();
   }

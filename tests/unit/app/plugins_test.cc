@@ -1,5 +1,6 @@
 // `plugins`: every authenticator the build has, with what it answers and
-// needs; nginx also as the installer; --json, --authenticators, --installers.
+// needs; nginx and Apache also as installers; --json, --authenticators,
+// --installers.
 #include "app/usecases/plugins.h"
 
 #include <gtest/gtest.h>
@@ -22,13 +23,13 @@ class PluginsUseCase : public testing::UseCaseTest<> {
   }
 };
 
-TEST_F(PluginsUseCase, ListsEveryAuthenticatorAndTheInstaller) {
+TEST_F(PluginsUseCase, ListsEveryAuthenticatorAndTheInstallers) {
   std::vector<PluginListing> plugins = ListPlugins();
   std::vector<std::string> names;
   for (const PluginListing& p : plugins) {
     names.push_back(p.name);
     EXPECT_TRUE(p.authenticator) << p.name;
-    EXPECT_EQ(p.installer, p.name == "nginx") << p.name;
+    EXPECT_EQ(p.installer, p.name == "nginx" || p.name == "apache") << p.name;
     EXPECT_EQ(p.challenges, AnswerableChallengeTypes(p.name));
     EXPECT_FALSE(p.needs.empty()) << p.name;
   }
@@ -39,6 +40,9 @@ TEST_F(PluginsUseCase, ListsEveryAuthenticatorAndTheInstaller) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("* nginx: authenticator (http-01), installer\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("* apache: authenticator (http-01), installer\n"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("/.well-known/acme-challenge/"), std::string::npos);
@@ -76,8 +80,9 @@ TEST_F(PluginsUseCase, JsonAndFilters) {
 
   o.installers = true;
   nlohmann::json installers = nlohmann::json::parse(Print(o));
-  ASSERT_EQ(installers.size(), 1u);
+  ASSERT_EQ(installers.size(), 2u);
   EXPECT_EQ(installers[0]["name"], "nginx");
+  EXPECT_EQ(installers[1]["name"], "apache");
 
   o.installers = false;
   o.authenticators = true;
