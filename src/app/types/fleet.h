@@ -40,4 +40,20 @@ struct FleetNode {
   int64_t lease = 0;  // the etcd lease that keeps the entry
 };
 
+// One lineage as `fleet status` shows it: the fleet's current version, what
+// each node reported deployed (PREFIX/deployed/LINEAGE/NODE, by node name)
+// and the registered nodes behind the current version.
+struct FleetLineageStatus {
+  struct Deployed {
+    std::string node;
+    int64_t version = 0;
+    std::string serial;  // hex
+    int64_t time = 0;    // Unix seconds
+  };
+  std::string name;
+  int64_t version = 0;
+  std::vector<Deployed> deployed;
+  std::vector<std::string> lagging;
+};
+
 }  // namespace certpilot::app

@@ -133,7 +133,8 @@ std::string FleetNodeJson(const FleetNode& node) {
 }
 
 std::string FleetStatusJson(const std::string& prefix,
-                            const std::vector<FleetNode>& nodes) {
+                            const std::vector<FleetNode>& nodes,
+                            const std::vector<FleetLineageStatus>& lineages) {
   nlohmann::json list = nlohmann::json::array();
   for (const FleetNode& n : nodes) {
     list.push_back(
@@ -143,7 +144,22 @@ std::string FleetStatusJson(const std::string& prefix,
                                        : nlohmann::json(nullptr)},
          {"lease", n.lease}});
   }
-  nlohmann::json j = {{"prefix", prefix}, {"nodes", list}};
+  nlohmann::json lineage_list = nlohmann::json::array();
+  for (const FleetLineageStatus& l : lineages) {
+    nlohmann::json deployed = nlohmann::json::array();
+    for (const FleetLineageStatus::Deployed& d : l.deployed)
+      deployed.push_back({{"node", d.node},
+                          {"version", d.version},
+                          {"serial", d.serial},
+                          {"time", d.time > 0 ? Time(FromUnixSeconds(d.time))
+                                              : nlohmann::json(nullptr)}});
+    lineage_list.push_back({{"name", l.name},
+                            {"version", l.version},
+                            {"deployed", deployed},
+                            {"lagging", l.lagging}});
+  }
+  nlohmann::json j = {
+      {"prefix", prefix}, {"nodes", list}, {"lineages", lineage_list}};
   return j.dump(2);
 }
 

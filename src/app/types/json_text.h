@@ -54,8 +54,11 @@ std::optional<FleetNode> ParseFleetNode(const std::string& name,
 // The registry entry's value an agent writes: {"address", "heartbeat"}.
 std::string FleetNodeJson(const FleetNode& node);
 // `fleet status --json`: {"prefix": ..., "nodes": [{name, address,
-// heartbeat (RFC 3339 or null), lease}]}.
+// heartbeat (RFC 3339 or null), lease}], "lineages": [{name, version,
+// deployed: [{node, version, serial, time (RFC 3339 or null)}], lagging:
+// [node names]}]}.
 std::string FleetStatusJson(const std::string& prefix,
-                            const std::vector<FleetNode>& nodes);
+                            const std::vector<FleetNode>& nodes,
+                            const std::vector<FleetLineageStatus>& lineages);
 
 }  // namespace certpilot::app

@@ -286,7 +286,12 @@ int Certonly(const CertonlyOptions& o, Services& services,
     fleet = std::make_unique<FleetSession>(o.fleet, services);
   }
   RunContext ctx(common, services);  // validates the server URL, takes the lock
-  SolverSet solvers(SolverEnvironmentFor(ctx, services));
+  SolverEnvironment solver_env = SolverEnvironmentFor(ctx, services);
+  // Fleet mode: http-01 answered by every node's agent (issue #17).
+  if (fleet)
+    solver_env.fleet_http01 =
+        fleet->Http01Solver(solver_env.make_self_check_http);
+  SolverSet solvers(std::move(solver_env));
   solvers.Check(settings);
 
   std::optional<Registration> registration =

@@ -48,28 +48,45 @@ namespace {
 
 // Per lineage: its current version, the version each node deployed, and the
 // registered nodes that lag behind it (issue #17).
-void PrintDeployments(etcd::Client& client, const std::string& prefix,
-                      const std::vector<FleetNode>& nodes, std::ostream& out) {
+std::vector<FleetLineageStatus> LineageStatuses(
+    etcd::Client& client, const std::string& prefix,
+    const std::vector<FleetNode>& nodes) {
   const std::map<std::string, int64_t> current =
       fleet::CurrentVersions(client, prefix);
-  if (current.empty()) return;
+  std::vector<FleetLineageStatus> out;
+  if (current.empty()) return out;
   std::map<std::string, std::vector<fleet::Deployment>> deployed =
       fleet::LoadAllDeployments(client, prefix);
-  out << current.size() << (current.size() == 1 ? " lineage" : " lineages")
-      << " (current version; version deployed by each node):\n";
   for (const auto& [name, version] : current) {
-    out << "  " << StripControl(name) << "  v" << version;
-    std::map<std::string, int64_t> by_node;
-    for (const fleet::Deployment& d : deployed[name])
-      by_node[d.node] = d.version;
-    for (const auto& [node, v] : by_node)
-      out << "  " << StripControl(node) << " v" << v;
-    std::vector<std::string> lagging;
+    FleetLineageStatus l;
+    l.name = name;
+    l.version = version;
+    std::map<std::string, fleet::Deployment> by_node;
+    for (const fleet::Deployment& d : deployed[name]) by_node[d.node] = d;
+    for (const auto& [node, d] : by_node)
+      l.deployed.push_back({node, d.version, d.serial, d.time});
     for (const FleetNode& n : nodes) {
       auto it = by_node.find(n.name);
-      if (it == by_node.end() || it->second < version)
-        lagging.push_back(StripControl(n.name));
+      if (it == by_node.end() || it->second.version < version)
+        l.lagging.push_back(n.name);
     }
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+void PrintDeployments(const std::vector<FleetLineageStatus>& lineages,
+                      std::ostream& out) {
+  if (lineages.empty()) return;
+  out << lineages.size() << (lineages.size() == 1 ? " lineage" : " lineages")
+      << " (current version; version deployed by each node):\n";
+  for (const FleetLineageStatus& l : lineages) {
+    out << "  " << StripControl(l.name) << "  v" << l.version;
+    for (const FleetLineageStatus::Deployed& d : l.deployed)
+      out << "  " << StripControl(d.node) << " v" << d.version;
+    std::vector<std::string> lagging;
+    for (const std::string& node : l.lagging)
+      lagging.push_back(StripControl(node));
     if (!lagging.empty()) out << "  lagging: " << Join(lagging, ", ");
     out << "\n";
   }
@@ -83,8 +100,10 @@ int FleetStatus(const FleetStatusOptions& o, Services& services) {
   const std::string nodes_prefix = FleetNodesPrefix(fleet.prefix);
   const std::vector<FleetNode> nodes =
       ListFleetNodes(*connection.etcd, fleet.prefix);
+  const std::vector<FleetLineageStatus> lineages =
+      LineageStatuses(*connection.etcd, fleet.prefix, nodes);
   if (o.json) {
-    services.out << FleetStatusJson(fleet.prefix, nodes) << "\n";
+    services.out << FleetStatusJson(fleet.prefix, nodes, lineages) << "\n";
     return 0;
   }
   if (nodes.empty()) {
@@ -104,7 +123,7 @@ int FleetStatus(const FleetStatusOptions& o, Services& services) {
       services.out << "\n";
     }
   }
-  PrintDeployments(*connection.etcd, fleet.prefix, nodes, services.out);
+  PrintDeployments(lineages, services.out);
   return 0;
 }
 

@@ -484,7 +484,12 @@ RunTally RenewDue(const RenewOptions& o, Services& services, RunContext& ctx,
   }
   tally.hook_failures += hooks.RunPre(pre);
 
-  SolverSet solvers(SolverEnvironmentFor(ctx, services));
+  SolverEnvironment solver_env = SolverEnvironmentFor(ctx, services);
+  // Fleet mode: http-01 answered by every node's agent (issue #17).
+  if (fleet)
+    solver_env.fleet_http01 =
+        fleet->Http01Solver(solver_env.make_self_check_http);
+  SolverSet solvers(std::move(solver_env));
   std::map<std::string, storage::StoredAccount> accounts;
   std::vector<Candidate*> work;
   for (Candidate* c : due) {

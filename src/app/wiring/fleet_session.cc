@@ -3,6 +3,7 @@
 #include <set>
 #include <utility>
 
+#include "app/wiring/fleet_nodes.h"
 #include "etcd/etcd_error.h"
 #include "fleet/fleet_error.h"
 #include "util/error.h"
@@ -24,6 +25,29 @@ FleetSession::FleetSession(const FleetOptions& options, Services& services)
   connection_ = ConnectFleet(options_, services.fs);
   keepalive_connection_ = ConnectFleet(options_, services.fs);
   keepalive_ = std::thread([this] { KeepAliveLoop(); });
+}
+
+issuance::ChallengeSolver* FleetSession::Http01Solver(
+    const std::function<std::unique_ptr<http::HttpClient>()>& make_self_check) {
+  if (!http01_) {
+    // A fleet with no agent registered yet (nodes running renew from cron
+    // only) has nobody to serve the token: this run's own responder does.
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (ListFleetNodes(*connection_.etcd, options_.prefix).empty()) {
+        log::Info("fleet: no agent is registered under " + options_.prefix +
+                  "; http-01 is answered by this node alone");
+        return nullptr;
+      }
+    }
+    challenge_connection_ = ConnectFleet(options_, services_.fs);
+    self_check_http_ = make_self_check();
+    FleetHttp01Options o;
+    o.prefix = options_.prefix;
+    http01_ = std::make_unique<FleetHttp01Solver>(
+        *challenge_connection_.etcd, *self_check_http_, services_.clock, o);
+  }
+  return http01_.get();
 }
 
 FleetSession::~FleetSession() {

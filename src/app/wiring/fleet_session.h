@@ -26,6 +26,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,7 @@
 
 #include "app/types/fleet.h"
 #include "app/wiring/fleet_connection.h"
+#include "app/wiring/fleet_http01_solver.h"
 #include "app/wiring/services.h"
 #include "fleet/lineage_lock.h"
 #include "fleet/lineage_record.h"
@@ -79,6 +81,17 @@ class FleetSession {
   // owns the session while no worker publishes.
   etcd::Client& etcd() { return *connection_.etcd; }
 
+  // The fleet's HTTP-01 solver for this run's orders (fleet_http01_solver.h:
+  // the key authorizations go to etcd, every node's agent serves them, each
+  // live node is self-checked before the CA is told), made on the first call
+  // with a connection of its own and a self-check client from
+  // `make_self_check` (plain http:// allowed). Lives as long as the session.
+  // nullptr (local responders answer) when no node is registered under the
+  // prefix: nobody else could serve the token. etcd::EtcdError.
+  issuance::ChallengeSolver* Http01Solver(
+      const std::function<std::unique_ptr<http::HttpClient>()>&
+          make_self_check);
+
  private:
   void KeepAliveLoop();
 
@@ -93,6 +106,11 @@ class FleetSession {
   std::condition_variable stop_cv_;
   bool stopping_ = false;
   std::thread keepalive_;
+  // Http01Solver's: declared last, so the solver goes first (it revokes its
+  // lease through challenge_connection_).
+  FleetConnection challenge_connection_;
+  std::unique_ptr<http::HttpClient> self_check_http_;
+  std::unique_ptr<FleetHttp01Solver> http01_;
 };
 
 }  // namespace certpilot::app

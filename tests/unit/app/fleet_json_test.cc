@@ -25,15 +25,30 @@ TEST(FleetJson, ParsesARegistryEntry) {
 TEST(FleetJson, StatusJsonHasPrefixAndNodes) {
   FleetNode a{"web1", "127.0.0.2:80", 1767225600, 42};
   FleetNode b{"web2", "", 0, 0};
-  auto j = nlohmann::json::parse(FleetStatusJson("/certpilot", {a, b}));
+  FleetLineageStatus l;
+  l.name = "www.example";
+  l.version = 3;
+  l.deployed = {{"web1", 3, "0a1b", 1767225600}, {"web2", 2, "09ff", 0}};
+  l.lagging = {"web2"};
+  auto j = nlohmann::json::parse(FleetStatusJson("/certpilot", {a, b}, {l}));
   EXPECT_EQ(j["prefix"], "/certpilot");
   ASSERT_EQ(j["nodes"].size(), 2u);
   EXPECT_EQ(j["nodes"][0]["name"], "web1");
   EXPECT_EQ(j["nodes"][0]["heartbeat"], "2026-01-01T00:00:00Z");
   EXPECT_EQ(j["nodes"][0]["lease"], 42);
   EXPECT_TRUE(j["nodes"][1]["heartbeat"].is_null());
-  EXPECT_EQ(FleetStatusJson("/p", {}),
-            "{\n  \"nodes\": [],\n  \"prefix\": \"/p\"\n}");
+  ASSERT_EQ(j["lineages"].size(), 1u);
+  EXPECT_EQ(j["lineages"][0]["name"], "www.example");
+  EXPECT_EQ(j["lineages"][0]["version"], 3);
+  ASSERT_EQ(j["lineages"][0]["deployed"].size(), 2u);
+  EXPECT_EQ(j["lineages"][0]["deployed"][0]["node"], "web1");
+  EXPECT_EQ(j["lineages"][0]["deployed"][0]["serial"], "0a1b");
+  EXPECT_EQ(j["lineages"][0]["deployed"][0]["time"], "2026-01-01T00:00:00Z");
+  EXPECT_TRUE(j["lineages"][0]["deployed"][1]["time"].is_null());
+  EXPECT_EQ(j["lineages"][0]["lagging"], nlohmann::json({"web2"}));
+  EXPECT_EQ(FleetStatusJson("/p", {}, {}),
+            "{\n  \"lineages\": [],\n  \"nodes\": [],\n  \"prefix\": "
+            "\"/p\"\n}");
 }
 
 }  // namespace
