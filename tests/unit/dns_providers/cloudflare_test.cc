@@ -11,6 +11,7 @@
 #include "http/curl_http_client.h"
 #include "solvers/dns_provider.h"
 #include "support/cloudflare_fake.h"
+#include "support/dns_provider_fake_test.h"
 #include "util/error.h"
 
 namespace certpilot::dns_providers {
@@ -24,26 +25,13 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
-class CloudflareTest : public ::testing::Test {
+class CloudflareTest
+    : public testing::DnsProviderFakeTest<CloudflareFake,
+                                          CloudflareFakeOptions> {
  protected:
-  CloudflareTest()
-      : fake_(CloudflareFakeOptions{{"example.com", "sub.example.com"}}),
-        http_([this] {
-          http::CurlOptions o;
-          o.ca_bundle = fake_.ca_bundle();
-          return o;
-        }()) {}
-
-  ~CloudflareTest() override {
-    EXPECT_THAT(fake_.zones().violations(), IsEmpty());
-  }
-
   CloudflareCredentials Token() {
     return ParseCloudflareCredentials(fake_.CredentialsIni(), "cf.ini");
   }
-
-  CloudflareFake fake_;
-  http::CurlHttpClient http_;
 };
 
 TEST_F(CloudflareTest, ParsesEitherATokenOrTheGlobalKeyPair) {
@@ -135,10 +123,9 @@ TEST_F(CloudflareTest, FindsItsValueOnALaterPage) {
 
 TEST_F(CloudflareTest, AnUnknownZoneNamesTheCandidates) {
   CloudflareProvider cf(Token(), http_);
-  try {
-    cf.FindZone("_acme-challenge.www.example.org.");
-    FAIL() << "found a zone";
-  } catch (const solvers::DnsProviderError& e) {
+  {
+    const solvers::DnsProviderError e = testing::CatchProviderError(
+        [&] { cf.FindZone("_acme-challenge.www.example.org."); });
     EXPECT_THAT(e.what(), HasSubstr("no zone for _acme-challenge.www.example."
                                     "org. at Cloudflare at https://127.0.0.1"));
     EXPECT_THAT(e.what(), HasSubstr("www.example.org, example.org"));
@@ -149,10 +136,9 @@ TEST_F(CloudflareTest, AWrongTokenIsRefusedWithItsMessageAndRedacted) {
   CloudflareCredentials c = Token();
   c.api_token = "wrong-token-123456";
   CloudflareProvider cf(c, http_);
-  try {
-    cf.FindZone("_acme-challenge.example.com.");
-    FAIL() << "accepted";
-  } catch (const solvers::DnsProviderError& e) {
+  {
+    const solvers::DnsProviderError e = testing::CatchProviderError(
+        [&] { cf.FindZone("_acme-challenge.example.com."); });
     EXPECT_EQ(e.status(), 403);
     EXPECT_THAT(e.what(), HasSubstr("answered 403"));
     EXPECT_THAT(e.what(), HasSubstr("9109: Invalid access token"));
@@ -164,10 +150,9 @@ TEST_F(CloudflareTest, RateLimitsAndServerErrorsLeaveNothingBehind) {
   CloudflareProvider cf(Token(), http_);
   const std::string zone = cf.FindZone("_acme-challenge.example.com.");
   fake_.zones().Fail(429, "POST", "17");
-  try {
-    cf.AddTxt(zone, "_acme-challenge.example.com.", "v", 120);
-    FAIL() << "accepted";
-  } catch (const solvers::DnsProviderError& e) {
+  {
+    const solvers::DnsProviderError e = testing::CatchProviderError(
+        [&] { cf.AddTxt(zone, "_acme-challenge.example.com.", "v", 120); });
     EXPECT_EQ(e.status(), 429);
     ASSERT_TRUE(e.retry_after());
     EXPECT_EQ(e.retry_after()->count(), 17);

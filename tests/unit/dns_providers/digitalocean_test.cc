@@ -11,6 +11,7 @@
 #include "http/curl_http_client.h"
 #include "solvers/dns_provider.h"
 #include "support/digitalocean_fake.h"
+#include "support/dns_provider_fake_test.h"
 #include "util/error.h"
 
 namespace certpilot::dns_providers {
@@ -24,24 +25,13 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
-class DigitalOceanTest : public ::testing::Test {
+class DigitalOceanTest
+    : public testing::DnsProviderFakeTest<DigitalOceanFake,
+                                          DigitalOceanFakeOptions> {
  protected:
-  DigitalOceanTest()
-      : fake_(DigitalOceanFakeOptions{{"example.com", "sub.example.com"}}),
-        http_([this] {
-          http::CurlOptions o;
-          o.ca_bundle = fake_.ca_bundle();
-          return o;
-        }()) {}
-  ~DigitalOceanTest() override {
-    EXPECT_THAT(fake_.zones().violations(), IsEmpty());
-  }
   DigitalOceanCredentials Credentials() {
     return ParseDigitalOceanCredentials(fake_.CredentialsIni(), "do.ini");
   }
-
-  DigitalOceanFake fake_;
-  http::CurlHttpClient http_;
 };
 
 TEST_F(DigitalOceanTest, ParsesCertbotsCredentials) {
@@ -84,10 +74,9 @@ TEST_F(DigitalOceanTest, RefusalsCarryTheApiMessageWithoutTheToken) {
   DigitalOceanCredentials c = Credentials();
   c.token = "dop_v1_wrong_token_42";
   DigitalOceanProvider p(c, http_);
-  try {
-    p.FindZone("_acme-challenge.example.com.");
-    FAIL() << "accepted";
-  } catch (const solvers::DnsProviderError& e) {
+  {
+    const solvers::DnsProviderError e = testing::CatchProviderError(
+        [&] { p.FindZone("_acme-challenge.example.com."); });
     EXPECT_EQ(e.status(), 401);
     EXPECT_THAT(e.what(), HasSubstr("Unable to authenticate you"));
     EXPECT_THAT(e.what(), Not(HasSubstr("dop_v1_wrong_token_42")));
@@ -96,10 +85,10 @@ TEST_F(DigitalOceanTest, RefusalsCarryTheApiMessageWithoutTheToken) {
   EXPECT_THROW(good.FindZone("_acme-challenge.example.org."),
                solvers::DnsProviderError);
   fake_.zones().Fail(429, "POST");
-  try {
-    good.AddTxt("example.com.", "_acme-challenge.example.com.", "v", 120);
-    FAIL() << "accepted";
-  } catch (const solvers::DnsProviderError& e) {
+  {
+    const solvers::DnsProviderError e = testing::CatchProviderError([&] {
+      good.AddTxt("example.com.", "_acme-challenge.example.com.", "v", 120);
+    });
     EXPECT_EQ(e.status(), 429);
     EXPECT_THAT(e.what(), HasSubstr("API Rate limit exceeded"));
   }

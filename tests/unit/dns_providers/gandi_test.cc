@@ -11,6 +11,7 @@
 
 #include "http/curl_http_client.h"
 #include "solvers/dns_provider.h"
+#include "support/dns_provider_fake_test.h"
 #include "support/gandi_fake.h"
 #include "util/error.h"
 
@@ -25,24 +26,12 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
-http::CurlOptions Trusting(const std::string& ca_bundle) {
-  http::CurlOptions o;
-  o.ca_bundle = ca_bundle;
-  return o;
-}
-
-class GandiTest : public ::testing::Test {
+class GandiTest
+    : public testing::DnsProviderFakeTest<GandiFake, GandiFakeOptions> {
  protected:
-  GandiTest()
-      : fake_(GandiFakeOptions{{"example.com", "sub.example.com"}}),
-        http_(Trusting(fake_.ca_bundle())) {}
-  ~GandiTest() override { EXPECT_THAT(fake_.zones().violations(), IsEmpty()); }
   GandiCredentials Credentials() {
     return ParseGandiCredentials(fake_.CredentialsIni(), "gandi.ini");
   }
-
-  GandiFake fake_;
-  http::CurlHttpClient http_;
 };
 
 TEST_F(GandiTest, ParsesCertbotsCredentials) {
@@ -83,7 +72,7 @@ TEST_F(GandiTest, AddsAndDeletesValuesOfOneRecordSet) {
 
 TEST_F(GandiTest, SpeaksTheLegacyApiKeyWithASharingId) {
   GandiFake legacy(GandiFakeOptions{{"example.com"}, "", "legacy-key-0123"});
-  http::CurlHttpClient http(Trusting(legacy.ca_bundle()));
+  http::CurlHttpClient http(testing::TrustingOnly(legacy.ca_bundle()));
   GandiCredentials c = ParseGandiCredentials(legacy.CredentialsIni() +
                                                  "dns_gandi_sharing_id = "
                                                  "org-42\n",
@@ -104,10 +93,9 @@ TEST_F(GandiTest, RefusalsCarryTheApiMessageWithoutTheToken) {
   GandiCredentials c = Credentials();
   c.token = "gandi_wrong_token_42";
   GandiProvider p(c, http_);
-  try {
-    p.FindZone("_acme-challenge.example.com.");
-    FAIL() << "accepted";
-  } catch (const solvers::DnsProviderError& e) {
+  {
+    const solvers::DnsProviderError e = testing::CatchProviderError(
+        [&] { p.FindZone("_acme-challenge.example.com."); });
     EXPECT_EQ(e.status(), 401);
     EXPECT_THAT(e.what(), HasSubstr("could not verify"));
     EXPECT_THAT(e.what(), Not(HasSubstr("gandi_wrong_token_42")));
@@ -116,10 +104,10 @@ TEST_F(GandiTest, RefusalsCarryTheApiMessageWithoutTheToken) {
   EXPECT_THROW(good.FindZone("_acme-challenge.example.org."),
                solvers::DnsProviderError);
   fake_.zones().Fail(429, "PUT", "9");
-  try {
-    good.AddTxt("example.com.", "_acme-challenge.example.com.", "v", 60);
-    FAIL() << "accepted";
-  } catch (const solvers::DnsProviderError& e) {
+  {
+    const solvers::DnsProviderError e = testing::CatchProviderError([&] {
+      good.AddTxt("example.com.", "_acme-challenge.example.com.", "v", 60);
+    });
     EXPECT_EQ(e.status(), 429);
     EXPECT_THAT(e.what(), HasSubstr("Too many requests"));
     EXPECT_EQ(e.retry_after(), std::chrono::seconds(9));

@@ -10,6 +10,7 @@
 
 #include "http/curl_http_client.h"
 #include "solvers/dns_provider.h"
+#include "support/dns_provider_fake_test.h"
 #include "support/hetzner_fake.h"
 #include "util/error.h"
 
@@ -24,24 +25,12 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
-class HetznerTest : public ::testing::Test {
+class HetznerTest
+    : public testing::DnsProviderFakeTest<HetznerFake, HetznerFakeOptions> {
  protected:
-  HetznerTest()
-      : fake_(HetznerFakeOptions{{"example.com", "sub.example.com"}}),
-        http_([this] {
-          http::CurlOptions o;
-          o.ca_bundle = fake_.ca_bundle();
-          return o;
-        }()) {}
-  ~HetznerTest() override {
-    EXPECT_THAT(fake_.zones().violations(), IsEmpty());
-  }
   HetznerCredentials Credentials() {
     return ParseHetznerCredentials(fake_.CredentialsIni(), "hetzner.ini");
   }
-
-  HetznerFake fake_;
-  http::CurlHttpClient http_;
 };
 
 TEST_F(HetznerTest, ParsesItsCredentials) {
@@ -92,27 +81,25 @@ TEST_F(HetznerTest, RefusalsCarryTheApiMessageWithoutTheToken) {
   HetznerCredentials c = Credentials();
   c.token = "hetzner_wrong_token_42";
   HetznerProvider p(c, http_);
-  try {
-    p.FindZone("_acme-challenge.example.com.");
-    FAIL() << "accepted";
-  } catch (const solvers::DnsProviderError& e) {
+  {
+    const solvers::DnsProviderError e = testing::CatchProviderError(
+        [&] { p.FindZone("_acme-challenge.example.com."); });
     EXPECT_EQ(e.status(), 401);
     EXPECT_THAT(e.what(), HasSubstr("Invalid authentication credentials"));
     EXPECT_THAT(e.what(), Not(HasSubstr("hetzner_wrong_token_42")));
   }
   HetznerProvider good(Credentials(), http_);
-  try {
-    good.FindZone("_acme-challenge.example.org.");
-    FAIL() << "found a zone";
-  } catch (const solvers::DnsProviderError& e) {
+  {
+    const solvers::DnsProviderError e = testing::CatchProviderError(
+        [&] { good.FindZone("_acme-challenge.example.org."); });
     EXPECT_THAT(e.what(),
                 HasSubstr("none of _acme-challenge.example.org, example.org"));
   }
   fake_.zones().Fail(429, "POST", "7");
-  try {
-    good.AddTxt("example.com.", "_acme-challenge.example.com.", "v", 120);
-    FAIL() << "accepted";
-  } catch (const solvers::DnsProviderError& e) {
+  {
+    const solvers::DnsProviderError e = testing::CatchProviderError([&] {
+      good.AddTxt("example.com.", "_acme-challenge.example.com.", "v", 120);
+    });
     EXPECT_EQ(e.status(), 429);
     EXPECT_THAT(e.what(), HasSubstr("API rate limit exceeded"));
     EXPECT_EQ(e.retry_after(), std::chrono::seconds(7));

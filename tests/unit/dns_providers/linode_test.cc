@@ -10,6 +10,7 @@
 
 #include "http/curl_http_client.h"
 #include "solvers/dns_provider.h"
+#include "support/dns_provider_fake_test.h"
 #include "support/linode_fake.h"
 #include "util/error.h"
 
@@ -24,22 +25,12 @@ using testing::LinodeFakeOptions;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
-class LinodeTest : public ::testing::Test {
+class LinodeTest
+    : public testing::DnsProviderFakeTest<LinodeFake, LinodeFakeOptions> {
  protected:
-  LinodeTest()
-      : fake_(LinodeFakeOptions{{"example.com", "sub.example.com"}}),
-        http_([this] {
-          http::CurlOptions o;
-          o.ca_bundle = fake_.ca_bundle();
-          return o;
-        }()) {}
-  ~LinodeTest() override { EXPECT_THAT(fake_.zones().violations(), IsEmpty()); }
   LinodeCredentials Credentials() {
     return ParseLinodeCredentials(fake_.CredentialsIni(), "linode.ini");
   }
-
-  LinodeFake fake_;
-  http::CurlHttpClient http_;
 };
 
 TEST_F(LinodeTest, ParsesCertbotsCredentials) {
@@ -87,19 +78,17 @@ TEST_F(LinodeTest, RefusalsAndUnknownZonesAreClear) {
   LinodeCredentials c = Credentials();
   c.key = "linode-wrong-key-77";
   LinodeProvider bad(c, http_);
-  try {
-    bad.FindZone("_acme-challenge.example.com.");
-    FAIL() << "accepted";
-  } catch (const solvers::DnsProviderError& e) {
+  {
+    const solvers::DnsProviderError e = testing::CatchProviderError(
+        [&] { bad.FindZone("_acme-challenge.example.com."); });
     EXPECT_EQ(e.status(), 401);
     EXPECT_THAT(e.what(), HasSubstr("Invalid Token"));
     EXPECT_THAT(e.what(), Not(HasSubstr("linode-wrong-key-77")));
   }
   LinodeProvider p(Credentials(), http_);
-  try {
-    p.FindZone("_acme-challenge.example.org.");
-    FAIL() << "found";
-  } catch (const solvers::DnsProviderError& e) {
+  {
+    const solvers::DnsProviderError e = testing::CatchProviderError(
+        [&] { p.FindZone("_acme-challenge.example.org."); });
     EXPECT_THAT(e.what(),
                 HasSubstr("it hosts only example.com., sub.example.com."));
   }
