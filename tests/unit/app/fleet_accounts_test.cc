@@ -32,7 +32,8 @@ class FleetAccountsTest : public ::testing::Test {
  protected:
   storage::AccountStore Store(const std::string& name) {
     return storage::AccountStore(
-        fs_, {tmp_ / name / "etc", tmp_ / name / "var", tmp_ / name / "log"},
+        fs_,
+        {tmp_ / (name + "/etc"), tmp_ / (name + "/var"), tmp_ / (name + "/log")},
         clock_, name);
   }
   FleetAccountPlace Place() { return {client_, "/p", keys_}; }

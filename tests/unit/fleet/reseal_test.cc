@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "crypto/crypto_error.h"
 #include "crypto/sealed_box.h"
 #include "fleet/account_record.h"
 #include "fleet/fleet_error.h"
