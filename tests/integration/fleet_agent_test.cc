@@ -12,9 +12,9 @@
 #include <sstream>
 #include <utility>
 
-#include "etcd/client.h"
 #include "crypto/crypto_error.h"
 #include "crypto/sealed_box.h"
+#include "etcd/client.h"
 #include "fleet/challenge_record.h"
 #include "fleet/deployment_record.h"
 #include "fleet/lineage_lock.h"
@@ -27,6 +27,7 @@
 #include "support/temp_dir.h"
 #include "support/wait_for.h"
 #include "unit/storage/test_certs.h"
+#include "util/strings.h"
 
 namespace certpilot::testing {
 namespace {
@@ -112,11 +113,24 @@ class FleetAgentTest : public ::testing::Test {
         "version = 2.0\narchive_dir = /elsewhere/archive/" + lineage +
             "\ncert = /elsewhere/cert.pem\n\n"
             "[renewalparams]\nauthenticator = standalone\n"};
-    auto version = fleet::PublishLineage(*etcd_, lock.fence(), kPrefix, lineage,
-                                         f, key);
+    auto version =
+        fleet::PublishLineage(*etcd_, lock.fence(), kPrefix, lineage, f, key);
     lock.Release();
     EXPECT_TRUE(version);
     return version.value_or(0);
+  }
+
+  // `certpilot fleet rekey` against `endpoints` (the cluster's by default)
+  // with the key options `keys`.
+  RunResult Rekey(const std::vector<std::string>& keys,
+                  std::string endpoints = "") {
+    if (endpoints.empty()) endpoints = Join(cluster_.endpoints(), ",");
+    std::vector<std::string> args = {
+        "fleet",          "rekey",          "--fleet-endpoints",
+        endpoints,        "--fleet-cacert", cluster_.ca_file(),
+        "--fleet-prefix", kPrefix};
+    args.insert(args.end(), keys.begin(), keys.end());
+    return RunCertpilot(args);
   }
 
   bool Deployed(const std::string& lineage, const std::string& node,
@@ -330,19 +344,9 @@ TEST_F(FleetAgentTest, RekeyWhileAnAgentRunsLosesNothing) {
     return Deployed("a.example", "web1", 1) && Deployed("b.example", "web1", 2);
   })) << Log(web1);
 
-  std::string endpoints;
-  for (const auto& e : cluster_.endpoints())
-    endpoints += (endpoints.empty() ? "" : ",") + e;
-  auto rekey = [&](const std::vector<std::string>& keys) {
-    std::vector<std::string> args = {
-        "fleet",          "rekey",   "--fleet-endpoints", endpoints,
-        "--fleet-cacert", cluster_.ca_file(), "--fleet-prefix", kPrefix};
-    args.insert(args.end(), keys.begin(), keys.end());
-    return RunCertpilot(args);
-  };
   const std::vector<std::string> both = {"--fleet-secret-file", new_path,
                                          "--fleet-old-secret-file", key_path_};
-  RunResult first = rekey(both);
+  RunResult first = Rekey(both);
   ASSERT_EQ(first.exit_code, 0) << first.Describe();
   EXPECT_NE(first.out.find("Re-sealed 3 private key(s)"), std::string::npos)
       << first.out;
@@ -354,11 +358,10 @@ TEST_F(FleetAgentTest, RekeyWhileAnAgentRunsLosesNothing) {
       << Log(web1);
   EXPECT_EQ(Slurp(web1.Live("a.example", "privkey.pem")), a2.privkey_pem);
   EXPECT_EQ(Slurp(web1.Live("b.example", "privkey.pem")), b2.privkey_pem);
-  EXPECT_EQ(Log(web1).find("not materialized"), std::string::npos)
-      << Log(web1);
+  EXPECT_EQ(Log(web1).find("not materialized"), std::string::npos) << Log(web1);
 
   // Idempotent: nothing left to re-seal.
-  RunResult again = rekey(both);
+  RunResult again = Rekey(both);
   ASSERT_EQ(again.exit_code, 0) << again.Describe();
   EXPECT_NE(again.out.find("Re-sealed 0 private key(s)"), std::string::npos)
       << again.out;
@@ -392,20 +395,8 @@ TEST_F(FleetAgentTest, RekeyWhileAnAgentRunsLosesNothing) {
 // `fleet rekey`'s bad input is a usage error (exit 2) before etcd is
 // asked; an etcd that cannot be reached is a failure (exit 1).
 TEST_F(FleetAgentTest, RekeyRefusesBadKeysAndFailsWithoutEtcd) {
-  std::string endpoints;
-  for (const auto& e : cluster_.endpoints())
-    endpoints += (endpoints.empty() ? "" : ",") + e;
   const std::string new_path = WriteKey("new.key", std::string(32, '\x6b'));
   const std::string short_path = WriteKey("short.key", std::string(31, 'x'));
-  auto rekey = [&](const std::string& endpoint,
-                   const std::vector<std::string>& keys) {
-    std::vector<std::string> args = {"fleet",          "rekey",
-                                     "--fleet-endpoints", endpoint,
-                                     "--fleet-cacert", cluster_.ca_file(),
-                                     "--fleet-prefix", kPrefix};
-    args.insert(args.end(), keys.begin(), keys.end());
-    return RunCertpilot(args);
-  };
   struct Case {
     std::vector<std::string> keys;
     std::string says;
@@ -414,22 +405,20 @@ TEST_F(FleetAgentTest, RekeyRefusesBadKeysAndFailsWithoutEtcd) {
       {{}, "--fleet-secret-file"},
       {{"--fleet-secret-file", dir_ / "missing.key"}, "no such file"},
       {{"--fleet-secret-file", short_path}, "32 bytes"},
-      {{"--fleet-secret-file", new_path, "--fleet-old-secret-file",
-        short_path},
+      {{"--fleet-secret-file", new_path, "--fleet-old-secret-file", short_path},
        "32 bytes"},
       {{"--fleet-secret-file", new_path, "--fleet-old-secret-file",
         key_path_ + "," + new_path},
        "same fleet key"},
   };
   for (const Case& c : cases) {
-    RunResult r = rekey(endpoints, c.keys);
+    RunResult r = Rekey(c.keys);
     EXPECT_EQ(r.exit_code, 2) << r.Describe();
     EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
   }
-  RunResult down =
-      rekey("https://127.0.0.1:" + std::to_string(FreeLoopbackPort()),
-            {"--fleet-secret-file", new_path, "--fleet-old-secret-file",
-             key_path_});
+  RunResult down = Rekey(
+      {"--fleet-secret-file", new_path, "--fleet-old-secret-file", key_path_},
+      "https://127.0.0.1:" + std::to_string(FreeLoopbackPort()));
   EXPECT_EQ(down.exit_code, 1) << down.Describe();
 }
 

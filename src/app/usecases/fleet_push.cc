@@ -47,9 +47,9 @@ std::string PushAccount(RunContext& ctx, FleetSession& fleet,
   const sys::FileLock accounts_lock = ctx.Lock(SharedResource::kAccounts);
   const std::vector<storage::StoredAccount> local = ctx.accounts().List(server);
   if (local.empty()) return "";
-  const ShareOutcome shared = ShareAccount(
-      {fleet.etcd(), fleet.options().prefix, fleet.keys()}, ctx.accounts(),
-      server, local.front().id, nullptr);
+  const ShareOutcome shared =
+      ShareAccount({fleet.etcd(), fleet.options().prefix, fleet.keys()},
+                   ctx.accounts(), server, local.front().id, nullptr);
   const std::string url = StripControl(local.front().url);
   switch (shared.kind) {
     case ShareOutcome::Kind::kPublished:

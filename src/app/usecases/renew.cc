@@ -503,9 +503,8 @@ RunTally RenewDue(const RenewOptions& o, Services& services, RunContext& ctx,
       solvers.Prepare(c->info.settings);
       std::string server = EffectiveServer(o, c->info.settings.server);
       if (!accounts.count(server))
-        accounts.emplace(
-            server,
-            AccountFor(o, services, ctx, server, c->info.settings, fleet));
+        accounts.emplace(server, AccountFor(o, services, ctx, server,
+                                            c->info.settings, fleet));
       work.push_back(c);
     } catch (const Error& e) {
       Fail(*c, e.what());

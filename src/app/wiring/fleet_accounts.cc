@@ -20,8 +20,8 @@ bool AdoptFleetAccount(const FleetAccountPlace& fleet,
   crypto::PrivateKey key = crypto::PrivateKey::FromPem(shared->key_pem);
   const std::string id = storage::AccountStore::AccountId(key);
   store.Save(server, {id, shared->url, std::move(key), shared->body_json});
-  log::Info("Using the fleet's account " + StripControl(shared->url) +
-            " for " + StripControl(server));
+  log::Info("Using the fleet's account " + StripControl(shared->url) + " for " +
+            StripControl(server));
   return true;
 }
 
@@ -37,8 +37,7 @@ ShareOutcome ShareAccount(const FleetAccountPlace& fleet,
       {server, local->url, local->body_json, local->key.ToPem()}, fleet.keys);
   using Kind = ShareOutcome::Kind;
   if (!there) {
-    log::Info("Shared account " + StripControl(local->url) +
-              " with the fleet");
+    log::Info("Shared account " + StripControl(local->url) + " with the fleet");
     return {Kind::kPublished, id, local->url};
   }
   if (there->url == local->url) return {Kind::kSame, id, there->url};

@@ -110,8 +110,7 @@ FleetOptions CheckFleetOptions(FleetOptions o, sys::Filesystem& fs) {
   if (!o.password_file.empty()) PasswordOf(fs, o.password_file);
   CheckKeyFile(fs, "--fleet-secret-file", o.secret_file);
   for (const std::string& path : o.old_secret_files) {
-    if (path.empty())
-      throw UsageError("--fleet-old-secret-file: empty path");
+    if (path.empty()) throw UsageError("--fleet-old-secret-file: empty path");
     CheckKeyFile(fs, "--fleet-old-secret-file", path);
   }
   if (!o.old_secret_files.empty() && o.secret_file.empty())

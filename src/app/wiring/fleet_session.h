@@ -101,7 +101,7 @@ class FleetSession {
   FleetOptions options_;
   Services& services_;
   crypto::SealKeys keys_;  // the fleet key, and old ones while it rotates
-  std::mutex mu_;    // guards connection_ and locks_
+  std::mutex mu_;          // guards connection_ and locks_
   FleetConnection connection_;
   std::map<std::string, std::unique_ptr<fleet::LineageLock>> locks_;
   // The keepalive thread's own connection and its stop signal.

@@ -33,7 +33,8 @@ class FleetAccountsTest : public ::testing::Test {
   storage::AccountStore Store(const std::string& name) {
     return storage::AccountStore(
         fs_,
-        {tmp_ / (name + "/etc"), tmp_ / (name + "/var"), tmp_ / (name + "/log")},
+        {tmp_ / (name + "/etc"), tmp_ / (name + "/var"),
+         tmp_ / (name + "/log")},
         clock_, name);
   }
   FleetAccountPlace Place() { return {client_, "/p", keys_}; }
@@ -53,8 +54,8 @@ TEST_F(FleetAccountsTest, ANodeWithoutAnAccountTakesTheFleets) {
   one.Save(kServer, mine);
   EXPECT_FALSE(AdoptFleetAccount(Place(), two, kServer));  // none shared yet
 
-  const ShareOutcome shared = ShareAccount(Place(), one, kServer, mine.id,
-                                           nullptr);
+  const ShareOutcome shared =
+      ShareAccount(Place(), one, kServer, mine.id, nullptr);
   EXPECT_EQ(shared.kind, ShareOutcome::Kind::kPublished);
   EXPECT_EQ(shared.id, mine.id);
 
@@ -102,8 +103,7 @@ TEST_F(FleetAccountsTest, TheLoserOfARaceUsesTheWinnersAccount) {
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].url, winner.url);
   // The fleet's record is the winner's still.
-  EXPECT_EQ(fleet::LoadAccount(client_, "/p", kServer, keys_)->url,
-            winner.url);
+  EXPECT_EQ(fleet::LoadAccount(client_, "/p", kServer, keys_)->url, winner.url);
 }
 
 }  // namespace

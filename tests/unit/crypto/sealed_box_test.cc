@@ -154,7 +154,9 @@ TEST(SealKeys, RefusesShortAndRepeatedKeys) {
   EXPECT_NE(ErrorOf([&] { SealKeys(key, {key}); }).find("twice"),
             std::string::npos);
   const std::string other = RandomBytes(kSealKeyBytes);
-  EXPECT_NE(ErrorOf([&] { SealKeys(key, {other, other}); }).find("twice"),
+  EXPECT_NE(ErrorOf([&] {
+              SealKeys(key, {other, other});
+            }).find("twice"),
             std::string::npos);
 }
 

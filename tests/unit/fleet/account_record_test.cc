@@ -32,7 +32,8 @@ TEST_F(FleetAccountRecord, PublishesOnceAndLoadsIt) {
   EXPECT_FALSE(PublishAccount(client_, "/p", Account("1"), kKeys));
   EXPECT_EQ(LoadAccount(client_, "/p", kServer, kKeys), Account("1"));
   // Another CA is another record.
-  EXPECT_FALSE(LoadAccount(client_, "/p", "https://127.0.0.1:14001/dir", kKeys));
+  EXPECT_FALSE(
+      LoadAccount(client_, "/p", "https://127.0.0.1:14001/dir", kKeys));
 }
 
 TEST_F(FleetAccountRecord, TheLoserOfARaceGetsTheWinnersAccount) {
