@@ -1,5 +1,6 @@
 #include "app/usecases/fleet.h"
 #include "app/usecases/fleet_push.h"
+#include "app/usecases/fleet_rekey.h"
 #include "cli/command.h"
 
 namespace certpilot::cli {
@@ -14,7 +15,7 @@ class FleetCommand : public Command {
   FleetCommand()
       : Command("fleet",
                 "Fleet mode (several nodes sharing certificates through "
-                "etcd): keygen, status, push") {}
+                "etcd): keygen, status, push, rekey") {}
   void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);
     // On `fleet` itself: every fleet subcommand takes them (options given
@@ -35,6 +36,10 @@ class FleetCommand : public Command {
     push_->add_option("--cert-name", cert_name_, "Only this certificate");
     push_->add_flag("--force", force_,
                     "Also those the fleet has, as their next version");
+    rekey_ = c->add_subcommand(
+        "rekey",
+        "Re-seal every private key in etcd under --fleet-secret-file, "
+        "opening them with it or --fleet-old-secret-file (key rotation)");
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     if (keygen_->parsed()) {
@@ -51,6 +56,12 @@ class FleetCommand : public Command {
       o.force = force_;
       return app::FleetPush(o, services);
     }
+    if (rekey_->parsed()) {
+      app::FleetRekeyOptions o;
+      o.common = common;
+      o.fleet = fleet_;
+      return app::FleetRekey(o, services);
+    }
     app::FleetStatusOptions o;
     o.common = common;
     o.fleet = fleet_;
@@ -61,6 +72,7 @@ class FleetCommand : public Command {
  private:
   CLI::App* keygen_ = nullptr;
   CLI::App* push_ = nullptr;
+  CLI::App* rekey_ = nullptr;
   std::string cert_name_;
   bool force_ = false;
   app::FleetOptions fleet_;

@@ -21,6 +21,10 @@ void AddFleetOptions(CLI::App* c, app::FleetOptions& o) {
   c->add_option("--fleet-secret-file", o.secret_file,
                 "The fleet key file that seals private keys in etcd (fleet "
                 "keygen writes a new one; never overwritten)");
+  c->add_option("--fleet-old-secret-file", o.old_secret_files,
+                "More fleet key files, PATH[,PATH...], accepted for opening "
+                "only while the fleet key is rotated (fleet rekey)")
+      ->delimiter(',');
   c->add_option("--fleet-node", o.node,
                 "This node's name in the fleet (default: the host name)");
   c->add_option("--fleet-lock-ttl", o.lock_ttl_seconds,

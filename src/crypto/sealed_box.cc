@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include <utility>
+
 #include "crypto/crypto_error.h"
 #include "crypto/digest.h"
 #include "crypto/openssl_ptr.h"
@@ -153,6 +155,43 @@ std::string Open(std::string_view key, std::string_view envelope,
   std::string aad = Header(sealed_by) + std::string(associated_data);
   return AesGcmDecrypt(key, envelope.substr(kHeaderBytes, kIvBytes),
                        envelope.substr(kHeaderBytes + kIvBytes), aad);
+}
+
+SealKeys::SealKeys(std::string sealing, std::vector<std::string> opening) {
+  keys_.push_back(std::move(sealing));
+  for (std::string& key : opening) keys_.push_back(std::move(key));
+  for (const std::string& key : keys_) {
+    if (key.size() != kSealKeyBytes)
+      throw CryptoError("a sealing key must be 32 bytes, not " +
+                        std::to_string(key.size()));
+    std::string id = SealKeyId(key);
+    for (const std::string& seen : ids_)
+      if (seen == id)
+        throw CryptoError("key " + HexLower(id) + " is given twice");
+    ids_.push_back(std::move(id));
+  }
+}
+
+std::string SealKeys::Seal(std::string_view plaintext,
+                           std::string_view associated_data) const {
+  return crypto::Seal(sealing(), plaintext, associated_data);
+}
+
+std::string SealKeys::Open(std::string_view envelope,
+                           std::string_view associated_data) const {
+  const std::string sealed_by = SealedKeyId(envelope);
+  for (size_t i = 0; i < ids_.size(); ++i)
+    if (ids_[i] == sealed_by)
+      return crypto::Open(keys_[i], envelope, associated_data);
+  std::string ours;
+  for (const std::string& id : ids_)
+    ours += (ours.empty() ? "" : ", ") + HexLower(id);
+  throw CryptoError("sealed under key id " + HexLower(sealed_by) +
+                    ", none of this reader's keys (ids " + ours + ")");
+}
+
+bool SealKeys::SealedBySealingKey(std::string_view envelope) const {
+  return SealedKeyId(envelope) == ids_.front();
 }
 
 }  // namespace certpilot::crypto

@@ -20,6 +20,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace certpilot::crypto {
 
@@ -38,6 +39,37 @@ std::string Seal(std::string_view key, std::string_view plaintext,
 // `associated_data` and not altered since; CryptoError otherwise.
 std::string Open(std::string_view key, std::string_view envelope,
                  std::string_view associated_data);
+
+// A reader's and writer's set of keys while the fleet key is rotated
+// (`fleet rekey`): one key seals; it and every other key open. Since an
+// envelope names the key id that sealed it, Open picks that key rather than
+// trying each. Values only; thread-safe once built.
+class SealKeys {
+ public:
+  // Throws CryptoError when a key is not kSealKeyBytes bytes, or when two of
+  // them are the same key (a configuration mistake that would hide a
+  // missing key).
+  explicit SealKeys(std::string sealing, std::vector<std::string> opening = {});
+
+  const std::string& sealing() const { return keys_.front(); }
+  // Key ids (SealKeyId) of every key, the sealing key's first.
+  const std::vector<std::string>& ids() const { return ids_; }
+
+  std::string Seal(std::string_view plaintext,
+                   std::string_view associated_data) const;
+  // Opens with the key the envelope names. CryptoError when none of these
+  // keys has that id (the message names the envelope's id and ours), or
+  // as Open() below.
+  std::string Open(std::string_view envelope,
+                   std::string_view associated_data) const;
+  // True when `envelope` was sealed under the sealing key (by id; nothing
+  // is decrypted). CryptoError when it is not a version-1 envelope.
+  bool SealedBySealingKey(std::string_view envelope) const;
+
+ private:
+  std::vector<std::string> keys_;
+  std::vector<std::string> ids_;
+};
 
 // Plain AES-256-GCM (NIST SP 800-38D) with a 96-bit IV and a 128-bit tag:
 // returns ciphertext || tag. The building block above, exposed for test

@@ -1,5 +1,6 @@
 #include "fleet/lineage_record.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <map>
@@ -48,10 +49,12 @@ int64_t ParseVersion(const std::string& key, const std::string& text) {
   return version;
 }
 
-std::string OpenPrivkey(std::string_view fleet_key, const std::string& key,
-                        const std::string& envelope) {
+}  // namespace
+
+std::string OpenSealed(const crypto::SealKeys& keys, const std::string& key,
+                       const std::string& envelope) {
   try {
-    return crypto::Open(fleet_key, envelope, key);
+    return keys.Open(envelope, key);
   } catch (const crypto::CryptoError& e) {
     std::string sealed_by;
     try {
@@ -59,19 +62,19 @@ std::string OpenPrivkey(std::string_view fleet_key, const std::string& key,
     } catch (const crypto::CryptoError&) {
       throw FleetError(key + " is not a sealed private key: " + e.what());
     }
-    const std::string ours = crypto::HexLower(crypto::SealKeyId(fleet_key));
-    if (sealed_by != ours)
+    std::vector<std::string> ours;
+    for (const std::string& id : keys.ids())
+      ours.push_back(crypto::HexLower(id));
+    if (std::find(ours.begin(), ours.end(), sealed_by) == ours.end())
       throw FleetError(key + " was sealed under fleet key " + sealed_by +
-                       ", this node has fleet key " + ours +
-                       " (--fleet-secret-file)");
+                       ", this node has fleet key " + Join(ours, ", ") +
+                       " (--fleet-secret-file, --fleet-old-secret-file)");
     throw FleetError(key +
                      " does not open with this node's fleet key: altered, "
                      "or copied from another key name (" +
                      e.what() + ")");
   }
 }
-
-}  // namespace
 
 std::string LineagePrefix(std::string_view prefix, std::string_view name) {
   return FleetKey(prefix, "lineages") + "/" + std::string(CheckedName(name)) +
@@ -83,6 +86,15 @@ std::optional<int64_t> PublishLineage(etcd::Client& client, const Fence& fence,
                                       std::string_view name,
                                       const LineageFiles& files,
                                       std::string_view fleet_key) {
+  return PublishLineage(client, fence, prefix, name, files,
+                        crypto::SealKeys(std::string(fleet_key)));
+}
+
+std::optional<int64_t> PublishLineage(etcd::Client& client, const Fence& fence,
+                                      std::string_view prefix,
+                                      std::string_view name,
+                                      const LineageFiles& files,
+                                      const crypto::SealKeys& keys) {
   const std::string lineage = LineagePrefix(prefix, name);
   const std::string current_key = lineage + std::string(kCurrent);
   etcd::RangeResult current = client.Range(etcd::KeyRange(current_key));
@@ -97,7 +109,7 @@ std::optional<int64_t> PublishLineage(etcd::Client& client, const Fence& fence,
   for (const Part& part : kParts) {
     std::string key = base + std::string(part.name);
     std::string value = files.*part.field;
-    if (part.name == kPrivkey) value = crypto::Seal(fleet_key, value, key);
+    if (part.name == kPrivkey) value = keys.Seal(value, key);
     puts.push_back({std::move(key), std::move(value), 0});
   }
   puts.push_back({current_key, std::to_string(version), 0});
@@ -111,6 +123,14 @@ std::optional<LoadedLineage> LoadLineage(etcd::Client& client,
                                          std::string_view prefix,
                                          std::string_view name,
                                          std::string_view fleet_key) {
+  return LoadLineage(client, prefix, name,
+                     crypto::SealKeys(std::string(fleet_key)));
+}
+
+std::optional<LoadedLineage> LoadLineage(etcd::Client& client,
+                                         std::string_view prefix,
+                                         std::string_view name,
+                                         const crypto::SealKeys& keys) {
   const std::string lineage = LineagePrefix(prefix, name);
   const std::string current_key = lineage + std::string(kCurrent);
   etcd::RangeResult current = client.Range(etcd::KeyRange(current_key));
@@ -136,7 +156,7 @@ std::optional<LoadedLineage> LoadLineage(etcd::Client& client,
                        lineage + " has no " + std::string(part.name) + " (" +
                        key + ")");
     loaded.files.*part.field = part.name == kPrivkey
-                                   ? OpenPrivkey(fleet_key, key, it->second)
+                                   ? OpenSealed(keys, key, it->second)
                                    : std::move(it->second);
   }
   return loaded;

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/sealed_box.h"
 #include "etcd/client.h"
 #include "fleet/lineage_lock.h"
 
@@ -59,6 +60,12 @@ std::optional<int64_t> PublishLineage(etcd::Client& client, const Fence& fence,
                                       std::string_view name,
                                       const LineageFiles& files,
                                       std::string_view fleet_key);
+// The same, sealed under `keys.sealing()` (while the fleet key rotates).
+std::optional<int64_t> PublishLineage(etcd::Client& client, const Fence& fence,
+                                      std::string_view prefix,
+                                      std::string_view name,
+                                      const LineageFiles& files,
+                                      const crypto::SealKeys& keys);
 
 struct LoadedLineage {
   int64_t version = 0;
@@ -76,5 +83,18 @@ std::optional<LoadedLineage> LoadLineage(etcd::Client& client,
                                          std::string_view prefix,
                                          std::string_view name,
                                          std::string_view fleet_key);
+// The same, the private key opened with whichever of `keys` sealed it
+// (while the fleet key rotates: `fleet rekey`).
+std::optional<LoadedLineage> LoadLineage(etcd::Client& client,
+                                         std::string_view prefix,
+                                         std::string_view name,
+                                         const crypto::SealKeys& keys);
+
+// The private key sealed in `envelope`, stored under the etcd key `key`,
+// opened with `keys`. FleetError naming `key` (and so the lineage or
+// account) when it does not open: sealed under a key this node lacks (both
+// sides' key ids named), altered, or moved from another key name.
+std::string OpenSealed(const crypto::SealKeys& keys, const std::string& key,
+                       const std::string& envelope);
 
 }  // namespace certpilot::fleet

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <utility>
 
+#include "crypto/crypto_error.h"
+#include "crypto/sealed_box.h"
 #include "etcd/client.h"
 #include "fleet/challenge_record.h"
 #include "fleet/deployment_record.h"
@@ -25,6 +27,7 @@
 #include "support/temp_dir.h"
 #include "support/wait_for.h"
 #include "unit/storage/test_certs.h"
+#include "util/strings.h"
 
 namespace certpilot::testing {
 namespace {
@@ -66,8 +69,10 @@ class FleetAgentTest : public ::testing::Test {
     }
   };
 
-  // Starts (or restarts) `node`'s agent with the fleet key at `key`.
-  void StartAgent(Node& node, const std::string& key) {
+  // Starts (or restarts) `node`'s agent with the fleet key at `key`, and
+  // `extra` arguments.
+  void StartAgent(Node& node, const std::string& key,
+                  const std::vector<std::string>& extra = {}) {
     if (node.port == 0) node.port = FreeLoopbackPort();
     if (node.config.empty()) node.config = dir_ / node.name;
     std::string endpoints;
@@ -86,6 +91,7 @@ class FleetAgentTest : public ::testing::Test {
                  "--fleet-node",        node.name,
                  "--http-01-address",   "127.0.0.1",
                  "--http-01-port",      std::to_string(node.port)};
+    spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
     spec.log_path = dir_ / (node.name + ".log");
     spec.append_log = true;
     node.daemon.Start(spec);
@@ -96,8 +102,10 @@ class FleetAgentTest : public ::testing::Test {
   }
 
   // Publishes `files` as the next version of `lineage`, as a renewer does.
+  // Sealed under `key` (the test's fleet key by default).
   int64_t Publish(const std::string& lineage,
-                  const storage::CertificateFiles& files) {
+                  const storage::CertificateFiles& files,
+                  const std::string& key = std::string(32, '\x5a')) {
     fleet::LineageLock lock(*etcd_, kPrefix, lineage, "renewer");
     EXPECT_TRUE(lock.TryAcquire(30));
     fleet::LineageFiles f{
@@ -105,11 +113,24 @@ class FleetAgentTest : public ::testing::Test {
         "version = 2.0\narchive_dir = /elsewhere/archive/" + lineage +
             "\ncert = /elsewhere/cert.pem\n\n"
             "[renewalparams]\nauthenticator = standalone\n"};
-    auto version = fleet::PublishLineage(*etcd_, lock.fence(), kPrefix, lineage,
-                                         f, std::string(32, '\x5a'));
+    auto version =
+        fleet::PublishLineage(*etcd_, lock.fence(), kPrefix, lineage, f, key);
     lock.Release();
     EXPECT_TRUE(version);
     return version.value_or(0);
+  }
+
+  // `certpilot fleet rekey` against `endpoints` (the cluster's by default)
+  // with the key options `keys`.
+  RunResult Rekey(const std::vector<std::string>& keys,
+                  std::string endpoints = "") {
+    if (endpoints.empty()) endpoints = Join(cluster_.endpoints(), ",");
+    std::vector<std::string> args = {
+        "fleet",          "rekey",          "--fleet-endpoints",
+        endpoints,        "--fleet-cacert", cluster_.ca_file(),
+        "--fleet-prefix", kPrefix};
+    args.insert(args.end(), keys.begin(), keys.end());
+    return RunCertpilot(args);
   }
 
   bool Deployed(const std::string& lineage, const std::string& node,
@@ -303,6 +324,102 @@ TEST_F(FleetAgentTest, SigkillMidBatchNeverLeavesAHalfWrittenLineage) {
     EXPECT_EQ(Slurp(web1.Live(name, "fullchain.pem")),
               published[i].fullchain_pem);
   }
+}
+
+// `fleet rekey` while an agent runs (issue #17): the agent holds both keys
+// (the new one sealing, the old one opening: step 2 of the rotation), keeps
+// materializing what either seals; afterwards nothing in etcd opens with
+// the old key alone, a second rekey re-seals nothing, and a node left with
+// only the old key fails cleanly, naming the lineage.
+TEST_F(FleetAgentTest, RekeyWhileAnAgentRunsLosesNothing) {
+  const std::string old_key(32, '\x5a'), new_key(32, '\x6b');
+  const std::string new_path = WriteKey("new.key", new_key);
+  Node web1{"web1"};
+  StartAgent(web1, new_path, {"--fleet-old-secret-file", key_path_});
+  ASSERT_EQ(Publish("a.example", certs_.Make("a.example"), old_key), 1);
+  ASSERT_EQ(Publish("b.example", certs_.Make("b.example"), old_key), 1);
+  const storage::CertificateFiles b2 = certs_.Make("b.example");
+  ASSERT_EQ(Publish("b.example", b2, old_key), 2);
+  ASSERT_TRUE(WaitFor([&] {
+    return Deployed("a.example", "web1", 1) && Deployed("b.example", "web1", 2);
+  })) << Log(web1);
+
+  const std::vector<std::string> both = {"--fleet-secret-file", new_path,
+                                         "--fleet-old-secret-file", key_path_};
+  RunResult first = Rekey(both);
+  ASSERT_EQ(first.exit_code, 0) << first.Describe();
+  EXPECT_NE(first.out.find("Re-sealed 3 private key(s)"), std::string::npos)
+      << first.out;
+
+  // The agent goes on: a version sealed under the new key lands.
+  const storage::CertificateFiles a2 = certs_.Make("a.example");
+  ASSERT_EQ(Publish("a.example", a2, new_key), 2);
+  ASSERT_TRUE(WaitFor([&] { return Deployed("a.example", "web1", 2); }))
+      << Log(web1);
+  EXPECT_EQ(Slurp(web1.Live("a.example", "privkey.pem")), a2.privkey_pem);
+  EXPECT_EQ(Slurp(web1.Live("b.example", "privkey.pem")), b2.privkey_pem);
+  EXPECT_EQ(Log(web1).find("not materialized"), std::string::npos) << Log(web1);
+
+  // Idempotent: nothing left to re-seal.
+  RunResult again = Rekey(both);
+  ASSERT_EQ(again.exit_code, 0) << again.Describe();
+  EXPECT_NE(again.out.find("Re-sealed 0 private key(s)"), std::string::npos)
+      << again.out;
+  EXPECT_NE(again.out.find("4 already were"), std::string::npos) << again.out;
+
+  // Every value in etcd: no private key in the clear, and every sealed
+  // one opens with the new key and not with the old one alone.
+  int sealed = 0;
+  for (const etcd::KeyValue& kv : etcd_->RangePrefix("/").kvs) {
+    EXPECT_EQ(kv.value.find("PRIVATE KEY"), std::string::npos) << kv.key;
+    if (!kv.key.ends_with("/privkey")) continue;
+    ++sealed;
+    EXPECT_THROW(crypto::Open(old_key, kv.value, kv.key), crypto::CryptoError)
+        << kv.key;
+    EXPECT_NO_THROW(crypto::Open(new_key, kv.value, kv.key)) << kv.key;
+  }
+  EXPECT_EQ(sealed, 4);
+
+  // A node that kept only the old key: refused by name, nothing written.
+  Node web2{"web2"};
+  StartAgent(web2, key_path_);
+  ASSERT_TRUE(WaitFor([&] {
+    return Log(web2).find("b.example not materialized") != std::string::npos;
+  })) << Log(web2);
+  EXPECT_NE(Log(web2).find("sealed under fleet key"), std::string::npos)
+      << Log(web2);
+  EXPECT_FALSE(Deployed("b.example", "web2", 2));
+  EXPECT_FALSE(web2.daemon.Ended()) << Log(web2);
+}
+
+// `fleet rekey`'s bad input is a usage error (exit 2) before etcd is
+// asked; an etcd that cannot be reached is a failure (exit 1).
+TEST_F(FleetAgentTest, RekeyRefusesBadKeysAndFailsWithoutEtcd) {
+  const std::string new_path = WriteKey("new.key", std::string(32, '\x6b'));
+  const std::string short_path = WriteKey("short.key", std::string(31, 'x'));
+  struct Case {
+    std::vector<std::string> keys;
+    std::string says;
+  };
+  const Case cases[] = {
+      {{}, "--fleet-secret-file"},
+      {{"--fleet-secret-file", dir_ / "missing.key"}, "no such file"},
+      {{"--fleet-secret-file", short_path}, "32 bytes"},
+      {{"--fleet-secret-file", new_path, "--fleet-old-secret-file", short_path},
+       "32 bytes"},
+      {{"--fleet-secret-file", new_path, "--fleet-old-secret-file",
+        key_path_ + "," + new_path},
+       "same fleet key"},
+  };
+  for (const Case& c : cases) {
+    RunResult r = Rekey(c.keys);
+    EXPECT_EQ(r.exit_code, 2) << r.Describe();
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+  }
+  RunResult down = Rekey(
+      {"--fleet-secret-file", new_path, "--fleet-old-secret-file", key_path_},
+      "https://127.0.0.1:" + std::to_string(FreeLoopbackPort()));
+  EXPECT_EQ(down.exit_code, 1) << down.Describe();
 }
 
 }  // namespace

@@ -287,5 +287,79 @@ TEST_F(FleetRenewTest, PushUploadsLocalLineagesOnce) {
   EXPECT_EQ(push({"--cert-name", "nope.example.com"}).exit_code, 2);
 }
 
+// The account's files under a node's config dir: regr.json's text, and
+// private_key.json's (the first account found).
+std::pair<std::string, std::string> AccountFiles(const std::string& config) {
+  for (const auto& entry :
+       fs::recursive_directory_iterator(config + "/accounts"))
+    if (entry.path().filename() == "regr.json")
+      return {ReadFileOrEmpty(entry.path().string()),
+              ReadFileOrEmpty(
+                  (entry.path().parent_path() / "private_key.json").string())};
+  return {};
+}
+
+// Shared accounts (issue #17): node A registers and shares its account;
+// node B, with an empty config dir and no registration flags (no -m, no
+// --agree-tos: it could not register), takes the fleet's account and
+// issues with the same account URL. The account key is in etcd only
+// sealed.
+TEST_F(FleetRenewTest, ANodeWithoutAnAccountIssuesWithTheFleets) {
+  RunResult a =
+      a_.Certonly(With({"-d", "acct-a.example.com"}, FleetArgs("node-a")));
+  ASSERT_EQ(a.exit_code, 0) << a.Describe();
+  const auto [regr_a, key_a] = AccountFiles(a_.config());
+  ASSERT_NE(regr_a.find("\"uri\""), std::string::npos) << regr_a;
+
+  RunResult b = b_.Run(
+      "certonly",
+      With({"--standalone", "--http-01-address", "127.0.0.1", "--http-01-port",
+            std::to_string(pebble_->http_port()), "-d", "acct-b.example.com"},
+           FleetArgs("node-b")));
+  ASSERT_EQ(b.exit_code, 0) << b.Describe();
+  const auto [regr_b, key_b] = AccountFiles(b_.config());
+  EXPECT_EQ(regr_b, regr_a);  // the same account URL and object
+  EXPECT_EQ(key_b, key_a);
+  // The lineage B published names that account.
+  auto loaded = fleet::LoadLineage(*etcd_, kPrefix, "acct-b.example.com", key_);
+  ASSERT_TRUE(loaded);
+  const std::string conf =
+      ReadFileOrEmpty(a_.config() + "/renewal/acct-a.example.com.conf");
+  const size_t at = conf.find("account = ");
+  ASSERT_NE(at, std::string::npos) << conf;
+  const std::string account_line = conf.substr(at, conf.find('\n', at) - at);
+  EXPECT_NE(loaded->files.renewal.find(account_line), std::string::npos)
+      << loaded->files.renewal;
+
+  // No account key in the clear: the private JWK's "d" appears in no value.
+  const size_t d_at = key_a.find("\"d\"");
+  ASSERT_NE(d_at, std::string::npos) << key_a;
+  const size_t start = key_a.find('"', key_a.find(':', d_at)) + 1;
+  const std::string d = key_a.substr(start, key_a.find('"', start) - start);
+  ASSERT_GT(d.size(), 20u);
+  int accounts = 0;
+  for (const etcd::KeyValue& kv : etcd_->RangePrefix("/").kvs) {
+    EXPECT_EQ(kv.value.find(d), std::string::npos) << kv.key;
+    EXPECT_EQ(kv.value.find("PRIVATE KEY"), std::string::npos) << kv.key;
+    if (kv.key.starts_with(std::string(kPrefix) + "/accounts/")) ++accounts;
+  }
+  EXPECT_EQ(accounts, 4);  // server, url, regr, key: one account
+}
+
+// `fleet push` uploads the local account too: a node that then joins
+// takes it.
+TEST_F(FleetRenewTest, PushUploadsTheLocalAccount) {
+  RunResult local = a_.Certonly({"-d", "acct-push.example.com"});
+  ASSERT_EQ(local.exit_code, 0) << local.Describe();
+  RunResult push = a_.Run("fleet", With({"push"}, FleetArgs("node-a")));
+  ASSERT_EQ(push.exit_code, 0) << push.Describe();
+  EXPECT_NE(push.out.find("pushed  account https://"), std::string::npos)
+      << push.out;
+  RunResult again = a_.Run("fleet", With({"push"}, FleetArgs("node-a")));
+  ASSERT_EQ(again.exit_code, 0) << again.Describe();
+  EXPECT_NE(again.out.find("(the fleet has it)"), std::string::npos)
+      << again.out;
+}
+
 }  // namespace
 }  // namespace certpilot::testing

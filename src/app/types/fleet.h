@@ -21,6 +21,9 @@ struct FleetOptions {
   std::string password_file;          // --fleet-password-file
   std::string secret_file;            // --fleet-secret-file: the fleet key
   std::string node;                   // --fleet-node; empty: the host name
+  // --fleet-old-secret-file PATH[,PATH...]: more fleet keys, for opening
+  // only, while the fleet key is rotated (`fleet rekey`).
+  std::vector<std::string> old_secret_files;
   // --fleet-lock-ttl: the lease of a lineage's lock while this node renews
   // it (kept alive every third of it); a node that stops for longer loses
   // the lock, and its publish is refused (lineage_lock.h).

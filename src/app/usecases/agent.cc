@@ -63,7 +63,7 @@ class Agent {
       : o_(o),
         services_(services),
         fleet_(std::move(fleet)),
-        fleet_key_(services.fs.ReadFile(fleet_.secret_file)),
+        fleet_keys_(ReadFleetKeys(fleet_, services.fs, "agent")),
         connection_(ConnectFleet(fleet_, services.fs)),
         etcd_(*connection_.etcd) {
     node_.name = fleet_.node;
@@ -192,7 +192,7 @@ class Agent {
       try {
         storage::LineageStore::ValidateName(name);
         std::optional<fleet::LoadedLineage> loaded =
-            fleet::LoadLineage(etcd_, fleet_.prefix, name, fleet_key_);
+            fleet::LoadLineage(etcd_, fleet_.prefix, name, fleet_keys_);
         if (!loaded) continue;
         sys::FileLock lock = ctx.LockLineage(name);
         const bool changed = WriteLocal(ctx, name, loaded->files);
@@ -250,7 +250,7 @@ class Agent {
   const AgentOptions& o_;
   Services& services_;
   FleetOptions fleet_;
-  std::string fleet_key_;
+  crypto::SealKeys fleet_keys_;
   FleetConnection connection_;
   etcd::Client& etcd_;
   solvers::Http01Responder* responder_ = nullptr;

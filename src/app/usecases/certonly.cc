@@ -14,6 +14,7 @@
 #include "app/wiring/account_setup.h"
 #include "app/wiring/apache_setup.h"
 #include "app/wiring/ca_session_cache.h"
+#include "app/wiring/fleet_accounts.h"
 #include "app/wiring/fleet_session.h"
 #include "app/wiring/hooks.h"
 #include "app/wiring/issue.h"
@@ -298,6 +299,12 @@ int Certonly(const CertonlyOptions& o, Services& services,
       o.dry_run ? DryRunRegistration(ctx.accounts(), o.common.ServerUrl(), "",
                                      settings.server)
                 : std::nullopt;
+  // Fleet mode: a node with no account for the CA takes the fleet's.
+  if (fleet && !registration) {
+    const sys::FileLock accounts_lock = ctx.Lock(SharedResource::kAccounts);
+    AdoptFleetAccount({fleet->etcd(), o.fleet.prefix, fleet->keys()},
+                      ctx.accounts(), common.ServerUrl());
+  }
   if (!registration)
     registration =
         PrepareRegistration(common, ctx.accounts(), services.prompter);
@@ -348,6 +355,14 @@ int Certonly(const CertonlyOptions& o, Services& services,
     const sys::FileLock accounts_lock = ctx.Lock(SharedResource::kAccounts);
     settings.account_id =
         UseAccount(client, common, ctx.accounts(), registration);
+    // One just registered is offered to the fleet; a lost race switches
+    // to the winner's.
+    if (fleet && registration)
+      settings.account_id =
+          ShareAccount({fleet->etcd(), o.fleet.prefix, fleet->keys()},
+                       ctx.accounts(), common.ServerUrl(), settings.account_id,
+                       &client)
+              .id;
   }
 
   Hooks hooks(services.runner, ctx.fs(), ctx.layout(), o.directory_hooks);

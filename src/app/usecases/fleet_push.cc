@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <ostream>
+#include <set>
 #include <vector>
 
+#include "app/wiring/fleet_accounts.h"
 #include "app/wiring/fleet_session.h"
+#include "app/wiring/renewal_settings.h"
 #include "app/wiring/run_context.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -37,6 +40,30 @@ std::string PushOne(const FleetPushOptions& o, RunContext& ctx,
   return "pushed  " + name + " as version " + std::to_string(version);
 }
 
+// The local account for `server` (the first, as a run would pick it),
+// offered to the fleet: returns the line to report, "" when there is none.
+std::string PushAccount(RunContext& ctx, FleetSession& fleet,
+                        const std::string& server) {
+  const sys::FileLock accounts_lock = ctx.Lock(SharedResource::kAccounts);
+  const std::vector<storage::StoredAccount> local = ctx.accounts().List(server);
+  if (local.empty()) return "";
+  const ShareOutcome shared =
+      ShareAccount({fleet.etcd(), fleet.options().prefix, fleet.keys()},
+                   ctx.accounts(), server, local.front().id, nullptr);
+  const std::string url = StripControl(local.front().url);
+  switch (shared.kind) {
+    case ShareOutcome::Kind::kPublished:
+      return "pushed  account " + url;
+    case ShareOutcome::Kind::kSame:
+      return "skipped account " + url + " (the fleet has it)";
+    case ShareOutcome::Kind::kAnother:
+      break;
+  }
+  return "skipped account " + url + " (the fleet uses " +
+         StripControl(shared.fleet_url) + " for " + StripControl(server) +
+         "; this node keeps its own)";
+}
+
 }  // namespace
 
 int FleetPush(const FleetPushOptions& o, Services& services) {
@@ -62,6 +89,26 @@ int FleetPush(const FleetPushOptions& o, Services& services) {
     }
   }
   if (names.empty()) services.out << "No certificate to push.\n";
+  // The accounts of the CAs these lineages renew with, and of --server.
+  std::set<std::string> servers = {o.common.ServerUrl()};
+  for (const std::string& name : names) {
+    try {
+      servers.insert(ReadRenewalConf(ctx, name).server);
+    } catch (const Error& e) {
+      log::Warning("cannot read the renewal conf of " + name + ": " +
+                   StripControl(e.what()));
+    }
+  }
+  for (const std::string& server : servers) {
+    try {
+      const std::string line = PushAccount(ctx, fleet, server);
+      if (!line.empty()) services.out << line << "\n";
+    } catch (const Error& e) {
+      ++failed;
+      services.out << "failed  account for " << StripControl(server) << ": "
+                   << StripControl(e.what()) << "\n";
+    }
+  }
   return failed ? 1 : 0;
 }
 

@@ -23,7 +23,10 @@ struct FleetPushOptions {
 // publishes its current version and renewal conf (the key sealed) as
 // version 1; one the fleet already has is skipped (reported with the
 // fleet's version) unless o.force, which publishes it as the next version.
-// Reports each lineage on a line of its own. A lineage another node holds,
+// Then offers the local account of each CA those lineages (and --server)
+// use to the fleet (fleet_accounts.h: create-only; one the fleet has for
+// that CA already stays the fleet's). Reports each lineage and account on
+// a line of its own. A lineage another node holds,
 // or that cannot be read or published, is reported as failed; the others
 // proceed. UsageError for bad options (also a --cert-name with no lineage).
 // Returns 0 when none failed, else 1.

@@ -20,6 +20,7 @@
 #include "app/wiring/account_setup.h"
 #include "app/wiring/apache_setup.h"
 #include "app/wiring/ari_check.h"
+#include "app/wiring/fleet_accounts.h"
 #include "app/wiring/fleet_session.h"
 #include "app/wiring/hooks.h"
 #include "app/wiring/issue.h"
@@ -452,8 +453,13 @@ int RenewEach(const RenewOptions& o, Services& services, RunContext& ctx,
 // (DryRunRegistration).
 storage::StoredAccount AccountFor(const RenewOptions& o, Services& services,
                                   RunContext& ctx, const std::string& server,
-                                  const RenewalSettings& s) {
+                                  const RenewalSettings& s,
+                                  FleetSession* fleet) {
   const sys::FileLock accounts_lock = ctx.Lock(SharedResource::kAccounts);
+  // Fleet mode: a node with no account for the CA takes the fleet's.
+  if (fleet)
+    AdoptFleetAccount({fleet->etcd(), fleet->options().prefix, fleet->keys()},
+                      ctx.accounts(), server);
   if (std::optional<Registration> registration =
           DryRunRegistration(ctx.accounts(), s.server, s.account_id, server)) {
     CommonOptions common = o.common;
@@ -497,8 +503,8 @@ RunTally RenewDue(const RenewOptions& o, Services& services, RunContext& ctx,
       solvers.Prepare(c->info.settings);
       std::string server = EffectiveServer(o, c->info.settings.server);
       if (!accounts.count(server))
-        accounts.emplace(
-            server, AccountFor(o, services, ctx, server, c->info.settings));
+        accounts.emplace(server, AccountFor(o, services, ctx, server,
+                                            c->info.settings, fleet));
       work.push_back(c);
     } catch (const Error& e) {
       Fail(*c, e.what());

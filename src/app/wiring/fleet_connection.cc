@@ -1,6 +1,8 @@
 #include "app/wiring/fleet_connection.h"
 
 #include <cctype>
+#include <utility>
+#include <vector>
 
 #include "http/curl_http_client.h"
 #include "sys/host.h"
@@ -53,6 +55,16 @@ void CheckFile(sys::Filesystem& fs, const std::string& option,
     throw UsageError(option + " " + StripControl(path) + ": no such file");
 }
 
+// A fleet key file: exactly 32 bytes (fleet keygen writes them).
+void CheckKeyFile(sys::Filesystem& fs, const std::string& option,
+                  const std::string& path) {
+  CheckFile(fs, option, path);
+  if (!path.empty() && fs.ReadFile(path).size() != crypto::kSealKeyBytes)
+    throw UsageError(option + " " + StripControl(path) +
+                     " does not hold a fleet key (32 bytes; make one with "
+                     "`certpilot fleet keygen`)");
+}
+
 bool ValidNodeName(const std::string& name) {
   if (name.empty() || name.size() > 63) return false;
   if (!std::isalnum(static_cast<unsigned char>(name[0]))) return false;
@@ -96,16 +108,46 @@ FleetOptions CheckFleetOptions(FleetOptions o, sys::Filesystem& fs) {
     throw UsageError("--fleet-user and --fleet-password-file go together");
   CheckFile(fs, "--fleet-password-file", o.password_file);
   if (!o.password_file.empty()) PasswordOf(fs, o.password_file);
-  CheckFile(fs, "--fleet-secret-file", o.secret_file);
-  if (!o.secret_file.empty() && fs.ReadFile(o.secret_file).size() != 32)
-    throw UsageError("--fleet-secret-file " + StripControl(o.secret_file) +
-                     " does not hold a fleet key (32 bytes; make one with "
-                     "`certpilot fleet keygen`)");
+  CheckKeyFile(fs, "--fleet-secret-file", o.secret_file);
+  for (const std::string& path : o.old_secret_files) {
+    if (path.empty()) throw UsageError("--fleet-old-secret-file: empty path");
+    CheckKeyFile(fs, "--fleet-old-secret-file", path);
+  }
+  if (!o.old_secret_files.empty() && o.secret_file.empty())
+    throw UsageError(
+        "--fleet-old-secret-file needs --fleet-secret-file (the key that "
+        "seals)");
   if (o.node.empty()) o.node = sys::Hostname();
   if (!ValidNodeName(o.node))
     throw UsageError("--fleet-node \"" + StripControl(o.node) +
                      "\" is not 1-63 letters, digits, '.', '_' or '-'");
   return o;
+}
+
+crypto::SealKeys ReadFleetKeys(const FleetOptions& checked, sys::Filesystem& fs,
+                               const std::string& needed_for) {
+  if (checked.secret_file.empty())
+    throw UsageError(needed_for +
+                     " needs --fleet-secret-file (the fleet key, made by "
+                     "`certpilot fleet keygen`)");
+  std::vector<std::string> paths = {checked.secret_file};
+  std::vector<std::string> ids;
+  for (const std::string& path : checked.old_secret_files)
+    paths.push_back(path);
+  std::vector<std::string> keys;
+  for (const std::string& path : paths) {
+    keys.push_back(fs.ReadFile(path));
+    const std::string id = crypto::SealKeyId(keys.back());
+    for (size_t i = 0; i < ids.size(); ++i)
+      if (ids[i] == id)
+        throw UsageError("--fleet-old-secret-file " + StripControl(path) +
+                         " holds the same fleet key as " +
+                         StripControl(paths[i]));
+    ids.push_back(id);
+  }
+  std::string sealing = std::move(keys.front());
+  keys.erase(keys.begin());
+  return crypto::SealKeys(std::move(sealing), std::move(keys));
 }
 
 FleetConnection ConnectFleet(const FleetOptions& checked, sys::Filesystem& fs) {

@@ -7,6 +7,7 @@
 
 #include "app/types/fleet.h"
 #include "app/wiring/services.h"
+#include "crypto/sealed_box.h"
 #include "etcd/client.h"
 #include "http/http_client.h"
 
@@ -22,11 +23,19 @@ namespace certpilot::app {
 //     --fleet-password-file or --fleet-secret-file names no file; a client
 //     certificate comes without its key or the other way round; --fleet-user
 //     comes without --fleet-password-file or the other way round;
-//   - the password file is empty; the fleet key file does not hold exactly
-//     32 bytes;
+//   - the password file is empty; the fleet key file, or an old one
+//     (--fleet-old-secret-file), does not hold exactly 32 bytes; an old key
+//     file comes without --fleet-secret-file;
 //   - the node name is not 1-63 of [A-Za-z0-9._-] starting with a letter or
 //     digit.
 FleetOptions CheckFleetOptions(FleetOptions o, sys::Filesystem& fs);
+
+// The fleet keys of checked options: --fleet-secret-file seals, it and every
+// --fleet-old-secret-file open (fleet rekey). UsageError when there is no
+// --fleet-secret-file (`needed_for` says what needs it) or two of the files
+// hold the same key.
+crypto::SealKeys ReadFleetKeys(const FleetOptions& checked, sys::Filesystem& fs,
+                               const std::string& needed_for);
 
 // An etcd client for checked options, with its own HttpClient (libcurl,
 // TLS with --fleet-cacert and the client certificate). No I/O until the

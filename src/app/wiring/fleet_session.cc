@@ -14,14 +14,12 @@
 namespace certpilot::app {
 
 FleetSession::FleetSession(const FleetOptions& options, Services& services)
-    : options_(CheckFleetOptions(options, services.fs)), services_(services) {
-  if (options_.secret_file.empty())
-    throw UsageError(
-        "fleet mode needs --fleet-secret-file (the fleet key, made by "
-        "`certpilot fleet keygen`): private keys are sealed under it");
+    : options_(CheckFleetOptions(options, services.fs)),
+      services_(services),
+      // Private keys are sealed under it.
+      keys_(ReadFleetKeys(options_, services.fs, "fleet mode")) {
   if (options_.lock_ttl_seconds < 2 || options_.lock_ttl_seconds > 3600)
     throw UsageError("--fleet-lock-ttl must be between 2 and 3600 seconds");
-  key_ = services.fs.ReadFile(options_.secret_file);
   connection_ = ConnectFleet(options_, services.fs);
   keepalive_connection_ = ConnectFleet(options_, services.fs);
   keepalive_ = std::thread([this] { KeepAliveLoop(); });
@@ -106,7 +104,7 @@ void FleetSession::Unlock(const std::string& lineage) {
 std::optional<fleet::LoadedLineage> FleetSession::Load(
     const std::string& lineage) {
   std::lock_guard<std::mutex> guard(mu_);
-  return fleet::LoadLineage(*connection_.etcd, options_.prefix, lineage, key_);
+  return fleet::LoadLineage(*connection_.etcd, options_.prefix, lineage, keys_);
 }
 
 int64_t FleetSession::Publish(const std::string& lineage,
@@ -123,7 +121,7 @@ int64_t FleetSession::Publish(const std::string& lineage,
                             " without holding its fleet lock");
   std::optional<int64_t> version =
       fleet::PublishLineage(*connection_.etcd, it->second->fence(),
-                            options_.prefix, lineage, shared, key_);
+                            options_.prefix, lineage, shared, keys_);
   if (!version)
     throw fleet::FleetError(
         lineage +

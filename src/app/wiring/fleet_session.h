@@ -55,6 +55,9 @@ class FleetSession {
   FleetSession& operator=(const FleetSession&) = delete;
 
   const FleetOptions& options() const { return options_; }
+  // The fleet keys: --fleet-secret-file seals, --fleet-old-secret-file too
+  // open.
+  const crypto::SealKeys& keys() const { return keys_; }
 
   // Takes `lineage`'s fleet lock, trying again until `wait` has passed.
   // Returns "" once held (also when already held by this session), else the
@@ -97,8 +100,8 @@ class FleetSession {
 
   FleetOptions options_;
   Services& services_;
-  std::string key_;  // the fleet key
-  std::mutex mu_;    // guards connection_ and locks_
+  crypto::SealKeys keys_;  // the fleet key, and old ones while it rotates
+  std::mutex mu_;          // guards connection_ and locks_
   FleetConnection connection_;
   std::map<std::string, std::unique_ptr<fleet::LineageLock>> locks_;
   // The keepalive thread's own connection and its stop signal.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "crypto/crypto_error.h"
+#include "crypto/digest.h"
 #include "crypto/random.h"
 
 namespace certpilot::crypto {
@@ -111,6 +112,51 @@ TEST(SealedBox, OtherKeyOrVersionIsNamed) {
   EXPECT_NE(ErrorOf([&] { Open(key, v2, "name"); }).find("unknown version 2"),
             std::string::npos);
   EXPECT_NE(ErrorOf([&] { Seal("short", "x", "n"); }).find("32 bytes"),
+            std::string::npos);
+}
+
+// Rotation (`fleet rekey`): a reader holding the new key and the old one
+// opens what either sealed, picking the key by the envelope's id.
+TEST(SealKeys, OpensWhatAnyOfItsKeysSealedAndSealsWithTheFirst) {
+  const std::string old_key = RandomBytes(kSealKeyBytes);
+  const std::string new_key = RandomBytes(kSealKeyBytes);
+  const SealKeys both(new_key, {old_key});
+  const std::string by_old = Seal(old_key, "old secret", "name");
+  const std::string by_new = both.Seal("new secret", "name");
+  EXPECT_EQ(both.Open(by_old, "name"), "old secret");
+  EXPECT_EQ(both.Open(by_new, "name"), "new secret");
+  EXPECT_EQ(Open(new_key, by_new, "name"), "new secret");
+  EXPECT_TRUE(both.SealedBySealingKey(by_new));
+  EXPECT_FALSE(both.SealedBySealingKey(by_old));
+  ASSERT_EQ(both.ids().size(), 2u);
+  EXPECT_EQ(both.ids()[0], SealKeyId(new_key));
+  EXPECT_EQ(both.ids()[1], SealKeyId(old_key));
+  // The name still binds: a value under another name does not open.
+  EXPECT_THROW(both.Open(by_old, "other name"), CryptoError);
+}
+
+TEST(SealKeys, AKeyItDoesNotHoldIsNamedWithItsOwn) {
+  const std::string old_key = RandomBytes(kSealKeyBytes);
+  const std::string new_key = RandomBytes(kSealKeyBytes);
+  const std::string by_new = Seal(new_key, "secret", "name");
+  const SealKeys only_old(old_key);
+  const std::string error = ErrorOf([&] { only_old.Open(by_new, "name"); });
+  EXPECT_NE(error.find(HexLower(SealKeyId(new_key))), std::string::npos)
+      << error;
+  EXPECT_NE(error.find(HexLower(SealKeyId(old_key))), std::string::npos)
+      << error;
+}
+
+TEST(SealKeys, RefusesShortAndRepeatedKeys) {
+  const std::string key = RandomBytes(kSealKeyBytes);
+  EXPECT_NE(ErrorOf([&] { SealKeys(key, {"short"}); }).find("32 bytes"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([&] { SealKeys(key, {key}); }).find("twice"),
+            std::string::npos);
+  const std::string other = RandomBytes(kSealKeyBytes);
+  EXPECT_NE(ErrorOf([&] {
+              SealKeys(key, {other, other});
+            }).find("twice"),
             std::string::npos);
 }
 
