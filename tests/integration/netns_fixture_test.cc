@@ -2,8 +2,6 @@
 // reaches the host's address and nothing else is routed from it; a link
 // taken down cuts it off and back up restores it; the destructor removes
 // the namespaces and the bridge. Needs root: without it, it fails.
-#include "support/netns.h"
-
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -13,6 +11,7 @@
 #include <string>
 
 #include "support/free_port.h"
+#include "support/netns.h"
 
 namespace certpilot::testing {
 namespace {
@@ -74,8 +73,8 @@ TEST(NetnsFixtureTest, NodesReachTheHostOnlyWhileTheirLinkIsUp) {
     EXPECT_EQ(ConnectFrom(net, 1, net.host_address(), port), 0);
     net.SetLinkUp(0, true);
     EXPECT_EQ(ConnectFrom(net, 0, net.host_address(), port), 0);
-    bridge = "cpb" + net.host_address().substr(7, net.host_address().size() -
-                                                      9);
+    bridge =
+        "cpb" + net.host_address().substr(7, net.host_address().size() - 9);
   }
   RunResult list = RunProgram({"/usr/sbin/ip", "netns", "list"});
   EXPECT_EQ(list.out.find(namespace0), std::string::npos) << list.out;

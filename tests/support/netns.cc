@@ -127,8 +127,8 @@ RunResult NetnsNetwork::Run(
 }
 
 void NetnsNetwork::SetLinkUp(int i, bool up) {
-  IpOrThrow({"link", "set", "cph" + std::to_string(slot_) + "-" +
-                                std::to_string(i),
+  IpOrThrow({"link", "set",
+             "cph" + std::to_string(slot_) + "-" + std::to_string(i),
              up ? "up" : "down"});
 }
 
@@ -147,8 +147,8 @@ void NetnsNetwork::Create() {
                node_end, "netns", ns});
     IpOrThrow({"link", "set", host_end, "master", bridge});
     IpOrThrow({"link", "set", host_end, "up"});
-    IpOrThrow({"-n", ns, "addr", "add", node_address(i) + "/24", "dev",
-               node_end});
+    IpOrThrow(
+        {"-n", ns, "addr", "add", node_address(i) + "/24", "dev", node_end});
     IpOrThrow({"-n", ns, "link", "set", node_end, "up"});
     IpOrThrow({"-n", ns, "link", "set", "lo", "up"});
   }
