@@ -255,8 +255,10 @@ int EtcdCluster::LeaderIndex() const {
   while (std::getline(lines, line)) {
     std::vector<std::string> fields;
     std::istringstream in(line);
-    for (std::string f; std::getline(in, f, ',');)
-      fields.push_back(f.substr(f.find_first_not_of(' ')));
+    for (std::string f; std::getline(in, f, ',');) {
+      const size_t start = f.find_first_not_of(' ');
+      fields.push_back(start == std::string::npos ? "" : f.substr(start));
+    }
     if (fields.size() < 5 || fields[4] != "true") continue;
     for (int i = 0; i < static_cast<int>(endpoints_.size()); ++i)
       if (fields[0] == endpoints_[i]) return i;
