@@ -1,11 +1,13 @@
 // NetnsNetwork (support/netns.h), the fleet failure tests' network: a node
 // reaches the host's address and nothing else is routed from it; a link
 // taken down cuts it off and back up restores it; the destructor removes
-// the namespaces and the bridge. Needs root: without it, it fails.
+// the namespaces and the bridge, and the next fixture those a crashed run
+// left. Needs root: without it, it fails.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
@@ -80,6 +82,42 @@ TEST(NetnsFixtureTest, NodesReachTheHostOnlyWhileTheirLinkIsUp) {
   EXPECT_EQ(list.out.find(namespace0), std::string::npos) << list.out;
   EXPECT_NE(RunProgram({"/usr/sbin/ip", "link", "show", bridge}).exit_code, 0)
       << bridge;
+}
+
+bool NamespaceExists(const std::string& name) {
+  return RunProgram({"/usr/sbin/ip", "netns", "list"}).out.find(name) !=
+         std::string::npos;
+}
+
+// A child process makes a network and ends without its destructor (as a
+// crashed test would); the next NetnsNetwork removes what it left.
+TEST(NetnsFixtureTest, LeftoversOfACrashedRunAreRemoved) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    auto* net = new NetnsNetwork(1);  // never destroyed
+    const std::string name = net->namespace_name(0);
+    const bool written = ::write(fds[1], name.data(), name.size()) ==
+                         static_cast<ssize_t>(name.size());
+    ::_exit(written ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string leftover;
+  char buffer[256];
+  for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;)
+    leftover.append(buffer, static_cast<size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ASSERT_FALSE(leftover.empty());
+
+  NetnsNetwork net(1);
+  EXPECT_FALSE(NamespaceExists(leftover)) << leftover;
+  EXPECT_TRUE(NamespaceExists(net.namespace_name(0)));
 }
 
 }  // namespace

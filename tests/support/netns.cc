@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -61,6 +62,68 @@ bool StartsWith(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
+// The slot file `s` of `dir` locked (its fd), or -1 when another open
+// file holds it.
+int LockSlot(const std::string& dir, int s) {
+  const std::string path = dir + "/" + std::to_string(s);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return -1;
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
+  ::close(fd);
+  return -1;
+}
+
+// The number after `prefix` in `name`, up to `end` or the end of `name`;
+// -1 when `name` is not that.
+int SlotOf(const std::string& name, const std::string& prefix, char end) {
+  if (!StartsWith(name, prefix)) return -1;
+  size_t i = prefix.size(), digits = 0;
+  int slot = 0;
+  while (i < name.size() && name[i] >= '0' && name[i] <= '9' && digits < 3) {
+    slot = slot * 10 + (name[i] - '0');
+    ++i;
+    ++digits;
+  }
+  if (digits == 0 || slot >= kSlots) return -1;
+  if (end == '\0' ? i != name.size() : (i >= name.size() || name[i] != end))
+    return -1;
+  return slot;
+}
+
+std::vector<std::string> NamespaceNames() {
+  return Names(Ip({"netns", "list"}).out, false);
+}
+std::vector<std::string> LinkNames() {
+  return Names(Ip({"-o", "link", "show"}).out, true);
+}
+
+// Slots that namespaces or links of this fixture exist for.
+std::set<int> LeftoverSlots() {
+  std::set<int> slots;
+  for (const auto& ns : NamespaceNames())
+    if (int s = SlotOf(ns, "certpilot-", '-'); s >= 0) slots.insert(s);
+  for (const auto& link : LinkNames()) {
+    if (int s = SlotOf(link, "cpb", '\0'); s >= 0) slots.insert(s);
+    if (int s = SlotOf(link, "cph", '-'); s >= 0) slots.insert(s);
+  }
+  return slots;
+}
+
+// Removes slot `s`'s namespaces (deleting one deletes the veth end in it,
+// and so its peer), bridge and host-side veths. Best effort: what is left
+// is removed by the next run.
+void RemoveSlot(int slot) noexcept {
+  try {
+    const std::string s = std::to_string(slot);
+    for (const auto& ns : NamespaceNames())
+      if (StartsWith(ns, "certpilot-" + s + "-")) Ip({"netns", "del", ns});
+    for (const auto& link : LinkNames())
+      if (link == "cpb" + s || StartsWith(link, "cph" + s + "-"))
+        Ip({"link", "del", link});
+  } catch (const std::exception&) {
+  }
+}
+
 }  // namespace
 
 NetnsNetwork::NetnsNetwork(int nodes) : nodes_(nodes) {
@@ -71,32 +134,35 @@ NetnsNetwork::NetnsNetwork(int nodes) : nodes_(nodes) {
         "NetnsNetwork: /usr/sbin/ip not found: run scripts/deps (iproute2)");
   const std::string dir = LeaseDir();
   for (int s = 0; s < kSlots && slot_ < 0; ++s) {
-    const std::string path = dir + "/" + std::to_string(s);
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0) continue;
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
-      slot_ = s;
-      slot_fd_ = fd;
-    } else {
-      ::close(fd);
-    }
+    slot_fd_ = LockSlot(dir, s);
+    if (slot_fd_ >= 0) slot_ = s;
   }
   if (slot_ < 0)
     throw std::runtime_error("NetnsNetwork: every slot of " + dir +
                              " is taken");
-  // What a crashed run left in this slot: its flock is gone with it.
-  Remove();
+  // What crashed runs left: in this slot, and in every slot no process
+  // holds (a slot's flock goes with its process).
+  for (int s : LeftoverSlots()) {
+    if (s == slot_) {
+      RemoveSlot(s);
+      continue;
+    }
+    const int fd = LockSlot(dir, s);
+    if (fd < 0) continue;  // a live run's
+    RemoveSlot(s);
+    ::close(fd);
+  }
   try {
     Create();
   } catch (...) {
-    Remove();
+    RemoveSlot(slot_);
     ::close(slot_fd_);
     throw;
   }
 }
 
 NetnsNetwork::~NetnsNetwork() {
-  Remove();
+  RemoveSlot(slot_);
   ::close(slot_fd_);
 }
 
@@ -151,20 +217,6 @@ void NetnsNetwork::Create() {
         {"-n", ns, "addr", "add", node_address(i) + "/24", "dev", node_end});
     IpOrThrow({"-n", ns, "link", "set", node_end, "up"});
     IpOrThrow({"-n", ns, "link", "set", "lo", "up"});
-  }
-}
-
-// Deleting a namespace deletes the veth ends in it, and so their peers.
-void NetnsNetwork::Remove() noexcept {
-  try {
-    const std::string s = std::to_string(slot_);
-    for (const auto& ns : Names(Ip({"netns", "list"}).out, false))
-      if (StartsWith(ns, "certpilot-" + s + "-")) Ip({"netns", "del", ns});
-    for (const auto& link : Names(Ip({"-o", "link", "show"}).out, true))
-      if (link == "cpb" + s || StartsWith(link, "cph" + s + "-"))
-        Ip({"link", "del", link});
-  } catch (const std::exception&) {
-    // Best effort: the next run in this slot removes what is left.
   }
 }
 

@@ -15,10 +15,10 @@
 // nothing is ever forwarded anywhere else.
 //
 // Names: namespaces "certpilot-S-PID-i", the bridge "cpbS", veths "cphS-i"
-// (host side) and "cpnS-i" (node side). Leftovers of a crashed run in the
-// same slot (namespaces, bridge, veths) are removed when the slot is
-// leased (its flock proves their process is gone); the destructor removes
-// what it made.
+// (host side) and "cpnS-i" (node side). Leftovers of crashed runs
+// (namespaces, bridge, veths of a slot whose flock no process holds: it
+// went with its process) are removed by the constructor; the destructor
+// removes what it made.
 //
 // Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN) and `ip` from iproute2
 // (scripts/deps). Construction throws std::runtime_error, quoting `ip`'s
@@ -64,7 +64,6 @@ class NetnsNetwork {
 
  private:
   void Create();
-  void Remove() noexcept;
 
   int nodes_;
   int slot_ = -1;
