@@ -24,6 +24,10 @@ class AgentCommand : public Command {
                   "HOST:PORT where the renewer checks this node serves a "
                   "challenge (default: --http-01-address or the host name, "
                   "with --http-01-port)");
+    c->add_option("--fleet-node-ttl", o_.lease_ttl,
+                  "Seconds this node stays registered (and asked in the "
+                  "renewers' self-check) after its last heartbeat")
+        ->capture_default_str();
     c->add_option("--deploy-hook,--renew-hook", o_.deploy_hook,
                   "Command run after each lineage the agent updates "
                   "(RENEWED_LINEAGE, RENEWED_DOMAINS)");

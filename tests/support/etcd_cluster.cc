@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <sstream>
 #include <stdexcept>
 
 #include "http/curl_http_client.h"
@@ -81,8 +82,11 @@ void EtcdCluster::MakeCertificates() const {
                 d + name + ".pem"});
   };
   issue("member", "127.0.0.1",
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-        "extendedKeyUsage=serverAuth,clientAuth\n");
+        "subjectAltName=IP:127.0.0.1,DNS:localhost" +
+            (options_.extra_address.empty() ? std::string()
+                                            : ",IP:" + options_.extra_address) +
+            "\n"
+            "extendedKeyUsage=serverAuth,clientAuth\n");
   issue("client", "certpilot", "extendedKeyUsage=clientAuth\n");
 }
 
@@ -98,7 +102,10 @@ DaemonSpec EtcdCluster::MemberSpec(int index) const {
       kEtcd,
       "--name=" + name,
       "--data-dir=" + d + name,
-      "--listen-client-urls=" + endpoints_[index],
+      "--listen-client-urls=" + endpoints_[index] +
+          (options_.extra_address.empty()
+               ? std::string()
+               : "," + endpoints_at(options_.extra_address)[index]),
       "--advertise-client-urls=" + endpoints_[index],
       "--listen-peer-urls=https://127.0.0.1:" + Port(peer_ports_[index]),
       "--initial-advertise-peer-urls=https://127.0.0.1:" +
@@ -230,6 +237,33 @@ std::string EtcdCluster::Etcdctl(const std::vector<std::string>& args,
                              ": " + result.Describe());
   }
   return result.out;
+}
+
+std::vector<std::string> EtcdCluster::endpoints_at(
+    const std::string& address) const {
+  std::vector<std::string> out;
+  for (int port : client_ports_)
+    out.push_back("https://" + address + ":" + Port(port));
+  return out;
+}
+
+// `endpoint status` prints "URL, ID, VERSION, DB SIZE, IS LEADER, ..." per
+// endpoint.
+int EtcdCluster::LeaderIndex() const {
+  std::istringstream lines(Etcdctl({"endpoint", "status"}));
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::vector<std::string> fields;
+    std::istringstream in(line);
+    for (std::string f; std::getline(in, f, ',');) {
+      const size_t start = f.find_first_not_of(' ');
+      fields.push_back(start == std::string::npos ? "" : f.substr(start));
+    }
+    if (fields.size() < 5 || fields[4] != "true") continue;
+    for (int i = 0; i < static_cast<int>(endpoints_.size()); ++i)
+      if (fields[0] == endpoints_[i]) return i;
+  }
+  return -1;
 }
 
 std::string EtcdCluster::Logs() const {

@@ -39,6 +39,10 @@ namespace certpilot::testing {
 struct EtcdClusterOptions {
   int members = 3;
   bool client_cert_auth = false;
+  // Another local address every member also serves clients on (same port;
+  // an IP SAN of the member certificate), e.g. NetnsNetwork::host_address()
+  // for clients in network namespaces: endpoints_at() lists those URLs.
+  std::string extra_address;
 };
 
 class EtcdCluster {
@@ -50,6 +54,11 @@ class EtcdCluster {
 
   // "https://127.0.0.1:PORT", one per member, in member order.
   const std::vector<std::string>& endpoints() const { return endpoints_; }
+  // "https://ADDRESS:PORT", one per member: options.extra_address's URLs.
+  std::vector<std::string> endpoints_at(const std::string& address) const;
+  // The index of the member that is the Raft leader now (etcdctl endpoint
+  // status); -1 when no member says it is. Every member must be up.
+  int LeaderIndex() const;
   std::string ca_file() const { return dir_ / "ca.pem"; }
   std::string client_cert() const { return dir_ / "client.pem"; }
   std::string client_key() const { return dir_ / "client.key"; }

@@ -83,7 +83,7 @@ void AddExt(X509* cert, X509* issuer, int nid, const char* value) {
 
 // issuer == nullptr: self-signed CA. Otherwise a TLS server certificate.
 X509Ptr MakeCert(EVP_PKEY* key, const char* common_name, X509* issuer,
-                 EVP_PKEY* issuer_key) {
+                 EVP_PKEY* issuer_key, const std::string& extra_ip = "") {
   X509Ptr cert(X509_new());
   if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) {
     FailSsl("X509_new");
@@ -121,8 +121,9 @@ X509Ptr MakeCert(EVP_PKEY* key, const char* common_name, X509* issuer,
     AddExt(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
     AddExt(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
     AddExt(cert.get(), signer, NID_ext_key_usage, "serverAuth");
-    AddExt(cert.get(), signer, NID_subject_alt_name,
-           "DNS:localhost,IP:127.0.0.1,IP:::1");
+    const std::string san = "DNS:localhost,IP:127.0.0.1,IP:::1" +
+                            (extra_ip.empty() ? "" : ",IP:" + extra_ip);
+    AddExt(cert.get(), signer, NID_subject_alt_name, san.c_str());
   }
   if (X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()) <= 0) {
     FailSsl("signing the certificate");
@@ -259,8 +260,9 @@ void PebbleFixture::Start() {
   X509Ptr ca =
       MakeCert(ca_key.get(), "certpilot test listener CA", nullptr, nullptr);
   PkeyPtr server_key = NewKey();
-  X509Ptr server =
-      MakeCert(server_key.get(), "localhost", ca.get(), ca_key.get());
+  X509Ptr server = MakeCert(
+      server_key.get(), "localhost", ca.get(), ca_key.get(),
+      options_.acme_address == "127.0.0.1" ? "" : options_.acme_address);
   ca_bundle_path_ = dir_.Write("listener-ca.pem", ToPem(ca.get()));
   server_cert_path_ = dir_.Write("listener-cert.pem", ToPem(server.get()));
   server_key_path_ =
@@ -283,14 +285,16 @@ Startup PebbleFixture::TryStart() {
 
   const std::string host = "127.0.0.1";
   auto addr = [&](int port) { return host + ":" + std::to_string(port); };
-  directory_url_ = "https://" + addr(acme_port) + "/dir";
+  const std::string acme_addr =
+      options_.acme_address + ":" + std::to_string(acme_port);
+  directory_url_ = "https://" + acme_addr + "/dir";
   management_url_ = "https://" + addr(management_port);
   challtestsrv_management_url_ = "http://" + addr(challtest_port);
   dns_address_ = addr(dns_port);
 
   // Pebble 2.4.0 config keys (see /usr/share/doc/pebble/examples).
   nlohmann::json config = {
-      {"listenAddress", addr(acme_port)},
+      {"listenAddress", acme_addr},
       {"managementListenAddress", addr(management_port)},
       {"certificate", server_cert_path_},
       {"privateKey", server_key_path_},

@@ -73,6 +73,11 @@ struct PebbleOptions {
   std::string dns_server;
   std::chrono::milliseconds startup_timeout{20000};
   std::chrono::milliseconds stop_timeout{5000};
+  // The address the ACME listener binds (directory_url() names it, and the
+  // listener's certificate has it as an IP SAN): another local address than
+  // 127.0.0.1 when clients in network namespaces must reach it
+  // (support/netns.h). Management and challtestsrv stay on 127.0.0.1.
+  std::string acme_address = "127.0.0.1";
 };
 
 // An External Account Binding key as a CA hands it out (32 bytes,

@@ -20,6 +20,7 @@
 #include "fleet/lineage_record.h"
 #include "solvers/http01_responder.h"
 #include "storage/renewal_conf.h"
+#include "sys/file_lock.h"
 #include "sys/host.h"
 #include "sys/stop_signals.h"
 #include "util/error.h"
@@ -32,6 +33,9 @@ namespace {
 // A lineage that failed is tried again after this long (a fleet key put in
 // place, a disk with space again), not at every poll.
 constexpr std::chrono::seconds kRetryFailed{60};
+// A lineage a local run holds (renew, certonly on this node) is tried again
+// soon: that run ends within its own timeouts.
+constexpr std::chrono::seconds kRetryBusy{1};
 
 std::string AdvertisedAddress(const AgentOptions& o) {
   if (!o.advertise.empty()) return o.advertise;
@@ -221,6 +225,10 @@ class Agent {
                              UnixSeconds(services_.clock.Now())}});
       } catch (const etcd::EtcdError&) {
         throw;  // the whole batch again, once etcd answers
+      } catch (const sys::LockBusyError& e) {
+        log::Info("fleet agent: " + StripControl(name) +
+                  " not materialized yet, a local run holds it: " + e.what());
+        failed_[name] = services_.clock.Now() + kRetryBusy;
       } catch (const Error& e) {
         log::Error(
             "fleet agent: " + StripControl(name) +

@@ -21,7 +21,9 @@
 // the tokens it knows, and goes on polling: it converges when etcd is back.
 // A lineage that cannot be materialized (a fleet key that does not open it,
 // a version that does not verify) is logged by name, its local files are
-// left untouched, and it is tried again every minute.
+// left untouched, and it is tried again every minute; one a local run
+// holds (its lineage lock: a renew on this node) is tried again a second
+// later.
 // On stop it revokes its lease (deregisters) and returns 0.
 //
 // `wait_for_stop(d)` pauses up to d and returns true when the agent should
