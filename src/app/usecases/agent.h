@@ -22,7 +22,12 @@
 // A lineage that cannot be materialized (a fleet key that does not open it,
 // a version that does not verify) is logged by name, its local files are
 // left untouched, and it is tried again every minute.
-// On stop it revokes its lease (deregisters) and returns 0.
+// - renews what is due: `certpilot renew` as a child process with the
+//   agent's options, twice a day with jitter (app/usecases/agent_renewer.h);
+//   the fleet's lock decides which node renews a lineage, the others then
+//   materialize its new version. Off with --no-renew.
+// On stop it ends a running renewal, revokes its lease (deregisters) and
+// returns 0.
 //
 // `wait_for_stop(d)` pauses up to d and returns true when the agent should
 // stop (SIGTERM: sys/stop_signals.h); it is the agent's only pause.
@@ -37,6 +42,7 @@
 
 #include "app/types/fleet.h"
 #include "app/types/options.h"
+#include "app/usecases/agent_renewer.h"
 #include "app/wiring/services.h"
 
 namespace certpilot::app {
@@ -53,6 +59,8 @@ struct AgentOptions {
   bool directory_hooks = true;  // false: --no-directory-hooks
   std::chrono::milliseconds poll_interval{500};
   int64_t lease_ttl = 30;
+  // enabled, interval, jitter (argv is made by RunAgent).
+  AgentRenewOptions renew;
 };
 
 int RunAgent(
