@@ -13,6 +13,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "etcd/client.h"
@@ -155,6 +156,36 @@ TEST_F(FleetAgentRenewTest, TwoAgentsOnADueLineageMakeOneNewVersion) {
     EXPECT_EQ(*ended, "exited 0");
   }
   pebble_->ClearA(name);
+}
+
+// SIGTERM while the agent's renew runs (held in its pre-hook, from the
+// node's cli.ini): the agent ends the child, says so, and exits 0; the
+// fleet keeps version 2.
+TEST_F(FleetAgentRenewTest, SigtermEndsARunningRenewal) {
+  const std::string name = "held.fleet-agent-renew.example";
+  RunResult r = a_.Certonly(With({"-d", name}, FleetArgs("node-a")));
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  PublishDueVersion(name);
+  const std::string started = dir_ / "pre-hook-started";
+  // The hook waits for its renew to end (no process outlives the test).
+  std::ofstream(a_.config() + "/cli.ini")
+      << "pre-hook = touch " << started
+      << "; while kill -0 $PPID 2>/dev/null; do sleep 0.1; done\n";
+  Daemon agent;
+  StartAgent(agent, a_, "node-a", "127.0.0.2");
+  ASSERT_TRUE(
+      WaitFor([&] { return fs::exists(started); }, std::chrono::minutes(1)))
+      << Log("node-a");
+  ::kill(agent.pid(), SIGTERM);
+  std::optional<std::string> ended;
+  ASSERT_TRUE(WaitFor([&] { return (ended = agent.Ended()).has_value(); }))
+      << Log("node-a");
+  EXPECT_EQ(*ended, "exited 0") << Log("node-a");
+  EXPECT_NE(Log("node-a").find("(the agent is stopping)"), std::string::npos)
+      << Log("node-a");
+  auto fleet = fleet::LoadLineage(*etcd_, kPrefix, name, key_);
+  ASSERT_TRUE(fleet);
+  EXPECT_EQ(fleet->version, 2);
 }
 
 TEST_F(FleetAgentRenewTest, ABadRenewIntervalIsAUsageError) {
