@@ -5,11 +5,13 @@
 // lets one of them renew, and both converge on its version.
 //
 // What is due is decided by the certificate, never the clock: the test
-// publishes version 2 with a 90-day certificate (tests' CertFactory) and
+// publishes version 2 with a 90-day certificate (self-signed) and
 // renew_before_expiry = 100 days, so version 2 is due while Pebble's
 // 5-year version 3 is not: whichever node runs renew after version 3 exists
 // finds nothing to do, so exactly one new version is made.
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <signal.h>
 
 #include <filesystem>
@@ -35,6 +37,41 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kPrefix[] = "/fleet-agent-renew";
+
+// A self-signed 90-day certificate for `dns` (subjectAltName: renew takes
+// the order's identifiers from it), with its key.
+storage::CertificateFiles NinetyDayCertificate(const std::string& dns) {
+  EvpKeyPtr key = NewEcKey();
+  std::unique_ptr<X509, decltype(&X509_free)> x(X509_new(), X509_free);
+  X509_set_version(x.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x.get()), 90);
+  X509_gmtime_adj(X509_getm_notBefore(x.get()), 0);
+  X509_gmtime_adj(X509_getm_notAfter(x.get()), 90L * 86400);
+  X509_set_pubkey(x.get(), key.get());
+  X509_NAME* name = X509_get_subject_name(x.get());
+  X509_NAME_add_entry_by_txt(
+      name, "CN", MBSTRING_ASC,
+      reinterpret_cast<const unsigned char*>(dns.c_str()), -1, -1, 0);
+  X509_set_issuer_name(x.get(), name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x.get(), x.get(), nullptr, nullptr, 0);
+  X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name,
+                                            ("DNS:" + dns).c_str());
+  X509_add_ext(x.get(), san, -1);
+  X509_EXTENSION_free(san);
+  X509_sign(x.get(), key.get(), EVP_sha256());
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  PEM_write_bio_X509(bio.get(), x.get());
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  storage::CertificateFiles files;
+  files.privkey_pem = KeyToPem(key.get());
+  files.cert_pem = std::string(data, static_cast<size_t>(n));
+  files.chain_pem = files.cert_pem;
+  files.fullchain_pem = files.cert_pem + files.chain_pem;
+  return files;
+}
 
 class FleetAgentRenewTest : public SharedPebbleTest<> {
  protected:
@@ -89,7 +126,7 @@ class FleetAgentRenewTest : public SharedPebbleTest<> {
   void PublishDueVersion(const std::string& name) {
     auto v1 = fleet::LoadLineage(*etcd_, kPrefix, name, key_);
     ASSERT_TRUE(v1);
-    const storage::CertificateFiles due = certs_.Make(name);
+    const storage::CertificateFiles due = NinetyDayCertificate(name);
     fleet::LineageFiles files{
         due.cert_pem, due.chain_pem, due.fullchain_pem, due.privkey_pem,
         "renew_before_expiry = 100 days\n" + v1->files.renewal};
@@ -107,7 +144,6 @@ class FleetAgentRenewTest : public SharedPebbleTest<> {
   http::CurlOptions tls_;
   std::unique_ptr<http::HttpClient> http_;
   std::unique_ptr<etcd::Client> etcd_;
-  CertFactory certs_;
   CliHarness a_{*pebble_};
   CliHarness b_{*pebble_};
 };
