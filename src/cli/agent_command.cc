@@ -1,3 +1,5 @@
+#include <cstdint>
+
 #include "app/usecases/agent.h"
 #include "cli/command.h"
 
@@ -34,14 +36,28 @@ class AgentCommand : public Command {
     c->add_flag_callback(
         "--no-directory-hooks", [this] { o_.directory_hooks = false; },
         "Do not run the hooks in CONFIG/renewal-hooks/deploy/");
+    c->add_flag_callback(
+        "--no-renew", [this] { o_.renew.enabled = false; },
+        "Do not run `certpilot renew` (twice a day, with jitter)");
+    c->add_option("--renew-interval", renew_interval_,
+                  "Seconds between two renew runs of this agent")
+        ->capture_default_str();
+    c->add_option("--renew-jitter", renew_jitter_,
+                  "Up to this many seconds added at random to each wait "
+                  "before a renew run (the first one included)")
+        ->capture_default_str();
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
+    o_.renew.interval = std::chrono::seconds(renew_interval_);
+    o_.renew.jitter = std::chrono::seconds(renew_jitter_);
     return app::RunAgentUntilSignalled(o_, services);
   }
 
  private:
   app::AgentOptions o_;
+  int64_t renew_interval_ = o_.renew.interval.count();
+  int64_t renew_jitter_ = o_.renew.jitter.count();
 };
 
 }  // namespace

@@ -551,6 +551,10 @@ ProcessResult PosixProcessRunner::Run(const ProcessSpec& spec) {
     }};
     SteadyClock::time_point limit = result.timed_out ? kill_at : deadline;
     int wait_ms = PollTimeoutMs(now, limit);
+    if (spec.cancel != nullptr && !result.timed_out) {
+      constexpr int kCancelPollMs = 100;
+      wait_ms = wait_ms < 0 ? kCancelPollMs : std::min(wait_ms, kCancelPollMs);
+    }
     if (!child.pidfd().valid()) {
       int interval = static_cast<int>(kExitPollInterval.count());
       wait_ms = wait_ms < 0 ? interval : std::min(wait_ms, interval);
@@ -583,7 +587,8 @@ ProcessResult PosixProcessRunner::Run(const ProcessSpec& spec) {
 
     now = SteadyClock::now();
     if (exited) break;
-    if (!result.timed_out && now >= deadline) {
+    const bool cancelled = spec.cancel != nullptr && spec.cancel->load();
+    if (!result.timed_out && (now >= deadline || cancelled)) {
       result.timed_out = true;
       child.KillGroup(SIGTERM);
       kill_at = SaturatingAdd(now, spec.kill_grace);

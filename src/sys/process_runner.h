@@ -19,6 +19,7 @@
 //    run hooks concurrently).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -54,6 +55,10 @@ struct ProcessSpec {
   // result then has timed_out set. milliseconds::max() means no limit.
   std::chrono::milliseconds timeout = std::chrono::minutes(10);
   std::chrono::milliseconds kill_grace = std::chrono::seconds(5);
+  // When set and it becomes true (another thread: the agent stopping), the
+  // child is ended as on a timeout (SIGTERM, SIGKILL after kill_grace;
+  // timed_out set). Looked at every 100 ms while the child runs.
+  const std::atomic<bool>* cancel = nullptr;
   // Written to the child's stdin, which is then closed. "" = stdin is
   // /dev/null. A child that exits without reading it all is not an error.
   std::string stdin_data;

@@ -61,6 +61,42 @@ std::string LocalRenewalConf(const storage::Layout& layout,
   return conf.Dump();
 }
 
+// `certpilot renew` as this agent would run it: the same tree, CA trust and
+// fleet; non-interactive, no random sleep (the renewer's jitter is it).
+std::vector<std::string> RenewArgv(const AgentOptions& o,
+                                   const FleetOptions& f) {
+  const CommonOptions& c = o.common;
+  std::vector<std::string> argv = {"/proc/self/exe",
+                                   "renew",
+                                   "-n",
+                                   "--no-random-sleep-on-renew",
+                                   "--config-dir",
+                                   c.config_dir,
+                                   "--work-dir",
+                                   c.work_dir,
+                                   "--logs-dir",
+                                   c.logs_dir};
+  auto add = [&argv](const std::string& flag, const std::string& value) {
+    if (!value.empty()) argv.insert(argv.end(), {flag, value});
+  };
+  add("-c", c.config_file);
+  add("--server", c.server);
+  add("--ca-bundle", c.ca_bundle);
+  add("--fleet-endpoints", Join(f.endpoints, ","));
+  add("--fleet-prefix", f.prefix);
+  add("--fleet-cacert", f.cacert);
+  add("--fleet-client-cert", f.client_cert);
+  add("--fleet-client-key", f.client_key);
+  add("--fleet-user", f.user);
+  add("--fleet-password-file", f.password_file);
+  add("--fleet-secret-file", f.secret_file);
+  add("--fleet-node", f.node);
+  add("--fleet-lock-ttl", std::to_string(f.lock_ttl_seconds));
+  add("--deploy-hook", o.deploy_hook);
+  if (!o.directory_hooks) argv.push_back("--no-directory-hooks");
+  return argv;
+}
+
 class Agent {
  public:
   Agent(const AgentOptions& o, Services& services, FleetOptions fleet)
@@ -70,6 +106,10 @@ class Agent {
         fleet_keys_(ReadFleetKeys(fleet_, services.fs, "agent")),
         connection_(ConnectFleet(fleet_, services.fs)),
         etcd_(*connection_.etcd) {
+    AgentRenewOptions renew = o.renew;
+    renew.argv = RenewArgv(o, fleet_);
+    renewer_.emplace(std::move(renew), services.runner, services.clock,
+                     services.random);
     node_.name = fleet_.node;
     node_.address = AdvertisedAddress(o);
   }
@@ -99,7 +139,10 @@ class Agent {
                      "challenges known, retrying");
         etcd_down_ = true;
       }
+      // After a poll: the first run sees the tree materialized.
+      renewer_->Tick();
     } while (!stop(o_.poll_interval));
+    renewer_->Stop();
     responder.Stop();
     Deregister();
     log::Info("fleet agent " + node_.name + ": stopped");
@@ -269,6 +312,7 @@ class Agent {
   bool etcd_down_ = false;
   std::map<std::string, std::string> tokens_;
   std::map<std::string, TimePoint> failed_;  // name -> when to retry
+  std::optional<AgentRenewer> renewer_;
 };
 
 }  // namespace
@@ -284,6 +328,9 @@ int RunAgent(
   if (o.http01_port < 0 || o.http01_port > 65535)
     throw UsageError("agent: --http-01-port must be 0-65535");
   if (o.lease_ttl < 3) throw UsageError("agent: the lease TTL is at least 3 s");
+  if (o.renew.interval.count() <= 0 || o.renew.jitter.count() < 0)
+    throw UsageError(
+        "agent: --renew-interval must be > 0 and --renew-jitter >= 0");
   Agent agent(o, services, std::move(fleet));
   return agent.Run(wait_for_stop);
 }

@@ -24,7 +24,12 @@
 // left untouched, and it is tried again every minute; one a local run
 // holds (its lineage lock: a renew on this node) is tried again a second
 // later.
-// On stop it revokes its lease (deregisters) and returns 0.
+// - renews what is due: `certpilot renew` as a child process with the
+//   agent's options, twice a day with jitter (app/usecases/agent_renewer.h);
+//   the fleet's lock decides which node renews a lineage, the others then
+//   materialize its new version. Off with --no-renew.
+// On stop it ends a running renewal, revokes its lease (deregisters) and
+// returns 0.
 //
 // `wait_for_stop(d)` pauses up to d and returns true when the agent should
 // stop (SIGTERM: sys/stop_signals.h); it is the agent's only pause.
@@ -39,6 +44,7 @@
 
 #include "app/types/fleet.h"
 #include "app/types/options.h"
+#include "app/usecases/agent_renewer.h"
 #include "app/wiring/services.h"
 
 namespace certpilot::app {
@@ -55,6 +61,8 @@ struct AgentOptions {
   bool directory_hooks = true;  // false: --no-directory-hooks
   std::chrono::milliseconds poll_interval{500};
   int64_t lease_ttl = 30;
+  // enabled, interval, jitter (argv is made by RunAgent).
+  AgentRenewOptions renew;
 };
 
 int RunAgent(

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -283,6 +284,26 @@ TEST(ProcessRunnerTest, KilledBySignal) {
   EXPECT_FALSE(r.timed_out);
   EXPECT_FALSE(r.Succeeded());
   EXPECT_EQ(r.Describe(), "killed by SIGUSR1");
+}
+
+// spec.cancel (the fleet agent stopping its renew child): once it is true
+// the child is ended as on a timeout, long before its own end or timeout.
+TEST(ProcessRunnerTest, CancelEndsTheChildAsATimeoutDoes) {
+  std::atomic<bool> cancel{true};
+  ProcessSpec spec = Sh("exec sleep 600");
+  spec.timeout = std::chrono::milliseconds::max();
+  spec.cancel = &cancel;
+  ProcessResult r = PosixProcessRunner().Run(spec);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_EQ(r.signal, SIGTERM);
+  EXPECT_FALSE(r.Succeeded());
+
+  std::atomic<bool> keep{false};
+  spec = Sh("exit 3");
+  spec.cancel = &keep;
+  r = PosixProcessRunner().Run(spec);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 3);
 }
 
 TEST(ProcessRunnerTest, ChildStartsWithDefaultSignalsAndAnEmptyMask) {
