@@ -20,6 +20,7 @@
 #include "fleet/lineage_record.h"
 #include "solvers/http01_responder.h"
 #include "storage/renewal_conf.h"
+#include "sys/file_lock.h"
 #include "sys/host.h"
 #include "sys/stop_signals.h"
 #include "util/error.h"
@@ -221,6 +222,11 @@ class Agent {
                              UnixSeconds(services_.clock.Now())}});
       } catch (const etcd::EtcdError&) {
         throw;  // the whole batch again, once etcd answers
+      } catch (const sys::LockBusyError&) {
+        // A renewer on this node holds the lineage: it publishes to the
+        // fleet before its local commit, so it is about to write this very
+        // version. Look again at the next poll, not in a minute.
+        failed_[name] = services_.clock.Now();
       } catch (const Error& e) {
         log::Error(
             "fleet agent: " + StripControl(name) +

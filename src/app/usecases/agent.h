@@ -21,7 +21,9 @@
 // the tokens it knows, and goes on polling: it converges when etcd is back.
 // A lineage that cannot be materialized (a fleet key that does not open it,
 // a version that does not verify) is logged by name, its local files are
-// left untouched, and it is tried again every minute.
+// left untouched, and it is tried again every minute. One whose local lock
+// is held (the renewer on this node, which publishes before its local
+// commit) is tried again at the next poll.
 // On stop it revokes its lease (deregisters) and returns 0.
 //
 // `wait_for_stop(d)` pauses up to d and returns true when the agent should
