@@ -17,7 +17,8 @@ stamps come from the same watch stream, so its own delay cancels out.
 Prints READY once its watch is known to be live (it writes PREFIX/bench-probe
 and waits to see it), then waits until COUNT lineages have converged or
 TIMEOUT_S pass. Writes {"count", "p50_ms", "p99_ms", "min_ms", "max_ms",
-"span_ms"} to OUT_JSON (span: first commit to last convergence) and exits 0;
+"span_ms", "per_node"} to OUT_JSON (span: first commit to last convergence;
+per_node: each node's p50 and max lag) and exits 0;
 on timeout names what is missing and exits 1.
 """
 import base64
@@ -50,7 +51,7 @@ def handle(line, stamp):
             continue
         kv = event["kv"]
         key = base64.b64decode(kv["key"]).decode()
-        value = base64.b64decode(kv.get("value", "")).decode()
+        value = base64.b64decode(kv.get("value", "")).decode(errors="replace")
         if key == probe:
             ready = True
         elif key.startswith(lineages) and key.endswith("/current"):
@@ -106,6 +107,11 @@ def rank(p):  # nearest-rank percentile
 
 
 span = (max(max(d.values()) for d in done.values()) - min(commit.values())) * 1000
+# Per node, the p50 and max of its own lag behind the commit: which one is slow.
+per_node = {}
+for node in sorted(nodes):
+    lags = sorted((done[n][node] - commit[n]) * 1000 for n in converged)
+    per_node[node] = {"p50_ms": lags[(len(lags) - 1) // 2], "max_ms": lags[-1]}
 with open(out_path, "w") as f:
     json.dump({"count": len(lat), "p50_ms": rank(50), "p99_ms": rank(99), "min_ms": lat[0],
-               "max_ms": lat[-1], "span_ms": span}, f)
+               "max_ms": lat[-1], "span_ms": span, "per_node": per_node}, f)
