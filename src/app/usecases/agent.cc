@@ -269,8 +269,8 @@ class Agent {
       } catch (const etcd::EtcdError&) {
         throw;  // the whole batch again, once etcd answers
       } catch (const sys::LockBusyError& e) {
-        log::Info("fleet agent: " + StripControl(name) +
-                  " not materialized yet, a local run holds it: " + e.what());
+        log::Debug("fleet agent: " + StripControl(name) +
+                   " not materialized yet, a local run holds it: " + e.what());
         failed_[name] = services_.clock.Now() + kRetryBusy;
       } catch (const Error& e) {
         log::Error(
