@@ -194,7 +194,9 @@ TEST(EtcdClientTest, CommitGuardedByAnExpiredLocksRevisionIsRefused) {
 }
 
 TEST(EtcdClientTest, ClientCertificateIsRequiredWhenTheClusterSaysSo) {
-  EtcdCluster cluster({.client_cert_auth = true});
+  EtcdClusterOptions options;
+  options.client_cert_auth = true;
+  EtcdCluster cluster(options);
   http::CurlHttpClient without(Tls(cluster, /*client_cert=*/false));
   etcd::Client anonymous(without, Options(cluster));
   try {

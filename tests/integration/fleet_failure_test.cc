@@ -388,7 +388,9 @@ TEST_F(FleetFailureTest, EtcdLeaderStoppedMidRenewal) {
   RunResult r0 = renew0.get();
   guard.pid = -1;
   ASSERT_TRUE(r0.exit_code == 0 || r0.exit_code == 1) << r0.Describe();
-  if (r0.exit_code == 1) EXPECT_NE(r0.err.find(name), std::string::npos);
+  if (r0.exit_code == 1) {
+    EXPECT_NE(r0.err.find(name), std::string::npos);
+  }
   const int64_t first = SettledFleetVersion(name);
   EXPECT_EQ(first, r0.exit_code == 0 ? 2 : 1) << r0.Describe();
   std::cerr << "[ fleet ] first run with the leader (member " << leader
