@@ -26,6 +26,7 @@
 #include "support/cli_harness.h"
 #include "support/daemon.h"
 #include "support/etcd_cluster.h"
+#include "support/fleet_bed.h"
 #include "support/shared_pebble.h"
 #include "support/temp_dir.h"
 #include "support/wait_for.h"
@@ -73,28 +74,9 @@ storage::CertificateFiles NinetyDayCertificate(const std::string& dns) {
   return files;
 }
 
-class FleetAgentRenewTest : public SharedPebbleTest<> {
+class FleetAgentRenewTest : public SharedPebbleTest<>, protected FleetBed {
  protected:
-  FleetAgentRenewTest() {
-    key_ = std::string(32, 'r');
-    key_path_ = dir_.Write("fleet.key", key_);
-    fs::permissions(key_path_, fs::perms::owner_read | fs::perms::owner_write);
-    tls_.ca_bundle = cluster_.ca_file();
-    http_ = std::make_unique<http::CurlHttpClient>(tls_);
-    etcd::ClientOptions options;
-    options.endpoints = cluster_.endpoints();
-    etcd_ = std::make_unique<etcd::Client>(*http_, options);
-  }
-
-  std::vector<std::string> FleetArgs(const std::string& node) const {
-    std::string list;
-    for (const auto& e : cluster_.endpoints())
-      list += (list.empty() ? "" : ",") + e;
-    return {
-        "--fleet-endpoints", list,    "--fleet-cacert",      cluster_.ca_file(),
-        "--fleet-prefix",    kPrefix, "--fleet-secret-file", key_path_,
-        "--fleet-node",      node};
-  }
+  FleetAgentRenewTest() : FleetBed('r', kPrefix) {}
 
   // `node`'s agent on `address`, on the port Pebble validates HTTP-01 at.
   void StartAgent(Daemon& daemon, const CliHarness& node,
@@ -139,11 +121,6 @@ class FleetAgentRenewTest : public SharedPebbleTest<> {
   }
 
   TempDir dir_{"certpilot-agent-renew"};
-  std::string key_, key_path_;
-  EtcdCluster cluster_;
-  http::CurlOptions tls_;
-  std::unique_ptr<http::HttpClient> http_;
-  std::unique_ptr<etcd::Client> etcd_;
   CliHarness a_{*pebble_};
   CliHarness b_{*pebble_};
 };

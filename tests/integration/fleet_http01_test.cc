@@ -22,6 +22,7 @@
 #include "support/cli_harness.h"
 #include "support/daemon.h"
 #include "support/etcd_cluster.h"
+#include "support/fleet_bed.h"
 #include "support/free_port.h"
 #include "support/shared_pebble.h"
 #include "support/temp_dir.h"
@@ -33,27 +34,9 @@ namespace {
 constexpr char kPrefix[] = "/fleet-http01";
 constexpr char kNode2Address[] = "127.0.0.2";
 
-class FleetHttp01Test : public SharedPebbleTest<3600> {
+class FleetHttp01Test : public SharedPebbleTest<3600>, protected FleetBed {
  protected:
-  FleetHttp01Test() {
-    key_path_ = dir_.Write("fleet.key", std::string(32, 'h'));
-    ::chmod(key_path_.c_str(), 0600);
-    tls_.ca_bundle = cluster_.ca_file();
-    http_ = std::make_unique<http::CurlHttpClient>(tls_);
-    etcd::ClientOptions options;
-    options.endpoints = cluster_.endpoints();
-    etcd_ = std::make_unique<etcd::Client>(*http_, options);
-  }
-
-  std::vector<std::string> FleetArgs(const std::string& node) const {
-    std::string list;
-    for (const auto& e : cluster_.endpoints())
-      list += (list.empty() ? "" : ",") + e;
-    return {
-        "--fleet-endpoints", list,    "--fleet-cacert",      cluster_.ca_file(),
-        "--fleet-prefix",    kPrefix, "--fleet-secret-file", key_path_,
-        "--fleet-node",      node};
-  }
+  FleetHttp01Test() : FleetBed('h', kPrefix) {}
 
   // Node 2's agent on 127.0.0.2, on the port Pebble validates HTTP-01 at;
   // returns once it is registered.
@@ -82,11 +65,6 @@ class FleetHttp01Test : public SharedPebbleTest<3600> {
   }
 
   TempDir dir_{"certpilot-fleet-http01"};
-  std::string key_path_;
-  EtcdCluster cluster_;
-  http::CurlOptions tls_;
-  std::unique_ptr<http::HttpClient> http_;
-  std::unique_ptr<etcd::Client> etcd_;
   Daemon agent_;
   CliHarness node1_{*pebble_};
 };

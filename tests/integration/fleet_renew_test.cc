@@ -21,6 +21,7 @@
 #include "http/curl_http_client.h"
 #include "support/cli_harness.h"
 #include "support/etcd_cluster.h"
+#include "support/fleet_bed.h"
 #include "support/shared_pebble.h"
 #include "support/temp_dir.h"
 #include "support/wait_for.h"
@@ -32,32 +33,9 @@ namespace fs = std::filesystem;
 
 constexpr char kPrefix[] = "/fleet-renew";
 
-class FleetRenewTest : public SharedPebbleTest<3600> {
+class FleetRenewTest : public SharedPebbleTest<3600>, protected FleetBed {
  protected:
-  FleetRenewTest() {
-    key_path_ = keys_.Write("fleet.key", std::string(32, 'k'));
-    fs::permissions(key_path_, fs::perms::owner_read | fs::perms::owner_write);
-    key_ = std::string(32, 'k');
-    tls_.ca_bundle = cluster_.ca_file();
-    http_ = std::make_unique<http::CurlHttpClient>(tls_);
-    etcd::ClientOptions options;
-    options.endpoints = cluster_.endpoints();
-    etcd_ = std::make_unique<etcd::Client>(*http_, options);
-  }
-
-  std::vector<std::string> FleetArgs(
-      const std::string& node, const std::vector<std::string>& extra = {},
-      const std::vector<std::string>& endpoints = {}) const {
-    std::string list;
-    for (const auto& e : endpoints.empty() ? cluster_.endpoints() : endpoints)
-      list += (list.empty() ? "" : ",") + e;
-    std::vector<std::string> args = {
-        "--fleet-endpoints", list,    "--fleet-cacert",      cluster_.ca_file(),
-        "--fleet-prefix",    kPrefix, "--fleet-secret-file", key_path_,
-        "--fleet-node",      node};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
-  }
+  FleetRenewTest() : FleetBed('k', kPrefix) {}
 
   // Node A's certonly, then node B's copy of A's tree (as B's agent would
   // have materialized it); both confs made due.
@@ -91,12 +69,6 @@ class FleetRenewTest : public SharedPebbleTest<3600> {
     return loaded ? loaded->version : 0;
   }
 
-  TempDir keys_;
-  std::string key_path_, key_;
-  EtcdCluster cluster_;
-  http::CurlOptions tls_;
-  std::unique_ptr<http::HttpClient> http_;
-  std::unique_ptr<etcd::Client> etcd_;
   CliHarness a_{*pebble_};
   CliHarness b_{*pebble_};
 };
