@@ -49,6 +49,7 @@ class AgentCommand : public Command {
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
+    o_.fleet_args = FleetArgs(o_.fleet);
     o_.renew.interval = std::chrono::seconds(renew_interval_);
     o_.renew.jitter = std::chrono::seconds(renew_jitter_);
     return app::RunAgentUntilSignalled(o_, services);

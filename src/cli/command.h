@@ -93,6 +93,10 @@ void AddIssuanceOptions(CLI::App* app, app::CertonlyOptions& o);
 // --fleet-endpoints, --fleet-prefix, ... (fleet_options.cc): fleet mode's
 // connection and identity (issue #17), on every command fleet mode changes.
 void AddFleetOptions(CLI::App* c, app::FleetOptions& o);
+// `o` as the arguments AddFleetOptions parses back into it (fleet_options.cc,
+// beside the table, so a new option is rendered where it is declared): for
+// a child process that must join the same fleet (the agent's renew).
+std::vector<std::string> FleetArgs(const app::FleetOptions& o);
 // --pkcs12-path, --pkcs12-password-file.
 void AddPkcs12Options(CLI::App* app, app::Pkcs12Settings& o);
 // --nginx-server-root, --nginx-ctl (defined in install_command.cc).

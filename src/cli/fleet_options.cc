@@ -1,4 +1,5 @@
 #include "cli/command.h"
+#include "util/strings.h"
 
 namespace certpilot::cli {
 
@@ -31,6 +32,25 @@ void AddFleetOptions(CLI::App* c, app::FleetOptions& o) {
                 "Seconds a lineage's fleet lock outlives a node that stops "
                 "renewing it (kept alive while it renews)")
       ->capture_default_str();
+}
+
+std::vector<std::string> FleetArgs(const app::FleetOptions& o) {
+  std::vector<std::string> args;
+  auto add = [&args](const char* flag, const std::string& value) {
+    if (!value.empty()) args.insert(args.end(), {flag, value});
+  };
+  add("--fleet-endpoints", Join(o.endpoints, ","));
+  add("--fleet-prefix", o.prefix);
+  add("--fleet-cacert", o.cacert);
+  add("--fleet-client-cert", o.client_cert);
+  add("--fleet-client-key", o.client_key);
+  add("--fleet-user", o.user);
+  add("--fleet-password-file", o.password_file);
+  add("--fleet-secret-file", o.secret_file);
+  add("--fleet-old-secret-file", Join(o.old_secret_files, ","));
+  add("--fleet-node", o.node);
+  add("--fleet-lock-ttl", std::to_string(o.lock_ttl_seconds));
+  return args;
 }
 
 }  // namespace certpilot::cli

@@ -30,6 +30,7 @@ struct FleetOptions {
   int lock_ttl_seconds = 60;
 
   bool enabled() const { return !endpoints.empty(); }
+  bool operator==(const FleetOptions&) const = default;
 };
 
 // A node of the registry: PREFIX/nodes/NAME, under the node's lease (it

@@ -63,8 +63,7 @@ std::string LocalRenewalConf(const storage::Layout& layout,
 
 // `certpilot renew` as this agent would run it: the same tree, CA trust and
 // fleet; non-interactive, no random sleep (the renewer's jitter is it).
-std::vector<std::string> RenewArgv(const AgentOptions& o,
-                                   const FleetOptions& f) {
+std::vector<std::string> RenewArgv(const AgentOptions& o) {
   const CommonOptions& c = o.common;
   std::vector<std::string> argv = {"/proc/self/exe",
                                    "renew",
@@ -82,16 +81,7 @@ std::vector<std::string> RenewArgv(const AgentOptions& o,
   add("-c", c.config_file);
   add("--server", c.server);
   add("--ca-bundle", c.ca_bundle);
-  add("--fleet-endpoints", Join(f.endpoints, ","));
-  add("--fleet-prefix", f.prefix);
-  add("--fleet-cacert", f.cacert);
-  add("--fleet-client-cert", f.client_cert);
-  add("--fleet-client-key", f.client_key);
-  add("--fleet-user", f.user);
-  add("--fleet-password-file", f.password_file);
-  add("--fleet-secret-file", f.secret_file);
-  add("--fleet-node", f.node);
-  add("--fleet-lock-ttl", std::to_string(f.lock_ttl_seconds));
+  argv.insert(argv.end(), o.fleet_args.begin(), o.fleet_args.end());
   add("--deploy-hook", o.deploy_hook);
   if (!o.directory_hooks) argv.push_back("--no-directory-hooks");
   return argv;
@@ -107,7 +97,7 @@ class Agent {
         connection_(ConnectFleet(fleet_, services.fs)),
         etcd_(*connection_.etcd) {
     AgentRenewOptions renew = o.renew;
-    renew.argv = RenewArgv(o, fleet_);
+    renew.argv = RenewArgv(o);
     renewer_.emplace(std::move(renew), services.runner, services.clock,
                      services.random);
     node_.name = fleet_.node;
@@ -328,6 +318,9 @@ int RunAgent(
   if (o.http01_port < 0 || o.http01_port > 65535)
     throw UsageError("agent: --http-01-port must be 0-65535");
   if (o.lease_ttl < 3) throw UsageError("agent: the lease TTL is at least 3 s");
+  // A renew child without them would renew this node's copies alone.
+  if (o.renew.enabled && o.fleet_args.empty())
+    throw Error("agent: internal error: no --fleet-* arguments for renew");
   if (o.renew.interval.count() <= 0 || o.renew.jitter.count() < 0)
     throw UsageError(
         "agent: --renew-interval must be > 0 and --renew-jitter >= 0");

@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "app/types/fleet.h"
 #include "app/types/options.h"
@@ -63,6 +64,9 @@ struct AgentOptions {
   int64_t lease_ttl = 30;
   // enabled, interval, jitter (argv is made by RunAgent).
   AgentRenewOptions renew;
+  // `fleet` as --fleet-* arguments (cli::FleetArgs, which lives beside the
+  // option table), passed on to the renew child. Required while renewing.
+  std::vector<std::string> fleet_args;
 };
 
 int RunAgent(
