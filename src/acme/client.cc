@@ -452,8 +452,10 @@ Challenge Client::RespondToChallenge(const std::string& url) {
   return json::ParseChallenge(reply.response.body);
 }
 
-Order Client::Finalize(const Order& order, std::string_view csr_der) {
+Order Client::Finalize(const Order& order, std::string_view csr_der,
+                       std::optional<std::chrono::seconds>* retry_after) {
   Reply reply = Post(order.finalize, json::FinalizePayload(csr_der));
+  if (retry_after) *retry_after = reply.retry_after;
   return json::ParseOrder(reply.response.body, order.url);
 }
 

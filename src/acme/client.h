@@ -108,8 +108,10 @@ class Client {
   // place, §8.2); results in the order of `urls`.
   std::vector<Challenge> RespondToChallenges(
       const std::vector<std::string>& urls);
-  // §7.4: submits the CSR (DER).
-  Order Finalize(const Order& order, std::string_view csr_der);
+  // §7.4: submits the CSR (DER). A "processing" answer may carry a
+  // Retry-After, given in *retry_after.
+  Order Finalize(const Order& order, std::string_view csr_der,
+                 std::optional<std::chrono::seconds>* retry_after = nullptr);
   // §7.4.2: Accept: application/pem-certificate-chain. The PEM is checked
   // to hold only CERTIFICATE blocks (§11.4) by the caller's crypto layer.
   CertificateChain DownloadCertificate(const std::string& url);

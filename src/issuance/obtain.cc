@@ -315,14 +315,20 @@ ObtainResult Obtain(acme::Client& client, Clock& clock,
   // then wait until the order says "ready" and finalize again.
   Order finalized;
   try {
-    finalized = client.Finalize(order, csr);
+    finalized = client.Finalize(order, csr, &retry_after);
   } catch (const acme::ProblemError& e) {
     if (e.problem().type != acme::ProblemType::kOrderNotReady) throw;
     log::Debug("order not ready yet; waiting for it");
     order = AwaitOrder(client, clock, policy, client.GetOrder(order.url),
                        Status::kReady, std::nullopt);
-    finalized = client.Finalize(order, csr);
+    finalized = client.Finalize(order, csr, &retry_after);
   }
+  // A CA still issuing is asked again at once unless it asked for a pause:
+  // the round trip is the pause (across the internet the CA has usually
+  // finished by the time the request arrives; Pebble has). Then the backoff.
+  if (!retry_after && (finalized.status == Status::kProcessing ||
+                       finalized.status == Status::kReady))
+    finalized = client.GetOrder(finalized.url, &retry_after);
   finalized =
       AwaitOrder(client, clock, policy, finalized, Status::kValid, retry_after);
   if (finalized.certificate.empty())

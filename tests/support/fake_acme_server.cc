@@ -168,6 +168,7 @@ struct FakeAcmeServer::Impl {
     std::vector<int> authz_ids;
     std::string status = "pending";
     int cert_id = 0;
+    int processing_left = 0;  // polls that still say "processing"
   };
   std::map<int, OrderState> orders;
   std::map<int, std::string> certs;
@@ -664,7 +665,7 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
               {"authorizations", json::array()}};
     for (int aid : o.authz_ids)
       j["authorizations"].push_back(base_ + "/authz/" + std::to_string(aid));
-    if (o.cert_id)
+    if (o.cert_id && o.status == "valid")
       j["certificate"] = base_ + "/cert/" + std::to_string(o.cert_id);
     return j;
   };
@@ -701,6 +702,9 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
   }
   if (StartsWith(path, "/order/")) {
     if (!post_as_get) s.violations.push_back("order fetch with a payload");
+    Impl::OrderState& o = s.orders[id_of("/order/")];
+    if (o.status == "processing" && o.processing_left-- == 0)
+      o.status = "valid";
     return finish(Json(200, order_json(id_of("/order/"))));
   }
   if (StartsWith(path, "/finalize/")) {
@@ -715,10 +719,13 @@ http::Response FakeAcmeServer::Do(const http::Request& req) {
       return finish(Problem(400, "badCSR", "CSR does not verify"));
     int cid = s.next_id++;
     s.certs[cid] = chain;
-    s.orders[oid].status = "valid";
+    s.orders[oid].status = processing_polls > 0 ? "processing" : "valid";
+    s.orders[oid].processing_left = processing_polls;
     s.orders[oid].cert_id = cid;
     http::Response r = Json(200, order_json(oid));
     r.headers.push_back({"Location", base_ + "/order/" + std::to_string(oid)});
+    if (processing_polls > 0 && retry_after)
+      r.headers.push_back({"Retry-After", *retry_after});
     return finish(r);
   }
   if (StartsWith(path, "/cert/")) {

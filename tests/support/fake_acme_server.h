@@ -60,8 +60,12 @@ class FakeAcmeServer : public http::HttpClient {
   // Number of authorization polls that still say "pending" after a challenge
   // was answered.
   int pending_polls = 1;
-  // Retry-After sent with pending polls, if set.
+  // Retry-After sent with pending polls and a "processing" finalize, if set.
   std::optional<std::string> retry_after;
+  // Order polls after finalize that still say "processing" (0: finalize
+  // answers "valid" at once, as Let's Encrypt does; Pebble says
+  // "processing").
+  int processing_polls = 0;
   // Names whose validation fails (authorization becomes invalid).
   std::set<std::string> failing_names;
   // Make new authorizations already valid (authorization reuse).

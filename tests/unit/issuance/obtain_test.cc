@@ -128,6 +128,31 @@ TEST_F(ObtainTest, PollsWithGrowingBackoffAndHonoursRetryAfter) {
             s2.end());
 }
 
+// After finalize, a "processing" order is asked about again at once (the
+// round trip is the pause), then with the backoff.
+TEST_F(ObtainTest, PollsAProcessingOrderAtOnceThenWithBackoff) {
+  ca_.pending_polls = 0;
+  ca_.processing_polls = 2;
+  Obtain(client_, clock_, Request({{"dns", "a.example"}}));
+  const auto sleeps = clock_.sleeps();
+  ASSERT_EQ(sleeps.size(), 2u);  // between the 1st, 2nd and 3rd order poll
+  EXPECT_EQ(sleeps[0], acme::RetryPolicy{}.poll_initial);
+  EXPECT_GT(sleeps[1], sleeps[0]);
+  EXPECT_EQ(ca_.CountRequests("/order/"), 3);
+}
+
+// RFC 8555 §7.4: a Retry-After on the "processing" answer is the first pause.
+TEST_F(ObtainTest, WaitsTheRetryAfterOfAProcessingFinalize) {
+  ca_.pending_polls = 0;
+  ca_.processing_polls = 1;
+  ca_.retry_after = "2";
+  Obtain(client_, clock_, Request({{"dns", "a.example"}}));
+  const auto sleeps = clock_.sleeps();
+  ASSERT_EQ(sleeps.size(), 2u);  // before the 1st and the 2nd order poll
+  EXPECT_EQ(sleeps[0], std::chrono::milliseconds(2000));
+  EXPECT_EQ(ca_.CountRequests("/order/"), 2);
+}
+
 TEST_F(ObtainTest, GivesUpAtTheDeadline) {
   ca_.pending_polls = 1'000'000;
   acme::RetryPolicy p;
