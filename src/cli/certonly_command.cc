@@ -7,6 +7,7 @@ namespace {
 
 class CertonlyCommand : public Command {
  public:
+  bool ContactsCa() const override { return true; }
   CertonlyCommand()
       : Command("certonly", "Obtain a certificate; do not install it") {}
   void AddOptions(CLI::App* c, app::CommonOptions& common) override {

@@ -45,6 +45,9 @@ class Command {
   // certpilot::Error (UsageError → exit 2) like the use cases do.
   virtual int Run(const app::CommonOptions& common,
                   app::Services& services) = 0;
+  // Whether the command usually talks to a CA: libcurl is then loaded on a
+  // thread while the command reads its tree (http::CurlPreload).
+  virtual bool ContactsCa() const { return false; }
 
  private:
   std::string name_;

@@ -210,12 +210,13 @@ int ParseAndRun(const std::string& program, std::vector<std::string> args) {
   const app::CommonOptions& common = parser->common;
   ConfigureTerminal(common);
   if (!common.eab_hmac_key.empty()) log::AddSecret(common.eab_hmac_key);
-  app::ProductionServices production(common);
+  Command& command = *parser->commands[parser->Chosen()];
+  app::ProductionServices production(common, command.ContactsCa());
   app::StartLogFile(common, production.services().fs);
   LogInvocation(args, extra);
   const std::string ignored = IgnoredSettingsWarning(extra.ignored);
   if (!ignored.empty()) log::Warning(ignored);
-  return parser->commands[parser->Chosen()]->Run(common, production.services());
+  return command.Run(common, production.services());
 }
 
 }  // namespace

@@ -64,6 +64,7 @@ class RenewOverrides {
 
 class RenewCommand : public Command {
  public:
+  bool ContactsCa() const override { return true; }
   RenewCommand() : Command("renew", "Renew every certificate that is due") {}
   void AddOptions(CLI::App* r, app::CommonOptions& common) override {
     AddCommonOptions(r, common);

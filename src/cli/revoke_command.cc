@@ -6,6 +6,7 @@ namespace {
 
 class RevokeCommand : public Command {
  public:
+  bool ContactsCa() const override { return true; }
   RevokeCommand() : Command("revoke", "Revoke a certificate") {}
   void AddOptions(CLI::App* c, app::CommonOptions& common) override {
     AddCommonOptions(c, common);

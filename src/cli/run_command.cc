@@ -7,6 +7,7 @@ namespace {
 
 class RunCommand : public Command {
  public:
+  bool ContactsCa() const override { return true; }
   RunCommand()
       : Command("run",
                 "Obtain a certificate through nginx or Apache and install it") {

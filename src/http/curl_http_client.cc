@@ -375,4 +375,14 @@ std::vector<Response> CurlHttpClient::DoAll(
   return responses;
 }
 
+CurlPreload::CurlPreload()
+    : thread_([] {
+        try {
+          Curl();
+        } catch (const LibraryError&) {  // the first request reports it
+        }
+      }) {}
+
+CurlPreload::~CurlPreload() { thread_.join(); }
+
 }  // namespace certpilot::http

@@ -34,6 +34,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http/http_client.h"
@@ -71,6 +72,23 @@ class CurlHttpClient : public HttpClient {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+// Loads libcurl (curl_api.h: it is dlopen()ed on first use) on a thread of
+// its own, started at construction and joined at destruction, so that a run
+// that will talk to a CA loads it and its 27 libraries (about 25 ms) while
+// it reads its tree, not before its first request. A failure is left for
+// that request to report (loading is tried again then). Only a speed-up:
+// nothing waits for it but the first request.
+class CurlPreload {
+ public:
+  CurlPreload();
+  ~CurlPreload();
+  CurlPreload(const CurlPreload&) = delete;
+  CurlPreload& operator=(const CurlPreload&) = delete;
+
+ private:
+  std::thread thread_;
 };
 
 }  // namespace certpilot::http

@@ -26,14 +26,18 @@ double Uniform01() {
 
 }  // namespace
 
-ProductionServices::ProductionServices(const CommonOptions& options)
+ProductionServices::ProductionServices(const CommonOptions& options,
+                                       bool preload_curl)
     : prompter_(options.non_interactive),
       services_{fs_,       clock_,  prompter_, MakeCurlHttpClient,
                 std::cout, runner_, Uniform01, isatty(STDIN_FILENO) == 1} {
   // Room for the responders' connections (Http01ResponderOptions::
   // max_connections) beside everything else the run opens.
   sys::RaiseOpenFileLimit(16384);
+  if (preload_curl) curl_preload_ = std::make_unique<http::CurlPreload>();
 }
+
+ProductionServices::~ProductionServices() = default;
 
 std::string AcmeUserAgent(const CommonOptions& options) {
   if (!options.user_agent.empty()) return StripControl(options.user_agent);

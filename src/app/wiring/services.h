@@ -12,6 +12,10 @@
 #include "sys/process_runner.h"
 #include "util/clock.h"
 
+namespace certpilot::http {
+class CurlPreload;
+}  // namespace certpilot::http
+
 namespace certpilot::app {
 
 struct Services {
@@ -35,7 +39,13 @@ struct Services {
 // clock, the terminal, libcurl, stdout.
 class ProductionServices {
  public:
-  explicit ProductionServices(const CommonOptions& options);
+  // `preload_curl`: load libcurl on a thread meanwhile (http::CurlPreload),
+  // for a command that will talk to a CA.
+  explicit ProductionServices(const CommonOptions& options,
+                              bool preload_curl = false);
+  ~ProductionServices();
+  ProductionServices(const ProductionServices&) = delete;
+  ProductionServices& operator=(const ProductionServices&) = delete;
   Services& services() { return services_; }
 
  private:
@@ -44,6 +54,7 @@ class ProductionServices {
   SystemClock clock_;
   TerminalPrompter prompter_;
   Services services_;
+  std::unique_ptr<http::CurlPreload> curl_preload_;
 };
 
 // The User-Agent of every ACME request: --user-agent, else
