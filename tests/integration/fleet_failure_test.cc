@@ -1,12 +1,11 @@
-// Fleet failures that must lose nothing (issue #17, cases 2 to 5, and the
-// etcdctl scan of case 7): three certpilot nodes, each in a network
-// namespace of its own that the test creates (support/netns.h), each with
-// its `certpilot agent` (the built binary, a separate process) serving
-// HTTP-01 on its namespace's address at the port Pebble validates; a real
-// 3-member TLS etcd cluster and Pebble, both also listening on the host's
-// address of that private network. Pebble's mock DNS points each name at a
-// node other than the renewer, so the CA's validation always crosses the
-// network to another node's agent.
+// Fleet failures that must lose nothing (issue #17, cases 1 to 7): three
+// certpilot nodes, each in a network namespace of its own that the test creates
+// (support/netns.h), each with its `certpilot agent` (the built binary, a
+// separate process) serving HTTP-01 on its namespace's address at the port
+// Pebble validates; a real 3-member TLS etcd cluster and Pebble, both also
+// listening on the host's address of that private network. Pebble's mock DNS
+// points each name at a node other than the renewer, so the CA's validation
+// always crosses the network to another node's agent.
 //
 // Every lineage starts as version 1 published by `fleet push` from node 0
 // with renew_before_expiry = 2 hours in its renewal conf (Pebble issues
@@ -278,6 +277,23 @@ class FleetFailureTest : public ::testing::Test {
   Daemon agents_[kNodes];
 };
 
+// 1. Node 1 renews; Pebble's DNS names only node 2, so the CA's
+// validation reaches node 2's agent, which serves the token node 1
+// published: issued, and every node converges on the new version.
+TEST_F(FleetFailureTest, ValidationReachesAnotherNodeWhileOneRenews) {
+  const std::string name = "elsewhere.fleet-failure.example";
+  ASSERT_NO_FATAL_FAILURE(Publish(name, 2));
+  const std::string before = FleetCert(name);
+  RunResult r1 = Renew(1, name);
+  ASSERT_EQ(r1.exit_code, 0) << r1.Describe() << AgentLogs();
+  EXPECT_EQ(FleetVersion(name), 2);
+  EXPECT_NE(FleetCert(name), before);
+  ASSERT_NO_FATAL_FAILURE(AwaitEveryNodeAt(name, 2));
+  // Withdrawn once issued: no token is left for the agents to serve.
+  EXPECT_TRUE(
+      etcd_->RangePrefix(std::string(kPrefix) + "/challenges/").kvs.empty());
+}
+
 // 2. Node 0 renews and is SIGKILLed mid-order: its token is published and
 // it waits in the self-check for node 2, whose agent is stopped (SIGSTOP)
 // so it cannot answer. Node 1, waiting for the lock, takes it once the dead
@@ -444,6 +460,46 @@ TEST_F(FleetFailureTest, PartitionedNodeKeepsItsFilesAndConverges) {
       << AgentLog(1);
   ASSERT_NO_FATAL_FAILURE(AwaitEveryNodeAt(name, 2));
   EXPECT_NE(LiveCert(1, name), v1_cert);
+}
+
+// 6. All of etcd down: a renewal fails with a message that says so (exit
+// 1), and every node keeps its files and keeps serving: its agent runs on,
+// its responder answers. When etcd is back the fleet is as it was.
+TEST_F(FleetFailureTest, AllOfEtcdDownRenewFailsAndEveryNodeKeepsServing) {
+  const std::string name = "dark.fleet-failure.example";
+  ASSERT_NO_FATAL_FAILURE(Publish(name, 2));
+  std::vector<std::string> files;
+  auto node_files = [&](int i) {
+    const std::string live = At(i).config() + "/live/" + name + "/";
+    return ReadFileOrEmpty(live + "cert.pem") +
+           ReadFileOrEmpty(live + "privkey.pem") +
+           ReadFileOrEmpty(live + "fullchain.pem");
+  };
+  for (int i = 0; i < kNodes; ++i) files.push_back(node_files(i));
+  for (int m = 0; m < 3; ++m) cluster_.StopMember(m);
+
+  RunResult r0 = Renew(0, name);
+  EXPECT_EQ(r0.exit_code, 1) << r0.Describe();
+  EXPECT_NE(r0.err.find("etcd"), std::string::npos) << r0.err;
+  EXPECT_NE(r0.err.find(name), std::string::npos) << r0.err;
+  for (int i = 0; i < kNodes; ++i) {
+    EXPECT_EQ(node_files(i), files[i]) << Node(i);
+    EXPECT_EQ(At(i).CheckLineage(name), "") << Node(i);
+    EXPECT_EQ(At(i).Version(name), 1) << Node(i);
+    EXPECT_FALSE(agents_[i].Ended()) << AgentLog(i);
+    RunResult serving =
+        net_.Run(i, {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w",
+                     "%{http_code}", "--max-time", "10",
+                     "http://" + net_.node_address(i) + ":" +
+                         std::to_string(pebble_.http_port()) +
+                         "/.well-known/acme-challenge/no-such-token"});
+    EXPECT_EQ(serving.out, "404") << Node(i) << serving.Describe();
+  }
+
+  cluster_.StartMembers({0, 1, 2});
+  EXPECT_EQ(SettledFleetVersion(name), 1);
+  for (int i = 0; i < kNodes; ++i)
+    EXPECT_EQ(node_files(i), files[i]) << Node(i);
 }
 
 // 7. Every value in etcd, as etcdctl reads it (`get "" --prefix`), after a
