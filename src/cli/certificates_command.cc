@@ -12,6 +12,8 @@ class CertificatesCommand : public Command {
     AddCommonOptions(l, common);
     AddDomainOptions(l, o_.domains, o_.cert_name);
     l->add_flag("--json", o_.json, "Print a JSON array");
+    // Fleet mode (issue #17): the fleet's lineages, each node's deployment.
+    AddFleetOptions(l, o_.fleet);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

@@ -1,10 +1,12 @@
 #include "fleet/lineage_index.h"
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
 #include "etcd/key_range.h"
 #include "fleet/key_names.h"
+#include "fleet/lineage_record.h"
 #include "util/strings.h"
 
 namespace certpilot::fleet {
@@ -75,6 +77,41 @@ std::map<std::string, int64_t> CurrentVersions(etcd::Client& client,
     }
   }
   return versions;
+}
+
+std::map<std::string, PublicVersion> PublicVersions(
+    etcd::Client& client, std::string_view prefix,
+    const std::map<std::string, int64_t>& versions) {
+  // (key, lineage, which part) for every key to read.
+  struct Wanted {
+    std::string key;
+    std::string name;
+    bool cert = false;
+  };
+  std::vector<Wanted> wanted;
+  for (const auto& [name, version] : versions) {
+    if (version <= 0) continue;  // no version to read
+    const std::string base =
+        LineagePrefix(prefix, name) + "v" + std::to_string(version) + "/";
+    wanted.push_back({base + "cert", name, true});
+    wanted.push_back({base + "renewal", name, false});
+  }
+  std::map<std::string, PublicVersion> out;
+  for (size_t i = 0; i < wanted.size(); i += kMaxTxnOps) {
+    etcd::TxnRequest txn;
+    const size_t end = std::min(wanted.size(), i + kMaxTxnOps);
+    for (size_t k = i; k < end; ++k)
+      txn.success.push_back(etcd::KeyRange(wanted[k].key));
+    const std::vector<etcd::TxnOpResult> got = client.Txn(txn).responses;
+    for (size_t k = i; k < end && k - i < got.size(); ++k) {
+      for (const etcd::KeyValue& kv :
+           std::get<etcd::RangeResult>(got[k - i]).kvs) {
+        PublicVersion& v = out[wanted[k].name];
+        (wanted[k].cert ? v.cert : v.renewal) = kv.value;
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace certpilot::fleet

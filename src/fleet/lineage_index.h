@@ -32,4 +32,24 @@ LineageChanges ChangedLineages(etcd::Client& client, std::string_view prefix,
 std::map<std::string, int64_t> CurrentVersions(etcd::Client& client,
                                                std::string_view prefix);
 
+// The public parts of a lineage version: its cert.pem and renewal conf
+// (lineage_record.h), "" for a part that is missing.
+struct PublicVersion {
+  std::string cert;
+  std::string renewal;
+};
+
+// For each lineage of `versions` (name → version number, as CurrentVersions
+// gives), the public parts of that version, read in transactions of reads:
+// one round trip per kMaxTxnOps / 2 lineages, each key named exactly.
+// Why not one range over PREFIX/lineages/: that returns every version still
+// kept (old ones stay until pruned) with its chain, sealed key and
+// fullchain, several times the bytes asked for; a range per lineage would
+// be one round trip each. A lineage whose version has neither part is left
+// out (pruned or deleted since `versions` was read). Versions are never
+// rewritten, so reading them after `current` gives that version's parts.
+std::map<std::string, PublicVersion> PublicVersions(
+    etcd::Client& client, std::string_view prefix,
+    const std::map<std::string, int64_t>& versions);
+
 }  // namespace certpilot::fleet

@@ -180,10 +180,31 @@ void FakeEtcd::ExpireLease(int64_t id) {
                 [&](const auto& item) { return item.second.lease == id; });
 }
 
+std::vector<FakeEtcd::Logged> FakeEtcd::requests() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return log_;
+}
+
+void FakeEtcd::clear_requests() {
+  std::lock_guard<std::mutex> lock(mu_);
+  log_.clear();
+}
+
 http::Response FakeEtcd::Do(const http::Request& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Answer(request);
+}
+
+http::Response FakeEtcd::Answer(const http::Request& request) {
   const std::string path = request.url.substr(request.url.find("/v3/"));
   const json body = json::parse(request.body);
   if (on_request) on_request(path);
+  Logged& logged = log_.emplace_back();
+  logged.path = path;
+  if (path == "/v3/kv/range" || path == "/v3/kv/put" ||
+      path == "/v3/kv/deleterange")
+    logged.key = Bytes(body, "key");
+  logged.writes = path == "/v3/kv/put" || path == "/v3/kv/deleterange";
   FakeEtcdOps ops{*this};
   json answer;
   if (path == "/v3/kv/range") {
@@ -211,6 +232,15 @@ http::Response FakeEtcd::Do(const http::Request& request) {
     bool writes = false;
     for (const json& op : branch)
       if (!op.contains("request_range")) writes = true;
+    logged.writes = writes;
+    for (const json& op : branch)
+      if (op.contains("request_put")) {
+        logged.key = Bytes(op["request_put"], "key");
+        break;
+      }
+    if (logged.key.empty() && !branch.empty() &&
+        branch.front().contains("request_range"))
+      logged.key = Bytes(branch.front()["request_range"], "key");
     // A transaction that writes is one new revision.
     Store* store = writes ? &Next() : &history_.at(revision_);
     json responses = json::array();

@@ -7,7 +7,10 @@
 // key's create/mod revision, version and lease; reads at a past revision
 // (every revision is kept: no compaction); compares on every target; leases
 // whose keys go with them. Time is the test's: a lease expires only when
-// the test says so (ExpireLease); Range's min_mod_revision filter. Not
+// the test says so (ExpireLease); Range's min_mod_revision filter; a log of
+// every request (path, the key it names, whether it writes), so a test can
+// count requests by kind. Do is thread-safe (a FleetSession's keepalive
+// thread calls it beside the test's); the rest is for the test's thread. Not
 // modelled: watches, auth, limits, keys_only (values are always sent). An
 // unknown path or a malformed body is a test bug: it throws
 // std::logic_error.
@@ -16,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -47,6 +51,18 @@ class FakeEtcd : public http::HttpClient {
   // ("/v3/kv/range").
   std::function<void(const std::string& path)> on_request;
 
+  // One request as received: its path ("/v3/kv/txn"), the key it names
+  // (a range's or put's key; a txn's first put's key, else its first
+  // range's; "" for lease requests) and whether it writes (a put, delete,
+  // or a txn whose branch that ran writes).
+  struct Logged {
+    std::string path;
+    std::string key;
+    bool writes = false;
+  };
+  std::vector<Logged> requests() const;
+  void clear_requests();
+
   // Direct access, as a test's view of the store.
   std::optional<etcd::KeyValue> Get(const std::string& key) const;
   void Set(const std::string& key, const std::string& value);
@@ -65,6 +81,9 @@ class FakeEtcd : public http::HttpClient {
   std::map<int64_t, int64_t> leases_;  // id -> ttl
   int64_t next_lease_ = 0x1000;
   int txn_count_ = 0;
+  mutable std::mutex mu_;  // Do's, and the log's
+  std::vector<Logged> log_;
+  http::Response Answer(const http::Request& request);
   friend struct FakeEtcdOps;
 };
 

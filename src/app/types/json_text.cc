@@ -27,11 +27,25 @@ nlohmann::json Window(const std::optional<AriWindow>& w) {
           {"next_check", FormatRfc3339(w->next_check)}};
 }
 
+// A lineage's status in the fleet: {version, deployed: [{node, version,
+// serial, time (RFC 3339 or null)}], lagging: [node names]}.
+nlohmann::json FleetLineageJson(const FleetLineageStatus& l) {
+  nlohmann::json deployed = nlohmann::json::array();
+  for (const FleetLineageStatus::Deployed& d : l.deployed)
+    deployed.push_back({{"node", d.node},
+                        {"version", d.version},
+                        {"serial", d.serial},
+                        {"time", d.time > 0 ? Time(FromUnixSeconds(d.time))
+                                            : nlohmann::json(nullptr)}});
+  return {
+      {"version", l.version}, {"deployed", deployed}, {"lagging", l.lagging}};
+}
+
 }  // namespace
 
 std::string CertificatesJson(const std::vector<CertificateListing>& listings) {
   nlohmann::json arr = nlohmann::json::array();
-  for (const CertificateListing& i : listings)
+  for (const CertificateListing& i : listings) {
     arr.push_back({{"name", i.name},
                    {"domains", i.domains},
                    {"serial", i.serial},
@@ -47,6 +61,10 @@ std::string CertificatesJson(const std::vector<CertificateListing>& listings) {
                    {"valid", i.valid},
                    {"renewal_failure", Failure(i.renewal_failure)},
                    {"ari_window", Window(i.ari_window)}});
+    if (i.fleet_mode)
+      arr.back()["fleet"] =
+          i.fleet ? FleetLineageJson(*i.fleet) : nlohmann::json(nullptr);
+  }
   return arr.dump(2);
 }
 
@@ -146,17 +164,9 @@ std::string FleetStatusJson(const std::string& prefix,
   }
   nlohmann::json lineage_list = nlohmann::json::array();
   for (const FleetLineageStatus& l : lineages) {
-    nlohmann::json deployed = nlohmann::json::array();
-    for (const FleetLineageStatus::Deployed& d : l.deployed)
-      deployed.push_back({{"node", d.node},
-                          {"version", d.version},
-                          {"serial", d.serial},
-                          {"time", d.time > 0 ? Time(FromUnixSeconds(d.time))
-                                              : nlohmann::json(nullptr)}});
-    lineage_list.push_back({{"name", l.name},
-                            {"version", l.version},
-                            {"deployed", deployed},
-                            {"lagging", l.lagging}});
+    nlohmann::json entry = FleetLineageJson(l);
+    entry["name"] = l.name;
+    lineage_list.push_back(entry);
   }
   nlohmann::json j = {
       {"prefix", prefix}, {"nodes", list}, {"lineages", lineage_list}};

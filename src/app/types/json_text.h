@@ -23,7 +23,10 @@ namespace certpilot::app {
 // key_type, not_before, not_after, renew_after (RFC 3339, null when absent),
 // cert_path, chain_path, fullchain_path, privkey_path, server, valid,
 // renewal_failure (null, or {failures, last_attempt, reason, next_attempt}
-// while the renewal of its certificate keeps failing).
+// while the renewal of its certificate keeps failing). In fleet mode
+// (CertificateListing::fleet_mode) also "fleet": {version, deployed: [{node,
+// version, serial, time}], lagging: [node names]}, or null for a lineage
+// the fleet lacks.
 std::string CertificatesJson(const std::vector<CertificateListing>& listings);
 
 // {"renewed": [{name, not_after, dropped: [names left out]}],

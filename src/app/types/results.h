@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/types/fleet.h"
 #include "util/clock.h"
 
 namespace certpilot::app {
@@ -42,6 +43,11 @@ struct CertificateListing {
   std::optional<RenewalFailure> renewal_failure;
   // Set when the CA's ARI answer about the current certificate is stored.
   std::optional<AriWindow> ari_window;
+  // `certificates --fleet-*` only (issue #17): the JSON then has a "fleet"
+  // key, this lineage's status in the fleet, or null for a lineage only
+  // this node holds. Without fleet options there is no such key.
+  bool fleet_mode = false;
+  std::optional<FleetLineageStatus> fleet;
 };
 
 // What one `renew` run did.

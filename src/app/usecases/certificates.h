@@ -13,6 +13,15 @@ namespace certpilot::app {
 // renewal_failure (the last failure, its reason and the next attempt while
 // the renewal of the current certificate keeps failing). A damaged lineage is
 // listed with its problem (valid = false). Returns 0.
+//
+// Fleet mode (o.fleet enabled, issue #17): the fleet's lineages instead,
+// each from its current version in etcd (certificate and settings; the
+// sealed key is never opened, so no fleet key is needed) with this node's
+// paths for it, plus "Fleet Version", each node's deployed version and
+// serial and the live nodes that lag; then this node's lineages the fleet
+// lacks, marked as such. --json adds "fleet" to each object (null for the
+// latter). UsageError for bad --fleet-* options; Error (exit 1) when etcd
+// cannot be read.
 int Certificates(const CertificatesOptions& o, Services& services);
 
 }  // namespace certpilot::app

@@ -397,12 +397,13 @@ int Certonly(const CertonlyOptions& o, Services& services,
       return hook_failures ? 1 : 0;
     }
     IssueRequest req{name, ids, settings, o.dry_run, "", o.new_key, true, {}};
+    int64_t published = 0;  // the fleet version, once published
     if (fleet)
       req.before_commit = [&](const storage::CertificateFiles& files,
                               const std::string& conf) {
-        const int64_t version = fleet->Publish(name, files, conf);
+        published = fleet->Publish(name, files, conf);
         log::Info("published " + name + " to the fleet as version " +
-                  std::to_string(version));
+                  std::to_string(published));
       };
     result = IssueIntoLineage(ctx, client, solvers, req);
     ids = result->identifiers;
@@ -412,6 +413,11 @@ int Certonly(const CertonlyOptions& o, Services& services,
         (o.run_deploy_hooks && ctx.lineages().CurrentVersion(name)))
       hook_failures +=
           hooks.RunDeploy(deploy, ctx.layout().live_dir(name), NamesOf(ids));
+    // This node serves the version it published (as an agent records after
+    // materializing one): `fleet status` must not show it lagging.
+    if (fleet && published > 0)
+      fleet->RecordOwnDeployment(name, published,
+                                 result->certificate.SerialHex());
     hook_failures += hooks.RunPost(post, NamesOf(ids), {});
   } catch (const Error&) {
     hooks.RunPost(post, {}, NamesOf(ids));

@@ -1,19 +1,17 @@
 #include "app/usecases/fleet.h"
 
-#include <map>
 #include <optional>
 #include <ostream>
 #include <vector>
 
 #include "app/types/json_text.h"
 #include "app/wiring/fleet_connection.h"
+#include "app/wiring/fleet_lineages.h"
 #include "app/wiring/fleet_nodes.h"
 #include "crypto/digest.h"
 #include "crypto/random.h"
 #include "crypto/sealed_box.h"
 #include "etcd/client.h"
-#include "fleet/deployment_record.h"
-#include "fleet/lineage_index.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -46,35 +44,6 @@ int FleetKeygen(const FleetKeygenOptions& o, Services& services) {
 
 namespace {
 
-// Per lineage: its current version, the version each node deployed, and the
-// registered nodes that lag behind it (issue #17).
-std::vector<FleetLineageStatus> LineageStatuses(
-    etcd::Client& client, const std::string& prefix,
-    const std::vector<FleetNode>& nodes) {
-  const std::map<std::string, int64_t> current =
-      fleet::CurrentVersions(client, prefix);
-  std::vector<FleetLineageStatus> out;
-  if (current.empty()) return out;
-  std::map<std::string, std::vector<fleet::Deployment>> deployed =
-      fleet::LoadAllDeployments(client, prefix);
-  for (const auto& [name, version] : current) {
-    FleetLineageStatus l;
-    l.name = name;
-    l.version = version;
-    std::map<std::string, fleet::Deployment> by_node;
-    for (const fleet::Deployment& d : deployed[name]) by_node[d.node] = d;
-    for (const auto& [node, d] : by_node)
-      l.deployed.push_back({node, d.version, d.serial, d.time});
-    for (const FleetNode& n : nodes) {
-      auto it = by_node.find(n.name);
-      if (it == by_node.end() || it->second.version < version)
-        l.lagging.push_back(n.name);
-    }
-    out.push_back(std::move(l));
-  }
-  return out;
-}
-
 void PrintDeployments(const std::vector<FleetLineageStatus>& lineages,
                       std::ostream& out) {
   if (lineages.empty()) return;
@@ -96,12 +65,12 @@ void PrintDeployments(const std::vector<FleetLineageStatus>& lineages,
 
 int FleetStatus(const FleetStatusOptions& o, Services& services) {
   const FleetOptions fleet = CheckFleetOptions(o.fleet, services.fs);
-  FleetConnection connection = ConnectFleet(fleet, services.fs);
+  FleetConnection connection = ConnectFleet(fleet, services);
   const std::string nodes_prefix = FleetNodesPrefix(fleet.prefix);
   const std::vector<FleetNode> nodes =
       ListFleetNodes(*connection.etcd, fleet.prefix);
   const std::vector<FleetLineageStatus> lineages =
-      LineageStatuses(*connection.etcd, fleet.prefix, nodes);
+      FleetLineageStatuses(*connection.etcd, fleet.prefix, nodes);
   if (o.json) {
     services.out << FleetStatusJson(fleet.prefix, nodes, lineages) << "\n";
     return 0;

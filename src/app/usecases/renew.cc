@@ -402,10 +402,11 @@ int RenewEach(const RenewOptions& o, Services& services, RunContext& ctx,
                          c.info.settings, o.dry_run,
                          c.replaces,      o.new_key,
                          false,           {}};
+        int64_t published = 0;  // the fleet version, once published
         if (fleet)
           req.before_commit = [&](const storage::CertificateFiles& files,
                                   const std::string& conf) {
-            fleet->Publish(c.name, files, conf);
+            published = fleet->Publish(c.name, files, conf);
           };
         IssueResult res = IssueIntoLineage(ctx, *client, solvers, req);
         c.outcome = Outcome::kRenewed;
@@ -432,6 +433,10 @@ int RenewEach(const RenewOptions& o, Services& services, RunContext& ctx,
           deploy_failures += hooks.RunDeploy(
               deploy, ctx.layout().live_dir(c.name), c.info.domains);
         }
+        // This node serves the version it published (as an agent records
+        // after materializing one): `fleet status` must not show it lagging.
+        if (fleet && published > 0)
+          fleet->RecordOwnDeployment(c.name, published, c.new_serial);
       } catch (const Error& e) {
         Fail(c, e.what());
         // Errors go to stderr, where unattended runs' mail and journals

@@ -150,6 +150,20 @@ crypto::SealKeys ReadFleetKeys(const FleetOptions& checked, sys::Filesystem& fs,
   return crypto::SealKeys(std::move(sealing), std::move(keys));
 }
 
+namespace {
+
+etcd::ClientOptions EtcdOptionsOf(const FleetOptions& checked,
+                                  sys::Filesystem& fs) {
+  etcd::ClientOptions options;
+  options.endpoints = checked.endpoints;
+  options.user = checked.user;
+  if (!checked.password_file.empty())
+    options.password = PasswordOf(fs, checked.password_file);
+  return options;
+}
+
+}  // namespace
+
 FleetConnection ConnectFleet(const FleetOptions& checked, sys::Filesystem& fs) {
   http::CurlOptions curl;
   curl.ca_bundle = checked.cacert;
@@ -159,14 +173,19 @@ FleetConnection ConnectFleet(const FleetOptions& checked, sys::Filesystem& fs) {
   curl.total_timeout = std::chrono::seconds(30);
   for (const std::string& url : checked.endpoints)
     if (StartsWith(url, "http://")) curl.https_only = false;
-  etcd::ClientOptions options;
-  options.endpoints = checked.endpoints;
-  options.user = checked.user;
-  if (!checked.password_file.empty())
-    options.password = PasswordOf(fs, checked.password_file);
   FleetConnection connection;
   connection.http = std::make_unique<http::CurlHttpClient>(curl);
-  connection.etcd = std::make_unique<etcd::Client>(*connection.http, options);
+  connection.etcd = std::make_unique<etcd::Client>(*connection.http,
+                                                   EtcdOptionsOf(checked, fs));
+  return connection;
+}
+
+FleetConnection ConnectFleet(const FleetOptions& checked, Services& services) {
+  if (!services.make_fleet_http) return ConnectFleet(checked, services.fs);
+  FleetConnection connection;
+  connection.http = services.make_fleet_http(checked);
+  connection.etcd = std::make_unique<etcd::Client>(
+      *connection.http, EtcdOptionsOf(checked, services.fs));
   return connection;
 }
 

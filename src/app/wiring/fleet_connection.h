@@ -45,5 +45,8 @@ struct FleetConnection {
   std::unique_ptr<etcd::Client> etcd;
 };
 FleetConnection ConnectFleet(const FleetOptions& checked, sys::Filesystem& fs);
+// The same over services.make_fleet_http's client when it is set (tests);
+// libcurl otherwise.
+FleetConnection ConnectFleet(const FleetOptions& checked, Services& services);
 
 }  // namespace certpilot::app

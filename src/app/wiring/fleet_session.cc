@@ -5,6 +5,7 @@
 
 #include "app/wiring/fleet_nodes.h"
 #include "etcd/etcd_error.h"
+#include "fleet/deployment_record.h"
 #include "fleet/fleet_error.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -20,8 +21,8 @@ FleetSession::FleetSession(const FleetOptions& options, Services& services)
       keys_(ReadFleetKeys(options_, services.fs, "fleet mode")) {
   if (options_.lock_ttl_seconds < 2 || options_.lock_ttl_seconds > 3600)
     throw UsageError("--fleet-lock-ttl must be between 2 and 3600 seconds");
-  connection_ = ConnectFleet(options_, services.fs);
-  keepalive_connection_ = ConnectFleet(options_, services.fs);
+  connection_ = ConnectFleet(options_, services);
+  keepalive_connection_ = ConnectFleet(options_, services);
   keepalive_ = std::thread([this] { KeepAliveLoop(); });
 }
 
@@ -38,7 +39,7 @@ issuance::ChallengeSolver* FleetSession::Http01Solver(
         return nullptr;
       }
     }
-    challenge_connection_ = ConnectFleet(options_, services_.fs);
+    challenge_connection_ = ConnectFleet(options_, services_);
     self_check_http_ = make_self_check();
     FleetHttp01Options o;
     o.prefix = options_.prefix;
@@ -128,6 +129,24 @@ int64_t FleetSession::Publish(const std::string& lineage,
         ": lock lost; another node's version stands (this node's new "
         "certificate was not published and not saved)");
   return *version;
+}
+
+void FleetSession::RecordOwnDeployment(const std::string& lineage,
+                                       int64_t version,
+                                       const std::string& serial) {
+  const fleet::Deployment d{options_.node, version, serial,
+                            UnixSeconds(services_.clock.Now())};
+  try {
+    std::lock_guard<std::mutex> guard(mu_);
+    fleet::RecordDeployment(*connection_.etcd, options_.prefix, lineage, d);
+  } catch (const Error& e) {
+    // The version is published and committed here all the same; only
+    // `fleet status` is behind (it shows this node lagging) until this
+    // node's agent, if it has one, records it on its next poll.
+    log::Warning("fleet: cannot record that " + options_.node + " serves " +
+                 lineage + " version " + std::to_string(version) + ": " +
+                 e.what());
+  }
 }
 
 void FleetSession::KeepAliveLoop() {

@@ -95,6 +95,16 @@ class FleetSession {
       const std::function<std::unique_ptr<http::HttpClient>()>&
           make_self_check);
 
+  // After this node published `lineage` as `version` (Publish) and
+  // committed it to its local tree: records that this node serves it,
+  // certificate `serial` (hex), now (PREFIX/deployed/LINEAGE/NODE,
+  // fleet/deployment_record.h). So `fleet status` does not show the
+  // renewer lagging until its agent polls, and a node without an agent is
+  // shown right. One put. A failure is a warning, not an error: the version
+  // is published and local all the same.
+  void RecordOwnDeployment(const std::string& lineage, int64_t version,
+                           const std::string& serial);
+
  private:
   void KeepAliveLoop();
 

@@ -19,6 +19,26 @@ std::string AriIdOrEmpty(const crypto::Certificate& cert) {
   }
 }
 
+// The certificate's fields into `info` (its settings already read).
+void TakeCertificate(const crypto::Certificate& cert, LineageInfo& info) {
+  for (const std::string& n : cert.DnsNames()) info.domains.push_back(n);
+  for (const std::string& n : cert.IpAddresses()) info.domains.push_back(n);
+  info.serial = cert.SerialHex();
+  info.key_type = cert.PublicKeySpec().Name();
+  info.not_before = cert.NotBefore();
+  info.not_after = cert.NotAfter();
+  info.renew_after = RenewAfterFor(cert, info.settings);
+  info.ari_cert_id = AriIdOrEmpty(cert);
+}
+
+void TakePaths(RunContext& ctx, LineageInfo& info) {
+  storage::LivePaths paths = ctx.lineages().Paths(info.name);
+  info.cert_path = paths.cert;
+  info.chain_path = paths.chain;
+  info.fullchain_path = paths.fullchain;
+  info.privkey_path = paths.privkey;
+}
+
 }  // namespace
 
 TimePoint RenewAfterFor(const crypto::Certificate& cert,
@@ -33,11 +53,8 @@ LineageInfo InspectLineage(RunContext& ctx, const std::string& name,
                            InspectDepth depth) {
   LineageInfo info;
   info.name = name;
-  storage::LivePaths paths = ctx.lineages().Paths(name);
-  info.cert_path = paths.cert;
-  info.chain_path = paths.chain;
-  info.fullchain_path = paths.fullchain;
-  info.privkey_path = paths.privkey;
+  TakePaths(ctx, info);
+  const storage::LivePaths paths = ctx.lineages().Paths(name);
   try {
     info.settings = ReadRenewalConf(ctx, name);
     const RenewalSettings& settings = info.settings;
@@ -48,14 +65,7 @@ LineageInfo InspectLineage(RunContext& ctx, const std::string& name,
     else
       files.cert_pem = ctx.fs().ReadFile(paths.cert);
     crypto::Certificate cert = crypto::Certificate::FromPem(files.cert_pem);
-    for (const std::string& n : cert.DnsNames()) info.domains.push_back(n);
-    for (const std::string& n : cert.IpAddresses()) info.domains.push_back(n);
-    info.serial = cert.SerialHex();
-    info.key_type = cert.PublicKeySpec().Name();
-    info.not_before = cert.NotBefore();
-    info.not_after = cert.NotAfter();
-    info.renew_after = RenewAfterFor(cert, settings);
-    info.ari_cert_id = AriIdOrEmpty(cert);
+    TakeCertificate(cert, info);
     if (depth == InspectDepth::kFull) {
       crypto::PrivateKey key = crypto::PrivateKey::FromPem(files.privkey_pem);
       info.valid = cert.MatchesKey(key) && ctx.clock().Now() < info.not_after &&
@@ -67,6 +77,33 @@ LineageInfo InspectLineage(RunContext& ctx, const std::string& name,
     info.problem = e.what();
     info.valid = false;
   }
+  info.history = LoadRenewalHistory(ctx.fs(), ctx.layout(), name);
+  return info;
+}
+
+LineageInfo InspectFleetVersion(RunContext& ctx, const std::string& name,
+                                const std::string& cert_pem,
+                                const std::string& renewal_conf,
+                                const std::string& where) {
+  LineageInfo info;
+  info.name = name;
+  TakePaths(ctx, info);
+  try {
+    if (cert_pem.empty()) throw Error(where + "cert is missing");
+    info.settings = RenewalSettingsOf(
+        storage::RenewalConf::Parse(renewal_conf, where + "renewal"),
+        where + "renewal");
+    info.server = info.settings.server;
+    const crypto::Certificate cert = crypto::Certificate::FromPem(cert_pem);
+    TakeCertificate(cert, info);
+    // The key stays sealed (a node without the fleet key lists too): only
+    // the dates can make the certificate invalid here.
+    info.valid = ctx.clock().Now() < info.not_after;
+  } catch (const Error& e) {
+    info.problem = e.what();
+    info.valid = false;
+  }
+  // This node's own attempts at renewing it, if it made any.
   info.history = LoadRenewalHistory(ctx.fs(), ctx.layout(), name);
   return info;
 }

@@ -45,4 +45,15 @@ TimePoint RenewAfterFor(const crypto::Certificate& cert,
 LineageInfo InspectLineage(RunContext& ctx, const std::string& name,
                            InspectDepth depth = InspectDepth::kFull);
 
+// Fleet mode (issue #17): the same from a fleet version's public parts (its
+// cert.pem and renewal conf text, fleet::PublicVersions), with this node's
+// paths for the lineage and this node's renewal history. The private key is
+// not read: `valid` only says the certificate has not expired. `where`
+// (the version's etcd key prefix) names the parts in problems. Never
+// throws for a damaged version: the problem is reported in `problem`.
+LineageInfo InspectFleetVersion(RunContext& ctx, const std::string& name,
+                                const std::string& cert_pem,
+                                const std::string& renewal_conf,
+                                const std::string& where);
+
 }  // namespace certpilot::app

@@ -33,6 +33,11 @@ struct Services {
   std::function<double()> random;
   // stdin is a terminal (renew's random sleep happens only off a terminal).
   bool on_terminal = false;
+  // Fleet mode (issue #17): the HttpClient of one etcd connection
+  // (fleet_connection.h's ConnectFleet). Unset: libcurl with the --fleet-*
+  // TLS options; tests hand out clients of an in-memory etcd.
+  std::function<std::unique_ptr<http::HttpClient>(const FleetOptions&)>
+      make_fleet_http = nullptr;
 };
 
 // The real seams for one run of the command: POSIX filesystem, system

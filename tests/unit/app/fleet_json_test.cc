@@ -51,5 +51,34 @@ TEST(FleetJson, StatusJsonHasPrefixAndNodes) {
             "\"/p\"\n}");
 }
 
+TEST(FleetJson, CertificatesHaveAFleetKeyInFleetModeOnly) {
+  CertificateListing local;
+  local.name = "local.example";
+  EXPECT_FALSE(
+      nlohmann::json::parse(CertificatesJson({local}))[0].contains("fleet"));
+
+  CertificateListing local_only = local;
+  local_only.fleet_mode = true;
+  CertificateListing shared;
+  shared.name = "www.example";
+  shared.fleet_mode = true;
+  FleetLineageStatus l;
+  l.name = "www.example";
+  l.version = 3;
+  l.deployed = {{"web1", 3, "0a1b", 1767225600}, {"web2", 2, "09ff", 0}};
+  l.lagging = {"web2"};
+  shared.fleet = l;
+  auto j = nlohmann::json::parse(CertificatesJson({local_only, shared}));
+  ASSERT_TRUE(j[0].contains("fleet"));
+  EXPECT_TRUE(j[0]["fleet"].is_null());
+  EXPECT_EQ(j[1]["fleet"], nlohmann::json::parse(R"({
+    "version": 3,
+    "deployed": [
+      {"node": "web1", "version": 3, "serial": "0a1b",
+       "time": "2026-01-01T00:00:00Z"},
+      {"node": "web2", "version": 2, "serial": "09ff", "time": null}],
+    "lagging": ["web2"]})"));
+}
+
 }  // namespace
 }  // namespace certpilot::app

@@ -59,5 +59,42 @@ TEST_F(FleetLineageIndex, ListsEveryLineagesCurrentVersion) {
   EXPECT_EQ(CurrentVersions(client_, "/p"), want);
 }
 
+TEST_F(FleetLineageIndex, PublicVersionsReadsTheCertAndRenewalOfEachVersion) {
+  Publish("a.example");
+  Publish("a.example");  // version 2
+  Publish("b.example");
+  fake_.clear_requests();
+  const std::map<std::string, PublicVersion> got =
+      PublicVersions(client_, "/p", {{"a.example", 2}, {"b.example", 1}});
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got.at("a.example").cert, "C");
+  EXPECT_EQ(got.at("a.example").renewal, "R");
+  EXPECT_EQ(got.at("b.example").cert, "C");
+  // One transaction of reads for both lineages; no key opened, none written.
+  const std::vector<FakeEtcd::Logged> requests = fake_.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].path, "/v3/kv/txn");
+  EXPECT_FALSE(requests[0].writes);
+  EXPECT_EQ(requests[0].key, "/p/lineages/a.example/v2/cert");
+}
+
+TEST_F(FleetLineageIndex, PublicVersionsBatchesByTheTxnOpLimit) {
+  std::map<std::string, int64_t> versions;
+  for (int i = 0; i < 65; ++i) {  // 130 keys: more than one txn holds
+    const std::string name = "n" + std::to_string(i) + ".example";
+    fake_.Set("/p/lineages/" + name + "/v1/cert", "C" + std::to_string(i));
+    versions[name] = 1;
+  }
+  versions["gone.example"] = 3;  // pruned meanwhile: left out
+  fake_.clear_requests();
+  const std::map<std::string, PublicVersion> got =
+      PublicVersions(client_, "/p", versions);
+  EXPECT_EQ(got.size(), 65u);
+  EXPECT_EQ(got.at("n64.example").cert, "C64");
+  EXPECT_EQ(got.at("n64.example").renewal, "");
+  EXPECT_EQ(got.count("gone.example"), 0u);
+  EXPECT_EQ(fake_.requests().size(), 2u);  // ceil(132 / 128)
+}
+
 }  // namespace
 }  // namespace certpilot::fleet
