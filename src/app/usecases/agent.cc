@@ -236,8 +236,8 @@ class Agent {
   // A lineage the fleet deleted (fleet/lineage_tombstone.h): this node's
   // copy goes too, as `delete` removes it, unless this node's nginx or
   // Apache still uses it (the server roots of its renewal conf, else
-  // delete's defaults): deleting it would break a working site, so that
-  // throws Error, which is logged and tried again like a failed
+  // delete's defaults): deleting it would break a working site, so that is
+  // logged as an error naming the files and tried again like a failed
   // materialization. Then this node's deployment record goes. The
   // tombstone stays in etcd, so a node that was down meets it on start.
   void RemoveDeleted(RunContext& ctx, const std::string& name) {
@@ -258,11 +258,17 @@ class Agent {
         }
       }
       const std::string by = StripControl(current.tombstone->node);
-      CheckLineageUnused(
-          ctx, name, settings.nginx.server_root, settings.apache.server_root,
-          "; the fleet deleted it (" + (by.empty() ? "" : "by " + by + ", ") +
-              "up to version " + std::to_string(current.tombstone->deleted) +
-              "), this node keeps its copy until nothing uses it");
+      try {
+        CheckLineageUnused(
+            ctx, name, settings.nginx.server_root, settings.apache.server_root,
+            "; the fleet deleted it (" + (by.empty() ? "" : "by " + by + ", ") +
+                "up to version " + std::to_string(current.tombstone->deleted) +
+                "), this node keeps its copy until nothing uses it");
+      } catch (const Error& e) {
+        log::Error("fleet agent: " + name + " not deleted: " + e.what());
+        failed_[name] = services_.clock.Now() + kRetryFailed;
+        return;
+      }
       DeleteLineage(ctx, name);
       log::Info("fleet agent: deleted " + name +
                 ", as the fleet did (up to version " +
@@ -318,10 +324,9 @@ class Agent {
                    " not materialized yet, a local run holds it: " + e.what());
         failed_[name] = services_.clock.Now() + kRetryBusy;
       } catch (const Error& e) {
-        log::Error("fleet agent: " + StripControl(name) +
-                   " not brought in line with the fleet, its local files are "
-                   "untouched: " +
-                   e.what());
+        log::Error(
+            "fleet agent: " + StripControl(name) +
+            " not materialized, its local files are untouched: " + e.what());
         failed_[name] = services_.clock.Now() + kRetryFailed;
       }
     }
