@@ -4,10 +4,12 @@
 // nodes' agents as daemons (--no-renew: they only materialize and delete).
 //
 // A fleet delete leaves a tombstone in `current` and no vN/ key; each
-// agent then deletes its copy, except one whose nginx still uses it (its
+// agent then deletes its copy (one that was down, when it starts again),
+// except one whose nginx still uses it (its
 // renewal conf names a fake nginx root whose nginx.conf points into its
 // live/ directory); a stale copy cannot be pushed back without --force;
-// a fleet revoke revokes the fleet's version, not the node's older copy.
+// a fleet revoke revokes the fleet's version, not the node's older copy,
+// and deletes fleet-wide, by --cert-name or by --cert-path.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -103,19 +105,25 @@ class FleetDeleteTest : public SharedPebbleTest<>, protected FleetBed {
   CliHarness a_{*pebble_};
   CliHarness b_{*pebble_};
   CliHarness c_{*pebble_};
+  CliHarness d_{*pebble_};
 };
 
 TEST_F(FleetDeleteTest, DeleteGoesFromEveryNodeButOneWhoseNginxUsesIt) {
   const std::string name = "del.example.com";
   RunResult r = a_.Certonly(With({"-d", name}, FleetArgs("node-a")));
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  Daemon agent_b, agent_c;
+  Daemon agent_b, agent_c, agent_d;
   StartAgent(agent_b, b_, "node-b");
   StartAgent(agent_c, c_, "node-c");
+  StartAgent(agent_d, d_, "node-d");
   ASSERT_TRUE(WaitFor([&] { return Deployed(name, "node-b", 1); }))
       << AgentLog(b_);
   ASSERT_TRUE(WaitFor([&] { return Deployed(name, "node-c", 1); }))
       << AgentLog(c_);
+  ASSERT_TRUE(WaitFor([&] { return Deployed(name, "node-d", 1); }))
+      << AgentLog(d_);
+  // Node D is down while the lineage is deleted.
+  agent_d.Stop();
 
   // Node C's nginx serves it: its renewal conf names that nginx's root (an
   // agent materializes the conf only when the fleet's version changes).
@@ -164,6 +172,10 @@ TEST_F(FleetDeleteTest, DeleteGoesFromEveryNodeButOneWhoseNginxUsesIt) {
   ASSERT_TRUE(WaitFor([&] { return !HasAny(b_, name); })) << AgentLog(b_);
   ASSERT_TRUE(WaitFor([&] { return !Deployed(name, "node-b", 1); }))
       << AgentLog(b_);
+  // Node D's, once it starts again: the tombstone stayed.
+  EXPECT_TRUE(HasAny(d_, name));
+  StartAgent(agent_d, d_, "node-d");
+  ASSERT_TRUE(WaitFor([&] { return !HasAny(d_, name); })) << AgentLog(d_);
   // Node C's keeps it, and says why.
   ASSERT_TRUE(WaitFor([&] {
     return AgentLog(c_).find("nginx still uses " + name) != std::string::npos;
@@ -219,6 +231,23 @@ TEST_F(FleetDeleteTest, RevokeRevokesTheFleetsVersionAndDeletesFleetWide) {
   const auto current = fleet::ReadLineageCurrent(*etcd_, kPrefix, name);
   ASSERT_TRUE(current.tombstone);
   EXPECT_EQ(current.tombstone->deleted, 2);
+  EXPECT_EQ(LineageKeys(name).size(), 1u);
+}
+
+TEST_F(FleetDeleteTest, RevokeByPathDeletesTheLineageItIsInFleetWide) {
+  const std::string name = "path.example.com";
+  RunResult r = a_.Certonly(With({"-d", name}, FleetArgs("node-a")));
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  const std::string serial = FleetSerial(name);
+  r = a_.Run("revoke",
+             With({"--cert-path", a_.config() + "/live/" + name + "/cert.pem"},
+                  FleetArgs("node-a")));
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(pebble_->CertStatus(serial), "Revoked");
+  EXPECT_FALSE(HasAny(a_, name));
+  const auto current = fleet::ReadLineageCurrent(*etcd_, kPrefix, name);
+  ASSERT_TRUE(current.tombstone);
+  EXPECT_EQ(current.tombstone->deleted, 1);
   EXPECT_EQ(LineageKeys(name).size(), 1u);
 }
 
