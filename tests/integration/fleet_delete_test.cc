@@ -185,7 +185,15 @@ TEST_F(FleetDeleteTest, DeleteGoesFromEveryNodeButOneWhoseNginxUsesIt) {
       << AgentLog(c_);
   EXPECT_TRUE(fs::exists(c_.config() + "/live/" + name + "/fullchain.pem"));
 
-  // Node C's stale copy cannot resurrect it...
+  // Node C's stale copy cannot resurrect it: not by renewing it...
+  r = c_.Run("renew", With({"--cert-name", name, "--force-renewal",
+                            "--no-random-sleep-on-renew"},
+                           FleetArgs("node-c")));
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_NE((r.out + r.err).find("the fleet deleted it"), std::string::npos)
+      << r.Describe();
+  EXPECT_FALSE(fleet::LoadLineage(*etcd_, kPrefix, name, key_));
+  // ...nor by pushing it...
   r = c_.Run("fleet", With({"push", "--cert-name", name}, FleetArgs("node-c")));
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_NE(r.out.find("the fleet deleted " + name), std::string::npos)
