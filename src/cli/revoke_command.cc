@@ -26,6 +26,8 @@ class RevokeCommand : public Command {
     c->add_flag("--no-delete-after-revoke", keep_,
                 "Keep the lineage afterwards")
         ->excludes(yes);
+    // Fleet mode (issue #17): revoke the fleet's version, delete fleet-wide.
+    AddFleetOptions(c, o_.fleet);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;
@@ -55,6 +57,8 @@ class DeleteCommand : public Command {
     c->add_option("--apache-server-root", o_.apache_server_root,
                   "Where to look for Apache's configuration")
         ->default_str("/etc/apache2");
+    // Fleet mode (issue #17): delete on every node.
+    AddFleetOptions(c, o_.fleet);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

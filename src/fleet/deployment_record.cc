@@ -48,6 +48,11 @@ void RecordDeployment(etcd::Client& client, std::string_view prefix,
   client.Put({DeploymentKey(prefix, lineage, d.node), DeploymentJson(d), 0});
 }
 
+void RemoveDeployment(etcd::Client& client, std::string_view prefix,
+                      std::string_view lineage, std::string_view node) {
+  client.Delete({DeploymentKey(prefix, lineage, node), ""});
+}
+
 std::vector<Deployment> LoadDeployments(etcd::Client& client,
                                         std::string_view prefix,
                                         std::string_view lineage) {

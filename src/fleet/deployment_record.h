@@ -39,6 +39,11 @@ std::string DeploymentKey(std::string_view prefix, std::string_view lineage,
 void RecordDeployment(etcd::Client& client, std::string_view prefix,
                       std::string_view lineage, const Deployment& d);
 
+// Deletes `node`'s record for `lineage` (none: no-op): the node no longer
+// holds the lineage (deleted fleet-wide, lineage_tombstone.h).
+void RemoveDeployment(etcd::Client& client, std::string_view prefix,
+                      std::string_view lineage, std::string_view node);
+
 // Every node's record for `lineage`, in node order.
 std::vector<Deployment> LoadDeployments(etcd::Client& client,
                                         std::string_view prefix,

@@ -7,6 +7,7 @@
 #include "etcd/key_range.h"
 #include "fleet/key_names.h"
 #include "fleet/lineage_record.h"
+#include "fleet/lineage_tombstone.h"
 #include "util/strings.h"
 
 namespace certpilot::fleet {
@@ -68,6 +69,7 @@ std::map<std::string, int64_t> CurrentVersions(etcd::Client& client,
       txn.success.push_back(etcd::KeyRange(keys[k]));
     for (const etcd::TxnOpResult& op : client.Txn(txn).responses) {
       for (const etcd::KeyValue& kv : std::get<etcd::RangeResult>(op).kvs) {
+        if (ParseTombstone(kv.value)) continue;  // deleted: no lineage
         int64_t version = 0;
         const char* end = kv.value.data() + kv.value.size();
         auto [ptr, ec] = std::from_chars(kv.value.data(), end, version);

@@ -22,13 +22,14 @@ struct LineageChanges {
   int64_t revision = 0;  // the store's revision when read: ask from +1 next
 };
 
-// The lineages published at or after `since` (0: every lineage), in one
-// keys-only request.
+// The lineages published or deleted (lineage_tombstone.h) at or after
+// `since` (0: every lineage), in one keys-only request.
 LineageChanges ChangedLineages(etcd::Client& client, std::string_view prefix,
                                int64_t since);
 
-// Every lineage's current version number, by name. A `current` that is not
-// a version number reads as 0.
+// Every lineage's current version number, by name; deleted ones (a
+// tombstone) are left out. A `current` that is neither a version number nor
+// a tombstone reads as 0.
 std::map<std::string, int64_t> CurrentVersions(etcd::Client& client,
                                                std::string_view prefix);
 

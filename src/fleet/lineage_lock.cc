@@ -15,6 +15,13 @@ std::string LockKey(std::string_view prefix, std::string_view lineage) {
 bool CommitFenced(etcd::Client& client, const Fence& fence,
                   const std::vector<etcd::PutRequest>& puts,
                   const std::vector<etcd::Compare>& also) {
+  return CommitFencedOps(
+      client, fence, std::vector<etcd::TxnOp>(puts.begin(), puts.end()), also);
+}
+
+bool CommitFencedOps(etcd::Client& client, const Fence& fence,
+                     const std::vector<etcd::TxnOp>& ops,
+                     const std::vector<etcd::Compare>& also) {
   if (fence.token == 0) return false;
   etcd::TxnRequest txn;
   // create_revision == token already implies the key exists (a missing key
@@ -27,7 +34,7 @@ bool CommitFenced(etcd::Client& client, const Fence& fence,
                     etcd::Compare::Result::kGreater, 0, ""},
   };
   txn.compare.insert(txn.compare.end(), also.begin(), also.end());
-  txn.success.assign(puts.begin(), puts.end());
+  txn.success = ops;
   return client.Txn(txn).succeeded;
 }
 

@@ -51,6 +51,11 @@ struct Fence {
 bool CommitFenced(etcd::Client& client, const Fence& fence,
                   const std::vector<etcd::PutRequest>& puts,
                   const std::vector<etcd::Compare>& also = {});
+// The same for any operations (puts and deletes: a fleet delete,
+// lineage_tombstone.h).
+bool CommitFencedOps(etcd::Client& client, const Fence& fence,
+                     const std::vector<etcd::TxnOp>& ops,
+                     const std::vector<etcd::Compare>& also = {});
 
 class LineageLock {
  public:

@@ -13,6 +13,7 @@
 #include "etcd/key_range.h"
 #include "fleet/fleet_error.h"
 #include "fleet/key_names.h"
+#include "fleet/lineage_tombstone.h"
 #include "util/strings.h"
 
 namespace certpilot::fleet {
@@ -101,7 +102,13 @@ std::optional<int64_t> PublishLineage(etcd::Client& client, const Fence& fence,
   int64_t version = 1;
   int64_t read_mod_revision = 0;  // 0: absent, as etcd compares it
   if (!current.kvs.empty()) {
-    version = ParseVersion(current_key, current.kvs[0].value) + 1;
+    // After a fleet delete, the number after the last deleted version:
+    // numbers are never reused (lineage_tombstone.h).
+    const std::optional<Tombstone> deleted =
+        ParseTombstone(current.kvs[0].value);
+    version = (deleted ? deleted->deleted
+                       : ParseVersion(current_key, current.kvs[0].value)) +
+              1;
     read_mod_revision = current.kvs[0].mod_revision;
   }
   const std::string base = VersionPrefix(lineage, version);
@@ -135,6 +142,7 @@ std::optional<LoadedLineage> LoadLineage(etcd::Client& client,
   const std::string current_key = lineage + std::string(kCurrent);
   etcd::RangeResult current = client.Range(etcd::KeyRange(current_key));
   if (current.kvs.empty()) return std::nullopt;
+  if (ParseTombstone(current.kvs[0].value)) return std::nullopt;  // deleted
   LoadedLineage loaded;
   loaded.version = ParseVersion(current_key, current.kvs[0].value);
   loaded.revision = current.revision;

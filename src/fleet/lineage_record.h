@@ -16,7 +16,9 @@
 // A version is published in one fenced transaction (lineage_lock.h): all
 // its keys and `current` at once, or nothing. Readers therefore never see
 // a half-written version, and a renewer that lost its lock writes nothing.
-// Versions are never rewritten: old ones stay until pruned.
+// Versions are never rewritten: old ones stay until pruned, or until the
+// lineage is deleted fleet-wide: then `current` holds a tombstone and no
+// vN/ key remains (lineage_tombstone.h).
 //
 // Errors: etcd::EtcdError from etcd; FleetError for a bad name, a stored
 // version that is incomplete or malformed, or a private key this fleet key
@@ -49,7 +51,8 @@ struct LineageFiles {
 // FleetError for a bad prefix or name (key_names.h).
 std::string LineagePrefix(std::string_view prefix, std::string_view name);
 
-// Publishes `files` as version current + 1 (1 for a new lineage) and
+// Publishes `files` as version current + 1 (1 for a new lineage, N+1 for
+// one deleted at version N) and
 // points `current` at it, in one transaction fenced by `fence` and guarded
 // by `current` being what was read (no other publish in between). Returns
 // the new version number, or nullopt when refused: the lock was lost or
@@ -75,10 +78,10 @@ struct LoadedLineage {
 
 // The version `current` names, every key read at one etcd revision, the
 // private key opened with `fleet_key`. nullopt when the lineage has no
-// `current` (never published). FleetError when `current` is not a
-// version number, a part of that version is missing, or the private key
-// does not open: sealed under another fleet key (both key ids named),
-// altered, or moved from another key name.
+// `current` (never published) or was deleted (a tombstone). FleetError when
+// `current` is not a version number, a part of that version is missing, or the
+// private key does not open: sealed under another fleet key (both key ids
+// named), altered, or moved from another key name.
 std::optional<LoadedLineage> LoadLineage(etcd::Client& client,
                                          std::string_view prefix,
                                          std::string_view name,

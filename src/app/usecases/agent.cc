@@ -10,7 +10,9 @@
 #include "app/wiring/fleet_nodes.h"
 #include "app/wiring/hooks.h"
 #include "app/wiring/lineage_info.h"
+#include "app/wiring/lineage_removal.h"
 #include "app/wiring/nginx_setup.h"
+#include "app/wiring/renewal_settings.h"
 #include "app/wiring/run_context.h"
 #include "crypto/certificate.h"
 #include "etcd/etcd_error.h"
@@ -18,6 +20,7 @@
 #include "fleet/deployment_record.h"
 #include "fleet/lineage_index.h"
 #include "fleet/lineage_record.h"
+#include "fleet/lineage_tombstone.h"
 #include "solvers/http01_responder.h"
 #include "storage/renewal_conf.h"
 #include "sys/file_lock.h"
@@ -220,6 +223,51 @@ class Agent {
     return changed;
   }
 
+  // A lineage the fleet deleted (fleet/lineage_tombstone.h): this node's
+  // copy goes too, as `delete` removes it, unless this node's nginx or
+  // Apache still uses it (the server roots of its renewal conf, else
+  // delete's defaults): deleting it would break a working site, so that is
+  // logged as an error naming the files and tried again like a failed
+  // materialization. Then this node's deployment record goes. The
+  // tombstone stays in etcd, so a node that was down meets it on start.
+  void RemoveDeleted(RunContext& ctx, const std::string& name) {
+    const fleet::LineageCurrent current =
+        fleet::ReadLineageCurrent(etcd_, fleet_.prefix, name);
+    // Never published, or published again since: the next poll sees it.
+    if (!current.tombstone) return;
+    const sys::FileLock lock = ctx.LockLineage(name);
+    if (HasLocalLineage(ctx, name)) {
+      RenewalSettings settings;  // delete's defaults for the server roots
+      if (ctx.fs().Exists(ctx.layout().renewal_conf(name))) {
+        try {
+          settings = ReadRenewalConf(ctx, name);
+        } catch (const Error& e) {
+          log::Warning("fleet agent: " + name +
+                       "'s renewal conf cannot be read (" + e.what() +
+                       "); checking the default nginx and Apache roots");
+        }
+      }
+      const std::string by = StripControl(current.tombstone->node);
+      try {
+        CheckLineageUnused(
+            ctx, name, settings.nginx.server_root, settings.apache.server_root,
+            "; the fleet deleted it (" + (by.empty() ? "" : "by " + by + ", ") +
+                "up to version " + std::to_string(current.tombstone->deleted) +
+                "), this node keeps its copy until nothing uses it");
+      } catch (const Error& e) {
+        log::Error("fleet agent: " + name + " not deleted: " + e.what());
+        failed_[name] = services_.clock.Now() + kRetryFailed;
+        return;
+      }
+      DeleteLineage(ctx, name);
+      log::Info("fleet agent: deleted " + name +
+                ", as the fleet did (up to version " +
+                std::to_string(current.tombstone->deleted) +
+                (by.empty() ? "" : ", by " + by) + ")");
+    }
+    fleet::RemoveDeployment(etcd_, fleet_.prefix, name, node_.name);
+  }
+
   void Materialize(const std::set<std::string>& names) {
     RunContext ctx(o_.common, services_);
     Hooks hooks(services_.runner, ctx.fs(), ctx.layout(), o_.directory_hooks);
@@ -230,7 +278,10 @@ class Agent {
         storage::LineageStore::ValidateName(name);
         std::optional<fleet::LoadedLineage> loaded =
             fleet::LoadLineage(etcd_, fleet_.prefix, name, fleet_keys_);
-        if (!loaded) continue;
+        if (!loaded) {
+          RemoveDeleted(ctx, name);
+          continue;
+        }
         sys::FileLock lock = ctx.LockLineage(name);
         const bool changed = WriteLocal(ctx, name, loaded->files);
         const std::string serial =

@@ -17,6 +17,12 @@
 //    serves one (installer = nginx) once per batch, and records the version
 //    and serial in PREFIX/deployed/LINEAGE/NODE (fleet/deployment_record.h).
 //    A restart loses nothing: it compares every lineage again.
+//  - deletes: a lineage the fleet deleted (`delete` in fleet mode: a
+//    tombstone, fleet/lineage_tombstone.h) is deleted here too, as `delete`
+//    does, under its local lineage lock, and its deployment record goes;
+//    unless this node's nginx or Apache (the lineage's server roots) still
+//    uses its live/ files: that is logged as an error naming the files and
+//    tried again every minute.
 // When etcd cannot be reached, the agent says so once, keeps its files and
 // the tokens it knows, and goes on polling: it converges when etcd is back.
 // A lineage that cannot be materialized (a fleet key that does not open it,

@@ -10,6 +10,7 @@
 #include "app/wiring/fleet_session.h"
 #include "app/wiring/renewal_settings.h"
 #include "app/wiring/run_context.h"
+#include "fleet/lineage_tombstone.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -27,6 +28,24 @@ std::string PushOne(const FleetPushOptions& o, RunContext& ctx,
   // Read under the lock: a version another node publishes meanwhile is
   // never overwritten without --force.
   std::optional<fleet::LoadedLineage> there = fleet.Load(name);
+  // A lineage the fleet deleted: this node's copy is stale (it was down, or
+  // its agent kept it), and pushing it would resurrect a certificate
+  // someone deleted, perhaps revoked.
+  if (!there && !o.force) {
+    const fleet::LineageCurrent current = fleet.Current(name);
+    if (current.tombstone) {
+      fleet.Unlock(name);
+      const std::string by = StripControl(current.tombstone->node);
+      throw Error("the fleet deleted " + name + " (up to version " +
+                  std::to_string(current.tombstone->deleted) +
+                  (by.empty() ? "" : ", by " + by) +
+                  "); not pushing this node's stale copy: `certpilot delete "
+                  "--cert-name " +
+                  name + "` removes it here, `fleet push --force --cert-name " +
+                  name + "` publishes it again as version " +
+                  std::to_string(current.tombstone->deleted + 1));
+    }
+  }
   if (there && !o.force) {
     fleet.Unlock(name);
     return "skipped " + name + " (the fleet has version " +

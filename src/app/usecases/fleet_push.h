@@ -15,7 +15,8 @@ struct FleetPushOptions {
   CommonOptions common;
   FleetOptions fleet;
   std::string cert_name;  // only this lineage
-  // Publish a lineage the fleet already has, as its next version.
+  // Publish a lineage the fleet already has, or deleted, as its next
+  // version.
   bool force = false;
 };
 

@@ -32,6 +32,7 @@
 #include "app/wiring/run_context.h"
 #include "app/wiring/solver_set.h"
 #include "crypto/certificate.h"
+#include "fleet/lineage_tombstone.h"
 #include "storage/lineage_store.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -133,6 +134,19 @@ void TakeFleetCertificate(const fleet::LoadedLineage& loaded,
   info.renew_after = RenewAfterFor(cert, info.settings);
 }
 
+// Why a lineage the fleet deleted (fleet/lineage_tombstone.h) is not
+// renewed from this node's copy, and what to do about it.
+std::string DeletedInFleet(const std::string& name,
+                           const fleet::Tombstone& deleted) {
+  const std::string by = StripControl(deleted.node);
+  return "the fleet deleted it (up to version " +
+         std::to_string(deleted.deleted) + (by.empty() ? "" : ", by " + by) +
+         "); not renewing this node's stale copy: `certpilot delete "
+         "--cert-name " +
+         name + "` removes it here, `fleet push --force --cert-name " + name +
+         "` brings it back";
+}
+
 // Fleet mode's plan (issue #17): each lineage's current version in the
 // fleet. Where it is not this node's copy (another node renewed it and this
 // node's agent has not materialized it yet), the fleet's certificate
@@ -144,7 +158,16 @@ void ConsultFleet(const RenewOptions& o, FleetSession& fleet, TimePoint now,
     if (c.outcome == Outcome::kFailed) continue;
     try {
       std::optional<fleet::LoadedLineage> loaded = fleet.Load(c.name);
-      if (!loaded) continue;  // published as version 1 when renewed
+      if (!loaded) {
+        // Deleted fleet-wide: this node's copy is stale (its agent keeps it
+        // while a web server uses it), and renewing it would resurrect it.
+        const fleet::LineageCurrent current = fleet.Current(c.name);
+        if (current.tombstone) {
+          c.due_reason.clear();  // Report logs the failure
+          Fail(c, DeletedInFleet(c.name, *current.tombstone));
+        }
+        continue;  // else published as version 1 when renewed
+      }
       c.fleet_version = loaded->version;
       const std::string local_serial = c.info.serial;
       TakeFleetCertificate(*loaded, c.info);
@@ -181,6 +204,14 @@ bool LockInFleet(const RenewOptions& o, FleetSession& fleet, Candidate& c) {
     }
     std::optional<fleet::LoadedLineage> now = fleet.Load(c.name);
     if ((now ? now->version : 0) == c.fleet_version) return true;
+    if (!now) {  // deleted fleet-wide since the plan
+      fleet.Unlock(c.name);
+      const fleet::LineageCurrent current = fleet.Current(c.name);
+      c.due_reason.clear();  // Report logs the failure
+      Fail(c, current.tombstone ? DeletedInFleet(c.name, *current.tombstone)
+                                : "the fleet no longer has it");
+      return false;
+    }
     log::Info("not renewed: " + c.name + " (another node published version " +
               std::to_string(now->version) + " meanwhile)");
     TakeFleetCertificate(*now, c.info);

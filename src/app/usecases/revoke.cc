@@ -1,18 +1,21 @@
 #include "app/usecases/revoke.h"
 
+#include <chrono>
+#include <memory>
 #include <optional>
 #include <ostream>
 
 #include "acme/client.h"
-#include "app/wiring/apache_setup.h"
-#include "app/wiring/ari_state.h"
+#include "app/wiring/fleet_accounts.h"
+#include "app/wiring/fleet_session.h"
 #include "app/wiring/issue.h"
-#include "app/wiring/renewal_history.h"
+#include "app/wiring/lineage_removal.h"
 #include "app/wiring/renewal_settings.h"
 #include "app/wiring/run_context.h"
 #include "crypto/certificate.h"
-#include "nginx/config/include_loader.h"
+#include "fleet/deployment_record.h"
 #include "storage/lineage_store.h"
+#include "storage/renewal_conf.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -29,29 +32,43 @@ std::string LineageOfPath(RunContext& ctx, const std::string& path) {
   return slash == std::string::npos ? "" : rest.substr(0, slash);
 }
 
-// nginx config files that name `live_dir` (the installer writes
-// ssl_certificate lines pointing into it).
-std::vector<std::string> NginxUsers(sys::Filesystem& fs,
-                                    const std::string& root,
-                                    const std::string& live_dir) {
-  std::vector<std::string> users;
-  if (!fs.Exists(root + "/nginx.conf")) return users;
-  try {
-    nginx::ConfigGraph graph = nginx::ConfigGraph::Load(fs, root);
-    for (const nginx::Config* file : graph.files())
-      if (file->original_text().find(live_dir + "/") != std::string::npos)
-        users.push_back(file->path());
-  } catch (const Error& e) {
-    log::Warning("cannot check nginx's configuration in " + root + ": " +
-                 e.what());
+// Deletes `name` from the fleet (fleet mode, when the fleet holds it), then
+// from the local tree. The fleet's copy first: a fleet delete refused (its
+// lock held by another node, lost) leaves the local copy too, so the run
+// can simply be repeated. REQUIRES: the caller holds the local lineage lock.
+void DeleteEverywhere(RunContext& ctx, FleetSession* fleet,
+                      const std::string& name, int lock_wait_seconds,
+                      std::ostream& out) {
+  if (fleet && fleet->Current(name).version > 0) {
+    const std::string holder =
+        fleet->Lock(name, std::chrono::seconds(lock_wait_seconds));
+    if (!holder.empty())
+      throw Error("cannot delete " + name +
+                  " fleet-wide: its fleet lock is held by " + holder +
+                  " (renewing it?); nothing was deleted, try again later");
+    const std::optional<fleet::Tombstone> deleted = fleet->Delete(name);
+    fleet->Unlock(name);
+    if (deleted)
+      out << "Deleted " << name << " from the fleet (up to version "
+          << deleted->deleted << "); each node's agent removes its copy.\n";
   }
-  return users;
+  if (HasLocalLineage(ctx, name)) DeleteLineage(ctx, name);
+  // This node no longer serves it (its agent would say the same).
+  if (fleet)
+    fleet::RemoveDeployment(fleet->etcd(), fleet->options().prefix, name,
+                            fleet->options().node);
+  out << "Deleted " << name << ".\n";
 }
 
-void DeleteLineage(RunContext& ctx, const std::string& name) {
-  ctx.lineages().Delete(name);
-  RemoveAriState(ctx.fs(), ctx.layout(), name);
-  RemoveRenewalHistory(ctx.fs(), ctx.layout(), name);
+// The CA and account that issued `name`, from its renewal conf: the local
+// one, else (fleet mode, a lineage this node has not materialized) the
+// fleet's.
+RenewalSettings IssuerSettings(RunContext& ctx, const std::string& name,
+                               const std::string& fleet_conf) {
+  if (ctx.fs().Exists(ctx.layout().renewal_conf(name)))
+    return ReadRenewalConf(ctx, name);
+  const std::string what = "the fleet's renewal conf of " + name;
+  return RenewalSettingsOf(storage::RenewalConf::Parse(fleet_conf, what), what);
 }
 
 }  // namespace
@@ -75,14 +92,27 @@ int Revoke(const RevokeOptions& o, Services& services) {
   if (!o.cert_name.empty()) storage::LineageStore::ValidateName(o.cert_name);
   int reason = RevocationReasonCode(o.reason);
   RunContext ctx(o.common, services);
+  std::unique_ptr<FleetSession> fleet;
+  if (o.fleet.enabled())
+    fleet = std::make_unique<FleetSession>(o.fleet, services);
 
   std::string lineage = o.cert_name;
   std::string cert_pem;
+  std::string fleet_conf;  // the fleet's renewal conf of `lineage`, if read
   if (!lineage.empty()) {
-    if (!ctx.lineages().CurrentVersion(lineage))
+    // Fleet mode: the fleet's current version, which another node may have
+    // renewed since this node materialized its copy.
+    std::optional<fleet::LoadedLineage> shared;
+    if (fleet) shared = fleet->Load(lineage);
+    if (shared) {
+      cert_pem = shared->files.cert;
+      fleet_conf = shared->files.renewal;
+    } else if (ctx.lineages().CurrentVersion(lineage)) {
+      cert_pem = ctx.lineages().ReadCurrent(lineage).cert_pem;
+    } else {
       throw UsageError("no certificate named \"" + lineage +
                        "\" (see certpilot certificates)");
-    cert_pem = ctx.lineages().ReadCurrent(lineage).cert_pem;
+    }
   } else {
     try {
       cert_pem = ctx.fs().ReadFile(o.cert_path);
@@ -97,8 +127,10 @@ int Revoke(const RevokeOptions& o, Services& services) {
 
   std::string server = o.common.ServerUrl();
   std::string account_id;
-  if (!lineage.empty() && ctx.fs().Exists(ctx.layout().renewal_conf(lineage))) {
-    RenewalSettings settings = ReadRenewalConf(ctx, lineage);
+  if (!lineage.empty() &&
+      (!fleet_conf.empty() ||
+       ctx.fs().Exists(ctx.layout().renewal_conf(lineage)))) {
+    RenewalSettings settings = IssuerSettings(ctx, lineage, fleet_conf);
     if (o.common.server.empty()) server = settings.server;
     account_id = settings.account_id;
   }
@@ -111,6 +143,12 @@ int Revoke(const RevokeOptions& o, Services& services) {
       throw UsageError("--key-path is not the certificate's key");
     client.RevokeCertificate(cert.ToDer(), reason, &key);
   } else {
+    // Fleet mode: a node with no account for the CA takes the fleet's.
+    if (fleet) {
+      const sys::FileLock accounts_lock = ctx.Lock(SharedResource::kAccounts);
+      AdoptFleetAccount({fleet->etcd(), fleet->options().prefix, fleet->keys()},
+                        ctx.accounts(), server);
+    }
     storage::StoredAccount account =
         LoadAccount(ctx, server, account_id, o.common.account);
     client.SetAccountKey(account.key, account.url);
@@ -121,15 +159,16 @@ int Revoke(const RevokeOptions& o, Services& services) {
                << cert.SerialHex() << ", reason " << ToLower(o.reason)
                << ").\n";
 
-  if (lineage.empty() || !ctx.lineages().CurrentVersion(lineage)) return 0;
+  if (lineage.empty() || (!ctx.lineages().CurrentVersion(lineage) &&
+                          !(fleet && fleet->Current(lineage).version > 0)))
+    return 0;
   bool remove = o.delete_after.value_or(true);
   if (!o.delete_after && services.prompter.interactive())
     remove = services.prompter.Confirm(
         "Delete " + lineage + " (every version of it) now that it is revoked?");
-  if (remove) {
-    DeleteLineage(ctx, lineage);
-    services.out << "Deleted " << lineage << ".\n";
-  }
+  if (remove)
+    DeleteEverywhere(ctx, fleet.get(), lineage, o.common.lock_wait_seconds,
+                     services.out);
   return 0;
 }
 
@@ -137,32 +176,29 @@ int Delete(const DeleteOptions& o, Services& services) {
   if (o.cert_name.empty()) throw UsageError("delete needs --cert-name");
   storage::LineageStore::ValidateName(o.cert_name);
   RunContext ctx(o.common, services);
-  if (!ctx.fs().Exists(ctx.layout().renewal_conf(o.cert_name)) &&
-      !ctx.fs().Exists(ctx.layout().live_dir(o.cert_name)))
+  std::unique_ptr<FleetSession> fleet;
+  if (o.fleet.enabled())
+    fleet = std::make_unique<FleetSession>(o.fleet, services);
+  if (!HasLocalLineage(ctx, o.cert_name) &&
+      !(fleet && fleet->Current(o.cert_name).version > 0))
     throw UsageError("no certificate named \"" + o.cert_name +
                      "\" (see certpilot certificates)");
   const sys::FileLock lineage_lock = ctx.LockLineage(o.cert_name);
-  std::vector<std::string> users = NginxUsers(
-      ctx.fs(), o.nginx_server_root, ctx.layout().live_dir(o.cert_name));
-  if (!users.empty() && !o.force)
-    throw Error("nginx still uses " + o.cert_name + " (" + Join(users, ", ") +
-                "): change those files first, or pass --force");
-  ApacheOptions apache;
-  apache.server_root = o.apache_server_root;
-  users = ApacheUsers(ctx.fs(), apache, ctx.layout().live_dir(o.cert_name));
-  if (!users.empty() && !o.force)
-    throw Error("Apache still uses " + o.cert_name + " (" + Join(users, ", ") +
-                "): change those files first, or pass --force");
+  // This node's web servers first: a refusal leaves the fleet untouched.
+  if (!o.force)
+    CheckLineageUnused(ctx, o.cert_name, o.nginx_server_root,
+                       o.apache_server_root, ", or pass --force");
   if (!o.common.non_interactive) {
     if (!services.prompter.interactive())
       throw UsageError("delete removes every version of " + o.cert_name +
                        ": confirm on a terminal or pass -n");
-    if (!services.prompter.Confirm("Delete " + o.cert_name +
-                                   " and every version of it?"))
+    if (!services.prompter.Confirm(
+            "Delete " + o.cert_name + " and every version of it" +
+            (fleet ? " (on every node of the fleet)?" : "?")))
       throw UsageError("not confirmed; nothing was deleted");
   }
-  DeleteLineage(ctx, o.cert_name);
-  services.out << "Deleted " << o.cert_name << ".\n";
+  DeleteEverywhere(ctx, fleet.get(), o.cert_name, o.common.lock_wait_seconds,
+                   services.out);
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "etcd/etcd_error.h"
 #include "fleet/deployment_record.h"
 #include "fleet/fleet_error.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/poll.h"
@@ -106,6 +107,34 @@ std::optional<fleet::LoadedLineage> FleetSession::Load(
     const std::string& lineage) {
   std::lock_guard<std::mutex> guard(mu_);
   return fleet::LoadLineage(*connection_.etcd, options_.prefix, lineage, keys_);
+}
+
+fleet::LineageCurrent FleetSession::Current(const std::string& lineage) {
+  std::lock_guard<std::mutex> guard(mu_);
+  return fleet::ReadLineageCurrent(*connection_.etcd, options_.prefix, lineage);
+}
+
+std::optional<fleet::Tombstone> FleetSession::Delete(
+    const std::string& lineage) {
+  std::lock_guard<std::mutex> guard(mu_);
+  auto it = locks_.find(lineage);
+  if (it == locks_.end() || !it->second->held())
+    throw fleet::FleetError("deleting " + lineage +
+                            " without holding its fleet lock");
+  const fleet::TombstoneResult result = fleet::WriteTombstone(
+      *connection_.etcd, it->second->fence(), options_.prefix, lineage,
+      UnixSeconds(services_.clock.Now()), options_.node);
+  switch (result.outcome) {
+    case fleet::TombstoneOutcome::kWritten:
+      return result.tombstone;
+    case fleet::TombstoneOutcome::kAbsent:
+      return std::nullopt;
+    case fleet::TombstoneOutcome::kRefused:
+      break;
+  }
+  throw fleet::FleetError(lineage +
+                          ": lock lost, or a new version was published "
+                          "meanwhile; the fleet was not changed");
 }
 
 int64_t FleetSession::Publish(const std::string& lineage,

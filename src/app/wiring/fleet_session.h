@@ -40,6 +40,7 @@
 #include "app/wiring/services.h"
 #include "fleet/lineage_lock.h"
 #include "fleet/lineage_record.h"
+#include "fleet/lineage_tombstone.h"
 #include "storage/lineage_store.h"
 
 namespace certpilot::app {
@@ -70,6 +71,17 @@ class FleetSession {
   // The fleet's current version of `lineage`, private key opened; nullopt
   // when it was never published. LoadLineage's errors.
   std::optional<fleet::LoadedLineage> Load(const std::string& lineage);
+
+  // What the fleet's `current` of `lineage` says: the version it serves, or
+  // the tombstone of a fleet-wide delete (fleet/lineage_tombstone.h).
+  fleet::LineageCurrent Current(const std::string& lineage);
+
+  // Deletes `lineage` fleet-wide: a tombstone in place of every version,
+  // fenced by this session's lock on it. Returns the tombstone written,
+  // nullopt when the fleet has no such lineage (never published, or deleted
+  // already). FleetError "lock lost" when the fence refuses (nothing was
+  // written); FleetError when the lock is not held.
+  std::optional<fleet::Tombstone> Delete(const std::string& lineage);
 
   // Verifies `files` (storage::VerifyVersion) and publishes them with
   // `renewal_conf` as the lineage's next version, fenced by this session's

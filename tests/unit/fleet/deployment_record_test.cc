@@ -38,6 +38,22 @@ TEST_F(FleetDeploymentRecord, EachNodeRecordsWhatItDeployed) {
   EXPECT_EQ(LoadDeployments(client_, "/p", "example.com")[1].version, 3);
 }
 
+TEST_F(FleetDeploymentRecord, ANodeRemovesOnlyItsOwnRecord) {
+  const Deployment web1{"web1", 3, "0a1b", 1767225600};
+  const Deployment web2{"web2", 3, "0a1b", 1767225000};
+  RecordDeployment(client_, "/p", "example.com", web1);
+  RecordDeployment(client_, "/p", "example.com", web2);
+  RecordDeployment(client_, "/p", "other.org", web1);
+  RemoveDeployment(client_, "/p", "example.com", "web1");
+  EXPECT_EQ(LoadDeployments(client_, "/p", "example.com"),
+            std::vector<Deployment>{web2});
+  EXPECT_EQ(LoadDeployments(client_, "/p", "other.org"),
+            std::vector<Deployment>{web1});
+  // None there: no-op.
+  RemoveDeployment(client_, "/p", "example.com", "web1");
+  EXPECT_EQ(LoadDeployments(client_, "/p", "example.com").size(), 1u);
+}
+
 TEST_F(FleetDeploymentRecord, MalformedRecordsReadAsVersionZero) {
   fake_.Set("/p/deployed/example.com/web3", "not json");
   fake_.Set("/p/deployed/example.com/web4", R"({"version":"7"})");
