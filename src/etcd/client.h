@@ -32,6 +32,7 @@
 // thread, each with its own HttpClient.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -117,6 +118,10 @@ struct Compare {
 
 using TxnOp = std::variant<RangeRequest, PutRequest, DeleteRequest>;
 using TxnOpResult = std::variant<RangeResult, PutResult, DeleteResult>;
+
+// The most operations one transaction may hold (etcd's default
+// --max-txn-ops); a batch of more is split.
+inline constexpr size_t kMaxTxnOps = 128;
 
 // If every compare holds, `success` runs, else `failure`; atomically.
 struct TxnRequest {

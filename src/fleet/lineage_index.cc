@@ -14,8 +14,7 @@ namespace certpilot::fleet {
 namespace {
 
 constexpr std::string_view kCurrentSuffix = "/current";
-// etcd's default --max-txn-ops.
-constexpr size_t kMaxTxnOps = 128;
+using etcd::kMaxTxnOps;
 
 std::string LineagesRoot(std::string_view prefix) {
   return FleetKey(prefix, "lineages") + "/";

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "etcd/key_range.h"
+#include "fleet/ari_record.h"
 #include "fleet/fleet_error.h"
 #include "fleet/lineage_record.h"
 #include "util/strings.h"
@@ -78,6 +79,7 @@ TombstoneResult WriteTombstone(etcd::Client& client, const Fence& fence,
   const std::string versions = lineage + "v";
   const std::vector<etcd::TxnOp> ops = {
       etcd::DeleteRequest{versions, etcd::PrefixRangeEnd(versions)},
+      etcd::DeleteRequest{AriKey(prefix, name), ""},
       etcd::PutRequest{current_key, TombstoneJson(result.tombstone), 0},
   };
   const std::vector<etcd::Compare> guard = {etcd::Compare::ModRevision(

@@ -3,7 +3,7 @@
 //
 //   PREFIX/lineages/NAME/current   {"deleted":N,"time":UNIX,"node":NODE}
 //
-// and none of its vN/ keys remain. Why `current` is rewritten rather than
+// and none of its vN/ keys remain, nor its ARI state (ari_record.h). Why `current` is rewritten rather than
 // deleted: agents poll the `current` keys by mod revision
 // (lineage_index.h), so a rewritten one reaches every agent with no extra
 // request per poll, and a node that was down meets it on its next start;

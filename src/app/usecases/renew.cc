@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -346,9 +347,10 @@ std::vector<Candidate> PlanRenewals(const RenewOptions& o, RunContext& ctx) {
 // Degrades quietly: a CA without renewalInfo, or one that does not answer,
 // leaves the local rule in charge. Not in a dry run: every lineage is
 // ordered then, and without `replaces` (RFC 9773 §5), which would spend the
-// certificate's one replacement on a test.
+// certificate's one replacement on a test. In fleet mode the nodes share
+// their answers through etcd.
 void ConsultAri(const RenewOptions& o, Services& services, RunContext& ctx,
-                std::vector<Candidate>& candidates) {
+                std::vector<Candidate>& candidates, FleetSession* fleet) {
   if (o.dry_run) return;
   std::vector<AriQuery> queries;
   std::vector<Candidate*> asked;
@@ -359,7 +361,10 @@ void ConsultAri(const RenewOptions& o, Services& services, RunContext& ctx,
                          EffectiveServer(o, c.info.settings.server)});
       asked.push_back(&c);
     }
-  CheckAri(o.common, services, ctx, queries);
+  std::optional<FleetAri> fleet_ari;
+  if (fleet)
+    fleet_ari.emplace(FleetAri{fleet->etcd(), fleet->options().prefix});
+  CheckAri(o.common, services, ctx, queries, fleet_ari ? &*fleet_ari : nullptr);
   for (size_t i = 0; i < queries.size(); ++i) {
     Candidate& c = *asked[i];
     if (!queries[i].offered) continue;
@@ -767,7 +772,7 @@ int Renew(const RenewOptions& o, Services& services) {
   RunContext ctx(o.common, services);
   std::vector<Candidate> candidates = PlanRenewals(o, ctx);
   // The CA's own opinion, where it offers one.
-  ConsultAri(o, services, ctx, candidates);
+  ConsultAri(o, services, ctx, candidates, fleet.get());
   HoldBackFailing(o, services.clock.Now(), candidates);
   if (fleet) ConsultFleet(o, *fleet, services.clock.Now(), candidates);
   std::vector<Candidate*> due;

@@ -11,6 +11,8 @@
 #include "acme/problem.h"
 #include "app/rules/ari_schedule.h"
 #include "app/wiring/ari_state.h"
+#include "etcd/etcd_error.h"
+#include "fleet/ari_record.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -27,10 +29,11 @@ struct Ask {
 
 // Asks `server` about each of `asks` with up to kAriConcurrency workers,
 // each with its own HTTP client (a kept-alive connection) and the
-// directory fetched once.
+// directory fetched once. Each new state is also put in `fetched`.
 void FetchFromCa(const CommonOptions& common, Services& services,
                  RunContext& ctx, const std::string& server,
-                 const std::vector<Ask>& asks) {
+                 const std::vector<Ask>& asks,
+                 std::map<std::string, AriState>& fetched) {
   acme::Directory directory;
   try {
     auto http = services.make_http(common);
@@ -43,9 +46,9 @@ void FetchFromCa(const CommonOptions& common, Services& services,
   }
   if (directory.renewal_info.empty()) return;
 
-  std::mutex random_mu;  // services.random is not thread-safe
+  std::mutex mu;  // services.random is not thread-safe; `fetched`
   auto random = [&] {
-    std::lock_guard<std::mutex> lock(random_mu);
+    std::lock_guard<std::mutex> lock(mu);
     return services.random();
   };
   std::atomic<size_t> next{0};
@@ -68,6 +71,10 @@ void FetchFromCa(const CommonOptions& common, Services& services,
         AriDecision d = DecideAri(asks[i].stored, q.cert_id, answer,
                                   services.clock.Now(), random);
         SaveAriState(ctx.fs(), ctx.layout(), q.lineage, d.state);
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          fetched[q.lineage] = d.state;
+        }
         q.offered = true;
         q.renew_now = d.action == AriAction::kRenewNow;
       }
@@ -85,17 +92,57 @@ void FetchFromCa(const CommonOptions& common, Services& services,
   for (std::thread& t : threads) t.join();
 }
 
+// The fleet's states, parsed, by lineage; empty when etcd fails.
+std::map<std::string, AriState> FleetStates(FleetAri& fleet) {
+  std::map<std::string, AriState> out;
+  try {
+    for (const auto& [name, text] :
+         fleet::LoadAriRecords(fleet.etcd, fleet.prefix))
+      if (std::optional<AriState> s = ParseAriState(text))
+        out.emplace(name, std::move(*s));
+  } catch (const etcd::EtcdError& e) {
+    log::Warning(
+        "the fleet's ARI answers cannot be read, using this "
+        "node's: " +
+        std::string(e.what()));
+  }
+  return out;
+}
+
+void PublishStates(FleetAri& fleet,
+                   const std::map<std::string, AriState>& states) {
+  std::map<std::string, std::string> texts;
+  for (const auto& [name, s] : states) texts[name] = AriStateJson(s);
+  try {
+    fleet::PutAriRecords(fleet.etcd, fleet.prefix, texts);
+  } catch (const etcd::EtcdError& e) {
+    log::Warning("the CA's ARI answers were not shared with the fleet: " +
+                 std::string(e.what()));
+  }
+}
+
 }  // namespace
 
 void CheckAri(const CommonOptions& common, Services& services, RunContext& ctx,
-              std::vector<AriQuery>& queries) {
+              std::vector<AriQuery>& queries, FleetAri* fleet) {
+  std::map<std::string, AriState> shared;
+  if (fleet && !queries.empty()) shared = FleetStates(*fleet);
   // The stored answers first: a lineage whose answer still holds costs no
   // request (RFC 9773 §4.3: ask again after the Retry-After).
   std::map<std::string, std::vector<Ask>> asks;
   const TimePoint now = services.clock.Now();
   for (AriQuery& q : queries) {
-    const std::optional<AriState> stored =
+    std::optional<AriState> stored =
         LoadAriState(ctx.fs(), ctx.layout(), q.lineage);
+    // Another node's answer about this certificate, when it is the newer
+    // (asked again later): the same window and the same chosen point.
+    auto theirs = shared.find(q.lineage);
+    if (theirs != shared.end() && theirs->second.cert_id == q.cert_id &&
+        (!stored || stored->cert_id != q.cert_id ||
+         theirs->second.next_check > stored->next_check)) {
+      stored = theirs->second;
+      SaveAriState(ctx.fs(), ctx.layout(), q.lineage, *stored);
+    }
     AriDecision d =
         DecideAri(stored, q.cert_id, std::nullopt, now, services.random);
     if (d.action == AriAction::kAskCa) {
@@ -105,8 +152,10 @@ void CheckAri(const CommonOptions& common, Services& services, RunContext& ctx,
       q.renew_now = d.action == AriAction::kRenewNow;
     }
   }
+  std::map<std::string, AriState> fetched;
   for (const auto& [server, group] : asks)
-    FetchFromCa(common, services, ctx, server, group);
+    FetchFromCa(common, services, ctx, server, group, fetched);
+  if (fleet && !fetched.empty()) PublishStates(*fleet, fetched);
 }
 
 }  // namespace certpilot::app

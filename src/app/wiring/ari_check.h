@@ -11,6 +11,7 @@
 #include "app/types/options.h"
 #include "app/wiring/run_context.h"
 #include "app/wiring/services.h"
+#include "etcd/client.h"
 
 namespace certpilot::app {
 
@@ -29,11 +30,21 @@ struct AriQuery {
 // round trips, ~4 s.
 inline constexpr size_t kAriConcurrency = 128;
 
+// Fleet mode (issue #17): the fleet's ARI states (fleet/ari_record.h).
+struct FleetAri {
+  etcd::Client& etcd;
+  std::string prefix;
+};
+
 // Fills in every query's results, storing new answers in the ARI state
 // (app/wiring/ari_state.h) with their Retry-After. A CA without renewalInfo,
 // or one that fails, leaves its queries unanswered (offered = false): the
 // local rule stays in charge. Never throws for the CA's failures.
+// With `fleet`, another node's answer about the same certificate counts as
+// stored when it is newer than this node's (one range request), and new
+// answers are published for the other nodes; etcd failing leaves this
+// node's own states in charge (a warning, no failure).
 void CheckAri(const CommonOptions& common, Services& services, RunContext& ctx,
-              std::vector<AriQuery>& queries);
+              std::vector<AriQuery>& queries, FleetAri* fleet = nullptr);
 
 }  // namespace certpilot::app

@@ -11,12 +11,18 @@ std::string PathOf(const storage::Layout& layout, const std::string& name) {
 
 }  // namespace
 
-std::optional<AriState> LoadAriState(sys::Filesystem& fs,
-                                     const storage::Layout& layout,
-                                     const std::string& name) {
-  const std::string path = PathOf(layout, name);
-  if (!fs.Exists(path)) return std::nullopt;
-  nlohmann::json j = nlohmann::json::parse(fs.ReadFile(path), nullptr, false);
+std::string AriStateJson(const AriState& s) {
+  return nlohmann::json{{"cert_id", s.cert_id},
+                        {"window_start", UnixSeconds(s.window_start)},
+                        {"window_end", UnixSeconds(s.window_end)},
+                        {"selected", UnixSeconds(s.selected)},
+                        {"next_check", UnixSeconds(s.next_check)}}
+             .dump() +
+         "\n";
+}
+
+std::optional<AriState> ParseAriState(std::string_view text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   try {
     AriState s;
     s.cert_id = j.at("cert_id").get<std::string>();
@@ -30,15 +36,18 @@ std::optional<AriState> LoadAriState(sys::Filesystem& fs,
   }
 }
 
+std::optional<AriState> LoadAriState(sys::Filesystem& fs,
+                                     const storage::Layout& layout,
+                                     const std::string& name) {
+  const std::string path = PathOf(layout, name);
+  if (!fs.Exists(path)) return std::nullopt;
+  return ParseAriState(fs.ReadFile(path));
+}
+
 void SaveAriState(sys::Filesystem& fs, const storage::Layout& layout,
                   const std::string& name, const AriState& s) {
-  nlohmann::json j = {{"cert_id", s.cert_id},
-                      {"window_start", UnixSeconds(s.window_start)},
-                      {"window_end", UnixSeconds(s.window_end)},
-                      {"selected", UnixSeconds(s.selected)},
-                      {"next_check", UnixSeconds(s.next_check)}};
   fs.MakeDirs(layout.work_dir + "/renewal-info", 0700);
-  sys::WriteFileAtomic(fs, PathOf(layout, name), j.dump() + "\n", 0600);
+  sys::WriteFileAtomic(fs, PathOf(layout, name), AriStateJson(s), 0600);
 }
 
 void RemoveAriState(sys::Filesystem& fs, const storage::Layout& layout,

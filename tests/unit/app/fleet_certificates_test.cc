@@ -15,6 +15,7 @@
 #include "app/usecases/certificates.h"
 #include "app/usecases/certonly.h"
 #include "app/usecases/renew.h"
+#include "app/wiring/ari_state.h"
 #include "app/wiring/fleet_lineages.h"
 #include "app/wiring/fleet_nodes.h"
 #include "crypto/certificate.h"
@@ -145,6 +146,51 @@ TEST_F(FleetUseCase, RenewRecordsTheNewVersionAsDeployedHere) {
   EXPECT_EQ(d.serial, second);
 }
 
+// ARI in a fleet (RFC 9773): the renewer that asked the CA shares the
+// answer; a node without an answer of its own takes the fleet's until its
+// Retry-After instead of asking, and renews at the same chosen point.
+TEST_F(FleetUseCase, RenewSharesTheCasAriAnswerThroughTheFleet) {
+  IssueInFleet("example.com");
+  ca_.renewal_window = {clock_.Now() + hours(24 * 50),
+                        clock_.Now() + hours(24 * 52)};
+  ca_.renewal_retry_after = "21600";
+  RenewOptions o;
+  o.common = common_;
+  o.no_random_sleep = true;
+  o.fleet = fleet_;
+  ASSERT_EQ(Renew(o, services_), 0) << out_.str();
+  EXPECT_EQ(ca_.CountRequests("/renewal-info/"), 1);
+  const std::optional<etcd::KeyValue> kv = etcd_.Get("/p/ari/example.com");
+  ASSERT_TRUE(kv);
+  const std::optional<AriState> shared = ParseAriState(kv->value);
+  ASSERT_TRUE(shared);
+  // Whole seconds, as stored.
+  EXPECT_EQ(UnixSeconds(shared->window_start),
+            UnixSeconds(ca_.renewal_window->first));
+  EXPECT_EQ(UnixSeconds(shared->next_check),
+            UnixSeconds(clock_.Now() + hours(6)));
+
+  // As on a node that never asked: no answer of its own.
+  const storage::Layout layout{common_.config_dir, common_.work_dir, ""};
+  RemoveAriState(fs_, layout, "example.com");
+  clock_.Advance(hours(1));
+  ASSERT_EQ(Renew(o, services_), 0) << out_.str();
+  EXPECT_EQ(ca_.CountRequests("/renewal-info/"), 1);
+  const std::optional<AriState> taken =
+      LoadAriState(fs_, layout, "example.com");
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(taken->selected, shared->selected);
+
+  // Once the Retry-After has passed this node asks, and shares the answer.
+  clock_.Advance(hours(6));
+  ASSERT_EQ(Renew(o, services_), 0) << out_.str();
+  EXPECT_EQ(ca_.CountRequests("/renewal-info/"), 2);
+  EXPECT_EQ(UnixSeconds(
+                ParseAriState(etcd_.Get("/p/ari/example.com")->value)
+                    ->next_check),
+            UnixSeconds(clock_.Now() + hours(6)));
+}
+
 // The etcd requests of one fleet renewal of one due lineage, from the
 // renewer (the benchmark measured 23.3 per renewal, agents' polls
 // included; this pins the renewer's own share so a regression shows).
@@ -173,7 +219,7 @@ TEST_F(FleetUseCase, OneRenewalMakesAKnownNumberOfEtcdRequests) {
     }
     ++kinds[kind];
   }
-  // 11 requests in all.
+  // 12 requests in all.
   const std::map<std::string, int> want = {
       // The fleet's version, read twice: when planning (ConsultFleet: what
       // is due is decided from the certificate the fleet serves, which
@@ -183,6 +229,10 @@ TEST_F(FleetUseCase, OneRenewalMakesAKnownNumberOfEtcdRequests) {
       // that version's keys at the same revision.
       {"/v3/kv/range read lineages current", 3},  // + 1: the publish's
       {"/v3/kv/range read lineages version", 2},
+      // The fleet's ARI answers, one range for every lineage: a node uses
+      // another's answer about the same certificate instead of asking the
+      // CA (app/wiring/ari_check.h).
+      {"/v3/kv/range read ari", 1},
       // The fleet lock: a lease, then the transaction that creates the lock
       // key under it if nobody holds it (its create revision: the fence).
       {"/v3/lease/grant", 1},
@@ -210,6 +260,9 @@ TEST_F(FleetUseCase, OneRenewalMakesAKnownNumberOfEtcdRequests) {
 
 TEST_F(FleetUseCase, CertificatesListsTheFleetsLineagesOnANodeWithoutThem) {
   IssueInFleet("example.com");
+  // When web1 recorded its deployment: the issuance below polls, and the
+  // fake clock moves on with each pause.
+  const TimePoint deployed = clock_.Now();
   const std::string serial = LocalSerial(common_.config_dir, "example.com");
   // Web2 holds one lineage of its own, which the fleet lacks.
   CertonlyOptions local = StandaloneCertonly({"local.example"});
@@ -254,7 +307,7 @@ TEST_F(FleetUseCase, CertificatesListsTheFleetsLineagesOnANodeWithoutThem) {
   EXPECT_EQ(fleet["fleet"]["deployed"][0]["version"], 1);
   EXPECT_EQ(fleet["fleet"]["deployed"][0]["serial"], serial);
   EXPECT_EQ(fleet["fleet"]["deployed"][0]["time"],
-            FormatRfc3339(FromUnixSeconds(UnixSeconds(clock_.Now()))));
+            FormatRfc3339(FromUnixSeconds(UnixSeconds(deployed))));
   EXPECT_EQ(fleet["fleet"]["lagging"], nlohmann::json({"web2"}));
   EXPECT_EQ(j[1]["name"], "local.example");
   EXPECT_TRUE(j[1]["fleet"].is_null());

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "fleet/ari_record.h"
 #include "fleet/fleet_error.h"
 #include "fleet/lineage_index.h"
 #include "fleet/lineage_record.h"
@@ -62,6 +63,7 @@ TEST_F(FleetLineageTombstone, RemovesEveryVersionInOneFencedTransaction) {
   ASSERT_TRUE(other.TryAcquire(30));
   ASSERT_TRUE(PublishLineage(client_, other.fence(), "/p", "example.com2",
                              Files("x"), kKey));
+  PutAriRecords(client_, "/p", {{"example.com", "A"}, {"example.com2", "B"}});
   const int txns = fake_.txn_count();
   const TombstoneResult r = WriteTombstone(client_, lock_.fence(), "/p",
                                            "example.com", 1700000000, "node-1");
@@ -72,6 +74,9 @@ TEST_F(FleetLineageTombstone, RemovesEveryVersionInOneFencedTransaction) {
   EXPECT_EQ(KeysUnder(fake_, "/p/lineages/example.com/"), 1);  // current
   EXPECT_EQ(ParseTombstone(fake_.Get(kCurrent)->value), r.tombstone);
   EXPECT_EQ(KeysUnder(fake_, "/p/lineages/example.com2/v1/"), 5);
+  // Its ARI state goes with it; the neighbour's stays.
+  EXPECT_FALSE(fake_.Get("/p/ari/example.com"));
+  EXPECT_TRUE(fake_.Get("/p/ari/example.com2"));
 
   const LineageCurrent current =
       ReadLineageCurrent(client_, "/p", "example.com");
