@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <map>
 #include <utility>
 #include <vector>
@@ -37,17 +36,6 @@ constexpr std::array<Part, 5> kParts = {{
 
 std::string VersionPrefix(const std::string& lineage, int64_t version) {
   return lineage + "v" + std::to_string(version) + "/";
-}
-
-// `current`'s value: a positive decimal number.
-int64_t ParseVersion(const std::string& key, const std::string& text) {
-  int64_t version = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, version);
-  if (ec != std::errc() || ptr != end || version <= 0)
-    throw FleetError(key + " holds \"" + StripControl(text) +
-                     "\", not a version number");
-  return version;
 }
 
 }  // namespace
@@ -106,9 +94,10 @@ std::optional<int64_t> PublishLineage(etcd::Client& client, const Fence& fence,
     // numbers are never reused (lineage_tombstone.h).
     const std::optional<Tombstone> deleted =
         ParseTombstone(current.kvs[0].value);
-    version = (deleted ? deleted->deleted
-                       : ParseVersion(current_key, current.kvs[0].value)) +
-              1;
+    version =
+        (deleted ? deleted->deleted
+                 : ParseCurrentVersion(current_key, current.kvs[0].value)) +
+        1;
     read_mod_revision = current.kvs[0].mod_revision;
   }
   const std::string base = VersionPrefix(lineage, version);
@@ -144,7 +133,7 @@ std::optional<LoadedLineage> LoadLineage(etcd::Client& client,
   if (current.kvs.empty()) return std::nullopt;
   if (ParseTombstone(current.kvs[0].value)) return std::nullopt;  // deleted
   LoadedLineage loaded;
-  loaded.version = ParseVersion(current_key, current.kvs[0].value);
+  loaded.version = ParseCurrentVersion(current_key, current.kvs[0].value);
   loaded.revision = current.revision;
   // The version's keys as of the revision `current` was read at: one
   // consistent snapshot even if a newer version lands meanwhile.

@@ -35,10 +35,7 @@ std::optional<Tombstone> ParseTombstone(std::string_view value) {
   return t;
 }
 
-namespace {
-
-// `current`'s value when it is not a tombstone: a positive decimal number.
-int64_t ParseVersion(const std::string& key, const std::string& text) {
+int64_t ParseCurrentVersion(const std::string& key, const std::string& text) {
   int64_t version = 0;
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, version);
@@ -48,8 +45,6 @@ int64_t ParseVersion(const std::string& key, const std::string& text) {
   return version;
 }
 
-}  // namespace
-
 LineageCurrent ReadLineageCurrent(etcd::Client& client, std::string_view prefix,
                                   std::string_view name) {
   const std::string key = LineagePrefix(prefix, name) + "current";
@@ -58,7 +53,7 @@ LineageCurrent ReadLineageCurrent(etcd::Client& client, std::string_view prefix,
   if (current.kvs.empty()) return result;
   result.tombstone = ParseTombstone(current.kvs[0].value);
   if (!result.tombstone)
-    result.version = ParseVersion(key, current.kvs[0].value);
+    result.version = ParseCurrentVersion(key, current.kvs[0].value);
   return result;
 }
 
@@ -71,7 +66,8 @@ TombstoneResult WriteTombstone(etcd::Client& client, const Fence& fence,
   etcd::RangeResult current = client.Range(etcd::KeyRange(current_key));
   if (current.kvs.empty() || ParseTombstone(current.kvs[0].value))
     return result;  // kAbsent
-  const int64_t version = ParseVersion(current_key, current.kvs[0].value);
+  const int64_t version =
+      ParseCurrentVersion(current_key, current.kvs[0].value);
   result.tombstone = {version, time, std::string(node)};
   // Every vN/ key is under "NAME/v" and `current` is not: one range delete
   // takes every version, however many there are (etcd caps the operations

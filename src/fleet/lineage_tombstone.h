@@ -3,12 +3,12 @@
 //
 //   PREFIX/lineages/NAME/current   {"deleted":N,"time":UNIX,"node":NODE}
 //
-// and none of its vN/ keys remain, nor its ARI state (ari_record.h). Why `current` is rewritten rather than
-// deleted: agents poll the `current` keys by mod revision
-// (lineage_index.h), so a rewritten one reaches every agent with no extra
-// request per poll, and a node that was down meets it on its next start;
-// and N stays known, so a later publish of the name is N+1 (version numbers
-// are never reused: a node that served vN never meets another vN).
+// and none of its vN/ keys remain, nor its ARI state (ari_record.h). Why
+// `current` is rewritten rather than deleted: agents poll the `current` keys by
+// mod revision (lineage_index.h), so a rewritten one reaches every agent with
+// no extra request per poll, and a node that was down meets it on its next
+// start; and N stays known, so a later publish of the name is N+1 (version
+// numbers are never reused: a node that served vN never meets another vN).
 //
 // The tombstone is written like a version is published: one transaction,
 // fenced by the lineage's fleet lock (lineage_lock.h) and guarded by
@@ -41,6 +41,9 @@ struct Tombstone {
 // tombstone (a version number, or anything else).
 std::string TombstoneJson(const Tombstone& t);
 std::optional<Tombstone> ParseTombstone(std::string_view value);
+// The version number `current` (stored under `key`) holds when it is not a
+// tombstone: FleetError naming `key` when it is neither.
+int64_t ParseCurrentVersion(const std::string& key, const std::string& text);
 
 // What `current` of `name` says, without reading any version's files.
 struct LineageCurrent {

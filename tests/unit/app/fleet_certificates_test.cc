@@ -185,10 +185,10 @@ TEST_F(FleetUseCase, RenewSharesTheCasAriAnswerThroughTheFleet) {
   clock_.Advance(hours(6));
   ASSERT_EQ(Renew(o, services_), 0) << out_.str();
   EXPECT_EQ(ca_.CountRequests("/renewal-info/"), 2);
-  EXPECT_EQ(UnixSeconds(
-                ParseAriState(etcd_.Get("/p/ari/example.com")->value)
-                    ->next_check),
-            UnixSeconds(clock_.Now() + hours(6)));
+  EXPECT_EQ(
+      UnixSeconds(
+          ParseAriState(etcd_.Get("/p/ari/example.com")->value)->next_check),
+      UnixSeconds(clock_.Now() + hours(6)));
 }
 
 // The etcd requests of one fleet renewal of one due lineage, from the
