@@ -3,12 +3,13 @@
 // Pebble validate while hundreds of idle and slowloris connections, opened
 // the moment its port listens, sit in front of Pebble's request.
 //
-// No race decides the order: certpilot runs under strace, which stops it
-// with SIGSTOP as it enters its first clone3(2) — the responder thread,
-// started right after listen(2) and before the challenge is posted (checked
-// with strace: certonly makes no other clone3 before). While it is stopped
-// the kernel completes our connections into the listen backlog; then the
-// test continues it, and they are queued ahead of Pebble's connection.
+// No race decides the order: certpilot runs under strace, which sends it
+// SIGSTOP at its first listen(2) — the responder's, before the challenge is
+// posted; the signal is taken once the call has returned, so the port
+// listens. (Not at the responder thread's clone3: certonly starts a thread
+// earlier, to load libcurl.) While it is stopped the kernel completes our
+// connections into the listen backlog; then the test continues it, and they
+// are queued ahead of Pebble's connection.
 // (The unit tests in tests/unit/solvers cover the protocol edge cases, the
 // eviction and the fd bound on the responder alone.)
 #include <arpa/inet.h>
@@ -73,7 +74,7 @@ TEST(ResponderAbuseTest,
     argv.push_back(a);
   argv.push_back(std::to_string(pebble.http_port()));
 
-  StraceProcess run(argv, {"clone3", "signal=SIGSTOP", 1});
+  StraceProcess run(argv, {"listen", "signal=SIGSTOP", 1});
   const std::string stopped =
       run.WaitForTrace("--- stopped by SIGSTOP ---", 60s);
   ASSERT_NE(stopped, "") << "certpilot never reached its responder thread:\n"
