@@ -76,13 +76,15 @@ void ForEach(Block& block, const std::function<void(Directive&)>& f) {
 
 }  // namespace
 
+bool IsToken(std::string_view token) {
+  return !token.empty() && std::all_of(token.begin(), token.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
 void ValidateToken(const std::string& token) {
-  const bool ok =
-      !token.empty() && std::all_of(token.begin(), token.end(), [](char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-               (c >= '0' && c <= '9') || c == '-' || c == '_';
-      });
-  if (!ok) {
+  if (!IsToken(token)) {
     throw UsageError(
         "refusing to write the challenge token \"" + StripControl(token) +
         "\" into the nginx configuration: it is not base64url (RFC 8555 §8.3)");
@@ -237,8 +239,14 @@ int StripChallengeLines(Config& config, const std::string& own_file) {
   ForEach(config.root(), [&](Directive& d) {
     if (!IsManaged(d)) return;
     const std::vector<std::string> a = d.ArgValues();
+    // One token's rewrite only: the fleet's permanent one for any token
+    // (challenge_proxy.h) stays.
     const bool rewrite =
-        d.name() == "rewrite" && !a.empty() && StartsWith(a[0], kRewritePrefix);
+        d.name() == "rewrite" && !a.empty() &&
+        StartsWith(a[0], kRewritePrefix) && EndsWith(a[0], ")$") &&
+        IsToken(a[0].substr(
+            std::string_view(kRewritePrefix).size(),
+            a[0].size() - std::string_view(kRewritePrefix).size() - 2));
     const bool location = d.name() == "location" && a.size() == 2 &&
                           a[0] == "=" && StartsWith(a[1], kChallengePath);
     const bool include =

@@ -36,6 +36,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nginx/config/include_loader.h"
@@ -110,7 +111,9 @@ class ChallengePatch {
 // run can leave behind. Removes them from `config`; returns how many.
 int StripChallengeLines(Config& config, const std::string& own_file);
 
-// Throws UsageError unless `token` is non-empty base64url (A-Z a-z 0-9 - _).
+// True when `token` is non-empty base64url (A-Z a-z 0-9 - _).
+bool IsToken(std::string_view token);
+// Throws UsageError unless IsToken(token).
 void ValidateToken(const std::string& token);
 
 }  // namespace certpilot::nginx
