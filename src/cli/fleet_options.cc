@@ -32,6 +32,10 @@ void AddFleetOptions(CLI::App* c, app::FleetOptions& o) {
                 "Seconds a lineage's fleet lock outlives a node that stops "
                 "renewing it (kept alive while it renews)")
       ->capture_default_str();
+  c->add_option("--fleet-responder", o.responder,
+                "HOST:PORT where this node's agent answers HTTP-01 behind "
+                "nginx: the agent listens there and install --nginx points "
+                "/.well-known/acme-challenge/ at it");
 }
 
 std::vector<std::string> FleetArgs(const app::FleetOptions& o) {
@@ -50,6 +54,7 @@ std::vector<std::string> FleetArgs(const app::FleetOptions& o) {
   add("--fleet-old-secret-file", Join(o.old_secret_files, ","));
   add("--fleet-node", o.node);
   add("--fleet-lock-ttl", std::to_string(o.lock_ttl_seconds));
+  add("--fleet-responder", o.responder);
   return args;
 }
 

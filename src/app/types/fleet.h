@@ -28,6 +28,10 @@ struct FleetOptions {
   // it (kept alive every third of it); a node that stops for longer loses
   // the lock, and its publish is refused (lineage_lock.h).
   int lock_ttl_seconds = 60;
+  // --fleet-responder HOST:PORT: where this node's agent answers HTTP-01
+  // behind nginx (app/rules/fleet_responder.h); "": the agent listens on
+  // --http-01-address/--http-01-port and nginx is not pointed at it.
+  std::string responder;
 
   bool enabled() const { return !endpoints.empty(); }
   bool operator==(const FleetOptions&) const = default;

@@ -4,7 +4,8 @@
 //    lease of lease_ttl seconds, kept alive (and the heartbeat rewritten)
 //    every third of it; a lease lost while etcd was away is granted again;
 //  - serves HTTP-01 (RFC 8555 §8.3) from etcd: a standalone responder on
-//    --http-01-address/--http-01-port (solvers/http01_responder.h) answers
+//    --fleet-responder, else --http-01-address/--http-01-port
+//    (solvers/http01_responder.h) answers
 //    every token published under PREFIX/challenges/ (fleet/challenge_record.h),
 //    the token map synced every poll;
 //  - materializes: every poll asks which lineages' `current` changed since

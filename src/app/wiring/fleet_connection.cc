@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/rules/fleet_responder.h"
 #include "http/curl_http_client.h"
 #include "sys/host.h"
 #include "util/error.h"
@@ -117,6 +118,7 @@ FleetOptions CheckFleetOptions(FleetOptions o, sys::Filesystem& fs) {
     throw UsageError(
         "--fleet-old-secret-file needs --fleet-secret-file (the key that "
         "seals)");
+  if (!o.responder.empty()) ParseFleetResponder(o.responder);
   if (o.node.empty()) o.node = sys::Hostname();
   if (!ValidNodeName(o.node))
     throw UsageError("--fleet-node \"" + StripControl(o.node) +

@@ -27,7 +27,8 @@ namespace certpilot::app {
 //     (--fleet-old-secret-file), does not hold exactly 32 bytes; an old key
 //     file comes without --fleet-secret-file;
 //   - the node name is not 1-63 of [A-Za-z0-9._-] starting with a letter or
-//     digit.
+//     digit;
+//   - --fleet-responder is not HOST:PORT (app/rules/fleet_responder.h).
 FleetOptions CheckFleetOptions(FleetOptions o, sys::Filesystem& fs);
 
 // The fleet keys of checked options: --fleet-secret-file seals, it and every

@@ -35,6 +35,7 @@ TEST(FleetArgs, EveryOptionSurvivesTheRoundTrip) {
   o.old_secret_files = {"/etc/old1.key", "/etc/old2.key"};
   o.node = "web-2";
   o.lock_ttl_seconds = 17;
+  o.responder = "127.0.0.1:8402";
   EXPECT_EQ(Parse(FleetArgs(o)), o);
 }
 
@@ -52,7 +53,7 @@ TEST(FleetArgs, RendersEveryFleetOptionOfTheTable) {
   app::FleetOptions o;
   o.endpoints = {"https://127.0.0.1:2379"};
   o.cacert = o.client_cert = o.client_key = o.user = o.password_file =
-      o.secret_file = o.node = "x";
+      o.secret_file = o.node = o.responder = "x";
   o.old_secret_files = {"y"};
   const std::vector<std::string> args = FleetArgs(o);
   int fleet_options = 0;
@@ -64,7 +65,7 @@ TEST(FleetArgs, RendersEveryFleetOptionOfTheTable) {
     EXPECT_NE(std::find(args.begin(), args.end(), flag), args.end())
         << flag << " is not rendered by FleetArgs";
   }
-  EXPECT_EQ(fleet_options, 11);
+  EXPECT_EQ(fleet_options, 12);
 }
 
 }  // namespace
