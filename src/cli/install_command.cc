@@ -48,6 +48,7 @@ class InstallCommand : public Command {
     AddApacheOptions(c, o_.apache);
     AddInstallTargetOptions(c, o_.http_port, o_.https_port, o_.redirect,
                             o_.enhance);
+    AddFleetOptions(c, o_.fleet);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.common = common;

@@ -25,6 +25,7 @@ class RunCommand : public Command {
     AddInstallTargetOptions(c, o.http01_port, o_.https_port, o_.redirect,
                             o_.enhance);
     AddIssuanceOptions(c, o);
+    AddFleetOptions(c, o.fleet);
   }
   int Run(const app::CommonOptions& common, app::Services& services) override {
     o_.certonly.common = common;

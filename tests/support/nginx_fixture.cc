@@ -53,17 +53,19 @@ std::string FindNginx() {
       "(scripts/deps) — these tests need a real nginx and are never skipped");
 }
 
-int ConnectLoopback(int port, std::string* error) {
+int ConnectLoopback(int port, std::string* error,
+                    const std::string& address = "127.0.0.1") {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1)
+    throw std::invalid_argument("not an IPv4 address: " + address);
   timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    *error = "connect 127.0.0.1:" + std::to_string(port) + ": " +
+    *error = "connect " + address + ":" + std::to_string(port) + ": " +
              std::strerror(errno);
     ::close(fd);
     return -1;
@@ -239,9 +241,10 @@ void NginxFixture::Stop() {
 
 // ---- clients ----
 
-HttpReply PlainGet(int port, const std::string& host, const std::string& path) {
+HttpReply PlainGet(int port, const std::string& host, const std::string& path,
+                   const std::string& address) {
   HttpReply r;
-  const int fd = ConnectLoopback(port, &r.error);
+  const int fd = ConnectLoopback(port, &r.error, address);
   if (fd < 0) return r;
   const std::string req = Request(host, path);
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) !=
@@ -258,9 +261,10 @@ HttpReply PlainGet(int port, const std::string& host, const std::string& path) {
   return ParseReply(raw);
 }
 
-TlsReply TlsGet(int port, const std::string& sni, const std::string& path) {
+TlsReply TlsGet(int port, const std::string& sni, const std::string& path,
+                const std::string& address) {
   TlsReply r;
-  const int fd = ConnectLoopback(port, &r.error);
+  const int fd = ConnectLoopback(port, &r.error, address);
   if (fd < 0) return r;
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);

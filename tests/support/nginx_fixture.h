@@ -91,17 +91,19 @@ struct HttpReply {
   std::string error;
 };
 
-// GET http://127.0.0.1:port/path with `Host: host`, over a raw socket.
-HttpReply PlainGet(int port, const std::string& host, const std::string& path);
+// GET http://ADDRESS:port/path with `Host: host`, over a raw socket.
+HttpReply PlainGet(int port, const std::string& host, const std::string& path,
+                   const std::string& address = "127.0.0.1");
 
-// A TLS handshake with 127.0.0.1:port sending SNI `sni` (no verification),
+// A TLS handshake with ADDRESS:port sending SNI `sni` (no verification),
 // then optionally one GET over it.
 struct TlsReply {
   std::string serial_hex;  // of the certificate served ("" on failure)
   HttpReply http;          // when a path was given
   std::string error;
 };
-TlsReply TlsGet(int port, const std::string& sni, const std::string& path = "");
+TlsReply TlsGet(int port, const std::string& sni, const std::string& path = "",
+                const std::string& address = "127.0.0.1");
 
 // The serial of the first certificate in `pem`, as TlsReply::serial_hex.
 std::string CertSerialHex(const std::string& pem);

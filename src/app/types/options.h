@@ -222,6 +222,9 @@ struct InstallOptions {
   int https_port = 443;  // --https-port
   bool redirect = false;
   Enhancements enhance;
+  // Fleet mode: nginx's challenge path goes to fleet.responder, this node's
+  // agent (nginx/patch/challenge_proxy.h). Nothing else of it is used.
+  FleetOptions fleet;
 };
 
 // `enhance --cert-name NAME`: add enhancements to the nginx server blocks of

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/rules/fleet_responder.h"
 #include "app/wiring/fleet_connection.h"
 #include "app/wiring/fleet_nodes.h"
 #include "app/wiring/hooks.h"
@@ -40,21 +41,57 @@ constexpr std::chrono::seconds kRetryFailed{60};
 // soon: that run ends within its own timeouts.
 constexpr std::chrono::seconds kRetryBusy{1};
 
-std::string AdvertisedAddress(const AgentOptions& o) {
-  if (!o.advertise.empty()) return o.advertise;
-  std::string host =
-      o.http01_address.empty() ? sys::Hostname() : o.http01_address;
-  if (host.find(':') != std::string::npos && host.front() != '[')
-    host = "[" + host + "]";
-  return host + ":" + std::to_string(o.http01_port);
+// Where the responder listens: --fleet-responder, else --http-01-address
+// and --http-01-port.
+ResponderAddress ListenAddress(const AgentOptions& o) {
+  if (!o.fleet.responder.empty()) return ParseFleetResponder(o.fleet.responder);
+  return {o.http01_address, o.http01_port};
 }
 
+std::string AdvertisedAddress(const AgentOptions& o) {
+  if (!o.advertise.empty()) return o.advertise;
+  const ResponderAddress listen = ListenAddress(o);
+  std::string host = listen.address.empty() ? sys::Hostname() : listen.address;
+  if (host.find(':') != std::string::npos && host.front() != '[')
+    host = "[" + host + "]";
+  return host + ":" + std::to_string(listen.port);
+}
+
+// Where this node's own web server is: `install` on this node wrote them
+// into its renewal conf, and the renewer's conf (another node's server, or
+// none) must not replace them.
+constexpr const char* kNodeLocalKeys[] = {"installer",
+                                          "nginx_server_root",
+                                          "nginx_ctl",
+                                          "apache_server_root",
+                                          "apache_ctl",
+                                          "apache_vhost_root",
+                                          "apache_challenge_location"};
+
 // The renewer's renewal conf with this node's paths (nodes may keep their
-// trees in different config dirs).
+// trees in different config dirs) and, when this node has a conf of its
+// own (`local`), its installer settings.
 std::string LocalRenewalConf(const storage::Layout& layout,
-                             const std::string& name, const std::string& text) {
+                             const std::string& name, const std::string& text,
+                             const std::optional<std::string>& local) {
   storage::RenewalConf conf =
       storage::RenewalConf::Parse(text, "the fleet's renewal conf of " + name);
+  std::optional<storage::RenewalConf> mine;
+  try {
+    if (local)
+      mine = storage::RenewalConf::Parse(*local, layout.renewal_conf(name));
+  } catch (const Error& e) {
+    log::Warning(std::string("fleet agent: ") + e.what() +
+                 "; replaced by the fleet's, without this node's installer");
+  }
+  if (mine) {
+    for (const char* key : kNodeLocalKeys) {
+      if (std::optional<std::string> v = mine->Get("renewalparams", key))
+        conf.Set("renewalparams", key, *v);
+      else
+        conf.Remove("renewalparams", key);
+    }
+  }
   const std::string live = layout.live_dir(name);
   conf.Set("", "archive_dir", layout.archive_dir(name));
   conf.Set("", "cert", live + "/cert.pem");
@@ -109,8 +146,9 @@ class Agent {
 
   int Run(const std::function<bool(std::chrono::milliseconds)>& stop) {
     solvers::Http01ResponderOptions ro;
-    ro.address = o_.http01_address;
-    ro.port = o_.http01_port;
+    const ResponderAddress listen = ListenAddress(o_);
+    ro.address = listen.address;
+    ro.port = listen.port;
     solvers::Http01Responder responder(ro);
     responder.Start();
     responder_ = &responder;
@@ -213,9 +251,11 @@ class Agent {
     }
     // After the certificates: a conf never names a lineage without them.
     const std::string path = ctx.layout().renewal_conf(name);
+    std::optional<std::string> local;
+    if (ctx.fs().Exists(path)) local = ctx.fs().ReadFile(path);
     const std::string conf =
-        LocalRenewalConf(ctx.layout(), name, files.renewal);
-    if (!ctx.fs().Exists(path) || ctx.fs().ReadFile(path) != conf) {
+        LocalRenewalConf(ctx.layout(), name, files.renewal, local);
+    if (local != conf) {
       ctx.fs().MakeDirs(ctx.layout().renewal_root(), 0755);
       sys::WriteFileAtomic(ctx.fs(), path, conf, 0644);
       changed = true;

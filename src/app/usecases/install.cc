@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <ostream>
 
+#include "app/rules/fleet_responder.h"
 #include "app/usecases/deploy_paths.h"
 #include "app/usecases/deploy_target.h"
 #include "app/wiring/apache_setup.h"
@@ -12,6 +13,7 @@
 #include "app/wiring/run_context.h"
 #include "crypto/certificate.h"
 #include "nginx/config/include_loader.h"
+#include "nginx/patch/challenge_proxy.h"
 #include "nginx/patch/enhance_patch.h"
 #include "nginx/patch/install_patch.h"
 #include "nginx/patch/tls_options.h"
@@ -45,12 +47,19 @@ void ValidateInstallOptions(const InstallOptions& o) {
           "--http-01-port and --https-port must be between 1 and 65535");
   if (o.http_port == o.https_port)
     throw UsageError("--http-01-port and --https-port must differ");
+  if (o.fleet.enabled() && !o.fleet.responder.empty())
+    ParseFleetResponder(o.fleet.responder);
 }
 
 int Install(const InstallOptions& o, Services& services) {
   ValidateInstallOptions(o);
-  if (o.installer == "apache")
+  if (o.installer == "apache") {
+    if (o.fleet.enabled())
+      log::Warning(
+          "fleet mode: Apache is not pointed at the agent; send "
+          "/.well-known/acme-challenge/ to it yourself (ProxyPass)");
     return DeployToApache(o, services, DeployKind::kInstall);
+  }
   return DeployToNginx(o, services, DeployKind::kInstall);
 }
 
@@ -59,6 +68,33 @@ namespace {
 // The stapling the request asks for, if the certificate allows it: warns
 // about Let's Encrypt's end of OCSP, and drops it for a certificate without
 // an OCSP URL (nginx would fail to staple it on every handshake).
+// Fleet mode (issue #17): the lineage's blocks send the CA's HTTP-01
+// requests to this node's agent, which answers any token the fleet
+// published, so the load balancer may pick any node.
+void PointChallengesAtAgent(const InstallOptions& o,
+                            const std::vector<std::string>& names,
+                            nginx::ConfigGraph& graph,
+                            nginx::InstallResult& result) {
+  if (o.fleet.responder.empty()) {
+    log::Warning(
+        "fleet mode: no --fleet-responder, so nginx does not send "
+        "/.well-known/acme-challenge/ to this node's agent; set it (e.g. "
+        "fleet-responder = 127.0.0.1:8402 in cli.ini) where nginx stands "
+        "in front of the agent");
+    return;
+  }
+  nginx::ChallengeProxyRequest req;
+  req.names = names;
+  req.http_port = o.http_port;
+  req.https_port = o.https_port;
+  req.upstream = ResponderUpstream(ParseFleetResponder(o.fleet.responder));
+  nginx::ChallengeProxyResult proxy = nginx::PatchForChallengeProxy(graph, req);
+  result.actions.insert(result.actions.end(), proxy.actions.begin(),
+                        proxy.actions.end());
+  result.notes.insert(result.notes.end(), proxy.notes.begin(),
+                      proxy.notes.end());
+}
+
 void DecideStapling(sys::Filesystem& fs, const LineageInfo& info,
                     const std::string& live, nginx::EnhanceRequest& req) {
   if (!req.staple_ocsp) return;
@@ -117,6 +153,8 @@ int DeployToNginx(const InstallOptions& o, Services& services,
   nginx::ConfigGraph graph = nginx::ConfigGraph::Load(fs, o.nginx.server_root);
   nginx::InstallResult result;
   if (install || req.redirect) result = nginx::PatchForInstall(graph, req);
+  if (install && o.fleet.enabled())
+    PointChallengesAtAgent(o, info.domains, graph, result);
   if (nginx::WantsEnhancement(enhance)) {
     nginx::EnhanceResult more = nginx::PatchForEnhance(graph, enhance);
     result.actions.insert(result.actions.end(), more.actions.begin(),

@@ -9,6 +9,12 @@
 // nginx_server_root / nginx_ctl, so `renew` reloads that nginx after
 // renewing it. CONFIG/options-ssl-nginx.conf is written when first needed
 // and never overwritten (nginx/tls_options.h).
+//
+// Fleet mode (o.fleet.enabled()): in the same update, the blocks also send
+// /.well-known/acme-challenge/ to this node's agent at --fleet-responder
+// (nginx/patch/challenge_proxy.h), so a challenge the fleet published is
+// answered whichever node the CA reaches. Without --fleet-responder, a
+// warning says nginx was not pointed at the agent.
 #pragma once
 
 #include "app/types/options.h"

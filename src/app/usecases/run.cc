@@ -26,6 +26,7 @@ int Run(const RunOptions& o, Services& services) {
   install.https_port = o.https_port;
   install.redirect = o.redirect;
   install.enhance = o.enhance;
+  install.fleet = certonly.fleet;
   ValidateInstallOptions(install);  // before the CA is asked for anything
 
   // Two steps, each under the config-dir lock (certonly releases it when

@@ -120,7 +120,9 @@ void FleetHttp01Solver::Wait() {
   throw Error("fleet HTTP-01: not every node serves the challenge after " +
               std::to_string(options_.self_check_timeout.count() / 1000) +
               " s; the CA was not asked to validate. Is `certpilot agent` "
-              "running and reachable there?" +
+              "running and reachable there, and does the node's nginx send "
+              "/.well-known/acme-challenge/ to it (install --nginx with "
+              "--fleet-responder)?" +
               failures);
 }
 

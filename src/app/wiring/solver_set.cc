@@ -83,7 +83,10 @@ void SolverSet::Check(const RenewalSettings& s) const {
 
 void SolverSet::Prepare(const RenewalSettings& s) {
   Check(s);
-  if (s.authenticator == "nginx") PrepareNginx(s);
+  // Fleet mode: the agents serve nginx's challenges too (install --nginx
+  // pointed this node's blocks at its agent); this node's nginx is left as
+  // it is.
+  if (s.authenticator == "nginx" && !env_.fleet_http01) PrepareNginx(s);
   if (s.authenticator == "apache") PrepareApache(s);
   if (s.authenticator == "standalone")
     PrepareStandalone(
@@ -230,7 +233,9 @@ solvers::ManualOptions SolverSet::ManualOptionsFor(
 
 issuance::ChallengeSolver* SolverSet::Shared(const RenewalSettings& s,
                                              const std::string& type) {
-  if (s.authenticator == "nginx") {
+  if (s.authenticator == "nginx" && env_.fleet_http01) {
+    return env_.fleet_http01;
+  } else if (s.authenticator == "nginx") {
     auto it = nginx_.find({s.nginx.server_root, s.nginx.ctl, s.http01_port});
     if (it != nginx_.end()) return it->second->solver();
   } else if (s.authenticator == "apache") {

@@ -64,9 +64,11 @@ struct SolverEnvironment {
   // The run's trust store (--ca-bundle), for the DNS provider APIs: an API
   // proxy's or a test fake's CA. Empty: the system store.
   std::string ca_bundle;
-  // Fleet mode (issue #17): the standalone authenticator's http-01 goes
-  // through etcd to every node's agent (app/wiring/fleet_http01_solver.h)
-  // instead of a responder of this run. Owned by the caller; unset: local.
+  // Fleet mode (issue #17): the standalone and nginx authenticators' http-01
+  // goes through etcd to every node's agent (app/wiring/fleet_http01_solver.h)
+  // instead of a responder of this run or this node's nginx (which
+  // `install --nginx` in fleet mode points at its agent:
+  // nginx/patch/challenge_proxy.h). Owned by the caller; unset: local.
   issuance::ChallengeSolver* fleet_http01 = nullptr;
 };
 
