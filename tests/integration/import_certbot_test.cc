@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "integration/solvers_test_util.h"
 #include "support/cli_harness.h"
@@ -110,6 +111,19 @@ class ImportCertbotTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
     EXPECT_EQ(cli_.Version(name), before + 1);
     EXPECT_EQ(cli_.CheckLineage(name), "");
+  }
+  // The same until `challenged()` says a renewal answered a challenge. The
+  // imported account is certbot's, which holds a valid authorization for
+  // the name, and Pebble hands that out instead of a new one 1% of the
+  // time even with PEBBLE_AUTHZREUSE=0 (it creates a new one when
+  // rand.Intn(100) > the percentage): then no challenge is needed. Five
+  // tries leave a 1e-10 chance of none.
+  void ExpectRenewsWithAChallenge(const std::string& name,
+                                  const std::function<bool()>& challenged) {
+    for (int tries = 0; tries < 5 && !HasFailure(); ++tries) {
+      ExpectRenews(name);
+      if (challenged()) return;
+    }
   }
   int CertbotVersion(const std::string& name) const {
     const std::string target =
@@ -301,7 +315,8 @@ TEST_F(ImportCertbotTest, ManualLineageWithAuthHooks) {
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   ImportAndCheck("manual.example.com");
   fs::remove(log);
-  ExpectRenews("manual.example.com");
+  ExpectRenewsWithAChallenge("manual.example.com",
+                             [&] { return fs::exists(log); });
   // certbot's hooks ran for certpilot.
   EXPECT_EQ(ReadFileOrEmpty(log),
             "auth manual.example.com\ncleanup manual.example.com\n");
@@ -525,7 +540,7 @@ TEST_F(ImportCertbotGoogleTest, GoogleLineageImportsAndRenewsThroughTheApi) {
   EXPECT_THAT(conf, HasSubstr("authenticator = dns-google"));
   EXPECT_THAT(conf, HasSubstr("dns_google_credentials = " + key_file));
   EXPECT_THAT(conf, HasSubstr("dns_propagation_seconds = 1"));
-  ExpectRenews(name);
+  ExpectRenewsWithAChallenge(name, [&] { return google_.grants() > 0; });
   EXPECT_GE(google_.grants(), 1);
   EXPECT_THAT(google_.zones().Records(), ::testing::IsEmpty());
   EXPECT_THAT(google_.zones().violations(), ::testing::IsEmpty());
