@@ -18,10 +18,21 @@ std::string AriKey(std::string_view prefix, std::string_view lineage) {
 }
 
 std::map<std::string, std::string> LoadAriRecords(etcd::Client& client,
-                                                  std::string_view prefix) {
+                                                  std::string_view prefix,
+                                                  std::string_view first,
+                                                  std::string_view last) {
   const std::string base = AriPrefix(prefix);
   std::map<std::string, std::string> out;
-  for (etcd::KeyValue& kv : client.RangePrefix(base).kvs) {
+  etcd::RangeResult range;
+  if (first.empty() || last.empty()) {
+    range = client.RangePrefix(base);
+  } else {
+    etcd::RangeRequest request = etcd::KeyRange(AriKey(prefix, first));
+    // The smallest key after PREFIX/ari/LAST: the range is half-open.
+    request.range_end = AriKey(prefix, last) + '\0';
+    range = client.Range(request);
+  }
+  for (etcd::KeyValue& kv : range.kvs) {
     std::string name = kv.key.substr(base.size());
     if (!name.empty() && name.find('/') == std::string::npos)
       out.emplace(std::move(name), std::move(kv.value));

@@ -24,9 +24,14 @@ namespace certpilot::fleet {
 // PREFIX/ari/LINEAGE.
 std::string AriKey(std::string_view prefix, std::string_view lineage);
 
-// Every lineage's state, by name, in one range request.
+// Every lineage's state, by name, in one range request; with `first` and
+// `last`, only those of the lineages named from `first` to `last` (byte
+// order, both included): a renew pass asks for one batch of its sorted
+// lineages at a time.
 std::map<std::string, std::string> LoadAriRecords(etcd::Client& client,
-                                                  std::string_view prefix);
+                                                  std::string_view prefix,
+                                                  std::string_view first = "",
+                                                  std::string_view last = "");
 
 // Writes each lineage's state, etcd::kMaxTxnOps to a transaction.
 void PutAriRecords(etcd::Client& client, std::string_view prefix,

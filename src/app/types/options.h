@@ -260,6 +260,10 @@ struct RunOptions {
 struct RenewOptions {
   CommonOptions common;
   std::string cert_name;  // only this lineage
+  // Lineages planned, checked with the CA and settled at a time: what a
+  // pass holds in memory (app/usecases/renew.cc), ~1.4 MiB; four rounds of
+  // kAriConcurrency lookups. Tests make it small.
+  size_t plan_batch = 512;
   bool force_renewal = false;
   // Every selected lineage is ordered (due or not, autorenew or not) and
   // nothing is saved; ARI is not consulted.

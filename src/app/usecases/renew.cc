@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <thread>
 
 #include "acme/client.h"
@@ -42,10 +43,15 @@
 namespace certpilot::app {
 namespace {
 
-// A run goes plan → ARI check → renew → report: PlanRenewals reads every
-// lineage and applies the local rule, ConsultAri adds the CA's opinion,
+// A run goes plan → ARI check → renew → report: PlanRenewals reads the
+// lineages and applies the local rule, ConsultAri adds the CA's opinion,
 // RenewDue renews what is due (with the hooks around it) and Report prints
-// the summary and chooses the exit status.
+// the summary and chooses the exit status. The first two go a batch of
+// lineages at a time (RenewOptions::plan_batch, 512); a lineage not due
+// is settled there (Settle: its line of the report kept, its LineageInfo,
+// ~3 KiB, dropped), so a pass's memory does not grow with the lineages it
+// checks (issue #16). ARI lookups run kAriConcurrency at a time within a
+// batch.
 
 constexpr int kMaxJobs = 64;
 
@@ -87,6 +93,11 @@ std::string EffectiveServer(const RenewOptions& o, const std::string& server) {
 
 std::vector<acme::Identifier> IdentifiersOf(const LineageInfo& info) {
   return acme::ParseIdentifierInputs(info.domains);
+}
+
+// Still to be renewed in this run.
+bool IsDue(const Candidate& c) {
+  return c.outcome != Outcome::kFailed && !c.due_reason.empty();
 }
 
 void Fail(Candidate& c, const std::string& error) {
@@ -297,19 +308,26 @@ bool RecordAttempts(const RenewOptions& o, RunContext& ctx,
   return ok;
 }
 
-// Plan: every lineage (or --cert-name), read locally, with the overrides of
-// the command line applied and the renewal rule decided. A lineage that
-// cannot be read or whose settings cannot work is failed here.
-std::vector<Candidate> PlanRenewals(const RenewOptions& o, RunContext& ctx) {
-  std::vector<std::string> names;
+// The lineages a pass checks: every one, sorted (so a batch is a range of
+// names: the fleet's ARI states are read for it in one range request), or
+// --cert-name's.
+std::vector<std::string> LineageNames(const RenewOptions& o, RunContext& ctx) {
   if (!o.cert_name.empty()) {
     if (!ctx.fs().Exists(ctx.layout().renewal_conf(o.cert_name)))
       throw UsageError("no certificate named \"" + o.cert_name +
                        "\" (see certpilot certificates)");
-    names = {o.cert_name};
-  } else {
-    names = ctx.lineages().ListNames();
+    return {o.cert_name};
   }
+  std::vector<std::string> names = ctx.lineages().ListNames();
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Plan: `names`, read locally, with the overrides of the command line
+// applied and the renewal rule decided. A lineage that cannot be read or
+// whose settings cannot work is failed here.
+std::vector<Candidate> PlanRenewals(const RenewOptions& o, RunContext& ctx,
+                                    std::span<const std::string> names) {
   const TimePoint now = ctx.clock().Now();
   std::vector<Candidate> candidates(names.size());
   for (size_t i = 0; i < names.size(); ++i) {
@@ -349,8 +367,8 @@ std::vector<Candidate> PlanRenewals(const RenewOptions& o, RunContext& ctx) {
 // ordered then, and without `replaces` (RFC 9773 §5), which would spend the
 // certificate's one replacement on a test. In fleet mode the nodes share
 // their answers through etcd.
-void ConsultAri(const RenewOptions& o, Services& services, RunContext& ctx,
-                std::vector<Candidate>& candidates, FleetSession* fleet) {
+void ConsultAri(const RenewOptions& o, AriChecker& ari,
+                std::vector<Candidate>& candidates) {
   if (o.dry_run) return;
   std::vector<AriQuery> queries;
   std::vector<Candidate*> asked;
@@ -361,10 +379,7 @@ void ConsultAri(const RenewOptions& o, Services& services, RunContext& ctx,
                          EffectiveServer(o, c.info.settings.server)});
       asked.push_back(&c);
     }
-  std::optional<FleetAri> fleet_ari;
-  if (fleet)
-    fleet_ari.emplace(FleetAri{fleet->etcd(), fleet->options().prefix});
-  CheckAri(o.common, services, ctx, queries, fleet_ari ? &*fleet_ari : nullptr);
+  ari.Check(queries);
   for (size_t i = 0; i < queries.size(); ++i) {
     Candidate& c = *asked[i];
     if (!queries[i].offered) continue;
@@ -591,7 +606,9 @@ void SyncKeystores(const RenewOptions& o, RunContext& ctx,
   if (o.dry_run) return;
   for (Candidate& c : candidates) {
     const Pkcs12Settings& pkcs12 = c.info.settings.pkcs12;
-    if (c.outcome != Outcome::kNotDue || !pkcs12.enabled()) continue;
+    // Not a lineage still to be renewed: it writes its keystore then.
+    if (c.outcome != Outcome::kNotDue || IsDue(c) || !pkcs12.enabled())
+      continue;
     try {
       const sys::FileLock lock = ctx.LockLineage(c.name);
       if (SyncKeystore(ctx, c.name, pkcs12))
@@ -605,52 +622,71 @@ void SyncKeystores(const RenewOptions& o, RunContext& ctx,
   }
 }
 
+// What a run reports, gathered lineage by lineage as each is settled.
+struct Summary {
+  RenewReport report;
+  size_t not_due = 0;  // report.not_due lists them only for --json
+  std::optional<RunMetrics> metrics;  // with --metrics-file
+};
+
+// A lineage this run is done with, into `summary`: its line of the report
+// and of the metrics, and the messages about it.
+void Settle(const RenewOptions& o, const Candidate& c, Summary& summary) {
+  RenewReport& report = summary.report;
+  if (c.outcome == Outcome::kRenewed) {
+    report.renewed.push_back({c.name, c.new_expiry, c.dropped});
+  } else if (c.outcome == Outcome::kAutorenewOff) {
+    report.autorenew_disabled.push_back(c.name);
+    if (!o.json && !o.common.quiet)
+      log::Info("not renewed: " + c.name + " (autorenew = False in its conf)");
+  } else if (c.outcome == Outcome::kBackedOff) {
+    report.backed_off.push_back(
+        {c.name, *CurrentFailures(c.info.history, c.info.serial)});
+    // A warning also with --json: the lineage needs someone's attention.
+    log::Warning("not renewed: " + c.name + ": " +
+                 DescribeBackoff(report.backed_off.back().failure));
+  } else if (c.outcome == Outcome::kBusy) {
+    report.busy.push_back({c.name, c.error});
+  } else if (c.outcome == Outcome::kFailed) {
+    report.failed.push_back({c.name, StripControl(c.error)});
+    // Failures of due lineages were logged as they happened.
+    if (c.due_reason.empty() || c.info.problem.size())
+      log::Error("cannot renew " + c.name + ": " + report.failed.back().error);
+  } else {
+    ++summary.not_due;
+    if (o.json)
+      report.not_due.push_back({c.name, c.info.renew_after});
+    else if (!o.common.quiet)
+      log::Debug("not due: " + c.name + " (renews after " +
+                 FormatRfc3339(c.info.renew_after) + ")");
+  }
+  if (RunMetrics* m = summary.metrics ? &*summary.metrics : nullptr) {
+    m->renewed += c.outcome == Outcome::kRenewed;
+    m->failed += c.outcome == Outcome::kFailed;
+    m->not_due += c.outcome == Outcome::kNotDue;
+    m->backed_off += c.outcome == Outcome::kBackedOff;
+    m->lineages.push_back(LineageMetricsOf(c.info));
+  }
+}
+
 // Report: the summary (text, or JSON with --json) and the exit status: 0
 // when no lineage, hook or installer failed.
-int Report(const RenewOptions& o, Services& services,
-           const std::vector<Candidate>& candidates, const RunTally& tally) {
-  RenewReport report;
+int Report(const RenewOptions& o, Services& services, Summary& summary,
+           const RunTally& tally) {
+  RenewReport& report = summary.report;
   report.dry_run = o.dry_run;
   report.hook_failures = tally.hook_failures;
   report.installer_failures = tally.installer_failures;
-  for (const Candidate& c : candidates) {
-    if (c.outcome == Outcome::kRenewed) {
-      report.renewed.push_back({c.name, c.new_expiry, c.dropped});
-    } else if (c.outcome == Outcome::kAutorenewOff) {
-      report.autorenew_disabled.push_back(c.name);
-    } else if (c.outcome == Outcome::kBackedOff) {
-      report.backed_off.push_back(
-          {c.name, *CurrentFailures(c.info.history, c.info.serial)});
-      // A warning also with --json: the lineage needs someone's attention.
-      log::Warning("not renewed: " + c.name + ": " +
-                   DescribeBackoff(report.backed_off.back().failure));
-    } else if (c.outcome == Outcome::kBusy) {
-      report.busy.push_back({c.name, c.error});
-    } else if (c.outcome == Outcome::kFailed) {
-      report.failed.push_back({c.name, StripControl(c.error)});
-      // Failures of due lineages were logged as they happened.
-      if (c.due_reason.empty() || c.info.problem.size())
-        log::Error("cannot renew " + c.name + ": " +
-                   report.failed.back().error);
-    } else {
-      report.not_due.push_back({c.name, c.info.renew_after});
-    }
-  }
   if (o.json) {
     services.out << RenewReportJson(report) << "\n";
   } else if (!o.common.quiet) {
-    for (const RenewReport::NotDue& c : report.not_due)
-      log::Debug("not due: " + c.name + " (renews after " +
-                 FormatRfc3339(c.renew_after) + ")");
-    for (const std::string& name : report.autorenew_disabled)
-      log::Info("not renewed: " + name + " (autorenew = False in its conf)");
     if (o.dry_run)
       services.out << report.renewed.size() << " renewal"
                    << (report.renewed.size() == 1 ? "" : "s")
                    << " simulated (dry run), ";
     else
-      services.out << report.renewed.size() << " renewed, "
-                   << report.not_due.size() << " not due, ";
+      services.out << report.renewed.size() << " renewed, " << summary.not_due
+                   << " not due, ";
     if (!report.backed_off.empty())
       services.out << report.backed_off.size() << " backed off, ";
     if (!report.busy.empty())
@@ -677,19 +713,12 @@ int Report(const RenewOptions& o, Services& services,
 // --metrics-file, at the end of a run (not a dry run, which changes
 // nothing): false when it cannot be written.
 bool WriteMetrics(const RenewOptions& o, RunContext& ctx, TimePoint started,
-                  const std::vector<Candidate>& candidates, int status) {
-  if (o.metrics_file.empty() || o.dry_run) return true;
-  RunMetrics m;
+                  std::optional<RunMetrics>& metrics, int status) {
+  if (!metrics) return true;
+  RunMetrics& m = *metrics;
   m.finished = ctx.clock().Now();
   m.duration = std::chrono::duration_cast<Duration>(m.finished - started);
   m.succeeded = status == 0;
-  for (const Candidate& c : candidates) {
-    m.renewed += c.outcome == Outcome::kRenewed;
-    m.failed += c.outcome == Outcome::kFailed;
-    m.not_due += c.outcome == Outcome::kNotDue;
-    m.backed_off += c.outcome == Outcome::kBackedOff;
-    m.lineages.push_back(LineageMetricsOf(c.info));
-  }
   try {
     // The file describes every lineage, also those --cert-name left out.
     if (!o.cert_name.empty())
@@ -770,25 +799,46 @@ int Renew(const RenewOptions& o, Services& services) {
   if (o.fleet.enabled() && !o.dry_run)
     fleet = std::make_unique<FleetSession>(o.fleet, services);
   RunContext ctx(o.common, services);
-  std::vector<Candidate> candidates = PlanRenewals(o, ctx);
-  // The CA's own opinion, where it offers one.
-  ConsultAri(o, services, ctx, candidates, fleet.get());
-  HoldBackFailing(o, services.clock.Now(), candidates);
-  if (fleet) ConsultFleet(o, *fleet, services.clock.Now(), candidates);
+  const std::vector<std::string> names = LineageNames(o, ctx);
+  Summary summary;
+  if (!o.metrics_file.empty() && !o.dry_run) summary.metrics.emplace();
+  // Plan, a batch at a time: the due lineages are kept whole for renewing,
+  // the others settled at once.
+  std::vector<Candidate> due_candidates;
+  std::optional<FleetAri> fleet_ari;
+  if (fleet)
+    fleet_ari.emplace(FleetAri{fleet->etcd(), fleet->options().prefix});
+  AriChecker ari(o.common, services, ctx, fleet_ari ? &*fleet_ari : nullptr);
+  const size_t step = std::max<size_t>(o.plan_batch, 1);
+  for (size_t first = 0; first < names.size(); first += step) {
+    std::vector<Candidate> batch = PlanRenewals(
+        o, ctx,
+        std::span(names).subspan(first, std::min(step, names.size() - first)));
+    // The CA's own opinion, where it offers one.
+    ConsultAri(o, ari, batch);
+    HoldBackFailing(o, services.clock.Now(), batch);
+    if (fleet) ConsultFleet(o, *fleet, services.clock.Now(), batch);
+    SyncKeystores(o, ctx, batch);
+    for (Candidate& c : batch) {
+      if (IsDue(c))
+        due_candidates.push_back(std::move(c));
+      else
+        Settle(o, c, summary);
+    }
+  }
   std::vector<Candidate*> due;
-  for (Candidate& c : candidates)
-    if (c.outcome != Outcome::kFailed && !c.due_reason.empty())
-      due.push_back(&c);
+  for (Candidate& c : due_candidates) due.push_back(&c);
   const std::vector<sys::FileLock> locks = LockDue(o, ctx, fleet.get(), due);
   Printer printer(services.out, o.json || o.common.quiet);
   RunTally tally;
   if (!due.empty())
     tally = RenewDue(o, services, ctx, due, printer, fleet.get());
   const bool recorded = RecordAttempts(o, ctx, due);
-  SyncKeystores(o, ctx, candidates);
-  int status = Report(o, services, candidates, tally);
+  SyncKeystores(o, ctx, due_candidates);
+  for (const Candidate& c : due_candidates) Settle(o, c, summary);
+  int status = Report(o, services, summary, tally);
   if (!recorded) status = 1;
-  if (!WriteMetrics(o, ctx, started, candidates, status)) status = 1;
+  if (!WriteMetrics(o, ctx, started, summary.metrics, status)) status = 1;
   return status;
 }
 

@@ -27,24 +27,55 @@ struct Ask {
   std::optional<AriState> stored;
 };
 
-// Asks `server` about each of `asks` with up to kAriConcurrency workers,
-// each with its own HTTP client (a kept-alive connection) and the
-// directory fetched once. Each new state is also put in `fetched`.
+// A kept-alive connection to a CA and its ACME client (directory set).
+struct Connection {
+  std::unique_ptr<http::HttpClient> http;
+  std::unique_ptr<acme::Client> client;
+};
+
+}  // namespace
+
+struct AriChecker::Server {
+  bool unavailable = false;  // no renewalInfo, or it failed: not asked again
+  std::optional<acme::Directory> directory;
+  std::vector<Connection>
+      idle;       // kept between batches, at most kAriConcurrency
+  std::mutex mu;  // guards idle while workers run
+};
+
+namespace {
+
+// Asks `url` about each of `asks` with up to kAriConcurrency workers, each
+// on a connection of `server`'s pool (a new one when it has none idle), the
+// directory fetched once a pass. Each new state is also put in `fetched`.
 void FetchFromCa(const CommonOptions& common, Services& services,
-                 RunContext& ctx, const std::string& server,
-                 const std::vector<Ask>& asks,
+                 RunContext& ctx, const std::string& url,
+                 AriChecker::Server& server, const std::vector<Ask>& asks,
                  std::map<std::string, AriState>& fetched) {
-  acme::Directory directory;
-  try {
-    auto http = services.make_http(common);
-    acme::Client client(*http, services.clock, server);
-    directory = client.GetDirectory();
-  } catch (const Error& e) {
-    log::Debug("renewalInfo from " + StripControl(server) +
-               " unavailable: " + e.what());
+  auto connect = [&] {
+    Connection c;
+    c.http = services.make_http(common);
+    c.client = std::make_unique<acme::Client>(*c.http, services.clock, url);
+    if (server.directory) c.client->SetDirectory(*server.directory);
+    return c;
+  };
+  if (server.unavailable) return;
+  if (!server.directory) {
+    try {
+      Connection c = connect();
+      server.directory = c.client->GetDirectory();
+      server.idle.push_back(std::move(c));
+    } catch (const Error& e) {
+      log::Debug("renewalInfo from " + StripControl(url) +
+                 " unavailable: " + e.what());
+      server.unavailable = true;
+      return;
+    }
+  }
+  if (server.directory->renewal_info.empty()) {
+    server.unavailable = true;
     return;
   }
-  if (directory.renewal_info.empty()) return;
 
   std::mutex mu;  // services.random is not thread-safe; `fetched`
   auto random = [&] {
@@ -54,15 +85,22 @@ void FetchFromCa(const CommonOptions& common, Services& services,
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   auto worker = [&] {
+    Connection c;
+    {
+      std::lock_guard<std::mutex> lock(server.mu);
+      if (!server.idle.empty()) {
+        c = std::move(server.idle.back());
+        server.idle.pop_back();
+      }
+    }
     try {
-      auto http = services.make_http(common);
-      acme::Client client(*http, services.clock, server);
-      client.SetDirectory(directory);
+      if (!c.client) c = connect();
       for (size_t i = next++; i < asks.size() && !failed; i = next++) {
         AriQuery& q = *asks[i].query;
         AriAnswer answer;
         try {
-          answer.info = client.GetRenewalInfo(q.cert_id, &answer.retry_after);
+          answer.info =
+              c.client->GetRenewalInfo(q.cert_id, &answer.retry_after);
         } catch (const acme::ProblemError& e) {
           // About this certificate only (say, one the CA does not know).
           log::Debug("renewalInfo for " + q.lineage + ": " + e.what());
@@ -78,10 +116,12 @@ void FetchFromCa(const CommonOptions& common, Services& services,
         q.offered = true;
         q.renew_now = d.action == AriAction::kRenewNow;
       }
+      std::lock_guard<std::mutex> lock(server.mu);
+      server.idle.push_back(std::move(c));  // for the next batch
     } catch (const Error& e) {
-      // The connection or the CA failed: stop asking it this run.
+      // The connection or the CA failed: stop asking it this pass.
       if (!failed.exchange(true))
-        log::Debug("renewalInfo from " + StripControl(server) +
+        log::Debug("renewalInfo from " + StripControl(url) +
                    " unavailable: " + e.what());
     }
   };
@@ -90,14 +130,25 @@ void FetchFromCa(const CommonOptions& common, Services& services,
   for (size_t t = 1; t < workers; ++t) threads.emplace_back(worker);
   worker();
   for (std::thread& t : threads) t.join();
+  if (failed) {
+    server.unavailable = true;
+    server.idle.clear();
+  }
 }
 
-// The fleet's states, parsed, by lineage; empty when etcd fails.
-std::map<std::string, AriState> FleetStates(FleetAri& fleet) {
+// The fleet's states of the queried lineages (and any between them), parsed,
+// by lineage; empty when etcd fails.
+std::map<std::string, AriState> FleetStates(
+    FleetAri& fleet, const std::vector<AriQuery>& queries) {
+  const bool sorted = std::is_sorted(queries.begin(), queries.end(),
+                                     [](const AriQuery& a, const AriQuery& b) {
+                                       return a.lineage < b.lineage;
+                                     });
   std::map<std::string, AriState> out;
   try {
-    for (const auto& [name, text] :
-         fleet::LoadAriRecords(fleet.etcd, fleet.prefix))
+    for (const auto& [name, text] : fleet::LoadAriRecords(
+             fleet.etcd, fleet.prefix, sorted ? queries.front().lineage : "",
+             sorted ? queries.back().lineage : ""))
       if (std::optional<AriState> s = ParseAriState(text))
         out.emplace(name, std::move(*s));
   } catch (const etcd::EtcdError& e) {
@@ -123,10 +174,17 @@ void PublishStates(FleetAri& fleet,
 
 }  // namespace
 
-void CheckAri(const CommonOptions& common, Services& services, RunContext& ctx,
-              std::vector<AriQuery>& queries, FleetAri* fleet) {
+AriChecker::AriChecker(const CommonOptions& common, Services& services,
+                       RunContext& ctx, FleetAri* fleet)
+    : common_(common), services_(services), ctx_(ctx), fleet_(fleet) {}
+
+AriChecker::~AriChecker() = default;
+
+void AriChecker::Check(std::vector<AriQuery>& queries) {
+  Services& services = services_;
+  RunContext& ctx = ctx_;
   std::map<std::string, AriState> shared;
-  if (fleet && !queries.empty()) shared = FleetStates(*fleet);
+  if (fleet_ && !queries.empty()) shared = FleetStates(*fleet_, queries);
   // The stored answers first: a lineage whose answer still holds costs no
   // request (RFC 9773 §4.3: ask again after the Retry-After).
   std::map<std::string, std::vector<Ask>> asks;
@@ -153,9 +211,12 @@ void CheckAri(const CommonOptions& common, Services& services, RunContext& ctx,
     }
   }
   std::map<std::string, AriState> fetched;
-  for (const auto& [server, group] : asks)
-    FetchFromCa(common, services, ctx, server, group, fetched);
-  if (fleet && !fetched.empty()) PublishStates(*fleet, fetched);
+  for (const auto& [url, group] : asks) {
+    std::unique_ptr<Server>& server = servers_[url];
+    if (!server) server = std::make_unique<Server>();
+    FetchFromCa(common_, services, ctx, url, *server, group, fetched);
+  }
+  if (fleet_ && !fetched.empty()) PublishStates(*fleet_, fetched);
 }
 
 }  // namespace certpilot::app

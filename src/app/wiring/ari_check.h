@@ -5,6 +5,8 @@
 // the directory.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,7 +17,7 @@
 
 namespace certpilot::app {
 
-// One lineage's question and, after CheckAri, the answer.
+// One lineage's question and, after AriChecker::Check, the answer.
 struct AriQuery {
   std::string lineage;
   std::string cert_id;  // RFC 9773 §4.1
@@ -36,15 +38,42 @@ struct FleetAri {
   std::string prefix;
 };
 
-// Fills in every query's results, storing new answers in the ARI state
-// (app/wiring/ari_state.h) with their Retry-After. A CA without renewalInfo,
-// or one that fails, leaves its queries unanswered (offered = false): the
-// local rule stays in charge. Never throws for the CA's failures.
 // With `fleet`, another node's answer about the same certificate counts as
-// stored when it is newer than this node's (one range request), and new
-// answers are published for the other nodes; etcd failing leaves this
-// node's own states in charge (a warning, no failure).
-void CheckAri(const CommonOptions& common, Services& services, RunContext& ctx,
-              std::vector<AriQuery>& queries, FleetAri* fleet = nullptr);
+// stored when it is newer than this node's: the states of the lineages
+// from the first query's to the last's (sorted by lineage: one range
+// request; unsorted: every state) are read first.
+
+// Answers a renew pass's queries, a batch at a time (Check), keeping for
+// the whole pass each CA's directory and up to kAriConcurrency kept-alive
+// connections, so that batching costs no new connection; a CA that failed
+// once (no directory, a connection failing) is not asked again in the
+// pass. Use from one thread; it runs its own workers.
+class AriChecker {
+ public:
+  AriChecker(const CommonOptions& common, Services& services, RunContext& ctx,
+             FleetAri* fleet = nullptr);
+  ~AriChecker();
+  AriChecker(const AriChecker&) = delete;
+  AriChecker& operator=(const AriChecker&) = delete;
+
+  // Fills in every query's results, storing new answers in the ARI state
+  // (app/wiring/ari_state.h) with their Retry-After. A CA without
+  // renewalInfo, or one that fails, leaves its queries unanswered
+  // (offered = false): the local rule stays in charge. Never throws for
+  // the CA's failures. With `fleet` (above), new answers are published for
+  // the other nodes; etcd failing leaves this node's own states in charge
+  // (a warning, no failure).
+  void Check(std::vector<AriQuery>& queries);
+
+  // A CA's directory and kept connections (ari_check.cc).
+  struct Server;
+
+ private:
+  const CommonOptions& common_;
+  Services& services_;
+  RunContext& ctx_;
+  FleetAri* fleet_;
+  std::map<std::string, std::unique_ptr<Server>> servers_;  // by directory URL
+};
 
 }  // namespace certpilot::app

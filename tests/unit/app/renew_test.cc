@@ -59,6 +59,15 @@ class RenewUseCase : public testing::UseCaseTest<RecordingRunner> {
     o.deploy_hook = deploy_hook;
     ASSERT_EQ(Certonly(o, services_), 0);
   }
+  // PREFIX0.example … for 90 days, with the CA's ARI window 10 to 12 days
+  // ahead: none due.
+  void IssueNotDueUnderAri(const std::string& prefix, int count) {
+    ca_.validity = hours(24 * 90);
+    for (int i = 0; i < count; ++i)
+      Issue(prefix + std::to_string(i) + ".example");
+    ca_.renewal_window = {clock_.Now() + hours(24 * 10),
+                          clock_.Now() + hours(24 * 12)};
+  }
   int Version(const std::string& name) {
     std::string link =
         fs_.ReadLink(dir_ / ("config/live/" + name + "/cert.pem"));
@@ -117,6 +126,45 @@ TEST_F(RenewUseCase, ExplicitRenewBeforeExpiry) {
   fs_.CreateFileExclusive(path, "renew_before_expiry = 100 days\n" + conf, 0644,
                           std::nullopt);
   EXPECT_EQ(RunRenew(Options(), 0)["renewed"].size(), 1u);
+}
+
+// A pass plans a batch of lineages at a time (sorted by name) and keeps
+// only the due ones whole: with batches of two, the due lineages of the
+// first batch are renewed once, with one pre and one post hook for the
+// run, and every other lineage is reported, whichever batch it was in.
+TEST_F(RenewUseCase, PlanningInBatchesReportsEveryLineageAndRenewsTheDueOnce) {
+  ca_.validity = hours(24 * 90);
+  for (const char* name : {"a.example", "b.example", "c.example", "d.example",
+                           "e.example", "f.example"})
+    Issue(name);
+  for (const char* name : {"a.example", "b.example"}) {  // due
+    const std::string path =
+        dir_ / ("config/renewal/" + std::string(name) + ".conf");
+    const std::string conf = fs_.ReadFile(path);
+    fs_.Unlink(path);
+    fs_.CreateFileExclusive(path, "renew_before_expiry = 100 days\n" + conf,
+                            0644, std::nullopt);
+  }
+  fs_.Unlink(dir_ / "config/renewal/d.example.conf");
+  fs_.CreateFileExclusive(dir_ / "config/renewal/d.example.conf",
+                          "[[[ garbage\n", 0644, std::nullopt);
+  RenewOptions o = Options();
+  o.plan_batch = 2;
+  o.pre_hook = "pre";
+  o.post_hook = "post";
+  nlohmann::json j = RunRenew(o, 1);
+  ASSERT_EQ(j["renewed"].size(), 2u) << j.dump();
+  EXPECT_EQ(j["renewed"][0]["name"], "a.example");
+  EXPECT_EQ(j["renewed"][1]["name"], "b.example");
+  ASSERT_EQ(j["not_due"].size(), 3u) << j.dump();
+  EXPECT_EQ(j["not_due"][0]["name"], "c.example");
+  EXPECT_EQ(j["not_due"][2]["name"], "f.example");
+  ASSERT_EQ(j["failed"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["failed"][0]["name"], "d.example");
+  EXPECT_EQ(Version("a.example"), 2);
+  EXPECT_EQ(Version("b.example"), 2);
+  EXPECT_EQ(Version("c.example"), 1);
+  EXPECT_EQ(runner_.Commands(), (std::vector<std::string>{"pre", "post"}));
 }
 
 TEST_F(RenewUseCase, FailuresAreIsolated) {
@@ -285,12 +333,8 @@ TEST_F(RenewUseCase, AriWindowInTheFutureWaitsAndRetryAfterIsHonoured) {
 // request at all, not even for the directory. A problem about one
 // certificate does not stop the others.
 TEST_F(RenewUseCase, AriAsksOncePerCertificateThenNothingWhileAnswersHold) {
-  ca_.validity = hours(24 * 90);
   constexpr int kLineages = 40;
-  for (int i = 0; i < kLineages; ++i)
-    Issue("ari" + std::to_string(i) + ".example");
-  ca_.renewal_window = {clock_.Now() + hours(24 * 10),
-                        clock_.Now() + hours(24 * 12)};
+  IssueNotDueUnderAri("ari", kLineages);
   ca_.renewal_retry_after = "21600";
   std::atomic<bool> refused_one{false};
   ca_.intercept =
@@ -317,6 +361,27 @@ TEST_F(RenewUseCase, AriAsksOncePerCertificateThenNothingWhileAnswersHold) {
   const size_t after_second = ca_.requests().size();
   RunRenew(Options(), 0);
   EXPECT_EQ(ca_.requests().size(), after_second);
+}
+
+// A pass asks ARI a batch at a time on the same connections: the
+// directory once, and no more HTTP clients than one batch's workers.
+TEST_F(RenewUseCase, AriBatchesShareTheDirectoryAndConnections) {
+  constexpr int kLineages = 40;
+  IssueNotDueUnderAri("pool", kLineages);
+  int clients = 0;
+  auto make_http = services_.make_http;
+  services_.make_http = [&](const CommonOptions& c) {
+    ++clients;
+    return make_http(c);
+  };
+  const int directories = ca_.CountRequests("/directory");
+  RenewOptions o = Options();
+  o.plan_batch = 8;
+  nlohmann::json j = RunRenew(o, 0);
+  EXPECT_EQ(j["not_due"].size(), size_t(kLineages)) << j.dump();
+  EXPECT_EQ(ca_.CountRequests("/renewal-info/"), kLineages);
+  EXPECT_EQ(ca_.CountRequests("/directory"), directories + 1);
+  EXPECT_LE(clients, 8);
 }
 
 TEST_F(RenewUseCase, BadOptionsAreUsageErrors) {

@@ -46,6 +46,22 @@ TEST_F(FleetAriRecord, ManyStatesAreSplitIntoTransactionsEtcdAccepts) {
   EXPECT_TRUE(fake_.requests().empty());
 }
 
+// A renew pass's batch of sorted lineages: the states from its first name
+// to its last, both included, and none beyond.
+TEST_F(FleetAriRecord, ARangeOfNamesReadsThoseStatesOnly) {
+  PutAriRecords(client_, "/p",
+                {{"a.example", "A"},
+                 {"b.example", "B"},
+                 {"b.example2", "B2"},
+                 {"c.example", "C"}});
+  const std::map<std::string, std::string> want = {{"b.example", "B"},
+                                                   {"b.example2", "B2"}};
+  EXPECT_EQ(LoadAriRecords(client_, "/p", "b.example", "b.example2"), want);
+  EXPECT_EQ(LoadAriRecords(client_, "/p", "b.example", "b.example"),
+            (std::map<std::string, std::string>{{"b.example", "B"}}));
+  EXPECT_EQ(LoadAriRecords(client_, "/p", "a.example", "c.example").size(), 4u);
+}
+
 TEST_F(FleetAriRecord, ABadNameIsRefused) {
   EXPECT_THROW(PutAriRecords(client_, "/p", {{"a/b", "A"}}), FleetError);
   EXPECT_THROW(AriKey("/p", ".."), FleetError);
