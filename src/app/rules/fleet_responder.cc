@@ -1,42 +1,23 @@
 #include "app/rules/fleet_responder.h"
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 
+#include "acme/identifier.h"
 #include "util/error.h"
 #include "util/strings.h"
 
 namespace certpilot::app {
 namespace {
 
-bool IsIpv4(const std::string& s) {
-  int parts = 0;
-  size_t i = 0;
-  while (i <= s.size()) {
-    const size_t dot = std::min(s.find('.', i), s.size());
-    const std::string part = s.substr(i, dot - i);
-    int value = -1;
-    const auto [end, ec] =
-        std::from_chars(part.data(), part.data() + part.size(), value);
-    if (part.empty() || part.size() > 3 || ec != std::errc() ||
-        end != part.data() + part.size() || value > 255)
-      return false;
-    ++parts;
-    i = dot + 1;
+// The canonical text of an IP literal, or "" for anything else: the
+// parsing of -d values (acme/identifier.h, RFC 8738).
+std::string IpLiteral(const std::string& host) {
+  try {
+    const acme::Identifier id = acme::ParseIdentifierInput(host);
+    if (id.type == "ip") return id.value;
+  } catch (const UsageError&) {
   }
-  return parts == 4;
-}
-
-// Hex digits, colons and (for an embedded IPv4 address) dots, with at
-// least two colons: enough to keep anything but an address out of nginx's
-// configuration; the responder's bind(2) is the exact check.
-bool LooksLikeIpv6(const std::string& s) {
-  return std::count(s.begin(), s.end(), ':') >= 2 &&
-         std::all_of(s.begin(), s.end(), [](char c) {
-           return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' ||
-                  c == '.';
-         });
+  return "";
 }
 
 }  // namespace
@@ -49,23 +30,23 @@ ResponderAddress ParseFleetResponder(const std::string& value) {
   const size_t colon = value.rfind(':');
   if (colon == std::string::npos) throw bad("no port");
   ResponderAddress r;
-  std::string host = value.substr(0, colon);
+  const std::string host = value.substr(0, colon);
   const std::string port = value.substr(colon + 1);
   const auto [end, ec] =
       std::from_chars(port.data(), port.data() + port.size(), r.port);
   if (port.empty() || ec != std::errc() || end != port.data() + port.size() ||
       r.port < 1 || r.port > 65535)
     throw bad("the port is not 1-65535");
-  if (!host.empty() && host.front() == '[') {
-    if (host.size() < 3 || host.back() != ']' ||
-        !LooksLikeIpv6(host.substr(1, host.size() - 2)))
-      throw bad("not an IPv6 address in brackets");
-    r.address = host.substr(1, host.size() - 2);
-  } else if (host.empty() || IsIpv4(host)) {
-    r.address = host;
-  } else {
-    throw bad("the host is not an IP address");
-  }
+  const bool bracketed = !host.empty() && host.front() == '[';
+  if (bracketed && (host.size() < 3 || host.back() != ']'))
+    throw bad("not an IPv6 address in brackets");
+  const std::string literal =
+      bracketed ? host.substr(1, host.size() - 2) : host;
+  if (literal.empty()) return r;  // every address
+  r.address = IpLiteral(literal);
+  if (r.address.empty()) throw bad("the host is not an IP address");
+  if (bracketed != (r.address.find(':') != std::string::npos))
+    throw bad("an IPv6 address goes in brackets, an IPv4 one does not");
   return r;
 }
 

@@ -65,9 +65,6 @@ int Install(const InstallOptions& o, Services& services) {
 
 namespace {
 
-// The stapling the request asks for, if the certificate allows it: warns
-// about Let's Encrypt's end of OCSP, and drops it for a certificate without
-// an OCSP URL (nginx would fail to staple it on every handshake).
 // Fleet mode (issue #17): the lineage's blocks send the CA's HTTP-01
 // requests to this node's agent, which answers any token the fleet
 // published, so the load balancer may pick any node.
@@ -95,6 +92,9 @@ void PointChallengesAtAgent(const InstallOptions& o,
                       proxy.notes.end());
 }
 
+// The stapling the request asks for, if the certificate allows it: warns
+// about Let's Encrypt's end of OCSP, and drops it for a certificate without
+// an OCSP URL (nginx would fail to staple it on every handshake).
 void DecideStapling(sys::Filesystem& fs, const LineageInfo& info,
                     const std::string& live, nginx::EnhanceRequest& req) {
   if (!req.staple_ocsp) return;

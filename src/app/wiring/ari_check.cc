@@ -38,9 +38,10 @@ struct Connection {
 struct AriChecker::Server {
   bool unavailable = false;  // no renewalInfo, or it failed: not asked again
   std::optional<acme::Directory> directory;
-  std::vector<Connection>
-      idle;       // kept between batches, at most kAriConcurrency
-  std::mutex mu;  // guards idle while workers run
+  // Kept between batches, at most kAriConcurrency; `mu` guards it while
+  // workers run.
+  std::vector<Connection> idle;
+  std::mutex mu;
 };
 
 namespace {

@@ -38,16 +38,15 @@ struct FleetAri {
   std::string prefix;
 };
 
-// With `fleet`, another node's answer about the same certificate counts as
-// stored when it is newer than this node's: the states of the lineages
-// from the first query's to the last's (sorted by lineage: one range
-// request; unsorted: every state) are read first.
-
 // Answers a renew pass's queries, a batch at a time (Check), keeping for
 // the whole pass each CA's directory and up to kAriConcurrency kept-alive
 // connections, so that batching costs no new connection; a CA that failed
 // once (no directory, a connection failing) is not asked again in the
 // pass. Use from one thread; it runs its own workers.
+// With `fleet`, another node's answer about the same certificate counts as
+// stored when it is newer than this node's: the states of the lineages
+// from the first query's to the last's (sorted by lineage: one range
+// request; unsorted: every state) are read first.
 class AriChecker {
  public:
   AriChecker(const CommonOptions& common, Services& services, RunContext& ctx,

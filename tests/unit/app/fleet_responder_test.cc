@@ -16,6 +16,10 @@ TEST(FleetResponderTest, ParsesIpv4Ipv6AndEveryAddress) {
   r = ParseFleetResponder("[::1]:9000");
   EXPECT_EQ(r.address, "::1");
   EXPECT_EQ(r.port, 9000);
+  r = ParseFleetResponder("0.0.0.0:8402");
+  EXPECT_EQ(r.address, "0.0.0.0");
+  r = ParseFleetResponder("[::]:8402");
+  EXPECT_EQ(r.address, "::");
   r = ParseFleetResponder(":80");
   EXPECT_EQ(r.address, "");
   EXPECT_EQ(r.port, 80);
